@@ -1,0 +1,3 @@
+from browser.cli import main
+
+raise SystemExit(main())
