@@ -1,0 +1,513 @@
+"""Command line: each pipeline stage as a subcommand, and the app when none is given.
+
+    paper-browser [PATH...]                  index PATHs (only what changed) and open the app
+    paper-browser parse PATH... [--json]     parse dumps, print records
+    paper-browser index PATH...              parse, deduplicate and index into the library
+    paper-browser search QUERY               search the library
+    paper-browser tag ID TAG... / untag ID TAG... / tags
+    paper-browser export [--output FILE|-] / import-tags FILE.csv
+
+Every failure the user can cause ends in a one-line message and a non-zero status,
+never a traceback.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+import time
+import traceback
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, TextIO
+
+from browser import __version__
+from browser.models import SORT_ORDERS, ParsedRecord, ParseProblem, SearchResult
+from browser.safe_text import safe_line as printable
+
+if TYPE_CHECKING:
+    from browser.library import SyncProgress
+    from browser.services import Services
+
+COMMANDS = ("parse", "index", "search", "tag", "untag", "tags", "export", "import-tags", "app")
+EXIT_OK, EXIT_FAILURE, EXIT_USAGE = 0, 1, 2
+SEARCH_EVERYTHING_LIMIT = 1_000_000
+
+
+class UserError(Exception):
+    """A problem the user can fix: printed as one line, exit status 1."""
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    arguments = list(sys.argv[1:] if argv is None else argv)
+    # `paper-browser PATH...` (no subcommand) opens the app.
+    if not arguments or (arguments[0] not in COMMANDS and arguments[0] not in _TOP_LEVEL_FLAGS):
+        arguments.insert(0, "app")
+    parser = build_parser()
+    options = parser.parse_args(arguments)
+    try:
+        return int(options.handler(options))
+    except UserError as error:
+        _error(str(error))
+        return EXIT_FAILURE
+    except KeyboardInterrupt:
+        _error("interrupted")
+        return 130
+    except BrokenPipeError:
+        # `paper-browser search x | head`: the reader left; that is not an error.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return EXIT_OK
+    except Exception as error:  # the last line of defence: never a bare traceback
+        if os.environ.get("PAPER_BROWSER_DEBUG"):
+            traceback.print_exc()
+        _error(f"unexpected error: {type(error).__name__}: {error}")
+        _error("set PAPER_BROWSER_DEBUG=1 to see the details, and please report it")
+        return EXIT_FAILURE
+
+
+_TOP_LEVEL_FLAGS = ("-h", "--help", "--version")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    shared = argparse.ArgumentParser(add_help=False)
+    shared.add_argument(
+        "--library",
+        type=Path,
+        metavar="DIR",
+        help="library folder (default: $PAPER_BROWSER_HOME or the user data folder)",
+    )
+    shared.add_argument(
+        "--tags", type=Path, metavar="FILE", help="tags file (default: tags.json in the library)"
+    )
+    year = argparse.ArgumentParser(add_help=False)
+    year.add_argument(
+        "--year", type=int, metavar="YYYY", help="year of dates written without one"
+    )
+
+    parser = argparse.ArgumentParser(
+        prog="paper-browser",
+        description="Search, read and tag Hugging Face Daily Papers dumps.",
+    )
+    parser.add_argument("--version", action="version", version=f"paper-browser {__version__}")
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND")
+
+    app = commands.add_parser("app", parents=[shared, year], help="open the app (default)")
+    app.add_argument("paths", nargs="*", type=Path, metavar="PATH", help="dumps to index first")
+    app.set_defaults(handler=run_app_command)
+
+    parse = commands.add_parser("parse", parents=[year], help="parse dumps and print the records")
+    parse.add_argument("paths", nargs="+", type=Path, metavar="PATH", help="dump file or folder")
+    parse.add_argument("--json", action="store_true", help="one JSON object per record")
+    parse.set_defaults(handler=parse_command)
+
+    index = commands.add_parser("index", parents=[shared, year], help="index dumps")
+    index.add_argument("paths", nargs="+", type=Path, metavar="PATH", help="dump file or folder")
+    index.add_argument("--rebuild", action="store_true", help="rebuild the search index")
+    index.set_defaults(handler=index_command)
+
+    search = commands.add_parser("search", parents=[shared], help="search the library")
+    search.add_argument("query", nargs="?", default="", help="query (empty: every paper)")
+    search.add_argument("--limit", type=int, default=20, metavar="N")
+    search.add_argument("--sort", choices=SORT_ORDERS, default="relevance")
+    search.add_argument("--like", metavar="ID", help="papers similar to this one")
+    search.add_argument("--json", action="store_true", help="print a JSON array of hits")
+    search.set_defaults(handler=search_command)
+
+    tag = commands.add_parser("tag", parents=[shared], help="add tags to a paper")
+    tag.add_argument("paper_id", metavar="ID")
+    tag.add_argument("tag_names", nargs="+", metavar="TAG")
+    tag.set_defaults(handler=tag_command, adding=True)
+
+    untag = commands.add_parser("untag", parents=[shared], help="remove tags from a paper")
+    untag.add_argument("paper_id", metavar="ID")
+    untag.add_argument("tag_names", nargs="+", metavar="TAG")
+    untag.set_defaults(handler=tag_command, adding=False)
+
+    tags = commands.add_parser("tags", parents=[shared], help="list tags with their counts")
+    tags.add_argument("--json", action="store_true")
+    tags.set_defaults(handler=tags_command)
+
+    export = commands.add_parser("export", parents=[shared], help="export tagged papers as CSV")
+    export.add_argument("--output", "-o", default="-", metavar="FILE", help="file, or - (stdout)")
+    export.add_argument("--tag", action="append", default=[], metavar="TAG", dest="only_tags")
+    export.add_argument("--query", metavar="Q", help="export this query's results instead")
+    export.add_argument("--long", action="store_true", help="one row per (paper, tag)")
+    export.add_argument(
+        "--no-neutralize",
+        dest="neutralize",
+        action="store_false",
+        help="keep cells starting with = + - @ as they are (unsafe in spreadsheets)",
+    )
+    export.set_defaults(handler=export_command)
+
+    import_tags = commands.add_parser("import-tags", parents=[shared], help="import a CSV export")
+    import_tags.add_argument("csv_file", type=Path, metavar="FILE.csv")
+    import_tags.set_defaults(handler=import_tags_command)
+    return parser
+
+
+# -- parse -----------------------------------------------------------------------
+
+
+def parse_command(options: argparse.Namespace) -> int:
+    from browser.library import deduplicate
+    from browser.parse import find_dump_files, parse_file
+
+    files, problems = find_dump_files(options.paths)
+    records: list[ParsedRecord] = []
+    counts: list[tuple[str, int]] = []
+    for path in files:
+        parsed = parse_file(path, year=options.year)
+        problems.extend(parsed.problems)
+        counts.append((str(path), len(parsed.records)))
+        records.extend(parsed.records)
+        if options.json:
+            for record in parsed.records:
+                _print_json_line(_record_json(record))
+    if not options.json:
+        _print_records_table(records)
+    unique = len(deduplicate(records))
+    for file, count in counts:
+        print(f"{printable(file)}: {count} record(s)", file=sys.stderr)
+    _report_problems(problems)
+    print(f"{unique} unique paper(s) in {len(files)} file(s)", file=sys.stderr)
+    return EXIT_FAILURE if any(p.severity == "error" for p in problems) else EXIT_OK
+
+
+def _record_json(record: ParsedRecord) -> dict[str, Any]:
+    data = record.model_dump(mode="json")
+    data["organization"] = record.organization.model_dump() if record.organization else None
+    return data
+
+
+def _print_records_table(records: Sequence[ParsedRecord]) -> None:
+    rows = [
+        (
+            record.id,
+            record.date.isoformat() if record.date else "",
+            "" if record.comments is None else str(record.comments),
+            record.title,
+        )
+        for record in records
+    ]
+    _print_table(("id", "date", "comments", "title"), rows)
+
+
+# -- index -----------------------------------------------------------------------
+
+
+def index_command(options: argparse.Namespace) -> int:
+    services = _open(options)
+    try:
+        if options.rebuild:
+            services.index_problem = "rebuild requested"
+        progress = _ProgressBar(sys.stderr)
+        summary = services.sync(
+            options.paths,
+            year=options.year,
+            progress=progress.update,
+            on_wait=lambda: print(
+                "another index run is in progress; waiting for it to finish...", file=sys.stderr
+            ),
+            procs=min(2, os.cpu_count() or 1),
+        )
+        progress.finish()
+    finally:
+        services.close()
+    if summary.rebuild_reason:
+        print(f"rebuilt the search index: {summary.rebuild_reason}", file=sys.stderr)
+    _report_problems(summary.problems)
+    print(summary.describe())
+    nothing_readable = summary.files_read + summary.files_unchanged == 0
+    return EXIT_FAILURE if nothing_readable else EXIT_OK
+
+
+class _ProgressBar:
+    """A one-line progress bar on a terminal, shown only once work lasts a moment."""
+
+    def __init__(self, stream: TextIO, delay: float = 0.3) -> None:
+        self.stream = stream
+        self.enabled = stream.isatty()
+        self.started = time.monotonic()
+        self.delay = delay
+        self.shown = False
+
+    def update(self, progress: SyncProgress) -> None:
+        if not self.enabled or time.monotonic() - self.started < self.delay:
+            return
+        width = 30
+        filled = width * progress.done // max(progress.total, 1)
+        name = printable(Path(progress.current_file).name)[:40]
+        bar = "#" * filled + "-" * (width - filled)
+        self.stream.write(f"\r[{bar}] {progress.done}/{progress.total} {name:<40}")
+        self.stream.flush()
+        self.shown = True
+
+    def finish(self) -> None:
+        if self.shown:
+            self.stream.write("\r" + " " * 90 + "\r")
+            self.stream.flush()
+
+
+# -- search ----------------------------------------------------------------------
+
+
+def search_command(options: argparse.Namespace) -> int:
+    if options.limit < 1:
+        raise UserError("--limit must be at least 1")
+    services = _open(options)
+    try:
+        if options.like:
+            if services.paper(options.like) is None:
+                raise UserError(f"no paper with id {options.like!r} in the library")
+            result = services.index.more_like(options.like, limit=options.limit, tags=services.tags)
+        else:
+            result = services.index.search(
+                options.query, sort=options.sort, limit=options.limit, tags=services.tags
+            )
+    finally:
+        services.close()
+    _report_search_notes(result)
+    if options.json:
+        print(json.dumps([_hit_json(hit, result) for hit in result.hits], ensure_ascii=False))
+    else:
+        rows = [
+            (
+                hit.paper.id,
+                hit.paper.date.isoformat() if hit.paper.date else "",
+                "" if hit.paper.comments is None else str(hit.paper.comments),
+                "; ".join(hit.tags),
+                hit.paper.title,
+            )
+            for hit in result.hits
+        ]
+        _print_table(("id", "date", "comments", "tags", "title"), rows)
+        print(
+            f"{len(result.hits)} of {result.total} paper(s), sorted by {result.sort}, "
+            f"{result.elapsed_ms:.0f} ms",
+            file=sys.stderr,
+        )
+    return EXIT_OK
+
+
+def _hit_json(hit: Any, result: SearchResult) -> dict[str, Any]:
+    paper = hit.paper
+    return {
+        "id": paper.id,
+        "title": paper.title,
+        "score": round(hit.score, 4),
+        "date": paper.date.isoformat() if paper.date else None,
+        "comments": paper.comments,
+        "upvotes": paper.upvotes,
+        "authors": paper.authors,
+        "organization": paper.organization.model_dump() if paper.organization else None,
+        "arxiv_id": paper.arxiv_id,
+        "tags": hit.tags,
+        "links": paper.links,
+        "corrected_query": result.corrected_query,
+    }
+
+
+def _report_search_notes(result: SearchResult) -> None:
+    if result.error:
+        print(f"note: {result.error}", file=sys.stderr)
+    if result.corrected_query:
+        print(f"showing results for: {printable(result.corrected_query)}", file=sys.stderr)
+    if result.suggestion and not result.hits:
+        print(f"did you mean: {printable(result.suggestion)}", file=sys.stderr)
+
+
+# -- tags ------------------------------------------------------------------------
+
+
+def tag_command(options: argparse.Namespace) -> int:
+    from browser.tags import TagError
+
+    services = _open(options)
+    try:
+        paper = services.paper(options.paper_id)
+        known_ids = services.tags.tagged_ids()
+        if paper is None and options.paper_id not in known_ids:
+            raise UserError(
+                f"no paper with id {options.paper_id!r} in the library "
+                "(see `paper-browser search` for ids)"
+            )
+        title = paper.title if paper is not None else ""
+        changed = 0
+        for name in options.tag_names:
+            try:
+                if options.adding:
+                    changed += services.tags.add(options.paper_id, name, title=title)
+                else:
+                    changed += services.tags.remove(options.paper_id, name)
+            except TagError as error:
+                raise UserError(str(error)) from error
+        tags_now = services.tags.tags_of(options.paper_id)
+    finally:
+        services.close()
+    verb = "added" if options.adding else "removed"
+    print(f"{options.paper_id}: {changed} tag(s) {verb}; tags now: {'; '.join(tags_now) or '-'}")
+    return EXIT_OK
+
+
+def tags_command(options: argparse.Namespace) -> int:
+    services = _open(options)
+    try:
+        counts = services.tags.counts()
+    finally:
+        services.close()
+    ordered = sorted(counts.items(), key=lambda item: (-item[1], item[0].casefold()))
+    if options.json:
+        print(json.dumps(dict(ordered), ensure_ascii=False))
+    else:
+        _print_table(("papers", "tag"), [(str(count), name) for name, count in ordered])
+    return EXIT_OK
+
+
+# -- export / import -------------------------------------------------------------
+
+
+def export_command(options: argparse.Namespace) -> int:
+    from browser.export import write_csv
+
+    services = _open(options)
+    try:
+        if options.query is not None:
+            result = services.index.search(
+                options.query, sort="relevance", limit=SEARCH_EVERYTHING_LIMIT, tags=services.tags
+            )
+            _report_search_notes(result)
+            paper_ids: list[str] = [hit.paper.id for hit in result.hits]
+        else:
+            paper_ids = sorted(services.tags.tagged_ids())
+        if options.only_tags:
+            wanted: set[str] = set()
+            for name in options.only_tags:
+                wanted |= services.tags.ids_with_tag(name)
+            paper_ids = [paper_id for paper_id in paper_ids if paper_id in wanted]
+        if options.output == "-":
+            written = write_csv(
+                sys.stdout,
+                services.export_rows(paper_ids),
+                long=options.long,
+                neutralize=options.neutralize,
+            )
+        else:
+            target = Path(options.output)
+            try:
+                written = services.export_csv(
+                    target, paper_ids=paper_ids, long=options.long, neutralize=options.neutralize
+                )
+            except OSError as error:
+                raise UserError(f"cannot write {target}: {error.strerror or error}") from error
+            print(f"wrote {written} row(s) to {target}", file=sys.stderr)
+    finally:
+        services.close()
+    return EXIT_OK
+
+
+def import_tags_command(options: argparse.Namespace) -> int:
+    from browser.export import read_tag_rows
+    from browser.tags import TagError
+
+    try:
+        imported = read_tag_rows(options.csv_file)
+    except (OSError, ValueError) as error:
+        raise UserError(f"cannot import {options.csv_file}: {error}") from error
+    services = _open(options)
+    added = unknown = 0
+    try:
+        for row in imported:
+            paper = services.paper(row.paper_id)
+            if paper is None:
+                unknown += 1
+                print(
+                    f"{row.paper_id}: not in the library; its tags are kept anyway",
+                    file=sys.stderr,
+                )
+            title = paper.title if paper is not None else row.title
+            for name in row.tags:
+                try:
+                    added += services.tags.add(row.paper_id, name, title=title)
+                except TagError as error:
+                    print(f"{row.paper_id}: skipped tag {name!r}: {error}", file=sys.stderr)
+    finally:
+        services.close()
+    print(f"imported {added} tag(s) on {len(imported)} paper(s); {unknown} not in the library")
+    return EXIT_OK
+
+
+# -- app -------------------------------------------------------------------------
+
+
+def run_app_command(options: argparse.Namespace) -> int:
+    for path in options.paths:
+        if not path.exists():
+            raise UserError(f"{path}: no such file or folder")
+    services = _open(options)
+    # Textual is imported only here, so scripted commands start fast.
+    from browser.app import run_app
+
+    try:
+        run_app(services, dumps=options.paths, year=options.year)
+    finally:
+        services.close()
+    return EXIT_OK
+
+
+# -- helpers ---------------------------------------------------------------------
+
+
+def _open(options: argparse.Namespace) -> Services:
+    from browser.services import open_services
+
+    try:
+        services = open_services(options.library, getattr(options, "tags", None))
+    except OSError as error:
+        where = error.filename or options.library or "the library folder"
+        raise UserError(f"cannot open the library at {where}: {error.strerror or error}") from error
+    if services.tags.problem:
+        _error(services.tags.problem)
+    return services
+
+
+def _report_problems(problems: Sequence[ParseProblem]) -> None:
+    for problem in problems:
+        _error(printable(problem.describe()))
+
+
+def _error(message: str) -> None:
+    print(f"paper-browser: {message}", file=sys.stderr)
+
+
+def _print_json_line(data: dict[str, Any]) -> None:
+    sys.stdout.write(json.dumps(data, ensure_ascii=False) + "\n")
+
+
+def _print_table(header: Sequence[str], rows: Sequence[Sequence[str]]) -> None:
+    """A plain aligned table; the last column is cut to the terminal width."""
+    width = _terminal_width()
+    cleaned = [[printable(cell) for cell in row] for row in rows]
+    widths = [len(name) for name in header[:-1]]
+    for row in cleaned:
+        for column, cell in enumerate(row[:-1]):
+            widths[column] = max(widths[column], len(cell))
+    formatter: Callable[[Sequence[str]], str] = lambda cells: "  ".join(  # noqa: E731
+        [cell.ljust(widths[i]) for i, cell in enumerate(cells[:-1])] + [cells[-1]]
+    )
+    last_width = max(20, width - sum(widths) - 2 * len(widths))
+    print(formatter(header))
+    for row in cleaned:
+        last = row[-1]
+        if sys.stdout.isatty() and len(last) > last_width:
+            last = last[: last_width - 1] + "…"
+        print(formatter([*row[:-1], last]))
+
+
+def _terminal_width() -> int:
+    try:
+        return os.get_terminal_size(sys.stdout.fileno()).columns
+    except OSError:
+        return 120

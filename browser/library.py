@@ -1,0 +1,442 @@
+"""The library: many dump files -> one deduplicated set of Papers with stable ids.
+
+The catalog is a SQLite file in the library folder. It remembers each dump file
+(size, mtime, content hash) and every record read from it, so that re-indexing
+re-reads only changed files and re-merges only the papers they touch. The
+catalog is derived data too: it can always be rebuilt from the dumps; the only
+user data in the library folder is the tags file.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import os
+import sqlite3
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TypeVar
+
+import platformdirs
+
+from browser.models import Paper, ParsedRecord, ParseProblem, Source
+from browser.parse import find_dump_files, parse_bytes
+
+_T = TypeVar("_T")
+
+APP_NAME = "paper-browser"
+HOME_ENVIRONMENT_VARIABLE = "PAPER_BROWSER_HOME"
+CATALOG_SCHEMA_VERSION = 1
+
+
+def resolve_library_dir(explicit: Path | None = None) -> Path:
+    """``--library DIR``, else ``$PAPER_BROWSER_HOME``, else the platform's user data folder."""
+    if explicit is not None:
+        return explicit.expanduser()
+    from_environment = os.environ.get(HOME_ENVIRONMENT_VARIABLE, "").strip()
+    if from_environment:
+        return Path(from_environment).expanduser()
+    return platformdirs.user_data_path(APP_NAME, appauthor=False)
+
+
+@dataclass(frozen=True)
+class LibraryPaths:
+    """Where everything of one library lives."""
+
+    root: Path
+
+    @property
+    def catalog_file(self) -> Path:
+        return self.root / "library.sqlite3"
+
+    @property
+    def index_dir(self) -> Path:
+        return self.root / "index"
+
+    @property
+    def tags_file(self) -> Path:
+        return self.root / "tags.json"
+
+    @property
+    def sync_lock_file(self) -> Path:
+        return self.root / "sync.lock"
+
+
+@dataclass
+class SyncProgress:
+    done: int
+    total: int
+    current_file: str
+
+
+@dataclass
+class CatalogChanges:
+    """What one sync changed in the catalog, for the index to follow."""
+
+    changed_papers: list[Paper] = field(default_factory=list)
+    removed_ids: list[str] = field(default_factory=list)
+    files_read: int = 0
+    files_unchanged: int = 0
+    files_removed: int = 0
+    papers_added: int = 0
+    papers_updated: int = 0
+    problems: list[ParseProblem] = field(default_factory=list)
+    records_by_file: dict[str, int] = field(default_factory=dict)
+
+
+class CatalogUnusable(Exception):
+    """The catalog file cannot be read (corrupt, newer schema): rebuild it from the dumps."""
+
+
+def merge_records(paper_id: str, records: Sequence[ParsedRecord]) -> Paper:
+    """One Paper from every occurrence of it: keep every field that any copy has.
+
+    ``records`` come in a stable order (file, line); the first copy's title wins,
+    so a paper does not change name when a later dump spells it differently.
+    """
+    first = records[0]
+    merged = Paper(id=paper_id, title=first.title)
+    abstracts = [record.abstract for record in records if record.abstract]
+    # A truncated dump can cut an abstract short: the longest copy is the complete one.
+    merged.abstract = max(abstracts, key=len, default="")
+    merged.authors = _first_present(record.authors for record in records)
+    merged.organization = _first_present(record.organization for record in records)
+    dated = [record for record in records if record.date is not None]
+    # A date whose year was written out beats one whose year was inferred.
+    dated.sort(key=lambda record: record.year_inferred)
+    if dated:
+        merged.date = dated[0].date
+        merged.year_inferred = dated[0].year_inferred
+    # Counts only grow over time, so the largest is the latest snapshot.
+    merged.comments = _largest(record.comments for record in records)
+    merged.upvotes = _largest(record.upvotes for record in records)
+    merged.arxiv_id = _first_present(record.arxiv_id for record in records)
+    merged.links = _union(link for record in records for link in record.links)
+    merged.author_names = max((record.author_names for record in records), key=len)
+    merged.keywords = _union(keyword for record in records for keyword in record.keywords)
+    merged.sources = sorted({record.source for record in records}, key=lambda s: (s.file, s.line))
+    return merged
+
+
+def _first_present(values: Iterable[_T | None]) -> _T | None:
+    return next((value for value in values if value is not None), None)
+
+
+def _largest(values: Iterable[int | None]) -> int | None:
+    present = [value for value in values if value is not None]
+    return max(present) if present else None
+
+
+def _union(values: Iterable[str]) -> list[str]:
+    return list(dict.fromkeys(values))
+
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS files (
+    path TEXT PRIMARY KEY,
+    size INTEGER NOT NULL,
+    mtime_ns INTEGER NOT NULL,
+    sha256 TEXT NOT NULL,
+    year INTEGER,
+    records INTEGER NOT NULL
+);
+CREATE TABLE IF NOT EXISTS records (
+    file TEXT NOT NULL,
+    line INTEGER NOT NULL,
+    paper_id TEXT NOT NULL,
+    arxiv_id TEXT,
+    data TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS records_by_file ON records (file);
+CREATE INDEX IF NOT EXISTS records_by_paper ON records (paper_id);
+CREATE INDEX IF NOT EXISTS records_by_arxiv ON records (arxiv_id) WHERE arxiv_id IS NOT NULL;
+CREATE TABLE IF NOT EXISTS papers (id TEXT PRIMARY KEY, data TEXT NOT NULL);
+-- Papers changed in the catalog whose index update has not been committed yet:
+-- a crash between the two commits leaves them here for the next run.
+CREATE TABLE IF NOT EXISTS pending_index (id TEXT PRIMARY KEY);
+"""
+
+
+class Catalog:
+    """The SQLite catalog of dump files, their records, and the merged papers."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        path.parent.mkdir(parents=True, exist_ok=True)
+        try:
+            # The app syncs from a worker thread; Services serialises the writers.
+            self._db = sqlite3.connect(
+                path, timeout=30.0, isolation_level=None, check_same_thread=False
+            )
+            self._db.execute("PRAGMA journal_mode=WAL")
+            self._db.execute("PRAGMA synchronous=NORMAL")
+            self._db.executescript(_SCHEMA)
+            self._check_version()
+        except sqlite3.DatabaseError as error:
+            raise CatalogUnusable(f"{path}: {error}") from error
+
+    def _check_version(self) -> None:
+        row = self._db.execute("SELECT value FROM meta WHERE key = 'schema'").fetchone()
+        if row is None:
+            self._db.execute(
+                "INSERT INTO meta (key, value) VALUES ('schema', ?)", (str(CATALOG_SCHEMA_VERSION),)
+            )
+        elif row[0] != str(CATALOG_SCHEMA_VERSION):
+            raise CatalogUnusable(
+                f"{self.path}: catalog schema {row[0]}, this version reads {CATALOG_SCHEMA_VERSION}"
+            )
+
+    def close(self) -> None:
+        self._db.close()
+
+    @contextmanager
+    def transaction(self) -> Iterator[sqlite3.Connection]:
+        self._db.execute("BEGIN IMMEDIATE")
+        try:
+            yield self._db
+        except BaseException:
+            self._db.execute("ROLLBACK")
+            raise
+        self._db.execute("COMMIT")
+
+    # -- reading -----------------------------------------------------------------
+
+    def paper_count(self) -> int:
+        return int(self._db.execute("SELECT count(*) FROM papers").fetchone()[0])
+
+    def known_files(self) -> dict[str, tuple[int, int, str, int | None]]:
+        rows = self._db.execute("SELECT path, size, mtime_ns, sha256, year FROM files")
+        return {path: (size, mtime, digest, year) for path, size, mtime, digest, year in rows}
+
+    def paper(self, paper_id: str) -> Paper | None:
+        row = self._db.execute("SELECT data FROM papers WHERE id = ?", (paper_id,)).fetchone()
+        return None if row is None else Paper.model_validate_json(row[0])
+
+    def papers(self, paper_ids: Iterable[str] | None = None) -> Iterator[Paper]:
+        if paper_ids is None:
+            for (data,) in self._db.execute("SELECT data FROM papers ORDER BY id"):
+                yield Paper.model_validate_json(data)
+            return
+        for paper_id in paper_ids:
+            paper = self.paper(paper_id)
+            if paper is not None:
+                yield paper
+
+    def pending_index_ids(self) -> list[str]:
+        return [row[0] for row in self._db.execute("SELECT id FROM pending_index")]
+
+    def mark_indexed(self, paper_ids: Iterable[str]) -> None:
+        with self.transaction() as db:
+            db.executemany("DELETE FROM pending_index WHERE id = ?", ((i,) for i in paper_ids))
+
+    def mark_all_pending(self) -> None:
+        with self.transaction() as db:
+            db.execute("INSERT OR IGNORE INTO pending_index (id) SELECT id FROM papers")
+
+    # -- writing -----------------------------------------------------------------
+
+    def replace_file(
+        self,
+        db: sqlite3.Connection,
+        file: str,
+        stat: os.stat_result,
+        digest: str,
+        year: int | None,
+        records: Sequence[ParsedRecord],
+    ) -> set[str]:
+        """Store a file's new records in place of its old ones; return the paper ids touched."""
+        touched = self._paper_ids_of_file(db, file)
+        db.execute("DELETE FROM records WHERE file = ?", (file,))
+        rows = []
+        ids_by_arxiv: dict[str, str] = {}
+        for record in records:
+            paper_id = self._canonical_id(db, record, ids_by_arxiv)
+            touched.add(paper_id)
+            rows.append(
+                (file, record.source.line, paper_id, record.arxiv_id, record.model_dump_json())
+            )
+        db.executemany(
+            "INSERT INTO records (file, line, paper_id, arxiv_id, data) VALUES (?, ?, ?, ?, ?)",
+            rows,
+        )
+        db.execute(
+            "INSERT OR REPLACE INTO files (path, size, mtime_ns, sha256, year, records)"
+            " VALUES (?, ?, ?, ?, ?, ?)",
+            (file, stat.st_size, stat.st_mtime_ns, digest, year, len(records)),
+        )
+        return touched
+
+    def touch_file(self, db: sqlite3.Connection, file: str, stat: os.stat_result) -> None:
+        """The file's bytes are unchanged but its mtime moved: remember the new mtime."""
+        db.execute(
+            "UPDATE files SET size = ?, mtime_ns = ? WHERE path = ?",
+            (stat.st_size, stat.st_mtime_ns, file),
+        )
+
+    def forget_file(self, db: sqlite3.Connection, file: str) -> set[str]:
+        touched = self._paper_ids_of_file(db, file)
+        db.execute("DELETE FROM records WHERE file = ?", (file,))
+        db.execute("DELETE FROM files WHERE path = ?", (file,))
+        return touched
+
+    def remerge(
+        self, db: sqlite3.Connection, paper_ids: Iterable[str]
+    ) -> tuple[list[Paper], list[str], int]:
+        """Recompute the merged papers for these ids: (changed papers, removed ids, new count)."""
+        changed: list[Paper] = []
+        removed: list[str] = []
+        added = 0
+        for paper_id in sorted(set(paper_ids)):
+            rows = db.execute(
+                "SELECT data FROM records WHERE paper_id = ? ORDER BY file, line", (paper_id,)
+            ).fetchall()
+            existed = db.execute("SELECT 1 FROM papers WHERE id = ?", (paper_id,)).fetchone()
+            if not rows:
+                if existed:
+                    db.execute("DELETE FROM papers WHERE id = ?", (paper_id,))
+                    removed.append(paper_id)
+                    db.execute("INSERT OR IGNORE INTO pending_index (id) VALUES (?)", (paper_id,))
+                continue
+            records = [ParsedRecord.model_validate_json(data) for (data,) in rows]
+            paper = merge_records(paper_id, records)
+            db.execute(
+                "INSERT OR REPLACE INTO papers (id, data) VALUES (?, ?)",
+                (paper_id, paper.model_dump_json()),
+            )
+            db.execute("INSERT OR IGNORE INTO pending_index (id) VALUES (?)", (paper_id,))
+            changed.append(paper)
+            if not existed:
+                added += 1
+        return changed, removed, added
+
+    @staticmethod
+    def _paper_ids_of_file(db: sqlite3.Connection, file: str) -> set[str]:
+        rows = db.execute("SELECT DISTINCT paper_id FROM records WHERE file = ?", (file,))
+        return {row[0] for row in rows}
+
+    @staticmethod
+    def _canonical_id(
+        db: sqlite3.Connection, record: ParsedRecord, ids_by_arxiv: dict[str, str]
+    ) -> str:
+        """The title-derived id, unless the same arXiv paper is already known under another id.
+
+        Keeping the older id means tags never move when a second copy spells the title
+        differently.
+        """
+        if record.arxiv_id is None:
+            return record.id
+        if record.arxiv_id not in ids_by_arxiv:
+            row = db.execute(
+                "SELECT paper_id FROM records WHERE arxiv_id = ? ORDER BY rowid LIMIT 1",
+                (record.arxiv_id,),
+            ).fetchone()
+            ids_by_arxiv[record.arxiv_id] = record.id if row is None else str(row[0])
+        return ids_by_arxiv[record.arxiv_id]
+
+
+def deduplicate(records: Iterable[ParsedRecord]) -> list[Paper]:
+    """Merge records in memory (no catalog): what `paper-browser parse` reports."""
+    by_id: dict[str, list[ParsedRecord]] = {}
+    id_by_arxiv: dict[str, str] = {}
+    for record in records:
+        paper_id = record.id
+        if record.arxiv_id is not None:
+            paper_id = id_by_arxiv.setdefault(record.arxiv_id, record.id)
+        by_id.setdefault(paper_id, []).append(record)
+    return [merge_records(paper_id, group) for paper_id, group in by_id.items()]
+
+
+def _file_key(path: Path) -> str:
+    """Files are remembered by absolute path, so the same dump named two ways is one file."""
+    return str(path.resolve())
+
+
+def _sha256_of(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+def sync_catalog(
+    catalog: Catalog,
+    dumps: Sequence[Path],
+    *,
+    year: int | None = None,
+    progress: Callable[[SyncProgress], None] | None = None,
+) -> CatalogChanges:
+    """Bring the catalog up to date with these dump paths (files or folders).
+
+    Unchanged files (same size and mtime, or same hash) are not parsed again; files
+    the catalog knows that are gone from disk take their papers with them (a paper
+    still present in another dump stays).
+    """
+    changes = CatalogChanges()
+    files, problems = find_dump_files(dumps)
+    changes.problems.extend(problems)
+    known = catalog.known_files()
+    touched: set[str] = set()
+
+    for known_file in known:
+        if not Path(known_file).exists():
+            with catalog.transaction() as db:
+                touched |= catalog.forget_file(db, known_file)
+            changes.files_removed += 1
+
+    for position, path in enumerate(files):
+        if progress is not None:
+            progress(SyncProgress(done=position, total=len(files), current_file=str(path)))
+        key = _file_key(path)
+        try:
+            stat = path.stat()
+        except OSError as error:
+            changes.problems.append(_unreadable(path, error))
+            continue
+        previous = known.get(key)
+        if previous is not None and previous[3] == year and previous[:2] == (
+            stat.st_size,
+            stat.st_mtime_ns,
+        ):
+            changes.files_unchanged += 1
+            changes.records_by_file[str(path)] = -1
+            continue
+        try:
+            data = path.read_bytes()
+        except OSError as error:
+            changes.problems.append(_unreadable(path, error))
+            continue
+        digest = _sha256_of(data)
+        if previous is not None and previous[2] == digest and previous[3] == year:
+            with catalog.transaction() as db:
+                catalog.touch_file(db, key, stat)
+            changes.files_unchanged += 1
+            continue
+        anchor = dt.date.fromtimestamp(stat.st_mtime)
+        parsed = parse_bytes(data, str(path), year=year, anchor=anchor)
+        del data
+        changes.files_read += 1
+        changes.problems.extend(parsed.problems)
+        changes.records_by_file[str(path)] = len(parsed.records)
+        records = [_with_source_file(record, key) for record in parsed.records]
+        with catalog.transaction() as db:
+            touched |= catalog.replace_file(db, key, stat, digest, year, records)
+
+    if progress is not None:
+        progress(SyncProgress(done=len(files), total=len(files), current_file=""))
+    if touched:
+        with catalog.transaction() as db:
+            changed, removed, added = catalog.remerge(db, touched)
+        changes.changed_papers = changed
+        changes.removed_ids = removed
+        changes.papers_added = added
+        changes.papers_updated = len(changed) - added
+    return changes
+
+
+def _with_source_file(record: ParsedRecord, file: str) -> ParsedRecord:
+    return record.model_copy(update={"source": Source(file=file, line=record.source.line)})
+
+
+def _unreadable(path: Path, error: OSError) -> ParseProblem:
+    reason = error.strerror or type(error).__name__
+    return ParseProblem(file=str(path), severity="error", message=f"cannot read file: {reason}")

@@ -1,0 +1,255 @@
+"""The one factory that wires the stages together, for the CLI, the app and the tests.
+
+Nothing here imports Textual: the app receives a ready ``Services`` object.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import tempfile
+import threading
+import time
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from browser.export import ExportRow, write_csv
+from browser.index import IndexUnusable, PaperIndex
+from browser.library import (
+    Catalog,
+    CatalogUnusable,
+    LibraryPaths,
+    SyncProgress,
+    resolve_library_dir,
+    sync_catalog,
+)
+from browser.models import Paper, ParseProblem
+from browser.tags import TagStore
+
+try:
+    import fcntl
+except ImportError:  # pragma: no cover - Windows has no fcntl; one process at a time there
+    fcntl = None  # type: ignore[assignment]
+
+__all__ = ["Services", "SyncProgress", "SyncSummary", "open_services"]
+
+BUNDLED_SAMPLE_DUMPS = Path(__file__).resolve().parent.parent / "sample_dumps"
+
+
+@dataclass
+class SyncSummary:
+    files_read: int = 0
+    files_unchanged: int = 0
+    files_removed: int = 0
+    papers_added: int = 0
+    papers_updated: int = 0
+    papers_removed: int = 0
+    problems: list[ParseProblem] = field(default_factory=list)
+    records_by_file: dict[str, int] = field(default_factory=dict)
+    seconds: float = 0.0
+    rebuilt: bool = False
+    rebuild_reason: str | None = None
+
+    def describe(self) -> str:
+        parts = [
+            f"{self.files_read} file(s) read",
+            f"{self.files_unchanged} unchanged",
+            f"{self.papers_added} paper(s) added",
+            f"{self.papers_updated} updated",
+            f"{self.papers_removed} removed",
+        ]
+        if self.files_removed:
+            parts.append(f"{self.files_removed} deleted file(s) dropped")
+        if self.rebuilt:
+            parts.append("index rebuilt")
+        return ", ".join(parts) + f" in {self.seconds:.2f} s"
+
+
+class AnotherSyncRunning(Exception):
+    """Another process holds the library's sync lock for longer than we agreed to wait."""
+
+
+@dataclass
+class Services:
+    """Everything one library offers: its paths, catalog, search index and tag store."""
+
+    paths: LibraryPaths
+    catalog: Catalog
+    index: PaperIndex
+    tags: TagStore
+    # Why the index had to be rebuilt on open (None when it opened cleanly).
+    index_problem: str | None = None
+    _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
+
+    def is_empty(self) -> bool:
+        return self.catalog.paper_count() == 0
+
+    def paper(self, paper_id: str) -> Paper | None:
+        return self.catalog.paper(paper_id)
+
+    def sync(
+        self,
+        dumps: Sequence[Path],
+        *,
+        year: int | None = None,
+        progress: Callable[[SyncProgress], None] | None = None,
+        on_wait: Callable[[], None] | None = None,
+        procs: int = 1,
+        wait_timeout: float = 300.0,
+    ) -> SyncSummary:
+        """Parse, deduplicate and index what changed in ``dumps``; safe from a worker thread."""
+        started = time.perf_counter()
+        with self._lock, _sync_lock(self.paths.sync_lock_file, on_wait, wait_timeout):
+            changes = sync_catalog(self.catalog, dumps, year=year, progress=progress)
+            summary = SyncSummary(
+                files_read=changes.files_read,
+                files_unchanged=changes.files_unchanged,
+                files_removed=changes.files_removed,
+                papers_added=changes.papers_added,
+                papers_updated=changes.papers_updated,
+                papers_removed=len(changes.removed_ids),
+                problems=changes.problems,
+                records_by_file=changes.records_by_file,
+            )
+            self._bring_index_up_to_date(summary, procs)
+        summary.seconds = time.perf_counter() - started
+        return summary
+
+    def _bring_index_up_to_date(self, summary: SyncSummary, procs: int) -> None:
+        pending = self.catalog.pending_index_ids()
+        if self.index_problem is not None:
+            summary.rebuilt = True
+            summary.rebuild_reason = self.index_problem
+            self.rebuild_index(procs=procs)
+            return
+        if not pending:
+            return
+        # A first build goes through the bulk path (faster, and may use both cores).
+        if len(self.index) == 0 and len(pending) > 1000:
+            summary.rebuilt = True
+            self.rebuild_index(procs=procs)
+            return
+        papers = list(self.catalog.papers(pending))
+        present = {paper.id for paper in papers}
+        self.index.update(papers, [paper_id for paper_id in pending if paper_id not in present])
+        self.catalog.mark_indexed(pending)
+
+    def rebuild_index(self, *, procs: int = 1) -> None:
+        """Recreate the search index from the catalog (no dump is re-read)."""
+        self.catalog.mark_all_pending()
+        self.index.close()
+        self.index = PaperIndex.create(self.paths.index_dir)
+        self.index.rebuild(self.catalog.papers(), procs=procs)
+        self.catalog.mark_indexed(self.catalog.pending_index_ids())
+        self.index_problem = None
+
+    def export_rows(self, paper_ids: Sequence[str] | None = None) -> list[ExportRow]:
+        """Rows for these papers (with their tags), or for every tagged paper when None."""
+        entries = {entry.paper_id: entry for entry in self.tags.entries()}
+        wanted = list(paper_ids) if paper_ids is not None else sorted(entries)
+        rows = []
+        for paper_id in wanted:
+            paper = self.catalog.paper(paper_id)
+            entry = entries.get(paper_id)
+            title = paper.title if paper is not None else (entry.title if entry else "")
+            tags = list(entry.tags) if entry is not None else []
+            rows.append(ExportRow(paper_id=paper_id, title=title, tags=tags, paper=paper))
+        return rows
+
+    def export_csv(
+        self,
+        path: Path,
+        *,
+        paper_ids: Sequence[str] | None = None,
+        long: bool = False,
+        neutralize: bool = True,
+    ) -> int:
+        """Write a CSV atomically (a half-written export never replaces a good one)."""
+        rows = self.export_rows(paper_ids)
+        path = path.expanduser()
+        path.parent.mkdir(parents=True, exist_ok=True)
+        handle, temporary = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
+        try:
+            with os.fdopen(handle, "w", encoding="utf-8", newline="") as out:
+                written = write_csv(out, rows, long=long, neutralize=neutralize)
+                out.flush()
+                os.fsync(out.fileno())
+            Path(temporary).replace(path)
+        except BaseException:
+            with contextlib.suppress(OSError):
+                Path(temporary).unlink()
+            raise
+        return written
+
+    def close(self) -> None:
+        self.index.close()
+        self.catalog.close()
+
+
+@contextlib.contextmanager
+def _sync_lock(
+    lock_file: Path, on_wait: Callable[[], None] | None, timeout: float
+) -> Iterator[None]:
+    """One sync per library at a time, across processes; the OS drops it if we are killed."""
+    if fcntl is None:
+        yield
+        return
+    lock_file.parent.mkdir(parents=True, exist_ok=True)
+    with lock_file.open("a+") as handle:
+        deadline = time.monotonic() + timeout
+        told = False
+        while True:
+            try:
+                fcntl.flock(handle.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
+                break
+            except BlockingIOError:
+                if not told and on_wait is not None:
+                    on_wait()
+                    told = True
+                if time.monotonic() > deadline:
+                    raise AnotherSyncRunning(
+                        f"another index run is in progress on {lock_file.parent}"
+                    ) from None
+                time.sleep(0.1)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle.fileno(), fcntl.LOCK_UN)
+
+
+def open_services(library_dir: Path | None = None, tags_file: Path | None = None) -> Services:
+    """Open (creating if needed) the library at ``library_dir`` or the default location.
+
+    A catalog or index that cannot be opened is set aside and rebuilt, never a traceback.
+    """
+    paths = LibraryPaths(resolve_library_dir(library_dir))
+    paths.root.mkdir(parents=True, exist_ok=True)
+    try:
+        catalog = Catalog(paths.catalog_file)
+    except CatalogUnusable:
+        _set_aside(paths.catalog_file)
+        catalog = Catalog(paths.catalog_file)
+    index_problem: str | None = None
+    try:
+        index = PaperIndex.open(paths.index_dir)
+    except IndexUnusable as error:
+        index_problem = str(error) or "the search index could not be opened"
+        index = PaperIndex.create(paths.index_dir)
+    tags = TagStore(tags_file.expanduser() if tags_file is not None else paths.tags_file)
+    services = Services(
+        paths=paths, catalog=catalog, index=index, tags=tags, index_problem=index_problem
+    )
+    if index_problem is None and len(index) != catalog.paper_count():
+        # The index is a cache of the catalog: if they disagree, the catalog wins.
+        services.index_problem = "the search index was out of date with the library"
+    return services
+
+
+def _set_aside(path: Path) -> None:
+    """Keep a broken catalog for inspection instead of deleting it."""
+    stamp = time.strftime("%Y%m%d-%H%M%S")
+    for suffix in ("", "-wal", "-shm"):
+        candidate = path.with_name(path.name + suffix)
+        if candidate.exists():
+            candidate.replace(candidate.with_name(f"{candidate.name}.broken-{stamp}"))
