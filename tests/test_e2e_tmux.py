@@ -1,0 +1,125 @@
+"""The real `paper-browser` command in a real terminal (tmux): type, tag, quit, export."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import os
+import shutil
+import subprocess
+import sys
+import time
+import uuid
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import pytest
+
+pytestmark = [pytest.mark.e2e, pytest.mark.slow]
+
+REPO = Path(__file__).resolve().parent.parent
+COMMAND = Path(sys.executable).parent / "paper-browser"
+QUERY = "SAILOR"
+EXPECTED_TITLE = "A Smooth Sea Never Made a Skilled"
+
+
+@pytest.fixture
+def tmux_session(tmp_path: Path) -> Iterator[tuple[str, Path]]:
+    if shutil.which("tmux") is None:
+        pytest.skip("tmux is not installed (./dev test installs it with apt-get)")
+    if not COMMAND.exists():
+        pytest.skip(f"{COMMAND} is not installed; run ./dev test")
+    session = f"pb-e2e-{uuid.uuid4().hex[:8]}"
+    library = tmp_path / "library"
+    environment = {
+        "PAPER_BROWSER_HOME": str(library),
+        "PAPER_BROWSER_CONFIG": str(tmp_path / "no-config.toml"),
+        "TERM": "xterm-256color",
+        "HOME": str(tmp_path),
+    }
+    exports = " ".join(f"{key}={value}" for key, value in environment.items())
+    shell_command = f"env {exports} {COMMAND} {REPO / 'sample_dumps'}"
+    # A private tmux server (-L) so the test never touches the user's sessions.
+    tmux = ["tmux", "-L", session]
+    subprocess.run(
+        [*tmux, "new-session", "-d", "-s", session, "-x", "100", "-y", "30", shell_command],
+        check=True,
+        env={**os.environ, **environment},
+    )
+    try:
+        yield session, library
+    finally:
+        subprocess.run([*tmux, "kill-server"], capture_output=True)
+
+
+def _tmux(session: str, *arguments: str) -> str:
+    return subprocess.run(
+        ["tmux", "-L", session, *arguments, "-t", session],
+        capture_output=True,
+        text=True,
+        check=False,
+    ).stdout
+
+
+def _wait_for(
+    predicate: Callable[[], bool], timeout: float, what: str, screen: Callable[[], str]
+) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if predicate():
+            return
+        time.sleep(0.2)
+    raise AssertionError(f"timed out waiting for {what}; screen was:\n{screen()}")
+
+
+def test_type_tag_quit_then_export(tmux_session: tuple[str, Path]) -> None:
+    session, library = tmux_session
+
+    def screen() -> str:
+        return _tmux(session, "capture-pane", "-p")
+
+    def session_alive() -> bool:
+        return (
+            subprocess.run(
+                ["tmux", "-L", session, "has-session", "-t", session], capture_output=True
+            ).returncode
+            == 0
+        )
+
+    # First screen: the sample dumps are indexed and listed.
+    _wait_for(
+        lambda: "LightReasoner" in screen() or "results" in screen().lower(),
+        90,
+        "first results",
+        screen,
+    )
+    _tmux(session, "send-keys", "-l", QUERY)
+    _wait_for(lambda: EXPECTED_TITLE in screen(), 30, "the query's result", screen)
+    _tmux(session, "send-keys", "Escape")
+    time.sleep(0.5)
+    _tmux(session, "send-keys", "1")
+    tags_file = library / "tags.json"
+    _wait_for(
+        lambda: tags_file.exists() and "to read" in tags_file.read_text(), 15, "tags.json", screen
+    )
+    _tmux(session, "send-keys", "q")
+    _wait_for(lambda: not session_alive(), 15, "the app to quit", screen)
+
+    saved = json.loads(tags_file.read_text(encoding="utf-8"))
+    tagged = {paper_id: entry for paper_id, entry in saved["papers"].items() if entry["tags"]}
+    assert len(tagged) == 1
+    (entry,) = tagged.values()
+    assert entry["tags"] == ["to read"]
+    assert EXPECTED_TITLE in entry["title"]
+
+    export = subprocess.run(
+        [str(COMMAND), "export", "--library", str(library)],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    rows = list(csv.DictReader(io.StringIO(export.stdout)))
+    assert [row["id"] for row in rows] == list(tagged)
+    assert rows[0]["tags"] == "to read"
+    assert rows[0]["title"].startswith(EXPECTED_TITLE)
