@@ -11,6 +11,7 @@ import signal
 import subprocess
 import sys
 import tempfile
+import time
 from pathlib import Path
 
 import pytest
@@ -471,7 +472,7 @@ def test_folder_where_no_lock_can_be_made(
         return real_open(self, *args, **kwargs)  # type: ignore[call-overload]
 
     monkeypatch.setattr(Path, "open", denied)
-    with pytest.raises(TagError, match="cannot save tags in .*permission denied"):
+    with pytest.raises(TagError, match=r"cannot save tags in .*permission denied"):
         store.add("hf-1", "x")
     assert not tags_path.exists()
     assert store.tags_of("hf-1") == []
@@ -494,8 +495,16 @@ def test_two_processes_tagging_at_once_keep_every_tag(tmp_path: Path) -> None:
     iterations, papers = 200, 7
     children = [
         subprocess.Popen(
-            [sys.executable, str(CHILD), "merge", str(path), prefix, str(iterations), str(papers)]
-            + [str(go_file)],
+            [
+                sys.executable,
+                str(CHILD),
+                "merge",
+                str(path),
+                prefix,
+                str(iterations),
+                str(papers),
+                str(go_file),
+            ],
             env=child_env(),
             stderr=subprocess.PIPE,
         )
@@ -543,8 +552,6 @@ def test_killing_a_writer_at_any_moment_never_loses_a_saved_tag(tmp_path: Path) 
         # Die anywhere: right away, mid-save, or after some dozens of saves.
         delay = chance.choice([0.0, chance.uniform(0, 0.005), chance.uniform(0, 0.06)])
         if delay:
-            import time
-
             time.sleep(delay)
         child.send_signal(signal.SIGKILL)
         output, _ = child.communicate(timeout=30)
