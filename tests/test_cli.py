@@ -1,0 +1,185 @@
+"""The CLI as scripts use it: exit codes, JSON shapes, messages, never a traceback."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from conftest import FIXTURE_PAPERS, SAMPLE_DUMPS
+
+from browser.cli import main
+from browser.identity import paper_id
+
+RECORD_KEYS = {
+    "id",
+    "title",
+    "abstract",
+    "authors",
+    "organization",
+    "date",
+    "year_inferred",
+    "comments",
+    "upvotes",
+    "links",
+    "source",
+}
+
+
+def run_cli(capsys: pytest.CaptureFixture[str], *arguments: str) -> tuple[int, str, str]:
+    status = main(list(arguments))
+    captured = capsys.readouterr()
+    return status, captured.out, captured.err
+
+
+def test_parse_json_prints_one_object_per_record(
+    capsys: pytest.CaptureFixture[str], dumps_folder: Path
+) -> None:
+    status, out, err = run_cli(capsys, "parse", str(dumps_folder), "--json")
+    assert status == 0
+    records = [json.loads(line) for line in out.splitlines()]
+    assert [record["title"] for record in records] == [paper.title for paper in FIXTURE_PAPERS]
+    assert all(set(record) >= RECORD_KEYS for record in records)
+    first = records[0]
+    assert first["id"] == paper_id(FIXTURE_PAPERS[0].title)
+    assert (first["authors"], first["comments"], first["date"]) == (5, 3, "2024-01-10")
+    assert first["source"]["file"].endswith("2024-03-05_page.txt")
+    assert records[2]["organization"] == {"slug": "nvidia", "name": "NVIDIA"}
+    assert "4 record(s)" in err
+    assert "4 unique paper(s)" in err
+
+
+def test_parse_sample_dumps_prints_a_paper_twice_with_one_id(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    status, out, err = run_cli(capsys, "parse", str(SAMPLE_DUMPS), "--json")
+    assert status == 0
+    records = [json.loads(line) for line in out.splitlines()]
+    sailor = [r for r in records if "Skilled" in r["title"] and "SAILOR" in r["title"]]
+    assert len(sailor) == 3
+    assert len({r["id"] for r in sailor}) == 1
+    assert len({r["id"] for r in records}) < len(records)
+    assert "unique paper(s) in 5 file(s)" in err
+
+
+def test_parse_readable_table(capsys: pytest.CaptureFixture[str], dumps_folder: Path) -> None:
+    status, out, _ = run_cli(capsys, "parse", str(dumps_folder))
+    assert status == 0
+    assert out.splitlines()[0].split() == ["id", "date", "comments", "title"]
+    assert FIXTURE_PAPERS[1].title in out
+
+
+def test_missing_file_is_an_error_but_others_are_parsed(
+    capsys: pytest.CaptureFixture[str], dumps_folder: Path, tmp_path: Path
+) -> None:
+    status, out, err = run_cli(capsys, "parse", str(tmp_path / "missing.txt"), str(dumps_folder))
+    assert status == 1
+    assert "missing.txt" in err
+    assert FIXTURE_PAPERS[0].title in out
+
+
+def test_binary_empty_and_header_only_files_are_warnings(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    (tmp_path / "binary.txt").write_bytes(b"\x00\x01\x02PNG\x00" * 50)
+    (tmp_path / "empty.txt").write_bytes(b"")
+    (tmp_path / "header.txt").write_text("new\n\nSubscribe\n\nDaily Papers\n", encoding="utf-8")
+    status, out, err = run_cli(capsys, "parse", str(tmp_path), "--json")
+    assert status == 0
+    assert out == ""
+    assert "binary.txt" in err
+    assert "Traceback" not in err
+
+
+def test_index_search_tag_export_import_round_trip(
+    capsys: pytest.CaptureFixture[str], dumps_folder: Path, library_dir: Path, tmp_path: Path
+) -> None:
+    status, out, _ = run_cli(capsys, "index", str(dumps_folder))
+    assert status == 0
+    assert "4 paper(s) added" in out
+
+    status, out, _ = run_cli(capsys, "search", "reinforcement", "--json")
+    hits = json.loads(out)
+    assert hits[0]["title"] == FIXTURE_PAPERS[0].title
+    assert {"id", "title", "score", "date", "comments", "upvotes", "tags"} <= set(hits[0])
+    first_id = hits[0]["id"]
+    markup_id = paper_id(FIXTURE_PAPERS[3].title)
+
+    assert run_cli(capsys, "tag", first_id, "to read", "Important")[0] == 0
+    assert run_cli(capsys, "tag", markup_id, "to read")[0] == 0
+    status, out, _ = run_cli(capsys, "tags", "--json")
+    assert json.loads(out) == {"to read": 2, "Important": 1}
+
+    status, out, _ = run_cli(capsys, "search", "tag:important", "--json")
+    assert [hit["id"] for hit in json.loads(out)] == [first_id]
+
+    export_file = tmp_path / "tags.csv"
+    assert run_cli(capsys, "export", "--output", str(export_file))[0] == 0
+    rows = list(csv.DictReader(io.StringIO(export_file.read_text(encoding="utf-8"))))
+    assert {row["id"] for row in rows} == {first_id, markup_id}
+    markup_row = next(row for row in rows if row["id"] == markup_id)
+    assert markup_row["title"] == FIXTURE_PAPERS[3].title
+
+    fresh = tmp_path / "fresh"
+    assert run_cli(capsys, "index", str(dumps_folder), "--library", str(fresh))[0] == 0
+    assert run_cli(capsys, "import-tags", str(export_file), "--library", str(fresh))[0] == 0
+    second_export = tmp_path / "again.csv"
+    assert (
+        run_cli(capsys, "export", "--output", str(second_export), "--library", str(fresh))[0] == 0
+    )
+    assert second_export.read_bytes() == export_file.read_bytes()
+
+    assert run_cli(capsys, "untag", first_id, "IMPORTANT")[0] == 0
+    status, out, _ = run_cli(capsys, "tags", "--json")
+    assert json.loads(out) == {"to read": 2}
+
+
+def test_export_header_only_when_nothing_is_tagged(
+    capsys: pytest.CaptureFixture[str], library_dir: Path
+) -> None:
+    status, out, _ = run_cli(capsys, "export")
+    assert status == 0
+    assert out.strip().split(",")[:3] == ["id", "title", "tags"]
+
+
+def test_tagging_an_unknown_id_is_a_clear_error(
+    capsys: pytest.CaptureFixture[str], library_dir: Path
+) -> None:
+    status, _, err = run_cli(capsys, "tag", "hf-0000000000000000", "x")
+    assert status == 1
+    assert "no paper with id" in err
+
+
+def test_invalid_tag_name_is_a_clear_error(
+    capsys: pytest.CaptureFixture[str], dumps_folder: Path, library_dir: Path
+) -> None:
+    run_cli(capsys, "index", str(dumps_folder))
+    status, _, err = run_cli(capsys, "tag", paper_id(FIXTURE_PAPERS[0].title), "a,b")
+    assert status == 1
+    assert "paper-browser:" in err
+
+
+def test_malformed_query_never_raises(
+    capsys: pytest.CaptureFixture[str], dumps_folder: Path, library_dir: Path
+) -> None:
+    run_cli(capsys, "index", str(dumps_folder))
+    for query in ["title:(", '"', "AND", "*", "comments:>", "[@click=app.quit]"]:
+        status, out, err = run_cli(capsys, "search", query, "--json")
+        assert status == 0, query
+        assert isinstance(json.loads(out), list)
+        assert "Traceback" not in err
+
+
+def test_python_dash_m_runs_the_same_cli(dumps_folder: Path) -> None:
+    completed = subprocess.run(
+        [sys.executable, "-m", "browser", "parse", str(dumps_folder), "--json"],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert completed.returncode == 0
+    assert len(completed.stdout.splitlines()) == len(FIXTURE_PAPERS)
