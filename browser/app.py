@@ -1,0 +1,686 @@
+"""The Textual app: search as you type, read, tag with one key, export.
+
+The app only talks to ``Services``; every slow call (sync, search, export,
+opening a browser) runs in a thread worker and reports back with a message.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import webbrowser
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, ClassVar
+from urllib.parse import quote_plus, urlsplit
+
+from textual import on, work
+from textual.app import App, ComposeResult, SystemCommand
+from textual.binding import Binding, BindingType
+from textual.containers import Horizontal, Vertical
+from textual.content import Content
+from textual.notifications import SeverityLevel
+from textual.screen import Screen
+from textual.timer import Timer
+from textual.widgets import DataTable, Footer, Input, Static
+from textual.worker import get_current_worker
+
+from browser.config import AppConfig, LoadedConfig, load_config
+from browser.messages import (
+    ExportFinished,
+    SearchCompleted,
+    SearchRequest,
+    SyncFinished,
+    SyncProgressed,
+    TagFilter,
+)
+from browser.models import SORT_ORDERS, SearchHit, SearchResult, SortOrder
+from browser.safe_text import safe_line
+from browser.services import BUNDLED_SAMPLE_DUMPS, Services, SyncProgress, SyncSummary
+from browser.tags import TagError
+from browser.widgets.abstract_pane import AbstractPane
+from browser.widgets.export_prompt import ExportChoice, ExportPrompt, ExportScope
+from browser.widgets.help_screen import HelpScreen
+from browser.widgets.picker import PickerScreen
+from browser.widgets.quick_tags import QuickTagBar
+from browser.widgets.results_table import ResultsTable
+from browser.widgets.search_bar import SearchBar
+from browser.widgets.status_line import StatusLine
+from browser.widgets.tag_prompt import TagPrompt
+
+RESULT_LIMIT = 200
+EXPORT_LIMIT = 1_000_000
+# As-you-type: wait this long after the last key, then search within a time budget;
+# if the budget cut the search short, search again without one once typing settles.
+DEBOUNCE_SECONDS = 0.15
+TYPING_BUDGET_MS = 60.0
+SETTLE_SECONDS = 0.35
+SORT_LABELS: dict[SortOrder, str] = {
+    "relevance": "relevance",
+    "newest": "newest first",
+    "comments": "most comments",
+    "title": "title A-Z",
+}
+HF_SEARCH_URL = "https://huggingface.co/papers?q="
+_TAG_ACTIONS = frozenset(
+    {"quick_tag", "tag_prompt", "remove_tag", "more_like", "open_link", "copy"}
+)
+
+
+@dataclass(frozen=True)
+class PaletteCommand:
+    title: str
+    help: str
+    action: str
+
+
+PALETTE_COMMANDS: tuple[PaletteCommand, ...] = (
+    PaletteCommand("Search", "Focus the search bar", "focus_search"),
+    PaletteCommand("Tag paper…", "Add a tag to the highlighted paper", "tag_prompt"),
+    PaletteCommand("Remove a tag…", "Pick one of the paper's tags to remove", "remove_tag"),
+    PaletteCommand("Undo last tag change", "Revert the most recent tag change", "undo"),
+    PaletteCommand("Cycle sort order", "Relevance, newest, most comments, title", "cycle_sort"),
+    PaletteCommand("Filter by tag…", "Show only papers with a tag, or untagged", "filter_tags"),
+    PaletteCommand("Similar papers", "Papers like the highlighted one", "more_like"),
+    PaletteCommand("Open paper in browser", "First link, or a Hugging Face search", "open_link"),
+    PaletteCommand("Copy title and link", "To the clipboard", "copy"),
+    PaletteCommand("Toggle triage mode", "Next paper after each quick tag", "toggle_triage"),
+    PaletteCommand("Export to CSV…", "Current results or all tagged papers", "export"),
+    PaletteCommand("Show keys", "Every key binding", "help"),
+)
+
+
+def link_for(hit: SearchHit) -> str:
+    """The paper's first web link, or a Hugging Face search for its title."""
+    for link in hit.paper.links:
+        # Only web links: a dump could carry file: or javascript: "links".
+        if urlsplit(link).scheme in ("http", "https"):
+            return link
+    return HF_SEARCH_URL + quote_plus(hit.paper.title)
+
+
+class PaperBrowserApp(App[None]):
+    """Search, read and tag papers from Hugging Face Daily Papers dumps."""
+
+    CSS_PATH = "browser.tcss"
+    TITLE = "paper-browser"
+    HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (120, "-wide")]
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("f1", "help", "Keys", show=False),
+        Binding("ctrl+q", "quit", "Quit", show=False, priority=True),
+    ]
+
+    def __init__(
+        self,
+        services: Services,
+        *,
+        dumps: Sequence[Path] = (),
+        year: int | None = None,
+        config: AppConfig | LoadedConfig | None = None,
+        sample_dumps: Path = BUNDLED_SAMPLE_DUMPS,
+        today: Callable[[], dt.date] = dt.date.today,
+    ) -> None:
+        super().__init__()
+        loaded = load_config() if config is None else config
+        if isinstance(loaded, AppConfig):
+            loaded = LoadedConfig(loaded)
+        self.services = services
+        self.config = loaded.config
+        self._config_problem = loaded.problem
+        self._dumps = tuple(dumps)
+        self._year = year
+        self._sample_dumps = sample_dumps
+        self._today = today
+        self.triage = self.config.auto_advance
+        self.sort: SortOrder = "relevance"
+        self.tag_filter: TagFilter | None = None
+        self.like: SearchHit | None = None
+        self.result: SearchResult | None = None
+        self.syncing = False
+        self._generation = 0
+        self._pending_search = False
+        self._debounce: Timer | None = None
+        self._settle: Timer | None = None
+
+    # ------------------------------------------------------------------ layout
+
+    def compose(self) -> ComposeResult:
+        yield SearchBar()
+        with Horizontal(id="body"):
+            with Vertical(id="list-column"):
+                yield Static(id="notice")
+                yield ResultsTable()
+                yield StatusLine(id="status")
+            with Vertical(id="paper-column"):
+                yield AbstractPane(id="abstract")
+                yield QuickTagBar(self.config.quick_tags)
+        yield Footer()
+
+    @property
+    def table(self) -> ResultsTable:
+        return self.query_one(ResultsTable)
+
+    @property
+    def search_bar(self) -> SearchBar:
+        return self.query_one(SearchBar)
+
+    def on_mount(self) -> None:
+        if self.config.theme:
+            if self.config.theme in self.available_themes:
+                self.theme = self.config.theme
+            else:
+                self._say(f"Unknown theme {self.config.theme!r} in the config", "warning")
+        if self._config_problem:
+            self._say(self._config_problem, "warning", timeout=8)
+        if self.services.tags.read_only:
+            self._say(self._read_only_message(), "error", timeout=10)
+        self.query_one(StatusLine).hide_progress()
+        self.search_bar.focus()
+        dumps = self._dumps
+        if not dumps and self.services.is_empty() and self._sample_dumps.exists():
+            dumps = (self._sample_dumps,)
+        if dumps or self.services.index_problem:
+            self._start_sync(dumps)
+        else:
+            self.request_search()
+
+    # ------------------------------------------------------------------ sync
+
+    def _start_sync(self, dumps: Sequence[Path]) -> None:
+        self.syncing = True
+        self.query_one(AbstractPane).show(None, [], "Reading the dumps…")
+        self.query_one(StatusLine).show_progress(0, 1, "Reading the dumps…")
+        self._sync(tuple(dumps))
+
+    @work(thread=True, exclusive=True, group="sync", exit_on_error=False)
+    def _sync(self, dumps: tuple[Path, ...]) -> None:
+        def progress(update: SyncProgress) -> None:
+            self.post_message(SyncProgressed(update))
+
+        try:
+            if dumps:
+                summary = self.services.sync(dumps, year=self._year, progress=progress)
+            else:
+                self.services.rebuild_index()
+                summary = None
+        except Exception as error:  # any failure must reach the user, not kill the app
+            self.post_message(SyncFinished(None, f"Could not read the dumps: {error}"))
+            return
+        self.post_message(SyncFinished(summary))
+
+    def on_sync_progressed(self, message: SyncProgressed) -> None:
+        update = message.progress
+        label = f"Reading {Path(update.current_file).name} ({update.done}/{update.total})"
+        self.query_one(StatusLine).show_progress(update.done, update.total, label)
+
+    def on_sync_finished(self, message: SyncFinished) -> None:
+        self.syncing = False
+        self.query_one(StatusLine).hide_progress()
+        if message.error:
+            self._say(message.error, "error", timeout=10)
+        elif message.summary is not None:
+            self._report_sync(message.summary)
+        self.request_search()
+
+    def _report_sync(self, summary: SyncSummary) -> None:
+        changed = summary.papers_added + summary.papers_updated + summary.papers_removed
+        if changed or summary.rebuilt:
+            self._say(
+                f"Library updated: {summary.papers_added} new, {summary.papers_updated} updated, "
+                f"{summary.papers_removed} removed ({summary.seconds:.1f} s)",
+                timeout=4,
+            )
+        if summary.problems:
+            files = sorted({Path(problem.file).name for problem in summary.problems})
+            shown = ", ".join(files[:5]) + (f" and {len(files) - 5} more" if len(files) > 5 else "")
+            self._say(
+                f"{len(summary.problems)} problem(s) while reading {shown}. "
+                "Run `paper-browser parse PATH` for details.",
+                "warning",
+                timeout=8,
+            )
+
+    # ------------------------------------------------------------------ search
+
+    @on(Input.Changed, "#search")
+    def _query_changed(self) -> None:
+        self.like = None
+        self._stop_timers()
+        self._debounce = self.set_timer(
+            DEBOUNCE_SECONDS, lambda: self.request_search(time_budget_ms=TYPING_BUDGET_MS)
+        )
+
+    @on(Input.Submitted, "#search")
+    def _query_submitted(self) -> None:
+        self._stop_timers()
+        self.request_search()
+        self.table.focus()
+
+    def _stop_timers(self) -> None:
+        for timer in (self._debounce, self._settle):
+            if timer is not None:
+                timer.stop()
+        self._debounce = self._settle = None
+
+    def request_search(self, *, time_budget_ms: float | None = None) -> None:
+        """Search for what the bar and the filters say now; older answers will be dropped."""
+        if self.syncing:
+            self._pending_search = True
+            return
+        self._generation += 1
+        request = SearchRequest(
+            generation=self._generation,
+            query=self.search_bar.value.strip(),
+            sort=self.sort,
+            tag_filter=self.tag_filter,
+            like_paper_id=self.like.paper.id if self.like else None,
+            time_budget_ms=time_budget_ms,
+        )
+        self._search(request)
+
+    def _execute(self, request: SearchRequest, limit: int) -> SearchResult:
+        index = self.services.index
+        if request.like_paper_id is not None:
+            return index.more_like(request.like_paper_id, limit=limit, tags=self.services.tags)
+        return index.search(
+            request.effective_query,
+            sort=request.sort,
+            limit=limit,
+            tags=self.services.tags,
+            time_budget_ms=request.time_budget_ms,
+        )
+
+    @work(thread=True, exclusive=True, group="search", exit_on_error=False)
+    def _search(self, request: SearchRequest) -> None:
+        try:
+            result = self._execute(request, RESULT_LIMIT)
+        except Exception as error:  # a broken index must not take the app down
+            result = SearchResult(query=request.query, sort=request.sort, error=str(error))
+        if not get_current_worker().is_cancelled:
+            self.post_message(SearchCompleted(request, result))
+
+    def on_search_completed(self, message: SearchCompleted) -> None:
+        if message.request.generation != self._generation:
+            return  # a newer search is on its way
+        result = message.result
+        # Same words (new sort, filter, or the settled pass): stay on the paper being read.
+        highlighted = self.table.highlighted_hit
+        same_query = self.result is not None and self.result.query == result.query
+        keep = highlighted.paper.id if highlighted and same_query else None
+        self.result = result
+        tags = {hit.paper.id: self.services.tags.tags_of(hit.paper.id) for hit in result.hits}
+        self.table.show_hits(result.hits, tags, result.sort, keep_paper_id=keep)
+        self._show_notice(result)
+        self._show_highlighted()
+        self._update_status()
+        self.refresh_bindings()
+        if result.partial and message.request.time_budget_ms is not None:
+            self._settle = self.set_timer(SETTLE_SECONDS, self.request_search)
+
+    def _show_notice(self, result: SearchResult) -> None:
+        notice = self.query_one("#notice", Static)
+        query = safe_line(result.query)
+        text: Content | None = None
+        if result.error:
+            text = Content.assemble(
+                ("Query not understood: ", "bold $text-warning"),
+                safe_line(result.error),
+                " — searched the plain words instead.",
+            )
+        elif result.corrected_query:
+            text = Content.assemble(
+                f"No results for “{query}”; showing results for ",
+                (f"“{safe_line(result.corrected_query)}”", "bold"),
+            )
+        elif not result.hits and result.suggestion:
+            text = Content.assemble(
+                f"No papers match “{query}”. Did you mean ",
+                (f"“{safe_line(result.suggestion)}”", "bold"),
+                "?",
+            )
+        elif not result.hits:
+            hint = " Try fewer words, or clear the filter (f)." if self.tag_filter else ""
+            text = Content(f"No papers match “{query}”.{hint}" if query else "No papers yet.")
+        notice.display = text is not None
+        notice.update(text or Content(""))
+
+    def _update_status(self) -> None:
+        result = self.result
+        parts: list[str] = []
+        if result is not None:
+            shown = len(result.hits)
+            count = f"{result.total:,} papers" if result.total == shown else (
+                f"{shown:,} of {result.total:,} papers"
+            )
+            parts.append(count)
+            parts.append(f"{result.elapsed_ms:.0f} ms" + (" (refining…)" if result.partial else ""))
+            parts.append(f"sort: {SORT_LABELS[self.sort]}")
+        if self.tag_filter is not None:
+            parts.append(f"filter: {self.tag_filter.describe()}")
+        if self.like is not None:
+            parts.append(f"similar to: {self.like.paper.title}")
+        self.query_one(StatusLine).show_status(parts, triage=self.triage)
+
+    # ------------------------------------------------------------------ the paper
+
+    @on(DataTable.RowHighlighted, "#results")
+    def _row_highlighted(self) -> None:
+        self._show_highlighted()
+
+    def _show_highlighted(self) -> None:
+        hit = self.table.highlighted_hit
+        tags = self.services.tags.tags_of(hit.paper.id) if hit else []
+        empty = "Reading the dumps…" if self.syncing else "Nothing to show: no paper matches."
+        self.query_one(AbstractPane).show(hit, tags, empty)
+        self.query_one(QuickTagBar).show_active(tags)
+
+    def _refresh_tags(self, paper_ids: Iterable[str]) -> None:
+        for paper_id in paper_ids:
+            self.table.update_tags(paper_id, self.services.tags.tags_of(paper_id))
+        hit = self.table.highlighted_hit
+        if hit is not None:
+            tags = self.services.tags.tags_of(hit.paper.id)
+            self.query_one(AbstractPane).refresh_tags(hit, tags)
+            self.query_one(QuickTagBar).show_active(tags)
+        self.refresh_bindings()
+
+    # ------------------------------------------------------------------ actions
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action in _TAG_ACTIONS:
+            if action == "quick_tag" and parameters:
+                slot = parameters[0]
+                if not isinstance(slot, int) or not 1 <= slot <= len(self.config.quick_tags):
+                    return None
+            return self.table.highlighted_hit is not None
+        if action == "undo":
+            return self.services.tags.can_undo
+        if action == "export":
+            return bool(self.result and self.result.hits) or len(self.services.tags) > 0
+        if action == "clear_context":
+            return self.like is not None
+        return True
+
+    def action_focus_search(self) -> None:
+        self.search_bar.focus()
+
+    def action_focus_results(self) -> None:
+        self.table.focus()
+
+    def action_scroll_abstract(self, direction: int) -> None:
+        pane = self.query_one(AbstractPane)
+        pane.scroll_relative(y=direction * max(1, pane.size.height // 2), animate=False)
+
+    def action_quick_tag(self, slot: int) -> None:
+        hit = self.table.highlighted_hit
+        if hit is None or not 1 <= slot <= len(self.config.quick_tags):
+            return
+        tag = self.config.quick_tags[slot - 1]
+        paper = hit.paper
+        added = self._change_tags(
+            paper.id, lambda: self.services.tags.toggle(paper.id, tag, title=paper.title)
+        )
+        if added and self.triage:
+            self.table.action_cursor_down()
+
+    def action_tag_prompt(self) -> None:
+        hit = self.table.highlighted_hit
+        if hit is None:
+            return
+        paper = hit.paper
+        known = list(dict.fromkeys([*self.config.quick_tags, *self.services.tags.known_tags()]))
+
+        def apply(answer: str | None) -> None:
+            if not answer:
+                return
+            if answer.startswith("-"):
+                tag = answer[1:].strip()
+                if self._change_tags(paper.id, lambda: self.services.tags.remove(paper.id, tag)):
+                    self._say(f"Removed “{tag}”", timeout=2)
+                else:
+                    self._say(f"The paper has no tag “{tag}”", "warning")
+            else:
+                self._change_tags(
+                    paper.id, lambda: self.services.tags.add(paper.id, answer, title=paper.title)
+                )
+
+        self.push_screen(TagPrompt(paper.title, self.services.tags.tags_of(paper.id), known), apply)
+
+    def action_remove_tag(self) -> None:
+        hit = self.table.highlighted_hit
+        if hit is None:
+            return
+        paper = hit.paper
+        tags = self.services.tags.tags_of(paper.id)
+        if not tags:
+            self._say("This paper has no tags to remove.", timeout=2)
+            return
+
+        def apply(tag: str | None) -> None:
+            if tag is not None:
+                self._change_tags(paper.id, lambda: self.services.tags.remove(paper.id, tag))
+
+        choices = [(tag, Content(safe_line(tag))) for tag in tags]
+        self.push_screen(PickerScreen("Remove which tag?", choices), apply)
+
+    def action_undo(self) -> None:
+        if self.services.tags.read_only:
+            self._say(self._read_only_message(), "error")
+            return
+        try:
+            description = self.services.tags.undo()
+        except (TagError, OSError) as error:
+            self._say(str(error), "error")
+            return
+        if description is None:
+            self._say("Nothing to undo.", timeout=2)
+            return
+        self._say(f"Undone: {description}", timeout=3)
+        self._refresh_tags(hit.paper.id for hit in self.table.hits)
+
+    def _change_tags(self, paper_id: str, change: Callable[[], bool]) -> bool:
+        """Run one tag change (saved at once by the store); returns what ``change`` returned."""
+        if self.services.tags.read_only:
+            self._say(self._read_only_message(), "error")
+            return False
+        try:
+            outcome = change()
+        except TagError as error:
+            self._say(str(error), "error")
+            return False
+        except OSError as error:
+            self._say(f"Could not save tags: {error}", "error")
+            return False
+        self._refresh_tags([paper_id])
+        return outcome
+
+    def _read_only_message(self) -> str:
+        problem = self.services.tags.problem or "the tags file cannot be written"
+        return f"Tags are read-only: {problem}"
+
+    def action_toggle_triage(self) -> None:
+        self.triage = not self.triage
+        state = "on: a quick tag moves to the next paper" if self.triage else "off"
+        self._say(f"Triage mode {state}", timeout=2)
+        self._update_status()
+
+    def action_cycle_sort(self) -> None:
+        self.sort = SORT_ORDERS[(SORT_ORDERS.index(self.sort) + 1) % len(SORT_ORDERS)]
+        self._update_status()
+        self.request_search()
+
+    def action_filter_tags(self) -> None:
+        counts = self.services.tags.counts()
+        choices: list[tuple[str, Content]] = [
+            ("all", Content("All papers")),
+            ("tagged", Content(f"Any tag ({len(self.services.tags)})")),
+            ("untagged", Content("Untagged")),
+        ]
+        for tag, count in sorted(counts.items(), key=lambda item: (-item[1], item[0].casefold())):
+            choices.append(
+                ("tag:" + tag, Content.assemble(safe_line(tag), (f"  {count}", "$text-muted")))
+            )
+        current = self.tag_filter
+        highlighted = "all" if current is None else (
+            "tag:" + current.tag if current.kind == "tag" else current.kind
+        )
+
+        def apply(choice: str | None) -> None:
+            if choice is None:
+                return
+            if choice == "all":
+                self.tag_filter = None
+            elif choice in ("tagged", "untagged"):
+                self.tag_filter = TagFilter(kind=choice)  # type: ignore[arg-type]
+            else:
+                self.tag_filter = TagFilter(kind="tag", tag=choice.removeprefix("tag:"))
+            self._update_status()
+            self.request_search()
+
+        self.push_screen(PickerScreen("Show papers", choices, highlighted=highlighted), apply)
+
+    def action_more_like(self) -> None:
+        hit = self.table.highlighted_hit
+        if hit is None:
+            return
+        self.like = hit
+        self._stop_timers()
+        self.request_search()
+
+    def action_clear_context(self) -> None:
+        if self.like is not None:
+            self.like = None
+            self.request_search()
+
+    def action_open_link(self) -> None:
+        hit = self.table.highlighted_hit
+        if hit is None:
+            return
+        url = link_for(hit)
+        self._say(f"Opening {url}", timeout=3)
+        self._open_url(url)
+
+    @work(thread=True, group="browser", exit_on_error=False)
+    def _open_url(self, url: str) -> None:
+        # webbrowser.open can block for seconds (it may start a browser).
+        if not webbrowser.open(url):
+            self.call_from_thread(self._say, f"No web browser found to open {url}", "warning")
+
+    def action_copy(self) -> None:
+        hit = self.table.highlighted_hit
+        if hit is None:
+            return
+        self.copy_to_clipboard(f"{hit.paper.title}\n{link_for(hit)}")
+        self._say("Copied title and link", timeout=2)
+
+    def action_export(self) -> None:
+        result_count = self.result.total if self.result else 0
+        tagged_count = len(self.services.tags)
+        default = Path.home() / f"paper-browser-export-{self._today():%Y%m%d}.csv"
+        scope: ExportScope = "results" if result_count else "tagged"
+        prompt = ExportPrompt(
+            default, result_count=result_count, tagged_count=tagged_count, scope=scope
+        )
+        self.push_screen(prompt, self._export_chosen)
+
+    def _export_chosen(self, choice: ExportChoice | None) -> None:
+        if choice is None:
+            return
+        request: SearchRequest | None = None
+        if choice.scope == "results":
+            request = SearchRequest(
+                generation=self._generation,
+                query=self.result.query if self.result else "",
+                sort=self.sort,
+                tag_filter=self.tag_filter,
+                like_paper_id=self.like.paper.id if self.like else None,
+            )
+        self._export(choice, request)
+
+    @work(thread=True, group="export", exit_on_error=False)
+    def _export(self, choice: ExportChoice, request: SearchRequest | None) -> None:
+        try:
+            paper_ids: list[str] | None = None
+            if request is not None:
+                shown = self.result
+                if shown is not None and shown.total <= len(shown.hits):
+                    hits = shown.hits
+                else:
+                    hits = self._execute(request, EXPORT_LIMIT).hits
+                paper_ids = [hit.paper.id for hit in hits]
+            rows = self.services.export_csv(choice.path, paper_ids=paper_ids, long=choice.long)
+        except (OSError, ValueError) as error:
+            self.post_message(ExportFinished(str(choice.path), 0, str(error)))
+            return
+        self.post_message(ExportFinished(str(choice.path), rows))
+
+    def on_export_finished(self, message: ExportFinished) -> None:
+        if message.error:
+            self._say(f"Export failed: {message.error}", "error", timeout=8)
+        else:
+            self._say(f"Wrote {message.rows} row(s) to {message.path}", timeout=6)
+
+    def action_help(self) -> None:
+        self.push_screen(
+            HelpScreen(
+                self.binding_rows(),
+                footnote="ctrl+p opens the command palette: every action is also a command.",
+            )
+        )
+
+    # ------------------------------------------------------------------ keys & commands
+
+    def binding_rows(self) -> list[tuple[str, str, str]]:
+        """(area, key, description) for every binding, quick tags spelled out."""
+        rows: list[tuple[str, str, str]] = []
+        areas: list[tuple[str, list[BindingType]]] = [
+            ("List", ResultsTable.BINDINGS),
+            ("Search bar", SearchBar.BINDINGS),
+            ("Anywhere", [*PaperBrowserApp.BINDINGS, Binding("ctrl+p", "command_palette",
+                                                              "Command palette")]),
+        ]
+        for area, bindings in areas:
+            for binding in bindings:
+                if not isinstance(binding, Binding):
+                    continue
+                action, _, _ = binding.action.removeprefix("app.").partition("(")
+                description = binding.description
+                if action == "quick_tag":
+                    slot = int(binding.key)
+                    if slot > len(self.config.quick_tags):
+                        continue
+                    description = f"Toggle tag “{self.config.quick_tags[slot - 1]}”"
+                for key in binding.key.split(","):
+                    display = binding.key_display or self.get_key_display(
+                        Binding(key.strip(), binding.action)
+                    )
+                    rows.append((area, display, description))
+        return rows
+
+    def get_system_commands(self, screen: Screen[Any]) -> Iterable[SystemCommand]:
+        yield from super().get_system_commands(screen)
+        for command in PALETTE_COMMANDS:
+            if self.check_action(command.action, ()):
+                yield SystemCommand(command.title, command.help, self._runner(command.action))
+        if self.table.highlighted_hit is not None:
+            for slot, tag in enumerate(self.config.quick_tags, start=1):
+                yield SystemCommand(
+                    f"Toggle tag “{tag}”", f"Quick tag, key {slot}",
+                    self._runner(f"quick_tag({slot})"),
+                )
+
+    def _runner(self, action: str) -> Callable[[], Any]:
+        return lambda: self.run_action(action)
+
+    # ------------------------------------------------------------------ helpers
+
+    def _say(
+        self, message: str, severity: SeverityLevel = "information", *, timeout: float = 5
+    ) -> None:
+        # markup=False: messages quote titles, tags and paths, which are not markup.
+        self.notify(safe_line(message), severity=severity, timeout=timeout, markup=False)
+
+
+def run_app(services: Services, *, dumps: Sequence[Path] = (), year: int | None = None) -> None:
+    """Open the app over ready services (the CLI's entry point)."""
+    PaperBrowserApp(services, dumps=dumps, year=year).run()

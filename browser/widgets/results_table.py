@@ -1,0 +1,177 @@
+"""The result list: one row per paper, columns sized to the space available."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import ClassVar
+
+from rich.text import Text
+from textual import events
+from textual.binding import Binding, BindingType
+from textual.widgets import DataTable
+
+from browser.models import Paper, SearchHit, SortOrder
+from browser.safe_text import safe_line
+
+# Shown in the footer while the list has focus; quick tags 1-9 are added by the app's help.
+LIST_BINDINGS: list[BindingType] = [
+    Binding("slash", "app.focus_search", "Search", key_display="/"),
+    Binding("t", "app.tag_prompt", "Tag"),
+    Binding("x", "app.remove_tag", "Untag"),
+    Binding("u", "app.undo", "Undo"),
+    Binding("s", "app.cycle_sort", "Sort"),
+    Binding("f", "app.filter_tags", "Filter"),
+    Binding("m", "app.more_like", "Similar"),
+    Binding("o", "app.open_link", "Open"),
+    Binding("y", "app.copy", "Copy", show=False),
+    Binding("a", "app.toggle_triage", "Triage mode", show=False),
+    Binding("e", "app.export", "Export"),
+    Binding("question_mark", "app.help", "Keys", key_display="?"),
+    Binding("q", "app.quit", "Quit"),
+    Binding("escape", "app.clear_context", "Back to search results", show=False),
+    Binding("j", "cursor_down", "Next paper", show=False),
+    Binding("k", "cursor_up", "Previous paper", show=False),
+    Binding("g", "scroll_top", "First paper", show=False),
+    Binding("G", "scroll_bottom", "Last paper", show=False),
+    Binding("J", "app.scroll_abstract(1)", "Scroll abstract down", show=False),
+    Binding("K", "app.scroll_abstract(-1)", "Scroll abstract up", show=False),
+    *(
+        Binding(str(slot), f"app.quick_tag({slot})", f"Quick tag {slot}", show=False)
+        for slot in range(1, 10)
+    ),
+]
+
+_SORTED_COLUMN: dict[SortOrder, tuple[str, str]] = {
+    "newest": ("date", " ▼"),
+    "comments": ("comments", " ▼"),
+    "title": ("title", " ▲"),
+}
+
+
+@dataclass(frozen=True)
+class _ColumnSpec:
+    key: str
+    label: str
+    width: int
+
+
+def paper_byline(paper: Paper) -> str:
+    """Organisation if known, else the number of authors."""
+    if paper.organization is not None:
+        return paper.organization.name or paper.organization.slug
+    if paper.author_names:
+        return ", ".join(paper.author_names)
+    if paper.authors:
+        return f"{paper.authors} author" + ("" if paper.authors == 1 else "s")
+    return ""
+
+
+def _plain_cell(text: str, style: str = "") -> Text:
+    # A Text built from a plain string is never parsed as markup.
+    return Text(safe_line(text), style=style, no_wrap=True, overflow="ellipsis", end="")
+
+
+def tags_cell(tags: Sequence[str]) -> Text:
+    return _plain_cell(", ".join(tags), "italic")
+
+
+class ResultsTable(DataTable[Text]):
+    """Papers found by the current search; the highlighted row drives the abstract pane."""
+
+    BINDINGS: ClassVar[list[BindingType]] = LIST_BINDINGS
+
+    def __init__(self) -> None:
+        super().__init__(id="results", cursor_type="row", zebra_stripes=True)
+        self._hits: list[SearchHit] = []
+        self._tags: dict[str, list[str]] = {}
+        self._sort: SortOrder = "relevance"
+        self._laid_out_width = -1
+
+    @property
+    def hits(self) -> list[SearchHit]:
+        return self._hits
+
+    @property
+    def highlighted_hit(self) -> SearchHit | None:
+        if not self._hits or not 0 <= self.cursor_row < len(self._hits):
+            return None
+        return self._hits[self.cursor_row]
+
+    def show_hits(
+        self,
+        hits: Sequence[SearchHit],
+        tags: dict[str, list[str]],
+        sort: SortOrder,
+        *,
+        keep_paper_id: str | None = None,
+    ) -> None:
+        """Replace the rows; keep ``keep_paper_id`` highlighted if it is still there."""
+        self._hits = list(hits)
+        self._tags = tags
+        self._sort = sort
+        self._rebuild(keep_paper_id)
+
+    def update_tags(self, paper_id: str, tags: list[str]) -> None:
+        """Refresh one paper's tag cell after a tag change."""
+        if paper_id not in self._tags:
+            return
+        self._tags[paper_id] = tags
+        if "tags" in self.columns:
+            self.update_cell(paper_id, "tags", tags_cell(tags))
+
+    def on_resize(self, event: events.Resize) -> None:
+        if event.size.width != self._laid_out_width:
+            highlighted = self.highlighted_hit
+            self._rebuild(highlighted.paper.id if highlighted else None)
+
+    def _columns_for(self, width: int) -> list[_ColumnSpec]:
+        # Each column costs 2 cells of padding; the title takes what is left.
+        columns: list[_ColumnSpec] = []
+        if width >= 44:
+            columns.append(_ColumnSpec("date", "Date", 10))
+        if width >= 96:
+            columns.append(_ColumnSpec("by", "Authors / org", 16))
+        if width >= 64:
+            columns.append(_ColumnSpec("comments", "Cmts", 4))
+        if width >= 56:
+            columns.append(_ColumnSpec("tags", "Tags", 14 if width < 120 else 20))
+        used = sum(column.width + 2 for column in columns) + 2
+        title = _ColumnSpec("title", "Title", max(12, width - used))
+        sorted_key, arrow = _SORTED_COLUMN.get(self._sort, ("", ""))
+        return [
+            _ColumnSpec(c.key, c.label + arrow if c.key == sorted_key else c.label, c.width)
+            for c in [title, *columns]
+        ]
+
+    def _rebuild(self, keep_paper_id: str | None) -> None:
+        # Rebuilding (cheap at a few hundred rows) is how a DataTable re-sizes columns.
+        width = self.scrollable_content_region.width or self.size.width
+        self._laid_out_width = self.size.width
+        self.clear(columns=True)
+        for spec in self._columns_for(width):
+            self.add_column(spec.label, width=spec.width, key=spec.key)
+        keys = [str(key.value) for key in self.columns]
+        cursor = 0
+        for index, hit in enumerate(self._hits):
+            if hit.paper.id == keep_paper_id:
+                cursor = index
+            self.add_row(*(self._cell(hit, key) for key in keys), key=hit.paper.id)
+        if self._hits:
+            self.move_cursor(row=cursor, animate=False, scroll=True)
+
+    def _cell(self, hit: SearchHit, key: str) -> Text:
+        paper = hit.paper
+        if key == "title":
+            cell = _plain_cell(paper.title)
+            for span in hit.title_highlights:
+                cell.stylize("bold underline", span.start, span.end)
+            return cell
+        if key == "date":
+            return _plain_cell(paper.date.isoformat() if paper.date else "", "dim")
+        if key == "by":
+            return _plain_cell(paper_byline(paper), "dim")
+        if key == "comments":
+            comments = "" if paper.comments is None else str(paper.comments)
+            return Text(comments, justify="right", end="")
+        return tags_cell(self._tags.get(paper.id, hit.tags))

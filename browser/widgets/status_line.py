@@ -1,0 +1,33 @@
+"""One line under the results: counts, timing, sort, filters; a progress bar while syncing."""
+
+from __future__ import annotations
+
+from textual.app import ComposeResult
+from textual.containers import Horizontal
+from textual.content import Content
+from textual.widgets import ProgressBar, Static
+
+from browser.safe_text import safe_line
+
+
+class StatusLine(Horizontal):
+    """Says what the list shows and how it was found."""
+
+    def compose(self) -> ComposeResult:
+        yield Static(id="status-text")
+        yield ProgressBar(id="sync-progress", show_eta=False)
+
+    def show_status(self, parts: list[str], *, triage: bool = False) -> None:
+        text = Content("  ·  ").join(Content(safe_line(part)) for part in parts if part)
+        if triage:
+            text = Content.assemble(("TRIAGE ", "bold reverse $warning"), " ", text)
+        self.query_one("#status-text", Static).update(text)
+
+    def show_progress(self, done: int, total: int, label: str) -> None:
+        bar = self.query_one("#sync-progress", ProgressBar)
+        bar.display = True
+        bar.update(total=max(total, 1), progress=done)
+        self.query_one("#status-text", Static).update(Content(safe_line(label)))
+
+    def hide_progress(self) -> None:
+        self.query_one("#sync-progress", ProgressBar).display = False
