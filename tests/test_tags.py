@@ -175,6 +175,42 @@ def test_file_is_versioned_sorted_indented_and_stable(tmp_path: Path) -> None:
     assert (tmp_path / "a" / "tags.json").read_text(encoding="utf-8") == text
 
 
+def test_file_bytes_are_exactly_what_json_dumps_writes(tags_path: Path) -> None:
+    awkward = 'quote " backslash \\ newline \n tab \t bell \x07 sep \u2028 emoji 🧪 東京'
+    tags_path.parent.mkdir(parents=True)
+    tags_path.write_text(
+        json.dumps(
+            {
+                "version": 1,
+                "a-note": {"nested": [1, 2.5, None, True, {"z": [], "a": {}}]},
+                "papers": {
+                    "hf-2": {"tags": ["x"], "title": awkward, "zz": []},
+                    "hf-1": {"tags": ["é", "[y]"], "title": "", "changed": "", "aa": {"k": 1}},
+                },
+            }
+        ),
+        encoding="utf-8",
+    )
+    store = TagStore(tags_path, clock=fixed_clock)
+    store.add("hf-3", "new", title=awkward)
+    text = tags_path.read_text(encoding="utf-8")
+    document = json.loads(text)
+    assert document["papers"]["hf-2"]["title"] == awkward
+    assert text == json.dumps(document, indent=2, sort_keys=True, ensure_ascii=False) + "\n"
+
+
+def test_symlinked_file_stays_a_symlink(tmp_path: Path) -> None:
+    real = tmp_path / "notes" / "my-tags.json"
+    real.parent.mkdir()
+    link = tmp_path / "library" / "tags.json"
+    link.parent.mkdir()
+    link.symlink_to(real)
+    store = TagStore(link)
+    store.add("hf-1", "x")
+    assert link.is_symlink()
+    assert TagStore(real).tags_of("hf-1") == ["x"]
+
+
 def test_missing_file_is_an_empty_store_created_on_first_write(tags_path: Path) -> None:
     store = TagStore(tags_path)
     assert store.entries() == [] and not store.read_only
