@@ -538,6 +538,30 @@ class TagStore:
                 self._push_undo(inverses, description)
         return len(inverses)
 
+    def add_many(self, additions: Iterable[tuple[str, Iterable[str], str]]) -> int:
+        """Add tags to many papers in one save and one undo step (import); returns tags added.
+
+        Each addition is ``(paper_id, tags, title)``; a paper keeps the tags it
+        already has. Every tag is validated before anything is written.
+        """
+        changes = [
+            _Change("add", self._check_id(paper_id), (clean_tag(tag),), title)
+            for paper_id, tags, title in additions
+            for tag in tags
+        ]
+        if not changes:
+            return 0
+        with self._mutex:
+            inverses = self._commit(changes)
+            if inverses:
+                papers = len({inverse.paper_id for inverse in inverses})
+                tags = "tag" if len(inverses) == 1 else "tags"
+                where = "paper" if papers == 1 else "papers"
+                self._push_undo(
+                    inverses, f"removed {len(inverses)} added {tags} from {papers} {where}"
+                )
+        return len(inverses)
+
     def undo(self) -> str | None:
         """Undo the last change made through this store; describes what was done, or None."""
         with self._mutex:

@@ -297,6 +297,19 @@ def test_undo_of_set_tags_and_batches(store: TagStore) -> None:
     assert store.tags_of("hf-1") == ["x"]
 
 
+def test_add_many_keeps_existing_tags_and_undoes_in_one_step(store: TagStore) -> None:
+    store.add("hf-1", "old", title="One")
+    added = store.add_many([("hf-1", ["OLD", "new"], ""), ("hf-2", ["a", "b"], "Two")])
+    assert added == 3
+    assert store.tags_of("hf-1") == ["old", "new"]
+    assert store.title_of("hf-2") == "Two"
+    with pytest.raises(TagError):
+        store.add_many([("hf-3", ["fine"], ""), ("hf-3", ["not;fine"], "")])
+    assert "hf-3" not in store.tagged_ids()
+    assert store.undo() == "removed 3 added tags from 2 papers"
+    assert {e.paper_id: e.tags for e in store.entries()} == {"hf-1": ("old",)}
+
+
 def test_undo_merges_with_other_writers(tags_path: Path) -> None:
     mine = TagStore(tags_path)
     theirs = TagStore(tags_path)
