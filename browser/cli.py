@@ -417,22 +417,24 @@ def import_tags_command(options: argparse.Namespace) -> int:
     except (OSError, ValueError) as error:
         raise UserError(f"cannot import {options.csv_file}: {error}") from error
     services = _open(options)
-    added = unknown = 0
+    unknown = 0
+    additions: list[tuple[str, list[str], str]] = []
     try:
         for row in imported:
             paper = services.paper(row.paper_id)
             if paper is None:
                 unknown += 1
                 print(
-                    f"{row.paper_id}: not in the library; its tags are kept anyway",
+                    f"{options.csv_file}:{row.line}: {row.paper_id} is not in the library; "
+                    "its tags are kept anyway",
                     file=sys.stderr,
                 )
-            title = paper.title if paper is not None else row.title
-            for name in row.tags:
-                try:
-                    added += services.tags.add(row.paper_id, name, title=title)
-                except TagError as error:
-                    print(f"{row.paper_id}: skipped tag {name!r}: {error}", file=sys.stderr)
+            additions.append((row.paper_id, row.tags, paper.title if paper else row.title))
+        try:
+            # One save and one undo step for the whole file: all or nothing.
+            added = services.tags.add_many(additions)
+        except TagError as error:
+            raise UserError(f"cannot import {options.csv_file}: {error}") from error
     finally:
         services.close()
     print(f"imported {added} tag(s) on {len(imported)} paper(s); {unknown} not in the library")
