@@ -104,7 +104,8 @@ class PaperBrowserApp(App[None]):
 
     CSS_PATH = "browser.tcss"
     TITLE = "paper-browser"
-    HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (120, "-wide")]
+    # Unannotated: App types it as an instance attribute, so a ClassVar would not type-check.
+    HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (120, "-wide")]  # noqa: RUF012
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("f1", "help", "Keys", show=False),
         Binding("ctrl+q", "quit", "Quit", show=False, priority=True),

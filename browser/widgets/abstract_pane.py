@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from pathlib import PurePath
 
 from textual.app import ComposeResult
 from textual.containers import VerticalScroll
@@ -74,7 +75,8 @@ def paper_content(hit: SearchHit, tags: Sequence[str]) -> Content:
         parts.append(Content(""))
         parts.append(Content.styled("Found in", LABEL_STYLE))
         parts.extend(
-            Content.styled(safe_line(f"{source.file}:{source.line}"), LABEL_STYLE)
+            # The file name is enough to find it again, and fits the pane.
+            Content.styled(safe_line(f"{PurePath(source.file).name}:{source.line}"), LABEL_STYLE)
             for source in paper.sources
         )
     return Content("\n").join(parts)

@@ -15,9 +15,8 @@ def quick_tags_content(quick_tags: Sequence[str], active: Sequence[str]) -> Cont
     pieces = []
     for slot, tag in enumerate(quick_tags, start=1):
         style = "bold reverse $accent" if tag.casefold() in on else "$text-muted"
-        pieces.append(
-            Content.assemble((f"{slot}", "bold $text-accent"), (f" {safe_line(tag)} ".replace(" ", "\u00a0"), style))
-        )
+        label = f" {safe_line(tag)} ".replace(" ", "\u00a0")
+        pieces.append(Content.assemble((f"{slot}", "bold $text-accent"), (label, style)))
     # Non-breaking spaces inside each piece: the bar wraps between tags, never inside one.
     return Content(" ").join(pieces)
 
