@@ -85,7 +85,7 @@ MAX_QUERY_CHARS: Final = 500
 # How many completions the word being typed expands to (its most frequent words).
 PREFIX_EXPANSION_CAP: Final = 32
 # An explicit wildcard (``learn*``) may match many words: keep the most frequent ones.
-WILDCARD_EXPANSION_CAP: Final = 512
+WILDCARD_EXPANSION_CAP: Final = 128
 # Below this many hits a spelling correction is offered as a suggestion.
 FEW_HITS: Final = 3
 MORE_LIKE_TERMS: Final = 25
@@ -114,6 +114,7 @@ _TAG_TERM: Final = re.compile(
         (?=[\s)]|$)""",
     re.VERBOSE,
 )
+_FIELD_PREFIX: Final = re.compile(r"\b\w+:")
 _MINUS_WORD: Final = re.compile(r"(?<![^\s(])-(?=[\w\"(])")
 _LAST_WORD: Final = re.compile(r"(?:^|[\s(])(?:(?P<field>title|abstract|text):)?(?P<word>\w+)$")
 
@@ -390,7 +391,11 @@ class PaperIndex:
     @classmethod
     def open(cls, index_dir: Path) -> PaperIndex:
         index_dir = Path(index_dir)
-        if not index_dir.exists() or not whoosh.index.exists_in(str(index_dir), INDEX_NAME):
+        try:
+            present = index_dir.exists() and whoosh.index.exists_in(str(index_dir), INDEX_NAME)
+        except Exception as exc:  # exists_in reads the table of contents, which may be damaged
+            raise IndexUnusable(f"{index_dir}: cannot read the index ({exc})") from exc
+        if not present:
             if (index_dir / META_FILE).exists():
                 raise IndexUnusable(f"{index_dir}: index files are missing")
             return cls.create(index_dir)
@@ -458,7 +463,10 @@ class PaperIndex:
                 self._searcher = self._ix.searcher()
                 self._forget_reader_caches()
             elif not self._searcher.up_to_date():
-                self._searcher = self._searcher.refresh()
+                # Not Searcher.refresh(): it reuses segment readers by segment id and so
+                # misses deletions committed to a segment it already had open.
+                self._searcher.close()
+                self._searcher = self._ix.searcher()
                 self._forget_reader_caches()
             return self._searcher
 
@@ -473,7 +481,7 @@ class PaperIndex:
         """A writer that commits on success and cancels on any error (the old index stays)."""
         options: dict[str, Any] = {"timeout": _WRITER_TIMEOUT_S, "limitmb": 96}
         if procs > 1:
-            options.update(procs=procs, multisegment=True)
+            options.update(procs=procs)
         try:
             writer = self._ix.writer(**options)
         except LockError as exc:
@@ -715,7 +723,7 @@ class PaperIndex:
                 problem = str(exc) or type(exc).__name__
         if problem is None and parsed is not None and parsed is not wq.NullQuery:
             return parsed, None
-        fallback = _plain_query(text)
+        fallback = _plain_query(text, stemmed=False)
         if problem is None:
             problem = "no searchable words"
         if fallback is None:
@@ -970,14 +978,20 @@ class PaperIndex:
     def _closest_word(self, searcher: Any, word: str) -> str | None:
         """Nearest indexed word by edit distance, the more frequent one on a tie."""
         reader = searcher.reader()
-        maxdist = 1 if len(word) <= 4 else 2
         candidates: set[str] = set()
-        # A multi-segment reader has no fast automaton walk: ask each segment.
-        for segment, _offset in reader.leaf_readers():
-            candidates.update(
-                _as_str(w) for w in segment.terms_within(_VOCAB_FIELD, word, maxdist, prefix=1)
-            )
-        candidates.discard(word)
+        # Typos rarely hit the first letters; trusting them keeps the automaton walk short.
+        first_letters = 2 if len(word) >= 7 else 1
+        # Distance 2 walks far more of the vocabulary: only when 1 finds nothing.
+        for maxdist in (1, 2) if len(word) > 4 else (1,):
+            # A multi-segment reader has no fast automaton walk: ask each segment.
+            for segment, _offset in reader.leaf_readers():
+                candidates.update(
+                    _as_str(w)
+                    for w in segment.terms_within(_VOCAB_FIELD, word, maxdist, prefix=first_letters)
+                )
+            candidates.discard(word)
+            if candidates:
+                break
         if not candidates:
             return None
         return min(
@@ -996,7 +1010,7 @@ class PaperIndex:
             )
             words.remove(rarest)
             candidate = " ".join(words)
-            probe = _plain_query(candidate)
+            probe = _plain_query(candidate, stemmed=True)
             if probe is None:
                 return None
             outcome = self._run(
@@ -1012,10 +1026,13 @@ class PaperIndex:
         return None
 
 
-def _plain_query(text: str) -> Any | None:
+def _plain_query(text: str, *, stemmed: bool) -> Any | None:
+    """All words of ``text`` required, as raw words (``stemmed=False``) or index terms."""
+    analyse = _term_of if stemmed else _folded_word
     terms: list[Any] = []
-    for match in _TOKEN_RE.finditer(text.lower()):
-        term = _term_of(match.group())
+    # Field names of a broken query ("title:(") are syntax, not words to look for.
+    for match in _TOKEN_RE.finditer(_FIELD_PREFIX.sub(" ", text.lower())):
+        term = analyse(match.group())
         if term is not None:
             terms.append(wq.Term(_DEFAULT_FIELD, term))
     if not terms:
@@ -1040,13 +1057,35 @@ def _docs_and_scores(results: Any, limit: int) -> Iterator[tuple[int, float]]:
 
 
 def _spans(text: str, terms: frozenset[str]) -> list[Highlight]:
+    """Character spans of the tokens of ``text`` whose indexed term is one of ``terms``.
+
+    Running the analyzer over every token of 200 abstracts costs tens of milliseconds, so
+    a regular expression of the terms' leading letters (the stemmer only rewrites word
+    endings) picks candidate tokens first and only those go through the analyzer.
+    Text with non-ASCII letters may fold differently from its raw form: it takes the
+    slow path over every token.
+    """
     if not terms or not text:
         return []
+    starts = _candidate_starts(terms) if text.isascii() else None
+    candidates = starts.finditer(text) if starts is not None else _TOKEN_RE.finditer(text)
     spans: list[Highlight] = []
-    for match in _TOKEN_RE.finditer(text):
-        if _term_of(match.group()) in terms:
-            spans.append(Highlight(start=match.start(), end=match.end()))
+    for candidate in candidates:
+        token = _TOKEN_RE.match(text, candidate.start())
+        if token is not None and _term_of(token.group()) in terms:
+            spans.append(Highlight(start=token.start(), end=token.end()))
     return spans
+
+
+@lru_cache(maxsize=1024)
+def _candidate_starts(terms: frozenset[str]) -> re.Pattern[str] | None:
+    roots = set()
+    for term in terms:
+        if not term.isascii():
+            return None
+        # The stemmer rewrites at most the last letter of what it keeps (policy -> polici).
+        roots.add(re.escape(term[:-1] if len(term) > 3 else term))
+    return re.compile(r"(?<![\w.])(?:" + "|".join(sorted(roots)) + ")", re.IGNORECASE)
 
 
 def _as_str(value: object) -> str:

@@ -1,0 +1,517 @@
+"""Search benchmark: parse, build, open, query, update and memory at 1k/10k/100k papers.
+
+    .venv/bin/python -m bench.bench_search --sizes 1000 10000 100000
+    .venv/bin/python -m bench.bench_search --quick          # 1k only, a few seconds
+
+Every measurement that involves memory or a cold start runs in a fresh subprocess
+(``--worker``), which reports JSON on stdout; peak memory is ``ru_maxrss`` of that
+process (and of its children for the two-process build). Latencies are per-query
+medians over ``--runs`` passes through a fixed mix of 200 queries, then p50/p95/p99
+over the queries. The same documents are measured with a plain Whoosh index (minimal
+schema, default settings) and with SQLite FTS5 for comparison.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import json
+import os
+import random
+import re
+import resource
+import shutil
+import sqlite3
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+from bench.corpus import generate_papers, load_seeds, write_corpus
+from browser.models import Paper, SortOrder
+
+ROOT = Path(__file__).resolve().parent.parent
+RESULTS = Path(__file__).resolve().parent / "results"
+# What the app gives the as-you-type pass; the settled search has no budget.
+TYPING_BUDGET_MS = 50.0
+LIMIT = 200
+INCREMENT = 100
+
+Query = dict[str, Any]  # {"category", "text", "sort", "typing"}
+
+
+# --------------------------------------------------------------------------- corpus
+
+
+def prepare_corpus(size: int, work: Path) -> Path:
+    """Dumps, papers.jsonl and an extra 100-paper dump for the incremental test."""
+    folder = work / f"corpus-{size}"
+    done = folder / "done"
+    if done.exists():
+        return folder
+    shutil.rmtree(folder, ignore_errors=True)
+    seeds = load_seeds()
+    papers = list(generate_papers(size + INCREMENT, seed=size, seeds=seeds))
+    main, extra = papers[:size], papers[size:]
+    write_corpus(main, folder / "dumps", first_day=dt.date(2024, 1, 1))
+    write_corpus(extra, folder / "extra", first_day=dt.date(2030, 1, 1))
+    with (folder / "papers.jsonl").open("w", encoding="utf-8") as out:
+        for paper in main:
+            out.write(paper.model_dump_json() + "\n")
+    with (folder / "extra.jsonl").open("w", encoding="utf-8") as out:
+        for paper in extra:
+            out.write(paper.model_dump_json() + "\n")
+    done.write_text("ok")
+    return folder
+
+
+def read_papers(path: Path) -> Iterator[Paper]:
+    with path.open(encoding="utf-8") as lines:
+        for line in lines:
+            yield Paper.model_validate_json(line)
+
+
+def make_queries(papers_file: Path, seed: int = 11) -> list[Query]:
+    """A fixed mix of 200 queries drawn from the corpus' own titles."""
+    rng = random.Random(seed)
+    titles = []
+    for number, paper in enumerate(read_papers(papers_file)):
+        if number % 7 == 0:
+            titles.append(paper.title)
+        if len(titles) >= 3000:
+            break
+    words_of = [[w for w in re.findall(r"[A-Za-z]+", title) if len(w) >= 4] for title in titles]
+    words_of = [w for w in words_of if len(w) >= 3]
+
+    def words(count: int) -> list[str]:
+        chosen = rng.choice(words_of)
+        start = rng.randint(0, len(chosen) - count)
+        return [w.lower() for w in chosen[start : start + count]]
+
+    def typo(word: str) -> str:
+        i = rng.randint(1, len(word) - 2)
+        return (
+            word[:i] + word[i + 1] + word[i] + word[i + 2 :]
+            if rng.random() < 0.5
+            else (word[:i] + word[i + 1 :])
+        )
+
+    queries: list[Query] = []
+
+    def add(category: str, text: str, sort: SortOrder = "relevance", typing: bool = False) -> None:
+        queries.append({"category": category, "text": text, "sort": sort, "typing": typing})
+
+    # As you type: keystroke states, the last word cut short (some with an earlier typo).
+    for number in range(100):
+        phrase = words(rng.randint(1, 3))
+        last = phrase[-1]
+        phrase[-1] = last[: rng.randint(2, len(last))]
+        if number % 7 == 0 and len(phrase) > 1 and len(phrase[0]) > 4:
+            phrase[0] = typo(phrase[0])
+        add("typing", " ".join(phrase), typing=True)
+    for _ in range(20):
+        add("terms", " ".join(words(rng.randint(1, 2))))
+    for _ in range(10):
+        add("phrase", '"' + " ".join(words(2)) + '"')
+    for _ in range(15):
+        pair = words(2)
+        longest = max(pair, key=len)
+        add("typo", " ".join(typo(w) if w == longest else w for w in pair))
+    for _ in range(5):
+        add("fields", f"title:{words(1)[0]}")
+        add("fields", f"abstract:{words(1)[0]}")
+        add("fields", f"title:{words(1)[0]} abstract:{words(1)[0]}")
+    for query in ("year:2024", "date:[2024-01 TO 2024-06]", "comments:>2", "authors:>10"):
+        add("ranges", query)
+    for _ in range(11):
+        add("ranges", f"{words(1)[0]} " + rng.choice(["year:2023", "comments:>3", "date:2025-03"]))
+    for number in range(15):
+        sort: SortOrder = ("newest", "comments", "title")[number % 3]
+        add("sorted", "" if number == 0 else words(1)[0], sort=sort)
+    for _ in range(5):
+        add("wildcard", words(1)[0][:5] + "*")
+        pair = words(2)
+        add("wildcard", f"{pair[0]} NOT {pair[1]}")
+    return queries
+
+
+# --------------------------------------------------------------------------- workers
+
+
+def peak_mib(include_children: bool = False) -> float:
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    if include_children:
+        peak = max(peak, resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)
+    return peak / 1024  # kilobytes on Linux
+
+
+def worker_parse(args: argparse.Namespace) -> dict[str, Any]:
+    from browser.parse import parse_file
+
+    paths = sorted(Path(args.corpus, "dumps").glob("*.txt"))
+    size = sum(p.stat().st_size for p in paths)
+    started = time.perf_counter()
+    records = sum(len(parse_file(p).records) for p in paths)
+    seconds = time.perf_counter() - started
+    return {"mb_per_s": size / 1e6 / seconds, "records": records, "mb": size / 1e6}
+
+
+def worker_build(args: argparse.Namespace) -> dict[str, Any]:
+    from browser.index import PaperIndex
+
+    index = PaperIndex.create(Path(args.index))
+    started = time.perf_counter()
+    index.rebuild(read_papers(Path(args.corpus, "papers.jsonl")), procs=args.procs)
+    seconds = time.perf_counter() - started
+    count = len(index)
+    index.close()
+    return {"seconds": seconds, "papers": count, "peak_mib": peak_mib(include_children=True)}
+
+
+def worker_open(args: argparse.Namespace) -> dict[str, Any]:
+    from browser.index import PaperIndex
+
+    started = time.perf_counter()
+    index = PaperIndex.open(Path(args.index))
+    opened = time.perf_counter()
+    index.search("learning", limit=LIMIT)
+    first = time.perf_counter()
+    return {"open_ms": (opened - started) * 1000, "first_query_ms": (first - opened) * 1000}
+
+
+def worker_queries(args: argparse.Namespace) -> dict[str, Any]:
+    from browser.index import PaperIndex
+
+    queries = json.loads(Path(args.queries).read_text())
+    index = PaperIndex.open(Path(args.index))
+    timings: list[list[float]] = [[] for _ in queries]
+    agree = 0
+    typing_total = 0
+    partial = 0
+    for run in range(args.runs):
+        # Each pass starts with cold prefix caches, as a new typing session would.
+        index._forget_reader_caches()
+        for number, query in enumerate(queries):
+            budget = TYPING_BUDGET_MS if query["typing"] else None
+            started = time.perf_counter()
+            result = index.search(
+                query["text"], sort=query["sort"], limit=LIMIT, time_budget_ms=budget
+            )
+            timings[number].append((time.perf_counter() - started) * 1000)
+            if run == 0 and query["typing"]:
+                typing_total += 1
+                partial += result.partial
+                settled = index.search(query["text"], sort=query["sort"], limit=LIMIT)
+                top = [hit.paper.id for hit in result.hits[:10]]
+                agree += top == [hit.paper.id for hit in settled.hits[:10]]
+    return {
+        "ms": [statistics.median(t) for t in timings],
+        "typing_top10_same": agree / max(1, typing_total),
+        "typing_partial": partial / max(1, typing_total),
+        "peak_mib": peak_mib(),
+    }
+
+
+def worker_update(args: argparse.Namespace) -> dict[str, Any]:
+    from browser.index import PaperIndex
+
+    copy = Path(tempfile.mkdtemp(prefix="bench-update-"))
+    try:
+        shutil.copytree(args.index, copy, dirs_exist_ok=True)
+        papers = list(read_papers(Path(args.corpus, "extra.jsonl")))
+        index = PaperIndex.open(copy)
+        started = time.perf_counter()
+        index.update(papers)
+        seconds = time.perf_counter() - started
+        found = index.search(papers[0].title, limit=5).total
+        index.close()
+        return {"seconds": seconds, "new_paper_found": found > 0}
+    finally:
+        shutil.rmtree(copy, ignore_errors=True)
+
+
+def worker_baseline_build(args: argparse.Namespace) -> dict[str, Any]:
+    from whoosh import index as windex
+    from whoosh.fields import ID, TEXT, Schema
+
+    folder = Path(args.index)
+    folder.mkdir(parents=True, exist_ok=True)
+    schema = Schema(
+        id=ID(stored=True, unique=True), title=TEXT(stored=True), abstract=TEXT(stored=True)
+    )
+    ix = windex.create_in(str(folder), schema)
+    started = time.perf_counter()
+    with ix.writer() as writer:
+        for paper in read_papers(Path(args.corpus, "papers.jsonl")):
+            writer.add_document(id=paper.id, title=paper.title, abstract=paper.abstract)
+    seconds = time.perf_counter() - started
+    return {"seconds": seconds, "peak_mib": peak_mib()}
+
+
+def worker_baseline_queries(args: argparse.Namespace) -> dict[str, Any]:
+    from whoosh import index as windex
+    from whoosh.qparser import MultifieldParser
+
+    queries = json.loads(Path(args.queries).read_text())
+    ix = windex.open_dir(args.index)
+    parser = MultifieldParser(["title", "abstract"], ix.schema)
+    timings: list[list[float]] = [[] for _ in queries]
+    with ix.searcher() as searcher:
+        for _ in range(args.runs):
+            for number, query in enumerate(queries):
+                text = query["text"] + ("*" if query["typing"] else "")
+                started = time.perf_counter()
+                results = searcher.search(parser.parse(text), limit=LIMIT)
+                for hit in results:
+                    hit.fields()
+                timings[number].append((time.perf_counter() - started) * 1000)
+    return {"ms": [statistics.median(t) for t in timings], "peak_mib": peak_mib()}
+
+
+def fts_match(query: Query) -> str | None:
+    """The query in FTS5 syntax (ranges have no equivalent and are dropped)."""
+    text = re.sub(r"\b(year|date|comments|authors):\S+", " ", query["text"])
+    text = re.sub(r"\[[^\]]*\]", " ", text)
+    parts = []
+    for chunk in re.findall(r'"[^"]*"|\S+', text):
+        if chunk in ("AND", "OR", "NOT") or chunk.startswith('"'):
+            parts.append(chunk)
+            continue
+        field, _, word = chunk.rpartition(":")
+        star = "*" if word.endswith("*") else ""
+        word = re.sub(r"\W", "", word)
+        if word:
+            parts.append(
+                (f"{field}:" if field in ("title", "abstract") else "") + f'"{word}"{star}'
+            )
+    if query["typing"] and parts and not parts[-1].endswith("*"):
+        parts[-1] += "*"
+    return " ".join(parts) or None
+
+
+def worker_fts(args: argparse.Namespace) -> dict[str, Any]:
+    queries = json.loads(Path(args.queries).read_text())
+    path = Path(args.index)
+    path.unlink(missing_ok=True)
+    db = sqlite3.connect(path)
+    db.execute(
+        "CREATE VIRTUAL TABLE papers USING fts5(title, abstract, day UNINDEXED, "
+        "comments UNINDEXED, tokenize='porter unicode61 remove_diacritics 2')"
+    )
+    started = time.perf_counter()
+    with db:
+        db.executemany(
+            "INSERT INTO papers VALUES (?, ?, ?, ?)",
+            (
+                (p.title, p.abstract, p.date.isoformat() if p.date else "", p.comments or 0)
+                for p in read_papers(Path(args.corpus, "papers.jsonl"))
+            ),
+        )
+    build = time.perf_counter() - started
+    order = {"relevance": "rank", "newest": "day DESC", "comments": "comments DESC",
+             "title": "title"}  # fmt: skip
+    timings: list[list[float]] = [[] for _ in queries]
+    for _ in range(args.runs):
+        for number, query in enumerate(queries):
+            match = fts_match(query)
+            sort = order[query["sort"]]
+            started = time.perf_counter()
+            if match is None:
+                listing = sort.replace("rank", "day DESC")
+                sql = f"SELECT rowid, title, abstract FROM papers ORDER BY {listing} LIMIT ?"
+                rows = db.execute(sql, (LIMIT,)).fetchall()
+            else:
+                sql = (
+                    "SELECT rowid, title, abstract FROM papers WHERE papers MATCH ? "
+                    f"ORDER BY {sort} LIMIT ?"
+                )
+                try:
+                    rows = db.execute(sql, (match, LIMIT)).fetchall()
+                except sqlite3.OperationalError:
+                    rows = []
+            del rows
+            timings[number].append((time.perf_counter() - started) * 1000)
+    db.close()
+    return {"ms": [statistics.median(t) for t in timings], "build_seconds": build}
+
+
+WORKERS = {
+    "parse": worker_parse,
+    "build": worker_build,
+    "open": worker_open,
+    "queries": worker_queries,
+    "update": worker_update,
+    "baseline-build": worker_baseline_build,
+    "baseline-queries": worker_baseline_queries,
+    "fts": worker_fts,
+}
+
+
+def run_worker(kind: str, **options: Any) -> dict[str, Any]:
+    command = [sys.executable, "-m", "bench.bench_search", "--worker", kind]
+    for key, value in options.items():
+        command += [f"--{key.replace('_', '-')}", str(value)]
+    done = subprocess.run(command, cwd=ROOT, capture_output=True, text=True, check=False)
+    if done.returncode != 0:
+        return {"error": done.stderr.strip().splitlines()[-1] if done.stderr else "failed"}
+    result: dict[str, Any] = json.loads(done.stdout.strip().splitlines()[-1])
+    return result
+
+
+# --------------------------------------------------------------------------- driver
+
+
+def percentile(values: list[float], fraction: float) -> float:
+    if not values:
+        return float("nan")
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, round(fraction * (len(ordered) - 1)))]
+
+
+def latency_rows(queries: list[Query], runs: dict[str, list[float] | None]) -> list[str]:
+    categories = ["typing", "settled", *sorted({q["category"] for q in queries} - {"typing"})]
+    header = "| queries | n | " + " | ".join(f"{name} p50/p95/p99 ms" for name in runs)
+    header += " | ours/FTS5 p95 |"
+    lines = [header, "|" + "---|" * (len(runs) + 3)]
+    for category in categories:
+        picked = [
+            i
+            for i, q in enumerate(queries)
+            if (q["category"] == category) or (category == "settled" and not q["typing"])
+        ]
+        cells = []
+        p95: dict[str, float] = {}
+        for name, ms in runs.items():
+            if ms is None:
+                cells.append("n/a")
+                continue
+            values = [ms[i] for i in picked]
+            p95[name] = percentile(values, 0.95)
+            cells.append(
+                f"{percentile(values, 0.5):.1f} / {p95[name]:.1f} / {percentile(values, 0.99):.1f}"
+            )
+        ratio = f"{p95['ours'] / p95['FTS5']:.2f}x" if "ours" in p95 and p95.get("FTS5") else "n/a"
+        lines.append(f"| {category} | {len(picked)} | " + " | ".join(cells) + f" | {ratio} |")
+    return lines
+
+
+def folder_mib(path: Path) -> float:
+    if path.is_file():
+        return path.stat().st_size / 2**20
+    return sum(p.stat().st_size for p in path.rglob("*") if p.is_file()) / 2**20
+
+
+def bench_size(size: int, work: Path, runs: int, baseline_runs: int, procs: int) -> list[str]:
+    print(f"[{size}] corpus", file=sys.stderr, flush=True)
+    corpus = prepare_corpus(size, work)
+    queries = make_queries(corpus / "papers.jsonl")
+    queries_file = corpus / "queries.json"
+    queries_file.write_text(json.dumps(queries))
+    ours = work / f"index-{size}"
+    plain = work / f"baseline-{size}"
+    fts = work / f"fts-{size}.sqlite"
+    shutil.rmtree(ours, ignore_errors=True)
+    shutil.rmtree(plain, ignore_errors=True)
+
+    print(f"[{size}] parse", file=sys.stderr, flush=True)
+    parse = run_worker("parse", corpus=corpus)
+    print(f"[{size}] build", file=sys.stderr, flush=True)
+    builds = [run_worker("build", corpus=corpus, index=ours, procs=procs) for _ in range(1)]
+    build = builds[0]
+    opens = [run_worker("open", index=ours) for _ in range(5)]
+    print(f"[{size}] queries", file=sys.stderr, flush=True)
+    search = run_worker("queries", index=ours, queries=queries_file, runs=runs)
+    updates = [run_worker("update", index=ours, corpus=corpus) for _ in range(3)]
+    print(f"[{size}] baseline", file=sys.stderr, flush=True)
+    base_build = run_worker("baseline-build", corpus=corpus, index=plain)
+    base_search = run_worker(
+        "baseline-queries", index=plain, queries=queries_file, runs=baseline_runs
+    )
+    print(f"[{size}] fts5", file=sys.stderr, flush=True)
+    fts_run = run_worker("fts", corpus=corpus, index=fts, queries=queries_file, runs=runs)
+
+    def get(result: dict[str, Any], key: str, fmt: str = "{:.1f}") -> str:
+        return fmt.format(result[key]) if key in result else f"error: {result.get('error')}"
+
+    papers_per_s = size / build["seconds"] if "seconds" in build else float("nan")
+    base_per_s = size / base_build["seconds"] if "seconds" in base_build else float("nan")
+    fts_per_s = size / fts_run["build_seconds"] if "build_seconds" in fts_run else float("nan")
+    open_ms = statistics.median(o["open_ms"] for o in opens if "open_ms" in o)
+    first_ms = statistics.median(o["first_query_ms"] for o in opens if "first_query_ms" in o)
+    update_s = statistics.median(u["seconds"] for u in updates if "seconds" in u)
+    lines = [
+        f"## {size:,} papers",
+        "",
+        "| measure | ours | plain Whoosh | SQLite FTS5 |",
+        "|---|---|---|---|",
+        f"| parse (browser.parse) | {get(parse, 'mb_per_s')} MB/s over {get(parse, 'mb')} MB | | |",
+        f"| index build | {papers_per_s:.0f} papers/s (procs={procs}) | {base_per_s:.0f} papers/s "
+        f"| {fts_per_s:.0f} papers/s |",
+        f"| index size | {folder_mib(ours):.1f} MiB | {folder_mib(plain):.1f} MiB "
+        f"| {folder_mib(fts):.1f} MiB |",
+        f"| build peak memory | {get(build, 'peak_mib')} MiB "
+        f"| {get(base_build, 'peak_mib')} MiB | |",
+        f"| cold open (median of 5) | {open_ms:.1f} ms (+ first query {first_ms:.1f} ms) | | |",
+        f"| add a {INCREMENT}-paper dump (median of 3) | {update_s * 1000:.0f} ms | | |",
+        f"| search process peak memory | {get(search, 'peak_mib')} MiB "
+        f"| {get(base_search, 'peak_mib')} MiB | |",
+        f"| as-you-type top-10 same as settled | {search.get('typing_top10_same', 0):.0%} "
+        f"(cut short by the {TYPING_BUDGET_MS:.0f} ms budget: {search.get('typing_partial', 0):.0%}) | | |",
+        "",
+        f"Query latency ({len(queries)} queries, limit {LIMIT}, median of {runs} runs per query; "
+        f"plain Whoosh: {baseline_runs} run(s), as-you-type as `words prefix*`):",
+        "",
+        *latency_rows(
+            queries,
+            {
+                "ours": search.get("ms"),
+                "plain Whoosh": base_search.get("ms"),
+                "FTS5": fts_run.get("ms"),
+            },
+        ),
+        "",
+    ]
+    return lines
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--sizes", type=int, nargs="+", default=[1000, 10000, 100000])
+    parser.add_argument("--quick", action="store_true", help="1k papers only, one run")
+    parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument("--baseline-runs", type=int, default=1)
+    parser.add_argument("--procs", type=int, default=2)
+    parser.add_argument("--work", type=Path, default=Path(tempfile.gettempdir()) / "paper-bench")
+    parser.add_argument("--out", type=Path, default=None, help="write the report here too")
+    parser.add_argument("--worker", choices=sorted(WORKERS), help=argparse.SUPPRESS)
+    parser.add_argument("--corpus", type=Path, help=argparse.SUPPRESS)
+    parser.add_argument("--index", type=Path, help=argparse.SUPPRESS)
+    parser.add_argument("--queries", type=Path, help=argparse.SUPPRESS)
+    options = parser.parse_args(argv)
+    if options.worker:
+        print(json.dumps(WORKERS[options.worker](options)))
+        return 0
+    if options.quick:
+        options.sizes, options.runs = [1000], 1
+    options.work.mkdir(parents=True, exist_ok=True)
+    lines = [
+        f"# Search benchmark ({dt.datetime.now():%Y-%m-%d %H:%M}, {os.cpu_count()} cores, "
+        f"Python {sys.version.split()[0]})",
+        "",
+    ]
+    for size in options.sizes:
+        lines += bench_size(size, options.work, options.runs, options.baseline_runs, options.procs)
+    report = "\n".join(lines)
+    print(report)
+    if options.out:
+        options.out.parent.mkdir(parents=True, exist_ok=True)
+        options.out.write_text(report + "\n", encoding="utf-8")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

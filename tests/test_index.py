@@ -1,0 +1,580 @@
+"""The search service over a small hand-made library (no parser involved)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import os
+import signal
+import subprocess
+import sys
+import textwrap
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+import browser.index as index_module
+from browser.identity import paper_id
+from browser.index import IndexBusy, IndexUnusable, PaperIndex
+from browser.models import Organization, Paper
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def make_paper(title: str, abstract: str = "", **fields: object) -> Paper:
+    return Paper(id=paper_id(title), title=title, abstract=abstract, **fields)  # type: ignore[arg-type]
+
+
+PAPERS = [
+    make_paper(
+        "Policy Gradient Methods for Reinforcement Learning",
+        "We study policies trained with reinforcement learning on continuous control.",
+        date=dt.date(2024, 3, 5),
+        comments=4,
+        authors=3,
+        upvotes=12,
+        arxiv_id="2403.01234",
+        author_names=["Jane Doe", "Li Wei"],
+        keywords=["policy gradient"],
+    ),
+    make_paper(
+        "Offline Reinforcement Learning with Conservative Critics",
+        "Offline data and a conservative critic make learning stable.",
+        date=dt.date(2023, 11, 2),
+        comments=1,
+        authors=12,
+    ),
+    make_paper(
+        "Diffusion Models for Image Synthesis",
+        "Denoising diffusion produces images; robots are not involved.",
+        date=dt.date(2024, 6, 30),
+        comments=0,
+        authors=15,
+        organization=Organization(slug="nvidia", name="NVIDIA"),
+    ),
+    make_paper(
+        "Policy-Guided Diffusion",
+        "Guiding a diffusion sampler with a behaviour policy for offline reinforcement learning.",
+        date=dt.date(2024, 1, 15),
+        comments=7,
+        authors=4,
+    ),
+    make_paper(
+        "Twitch Plays Pokémon, Machines Learn",
+        "A crowd plays Pokemon through chat and a model learns from it.",
+        date=dt.date(2022, 2, 1),
+        comments=2,
+        authors=2,
+    ),
+    make_paper(
+        "Robot Manipulation from Demonstrations",
+        "Imitation of human demonstrations lets robots grasp objects.",
+        date=dt.date(2025, 5, 20),
+        authors=6,
+    ),
+    make_paper(
+        "Large Language Models Are Zero-Shot Reasoners",
+        "Prompting large language models with step by step reasoning improves arithmetic.",
+        date=dt.date(2022, 5, 24),
+        comments=3,
+        authors=5,
+    ),
+    make_paper(
+        "Scaling Laws for Neural Language Models",
+        "Loss scales as a power law with model size, data and compute.",
+        date=dt.date(2020, 1, 23),
+        authors=10,
+        organization=Organization(slug="openai", name="OpenAI"),
+    ),
+    make_paper(
+        "Attention Is All You Need",
+        "The transformer relies entirely on attention, dispensing with recurrence.",
+        date=dt.date(2017, 6, 12),
+        comments=9,
+        authors=8,
+    ),
+    make_paper(
+        "An Undated Survey of Graph Neural Networks",
+        "Graph neural networks aggregate messages from neighbours.",
+    ),
+    make_paper(
+        "Transformers for Protein Folding",
+        "A transformer predicts protein structure from sequences.",
+        date=dt.date(2021, 7, 15),
+        comments=2,
+        authors=20,
+    ),
+    make_paper(
+        "Reward Hacking in Reinforcement Learning from Human Feedback",
+        "Policies exploit reward models; we measure reward hacking.",
+        date=dt.date(2024, 9, 1),
+        comments=5,
+        authors=7,
+    ),
+]
+BY_TITLE = {paper.title: paper for paper in PAPERS}
+
+
+class FakeTags:
+    """TagLookup over a dict, case-insensitive as the contract asks."""
+
+    def __init__(self, tags: dict[str, list[str]]) -> None:
+        self.tags = tags
+
+    def tags_of(self, paper_id: str) -> list[str]:
+        return list(self.tags.get(paper_id, []))
+
+    def ids_with_tag(self, tag: str) -> set[str]:
+        wanted = tag.strip().casefold()
+        return {pid for pid, names in self.tags.items() if wanted in {n.casefold() for n in names}}
+
+    def tagged_ids(self) -> set[str]:
+        return {pid for pid, names in self.tags.items() if names}
+
+
+@pytest.fixture(scope="module")
+def built(tmp_path_factory: pytest.TempPathFactory) -> Iterator[PaperIndex]:
+    index = PaperIndex.create(tmp_path_factory.mktemp("index"))
+    index.rebuild(PAPERS)
+    yield index
+    index.close()
+
+
+@pytest.fixture
+def fresh(tmp_path: Path) -> Iterator[PaperIndex]:
+    index = PaperIndex.create(tmp_path / "index")
+    index.rebuild(PAPERS)
+    yield index
+    index.close()
+
+
+def titles(index: PaperIndex, query: str, **options: object) -> list[str]:
+    return [hit.paper.title for hit in index.search(query, **options).hits]  # type: ignore[arg-type]
+
+
+# ------------------------------------------------------------------ words
+
+
+def test_stemming_matches_other_word_forms(built: PaperIndex) -> None:
+    assert "Policy Gradient Methods for Reinforcement Learning" in titles(built, "policies ")
+    assert "Reward Hacking in Reinforcement Learning from Human Feedback" in titles(
+        built, "policy "
+    )
+
+
+def test_accents_fold_both_ways(built: PaperIndex) -> None:
+    assert titles(built, "pokemon ") == ["Twitch Plays Pokémon, Machines Learn"]
+    assert titles(built, "Pokémon ") == ["Twitch Plays Pokémon, Machines Learn"]
+
+
+def test_all_terms_must_match_by_default(built: PaperIndex) -> None:
+    assert titles(built, "diffusion policy ") == ["Policy-Guided Diffusion"]
+
+
+def test_last_word_is_a_prefix_while_typing(built: PaperIndex) -> None:
+    typing = built.search("reinf")
+    assert typing.total == 4
+    assert {hit.paper.title for hit in built.search("offline reinforcement lea").hits} == {
+        "Offline Reinforcement Learning with Conservative Critics",
+        "Policy-Guided Diffusion",
+    }
+    # "learni" is not a stem of anything: the completion goes through the raw words.
+    assert built.search("learni").total == built.search("learning ").total
+
+
+def test_finished_word_is_not_a_prefix(built: PaperIndex) -> None:
+    assert "Transformers for Protein Folding" in titles(built, "prot")
+    finished = built.search("prot ")
+    assert finished.total == 0 or finished.corrected_query
+
+
+def test_phrase_and_boolean_operators(built: PaperIndex) -> None:
+    assert set(titles(built, '"reinforcement learning" NOT offline')) == {
+        "Policy Gradient Methods for Reinforcement Learning",
+        "Reward Hacking in Reinforcement Learning from Human Feedback",
+    }
+    assert set(titles(built, "protein OR pokemon")) == {
+        "Transformers for Protein Folding",
+        "Twitch Plays Pokémon, Machines Learn",
+    }
+    assert "Offline Reinforcement Learning with Conservative Critics" not in titles(
+        built, "reinforcement -offline"
+    )
+
+
+def test_explicit_wildcard_matches_unstemmed_words(built: PaperIndex) -> None:
+    assert set(titles(built, "learn*")) >= {
+        "Twitch Plays Pokémon, Machines Learn",
+        "Offline Reinforcement Learning with Conservative Critics",
+    }
+    assert built.search("*").total == len(PAPERS)
+
+
+# ------------------------------------------------------------------ typos
+
+
+def test_typo_is_corrected_when_nothing_matches(built: PaperIndex) -> None:
+    result = built.search("reinfrocement learning ")
+    assert result.corrected_query == "reinforcement learning "
+    assert result.total == 4
+    assert result.hits
+
+
+def test_typo_in_the_last_word_is_corrected_too(built: PaperIndex) -> None:
+    result = built.search("protien")
+    assert result.corrected_query == "protein"
+    assert titles(built, "protien") == ["Transformers for Protein Folding"]
+
+
+def test_suggestion_when_even_correction_finds_nothing(built: PaperIndex) -> None:
+    result = built.search("qqxqzzv diffusion ")
+    assert result.total == 0
+    assert result.suggestion == "diffusion"
+
+
+# ------------------------------------------------------------------ fields and ranges
+
+
+@pytest.mark.parametrize(
+    ("query", "expected"),
+    [
+        ("title:diffusion", {"Diffusion Models for Image Synthesis", "Policy-Guided Diffusion"}),
+        (
+            "abstract:robots",
+            {"Diffusion Models for Image Synthesis", "Robot Manipulation from Demonstrations"},
+        ),
+        ("title:robots", {"Robot Manipulation from Demonstrations"}),
+        ("org:nvidia", {"Diffusion Models for Image Synthesis"}),
+        ("org:OpenAI", {"Scaling Laws for Neural Language Models"}),
+        ('author:"jane doe"', {"Policy Gradient Methods for Reinforcement Learning"}),
+        ("arxiv:2403.01234", {"Policy Gradient Methods for Reinforcement Learning"}),
+        ("keyword:gradient", {"Policy Gradient Methods for Reinforcement Learning"}),
+        (
+            "year:2022",
+            {
+                "Twitch Plays Pokémon, Machines Learn",
+                "Large Language Models Are Zero-Shot Reasoners",
+            },
+        ),
+        (
+            "date:[2024-01 TO 2024-06]",
+            {
+                "Policy Gradient Methods for Reinforcement Learning",
+                "Diffusion Models for Image Synthesis",
+                "Policy-Guided Diffusion",
+            },
+        ),
+        ("date:2024-03", {"Policy Gradient Methods for Reinforcement Learning"}),
+        ("comments:>5", {"Policy-Guided Diffusion", "Attention Is All You Need"}),
+        (
+            "authors:>12",
+            {"Diffusion Models for Image Synthesis", "Transformers for Protein Folding"},
+        ),
+        ("upvotes:>=10", {"Policy Gradient Methods for Reinforcement Learning"}),
+        ("diffusion year:2024 comments:>3", {"Policy-Guided Diffusion"}),
+    ],
+)
+def test_fields_and_ranges(built: PaperIndex, query: str, expected: set[str]) -> None:
+    result = built.search(query)
+    assert result.error is None
+    assert {hit.paper.title for hit in result.hits} == expected
+    assert result.total == len(expected)
+
+
+# ------------------------------------------------------------------ sorting
+
+
+def test_sort_orders(built: PaperIndex) -> None:
+    query = "learning "
+    relevance = built.search(query)
+    scores = [hit.score for hit in relevance.hits]
+    assert scores == sorted(scores, reverse=True)
+    newest = [hit.paper.date for hit in built.search(query, sort="newest").hits]
+    assert newest == sorted(newest, reverse=True)  # type: ignore[type-var]
+    comments = [hit.paper.comments or 0 for hit in built.search(query, sort="comments").hits]
+    assert comments == sorted(comments, reverse=True)
+    by_title = titles(built, query, sort="title")
+    assert by_title == sorted(by_title, key=str.casefold)
+    assert set(by_title) == {hit.paper.title for hit in relevance.hits}
+
+
+def test_empty_query_lists_everything_newest_first(built: PaperIndex) -> None:
+    result = built.search("")
+    assert result.total == len(PAPERS)
+    dates = [hit.paper.date for hit in result.hits]
+    assert dates[0] == dt.date(2025, 5, 20)
+    assert dates[-1] is None  # undated papers last
+    dated = [d for d in dates if d is not None]
+    assert dated == sorted(dated, reverse=True)
+    assert [h.paper.title for h in built.search("   ", sort="title").hits][0].startswith("An ")
+
+
+def test_limit_and_total(built: PaperIndex) -> None:
+    result = built.search("", limit=3)
+    assert len(result.hits) == 3
+    assert result.total == len(PAPERS)
+
+
+# ------------------------------------------------------------------ malformed queries
+
+
+@pytest.mark.parametrize(
+    "query",
+    ["title:(", '"', "AND", "*", "~", "x" * 10_000, "ü∂ƒ©≈ç√∫", "((a", "a)", "date:soon",
+     "year:abc", "comments:>x", "NOT", "OR OR", "title:", ":", "^2", "[1 TO", "\x1b[31m", "\u202e"],
+)  # fmt: skip
+def test_malformed_queries_never_raise(built: PaperIndex, query: str) -> None:
+    result = built.search(query)
+    assert result.total >= 0
+    assert len({hit.paper.id for hit in result.hits}) == len(result.hits)
+
+
+def test_malformed_query_falls_back_to_its_words(built: PaperIndex) -> None:
+    result = built.search("title:(diffusion")
+    assert result.error is not None
+    assert {hit.paper.title for hit in result.hits} == {
+        "Diffusion Models for Image Synthesis",
+        "Policy-Guided Diffusion",
+    }
+    assert built.search('"').error
+    assert built.search("x" * 10_000).error
+
+
+# ------------------------------------------------------------------ highlights
+
+
+def test_highlights_are_exact_spans(built: PaperIndex) -> None:
+    result = built.search("policies ")
+    hit = next(h for h in result.hits if h.paper.title.startswith("Policy Gradient"))
+    assert [(s.start, s.end) for s in hit.title_highlights] == [(0, 6)]
+    abstract = hit.paper.abstract
+    assert [abstract[s.start : s.end] for s in hit.abstract_highlights] == ["policies"]
+
+
+def test_highlights_follow_accents_prefixes_and_fields(built: PaperIndex) -> None:
+    hit = built.search("pokemon ").hits[0]
+    assert [hit.paper.title[s.start : s.end] for s in hit.title_highlights] == ["Pokémon"]
+    assert [hit.paper.abstract[s.start : s.end] for s in hit.abstract_highlights] == ["Pokemon"]
+    hit = built.search("title:protein").hits[0]
+    assert hit.abstract_highlights == []
+    hit = next(h for h in built.search("reinf").hits if h.paper.title.startswith("Offline"))
+    assert [hit.paper.title[s.start : s.end] for s in hit.title_highlights] == ["Reinforcement"]
+
+
+def test_negated_words_are_not_highlighted(built: PaperIndex) -> None:
+    hit = built.search("reinforcement NOT offline ").hits[0]
+    assert all(hit.paper.title[s.start : s.end].lower() != "offline" for s in hit.title_highlights)
+
+
+# ------------------------------------------------------------------ more like this
+
+
+def test_more_like_finds_similar_papers_but_not_itself(built: PaperIndex) -> None:
+    source = BY_TITLE["Offline Reinforcement Learning with Conservative Critics"]
+    result = built.more_like(source.id, limit=3)
+    found = [hit.paper.id for hit in result.hits]
+    assert source.id not in found
+    assert result.hits[0].paper.title in {
+        "Policy-Guided Diffusion",
+        "Policy Gradient Methods for Reinforcement Learning",
+        "Reward Hacking in Reinforcement Learning from Human Feedback",
+    }
+    assert built.more_like("hf-0000000000000000").hits == []
+
+
+# ------------------------------------------------------------------ tags
+
+
+def test_tag_filters_are_resolved_at_query_time(built: PaperIndex) -> None:
+    gradient = BY_TITLE["Policy Gradient Methods for Reinforcement Learning"].id
+    offline = BY_TITLE["Offline Reinforcement Learning with Conservative Critics"].id
+    tags = FakeTags({gradient: ["To Read", "rl"], offline: ["rl"]})
+    assert set(titles(built, "tag:rl", tags=tags)) == {
+        "Policy Gradient Methods for Reinforcement Learning",
+        "Offline Reinforcement Learning with Conservative Critics",
+    }
+    assert titles(built, 'tag:"to read"', tags=tags) == [
+        "Policy Gradient Methods for Reinforcement Learning"
+    ]
+    assert titles(built, 'TAG:RL -tag:"TO READ"', tags=tags) == [
+        "Offline Reinforcement Learning with Conservative Critics"
+    ]
+    assert titles(built, "reinforcement NOT tag:rl", tags=tags) == [
+        t for t in titles(built, "reinforcement ") if BY_TITLE[t].id not in {gradient, offline}
+    ]
+    assert built.search("is:tagged", tags=tags).total == 2
+    assert built.search("is:untagged", tags=tags).total == len(PAPERS) - 2
+    assert built.search("tag:nothing", tags=tags).total == 0
+    assert built.search("tag:rl").total == 0  # no tag store: nothing is tagged
+    hit = built.search("conservative tag:rl", tags=tags).hits[0]
+    assert hit.tags == ["rl"]
+    # A tag change shows at once, with no index write.
+    tags.tags[offline] = []
+    assert built.search("tag:rl", tags=tags).total == 1
+
+
+def test_tag_terms_combine_with_operators(built: PaperIndex) -> None:
+    gradient = BY_TITLE["Policy Gradient Methods for Reinforcement Learning"].id
+    tags = FakeTags({gradient: ["rl"]})
+    result = built.search("policy AND tag:rl", tags=tags)
+    assert result.error is None
+    assert [hit.paper.id for hit in result.hits] == [gradient]
+
+
+# ------------------------------------------------------------------ writing
+
+
+def test_update_adds_replaces_and_removes(fresh: PaperIndex) -> None:
+    old = BY_TITLE["Attention Is All You Need"]
+    changed = old.model_copy(update={"abstract": "Now about quokkas."})
+    added = make_paper("Quokka Behaviour in the Wild", "Quokkas smile.", date=dt.date(2026, 1, 1))
+    removed = BY_TITLE["Robot Manipulation from Demonstrations"]
+    fresh.update([changed, added, changed], removed_ids=[removed.id])
+    assert len(fresh) == len(PAPERS)
+    assert fresh.search("quokka ").total == 2
+    assert fresh.search("recurrence ").total == 0
+    assert fresh.get(removed.id) is None
+    assert fresh.get(old.id) == changed
+    assert fresh.all_ids() == {p.id for p in PAPERS} - {removed.id} | {added.id}
+    assert set(fresh.get_many([added.id, removed.id])) == {added.id}
+
+
+def test_no_paper_appears_twice(fresh: PaperIndex) -> None:
+    paper = BY_TITLE["Attention Is All You Need"]
+    fresh.update([paper])
+    fresh.update([paper])
+    assert [h.paper.id for h in fresh.search("attention ").hits] == [paper.id]
+    fresh.rebuild([*PAPERS, paper])
+    assert len(fresh) == len(PAPERS)
+    assert fresh.search("attention ").total == 1
+
+
+def test_rebuild_reports_progress(tmp_path: Path) -> None:
+    seen: list[int] = []
+    with PaperIndex.create(tmp_path / "ix") as index:
+        index.rebuild(PAPERS, progress=seen.append)
+    assert seen[-1] == len(PAPERS)
+
+
+def test_failing_writer_leaves_the_previous_index_usable(fresh: PaperIndex) -> None:
+    def broken() -> Iterator[Paper]:
+        yield make_paper("A Paper That Never Lands", "nothing")
+        raise RuntimeError("catalog read failed")
+
+    with pytest.raises(RuntimeError):
+        fresh.rebuild(broken())
+    assert len(fresh) == len(PAPERS)
+    with pytest.raises(RuntimeError):
+        fresh.update(broken())
+    assert "A Paper That Never Lands" not in titles(fresh, "never lands ")
+    fresh.update([make_paper("A Paper That Lands", "fine")])
+    assert titles(fresh, "lands ") == ["A Paper That Lands"]
+
+
+def test_reopen_sees_the_same_papers(fresh: PaperIndex) -> None:
+    folder = fresh.index_dir
+    fresh.close()
+    with PaperIndex.open(folder) as again:
+        assert again.all_ids() == {p.id for p in PAPERS}
+        assert again.get(PAPERS[0].id) == PAPERS[0]
+
+
+def test_open_creates_a_missing_index(tmp_path: Path) -> None:
+    with PaperIndex.open(tmp_path / "new") as index:
+        assert len(index) == 0
+        assert index.search("anything").total == 0
+
+
+def test_schema_version_mismatch_is_unusable(fresh: PaperIndex) -> None:
+    folder = fresh.index_dir
+    fresh.close()
+    (folder / index_module.META_FILE).write_text(json.dumps({"schema_version": 0}))
+    with pytest.raises(IndexUnusable):
+        PaperIndex.open(folder)
+    (folder / index_module.META_FILE).unlink()
+    with pytest.raises(IndexUnusable):
+        PaperIndex.open(folder)
+    PaperIndex.create(folder).close()
+    with PaperIndex.open(folder) as index:
+        assert len(index) == 0
+
+
+def test_damaged_index_is_unusable(fresh: PaperIndex) -> None:
+    folder = fresh.index_dir
+    fresh.close()
+    for toc in folder.glob("_papers_*.toc"):
+        toc.write_bytes(b"garbage")
+    with pytest.raises(IndexUnusable):
+        PaperIndex.open(folder)
+
+
+def test_second_writer_is_busy(fresh: PaperIndex, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(index_module, "_WRITER_TIMEOUT_S", 0.05)
+    holder = fresh._ix.writer()
+    try:
+        with pytest.raises(IndexBusy, match="another index run is in progress"):
+            fresh.update([make_paper("Blocked", "x")])
+    finally:
+        holder.cancel()
+    fresh.update([make_paper("Unblocked", "x")])
+    assert fresh.search("unblocked ").total == 1
+
+
+def test_stale_lock_file_does_not_block(fresh: PaperIndex) -> None:
+    (fresh.index_dir / "papers_WRITELOCK").write_text("12345")
+    fresh.update([make_paper("After A Stale Lock", "x")])
+    assert fresh.search("stale ").total == 1
+
+
+def test_writer_killed_mid_write_does_not_block_or_corrupt(fresh: PaperIndex) -> None:
+    folder = fresh.index_dir
+    script = textwrap.dedent(
+        f"""
+        import os, signal
+        from pathlib import Path
+        from browser.index import PaperIndex
+        from browser.models import Paper
+        index = PaperIndex.open(Path({str(folder)!r}))
+        writer = index._ix.writer()
+        for number in range(50):
+            writer.add_document(**index._document(Paper(id=f"hf-{{number:016x}}", title=f"ghost {{number}}")))
+        print("holding", flush=True)
+        os.kill(os.getpid(), signal.SIGKILL)
+        """
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", script], cwd=ROOT, capture_output=True, text=True, timeout=60,
+        env={**os.environ, "PYTHONPATH": str(ROOT)},
+    )  # fmt: skip
+    assert "holding" in done.stdout
+    assert done.returncode == -signal.SIGKILL
+    assert fresh.search("ghost ").total == 0
+    fresh.update([make_paper("Written After The Crash", "x")])
+    assert fresh.search("crash ").total == 1
+    assert len(fresh) == len(PAPERS) + 1
+
+
+def test_time_budget_marks_partial_results(built: PaperIndex) -> None:
+    result = built.search("learning", time_budget_ms=0.0)
+    assert result.partial
+    full = built.search("learning", time_budget_ms=None)
+    assert not full.partial
+    assert full.total > 0
+
+
+# ------------------------------------------------------------------ benchmark smoke
+
+
+@pytest.mark.slow
+def test_benchmark_quick_mode_runs(tmp_path: Path) -> None:
+    out = tmp_path / "quick.md"
+    done = subprocess.run(
+        [sys.executable, "-m", "bench.bench_search", "--quick", "--work", str(tmp_path),
+         "--out", str(out)],
+        cwd=ROOT, capture_output=True, text=True, timeout=300,
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    report = out.read_text()
+    assert "| typing |" in report
+    assert "error" not in report
