@@ -460,7 +460,8 @@ def bench_size(size: int, work: Path, runs: int, baseline_runs: int, procs: int)
         f"| search process peak memory | {get(search, 'peak_mib')} MiB "
         f"| {get(base_search, 'peak_mib')} MiB | |",
         f"| as-you-type top-10 same as settled | {search.get('typing_top10_same', 0):.0%} "
-        f"(cut short by the {TYPING_BUDGET_MS:.0f} ms budget: {search.get('typing_partial', 0):.0%}) | | |",
+        f"(cut short by the {TYPING_BUDGET_MS:.0f} ms budget: "
+        f"{search.get('typing_partial', 0):.0%}) | | |",
         "",
         f"Query latency ({len(queries)} queries, limit {LIMIT}, median of {runs} runs per query; "
         f"plain Whoosh: {baseline_runs} run(s), as-you-type as `words prefix*`):",

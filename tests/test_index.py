@@ -307,7 +307,7 @@ def test_empty_query_lists_everything_newest_first(built: PaperIndex) -> None:
     assert dates[-1] is None  # undated papers last
     dated = [d for d in dates if d is not None]
     assert dated == sorted(dated, reverse=True)
-    assert [h.paper.title for h in built.search("   ", sort="title").hits][0].startswith("An ")
+    assert built.search("   ", sort="title").hits[0].paper.title.startswith("An ")
 
 
 def test_limit_and_total(built: PaperIndex) -> None:
@@ -538,7 +538,8 @@ def test_writer_killed_mid_write_does_not_block_or_corrupt(fresh: PaperIndex) ->
         index = PaperIndex.open(Path({str(folder)!r}))
         writer = index._ix.writer()
         for number in range(50):
-            writer.add_document(**index._document(Paper(id=f"hf-{{number:016x}}", title=f"ghost {{number}}")))
+            ghost = Paper(id=f"hf-{{number:016x}}", title=f"ghost {{number}}")
+            writer.add_document(**index._document(ghost))
         print("holding", flush=True)
         os.kill(os.getpid(), signal.SIGKILL)
         """
