@@ -93,8 +93,10 @@ PALETTE_COMMANDS: tuple[PaletteCommand, ...] = (
 def link_for(hit: SearchHit) -> str:
     """The paper's first web link, or a Hugging Face search for its title."""
     for link in hit.paper.links:
-        # Only web links: a dump could carry file: or javascript: "links".
-        if urlsplit(link).scheme in ("http", "https"):
+        # Only plain web links: a dump could carry file: or javascript: "links",
+        # or escape sequences glued to a URL.
+        plain = link.isprintable() and not any(char.isspace() for char in link)
+        if plain and urlsplit(link).scheme in ("http", "https"):
             return link
     return HF_SEARCH_URL + quote_plus(hit.paper.title)
 
@@ -106,9 +108,10 @@ class PaperBrowserApp(App[None]):
     TITLE = "paper-browser"
     # Unannotated: App types it as an instance attribute, so a ClassVar would not type-check.
     HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (120, "-wide")]  # noqa: RUF012
+    VERTICAL_BREAKPOINTS = [(0, "-short"), (30, "-tall")]  # noqa: RUF012
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("f1", "help", "Keys", show=False),
-        Binding("ctrl+q", "quit", "Quit", show=False, priority=True),
+        Binding("f1", "help", "Keys", show=False, tooltip="Show every key"),
+        Binding("ctrl+q", "quit", "Quit", show=False, priority=True, tooltip="Quit from anywhere"),
     ]
 
     def __init__(
@@ -350,8 +353,10 @@ class PaperBrowserApp(App[None]):
         parts: list[str] = []
         if result is not None:
             shown = len(result.hits)
-            count = f"{result.total:,} papers" if result.total == shown else (
-                f"{shown:,} of {result.total:,} papers"
+            count = (
+                f"{result.total:,} papers"
+                if result.total == shown
+                else (f"{shown:,} of {result.total:,} papers")
             )
             parts.append(count)
             parts.append(f"{result.elapsed_ms:.0f} ms" + (" (refining…)" if result.partial else ""))
@@ -522,8 +527,10 @@ class PaperBrowserApp(App[None]):
                 ("tag:" + tag, Content.assemble(safe_line(tag), (f"  {count}", "$text-muted")))
             )
         current = self.tag_filter
-        highlighted = "all" if current is None else (
-            "tag:" + current.tag if current.kind == "tag" else current.kind
+        highlighted = (
+            "all"
+            if current is None
+            else ("tag:" + current.tag if current.kind == "tag" else current.kind)
         )
 
         def apply(choice: str | None) -> None:
@@ -637,15 +644,20 @@ class PaperBrowserApp(App[None]):
         areas: list[tuple[str, list[BindingType]]] = [
             ("List", ResultsTable.BINDINGS),
             ("Search bar", SearchBar.BINDINGS),
-            ("Anywhere", [*PaperBrowserApp.BINDINGS, Binding("ctrl+p", "command_palette",
-                                                              "Command palette")]),
+            (
+                "Anywhere",
+                [
+                    *PaperBrowserApp.BINDINGS,
+                    Binding("ctrl+p", "command_palette", "Command palette"),
+                ],
+            ),
         ]
         for area, bindings in areas:
             for binding in bindings:
                 if not isinstance(binding, Binding):
                     continue
                 action, _, _ = binding.action.removeprefix("app.").partition("(")
-                description = binding.description
+                description = binding.tooltip or binding.description
                 if action == "quick_tag":
                     slot = int(binding.key)
                     if slot > len(self.config.quick_tags):
@@ -666,7 +678,8 @@ class PaperBrowserApp(App[None]):
         if self.table.highlighted_hit is not None:
             for slot, tag in enumerate(self.config.quick_tags, start=1):
                 yield SystemCommand(
-                    f"Toggle tag “{tag}”", f"Quick tag, key {slot}",
+                    f"Toggle tag “{tag}”",
+                    f"Quick tag, key {slot}",
                     self._runner(f"quick_tag({slot})"),
                 )
 

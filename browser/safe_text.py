@@ -30,9 +30,7 @@ _BIDI_AND_INVISIBLE = (
     "\ufeff"  # zero-width no-break space / BOM
 )
 _UNSAFE = re.compile(f"[\x00-\x08\x0b-\x1f\x7f\x80-\x9f{_BIDI_AND_INVISIBLE}\u2028\u2029]")
-_UNSAFE_SINGLE_LINE = re.compile(
-    f"[\x00-\x1f\x7f\x80-\x9f{_BIDI_AND_INVISIBLE}\u2028\u2029]"
-)
+_UNSAFE_SINGLE_LINE = re.compile(f"[\x00-\x1f\x7f\x80-\x9f{_BIDI_AND_INVISIBLE}\u2028\u2029]")
 
 
 def _placeholder(match: re.Match[str]) -> str:

@@ -505,8 +505,27 @@ async def test_help_lists_every_binding_with_its_description(services: Services)
         assert ("3", "Toggle tag “important”") in described
         assert not any(key == "4" for key, _ in described), "unset quick tags are not listed"
         keys = {key for key, _ in described}
-        for expected in ("/", "t", "x", "u", "s", "f", "m", "o", "y", "a", "e", "?", "q", "j",
-                         "k", "g", "G", "esc", "^p"):
+        for expected in (
+            "/",
+            "t",
+            "x",
+            "u",
+            "s",
+            "f",
+            "m",
+            "o",
+            "y",
+            "a",
+            "e",
+            "?",
+            "q",
+            "j",
+            "k",
+            "g",
+            "G",
+            "esc",
+            "^p",
+        ):
             assert expected in keys, expected
         await pilot.press("escape")
         assert not isinstance(app.screen, HelpScreen)

@@ -15,10 +15,10 @@ def quick_tags_content(quick_tags: Sequence[str], active: Sequence[str]) -> Cont
     pieces = []
     for slot, tag in enumerate(quick_tags, start=1):
         style = "bold reverse $accent" if tag.casefold() in on else "$text-muted"
-        label = f" {safe_line(tag)} ".replace(" ", "\u00a0")
-        pieces.append(Content.assemble((f"{slot}", "bold $text-accent"), (label, style)))
-    # Non-breaking spaces inside each piece: the bar wraps between tags, never inside one.
-    return Content(" ").join(pieces)
+        # No space between key and label, as in the footer: lines wrap at spaces,
+        # and a key must not end up on one line with its tag on the next.
+        pieces.append(Content.assemble((f"{slot}", "bold $text-accent"), (safe_line(tag), style)))
+    return Content("  ").join(pieces)
 
 
 class QuickTagBar(Static):

@@ -16,20 +16,48 @@ from browser.safe_text import safe_line
 
 # Shown in the footer while the list has focus; quick tags 1-9 are added by the app's help.
 LIST_BINDINGS: list[BindingType] = [
-    Binding("slash", "app.focus_search", "Search", key_display="/"),
-    Binding("t", "app.tag_prompt", "Tag"),
-    Binding("x", "app.remove_tag", "Untag"),
-    Binding("u", "app.undo", "Undo"),
-    Binding("s", "app.cycle_sort", "Sort"),
-    Binding("f", "app.filter_tags", "Filter"),
-    Binding("m", "app.more_like", "Similar"),
-    Binding("o", "app.open_link", "Open"),
-    Binding("y", "app.copy", "Copy", show=False),
-    Binding("a", "app.toggle_triage", "Triage mode", show=False),
-    Binding("e", "app.export", "Export"),
-    Binding("question_mark", "app.help", "Keys", key_display="?"),
-    Binding("q", "app.quit", "Quit"),
-    Binding("escape", "app.clear_context", "Back to search results", show=False),
+    Binding(
+        "slash",
+        "app.focus_search",
+        "Search",
+        key_display="/",
+        tooltip="Type a new query in the search bar",
+    ),
+    Binding("t", "app.tag_prompt", "Tag", tooltip="Add any tag, with completion (-name removes)"),
+    Binding("x", "app.remove_tag", "Untag", tooltip="Remove one of the paper's tags"),
+    Binding("u", "app.undo", "Undo", tooltip="Undo the last tag change"),
+    Binding(
+        "s",
+        "app.cycle_sort",
+        "Sort",
+        tooltip="Cycle the order: relevance, newest, most comments, title",
+    ),
+    Binding("f", "app.filter_tags", "Filter", tooltip="Show papers with a tag, any tag, or none"),
+    Binding("m", "app.more_like", "Similar", tooltip="Papers like the highlighted one"),
+    Binding(
+        "o",
+        "app.open_link",
+        "Open",
+        tooltip="Open the paper's link (or a Hugging Face search) in the browser",
+    ),
+    Binding("y", "app.copy", "Copy", show=False, tooltip="Copy title and link to the clipboard"),
+    Binding(
+        "a",
+        "app.toggle_triage",
+        "Triage mode",
+        show=False,
+        tooltip="Toggle moving to the next paper after each quick tag",
+    ),
+    Binding("e", "app.export", "Export", tooltip="Export results or tagged papers to CSV"),
+    Binding("question_mark", "app.help", "Keys", key_display="?", tooltip="Show every key"),
+    Binding("q", "app.quit", "Quit", tooltip="Quit (tags are already saved)"),
+    Binding(
+        "escape",
+        "app.clear_context",
+        "Back",
+        show=False,
+        tooltip="Leave similar papers, back to the search results",
+    ),
     Binding("j", "cursor_down", "Next paper", show=False),
     Binding("k", "cursor_up", "Previous paper", show=False),
     Binding("g", "scroll_top", "First paper", show=False),
@@ -130,7 +158,7 @@ class ResultsTable(DataTable[Text]):
         columns: list[_ColumnSpec] = []
         if width >= 44:
             columns.append(_ColumnSpec("date", "Date", 10))
-        if width >= 96:
+        if width >= 90:
             columns.append(_ColumnSpec("by", "Authors / org", 16))
         if width >= 64:
             columns.append(_ColumnSpec("comments", "Cmts", 4))

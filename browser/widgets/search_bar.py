@@ -17,8 +17,19 @@ class SearchBar(Input):
     """An Input whose escape/down keys hand focus back to the result list."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("escape", "app.focus_results", "Back to list"),
-        Binding("down", "app.focus_results", "Back to list", show=False),
+        Binding(
+            "escape",
+            "app.focus_results",
+            "Back to list",
+            tooltip="Back to the result list (Enter searches at once)",
+        ),
+        Binding(
+            "down",
+            "app.focus_results",
+            "Back to list",
+            show=False,
+            tooltip="Back to the result list",
+        ),
     ]
 
     def __init__(self) -> None:
