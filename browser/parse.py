@@ -11,8 +11,16 @@ date, then one record per paper::
     Mar 6                 (or ``Feb 5, 2023``; a trailing number is the comment count)
 
 Records are read by position (title, then abstract, then optional metadata), with
-or without blank lines between them. Nothing in here raises for bad input: what
-cannot be understood becomes a :class:`ParseProblem` with the file and line.
+or without blank lines between them; newer cards print an upvote count (or ``-``)
+on the line before the title, and a file may hold several page copies.
+
+The content, not the name, says what a file is: a text dump, JSON of the Daily
+Papers API (an array of entries, one paper, or JSON Lines), or a saved page (the
+HTML-escaped JSON of its ``data-target="DailyPapers"`` element, else its visible
+text). Anything else is "not a Daily Papers dump": one warning, no papers.
+
+Nothing in here raises for bad input: what cannot be understood becomes a
+:class:`ParseProblem` with the file and line.
 """
 
 from __future__ import annotations
@@ -22,12 +30,15 @@ import contextlib
 import datetime as dt
 import functools
 import gc
+import itertools
+import json
 import os
 import re
 import stat
 import threading
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
+from html.parser import HTMLParser
 from pathlib import Path
 
 from browser.identity import paper_id
@@ -277,10 +288,12 @@ _SUBSCRIBE = "Subscribe"
 # "new" is a badge, skipped without a trace. The rest of the header ends the
 # record being read and starts a page (dumps of several pages repeat it).
 _BADGE = "new"
-# Period tabs of the newer page; furniture only in a page's header region.
-_TAB_LABELS = frozenset({"Daily", "Weekly", "Monthly"})
+# Period tabs of the newer page, one a line or run together ("DailyWeeklyMonthly");
+# furniture only in a page's header region.
+_TAB_LABELS = re.compile(r"(?:Daily|Weekly|Monthly)(?:\s*(?:Daily|Weekly|Monthly))*")
 
 _DOT = "·"  # U+00B7, the separator line before the date
+_NO_UPVOTES = "-"  # what a card prints instead of a count of 0
 _BULLET = "•"  # U+2022, starts the authors line
 
 _AUTHORS = re.compile(r"•\s*(\d{1,9})\s+authors?", re.IGNORECASE | re.ASCII)
@@ -347,6 +360,11 @@ def _iter_lines(chunks: Iterable[str]) -> Iterator[tuple[int, str]]:
         line = "".join(pending).strip()
         if line:
             yield lineno + 1, line
+
+
+def _is_upvotes(line: str) -> bool:
+    """An upvote count on its own line (``-`` when there are none)."""
+    return line == _NO_UPVOTES or (len(line) <= 9 and line.isascii() and line.isdigit())
 
 
 def _match_date(line: str) -> re.Match[str] | None:
@@ -527,6 +545,9 @@ class _TextParser:
         self.dates = dates
         self.records: list[ParsedRecord] = []
         self.problems: list[ParseProblem] = []
+        # An upvote count printed on the line before a title (newer cards).
+        self.next_upvotes: int | None = None
+        self.next_upvotes_line = 0
         self._reset()
 
     def _reset(self) -> None:
@@ -538,6 +559,23 @@ class _TextParser:
         self.date: dt.date | None = None
         self.year_inferred = False
         self.comments: int | None = None
+        self.upvotes: int | None = None
+
+    def _start(self, title: str, line: int) -> None:
+        self.title, self.title_line = title, line
+        if self.next_upvotes_line:
+            self.upvotes = self.next_upvotes
+            self.next_upvotes, self.next_upvotes_line = None, 0
+
+    def _set_upvotes(self, text: str, line: int) -> None:
+        self._drop_upvotes()
+        self.next_upvotes = 0 if text == _NO_UPVOTES else int(text)
+        self.next_upvotes_line = line
+
+    def _drop_upvotes(self) -> None:
+        if self.next_upvotes_line:
+            self._warn(self.next_upvotes_line, "an upvote count with no paper after it; skipped")
+            self.next_upvotes, self.next_upvotes_line = None, 0
 
     def _warn(self, line: int | None, message: str) -> None:
         self.problems.append(ParseProblem(file=self.file, line=line, message=message))
@@ -557,6 +595,7 @@ class _TextParser:
                     "date": self.date,
                     "year_inferred": self.year_inferred,
                     "comments": self.comments,
+                    "upvotes": self.upvotes,
                     "links": extract_links(abstract),
                 }
             )
@@ -569,6 +608,10 @@ class _TextParser:
         self.comments = int(count) if count is not None else None
 
     def run(self, chunks: Iterable[str]) -> None:
+        self.run_lines(_iter_lines(chunks))
+
+    def run_lines(self, lines: Iterator[tuple[int, str]]) -> None:
+        """Read ``(line number, stripped non-blank line)`` pairs into records and problems."""
         state = _TITLE
         page_records = 0  # records since the last page header (0: in a header region)
         previous = ""  # the previous non-blank line, as read
@@ -576,7 +619,6 @@ class _TextParser:
         stray = False  # the previous line was paper details with no paper
         saw_anything = False
         warn = self._warn
-        lines = _iter_lines(chunks)
         upcoming = next(lines, None)
         while upcoming is not None:
             lineno, line = upcoming
@@ -587,10 +629,11 @@ class _TextParser:
             # Page furniture, wherever it is. (The length test spares hashing abstracts.)
             if len(line) <= _FURNITURE_LONGEST and (
                 line in _FURNITURE
-                or (line in _TAB_LABELS and state == _TITLE and page_records == 0)
+                or (state == _TITLE and page_records == 0 and _TAB_LABELS.fullmatch(line))
             ):
                 if line == _BADGE:
                     continue  # a badge: it neither ends a record nor starts a page
+                self._drop_upvotes()
                 if state == _ABSTRACT:
                     warn(self.title_line, "a title without an abstract (the page header follows)")
                     self._emit()
@@ -621,6 +664,9 @@ class _TextParser:
                         warn(lineno, f"paper details with no paper: {_printable(line)!r}; skipped")
                     stray = True
                     continue
+                if _is_upvotes(line):
+                    self._set_upvotes(line, lineno)
+                    continue
                 if (
                     before in _SUBSCRIBE_BEFORE
                     and page_records == 0
@@ -630,7 +676,7 @@ class _TextParser:
                 ):
                     # Compact dumps glue the Subscribe button to the first title.
                     line = line[len(_SUBSCRIBE) :].strip()
-                self.title, self.title_line = line, lineno
+                self._start(line, lineno)
                 state = _ABSTRACT
                 page_records += 1
                 continue
@@ -671,9 +717,13 @@ class _TextParser:
                 state = _TITLE
                 continue
             if state == _AFTER_DOT:
-                warn(lineno, "no date after '·'; reading this line as the next title")
+                warn(lineno, "no date after '·'; reading this line as the next paper")
             self._emit()
-            self.title, self.title_line = line, lineno
+            if _is_upvotes(line):
+                self._set_upvotes(line, lineno)
+                state = _TITLE
+                continue
+            self._start(line, lineno)
             state = _ABSTRACT
             page_records += 1
 
@@ -685,8 +735,386 @@ class _TextParser:
             self._emit()
         elif state != _TITLE:
             self._emit()
+        self._drop_upvotes()
         if not saw_anything:
             warn(None, "no text in the file (it is empty or blank)")
+
+
+# ---------------------------------------------------------------------------
+# JSON from the Daily Papers API (an array, one object, or JSON Lines)
+# ---------------------------------------------------------------------------
+
+_NOT_A_DUMP = "not a Daily Papers dump"
+_JSON_SUFFIXES = frozenset({".json", ".jsonl", ".ndjson"})
+_HTML_SUFFIXES = frozenset({".html", ".htm"})
+_JSON_WS = re.compile(r"[ \t\n\r]*")
+_JSON_LINE_REST = re.compile(r"[ \t]*(?:\r?\n|\r|\Z)")
+# How JSON of the API starts: [{"...  []  {"key":  {}  (and "[bold] a title" does not).
+_JSON_START = re.compile(r'\s*(?:\[\s*(?:\{\s*"|\])|\{\s*(?:"(?:[^"\\\n]|\\.)*"\s*:|\}))')
+_ARXIV_ID = re.compile(r"(\d{4}\.\d{4,5}|[a-z][a-z.-]*(?:\.[A-Z]{2})?/\d{7})(?:v\d+)?")
+_ISO_DATE = re.compile(r"(\d{4})-(\d{2})-(\d{2})")
+_WRAP = re.compile(r"[ \t]*(?:\r\n|\r|\n)\s*")
+_json_decoder = json.JSONDecoder()
+
+
+def _suffix(file: str) -> str:
+    return Path(re.split(r"[\\/]", file)[-1]).suffix.lower()
+
+
+def _not_a_dump(file: str, reason: str, line: int | None = None) -> ParseProblem:
+    return ParseProblem(file=file, line=line, message=f"{_NOT_A_DUMP} ({reason}); skipped")
+
+
+def _unwrap(text: str) -> str:
+    """Hard-wrapped text on one line: each line break (a paragraph break too) is one space."""
+    return _WRAP.sub(" ", text).strip()
+
+
+def _skip_json_space(text: str, index: int) -> int:
+    match = _JSON_WS.match(text, index)
+    return match.end() if match else index
+
+
+def _json_values(text: str) -> tuple[list[tuple[int, object]], list[tuple[int, str]], str | None]:
+    """Top-level JSON values with their line numbers, the elements of an array one by one.
+
+    Returns the values, the JSON Lines that could not be read (line, reason), and
+    why the first value could not be read (in which case nothing was).
+    """
+    values: list[tuple[int, object]] = []
+    bad: list[tuple[int, str]] = []
+    line, counted = 1, 0
+
+    def line_at(offset: int) -> int:  # offsets only grow: count each newline once
+        nonlocal line, counted
+        line += text.count("\n", counted, offset)
+        counted = offset
+        return line
+
+    length = len(text)
+    index = _skip_json_space(text, 0)
+    first = True
+    while index < length:
+        start = index
+        try:
+            if text[index] != "[":
+                value, index = _json_decoder.raw_decode(text, index)
+                values.append((line_at(start), value))
+            else:
+                index = _skip_json_space(text, index + 1)
+                closed = text.startswith("]", index)
+                while not closed:
+                    value, end = _json_decoder.raw_decode(text, index)
+                    values.append((line_at(index), value))
+                    index = _skip_json_space(text, end)
+                    closed = text.startswith("]", index)
+                    if not closed and not text.startswith(",", index):
+                        raise json.JSONDecodeError("Expecting ',' delimiter", text, index)
+                    if not closed:
+                        index = _skip_json_space(text, index + 1)
+                index += 1
+            # A value ends its line: "[1] Intro" is a text dump's title, not JSON.
+            rest = _JSON_LINE_REST.match(text, index)
+            if rest is None:
+                raise json.JSONDecodeError("Extra data", text, index)
+            index = rest.end()
+        except json.JSONDecodeError as error:
+            if first:
+                return [], [], f"malformed JSON at line {error.lineno}: {error.msg}"
+            bad.append((line_at(start), error.msg))
+            newline = text.find("\n", max(start, error.pos))
+            index = length if newline < 0 else newline + 1
+        first = False
+        index = _skip_json_space(text, index)
+    return values, bad, None
+
+
+def _int(value: object) -> int | None:
+    return value if isinstance(value, int) and not isinstance(value, bool) else None
+
+
+def _str(value: object) -> str | None:
+    return value if isinstance(value, str) else None
+
+
+def _iso_date(value: object) -> dt.date | None:
+    match = _ISO_DATE.match(value) if isinstance(value, str) else None
+    if match is None:
+        return None
+    try:
+        return dt.date(int(match[1]), int(match[2]), int(match[3]))
+    except ValueError:
+        return None
+
+
+def _paper_of(value: object) -> tuple[dict[str, object], dict[str, object]] | None:
+    """The paper object and its Daily Papers entry, if ``value`` is either."""
+    if not isinstance(value, dict):
+        return None
+    paper = value.get("paper")
+    if isinstance(paper, dict):
+        title = _str(paper.get("title")) or _str(value.get("title"))
+        if title and title.strip() and (_str(paper.get("id")) or _str(paper.get("summary"))):
+            return paper, value
+        return None
+    # A paper object on its own (as /api/papers/ID returns it).
+    title = _str(value.get("title"))
+    if title and title.strip() and _str(value.get("id")) and _str(value.get("summary")) is not None:
+        return value, {}
+    return None
+
+
+def _json_record(value: object, file: str, line: int) -> ParsedRecord | None:
+    found = _paper_of(value)
+    if found is None:
+        return None
+    paper, entry = found
+    title = _unwrap(_str(paper.get("title")) or _str(entry.get("title")) or "")
+    abstract = _unwrap(_str(paper.get("summary")) or _str(entry.get("summary")) or "")
+    raw_authors = paper.get("authors")
+    names: list[str] = []
+    if isinstance(raw_authors, list):
+        for author in raw_authors:
+            name = _str(author.get("name")) if isinstance(author, dict) else _str(author)
+            if name is not None and name.strip():
+                names.append(_unwrap(name))
+    organization = None
+    raw_org = paper.get("organization") or entry.get("organization")
+    if isinstance(raw_org, dict) and _str(raw_org.get("name")):
+        slug = str(raw_org["name"])
+        organization = Organization(slug=slug, name=_str(raw_org.get("fullname")) or slug)
+    keywords = paper.get("ai_keywords")
+    arxiv = _ARXIV_ID.fullmatch(_str(paper.get("id")) or "")
+    arxiv_id = arxiv[1] if arxiv else None
+    links = extract_links(abstract)
+    if arxiv_id:
+        links += [f"https://arxiv.org/abs/{arxiv_id}", f"https://huggingface.co/papers/{arxiv_id}"]
+    for key in ("githubRepo", "projectPage"):
+        url = _str(paper.get(key))
+        if url and url.startswith(("https://", "http://")):
+            links.append(url)
+    comments = _int(entry.get("numComments"))
+    return ParsedRecord.model_validate(
+        {
+            "id": _paper_id(title),
+            "source": {"file": file, "line": line},
+            "title": title,
+            "abstract": abstract,
+            "authors": len(raw_authors) if isinstance(raw_authors, list) else None,
+            "organization": organization,
+            "date": _iso_date(paper.get("publishedAt")) or _iso_date(entry.get("publishedAt")),
+            "comments": comments if comments is not None else _int(paper.get("numComments")),
+            "upvotes": _int(paper.get("upvotes")),
+            "links": list(dict.fromkeys(links)),
+            "arxiv_id": arxiv_id,
+            "author_names": names,
+            "keywords": [k for k in keywords if isinstance(k, str)]
+            if isinstance(keywords, list)
+            else [],
+        }
+    )
+
+
+def _records_from_json(
+    values: Iterable[tuple[int, object]], file: str
+) -> tuple[list[ParsedRecord], list[ParseProblem]]:
+    """Records of Daily Papers entries (or papers); anything else is a problem."""
+    records: list[ParsedRecord] = []
+    problems: list[ParseProblem] = []
+    for line, value in values:
+        entries = value.get("dailyPapers") if isinstance(value, dict) else None
+        if isinstance(entries, list):  # the page's data: {"dailyPapers": [...], ...}
+            for entry in entries:
+                record = _json_record(entry, file, line)
+                if record is None:
+                    problems.append(
+                        ParseProblem(file=file, line=line, message="an entry that is not a paper")
+                    )
+                else:
+                    records.append(record)
+            continue
+        record = _json_record(value, file, line)
+        if record is None:
+            problems.append(
+                ParseProblem(file=file, line=line, message="a JSON value that is not a paper")
+            )
+        else:
+            records.append(record)
+    return records, problems
+
+
+def _parse_json(text: str, file: str, *, brackets: bool) -> ParsedFile | None:
+    """Records of API JSON; ``None`` when the text is not JSON at all (a text dump, then).
+
+    Broken JSON is "not a Daily Papers dump" when it starts like JSON does, or
+    starts with a bracket in a file named .json; a ``.json`` file that holds a
+    text dump (``brackets`` false) is read as one.
+    """
+    values, bad, fatal = _json_values(text)
+    if fatal is not None:
+        if _JSON_START.match(text) or (brackets and _suffix(file) in _JSON_SUFFIXES):
+            return ParsedFile(file=file, records=[], problems=[_not_a_dump(file, fatal)])
+        return None
+    if all(value == [] for _, value in values) and not bad:
+        empty = ParseProblem(file=file, message="no papers: the JSON holds an empty list")
+        return ParsedFile(file=file, records=[], problems=[empty])
+    records, problems = _records_from_json(values, file)
+    if not records:
+        return ParsedFile(
+            file=file, records=[], problems=[_not_a_dump(file, "JSON, but not of Daily Papers")]
+        )
+    problems += [
+        ParseProblem(file=file, line=line, message=f"a line that is not valid JSON ({reason})")
+        for line, reason in bad
+    ]
+    return ParsedFile(file=file, records=records, problems=problems)
+
+
+# ---------------------------------------------------------------------------
+# A saved HTML page
+# ---------------------------------------------------------------------------
+
+_HTML_START = re.compile(r"\s*<(?:!doctype\s+html|html|head|body|meta|!--|\?xml)", re.IGNORECASE)
+_DAILY_PAPERS_TARGET = "DailyPapers"
+# Elements whose text is not on the page, and elements that break lines.
+_INVISIBLE = frozenset({"head", "script", "style", "noscript", "template", "svg", "title"})
+_BLOCKS = frozenset({
+    "address", "article", "aside", "blockquote", "br", "button", "dd", "details", "div", "dl",
+    "dt", "fieldset", "figcaption", "figure", "footer", "form", "h1", "h2", "h3", "h4", "h5",
+    "h6", "header", "hr", "li", "main", "nav", "ol", "p", "pre", "section", "summary", "table",
+    "tbody", "td", "tfoot", "th", "thead", "tr", "ul",
+})  # fmt: skip
+
+
+class _PageReader(HTMLParser):
+    """Reads the DailyPapers data element and, for the fallback, the visible text lines."""
+
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.props: list[tuple[int, str]] = []  # (line, data-props JSON) of DailyPapers elements
+        self.lines: list[tuple[int, str]] = []  # visible text, one (line, text) per block
+        self._hidden = 0
+        self._pieces: list[str] = []
+        self._line = 0
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        attributes = dict(attrs)
+        if attributes.get("data-target") == _DAILY_PAPERS_TARGET:
+            props = attributes.get("data-props")
+            if props is not None:
+                self.props.append((self.getpos()[0], props))
+        if tag == "body":
+            self._hidden = 0  # whatever an unclosed <head> left open
+        elif tag in _INVISIBLE:
+            self._hidden += 1
+        if tag in _BLOCKS:
+            self._break()
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag in _INVISIBLE and self._hidden:
+            self._hidden -= 1
+        if tag in _BLOCKS:
+            self._break()
+
+    def handle_data(self, data: str) -> None:
+        if self._hidden:
+            return
+        if not self._pieces:
+            self._line = self.getpos()[0]
+        self._pieces.append(data)
+
+    def _break(self) -> None:
+        if self._pieces:
+            text = " ".join("".join(self._pieces).split())
+            if text:
+                self.lines.append((self._line, text))
+            self._pieces.clear()
+
+    def close(self) -> None:
+        super().close()
+        self._break()
+
+
+def _parse_html(
+    text: str, file: str, *, year: int | None, anchor: dt.date | None
+) -> ParsedFile | None:
+    """Records of a saved Daily Papers page; ``None`` when the text is not HTML at all."""
+    if not (
+        _suffix(file) in _HTML_SUFFIXES
+        or _HTML_START.match(text)
+        or f'data-target="{_DAILY_PAPERS_TARGET}"' in text
+    ):
+        return None
+    reader = _PageReader()
+    reader.feed(text)
+    reader.close()
+    problems: list[ParseProblem] = []
+    records: list[ParsedRecord] = []
+    for line, props in reader.props:
+        try:
+            data = json.loads(props)
+        except json.JSONDecodeError as error:
+            problems.append(
+                ParseProblem(
+                    file=file,
+                    line=line,
+                    message=f"the Daily Papers data of the page is not valid JSON ({error.msg})",
+                )
+            )
+            continue
+        found, found_problems = _records_from_json([(line, data)], file)
+        records += found
+        problems += found_problems
+    if records:
+        return ParsedFile(file=file, records=records, problems=problems)
+    # No data element (or nothing in it): read the page's visible text instead.
+    if any(line in _FURNITURE and line != _BADGE for _, line in reader.lines):
+        parser = _TextParser(file, _Dates(file, year, anchor))
+        parser.run_lines(iter(reader.lines))
+        return ParsedFile(
+            file=file, records=parser.records, problems=_by_line(problems + parser.problems)
+        )
+    reason = "a web page without Daily Papers data"
+    return ParsedFile(file=file, records=[], problems=[*problems, _not_a_dump(file, reason)])
+
+
+# ---------------------------------------------------------------------------
+# Telling the formats apart, and the entry points
+# ---------------------------------------------------------------------------
+
+
+def _parse_chunks(
+    chunks: Iterator[str], file: str, *, year: int | None, anchor: dt.date | None
+) -> ParsedFile:
+    """Records of decoded text, whatever its format: text dump, API JSON or saved page.
+
+    The first non-blank character decides: ``[``/``{`` may be JSON and ``<`` may be
+    HTML (both need the whole text); anything else, or JSON/HTML that turns out to
+    be neither, is a text dump, read a chunk at a time.
+    """
+    seen: list[str] = []
+    first = ""
+    for chunk in chunks:
+        seen.append(chunk)
+        stripped = chunk.lstrip().lstrip("\ufeff").lstrip()
+        if stripped:
+            first = stripped[0]
+            break
+    stream: Iterator[str] = itertools.chain(seen, chunks)
+    json_name = _suffix(file) in _JSON_SUFFIXES
+    if first in ("[", "{", "<") or (json_name and first):
+        text = "".join(stream)
+        parsed = (
+            _parse_html(text, file, year=year, anchor=anchor)
+            if first == "<"
+            else _parse_json(text, file, brackets=first in ("[", "{"))
+        )
+        if parsed is not None:
+            return parsed
+        stream = _text_chunks(text)
+    parser = _TextParser(file, _Dates(file, year, anchor))
+    parser.run(stream)
+    return ParsedFile(file=file, records=parser.records, problems=parser.problems)
 
 
 def _by_line(problems: list[ParseProblem]) -> list[ParseProblem]:
@@ -702,30 +1130,28 @@ def _parse_source(
     anchor: dt.date | None,
 ) -> ParsedFile:
     """Decode and parse a dump given as a re-readable source of byte chunks."""
-    parsers: list[_TextParser] = []
+    results: list[ParsedFile] = []
 
     def consume(chunks: Iterator[str]) -> None:
-        parsers[:] = [_TextParser(file, _Dates(file, year, anchor))]  # afresh on a restart
-        parsers[0].run(chunks)
+        results[:] = [_parse_chunks(chunks, file, year=year, anchor=anchor)]  # afresh on a restart
 
     with _gc_paused():
         is_text, problems = _decode_with(file, head, source, consume)
     if not is_text:
         return ParsedFile(file=file, records=[], problems=problems)
-    parser = parsers[0]
-    return ParsedFile(
-        file=file, records=parser.records, problems=_by_line(problems + parser.problems)
-    )
+    parsed = results[0]
+    parsed.problems = _by_line(problems + parsed.problems)
+    return parsed
 
 
 def parse_text(
     text: str, file: str, *, anchor: dt.date | None = None, year: int | None = None
 ) -> ParsedFile:
-    """Records and problems of a decoded text dump (either layout)."""
-    parser = _TextParser(file, _Dates(file, year, anchor))
+    """Records and problems of decoded text: a text dump (either layout), API JSON or a page."""
     with _gc_paused():
-        parser.run(_text_chunks(text))
-    return ParsedFile(file=file, records=parser.records, problems=_by_line(parser.problems))
+        parsed = _parse_chunks(_text_chunks(text), file, year=year, anchor=anchor)
+    parsed.problems = _by_line(parsed.problems)
+    return parsed
 
 
 def parse_bytes(

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import codecs
 import datetime as dt
+import html
+import json
 import os
 import re
 from dataclasses import dataclass
@@ -17,7 +19,7 @@ from browser.parse import ParsedFile, extract_links, parse_bytes, parse_text
 
 # A few seconds in the suite; PARSE_PROPERTY_EXAMPLES=5000 for a deeper local run.
 SETTINGS = settings(
-    max_examples=int(os.environ.get("PARSE_PROPERTY_EXAMPLES", "150")),
+    max_examples=int(os.environ.get("PARSE_PROPERTY_EXAMPLES", "100")),
     deadline=None,
     suppress_health_check=[HealthCheck.too_slow],
 )
@@ -50,8 +52,16 @@ DETAILS_LIKE = re.compile(r"(?:[A-Z][a-z]{2,8}\.? +\d|•|·$)")
 
 
 def is_plain_line(line: str) -> bool:
-    """A line the generator may use as a title or abstract: not furniture, not details."""
-    return bool(line) and line not in FURNITURE and not DETAILS_LIKE.match(line)
+    """A line the generator may use as a title or abstract: not furniture, not details.
+
+    (Nor an upvote count: newer cards print one, or ``-``, on the line before a title.)
+    """
+    return (
+        bool(line)
+        and line not in FURNITURE
+        and not DETAILS_LIKE.match(line)
+        and not (line == "-" or (line.isascii() and line.isdigit()))
+    )
 
 
 # Printable text with the characters a dump must keep literally, and any unicode.
@@ -217,3 +227,57 @@ def test_any_mix_of_lines_is_parsed_without_raising(lines: list[str], year: int 
     for problem in parsed.problems:
         assert problem.file == "soup.txt"
         assert problem.line is None or 1 <= problem.line <= len(lines)
+
+
+# -- issue 7's formats ----------------------------------------------------------------------------
+
+TEXT = st.text(alphabet=st.characters(codec="utf-8"), max_size=40)
+
+
+@SETTINGS
+@given(st.lists(st.tuples(LINE, LINE, st.none() | st.integers(0, 10**6)), min_size=1, max_size=6))
+def test_api_json_and_saved_pages_read_back(items: list[tuple[str, str, int | None]]) -> None:
+    entries = [
+        {"paper": {"id": f"2501.{i:05d}v1", "title": t, "summary": a, "upvotes": u}}
+        for i, (t, a, u) in enumerate(items)
+    ]
+    props = html.escape(json.dumps({"dailyPapers": entries}, ensure_ascii=False))
+    page = f'<html><body><div data-target="DailyPapers" data-props="{props}"></div></body></html>'
+    for data, name in ((json.dumps(entries).encode(), "x.json"), (page.encode(), "x.html")):
+        parsed = parse_bytes(data, name)
+        assert parsed.problems == []
+        assert [(r.title, r.abstract, r.upvotes) for r in parsed.records] == items
+        assert [r.arxiv_id for r in parsed.records] == [f"2501.{i:05d}" for i in range(len(items))]
+
+
+JSON_VALUES = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | TEXT,
+    lambda inner: st.lists(inner, max_size=4) | st.dictionaries(TEXT, inner, max_size=4),
+    max_leaves=12,
+)
+PAPERISH = st.fixed_dictionaries(
+    {"paper": st.fixed_dictionaries({"title": TEXT, "id": TEXT | JSON_VALUES})},
+    optional={"numComments": JSON_VALUES, "summary": JSON_VALUES},
+)
+
+
+@SETTINGS
+@given(st.lists(JSON_VALUES | PAPERISH, max_size=5), st.sampled_from(["x.json", "x.txt"]))
+def test_any_json_is_papers_or_not_a_dump(values: list[object], name: str) -> None:
+    parsed = parse_bytes(json.dumps(values).encode(), name)
+    if not parsed.records:
+        assert len(parsed.problems) == 1
+        assert parsed.problems[0].message.startswith(("not a Daily Papers dump", "no papers"))
+    for record in parsed.records:
+        assert record.title.strip()
+        assert record.id == paper_id(record.title)
+
+
+@SETTINGS
+@given(
+    st.sampled_from([b"[", b"{", b'[{"paper": {', b"<html>", b"<!doctype html><body>", b"<div "]),
+    st.binary(max_size=400) | TEXT.map(str.encode),
+)
+def test_json_or_html_looking_bytes_never_raise(prefix: bytes, rest: bytes) -> None:
+    parsed = parse_bytes(prefix + rest, "junk.html")
+    assert all(problem.file == "junk.html" for problem in parsed.problems)
