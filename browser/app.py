@@ -11,7 +11,7 @@ import webbrowser
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, ClassVar
+from typing import Any, ClassVar, TypeVar
 from urllib.parse import quote_plus, urlsplit
 
 from textual import on, work
@@ -22,6 +22,7 @@ from textual.content import Content
 from textual.notifications import SeverityLevel
 from textual.screen import Screen
 from textual.timer import Timer
+from textual.widget import Widget
 from textual.widgets import DataTable, Footer, Input, Static
 from textual.worker import get_current_worker
 
@@ -48,6 +49,7 @@ from browser.widgets.search_bar import SearchBar
 from browser.widgets.status_line import StatusLine
 from browser.widgets.tag_prompt import TagPrompt
 
+WidgetType = TypeVar("WidgetType", bound=Widget)
 RESULT_LIMIT = 200
 EXPORT_LIMIT = 1_000_000
 # As-you-type: wait this long after the last key, then search within a time budget;
@@ -90,6 +92,10 @@ PALETTE_COMMANDS: tuple[PaletteCommand, ...] = (
 )
 
 
+class SearchNotice(Static):
+    """Explains an empty, corrected or misunderstood search above the list."""
+
+
 def link_for(hit: SearchHit) -> str:
     """The paper's first web link, or a Hugging Face search for its title."""
     for link in hit.paper.links:
@@ -104,7 +110,8 @@ def link_for(hit: SearchHit) -> str:
 class PaperBrowserApp(App[None]):
     """Search, read and tag papers from Hugging Face Daily Papers dumps."""
 
-    CSS_PATH = "browser.tcss"
+    # Absolute, because Textual resolves a relative CSS_PATH next to each subclass's module.
+    CSS_PATH = Path(__file__).with_name("browser.tcss")
     TITLE = "paper-browser"
     # Unannotated: App types it as an instance attribute, so a ClassVar would not type-check.
     HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (120, "-wide")]  # noqa: RUF012
@@ -145,6 +152,8 @@ class PaperBrowserApp(App[None]):
         self._pending_search = False
         self._debounce: Timer | None = None
         self._settle: Timer | None = None
+        self._main_widgets: dict[type[Widget], Widget] = {}
+        self._binding_state: tuple[bool | None, ...] = ()
 
     # ------------------------------------------------------------------ layout
 
@@ -152,7 +161,7 @@ class PaperBrowserApp(App[None]):
         yield SearchBar()
         with Horizontal(id="body"):
             with Vertical(id="list-column"):
-                yield Static(id="notice")
+                yield SearchNotice(id="notice")
                 yield ResultsTable()
                 yield StatusLine(id="status")
             with Vertical(id="paper-column"):
@@ -160,13 +169,27 @@ class PaperBrowserApp(App[None]):
                 yield QuickTagBar(self.config.quick_tags)
         yield Footer()
 
+    def _main(self, widget_type: type[WidgetType]) -> WidgetType:
+        """A widget of the main screen, looked up once.
+
+        Not self.query_one: that searches the active screen, which is a modal whenever
+        a prompt is open while a search or sync reports back; and cached, because
+        messages can still arrive while the app shuts down and the screen is gone.
+        """
+        widget = self._main_widgets.get(widget_type)
+        if widget is None:
+            widget = self.screen_stack[0].query_one(widget_type)
+            self._main_widgets[widget_type] = widget
+        assert isinstance(widget, widget_type)
+        return widget
+
     @property
     def table(self) -> ResultsTable:
-        return self.query_one(ResultsTable)
+        return self._main(ResultsTable)
 
     @property
     def search_bar(self) -> SearchBar:
-        return self.query_one(SearchBar)
+        return self._main(SearchBar)
 
     def on_mount(self) -> None:
         if self.config.theme:
@@ -178,7 +201,7 @@ class PaperBrowserApp(App[None]):
             self._say(self._config_problem, "warning", timeout=8)
         if self.services.tags.read_only:
             self._say(self._read_only_message(), "error", timeout=10)
-        self.query_one(StatusLine).hide_progress()
+        self._main(StatusLine).hide_progress()
         self.search_bar.focus()
         dumps = self._dumps
         if not dumps and self.services.is_empty() and self._sample_dumps.exists():
@@ -192,8 +215,8 @@ class PaperBrowserApp(App[None]):
 
     def _start_sync(self, dumps: Sequence[Path]) -> None:
         self.syncing = True
-        self.query_one(AbstractPane).show(None, [], "Reading the dumps…")
-        self.query_one(StatusLine).show_progress(0, 1, "Reading the dumps…")
+        self._main(AbstractPane).show(None, [], "Reading the dumps…")
+        self._main(StatusLine).show_progress(0, 1, "Reading the dumps…")
         self._sync(tuple(dumps))
 
     @work(thread=True, exclusive=True, group="sync", exit_on_error=False)
@@ -215,11 +238,11 @@ class PaperBrowserApp(App[None]):
     def on_sync_progressed(self, message: SyncProgressed) -> None:
         update = message.progress
         label = f"Reading {Path(update.current_file).name} ({update.done}/{update.total})"
-        self.query_one(StatusLine).show_progress(update.done, update.total, label)
+        self._main(StatusLine).show_progress(update.done, update.total, label)
 
     def on_sync_finished(self, message: SyncFinished) -> None:
         self.syncing = False
-        self.query_one(StatusLine).hide_progress()
+        self._main(StatusLine).hide_progress()
         if message.error:
             self._say(message.error, "error", timeout=10)
         elif message.summary is not None:
@@ -317,12 +340,12 @@ class PaperBrowserApp(App[None]):
         self._show_notice(result)
         self._show_highlighted()
         self._update_status()
-        self.refresh_bindings()
+        self._refresh_bindings_if_changed()
         if result.partial and message.request.time_budget_ms is not None:
             self._settle = self.set_timer(SETTLE_SECONDS, self.request_search)
 
     def _show_notice(self, result: SearchResult) -> None:
-        notice = self.query_one("#notice", Static)
+        notice = self._main(SearchNotice)
         query = safe_line(result.query)
         text: Content | None = None
         if result.error:
@@ -365,7 +388,7 @@ class PaperBrowserApp(App[None]):
             parts.append(f"filter: {self.tag_filter.describe()}")
         if self.like is not None:
             parts.append(f"similar to: {self.like.paper.title}")
-        self.query_one(StatusLine).show_status(parts, triage=self.triage)
+        self._main(StatusLine).show_status(parts, triage=self.triage)
 
     # ------------------------------------------------------------------ the paper
 
@@ -377,8 +400,8 @@ class PaperBrowserApp(App[None]):
         hit = self.table.highlighted_hit
         tags = self.services.tags.tags_of(hit.paper.id) if hit else []
         empty = "Reading the dumps…" if self.syncing else "Nothing to show: no paper matches."
-        self.query_one(AbstractPane).show(hit, tags, empty)
-        self.query_one(QuickTagBar).show_active(tags)
+        self._main(AbstractPane).show(hit, tags, empty)
+        self._main(QuickTagBar).show_active(tags)
 
     def _refresh_tags(self, paper_ids: Iterable[str]) -> None:
         for paper_id in paper_ids:
@@ -386,9 +409,21 @@ class PaperBrowserApp(App[None]):
         hit = self.table.highlighted_hit
         if hit is not None:
             tags = self.services.tags.tags_of(hit.paper.id)
-            self.query_one(AbstractPane).refresh_tags(hit, tags)
-            self.query_one(QuickTagBar).show_active(tags)
-        self.refresh_bindings()
+            self._main(AbstractPane).refresh_tags(hit, tags)
+            self._main(QuickTagBar).show_active(tags)
+        self._refresh_bindings_if_changed()
+
+    def _refresh_bindings_if_changed(self) -> None:
+        # The footer recomposes on every refresh: only ask when a check_action answer moved.
+        state = (
+            self.table.highlighted_hit is not None,
+            self.services.tags.can_undo,
+            self.check_action("export", ()),
+            self.like is not None,
+        )
+        if state != self._binding_state:
+            self._binding_state = state
+            self.refresh_bindings()
 
     # ------------------------------------------------------------------ actions
 
@@ -414,7 +449,7 @@ class PaperBrowserApp(App[None]):
         self.table.focus()
 
     def action_scroll_abstract(self, direction: int) -> None:
-        pane = self.query_one(AbstractPane)
+        pane = self._main(AbstractPane)
         pane.scroll_relative(y=direction * max(1, pane.size.height // 2), animate=False)
 
     def action_quick_tag(self, slot: int) -> None:

@@ -85,11 +85,16 @@ def paper_content(hit: SearchHit, tags: Sequence[str]) -> Content:
 class AbstractPane(VerticalScroll, can_focus=False):
     """Scrolls with the mouse wheel, or J/K from the list; focus stays on the list."""
 
+    def __init__(self, *, id: str | None = None) -> None:
+        super().__init__(id=id)
+        # Kept, not queried: updates may still arrive while the app shuts down.
+        self._paper = Static(id="paper")
+
     def compose(self) -> ComposeResult:
-        yield Static(id="paper")
+        yield self._paper
 
     def show(self, hit: SearchHit | None, tags: Sequence[str], empty_message: str = "") -> None:
-        paper = self.query_one("#paper", Static)
+        paper = self._paper
         if hit is None:
             paper.update(Content.styled(empty_message, LABEL_STYLE))
         else:
@@ -98,4 +103,4 @@ class AbstractPane(VerticalScroll, can_focus=False):
 
     def refresh_tags(self, hit: SearchHit, tags: Sequence[str]) -> None:
         """Re-render after a tag change without losing the reading position."""
-        self.query_one("#paper", Static).update(paper_content(hit, tags))
+        self._paper.update(paper_content(hit, tags))
