@@ -638,3 +638,26 @@ async def test_any_terminal_size_works(services: Services, size: tuple[int, int]
         await pilot.press("1", "down", "question_mark", "escape", "t", "escape")
         assert app.is_running
         assert app.table.hits
+
+
+async def test_results_arriving_under_a_modal_update_the_main_screen(services: Services) -> None:
+    app = make_app(services)
+    async with running(app) as pilot:
+        await pilot.press("enter", "question_mark")
+        assert isinstance(app.screen, HelpScreen)
+        app.search_bar.value = "pokemon"
+        app.request_search()
+        await settle(pilot)
+        assert titles(app) == ["Pokémon Battles as a Benchmark for Planning"]
+        await pilot.press("escape")
+        assert app.focused is app.table
+
+
+async def test_no_color_mode_runs(services: Services, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("NO_COLOR", "1")
+    app = make_app(services)
+    assert app.no_color
+    async with running(app, size=(80, 24)) as pilot:
+        await search(pilot, "robot")
+        await pilot.press("1")
+        assert app.is_running and "to read" in app.table.get_row(app.table.hits[0].paper.id)[-1]
