@@ -63,6 +63,8 @@ SORT_LABELS: dict[SortOrder, str] = {
     "comments": "most comments",
     "title": "title A-Z",
 }
+# The CLI (or another window) may tag papers while the app is open; a stat per tick.
+TAG_RELOAD_SECONDS = 3.0
 HF_SEARCH_URL = "https://huggingface.co/papers?q="
 _TAG_ACTIONS = frozenset(
     {"quick_tag", "tag_prompt", "remove_tag", "more_like", "open_link", "copy"}
@@ -203,6 +205,7 @@ class PaperBrowserApp(App[None]):
             self._say(self._read_only_message(), "error", timeout=10)
         self._main(StatusLine).hide_progress()
         self.search_bar.focus()
+        self.set_interval(TAG_RELOAD_SECONDS, self._pick_up_outside_tag_changes)
         dumps = self._dumps
         if not dumps and self.services.is_empty() and self._sample_dumps.exists():
             dumps = (self._sample_dumps,)
@@ -402,6 +405,14 @@ class PaperBrowserApp(App[None]):
         empty = "Reading the dumps…" if self.syncing else "Nothing to show: no paper matches."
         self._main(AbstractPane).show(hit, tags, empty)
         self._main(QuickTagBar).show_active(tags)
+
+    def _pick_up_outside_tag_changes(self) -> None:
+        try:
+            changed = self.services.tags.reload()
+        except OSError:
+            return  # unreadable right now; the store reports real problems on save
+        if changed:
+            self._refresh_tags(hit.paper.id for hit in self.table.hits)
 
     def _refresh_tags(self, paper_ids: Iterable[str]) -> None:
         for paper_id in paper_ids:

@@ -21,6 +21,7 @@ from browser.config import AppConfig, LoadedConfig
 from browser.messages import SearchCompleted, SearchRequest, SyncFinished
 from browser.models import ParseProblem, SearchResult
 from browser.services import Services, SyncSummary, open_services
+from browser.tags import TagStore
 from browser.widgets.export_prompt import ExportPrompt
 from browser.widgets.help_screen import HelpScreen
 from browser.widgets.picker import PickerScreen
@@ -661,3 +662,16 @@ async def test_no_color_mode_runs(services: Services, monkeypatch: pytest.Monkey
         await search(pilot, "robot")
         await pilot.press("1")
         assert app.is_running and "to read" in app.table.get_row(app.table.hits[0].paper.id)[-1]
+
+
+async def test_tags_changed_by_another_process_show_up(services: Services) -> None:
+    app = make_app(services)
+    async with running(app) as pilot:
+        await search(pilot, "robot")
+        paper = app.table.hits[0].paper
+        other = TagStore(services.tags.path)
+        other.add(paper.id, "from the cli", title=paper.title)
+        app._pick_up_outside_tag_changes()
+        await settle(pilot)
+        assert "from the cli" in app.table.get_row(paper.id)[-1]
+        assert "from the cli" in abstract_text(app)
