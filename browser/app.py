@@ -151,7 +151,6 @@ class PaperBrowserApp(App[None]):
         self.result: SearchResult | None = None
         self.syncing = False
         self._generation = 0
-        self._pending_search = False
         self._debounce: Timer | None = None
         self._settle: Timer | None = None
         self._main_widgets: dict[type[Widget], Widget] = {}
@@ -295,8 +294,7 @@ class PaperBrowserApp(App[None]):
     def request_search(self, *, time_budget_ms: float | None = None) -> None:
         """Search for what the bar and the filters say now; older answers will be dropped."""
         if self.syncing:
-            self._pending_search = True
-            return
+            return  # the index is being rebuilt; the sync searches when it is done
         self._generation += 1
         request = SearchRequest(
             generation=self._generation,
