@@ -9,7 +9,6 @@ user data in the library folder is the tags file.
 
 from __future__ import annotations
 
-import datetime as dt
 import hashlib
 import os
 import sqlite3
@@ -22,7 +21,7 @@ from typing import TypeVar
 import platformdirs
 
 from browser.models import Paper, ParsedRecord, ParseProblem, Source
-from browser.parse import find_dump_files, parse_bytes
+from browser.parse import find_dump_files, parse_file
 
 _T = TypeVar("_T")
 
@@ -75,7 +74,8 @@ class SyncProgress:
 class CatalogChanges:
     """What one sync changed in the catalog, for the index to follow."""
 
-    changed_papers: list[Paper] = field(default_factory=list)
+    # Ids only: holding every changed Paper would keep a whole big dump in memory.
+    changed_ids: list[str] = field(default_factory=list)
     removed_ids: list[str] = field(default_factory=list)
     files_read: int = 0
     files_unchanged: int = 0
@@ -247,20 +247,25 @@ class Catalog:
         year: int | None,
         records: Sequence[ParsedRecord],
     ) -> set[str]:
-        """Store a file's new records in place of its old ones; return the paper ids touched."""
+        """Store a file's new records in place of its old ones; return the paper ids touched.
+
+        Records are stored with ``file`` as their source: rows are made one at a time so
+        a big dump is not copied whole a second (and third) time.
+        """
         touched = self._paper_ids_of_file(db, file)
         db.execute("DELETE FROM records WHERE file = ?", (file,))
-        rows = []
         ids_by_arxiv: dict[str, str] = {}
-        for record in records:
-            paper_id = self._canonical_id(db, record, ids_by_arxiv)
-            touched.add(paper_id)
-            rows.append(
-                (file, record.source.line, paper_id, record.arxiv_id, record.model_dump_json())
-            )
+
+        def rows() -> Iterator[tuple[str, int, str, str | None, str]]:
+            for record in records:
+                paper_id = self._canonical_id(db, record, ids_by_arxiv)
+                touched.add(paper_id)
+                data = _with_source_file(record, file).model_dump_json()
+                yield (file, record.source.line, paper_id, record.arxiv_id, data)
+
         db.executemany(
             "INSERT INTO records (file, line, paper_id, arxiv_id, data) VALUES (?, ?, ?, ?, ?)",
-            rows,
+            rows(),
         )
         db.execute(
             "INSERT OR REPLACE INTO files (path, size, mtime_ns, sha256, year, records)"
@@ -284,9 +289,9 @@ class Catalog:
 
     def remerge(
         self, db: sqlite3.Connection, paper_ids: Iterable[str]
-    ) -> tuple[list[Paper], list[str], int]:
-        """Recompute the merged papers for these ids: (changed papers, removed ids, new count)."""
-        changed: list[Paper] = []
+    ) -> tuple[list[str], list[str], int]:
+        """Recompute the merged papers for these ids: (changed ids, removed ids, new count)."""
+        changed: list[str] = []
         removed: list[str] = []
         added = 0
         for paper_id in sorted(set(paper_ids)):
@@ -307,7 +312,7 @@ class Catalog:
                 (paper_id, paper.model_dump_json()),
             )
             db.execute("INSERT OR IGNORE INTO pending_index (id) VALUES (?)", (paper_id,))
-            changed.append(paper)
+            changed.append(paper_id)
             if not existed:
                 added += 1
         return changed, removed, added
@@ -354,8 +359,20 @@ def _file_key(path: Path) -> str:
     return str(path.resolve())
 
 
-def _sha256_of(data: bytes) -> str:
-    return hashlib.sha256(data).hexdigest()
+def _sha256_of_file(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as handle:
+        while block := handle.read(_HASH_CHUNK):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+_HASH_CHUNK = 1 << 20
+
+
+def no_papers_problem(file: str) -> ParseProblem:
+    """A readable file without a single paper (only the page header, say) is worth a word."""
+    return ParseProblem(file=file, message="no papers found in the file")
 
 
 def sync_catalog(
@@ -401,32 +418,33 @@ def sync_catalog(
             changes.records_by_file[str(path)] = -1
             continue
         try:
-            data = path.read_bytes()
+            digest = _sha256_of_file(path)
         except OSError as error:
             changes.problems.append(_unreadable(path, error))
             continue
-        digest = _sha256_of(data)
         if previous is not None and previous[2] == digest and previous[3] == year:
             with catalog.transaction() as db:
                 catalog.touch_file(db, key, stat)
             changes.files_unchanged += 1
             continue
-        anchor = dt.date.fromtimestamp(stat.st_mtime)
-        parsed = parse_bytes(data, str(path), year=year, anchor=anchor)
-        del data
+        # parse_file streams the file: a 200 MB dump is never in memory as bytes and text
+        # at once, and a file that vanishes or turns unreadable now is a problem, not a crash.
+        parsed = parse_file(path, year=year)
         changes.files_read += 1
         changes.problems.extend(parsed.problems)
+        if not parsed.records and not parsed.problems:
+            changes.problems.append(no_papers_problem(str(path)))
         changes.records_by_file[str(path)] = len(parsed.records)
-        records = [_with_source_file(record, key) for record in parsed.records]
         with catalog.transaction() as db:
-            touched |= catalog.replace_file(db, key, stat, digest, year, records)
+            touched |= catalog.replace_file(db, key, stat, digest, year, parsed.records)
+        del parsed
 
     if progress is not None:
         progress(SyncProgress(done=len(files), total=len(files), current_file=""))
     if touched:
         with catalog.transaction() as db:
             changed, removed, added = catalog.remerge(db, touched)
-        changes.changed_papers = changed
+        changes.changed_ids = changed
         changes.removed_ids = removed
         changes.papers_added = added
         changes.papers_updated = len(changed) - added

@@ -34,6 +34,7 @@ except ImportError:  # pragma: no cover - Windows has no fcntl; one process at a
 
 __all__ = ["Services", "SyncProgress", "SyncSummary", "open_services"]
 
+UPDATE_BATCH = 5000
 BUNDLED_SAMPLE_DUMPS = Path(__file__).resolve().parent.parent / "sample_dumps"
 
 
@@ -130,10 +131,15 @@ class Services:
             summary.rebuilt = True
             self.rebuild_index(procs=procs)
             return
-        papers = list(self.catalog.papers(pending))
-        present = {paper.id for paper in papers}
-        self.index.update(papers, [paper_id for paper_id in pending if paper_id not in present])
-        self.catalog.mark_indexed(pending)
+        # In batches: a big dump added to a non-empty library would otherwise hold every
+        # changed Paper in memory at once; each batch is marked indexed once committed,
+        # so a killed run resumes where it stopped.
+        for start in range(0, len(pending), UPDATE_BATCH):
+            batch = pending[start : start + UPDATE_BATCH]
+            papers = list(self.catalog.papers(batch))
+            present = {paper.id for paper in papers}
+            self.index.update(papers, [paper_id for paper_id in batch if paper_id not in present])
+            self.catalog.mark_indexed(batch)
 
     def rebuild_index(self, *, procs: int = 1) -> None:
         """Recreate the search index from the catalog (no dump is re-read)."""
