@@ -220,8 +220,12 @@ def index_command(options: argparse.Namespace) -> int:
         print(f"rebuilt the search index: {summary.rebuild_reason}", file=sys.stderr)
     _report_problems(summary.problems)
     print(summary.describe())
-    nothing_readable = summary.files_read + summary.files_unchanged == 0
-    return EXIT_FAILURE if nothing_readable else EXIT_OK
+    # Bad files alone (empty, binary, unreadable) must not look like success to a script.
+    papers_read = sum(count for count in summary.records_by_file.values() if count > 0)
+    if papers_read == 0 and summary.files_unchanged == 0:
+        _error("nothing was indexed: no readable dump with papers in the given paths")
+        return EXIT_FAILURE
+    return EXIT_OK
 
 
 class _ProgressBar:
