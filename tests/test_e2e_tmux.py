@@ -53,9 +53,9 @@ def tmux_session(tmp_path: Path) -> Iterator[tuple[str, Path]]:
         subprocess.run([*tmux, "kill-server"], capture_output=True)
 
 
-def _tmux(session: str, *arguments: str) -> str:
+def _tmux(session: str, command: str, *arguments: str) -> str:
     return subprocess.run(
-        ["tmux", "-L", session, *arguments, "-t", session],
+        ["tmux", "-L", session, command, "-t", session, *arguments],
         capture_output=True,
         text=True,
         check=False,
@@ -88,12 +88,7 @@ def test_type_tag_quit_then_export(tmux_session: tuple[str, Path]) -> None:
         )
 
     # First screen: the sample dumps are indexed and listed.
-    _wait_for(
-        lambda: "LightReasoner" in screen() or "results" in screen().lower(),
-        90,
-        "first results",
-        screen,
-    )
+    _wait_for(lambda: "of 516 papers" in screen(), 90, "the indexed sample dumps", screen)
     _tmux(session, "send-keys", "-l", QUERY)
     _wait_for(lambda: EXPECTED_TITLE in screen(), 30, "the query's result", screen)
     _tmux(session, "send-keys", "Escape")
