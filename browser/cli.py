@@ -14,6 +14,7 @@ never a traceback.
 from __future__ import annotations
 
 import argparse
+import io
 import json
 import os
 import sys
@@ -26,6 +27,7 @@ from typing import TYPE_CHECKING, Any, TextIO
 from browser import __version__
 from browser.models import SORT_ORDERS, ParsedRecord, ParseProblem, SearchResult
 from browser.safe_text import safe_line as printable
+from browser.safe_text import safe_text
 
 if TYPE_CHECKING:
     from browser.library import SyncProgress
@@ -391,7 +393,19 @@ def export_command(options: argparse.Namespace) -> int:
             for name in options.only_tags:
                 wanted |= services.tags.ids_with_tag(name)
             paper_ids = [paper_id for paper_id in paper_ids if paper_id in wanted]
-        if options.output == "-":
+        if options.output == "-" and sys.stdout.isatty():
+            # Dump text may carry escape sequences (OSC 52 writes the clipboard): a CSV
+            # read on a terminal shows them as visible marks; pipes and files get the
+            # exact text.
+            shown = io.StringIO()
+            written = write_csv(
+                shown,
+                services.export_rows(paper_ids),
+                long=options.long,
+                neutralize=options.neutralize,
+            )
+            sys.stdout.write(safe_text(shown.getvalue().replace("\r\n", "\n")))
+        elif options.output == "-":
             written = write_csv(
                 sys.stdout,
                 services.export_rows(paper_ids),
