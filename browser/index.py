@@ -49,6 +49,7 @@ from whoosh.analysis import (
 )
 from whoosh.collectors import SortingCollector, TopCollector, WrappingCollector
 from whoosh.fields import COLUMN, DATETIME, ID, KEYWORD, NUMERIC, STORED, TEXT, Schema
+from whoosh.filedb.filestore import FileStorage
 from whoosh.qparser import (
     AndGroup,
     FieldAliasPlugin,
@@ -176,6 +177,12 @@ def build_schema(*, raw_words: bool = False) -> Schema:
         sort_title=COLUMN(columns.VarBytesColumn()),
         paper=STORED(),
     )
+
+
+def _storage(index_dir: Path) -> Any:
+    # No mmap: a mapped index counts whole postings files towards the process's resident
+    # memory (1.4 GiB at 100k papers against 50-200 MiB with plain reads).
+    return FileStorage(str(index_dir), supports_mmap=False)
 
 
 def _single_tier(date_field: DATETIME) -> DATETIME:
@@ -415,7 +422,7 @@ class PaperIndex:
                 f"{cls.SCHEMA_VERSION}"
             )
         try:
-            ix = whoosh.index.open_dir(str(index_dir), indexname=INDEX_NAME)
+            ix = _storage(index_dir).open_index(INDEX_NAME)
             index = cls(index_dir, ix)
             index._current_searcher()
         except Exception as exc:  # whoosh raises many kinds for a damaged folder
@@ -432,7 +439,7 @@ class PaperIndex:
                 or path.name.startswith((f"{INDEX_NAME}_", f"_{INDEX_NAME}_"))
             ):
                 path.unlink()
-        ix = whoosh.index.create_in(str(index_dir), build_schema(), indexname=INDEX_NAME)
+        ix = _storage(index_dir).create_index(build_schema(), indexname=INDEX_NAME)
         cls._write_version(index_dir)
         return cls(index_dir, ix)
 
