@@ -490,3 +490,18 @@ def test_the_fuzz_corpus_includes_ten_thousand_characters(fuzz_index: Services) 
     for query in ("a" * 10_000, "(" * 10_000, '"' * 9_999, "title:" * 1666, "x* " * 3333):
         result = fuzz_index.index.search(query, tags=fuzz_index.tags, time_budget_ms=60)
         assert isinstance(result, SearchResult)
+
+
+@pytest.mark.xfail(
+    reason="parse.extract_links keeps control and bidi characters inside URLs "
+    "('http://evil\\x1b', 'https://ok.example/a\\x07b'): they reach the links column of "
+    "CSV exports and the CLI's JSON; a URL should end at the first Cc/bidi character",
+    strict=True,
+)
+def test_links_end_at_control_characters() -> None:
+    from browser.parse import extract_links
+
+    found = extract_links(
+        f"see http://evil{ESC}\\osc and https://ok.example/a\x07b and https://x.org/\u202eevil"
+    )
+    assert found == ["http://evil", "https://ok.example/a", "https://x.org/"]
