@@ -15,6 +15,15 @@ under --work). Then, headless at 120x40:
 
 "Painted" means the app's screen has refreshed after the result message was handled
 (``call_after_refresh``), not merely that the search returned.
+
+Recorded 2026-11-23, 2 cores shared with other jobs (load 3-5), 120x40, medians:
+
+    papers   launch   keystroke (typed)   full after cut-short   Enter
+    1k       745 ms   243 ms (0/25 cut)   -                      206 ms
+    100k    1645 ms   305 ms (13/15 cut)  965 ms                 403 ms
+
+"keystroke" includes the 150 ms debounce; "full after cut-short" includes the 350 ms
+settle wait. Building the 100k library (sync, procs=2) took 992 s under that load.
 """
 
 from __future__ import annotations
