@@ -484,7 +484,13 @@ def _open(options: argparse.Namespace) -> Services:
     from browser.services import open_services
 
     try:
-        services = open_services(options.library, getattr(options, "tags", None))
+        services = open_services(
+            options.library,
+            getattr(options, "tags", None),
+            on_wait=lambda: _error(
+                "the search index is being rebuilt by another run; waiting for it to finish..."
+            ),
+        )
     except OSError as error:
         where = error.filename or options.library or "the library folder"
         raise UserError(f"cannot open the library at {where}: {error.strerror or error}") from error

@@ -7,6 +7,8 @@ from __future__ import annotations
 
 import contextlib
 import os
+import signal
+import sys
 import tempfile
 import threading
 import time
@@ -15,7 +17,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from browser.export import ExportRow, write_csv
-from browser.index import IndexUnusable, PaperIndex
+from browser.index import IndexBusy, IndexUnusable, PaperIndex
 from browser.library import (
     Catalog,
     CatalogUnusable,
@@ -81,6 +83,8 @@ class Services:
     tags: TagStore
     # Why the index had to be rebuilt on open (None when it opened cleanly).
     index_problem: str | None = None
+    # The index could not be opened at all: a rebuild must start from an empty folder.
+    index_broken: bool = False
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
     def is_empty(self) -> bool:
@@ -122,14 +126,14 @@ class Services:
         if self.index_problem is not None:
             summary.rebuilt = True
             summary.rebuild_reason = self.index_problem
-            self.rebuild_index(procs=procs)
+            self._rebuild_index(procs=procs)
             return
         if not pending:
             return
         # A first build goes through the bulk path (faster, and may use both cores).
         if len(self.index) == 0 and len(pending) > 1000:
             summary.rebuilt = True
-            self.rebuild_index(procs=procs)
+            self._rebuild_index(procs=procs)
             return
         # In batches: a big dump added to a non-empty library would otherwise hold every
         # changed Paper in memory at once; each batch is marked indexed once committed,
@@ -141,14 +145,42 @@ class Services:
             self.index.update(papers, [paper_id for paper_id in batch if paper_id not in present])
             self.catalog.mark_indexed(batch)
 
-    def rebuild_index(self, *, procs: int = 1) -> None:
-        """Recreate the search index from the catalog (no dump is re-read)."""
+    def rebuild_index(
+        self,
+        *,
+        procs: int = 1,
+        on_wait: Callable[[], None] | None = None,
+        wait_timeout: float = 300.0,
+    ) -> None:
+        """Recreate the search index from the catalog (no dump is re-read).
+
+        Takes the same locks as :meth:`sync`: the app rebuilds from a worker thread
+        while a CLI `index` may be writing the same folder.
+        """
+        with self._lock, _sync_lock(self.paths.sync_lock_file, on_wait, wait_timeout):
+            self._rebuild_index(procs=procs)
+
+    def _rebuild_index(self, *, procs: int = 1) -> None:
         self.catalog.mark_all_pending()
-        self.index.close()
-        self.index = PaperIndex.create(self.paths.index_dir)
-        self.index.rebuild(self.catalog.papers(), procs=procs)
+        if self.index_broken:
+            self.index.close()
+            self.index = PaperIndex.create(self.paths.index_dir)
+        try:
+            # In place: until the commit, searches (here and in other processes) see the
+            # old content instead of an emptied index.
+            with _workers_die_with_us(procs):
+                self.index.rebuild(self.catalog.papers(), procs=procs)
+        except IndexBusy:
+            raise
+        except Exception:
+            # It opened but cannot be written (damaged segments): start from nothing.
+            self.index.close()
+            self.index = PaperIndex.create(self.paths.index_dir)
+            with _workers_die_with_us(procs):
+                self.index.rebuild(self.catalog.papers(), procs=procs)
         self.catalog.mark_indexed(self.catalog.pending_index_ids())
         self.index_problem = None
+        self.index_broken = False
 
     def export_rows(self, paper_ids: Sequence[str] | None = None) -> list[ExportRow]:
         """Rows for these papers (with their tags), or for every tagged paper when None."""
@@ -224,7 +256,55 @@ def _sync_lock(
             fcntl.flock(handle.fileno(), fcntl.LOCK_UN)
 
 
-def open_services(library_dir: Path | None = None, tags_file: Path | None = None) -> Services:
+# -- worker processes of a multi-process index build --------------------------------
+#
+# Whoosh's procs>1 writer forks workers that wait on a queue forever if the parent is
+# SIGKILLed; each fork also shares the parent's open sync.lock, so an orphan kept the
+# library locked and the next `index` waited on it for good. Linux can kill a child
+# when its parent dies (PR_SET_PDEATHSIG); only forks made during a build ask for it.
+
+_PR_SET_PDEATHSIG = 1
+_build_parent: int | None = None
+
+
+def _die_with_the_build_parent() -> None:
+    parent = _build_parent
+    if parent is None:
+        return
+    try:
+        import ctypes
+
+        libc = ctypes.CDLL(None, use_errno=True)
+        libc.prctl(_PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
+    except (OSError, AttributeError):  # pragma: no cover - not Linux
+        return
+    if os.getppid() != parent:  # the parent died before prctl took effect
+        os._exit(1)
+
+
+if sys.platform.startswith("linux"):
+    os.register_at_fork(after_in_child=_die_with_the_build_parent)
+
+
+@contextlib.contextmanager
+def _workers_die_with_us(procs: int) -> Iterator[None]:
+    global _build_parent
+    if procs <= 1:
+        yield
+        return
+    _build_parent = os.getpid()
+    try:
+        yield
+    finally:
+        _build_parent = None
+
+
+def open_services(
+    library_dir: Path | None = None,
+    tags_file: Path | None = None,
+    *,
+    on_wait: Callable[[], None] | None = None,
+) -> Services:
     """Open (creating if needed) the library at ``library_dir`` or the default location.
 
     A catalog or index that cannot be opened is set aside and rebuilt, never a traceback.
@@ -239,12 +319,23 @@ def open_services(library_dir: Path | None = None, tags_file: Path | None = None
     index_problem: str | None = None
     try:
         index = PaperIndex.open(paths.index_dir)
-    except IndexUnusable as error:
-        index_problem = str(error) or "the search index could not be opened"
-        index = PaperIndex.create(paths.index_dir)
+    except IndexUnusable:
+        # Emptying the folder while another process writes it (a sync mid-rebuild) would
+        # destroy that run's work: look again, and create, only under the sync lock.
+        with _sync_lock(paths.sync_lock_file, on_wait, 300.0):
+            try:
+                index = PaperIndex.open(paths.index_dir)
+            except IndexUnusable as error:
+                index_problem = str(error) or "the search index could not be opened"
+                index = PaperIndex.create(paths.index_dir)
     tags = TagStore(tags_file.expanduser() if tags_file is not None else paths.tags_file)
     services = Services(
-        paths=paths, catalog=catalog, index=index, tags=tags, index_problem=index_problem
+        paths=paths,
+        catalog=catalog,
+        index=index,
+        tags=tags,
+        index_problem=index_problem,
+        index_broken=index_problem is not None,
     )
     if index_problem is None and len(index) != catalog.paper_count():
         # The index is a cache of the catalog: if they disagree, the catalog wins.
