@@ -6,7 +6,9 @@ This is the only module that imports whoosh. Everything it hands back is a model
 Layout of one index folder:
 
 * the Whoosh files (index name ``papers``);
-* ``paper-index.json``: the schema version this code wrote; a different one means "rebuild".
+* ``paper-index.json``: the schema version this code wrote; a different one means "rebuild";
+* ``vocabulary-<generation>.txt``: every folded, unstemmed word with its document frequency,
+  for prefix completion and spelling (see ``_Vocabulary``).
 
 Query language (Whoosh syntax, all terms must match by default)::
 
@@ -22,15 +24,17 @@ of documents, so a tag change shows at once without touching the index.
 
 from __future__ import annotations
 
+import bisect
 import contextlib
 import datetime as dt
+import fnmatch
 import heapq
 import json
 import re
 import threading
 import time
 import unicodedata
-from collections import OrderedDict
+from collections import Counter, OrderedDict, defaultdict
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -50,6 +54,7 @@ from whoosh.analysis import (
 from whoosh.collectors import SortingCollector, TopCollector, WrappingCollector
 from whoosh.fields import COLUMN, DATETIME, ID, KEYWORD, NUMERIC, STORED, TEXT, Schema
 from whoosh.filedb.filestore import FileStorage
+from whoosh.matching import Matcher
 from whoosh.qparser import (
     AndGroup,
     FieldAliasPlugin,
@@ -57,6 +62,7 @@ from whoosh.qparser import (
     GtLtPlugin,
     QueryParser,
 )
+from whoosh.query.spans import SpanWrappingMatcher, WrappingSpan
 from whoosh.support.charset import accent_map
 from whoosh.support.levenshtein import damerau_levenshtein
 from whoosh.writing import CLEAR, LockError
@@ -102,7 +108,16 @@ _CONTROL_CHARS: Final = re.compile(
 )
 _OPERATORS: Final = frozenset({"AND", "OR", "NOT", "ANDNOT", "ANDMAYBE"})
 _DEFAULT_FIELD: Final = "text"
-_VOCAB_FIELD: Final = "words"
+# The text field holds title, abstract and the rest in regions this many positions apart,
+# so ``abstract:`` is the text field restricted to the abstract's positions instead of a
+# second copy of every abstract in the index (a third of all postings).
+_REGION: Final = 1 << 20
+_TITLE_REGION: Final = 0
+_ABSTRACT_REGION: Final = 1
+_EXTRA_REGION: Final = 2
+# Title words count twice in the text field: a cheap title boost for plain queries.
+_TITLE_WEIGHT: Final = 2.0
+VOCABULARY_PREFIX: Final = "vocabulary-"
 # Fields whose words come from the paper's prose: prefix/typo handling and highlights use them.
 _PROSE_FIELDS: Final = frozenset({"text", "title", "abstract"})
 _STEMMED_FIELDS: Final = _PROSE_FIELDS | {"keyword"}
@@ -149,18 +164,62 @@ _STEM = _stem_analyzer()
 _WORDS = _word_analyzer()
 
 
+class _AnalysedText(TEXT):  # type: ignore[misc]
+    """A stemmed text field that also takes its terms already analysed.
+
+    ``rebuild`` analyses each paper once in the calling process (it needs the raw words
+    for the vocabulary anyway) and hands the writer a list of terms, where ``None``
+    starts the next region. Whoosh's own path runs a generator chain per token and
+    field; this is a dictionary look-up per token. A plain string still works (queries,
+    ``key_terms_from_text``) and goes through the same analysis.
+    """
+
+    def __init__(self, *, first_weight: float = 1.0) -> None:
+        super().__init__(analyzer=_STEM)
+        self._first_weight = first_weight
+
+    def index(self, value: Any, **kwargs: Any) -> Iterator[tuple[bytes, int, float, bytes]]:
+        terms = value if isinstance(value, list) else _analyse(str(value))[0]
+        positions: defaultdict[str, list[int]] = defaultdict(list)
+        weights: defaultdict[str, float] = defaultdict(float)
+        region = 0
+        position = 0
+        weight = self._first_weight
+        for term in terms:
+            if term is None:
+                region += 1
+                position = region * _REGION
+                weight = 1.0
+                continue
+            positions[term].append(position)
+            weights[term] += weight
+            position += 1
+        encode = self.format.encode
+        for term, places in positions.items():
+            yield term.encode("utf-8"), len(places), weights[term], encode(places)
+
+
 def build_schema(*, raw_words: bool = False) -> Schema:
-    """The index schema; ``raw_words`` gives the query parser's twin without stemming."""
-    stem = _WORDS if raw_words else _STEM
+    """The index schema; ``raw_words`` gives the query parser's twin without stemming.
+
+    The parser's twin keeps an ``abstract`` field so ``abstract:`` parses; the index has
+    none (see ``_REGION``).
+    """
+    if raw_words:
+        prose: dict[str, Any] = {
+            name: TEXT(analyzer=_WORDS) for name in ("text", "title", "abstract", "keyword")
+        }
+    else:
+        prose = {
+            # Default field: title (counted twice), abstract, organisation, keywords, authors.
+            "text": _AnalysedText(first_weight=_TITLE_WEIGHT),
+            "title": _AnalysedText(),
+            "keyword": TEXT(analyzer=_STEM),
+        }
     return Schema(
-        id=ID(stored=True, unique=True, sortable=True),
-        # Default field: title twice (a cheap boost), abstract, organisation, keywords, authors.
-        text=TEXT(analyzer=stem),
-        title=TEXT(analyzer=stem),
-        abstract=TEXT(analyzer=stem),
+        id=ID(unique=True, sortable=True),
         org=TEXT(analyzer=_name_analyzer()),
         author=TEXT(analyzer=_name_analyzer()),
-        keyword=TEXT(analyzer=stem),
         arxiv=KEYWORD(lowercase=True),
         # shift_step=0: one term per value instead of a tier per 4-8 bits. These fields
         # hold few distinct values, so ranges expand cheaply, and builds write far fewer
@@ -170,12 +229,11 @@ def build_schema(*, raw_words: bool = False) -> Schema:
         comments=NUMERIC(int, bits=32, shift_step=0),
         authors=NUMERIC(int, bits=32, shift_step=0),
         upvotes=NUMERIC(int, bits=32, shift_step=0),
-        # Unstemmed words with document frequencies: spelling correction and prefix completion.
-        words=TEXT(analyzer=_WORDS, phrase=False),
         sort_newest=COLUMN(columns.NumericColumn("i", default=0)),
         sort_comments=COLUMN(columns.NumericColumn("i", default=-1)),
         sort_title=COLUMN(columns.VarBytesColumn()),
         paper=STORED(),
+        **prose,
     )
 
 
@@ -204,6 +262,139 @@ def _folded_word(word: str) -> str | None:
     for token in _WORDS(word):
         return str(token.text)
     return None
+
+
+_NOT_A_WORD: Final = ("", "")
+# Raw token -> (folded word, indexed term), or _NOT_A_WORD for stop words. Bounded:
+# synthetic or pasted text could otherwise grow it without limit.
+_TOKEN_CACHE: dict[str, tuple[str, str]] = {}
+_TOKEN_CACHE_MAX: Final = 500_000
+_WORD_RE: Final = re.compile(r"\w+(?:\.?\w+)*", re.UNICODE)  # _TOKEN_PATTERN, no group
+
+
+def _analyse(*regions: str) -> tuple[list[str | None], set[str]]:
+    """Index terms of ``regions`` (``None`` between regions) and their folded words.
+
+    Each distinct token goes through the real analyzers once (so the result is what
+    ``_STEM`` and ``_WORDS`` would give); after that it is a dictionary look-up.
+    """
+    cache = _TOKEN_CACHE
+    terms: list[str | None] = []
+    words: set[str] = set()
+    for number, region in enumerate(regions):
+        if number:
+            terms.append(None)
+        for token in _WORD_RE.findall(region):
+            known = cache.get(token)
+            if known is None:
+                folded, term = _folded_word(token), _term_of(token)
+                known = (folded, term) if folded and term else _NOT_A_WORD
+                if len(cache) >= _TOKEN_CACHE_MAX:
+                    cache.clear()
+                cache[token] = known
+            if known[1]:
+                terms.append(known[1])
+                words.add(known[0])
+    return terms, words
+
+
+def _paper_regions(paper: Paper) -> tuple[str, str, str]:
+    org = f"{paper.organization.slug} {paper.organization.name}" if paper.organization else ""
+    extra = "\n".join(
+        part for part in (org, " ; ".join(paper.keywords), " ; ".join(paper.author_names)) if part
+    )
+    return paper.title, paper.abstract, extra
+
+
+class _Vocabulary:
+    """Folded, unstemmed words and how many papers hold each: prefixes and spelling.
+
+    Kept out of Whoosh: indexing every abstract a second time, unstemmed, for this cost a
+    third of the build and of the index. One file per index generation, written after
+    the commit, so a searcher always finds the vocabulary of the commit it reads.
+    """
+
+    def __init__(self, frequencies: dict[str, int]) -> None:
+        self.frequencies = frequencies
+        self.words = sorted(frequencies)
+
+    @classmethod
+    def load(cls, path: Path) -> _Vocabulary:
+        frequencies: dict[str, int] = {}
+        for line in path.read_text(encoding="utf-8").splitlines():
+            word, _, count = line.rpartition("\t")
+            if word:
+                frequencies[word] = int(count)
+        return cls(frequencies)
+
+    def save(self, path: Path) -> None:
+        temp = path.with_suffix(".tmp")
+        with temp.open("w", encoding="utf-8") as out:
+            out.write("".join(f"{w}\t{self.frequencies[w]}\n" for w in self.words))
+        temp.replace(path)
+
+    def frequency(self, word: str) -> int:
+        return self.frequencies.get(word, 0)
+
+    def starting_with(self, prefix: str) -> Iterator[str]:
+        words = self.words
+        at = bisect.bisect_left(words, prefix)
+        while at < len(words) and words[at].startswith(prefix):
+            yield words[at]
+            at += 1
+
+    def most_frequent(self, words: Iterable[str], cap: int) -> list[str]:
+        frequencies = self.frequencies
+        return [w for _, w in heapq.nlargest(cap, ((frequencies[w], w) for w in words))]
+
+    def matching(self, pattern: str) -> Iterator[str]:
+        """Words matching a ``*``/``?`` wildcard pattern."""
+        literal = re.split(r"[*?]", pattern, maxsplit=1)[0]
+        compiled = re.compile(fnmatch.translate(pattern))
+        return (w for w in self.starting_with(literal) if compiled.match(w))
+
+    def within(self, word: str, maxdist: int, prefix: int) -> set[str]:
+        """Words at most ``maxdist`` edits from ``word`` that share its first letters."""
+        head = word[:prefix]
+        found: set[str] = set()
+        if maxdist == 1:
+            # Generate the edits and look them up: a few hundred probes, no scan.
+            letters = set("abcdefghijklmnopqrstuvwxyz0123456789") | set(word)
+            for i in range(prefix, len(word) + 1):
+                start, rest = word[:i], word[i:]
+                if rest:
+                    found.add(start + rest[1:])
+                    if len(rest) > 1:
+                        found.add(start + rest[1] + rest[0] + rest[2:])
+                    found.update(start + c + rest[1:] for c in letters)
+                found.update(start + c + rest for c in letters)
+            return {w for w in found if w in self.frequencies}
+        # Distance 2: scan the words with the same first letters and a close length.
+        for candidate in self.starting_with(head):
+            if abs(len(candidate) - len(word)) <= maxdist and (
+                damerau_levenshtein(word, candidate, maxdist) <= maxdist
+            ):
+                found.add(candidate)
+        return found
+
+    def copy(self) -> _Vocabulary:
+        twin = _Vocabulary.__new__(_Vocabulary)
+        twin.frequencies = dict(self.frequencies)
+        twin.words = list(self.words)
+        return twin
+
+    def add(self, words: Iterable[str], sign: int = 1) -> None:
+        """Count ``words`` in (``sign=1``) or out (``-1``) for one paper, keeping the order."""
+        frequencies = self.frequencies
+        for word in words:
+            count = frequencies.get(word, 0) + sign
+            if count > 0:
+                if word not in frequencies:
+                    bisect.insort(self.words, word)
+                frequencies[word] = count
+            elif word in frequencies:
+                del frequencies[word]
+                del self.words[bisect.bisect_left(self.words, word)]
 
 
 def _clean_query(text: str) -> tuple[str, str | None]:
@@ -310,18 +501,61 @@ def _parse_error(node: Any) -> str | None:
     return None
 
 
-def _positive_leaves(node: Any) -> Iterator[Any]:
-    """Leaves that can make a document match (not under NOT): what to highlight."""
+def _positive_leaves(node: Any, *, regions: bool = False, inside: bool = False) -> Iterator[Any]:
+    """Leaves that can make a document match (not under NOT): what to highlight.
+
+    With ``regions`` each leaf comes as ``(leaf, only_in_the_abstract)``.
+    """
     if isinstance(node, wq.Not):
         return
     if isinstance(node, wq.AndNot):
-        yield from _positive_leaves(node.a)
+        yield from _positive_leaves(node.a, regions=regions, inside=inside)
+        return
+    if isinstance(node, _InRegion):
+        yield from _positive_leaves(node.q, regions=regions, inside=True)
         return
     if node.is_leaf():
-        yield node
+        yield (node, inside) if regions else node
         return
     for child in node.children():
-        yield from _positive_leaves(child)
+        yield from _positive_leaves(child, regions=regions, inside=inside)
+
+
+class _InRegion(WrappingSpan):  # type: ignore[misc]
+    """Matches where the wrapped query matches inside one region of the text field."""
+
+    def __init__(self, q: Any, region: int) -> None:
+        self.q = q
+        self.region = region
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, _InRegion) and self.q == other.q and self.region == other.region
+
+    def __hash__(self) -> int:
+        return hash(self.q) ^ hash(self.region)
+
+    def apply(self, fn: Callable[[Any], Any]) -> _InRegion:
+        return _InRegion(fn(self.q), self.region)
+
+    def matcher(self, searcher: Any, context: Any = None) -> Any:
+        return _RegionMatcher(self._subm(searcher, context), self.region)
+
+
+class _RegionMatcher(SpanWrappingMatcher):  # type: ignore[misc]
+    def __init__(self, child: Matcher, region: int) -> None:
+        self.low = region * _REGION
+        self.high = (region + 1) * _REGION
+        super().__init__(child)
+
+    def copy(self) -> _RegionMatcher:
+        return _RegionMatcher(self.child.copy(), self.low // _REGION)
+
+    def _replacement(self, newchild: Matcher) -> _RegionMatcher:
+        return _RegionMatcher(newchild, self.low // _REGION)
+
+    def _get_spans(self) -> list[Any]:
+        low, high = self.low, self.high
+        return [span for span in self.child.spans() if low <= span.start and span.end < high]
 
 
 class _GuardedCollector(WrappingCollector):  # type: ignore[misc]
@@ -389,7 +623,7 @@ class _Outcome:
 class PaperIndex:
     """The papers of one library, searchable. Thread-safe; one writer at a time across processes."""
 
-    SCHEMA_VERSION: Final = 1
+    SCHEMA_VERSION: Final = 2
 
     def __init__(self, index_dir: Path, ix: Any) -> None:
         self.index_dir = index_dir
@@ -401,6 +635,12 @@ class PaperIndex:
         self._parser = self._make_parser()
         self._prefix_cache: OrderedDict[tuple[str, str], list[str]] = OrderedDict()
         self._docnum_cache: dict[str, int | None] = {}
+        # Papers rebuilt from stored JSON, by document number: paging through results and
+        # the settled search after the typing pass ask for the same papers again.
+        self._paper_cache: OrderedDict[int, Paper] = OrderedDict()
+        self._vocabulary: _Vocabulary | None = None
+        self._vocabulary_generation = -1
+        self._vocabulary_exact = False
 
     # ------------------------------------------------------------------ opening
 
@@ -436,7 +676,7 @@ class PaperIndex:
         for path in index_dir.iterdir():
             if path.is_file() and (
                 path.name == META_FILE
-                or path.name.startswith((f"{INDEX_NAME}_", f"_{INDEX_NAME}_"))
+                or path.name.startswith((f"{INDEX_NAME}_", f"_{INDEX_NAME}_", VOCABULARY_PREFIX))
             ):
                 path.unlink()
         ix = _storage(index_dir).create_index(build_schema(), indexname=INDEX_NAME)
@@ -489,6 +729,76 @@ class PaperIndex:
     def _forget_reader_caches(self) -> None:
         self._prefix_cache.clear()
         self._docnum_cache.clear()
+        self._paper_cache.clear()
+
+    # ------------------------------------------------------------------ vocabulary
+
+    def _vocabulary_path(self, generation: int) -> Path:
+        return self.index_dir / f"{VOCABULARY_PREFIX}{generation}.txt"
+
+    def _vocabulary_for(self, searcher: Any, *, exact: bool = False) -> _Vocabulary:
+        """The vocabulary of the searcher's commit.
+
+        Another process writes it just after its commit: until it lands, the newest older
+        one serves (a few words short). ``exact`` (before a write) rebuilds a missing one
+        from the stored papers, so a writer killed between commit and vocabulary heals.
+        """
+        # An empty index reads through a reader without a generation.
+        generation = searcher.reader().generation()
+        generation = -1 if generation is None else int(generation)
+        if (
+            self._vocabulary is not None
+            and self._vocabulary_generation == generation
+            and (self._vocabulary_exact or not self._vocabulary_path(generation).exists())
+            and (self._vocabulary_exact or not exact)
+        ):
+            return self._vocabulary
+        vocabulary = None
+        path = self._vocabulary_path(generation)
+        self._vocabulary_exact = True
+        with contextlib.suppress(OSError, ValueError):
+            vocabulary = _Vocabulary.load(path)
+        if vocabulary is None and not exact:
+            older = sorted(
+                (self._generation_of(p), p)
+                for p in self.index_dir.glob(f"{VOCABULARY_PREFIX}*.txt")
+                if self._generation_of(p) < generation
+            )
+            for _, candidate in reversed(older):
+                with contextlib.suppress(OSError, ValueError):
+                    vocabulary = _Vocabulary.load(candidate)
+                    self._vocabulary_exact = False
+                    break
+        if vocabulary is None:
+            vocabulary = self._vocabulary_from_papers(searcher)
+            with contextlib.suppress(OSError):
+                vocabulary.save(path)
+        self._vocabulary = vocabulary
+        self._vocabulary_generation = generation
+        self._prefix_cache.clear()
+        return vocabulary
+
+    @staticmethod
+    def _generation_of(path: Path) -> int:
+        number = path.stem.removeprefix(VOCABULARY_PREFIX)
+        return int(number) if number.isdigit() else -1
+
+    def _vocabulary_from_papers(self, searcher: Any) -> _Vocabulary:
+        counts: Counter[str] = Counter()
+        reader = searcher.reader()
+        for docnum in reader.all_doc_ids():
+            counts.update(_analyse(*_paper_regions(self._paper_at(searcher, docnum)))[1])
+        self._paper_cache.clear()
+        return _Vocabulary(dict(counts))
+
+    def _save_vocabulary(self, vocabulary: _Vocabulary) -> None:
+        generation = int(self._ix.latest_generation())
+        with contextlib.suppress(OSError):
+            vocabulary.save(self._vocabulary_path(generation))
+            for path in self.index_dir.glob(f"{VOCABULARY_PREFIX}*"):
+                # Keep the previous one for readers in other processes still on it.
+                if self._generation_of(path) < generation - 1 or path.suffix == ".tmp":
+                    path.unlink(missing_ok=True)
 
     # ------------------------------------------------------------------ writing
 
@@ -512,18 +822,20 @@ class PaperIndex:
         writer.commit(**commit_options)
 
     def _document(self, paper: Paper) -> dict[str, Any]:
-        title = paper.title
-        abstract = paper.abstract
+        return self._analysed_document(paper)[0]
+
+    def _analysed_document(self, paper: Paper) -> tuple[dict[str, Any], set[str]]:
+        """The fields to index for ``paper`` and its folded words (for the vocabulary)."""
+        title, abstract, extra = _paper_regions(paper)
+        terms, words = _analyse(title, abstract, extra)
+        title_terms = terms[: terms.index(None)]
         org = f"{paper.organization.slug} {paper.organization.name}" if paper.organization else ""
         keywords = " ; ".join(paper.keywords)
         names = " ; ".join(paper.author_names)
-        extra = "\n".join(part for part in (org, keywords, names) if part)
         document: dict[str, Any] = {
             "id": paper.id,
-            "text": f"{title}\n{title}\n{abstract}\n{extra}",
-            "title": title,
-            "abstract": abstract,
-            "words": f"{title}\n{abstract}\n{extra}",
+            "text": terms,
+            "title": title_terms,
             "sort_newest": paper.date.toordinal() if paper.date else 0,
             "sort_comments": paper.comments if paper.comments is not None else -1,
             "sort_title": (normalize_title(title) or title).encode("utf-8"),
@@ -544,7 +856,7 @@ class PaperIndex:
             value = getattr(paper, name)
             if value is not None:
                 document[name] = value
-        return document
+        return document, words
 
     def rebuild(
         self,
@@ -558,14 +870,18 @@ class PaperIndex:
         ``procs > 1`` analyses in worker processes: for the CLI only, never inside the app.
         """
         seen: set[str] = set()
+        counts: Counter[str] = Counter()
         with self._writing(procs=procs, mergetype=CLEAR) as writer:
             for paper in papers:
                 if paper.id in seen:
                     continue
                 seen.add(paper.id)
-                writer.add_document(**self._document(paper))
+                document, words = self._analysed_document(paper)
+                counts.update(words)
+                writer.add_document(**document)
                 if progress is not None and len(seen) % 1000 == 0:
                     progress(len(seen))
+        self._save_vocabulary(_Vocabulary(dict(counts)))
         if progress is not None:
             progress(len(seen))
         self._current_searcher()
@@ -576,13 +892,25 @@ class PaperIndex:
         removed = set(removed_ids)
         if not papers and not removed:
             return
-        segments = len(self._current_searcher().reader().leaf_readers())
+        with self._lock:
+            searcher = self._current_searcher()
+            segments = len(searcher.reader().leaf_readers())
+            current = self._vocabulary_for(searcher, exact=True)
+            vocabulary = current.copy()
+            for paper_id in removed | {paper.id for paper in papers}:
+                docnum = self._docnum(searcher, paper_id)
+                if docnum is not None:
+                    old = self._paper_at(searcher, docnum)
+                    vocabulary.add(_analyse(*_paper_regions(old))[1], -1)
         # Merging rewrites segments: skip it for small updates until segments pile up.
         with self._writing(merge=segments >= 8) as writer:
             for paper_id in removed | {paper.id for paper in papers}:
                 writer.delete_by_term("id", paper_id)
             for paper in papers:
-                writer.add_document(**self._document(paper))
+                document, words = self._analysed_document(paper)
+                vocabulary.add(words)
+                writer.add_document(**document)
+        self._save_vocabulary(vocabulary)
         self._current_searcher()
 
     # ------------------------------------------------------------------ reading
@@ -616,9 +944,17 @@ class PaperIndex:
             self._docnum_cache[paper_id] = searcher.document_number(id=paper_id)
         return self._docnum_cache[paper_id]
 
-    @staticmethod
-    def _paper_at(searcher: Any, docnum: int) -> Paper:
-        return Paper.model_validate_json(searcher.stored_fields(docnum)["paper"])
+    def _paper_at(self, searcher: Any, docnum: int) -> Paper:
+        cache = self._paper_cache
+        paper = cache.get(docnum)
+        if paper is None:
+            paper = Paper.model_validate_json(searcher.stored_fields(docnum)["paper"])
+            cache[docnum] = paper
+            if len(cache) > 4000:
+                cache.popitem(last=False)
+        else:
+            cache.move_to_end(docnum)
+        return paper
 
     # ------------------------------------------------------------------ searching
 
@@ -778,6 +1114,8 @@ class PaperIndex:
         found = sorted(t for t in terms if t is not None)
         if len(found) <= 1:
             return None
+        if fieldname == "abstract":
+            return _InRegion(wq.Or([wq.Term(_DEFAULT_FIELD, t) for t in found]), _ABSTRACT_REGION)
         return wq.Or([wq.Term(fieldname, term) for term in found])
 
     def _completions(self, searcher: Any, prefix: str, cap: int) -> list[str]:
@@ -787,12 +1125,8 @@ class PaperIndex:
         if cached is not None:
             self._prefix_cache.move_to_end(key)
             return cached
-        reader = searcher.reader()
-        candidates = (
-            (info.doc_frequency(), _as_str(word))
-            for word, info in reader.iter_prefix(_VOCAB_FIELD, prefix)
-        )
-        completions = [word for _, word in heapq.nlargest(cap, candidates)]
+        vocabulary = self._vocabulary_for(searcher)
+        completions = vocabulary.most_frequent(vocabulary.starting_with(prefix), cap)
         self._prefix_cache[key] = completions
         if len(self._prefix_cache) > 4096:
             self._prefix_cache.popitem(last=False)
@@ -803,13 +1137,21 @@ class PaperIndex:
 
         A wildcard (``learning*``) must find "learning" although the index holds the stem
         "learn": it is expanded over the unstemmed vocabulary, then the words are stemmed.
-        ``*`` alone lists everything without walking every term.
+        ``*`` alone lists everything without walking every term. ``abstract:`` leaves
+        become text-field leaves kept to the abstract's positions.
         """
         if isinstance(node, wq.Every) and node.fieldname:
             return wq.Every()
         if not node.is_leaf() or getattr(node, "fieldname", None) not in _STEMMED_FIELDS:
             return node
-        fieldname = node.fieldname
+        if node.fieldname == "abstract":
+            inner = self._stemmed_leaf(searcher, node, _DEFAULT_FIELD)
+            if inner is wq.NullQuery or isinstance(inner, wq.Every):
+                return inner
+            return _InRegion(inner, _ABSTRACT_REGION)
+        return self._stemmed_leaf(searcher, node, node.fieldname)
+
+    def _stemmed_leaf(self, searcher: Any, node: Any, fieldname: str) -> Any:
         if isinstance(node, wq.FuzzyTerm):
             stem = _term_of(node.text)
             if stem is None:
@@ -835,20 +1177,14 @@ class PaperIndex:
             pattern = node.text
             if pattern.strip("*?") == "":
                 return wq.Every()
-            vocab_query = (
-                wq.Prefix(_VOCAB_FIELD, pattern)
+            vocabulary = self._vocabulary_for(searcher)
+            matching = (
+                vocabulary.starting_with(pattern)
                 if isinstance(node, wq.Prefix)
-                else wq.Wildcard(_VOCAB_FIELD, pattern)
+                else vocabulary.matching(pattern)
             )
-            reader = searcher.reader()
-            words = heapq.nlargest(
-                WILDCARD_EXPANSION_CAP,
-                (
-                    (reader.doc_frequency(_VOCAB_FIELD, word), _as_str(word))
-                    for _, word in vocab_query.expanded_terms(reader)
-                ),
-            )
-            terms = sorted({t for _, w in words if (t := _term_of(w)) is not None})
+            words = vocabulary.most_frequent(matching, WILDCARD_EXPANSION_CAP)
+            terms = sorted({t for w in words if (t := _term_of(w)) is not None})
             if not terms:
                 return wq.NullQuery
             return wq.Or([wq.Term(fieldname, t) for t in terms], boost=node.boost)
@@ -923,7 +1259,7 @@ class PaperIndex:
         reader = searcher.reader()
         title_terms: set[str] = set()
         abstract_terms: set[str] = set()
-        for leaf in _positive_leaves(parsed):
+        for leaf, abstract_only in _positive_leaves(parsed, regions=True):
             if leaf.field() not in _PROSE_FIELDS:
                 continue
             try:
@@ -932,9 +1268,9 @@ class PaperIndex:
                 continue
             for fieldname, term in pairs:
                 word = _as_str(term)
-                if fieldname in ("text", "title"):
+                if fieldname in ("text", "title") and not abstract_only:
                     title_terms.add(word)
-                if fieldname in ("text", "abstract"):
+                if fieldname == "text":
                     abstract_terms.add(word)
         return frozenset(title_terms), frozenset(abstract_terms)
 
@@ -989,24 +1325,18 @@ class PaperIndex:
         folded = _folded_word(word.lower())
         return bool(folded and self._completions(searcher, folded, PREFIX_EXPANSION_CAP))
 
-    @staticmethod
-    def _word_frequency(searcher: Any, word: str) -> int:
-        return int(searcher.reader().doc_frequency(_VOCAB_FIELD, word))
+    def _word_frequency(self, searcher: Any, word: str) -> int:
+        return self._vocabulary_for(searcher).frequency(word)
 
     def _closest_word(self, searcher: Any, word: str) -> str | None:
         """Nearest indexed word by edit distance, the more frequent one on a tie."""
-        reader = searcher.reader()
+        vocabulary = self._vocabulary_for(searcher)
         candidates: set[str] = set()
-        # Typos rarely hit the first letters; trusting them keeps the automaton walk short.
+        # Typos rarely hit the first letters; trusting them keeps the search short.
         first_letters = 2 if len(word) >= 7 else 1
-        # Distance 2 walks far more of the vocabulary: only when 1 finds nothing.
+        # Distance 2 looks at far more of the vocabulary: only when 1 finds nothing.
         for maxdist in (1, 2) if len(word) > 4 else (1,):
-            # A multi-segment reader has no fast automaton walk: ask each segment.
-            for segment, _offset in reader.leaf_readers():
-                candidates.update(
-                    _as_str(w)
-                    for w in segment.terms_within(_VOCAB_FIELD, word, maxdist, prefix=first_letters)
-                )
+            candidates = vocabulary.within(word, maxdist, first_letters)
             candidates.discard(word)
             if candidates:
                 break
@@ -1014,17 +1344,17 @@ class PaperIndex:
             return None
         return min(
             candidates,
-            key=lambda c: (damerau_levenshtein(word, c), -reader.doc_frequency(_VOCAB_FIELD, c), c),
+            key=lambda c: (damerau_levenshtein(word, c), -vocabulary.frequency(c), c),
         )
 
     def _smaller_query(self, searcher: Any, plan: _Plan, tags: TagLookup | None) -> str | None:
         """Drop the rarest words one at a time until something matches."""
-        reader = searcher.reader()
+        vocabulary = self._vocabulary_for(searcher)
         words = list(dict.fromkeys(plan.words))
         while len(words) > 1:
             rarest = min(
                 words,
-                key=lambda w: reader.doc_frequency(_VOCAB_FIELD, _folded_word(w.lower()) or w),
+                key=lambda w: vocabulary.frequency(_folded_word(w.lower()) or w),
             )
             words.remove(rarest)
             candidate = " ".join(words)
