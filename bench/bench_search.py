@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
+import hashlib
 import json
 import os
 import random
@@ -397,7 +398,7 @@ def latency_rows(queries: list[Query], runs: dict[str, list[float | None] | None
             if ms is None:
                 cells.append("n/a")
                 continue
-            values = [ms[i] for i in picked if ms[i] is not None]
+            values = [v for i in picked if (v := ms[i]) is not None]
             p95[name] = percentile(values, 0.95)
             cells.append(
                 f"{percentile(values, 0.5):.1f} / {p95[name]:.1f} / {percentile(values, 0.99):.1f}"
@@ -413,44 +414,96 @@ def folder_mib(path: Path) -> float:
     return sum(p.stat().st_size for p in path.rglob("*") if p.is_file()) / 2**20
 
 
-def bench_size(size: int, work: Path, runs: int, baseline_runs: int, procs: int) -> list[str]:
+MEASURES = ("parse", "build", "open", "latency", "update", "baseline", "fts")
+
+
+def cached_run(cache: Path, key: str, make: Any) -> dict[str, Any]:
+    """A baseline's result, reused while the corpus and query mix stay the same.
+
+    The baselines do not change with our code, and plain Whoosh's prefix queries take
+    seconds each at 100k: measuring them again on every run would dominate its time.
+    """
+    if cache.exists():
+        stored = json.loads(cache.read_text())
+        if stored.get("key") == key and "error" not in stored.get("result", {"error": 1}):
+            result: dict[str, Any] = stored["result"]
+            result["cached"] = True
+            return result
+    result = make()
+    cache.write_text(json.dumps({"key": key, "result": result}))
+    return result
+
+
+def bench_size(
+    size: int, work: Path, runs: int, baseline_runs: int, procs: int, only: set[str]
+) -> list[str]:
     print(f"[{size}] corpus", file=sys.stderr, flush=True)
     corpus = prepare_corpus(size, work)
     queries = make_queries(corpus / "papers.jsonl")
     queries_file = corpus / "queries.json"
     queries_file.write_text(json.dumps(queries))
+    key = hashlib.sha256(queries_file.read_bytes()).hexdigest()[:16] + f"-{baseline_runs}"
     ours = work / f"index-{size}"
     plain = work / f"baseline-{size}"
     fts = work / f"fts-{size}.sqlite"
-    shutil.rmtree(ours, ignore_errors=True)
-    shutil.rmtree(plain, ignore_errors=True)
+    skipped: dict[str, Any] = {"error": "not measured in this run"}
 
-    print(f"[{size}] parse", file=sys.stderr, flush=True)
-    parse = run_worker("parse", corpus=corpus)
-    print(f"[{size}] build", file=sys.stderr, flush=True)
-    builds = [run_worker("build", corpus=corpus, index=ours, procs=procs) for _ in range(1)]
-    build = builds[0]
-    opens = [run_worker("open", index=ours) for _ in range(5)]
-    print(f"[{size}] queries", file=sys.stderr, flush=True)
-    search = run_worker("queries", index=ours, queries=queries_file, runs=runs)
-    updates = [run_worker("update", index=ours, corpus=corpus) for _ in range(3)]
-    print(f"[{size}] baseline", file=sys.stderr, flush=True)
-    base_build = run_worker("baseline-build", corpus=corpus, index=plain)
-    base_search = run_worker(
-        "baseline-queries", index=plain, queries=queries_file, runs=baseline_runs
+    parse = skipped
+    if "parse" in only:
+        print(f"[{size}] parse", file=sys.stderr, flush=True)
+        parse = run_worker("parse", corpus=corpus)
+    build = skipped
+    if "build" in only or not ours.exists():
+        print(f"[{size}] build", file=sys.stderr, flush=True)
+        shutil.rmtree(ours, ignore_errors=True)
+        build = run_worker("build", corpus=corpus, index=ours, procs=procs)
+    opens = [run_worker("open", index=ours) for _ in range(5)] if "open" in only else []
+    search = skipped
+    if "latency" in only:
+        print(f"[{size}] queries", file=sys.stderr, flush=True)
+        search = run_worker("queries", index=ours, queries=queries_file, runs=runs)
+    updates = (
+        [run_worker("update", index=ours, corpus=corpus) for _ in range(3)]
+        if "update" in only
+        else []
     )
-    print(f"[{size}] fts5", file=sys.stderr, flush=True)
-    fts_run = run_worker("fts", corpus=corpus, index=fts, queries=queries_file, runs=runs)
+    base_build: dict[str, Any] = skipped
+    base_search: dict[str, Any] = skipped
+    if "baseline" in only:
+        print(f"[{size}] baseline", file=sys.stderr, flush=True)
+
+        def baseline() -> dict[str, Any]:
+            shutil.rmtree(plain, ignore_errors=True)
+            made = run_worker("baseline-build", corpus=corpus, index=plain)
+            found = run_worker(
+                "baseline-queries", index=plain, queries=queries_file, runs=baseline_runs
+            )
+            return {"build": made, "search": found}
+
+        both = cached_run(work / f"baseline-{size}.json", key, baseline)
+        base_build, base_search = both["build"], both["search"]
+    fts_run = skipped
+    if "fts" in only:
+        print(f"[{size}] fts5", file=sys.stderr, flush=True)
+        fts_run = cached_run(
+            work / f"fts-{size}.json",
+            f"{key}-{runs}",
+            lambda: run_worker("fts", corpus=corpus, index=fts, queries=queries_file, runs=runs),
+        )
 
     def get(result: dict[str, Any], key: str, fmt: str = "{:.1f}") -> str:
-        return fmt.format(result[key]) if key in result else f"error: {result.get('error')}"
+        return fmt.format(result[key]) if key in result else f"n/a ({result.get('error')})"
+
+    def median(values: list[float]) -> float:
+        return statistics.median(values) if values else float("nan")
 
     papers_per_s = size / build["seconds"] if "seconds" in build else float("nan")
     base_per_s = size / base_build["seconds"] if "seconds" in base_build else float("nan")
     fts_per_s = size / fts_run["build_seconds"] if "build_seconds" in fts_run else float("nan")
-    open_ms = statistics.median(o["open_ms"] for o in opens if "open_ms" in o)
-    first_ms = statistics.median(o["first_query_ms"] for o in opens if "first_query_ms" in o)
-    update_s = statistics.median(u["seconds"] for u in updates if "seconds" in u)
+    open_ms = median([o["open_ms"] for o in opens if "open_ms" in o])
+    first_ms = median([o["first_query_ms"] for o in opens if "first_query_ms" in o])
+    update_s = median([u["seconds"] for u in updates if "seconds" in u])
+    cached = " (cached)" if base_search.get("cached") else ""
     lines = [
         f"## {size:,} papers",
         "",
@@ -459,20 +512,23 @@ def bench_size(size: int, work: Path, runs: int, baseline_runs: int, procs: int)
         f"| parse (browser.parse) | {get(parse, 'mb_per_s')} MB/s over {get(parse, 'mb')} MB | | |",
         f"| index build | {papers_per_s:.0f} papers/s (procs={procs}) | {base_per_s:.0f} papers/s "
         f"| {fts_per_s:.0f} papers/s |",
-        f"| index size | {folder_mib(ours):.1f} MiB | {folder_mib(plain):.1f} MiB "
-        f"| {folder_mib(fts):.1f} MiB |",
+        f"| index size | {folder_mib(ours):.1f} MiB | "
+        + (f"{folder_mib(plain):.1f} MiB" if plain.exists() else "n/a")
+        + " | "
+        + (f"{folder_mib(fts):.1f} MiB" if fts.exists() else "n/a")
+        + " |",
         f"| build peak memory | {get(build, 'peak_mib')} MiB "
         f"| {get(base_build, 'peak_mib')} MiB | |",
         f"| cold open (median of 5) | {open_ms:.1f} ms (+ first query {first_ms:.1f} ms) | | |",
         f"| add a {INCREMENT}-paper dump (median of 3) | {update_s * 1000:.0f} ms | | |",
         f"| search process peak memory | {get(search, 'peak_mib')} MiB "
-        f"| {get(base_search, 'peak_mib')} MiB | |",
+        f"| {get(base_search, 'peak_mib')} MiB{cached} | |",
         f"| as-you-type top-10 same as settled | {search.get('typing_top10_same', 0):.0%} "
         f"(cut short by the {TYPING_BUDGET_MS:.0f} ms budget: "
         f"{search.get('typing_partial', 0):.0%}) | | |",
         "",
         f"Query latency ({len(queries)} queries, limit {LIMIT}, median of {runs} runs per query; "
-        f"plain Whoosh: {baseline_runs} run(s), as-you-type as `words prefix*`"
+        f"plain Whoosh{cached}: {baseline_runs} run(s), as-you-type as `words prefix*`"
         + (", every 5th query only" if base_search.get("sampled", 1) > 1 else "")
         + "):",
         "",
@@ -496,6 +552,13 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--baseline-runs", type=int, default=1)
     parser.add_argument("--procs", type=int, default=2)
+    parser.add_argument(
+        "--only",
+        type=lambda text: set(text.split(",")),
+        default=set(MEASURES),
+        help=f"comma-separated subset of {','.join(MEASURES)}; without build an existing "
+        "index in --work is reused",
+    )
     parser.add_argument("--work", type=Path, default=Path(tempfile.gettempdir()) / "paper-bench")
     parser.add_argument("--out", type=Path, default=None, help="write the report here too")
     parser.add_argument("--worker", choices=sorted(WORKERS), help=argparse.SUPPRESS)
@@ -515,7 +578,9 @@ def main(argv: list[str] | None = None) -> int:
         "",
     ]
     for size in options.sizes:
-        lines += bench_size(size, options.work, options.runs, options.baseline_runs, options.procs)
+        lines += bench_size(
+            size, options.work, options.runs, options.baseline_runs, options.procs, options.only
+        )
     report = "\n".join(lines)
     print(report)
     if options.out:

@@ -93,6 +93,8 @@ MAX_QUERY_CHARS: Final = 500
 PREFIX_EXPANSION_CAP: Final = 32
 # An explicit wildcard (``learn*``) may match many words: keep the most frequent ones.
 WILDCARD_EXPANSION_CAP: Final = 128
+# Hits the typing pass returns: a screenful and then some; the settled search fills the rest.
+TYPING_HITS: Final = 100
 # Below this many hits a spelling correction is offered as a suggestion.
 FEW_HITS: Final = 3
 MORE_LIKE_TERMS: Final = 25
@@ -537,8 +539,23 @@ class _InRegion(WrappingSpan):  # type: ignore[misc]
     def apply(self, fn: Callable[[Any], Any]) -> _InRegion:
         return _InRegion(fn(self.q), self.region)
 
+    def estimate_size(self, reader: Any) -> int:
+        return int(self.q.estimate_size(reader))
+
+    def estimate_min_size(self, reader: Any) -> int:
+        return 0
+
     def matcher(self, searcher: Any, context: Any = None) -> Any:
-        return _RegionMatcher(self._subm(searcher, context), self.region)
+        query = self.q
+        # Whoosh's matchers for a union of many terms give no positions: filter each term.
+        if isinstance(query, wq.Or):
+            parts = list(query.subqueries)
+        elif query.is_leaf() and not isinstance(query, wq.Term | wq.Phrase):
+            parts = [wq.Term(f, t) for f, t in query.expanded_terms(searcher.reader())]
+        else:
+            return _RegionMatcher(self._subm(searcher, context), self.region)
+        regions = [_InRegion(part, self.region) for part in parts]
+        return wq.Or(regions, boost=query.boost).matcher(searcher, context)
 
 
 class _RegionMatcher(SpanWrappingMatcher):  # type: ignore[misc]
@@ -1210,10 +1227,21 @@ class PaperIndex:
             return _Outcome([], 0, False)
         limit = max(1, limit)
         effective_sort: SortOrder = "newest" if plan.listing and sort == "relevance" else sort
-        child = self._collector(effective_sort, limit)
+        # The typing pass (it has a deadline, and a settled search follows a partial one)
+        # fills the screen rather than the whole list, and lets the collector skip blocks
+        # of postings that cannot reach the top: a fraction of the work, but the match
+        # count is then a lower bound.
+        typing = deadline is not None
+        wanted = min(limit, TYPING_HITS) if typing else limit
+        quick = typing and effective_sort == "relevance"
+        child = self._collector(effective_sort, wanted, quick=quick)
         collector = _GuardedCollector(child, allowed=allowed, denied=denied, deadline=deadline)
         searcher.search_with_collector(plan.query, collector)
         results = collector.results()
+        partial = collector.timed_out or (
+            typing and collector.matched >= wanted and (quick or wanted < limit)
+        )
+        limit = wanted
         no_terms: frozenset[str] = frozenset()
         hit_terms = (
             self._hit_terms(searcher, plan.query) if not plan.listing else (no_terms, no_terms)
@@ -1230,13 +1258,13 @@ class PaperIndex:
                     tags=tags.tags_of(paper.id) if tags is not None else [],
                 )
             )
-        return _Outcome(hits, collector.matched, collector.timed_out)
+        return _Outcome(hits, collector.matched, partial)
 
-    def _collector(self, sort: SortOrder, limit: int) -> Any:
+    def _collector(self, sort: SortOrder, limit: int, *, quick: bool = False) -> Any:
         newest = sorting.FieldFacet("sort_newest", reverse=True)
         if sort == "relevance":
-            # usequality=False: block skipping would make the match count inexact.
-            return TopCollector(limit=limit, usequality=False)
+            # Block skipping makes the match count inexact: only on the typing pass.
+            return TopCollector(limit=limit, usequality=quick)
         if sort == "newest":
             facet: Any = sorting.MultiFacet([newest, sorting.FieldFacet("sort_title")])
         elif sort == "comments":

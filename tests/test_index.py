@@ -23,7 +23,7 @@ ROOT = Path(__file__).resolve().parent.parent
 
 
 def make_paper(title: str, abstract: str = "", **fields: object) -> Paper:
-    return Paper(id=paper_id(title), title=title, abstract=abstract, **fields)  # type: ignore[arg-type]
+    return Paper(id=paper_id(title), title=title, abstract=abstract, **fields)
 
 
 PAPERS = [
@@ -282,6 +282,27 @@ def test_fields_and_ranges(built: PaperIndex, query: str, expected: set[str]) ->
     assert result.total == len(expected)
 
 
+def test_abstract_field_does_not_match_title_words(tmp_path: Path) -> None:
+    with PaperIndex.create(tmp_path / "ix") as index:
+        index.rebuild(
+            [
+                make_paper("Penguin Counting From Space", "Satellites see animals."),
+                make_paper("Satellite Imagery", "We count penguins on ice floes."),
+            ]
+        )
+        assert titles(index, "abstract:penguin") == ["Satellite Imagery"]
+        assert titles(index, 'abstract:"ice floes"') == ["Satellite Imagery"]
+        assert titles(index, "abstract:pengu") == ["Satellite Imagery"]
+        assert titles(index, "abstract:space") == []
+        both = {"Penguin Counting From Space", "Satellite Imagery"}
+        assert set(titles(index, "penguin ")) == both
+        hit = index.search("abstract:penguin").hits[0]
+        assert hit.title_highlights == []
+        assert [hit.paper.abstract[s.start : s.end] for s in hit.abstract_highlights] == [
+            "penguins"
+        ]
+
+
 # ------------------------------------------------------------------ sorting
 
 
@@ -438,6 +459,41 @@ def test_update_adds_replaces_and_removes(fresh: PaperIndex) -> None:
     assert fresh.get(old.id) == changed
     assert fresh.all_ids() == {p.id for p in PAPERS} - {removed.id} | {added.id}
     assert set(fresh.get_many([added.id, removed.id])) == {added.id}
+
+
+def test_completions_and_spelling_follow_updates(fresh: PaperIndex) -> None:
+    fresh.update([make_paper("Quagmire Estimation", "Quagmires everywhere.")])
+    assert titles(fresh, "quagm") == ["Quagmire Estimation"]
+    assert fresh.search("quagmier ").corrected_query == "quagmire "
+    fresh.update([], removed_ids=[paper_id("Quagmire Estimation")])
+    assert fresh.search("quagm").total == 0
+    assert fresh.search("quagmier ").corrected_query is None
+
+
+def test_missing_vocabulary_is_rebuilt_from_the_papers(fresh: PaperIndex) -> None:
+    folder = fresh.index_dir
+    fresh.close()
+    for path in folder.glob(f"{index_module.VOCABULARY_PREFIX}*"):
+        path.unlink()
+    with PaperIndex.open(folder) as again:
+        assert again.search("reinf").total == 4
+        assert again.search("protien").corrected_query == "protein"
+        again.update([make_paper("Zebrafish Swimming", "Fins.")])
+        assert titles(again, "zebraf") == ["Zebrafish Swimming"]
+        assert again.search("reinf").total == 4
+
+
+def test_typing_pass_fills_a_screen_and_says_it_is_partial(tmp_path: Path) -> None:
+    many = [make_paper(f"Learning Thing Number {n}", "learning again") for n in range(150)]
+    with PaperIndex.create(tmp_path / "ix") as index:
+        index.rebuild(many)
+        typing = index.search("learn", time_budget_ms=10_000)
+        settled = index.search("learn")
+        assert typing.partial
+        assert len(typing.hits) == index_module.TYPING_HITS
+        assert not settled.partial
+        assert settled.total == len(settled.hits) == 150
+        assert {h.paper.id for h in typing.hits} <= {h.paper.id for h in settled.hits}
 
 
 def test_no_paper_appears_twice(fresh: PaperIndex) -> None:
