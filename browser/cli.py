@@ -17,6 +17,7 @@ import argparse
 import io
 import json
 import os
+import sqlite3
 import sys
 import time
 import traceback
@@ -206,15 +207,26 @@ def index_command(options: argparse.Namespace) -> int:
         if options.rebuild:
             services.index_problem = "rebuild requested"
         progress = _ProgressBar(sys.stderr)
-        summary = services.sync(
-            options.paths,
-            year=options.year,
-            progress=progress.update,
-            on_wait=lambda: print(
-                "another index run is in progress; waiting for it to finish...", file=sys.stderr
-            ),
-            procs=min(2, os.cpu_count() or 1),
-        )
+        try:
+            summary = services.sync(
+                options.paths,
+                year=options.year,
+                progress=progress.update,
+                on_wait=lambda: print(
+                    "another index run is in progress; waiting for it to finish...",
+                    file=sys.stderr,
+                ),
+                procs=min(2, os.cpu_count() or 1),
+            )
+        except (OSError, sqlite3.Error) as error:
+            # A full disk or a folder turned read-only mid-run: each step commits on its
+            # own, so what was done is kept and the next run goes on from there.
+            progress.finish()
+            reason = getattr(error, "strerror", None) or error
+            raise UserError(
+                f"indexing stopped: {reason}; what was indexed so far is kept, "
+                "run the command again once the problem is fixed"
+            ) from error
         progress.finish()
     finally:
         services.close()
@@ -481,6 +493,7 @@ def run_app_command(options: argparse.Namespace) -> int:
 
 
 def _open(options: argparse.Namespace) -> Services:
+    from browser.library import LibraryLocationUnknown
     from browser.services import open_services
 
     try:
@@ -491,6 +504,8 @@ def _open(options: argparse.Namespace) -> Services:
                 "the search index is being rebuilt by another run; waiting for it to finish..."
             ),
         )
+    except LibraryLocationUnknown as error:
+        raise UserError(str(error)) from error
     except OSError as error:
         where = error.filename or options.library or "the library folder"
         raise UserError(f"cannot open the library at {where}: {error.strerror or error}") from error

@@ -37,7 +37,18 @@ def resolve_library_dir(explicit: Path | None = None) -> Path:
     from_environment = os.environ.get(HOME_ENVIRONMENT_VARIABLE, "").strip()
     if from_environment:
         return Path(from_environment).expanduser()
-    return platformdirs.user_data_path(APP_NAME, appauthor=False)
+    try:
+        default = platformdirs.user_data_path(APP_NAME, appauthor=False)
+    except RuntimeError:  # newer platformdirs refuse to guess instead of returning "~/..."
+        default = Path("~")
+    if not default.is_absolute():
+        # No $HOME and no passwd entry: "~" stays literal and the library would be
+        # created in a folder named "~" under wherever the command happens to run.
+        raise LibraryLocationUnknown(
+            f"cannot tell where your home folder is, so there is no default library "
+            f"folder; set ${HOME_ENVIRONMENT_VARIABLE} or pass --library DIR"
+        )
+    return default
 
 
 @dataclass(frozen=True)
@@ -88,6 +99,48 @@ class CatalogChanges:
 
 class CatalogUnusable(Exception):
     """The catalog file cannot be read (corrupt, newer schema): rebuild it from the dumps."""
+
+
+class CatalogUnavailable(OSError):
+    """The catalog is fine but cannot be used now: full disk, read-only folder, locked.
+
+    Setting such a catalog aside (as for a corrupt one) would throw away a good file
+    and fail again at once; the caller reports it instead.
+    """
+
+
+# SQLite's primary result codes that say "the environment", not "the file is damaged".
+_ENVIRONMENT_CODES = {
+    sqlite3.SQLITE_FULL: "no space left on the device",
+    sqlite3.SQLITE_READONLY: "the library folder is read-only",
+    sqlite3.SQLITE_CANTOPEN: "the catalog file cannot be opened (read-only or missing folder?)",
+    sqlite3.SQLITE_PERM: "permission denied",
+    sqlite3.SQLITE_BUSY: "the catalog is locked by another process",
+    sqlite3.SQLITE_LOCKED: "the catalog is locked by another process",
+    sqlite3.SQLITE_IOERR: "an input/output error",
+}
+
+
+def environment_problem(error: sqlite3.Error, folder: Path) -> str | None:
+    """Why SQLite failed, when the reason is the disk or folder rather than the file."""
+    code = getattr(error, "sqlite_errorcode", None)
+    if code is None:
+        return None
+    if code & 0xFF in (sqlite3.SQLITE_IOERR, sqlite3.SQLITE_FULL) and _disk_full(folder):
+        # A full disk often shows as "disk I/O error" (the WAL index cannot grow).
+        return "no space left on the device"
+    return _ENVIRONMENT_CODES.get(code & 0xFF)
+
+
+def _disk_full(folder: Path) -> bool:
+    try:
+        return os.statvfs(folder).f_bavail == 0
+    except (OSError, AttributeError):
+        return False
+
+
+class LibraryLocationUnknown(Exception):
+    """No library folder was given and there is no home folder to put one in."""
 
 
 def merge_records(paper_id: str, records: Sequence[ParsedRecord]) -> Paper:
@@ -176,6 +229,9 @@ class Catalog:
             self._db.executescript(_SCHEMA)
             self._check_version()
         except sqlite3.DatabaseError as error:
+            reason = environment_problem(error, path.parent)
+            if reason is not None:
+                raise CatalogUnavailable(0, f"{reason} ({error})", str(path)) from error
             raise CatalogUnusable(f"{path}: {error}") from error
 
     def _check_version(self) -> None:
