@@ -6,6 +6,7 @@ faults the tests inject a few times are the same ones the soak injects many time
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import subprocess
@@ -201,3 +202,248 @@ def run_command(
 def assert_no_traceback(*outputs: str) -> None:
     for output in outputs:
         assert "Traceback (most recent call last)" not in output, output[-3000:]
+
+
+# ---------------------------------------------------------------- crashes (SIGKILL)
+
+
+def environment_for(library: Path, **extra: str) -> dict[str, str]:
+    environment = {
+        **os.environ,
+        "PAPER_BROWSER_HOME": str(library),
+        "PAPER_BROWSER_CONFIG": str(library.parent / "no-config.toml"),
+        **extra,
+    }
+    environment.pop("PAPER_BROWSER_DEBUG", None)
+    return environment
+
+
+def descendants(pid: int) -> list[int]:
+    """Every live process below ``pid`` (read from /proc, no psutil needed)."""
+    children: dict[int, list[int]] = {}
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        children.setdefault(int(fields[1]), []).append(int(entry.name))
+    found: list[int] = []
+    todo = [pid]
+    while todo:
+        for child in children.get(todo.pop(), []):
+            found.append(child)
+            todo.append(child)
+    return found
+
+
+def alive(pid: int) -> bool:
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except OSError:
+        return False
+    return state != "Z"
+
+
+@dataclass
+class CrashRecord:
+    """What one SIGKILL round did, for the soak's report."""
+
+    delay: float
+    index_killed: bool
+    tagger_killed: bool
+    workers_at_kill: int  # build worker processes alive when the indexer was killed
+    orphans: list[int]
+    index_state: str  # "opened" or "broken, rebuilt" (seen by the next start)
+    next_run_seconds: float
+
+
+def papers_for_round(round_number: int, count: int) -> list[DumpPaper]:
+    return [
+        DumpPaper(
+            f"Crash round {round_number} paper {n} on robust indexing",
+            f"Round {round_number}, item {n}: kill the indexer while it writes. " * 4,
+            date="Mar 4, 2024",
+            comments=n % 7,
+        )
+        for n in range(count)
+    ]
+
+
+def crash_index_once(
+    library: Path,
+    dumps: Path,
+    round_number: int,
+    delay: float,
+    *,
+    paper_id: str,
+    saved_tags: set[str],
+    papers_per_round: int = 150,
+    rebuild: bool = False,
+) -> CrashRecord:
+    """Start `index` (with new work) and `tag` together, SIGKILL both after ``delay`` s.
+
+    ``saved_tags`` gains the tag when `tag` exited 0 before the kill: the store said
+    it was saved, so it must survive. Then the next start is checked.
+    """
+    import signal
+    import time
+
+    from browser.index import IndexUnusable, PaperIndex
+
+    (dumps / f"round-{round_number:04d}.txt").write_text(
+        dump_text(papers_for_round(round_number, papers_per_round)), encoding="utf-8"
+    )
+    environment = environment_for(library)
+    arguments = [str(COMMAND), "index", str(dumps), *(["--rebuild"] if rebuild else [])]
+    indexer = subprocess.Popen(
+        arguments, env=environment, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+    )
+    tag = f"round {round_number}"
+    tagger = subprocess.Popen(
+        [str(COMMAND), "tag", paper_id, tag],
+        env=environment,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    time.sleep(delay)
+    below = descendants(indexer.pid)
+    killed = []
+    for process in (indexer, tagger):
+        if process.poll() is None:
+            process.send_signal(signal.SIGKILL)
+            killed.append(process)
+        process.wait(timeout=30)
+    if tagger not in killed and tagger.returncode == 0:
+        saved_tags.add(tag)
+    # Worker processes of a multi-process index build must not outlive their parent.
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline and any(alive(pid) for pid in below):
+        time.sleep(0.1)
+    orphans = [pid for pid in below if alive(pid)]
+    for pid in orphans:
+        with contextlib.suppress(OSError):
+            os.kill(pid, signal.SIGKILL)
+
+    try:
+        PaperIndex.open(library / "index").close()
+        state = "opened"
+    except IndexUnusable:
+        state = "broken, rebuilt"
+    started = time.monotonic()
+    check_library_after_crash(library, dumps, paper_id=paper_id, saved_tags=saved_tags)
+    return CrashRecord(
+        delay=delay,
+        index_killed=indexer in killed,
+        tagger_killed=tagger in killed,
+        workers_at_kill=len(below),
+        orphans=orphans,
+        index_state=state,
+        next_run_seconds=time.monotonic() - started,
+    )
+
+
+def expected_titles(dumps: Path) -> set[str]:
+    from browser.parse import find_dump_files, parse_file
+
+    files, _ = find_dump_files([dumps])
+    return {record.title for path in files for record in parse_file(path).records}
+
+
+def check_library_after_crash(
+    library: Path, dumps: Path, *, paper_id: str, saved_tags: set[str]
+) -> None:
+    """Tags intact and complete, no stale lock, and the next run repairs the index."""
+    from browser.tags import TagStore
+
+    tags_file = library / "tags.json"
+    if saved_tags:
+        document = json.loads(tags_file.read_text(encoding="utf-8"))
+        assert set(document["papers"][paper_id]["tags"]) >= saved_tags
+    store = TagStore(tags_file)
+    assert not store.read_only, store.problem
+    # A stale lock would make this wait ("another index run is in progress") or hang.
+    again = run_command("index", str(dumps), library=library, timeout=300)
+    assert again.returncode == 0, again.stderr
+    assert "waiting" not in again.stderr, again.stderr
+    assert_no_traceback(again.stdout, again.stderr)
+    listed = run_command("search", "", "--json", "--limit", "100000", library=library)
+    assert listed.returncode == 0, listed.stderr
+    found = [hit["title"] for hit in json.loads(listed.stdout)]
+    assert len(found) == len(set(found))
+    expected = expected_titles(dumps)
+    missing, extra = sorted(expected - set(found)), sorted(set(found) - expected)
+    assert not missing and not extra, (len(missing), missing[:3], len(extra), extra[:3])
+
+
+# ---------------------------------------------------------------- the real app in tmux
+
+
+class Tmux:
+    """A private tmux server (-L) running one command: never touches the user's sessions."""
+
+    def __init__(self, name: str, command: str, *, width: int = 100, height: int = 30) -> None:
+        self.name = name
+        self.base = ["tmux", "-L", name]
+        size = ["-x", str(width), "-y", str(height)]
+        subprocess.run(
+            [*self.base, "new-session", "-d", "-s", name, *size, f"exec {command}"], check=True
+        )
+        # Keep the pane after the app dies, so its pid and screen can still be read.
+        subprocess.run([*self.base, "set-option", "-t", name, "remain-on-exit", "on"])
+
+    def run(self, *arguments: str) -> str:
+        done = subprocess.run([*self.base, *arguments], capture_output=True, text=True, check=False)
+        return done.stdout
+
+    def screen(self) -> str:
+        return self.run("capture-pane", "-p", "-t", self.name)
+
+    def keys(self, *keys: str, literal: bool = False) -> None:
+        self.run("send-keys", "-t", self.name, *(["-l"] if literal else []), *keys)
+
+    def pane_pid(self) -> int:
+        return int(self.run("display-message", "-p", "-t", self.name, "#{pane_pid}").strip())
+
+    def pane_title(self) -> str:
+        return self.run("display-message", "-p", "-t", self.name, "#{pane_title}").strip()
+
+    def buffers(self) -> str:
+        return self.run("list-buffers")
+
+    def close(self) -> None:
+        subprocess.run([*self.base, "kill-server"], capture_output=True)
+
+
+def wait_until(predicate: object, timeout: float, what: str, screen: object = None) -> None:
+    import time
+
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if predicate():  # type: ignore[operator]
+            return
+        time.sleep(0.1)
+    shown = screen() if callable(screen) else ""
+    raise AssertionError(f"timed out waiting for {what}; screen was:\n{shown}")
+
+
+def app_command(library: Path, *arguments: str, term: str = "xterm-256color", **env: str) -> str:
+    import shlex
+
+    settings = {
+        "PAPER_BROWSER_HOME": str(library),
+        "PAPER_BROWSER_CONFIG": str(library.parent / "no-config.toml"),
+        "HOME": str(library.parent),
+        "TERM": term,
+        **env,
+    }
+    exports = " ".join(f"{key}={shlex.quote(value)}" for key, value in settings.items())
+    return f"env {exports} {shlex.quote(str(COMMAND))} {' '.join(map(shlex.quote, arguments))}"
+
+
+def tagged_on_disk(tags_file: Path) -> dict[str, set[str]]:
+    if not tags_file.exists():
+        return {}
+    document = json.loads(tags_file.read_text(encoding="utf-8"))
+    return {paper_id: set(entry["tags"]) for paper_id, entry in document["papers"].items()}
