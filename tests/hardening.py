@@ -9,6 +9,7 @@ from __future__ import annotations
 import contextlib
 import json
 import os
+import random
 import subprocess
 import sys
 from collections.abc import Mapping
@@ -428,12 +429,18 @@ def wait_until(predicate: object, timeout: float, what: str, screen: object = No
     raise AssertionError(f"timed out waiting for {what}; screen was:\n{shown}")
 
 
-def app_command(library: Path, *arguments: str, term: str = "xterm-256color", **env: str) -> str:
+def app_command(
+    library: Path,
+    *arguments: str,
+    term: str = "xterm-256color",
+    config: Path | None = None,
+    **env: str,
+) -> str:
     import shlex
 
     settings = {
         "PAPER_BROWSER_HOME": str(library),
-        "PAPER_BROWSER_CONFIG": str(library.parent / "no-config.toml"),
+        "PAPER_BROWSER_CONFIG": str(config or library.parent / "no-config.toml"),
         "HOME": str(library.parent),
         "TERM": term,
         **env,
@@ -447,3 +454,100 @@ def tagged_on_disk(tags_file: Path) -> dict[str, set[str]]:
         return {}
     document = json.loads(tags_file.read_text(encoding="utf-8"))
     return {paper_id: set(entry["tags"]) for paper_id, entry in document["papers"].items()}
+
+
+# ---------------------------------------------------------------- search fuzz corpus
+
+# Pieces of the query language and of hostile input, recombined by the fuzz test
+# (hypothesis) and by the soak's latency run (random).
+QUERY_PIECES = [
+    '"',
+    "'",
+    "(",
+    ")",
+    "[",
+    "]",
+    "{",
+    "}",
+    "*",
+    "?",
+    "~",
+    "~2",
+    "^",
+    "^3",
+    ":",
+    "\\",
+    "/",
+    "AND",
+    "OR",
+    "NOT",
+    "ANDNOT",
+    "ANDMAYBE",
+    "-",
+    "+",
+    "!",
+    "TO",
+    " ",
+    "  ",
+    "\t",
+    "\n",
+    "title:",
+    "abstract:",
+    "org:",
+    "author:",
+    "arxiv:",
+    "year:",
+    "date:",
+    "comments:",
+    "authors:",
+    "upvotes:",
+    "tag:",
+    "-tag:",
+    "is:tagged",
+    "is:untagged",
+    'tag:"to read"',
+    "year:[2020 TO 2024]",
+    "date:[2024-01 TO 2024-06]",
+    "comments:>2",
+    "upvotes:<",
+    "date:>",
+    "date:2024-13-45",
+    "year:abc",
+    "nosuchfield:",
+    "diffusion",
+    "attention",
+    "zq",
+    "a",
+    "é",
+    "ß",
+    "İ",
+    "日本語",
+    "🙂",
+    "\u202e",
+    "\x00",
+    "\x1b[31m",
+    "[bold]",
+    "[/]",
+    "*:*",
+    "?*",
+    "a*",
+    "*a",
+    "**",
+    "()",
+    "((((",
+    "))))",
+    '""',
+    '"unclosed',
+    "\\\\",
+    "$x^2$",
+]
+
+
+def random_query(rng: random.Random) -> str:
+    kind = rng.random()
+    if kind < 0.05:
+        return (rng.choice([*QUERY_PIECES, "word "]) * rng.randint(1, 10_000))[:10_000]
+    if kind < 0.25:
+        alphabet = [chr(rng.randint(32, 0x2FFF)) for _ in range(40)] + list("\"'()[]{}*?~:^-+")
+        return "".join(rng.choice(alphabet) for _ in range(rng.randint(0, 40)))
+    return "".join(rng.choice(QUERY_PIECES) for _ in range(rng.randint(1, 12)))
