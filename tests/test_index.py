@@ -496,6 +496,20 @@ def test_typing_pass_fills_a_screen_and_says_it_is_partial(tmp_path: Path) -> No
         assert {h.paper.id for h in typing.hits} <= {h.paper.id for h in settled.hits}
 
 
+def test_sorted_lists_skip_removed_papers(fresh: PaperIndex) -> None:
+    removed = BY_TITLE["Robot Manipulation from Demonstrations"]
+    added = make_paper("Aardvark Studies", "Aardvarks.", date=dt.date(2026, 2, 2), comments=99)
+    fresh.search("", sort="title")  # orders computed before the update must not linger
+    fresh.update([added], removed_ids=[removed.id])
+    for sort in ("newest", "comments", "title"):
+        result = fresh.search("", sort=sort)
+        ids = [hit.paper.id for hit in result.hits]
+        assert result.total == len(ids) == len(PAPERS)
+        assert removed.id not in ids
+        assert ids[0] == added.id
+    assert titles(fresh, "learning ", sort="comments")[0] == "Policy-Guided Diffusion"
+
+
 def test_no_paper_appears_twice(fresh: PaperIndex) -> None:
     paper = BY_TITLE["Attention Is All You Need"]
     fresh.update([paper])
