@@ -31,7 +31,7 @@ from hardening import (
     run_command,
     write_hostile_dumps,
 )
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
 import browser.library
@@ -391,16 +391,22 @@ def _fuzz_query() -> st.SearchStrategy[str]:
 
 
 @settings(
-    max_examples=120,
+    max_examples=300,
     deadline=None,
     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
 )
 @given(query=_fuzz_query())
 def test_any_search_input_returns_a_result(fuzz_index: Services, query: str) -> None:
     for sort in ("relevance", "newest"):
-        result = fuzz_index.index.search(
-            query, sort=sort, limit=50, tags=fuzz_index.tags, time_budget_ms=60
-        )
+        try:
+            result = fuzz_index.index.search(
+                query, sort=sort, limit=50, tags=fuzz_index.tags, time_budget_ms=60
+            )
+        except Exception:
+            # Known defects, pinned by the strict xfail tests below: only they may raise.
+            # Remove a pattern when its xfail turns into a pass.
+            assume(not any(pattern.search(query) for pattern in KNOWN_RAISING))
+            raise
         assert isinstance(result, SearchResult)
 
 
@@ -423,6 +429,27 @@ def test_links_end_at_control_characters() -> None:
         f"see http://evil{ESC}\\osc and https://ok.example/a\x07b and https://x.org/\u202eevil"
     )
     assert found == ["http://evil", "https://ok.example/a", "https://x.org/"]
+
+
+KNOWN_RAISING = [
+    re.compile(r"abstract:\s*[\[{<>]"),  # test_a_range_on_the_abstract_field_returns_a_result
+    re.compile(r'(arxiv|date):\s*"'),  # test_a_phrase_on_an_unpositioned_field_returns_a_result
+]
+
+
+@pytest.mark.xfail(
+    reason="index.PaperIndex.search raises whoosh QueryError ('Phrase search: arxiv field has "
+    'no positions\') for arxiv:"a b", and Exception("\'ab\' is not a parseable date") for '
+    'date:"a b": a phrase on an ID/DATETIME field should become its terms or a '
+    "SearchResult.error, never an exception",
+    strict=True,
+)
+@pytest.mark.parametrize("query", ['arxiv:"0 0"', 'arxiv:"a b"~3', 'date:"a b"', 'date:"0 0"'])
+def test_a_phrase_on_an_unpositioned_field_returns_a_result(
+    fuzz_index: Services, query: str
+) -> None:
+    result = fuzz_index.index.search(query, tags=fuzz_index.tags, time_budget_ms=60)
+    assert isinstance(result, SearchResult)
 
 
 @pytest.mark.xfail(
