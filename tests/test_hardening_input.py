@@ -463,3 +463,42 @@ def test_a_phrase_on_an_unpositioned_field_returns_a_result(
 def test_a_range_on_the_abstract_field_returns_a_result(fuzz_index: Services, query: str) -> None:
     result = fuzz_index.index.search(query, tags=fuzz_index.tags, time_budget_ms=60)
     assert isinstance(result, SearchResult)
+
+
+@pytest.mark.slow
+def test_a_real_terminal_shows_hostile_papers_without_obeying_them(
+    hostile_library: tuple[Path, Path],
+) -> None:
+    """tmux obeys OSC 52 (clipboard, with set-clipboard on) and OSC 0/2 (pane title): after
+    scrolling through every hostile paper, neither may have happened."""
+    import shutil
+    import time
+    import uuid
+
+    from hardening import Tmux, app_command, wait_until
+
+    if shutil.which("tmux") is None:
+        pytest.skip("tmux is not installed")
+    library, _ = hostile_library
+    tmux = Tmux(f"pb-hostile-{uuid.uuid4().hex[:8]}", app_command(library), width=120, height=40)
+    try:
+        tmux.run("set-option", "-s", "set-clipboard", "on")
+        title_before = tmux.pane_title()
+        wait_until(lambda: "zq" in tmux.screen(), 60, "the hostile papers", tmux.screen)
+        tmux.keys("Escape")
+        time.sleep(0.5)
+        screens = []
+        for _ in ALL_HOSTILE_TITLES:
+            tmux.keys("Down")
+            time.sleep(0.3)
+            screens.append(tmux.screen())
+        alive_after = tmux.run("display-message", "-p", "-t", tmux.name, "#{pane_dead}").strip()
+        assert alive_after == "0", "the app quit ([@click=app.quit] ran?)"
+        assert "PWNED" not in tmux.pane_title() and tmux.pane_title() == title_before
+        assert "ZXZpbCBjbGlwYm9hcmQ" not in tmux.buffers() and "evil" not in tmux.buffers()
+        shown = "\n".join(screens)
+        assert "[bold red]Bold red markup[/]" in shown
+        assert "[@click=app.quit]" in shown
+        tmux.keys("q")
+    finally:
+        tmux.close()
