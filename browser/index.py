@@ -92,11 +92,13 @@ META_FILE: Final = "paper-index.json"
 # Longest query we parse; the rest is dropped with a message, so a pasted essay stays fast.
 MAX_QUERY_CHARS: Final = 500
 # How many completions the word being typed expands to (its most frequent words).
-PREFIX_EXPANSION_CAP: Final = 32
+PREFIX_EXPANSION_CAP: Final = 16
 # An explicit wildcard (``learn*``) may match many words: keep the most frequent ones.
 WILDCARD_EXPANSION_CAP: Final = 128
 # Hits the typing pass returns: a screenful and then some; the settled search fills the rest.
-TYPING_HITS: Final = 100
+TYPING_HITS: Final = 50
+# Share of the typing pass's time budget spent matching documents.
+TYPING_MATCH_SHARE: Final = 0.6
 # Below this many hits a spelling correction is offered as a suggestion.
 FEW_HITS: Final = 3
 MORE_LIKE_TERMS: Final = 25
@@ -992,7 +994,10 @@ class PaperIndex:
     ) -> SearchResult:
         """Run ``query``; never raises for a bad query (``error`` says what was wrong)."""
         started = time.perf_counter()
-        deadline = None if time_budget_ms is None else started + time_budget_ms / 1000
+        # Matching gets part of the budget: planning, papers and highlights need the rest.
+        deadline = (
+            None if time_budget_ms is None else started + TYPING_MATCH_SHARE * time_budget_ms / 1000
+        )
         with self._lock:
             searcher = self._current_searcher()
             plan = self._plan(searcher, query)
@@ -1336,16 +1341,21 @@ class PaperIndex:
         cached = self._rank_cache.get(sort)
         if cached is not None:
             return cached
+        # Stable sorts, least significant key first, each keyed by a C-level look-up:
+        # several times faster than one sort on tuples.
         newest = self._int_column(searcher, "sort_newest", 0)
+        later_first = array("i", (-value for value in newest))
+        order = list(range(len(newest)))
         if sort == "comments":
             comments = self._int_column(searcher, "sort_comments", -1)
-            order = sorted(range(len(newest)), key=lambda d: (-comments[d], -newest[d], d))
+            order.sort(key=later_first.__getitem__)
+            order.sort(key=array("i", (-value for value in comments)).__getitem__)
+        elif sort == "title":
+            order.sort(key=later_first.__getitem__)
+            order.sort(key=self._bytes_column(searcher, "sort_title").__getitem__)
         else:
-            titles = self._bytes_column(searcher, "sort_title")
-            if sort == "title":
-                order = sorted(range(len(newest)), key=lambda d: (titles[d], -newest[d], d))
-            else:
-                order = sorted(range(len(newest)), key=lambda d: (-newest[d], titles[d], d))
+            order.sort(key=self._bytes_column(searcher, "sort_title").__getitem__)
+            order.sort(key=later_first.__getitem__)
         ranks = array("i", bytes(4 * len(order)))
         for place, docnum in enumerate(order):
             ranks[docnum] = place
@@ -1378,7 +1388,13 @@ class PaperIndex:
         for subsearcher, _offset in searcher.leaf_searchers():
             reader = subsearcher.reader()
             column = reader.column_reader(name, translate=False)
-            loaded = list(column.load())
+            if isinstance(column, columns.VarBytesColumn.Reader) and len(column._lengths):
+                # One read of the whole column, then slices (not a read call per value).
+                offsets, lengths = column._offsets, column._lengths
+                data = column._dbfile.get(column._basepos, offsets[-1] + lengths[-1])
+                loaded = [data[o : o + n] for o, n in zip(offsets, lengths, strict=True)]
+            else:
+                loaded = list(column.load())
             values.extend(loaded[: reader.doc_count_all()])
             values.extend([b""] * (reader.doc_count_all() - len(loaded)))
         return values
