@@ -210,6 +210,10 @@ CREATE TABLE IF NOT EXISTS papers (id TEXT PRIMARY KEY, data TEXT NOT NULL);
 -- Papers changed in the catalog whose index update has not been committed yet:
 -- a crash between the two commits leaves them here for the next run.
 CREATE TABLE IF NOT EXISTS pending_index (id TEXT PRIMARY KEY);
+-- Papers whose records changed but that were not merged again yet: written in the
+-- same transaction as the records, so a run killed before the merge leaves them here
+-- (the file itself then looks unchanged and would never be merged otherwise).
+CREATE TABLE IF NOT EXISTS pending_merge (id TEXT PRIMARY KEY);
 """
 
 
@@ -328,6 +332,7 @@ class Catalog:
             " VALUES (?, ?, ?, ?, ?, ?)",
             (file, stat.st_size, stat.st_mtime_ns, digest, year, len(records)),
         )
+        self._mark_for_merge(db, touched)
         return touched
 
     def touch_file(self, db: sqlite3.Connection, file: str, stat: os.stat_result) -> None:
@@ -341,7 +346,24 @@ class Catalog:
         touched = self._paper_ids_of_file(db, file)
         db.execute("DELETE FROM records WHERE file = ?", (file,))
         db.execute("DELETE FROM files WHERE path = ?", (file,))
+        self._mark_for_merge(db, touched)
         return touched
+
+    @staticmethod
+    def _mark_for_merge(db: sqlite3.Connection, paper_ids: Iterable[str]) -> None:
+        db.executemany(
+            "INSERT OR IGNORE INTO pending_merge (id) VALUES (?)", ((i,) for i in paper_ids)
+        )
+
+    def pending_merge_ids(self) -> set[str]:
+        """Ids to merge again; also papers whose records exist without a merged paper,
+        which a run killed between the two commits left before pending_merge existed."""
+        pending = {row[0] for row in self._db.execute("SELECT id FROM pending_merge")}
+        orphaned = self._db.execute(
+            "SELECT DISTINCT paper_id FROM records"
+            " WHERE NOT EXISTS (SELECT 1 FROM papers WHERE papers.id = records.paper_id)"
+        )
+        return pending | {row[0] for row in orphaned}
 
     def remerge(
         self, db: sqlite3.Connection, paper_ids: Iterable[str]
@@ -497,9 +519,12 @@ def sync_catalog(
 
     if progress is not None:
         progress(SyncProgress(done=len(files), total=len(files), current_file=""))
+    # Includes what a killed run stored but never merged.
+    touched |= catalog.pending_merge_ids()
     if touched:
         with catalog.transaction() as db:
             changed, removed, added = catalog.remerge(db, touched)
+            db.execute("DELETE FROM pending_merge")
         changes.changed_ids = changed
         changes.removed_ids = removed
         changes.papers_added = added

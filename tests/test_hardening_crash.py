@@ -260,3 +260,34 @@ def test_two_real_index_runs_at_once_both_succeed(library: tuple[Path, Path, str
         assert run.returncode == 0, err
         assert "Traceback" not in err
     check_library_after_crash(library_dir, dumps, paper_id=paper_id, saved_tags=set())
+
+
+KILLED_BEFORE_MERGE = textwrap.dedent(
+    """
+    import os, sys
+    from browser import library
+    from browser.cli import main
+
+    # Die like SIGKILL right after the file's records are committed, before the merge.
+    library.Catalog.remerge = lambda *args, **kwargs: os._exit(9)
+    sys.exit(main(sys.argv[1:]))
+    """
+)
+
+
+def test_a_run_killed_between_storing_records_and_merging_them_is_finished_next_time(
+    library: tuple[Path, Path, str],
+) -> None:
+    """Found by the soak: the file looked unchanged afterwards, so its papers never
+    reached the catalog's papers (nor the index) again."""
+    library_dir, dumps, paper_id = library
+    (dumps / "late.txt").write_text(dump_text(papers_for_round(42, 30)), encoding="utf-8")
+    killed = subprocess.run(
+        [sys.executable, "-c", KILLED_BEFORE_MERGE, "index", str(dumps)],
+        env=environment_for(library_dir),
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert killed.returncode == 9, killed.stderr
+    check_library_after_crash(library_dir, dumps, paper_id=paper_id, saved_tags=set())
