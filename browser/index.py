@@ -53,10 +53,12 @@ from whoosh.analysis import (
     StemFilter,
     StopFilter,
 )
+from whoosh.codec.whoosh3 import LENGTHS_COLUMN, W3LeafMatcher
 from whoosh.collectors import TopCollector, WrappingCollector
 from whoosh.fields import COLUMN, DATETIME, ID, KEYWORD, NUMERIC, STORED, TEXT, Schema
 from whoosh.filedb.filestore import FileStorage
 from whoosh.matching import Matcher
+from whoosh.matching.wrappers import FilterMatcher
 from whoosh.qparser import (
     AndGroup,
     FieldAliasPlugin,
@@ -65,8 +67,10 @@ from whoosh.qparser import (
     QueryParser,
 )
 from whoosh.query.spans import SpanWrappingMatcher, WrappingSpan
+from whoosh.scoring import BM25F
 from whoosh.support.charset import accent_map
 from whoosh.support.levenshtein import damerau_levenshtein
+from whoosh.util.numeric import byte_to_length
 from whoosh.writing import CLEAR, LockError
 
 from browser.identity import normalize_title
@@ -741,12 +745,14 @@ class PaperIndex:
         with self._lock:
             if self._searcher is None:
                 self._searcher = self._ix.searcher()
+                _field_lengths_in_memory(self._searcher)
                 self._forget_reader_caches()
             elif not self._searcher.up_to_date():
                 # Not Searcher.refresh(): it reuses segment readers by segment id and so
                 # misses deletions committed to a segment it already had open.
                 self._searcher.close()
                 self._searcher = self._ix.searcher()
+                _field_lengths_in_memory(self._searcher)
                 self._forget_reader_caches()
             return self._searcher
 
@@ -1247,12 +1253,40 @@ class PaperIndex:
         typing = deadline is not None
         wanted = min(limit, TYPING_HITS) if typing else limit
         ranked: list[tuple[int, float]]
-        if effective_sort == "relevance":
-            child = self._collector(effective_sort, wanted, quick=typing)
+        if deadline is not None and time.perf_counter() > deadline:
+            return _Outcome([], 0, True)
+        # The settled search scores whole posting lists at once; the typing pass keeps
+        # Whoosh's collector, which can stop at its deadline and skip blocks.
+        scored = (
+            _ranked_by_bm25(searcher, plan.query)
+            if effective_sort == "relevance" and not typing
+            else None
+        )
+        if scored is not None:
+            if allowed is not None or denied:
+                scored = {
+                    d: v
+                    for d, v in scored.items()
+                    if d not in denied and (allowed is None or d in allowed)
+                }
+            total = len(scored)
+            # Ties in Whoosh's order: the lower document number first.
+            ranked = heapq.nsmallest(wanted, scored.items(), key=lambda item: (-item[1], item[0]))
+            partial = wanted < limit and total > wanted
+        elif effective_sort == "relevance":
+            # The settled search counts its matches with set operations over postings
+            # when it can; then block skipping may find the top hits, as when typing.
+            matching = None if typing else _matching_set(searcher, plan.query)
+            quick = typing or matching is not None
+            child = self._collector(effective_sort, wanted, quick=quick)
             collector = _GuardedCollector(child, allowed=allowed, denied=denied, deadline=deadline)
             searcher.search_with_collector(plan.query, collector)
             ranked = list(_docs_and_scores(collector.results(), wanted))
             total, timed_out = collector.matched, collector.timed_out
+            if matching is not None:
+                if allowed is not None:
+                    matching &= allowed
+                total = len(matching - denied)
             partial = timed_out or (typing and total >= wanted)
         elif isinstance(plan.query, wq.Every):
             # A listing: walk the precomputed order, no need to gather every document.
@@ -1543,6 +1577,290 @@ class PaperIndex:
             if outcome.total:
                 return candidate
         return None
+
+
+_LENGTH_OF_BYTE: Final = [byte_to_length(b) if b else None for b in range(256)]
+
+
+def _field_lengths_in_memory(searcher: Any) -> None:
+    """Serve each segment's field lengths from memory instead of one file read per call.
+
+    BM25 asks for the length of the field in every document it scores; without mmap
+    Whoosh answers each with a seek and a read on the lengths column, a fifth of the time
+    of a search over common words. A segment holds one byte per document and field, so
+    the whole column is read once (lazily, per field) and looked up from then on.
+    """
+    for subsearcher, _offset in searcher.leaf_searchers():
+        segment = subsearcher.reader()
+        perdoc = getattr(segment, "_perdoc", None)
+        if perdoc is None or not hasattr(perdoc, "_cached_reader"):
+            continue
+        table = _LengthTable(perdoc, segment.doc_count_all())
+        # Searchers copy the reader's bound method when created: replace both.
+        segment.doc_field_length = table
+        subsearcher.doc_field_length = table
+
+
+class _LengthTable:
+    def __init__(self, perdoc: Any, doccount: int) -> None:
+        self._perdoc = perdoc
+        self._doccount = doccount
+        self._tables: dict[str, list[int | None] | None] = {}
+
+    def __call__(self, docnum: int, fieldname: str, default: int = 0) -> int | None:
+        if fieldname not in self._tables:
+            self._tables[fieldname] = self._load(fieldname)
+        table = self._tables[fieldname]
+        if table is None or docnum >= len(table):
+            return int(default)
+        return table[docnum]
+
+    def table(self, fieldname: str) -> list[int | None] | None:
+        if fieldname not in self._tables:
+            self._tables[fieldname] = self._load(fieldname)
+        return self._tables[fieldname]
+
+    def _load(self, fieldname: str) -> list[int | None] | None:
+        column = self._perdoc._cached_reader(f"_{fieldname}_len", LENGTHS_COLUMN)
+        if not isinstance(column, columns.NumericColumn.Reader) or column._typecode != "B":
+            return None
+        stored = min(self._doccount, column._count)
+        raw = bytes(column._dbfile.get(column._basepos, stored)) + bytes(self._doccount - stored)
+        # Same answers as Whoosh's reader, including None for a zero length byte.
+        return [_LENGTH_OF_BYTE[b] for b in raw]
+
+
+class _Unsupported(Exception):
+    """A query shape the set evaluation does not handle: count by scoring instead."""
+
+
+def _matching_set(searcher: Any, query: Any) -> set[int] | None:
+    """The live documents ``query`` matches, by set operations over whole posting lists.
+
+    Counting by walking Whoosh's matcher tree costs a few Python calls per document per
+    level; decoding posting blocks into sets and combining them is several times faster,
+    and frees the relevance pass to skip blocks that cannot reach the top hits. None when
+    the query has a part this does not understand (phrases, spans, fuzzy terms are fine:
+    they fall back to their own matcher).
+    """
+    found: set[int] = set()
+    try:
+        for subsearcher, offset in searcher.leaf_searchers():
+            segment = subsearcher.reader()
+            ids = _segment_set(subsearcher, query)
+            if segment.has_deletions():
+                ids -= segment.deleted_docs_set
+            if offset:
+                found.update(offset + docnum for docnum in ids)
+            else:
+                found |= ids
+    except _Unsupported:
+        return None
+    return found
+
+
+def _segment_set(searcher: Any, node: Any) -> set[int]:
+    reader = searcher.reader()
+    if isinstance(node, wq.Term):
+        if (node.fieldname, node.text) not in reader:
+            return set()
+        return _posting_ids(reader.postings(node.fieldname, node.text))
+    if isinstance(node, wq.Every):
+        return set(range(reader.doc_count_all()))
+    if node is wq.NullQuery:
+        return set()
+    if isinstance(node, wq.And):
+        positive = [c for c in node.subqueries if not isinstance(c, wq.Not)]
+        negative = [c.query for c in node.subqueries if isinstance(c, wq.Not)]
+        # Smallest first: the intersection shrinks fastest.
+        sets = sorted((_segment_set(searcher, c) for c in positive), key=len)
+        result = sets[0] if sets else set(range(reader.doc_count_all()))
+        for other in sets[1:]:
+            result &= other
+        for excluded in negative:
+            if result:
+                result -= _segment_set(searcher, excluded)
+        return result
+    if isinstance(node, wq.Or):
+        if node.minmatch and node.minmatch > 1:
+            raise _Unsupported
+        result = set()
+        for child in node.subqueries:
+            if isinstance(child, wq.Not):
+                raise _Unsupported
+            result |= _segment_set(searcher, child)
+        return result
+    if isinstance(node, wq.AndNot):
+        return _segment_set(searcher, node.a) - _segment_set(searcher, node.b)
+    if isinstance(node, wq.AndMaybe):
+        return _segment_set(searcher, node.a)
+    if isinstance(node, wq.Require):
+        return _segment_set(searcher, node.a) & _segment_set(searcher, node.b)
+    if isinstance(node, wq.Not):
+        return set(range(reader.doc_count_all())) - _segment_set(searcher, node.query)
+    if isinstance(node, wq.NumericRange):
+        return _segment_set(searcher, node._compile_query(reader))
+    if isinstance(node, wq.MultiTerm):  # prefix, wildcard, fuzzy, term range
+        result = set()
+        for fieldname, text in node.expanded_terms(reader):
+            result |= _posting_ids(reader.postings(fieldname, text))
+        return result
+    if isinstance(node, wq.Phrase | _InRegion | wq.ConstantScoreQuery):
+        matcher = node.matcher(searcher)
+        return set(matcher.all_ids()) if matcher.is_active() else set()
+    raise _Unsupported
+
+
+def _ranked_by_bm25(searcher: Any, query: Any) -> dict[int, float] | None:
+    """Scores of every live document ``query`` matches, or None for a shape it can't do.
+
+    Whoosh's BM25F, the same formula and statistics as its scorer, computed a posting
+    block at a time over whole posting lists instead of through its matcher tree (a
+    handful of Python calls per document per tree level, plus a column read for each
+    document's length). Covers AND, OR, NOT and plain terms in text fields: what the
+    query parser and the prefix expansion produce for words. Anything else goes to
+    Whoosh. The caller takes the top hits and the exact count from the same result.
+    """
+    try:
+        return _node_scores(searcher, query)
+    except _Unsupported:
+        return None
+
+
+def _node_scores(searcher: Any, node: Any) -> dict[int, float]:
+    if isinstance(node, wq.Term):
+        return _term_scores(searcher, node.fieldname, node.text, node.boost)
+    if isinstance(node, wq.NumericRange) and node.constantscore:
+        # Whoosh scores a range match as a constant (its boost).
+        matching = _matching_set(searcher, node)
+        if matching is None:
+            raise _Unsupported
+        return dict.fromkeys(matching, float(node.boost))
+    if getattr(node, "boost", 1.0) != 1.0:
+        raise _Unsupported
+    if isinstance(node, wq.Or):
+        if (node.minmatch and node.minmatch > 1) or node.scale:
+            raise _Unsupported
+        if any(isinstance(child, wq.Not) for child in node.subqueries):
+            raise _Unsupported
+        parts = sorted((_node_scores(searcher, c) for c in node.subqueries), key=len)
+        if not parts:
+            return {}
+        total = parts.pop()
+        for part in parts:
+            get = total.get
+            for docnum, score in part.items():
+                total[docnum] = get(docnum, 0.0) + score
+        return total
+    if isinstance(node, wq.And):
+        positive = [c for c in node.subqueries if not isinstance(c, wq.Not)]
+        if not positive:
+            raise _Unsupported
+        parts = sorted((_node_scores(searcher, c) for c in positive), key=len)
+        total = parts[0]
+        for part in parts[1:]:
+            total = {d: s + part[d] for d, s in total.items() if d in part}
+        for child in node.subqueries:
+            if isinstance(child, wq.Not) and total:
+                excluded = _matching_set(searcher, child.query)
+                if excluded is None:
+                    raise _Unsupported
+                # Whoosh scores a NOT inside an AND as a match worth 1.0: same here.
+                total = {d: s + 1.0 for d, s in total.items() if d not in excluded}
+        return total
+    if isinstance(node, wq.AndNot):
+        total = _node_scores(searcher, node.a)
+        excluded = _matching_set(searcher, node.b)
+        if excluded is None:
+            raise _Unsupported
+        return {d: s for d, s in total.items() if d not in excluded}
+    raise _Unsupported
+
+
+def _term_scores(searcher: Any, fieldname: str, text: Any, boost: float) -> dict[int, float]:
+    schema = searcher.schema
+    if fieldname not in schema or not schema[fieldname].scorable:
+        raise _Unsupported
+    if not isinstance(searcher.weighting, BM25F) or fieldname in searcher.weighting._field_B:
+        raise _Unsupported
+    try:
+        tbytes = schema[fieldname].to_bytes(text)
+    except ValueError:
+        return {}
+    if (fieldname, tbytes) not in searcher.reader():
+        return {}
+    # The statistics BM25FScorer takes from the top-level searcher.
+    idf = searcher.idf(fieldname, tbytes)
+    avgfl = searcher.avg_field_length(fieldname) or 1
+    b = searcher.weighting.B
+    k1 = searcher.weighting.K1
+    k1_plus_1 = k1 + 1
+    one_minus_b = 1 - b
+    scores: dict[int, float] = {}
+    for subsearcher, offset in searcher.leaf_searchers():
+        reader = subsearcher.reader()
+        if (fieldname, tbytes) not in reader:
+            continue
+        lengths = subsearcher.doc_field_length
+        if not isinstance(lengths, _LengthTable):
+            raise _Unsupported
+        table = lengths.table(fieldname)
+        if table is None:
+            raise _Unsupported
+        ids, weights = _postings(reader.postings(fieldname, tbytes))
+        deleted = reader.deleted_docs_set if reader.has_deletions() else ()
+        for docnum, tf in zip(ids, weights, strict=True):
+            if deleted and docnum in deleted:
+                continue
+            fl = table[docnum] or 1
+            # Whoosh's bm25(), written out: same operations, same order, same floats.
+            score = idf * ((tf * k1_plus_1) / (tf + k1 * (one_minus_b + b * fl / avgfl)))
+            scores[offset + docnum] = score * boost if boost != 1.0 else score
+    return scores
+
+
+def _postings(matcher: Any) -> tuple[Sequence[int], Sequence[float]]:
+    """All document numbers and weights of one term's postings (deleted ones included)."""
+    while isinstance(matcher, FilterMatcher):
+        matcher = matcher.child
+    ids: list[int] = []
+    weights: list[float] = []
+    if not isinstance(matcher, W3LeafMatcher):
+        while matcher.is_active():
+            ids.append(matcher.id())
+            weights.append(matcher.weight())
+            matcher.next()
+        return ids, weights
+    while matcher.is_active():
+        if matcher._ids is None:
+            matcher._read_ids()
+        if matcher._weights is None:
+            matcher._read_weights()
+        start = matcher._i
+        ids.extend(matcher._ids[start:])
+        weights.extend(matcher._weights[start:])
+        matcher._i = matcher._blocklength - 1
+        matcher.next()
+    return ids, weights
+
+
+def _posting_ids(matcher: Any) -> set[int]:
+    """The document numbers of one term's postings, a decoded block at a time.
+
+    Deleted documents are not filtered here (the caller removes them once).
+    """
+    while isinstance(matcher, FilterMatcher):
+        matcher = matcher.child
+    if not isinstance(matcher, W3LeafMatcher):
+        return set(matcher.all_ids())
+    ids: set[int] = set()
+    while matcher.is_active():
+        if matcher._ids is None:
+            matcher._read_ids()
+        ids.update(matcher._ids[matcher._i :])
+        matcher._i = matcher._blocklength - 1
+        matcher.next()
+    return ids
 
 
 def _union(terms: list[Any], boost: float = 1.0) -> Any:
