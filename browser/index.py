@@ -1313,7 +1313,11 @@ class PaperIndex:
             ranked = [(d, 0.0) for d in picked]
             partial = wanted < limit and total > wanted
         else:
-            docnums, timed_out = self._matching_docnums(searcher, plan.query, deadline)
+            fast = _matching_set(searcher, plan.query)
+            if fast is not None:
+                docnums, timed_out = fast, False
+            else:
+                docnums, timed_out = self._matching_docnums(searcher, plan.query, deadline)
             if allowed is not None:
                 docnums &= allowed
             docnums -= denied

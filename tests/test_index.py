@@ -626,6 +626,33 @@ def test_writer_killed_mid_write_does_not_block_or_corrupt(fresh: PaperIndex) ->
     assert len(fresh) == len(PAPERS) + 1
 
 
+def test_match_counts_are_exact_beyond_the_limit(tmp_path: Path) -> None:
+    # Whoosh's collector drops sub-queries that cannot reach the top hits: the count
+    # must still include every match.
+    papers = [
+        make_paper(
+            f"Paper {n}",
+            "alpha " * (1 + n % 7) + ("alphabet" if n % 3 else "gamma"),
+            comments=n % 2,
+        )
+        for n in range(300)
+    ]
+    expected = {
+        "alph": 300,
+        "alpha OR alphabet": 300,
+        "alpha NOT gamma": 200,
+        "alpha comments:<1": 150,
+        '"alpha alphabet"': 200,
+    }
+    with PaperIndex.create(tmp_path / "ix") as index:
+        index.rebuild(papers)
+        for query, count in expected.items():
+            result = index.search(query, limit=5)
+            assert len(result.hits) == 5
+            assert result.total == count, query
+            assert index.search(query, limit=5, sort="newest").total == count, query
+
+
 def test_time_budget_marks_partial_results(built: PaperIndex) -> None:
     result = built.search("learning", time_budget_ms=0.0)
     assert result.partial
