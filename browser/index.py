@@ -101,6 +101,8 @@ PREFIX_EXPANSION_CAP: Final = 16
 WILDCARD_EXPANSION_CAP: Final = 128
 # Hits the typing pass returns: a screenful and then some; the settled search fills the rest.
 TYPING_HITS: Final = 50
+# Up to this many postings the typing pass scores everything at once (~1 µs each).
+TYPING_POSTINGS: Final = 15_000
 # Share of the typing pass's time budget spent matching documents.
 TYPING_MATCH_SHARE: Final = 0.6
 # Below this many hits a spelling correction is offered as a suggestion.
@@ -379,10 +381,15 @@ class _Vocabulary:
                     found.update(start + c + rest[1:] for c in letters)
                 found.update(start + c + rest for c in letters)
             return {w for w in found if w in self.frequencies}
-        # Distance 2: scan the words with the same first letters and a close length.
+        # Distance 2: scan the words with the same first letters and a close length. An
+        # edit changes at most two letters of the set of letters used (a swap none), a
+        # cheap test that spares most candidates the edit distance, computed in Python.
+        letters = set(word)
         for candidate in self.starting_with(head):
-            if abs(len(candidate) - len(word)) <= maxdist and (
-                damerau_levenshtein(word, candidate, maxdist) <= maxdist
+            if (
+                abs(len(candidate) - len(word)) <= maxdist
+                and len(letters.symmetric_difference(candidate)) <= 2 * maxdist
+                and damerau_levenshtein(word, candidate, maxdist) <= maxdist
             ):
                 found.add(candidate)
         return found
@@ -757,10 +764,14 @@ class PaperIndex:
             return self._searcher
 
     def _forget_reader_caches(self) -> None:
-        self._prefix_cache.clear()
+        self._forget_session_caches()
         self._docnum_cache.clear()
-        self._paper_cache.clear()
         self._rank_cache.clear()
+
+    def _forget_session_caches(self) -> None:
+        """What a new typing session starts without (the benchmark calls this)."""
+        self._prefix_cache.clear()
+        self._paper_cache.clear()
 
     # ------------------------------------------------------------------ vocabulary
 
@@ -1255,11 +1266,14 @@ class PaperIndex:
         ranked: list[tuple[int, float]]
         if deadline is not None and time.perf_counter() > deadline:
             return _Outcome([], 0, True)
-        # The settled search scores whole posting lists at once; the typing pass keeps
+        # The settled search scores whole posting lists at once. So does the typing pass
+        # when the lists are short enough to finish well within its budget (the result
+        # is then complete, and no settled search needs to follow); otherwise it keeps
         # Whoosh's collector, which can stop at its deadline and skip blocks.
         scored = (
             _ranked_by_bm25(searcher, plan.query)
-            if effective_sort == "relevance" and not typing
+            if effective_sort == "relevance"
+            and (not typing or _postings_to_read(searcher, plan.query) <= TYPING_POSTINGS)
             else None
         )
         if scored is not None:
@@ -1713,6 +1727,17 @@ def _segment_set(searcher: Any, node: Any) -> set[int]:
         matcher = node.matcher(searcher)
         return set(matcher.all_ids()) if matcher.is_active() else set()
     raise _Unsupported
+
+
+def _postings_to_read(searcher: Any, query: Any) -> float:
+    """How many postings scoring ``query`` reads (infinite when not only plain terms)."""
+    total = 0
+    for node in _walk(query):
+        if isinstance(node, wq.Term):
+            total += searcher.doc_frequency(node.fieldname, node.text)
+        elif node.is_leaf():
+            return float("inf")
+    return total
 
 
 def _ranked_by_bm25(searcher: Any, query: Any) -> dict[int, float] | None:
