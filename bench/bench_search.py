@@ -525,7 +525,7 @@ def bench_size(
         f"| search process peak memory | {get(search, 'peak_mib')} MiB "
         f"| {get(base_search, 'peak_mib')} MiB{cached} | |",
         f"| as-you-type top-10 same as settled | {search.get('typing_top10_same', 0):.0%} "
-        f"(cut short by the {TYPING_BUDGET_MS:.0f} ms budget: "
+        f"(partial with the {TYPING_BUDGET_MS:.0f} ms budget: "
         f"{search.get('typing_partial', 0):.0%}) | | |",
         "",
         f"Query latency ({len(queries)} queries, limit {LIMIT}, median of {runs} runs per query; "

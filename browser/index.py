@@ -324,40 +324,72 @@ class _Vocabulary:
     Kept out of Whoosh: indexing every abstract a second time, unstemmed, for this cost a
     third of the build and of the index. One file per index generation, written after
     the commit, so a searcher always finds the vocabulary of the commit it reads.
+
+    Two aligned lists (sorted words, their counts) and look-ups by bisection: building a
+    dictionary of 200k words took longer than reading the file.
     """
 
-    def __init__(self, frequencies: dict[str, int]) -> None:
-        self.frequencies = frequencies
-        self.words = sorted(frequencies)
+    # File layout: this header, the sorted words one per line, NUL, their counts. Words
+    # never hold a newline or NUL (they are runs of word characters).
+    HEADER: Final = "paper-browser vocabulary 1\n"
+
+    def __init__(self, words: list[str], counts: list[int]) -> None:
+        self.words = words
+        self.counts = counts
+
+    @classmethod
+    def from_counts(cls, frequencies: dict[str, int]) -> _Vocabulary:
+        words = sorted(frequencies)
+        return cls(words, [frequencies[w] for w in words])
 
     @classmethod
     def load(cls, path: Path) -> _Vocabulary:
-        frequencies: dict[str, int] = {}
-        for line in path.read_text(encoding="utf-8").splitlines():
-            word, _, count = line.rpartition("\t")
-            if word:
-                frequencies[word] = int(count)
-        return cls(frequencies)
+        text = path.read_text(encoding="utf-8")
+        if not text.startswith(cls.HEADER):
+            raise ValueError(f"{path.name}: not a vocabulary file")
+        words_part, _, counts_part = text[len(cls.HEADER) :].partition("\0")
+        words = words_part.split("\n") if words_part else []
+        counts = [int(c) for c in counts_part.split()]
+        if len(words) != len(counts):
+            raise ValueError(f"{path.name}: truncated")
+        return cls(words, counts)
 
     def save(self, path: Path) -> None:
         temp = path.with_suffix(".tmp")
         with temp.open("w", encoding="utf-8") as out:
-            out.write("".join(f"{w}\t{self.frequencies[w]}\n" for w in self.words))
+            out.write(self.HEADER)
+            out.write("\n".join(self.words))
+            out.write("\0")
+            out.write(" ".join(map(str, self.counts)))
         temp.replace(path)
 
+    def _find(self, word: str) -> int:
+        """Index of ``word``, or -1."""
+        at = bisect.bisect_left(self.words, word)
+        return at if at < len(self.words) and self.words[at] == word else -1
+
     def frequency(self, word: str) -> int:
-        return self.frequencies.get(word, 0)
+        at = self._find(word)
+        return self.counts[at] if at >= 0 else 0
+
+    def _prefix_range(self, prefix: str) -> range:
+        words = self.words
+        start = bisect.bisect_left(words, prefix)
+        # Every word with the prefix sorts before prefix + the highest code point.
+        return range(start, bisect.bisect_left(words, prefix + "\U0010ffff", start))
 
     def starting_with(self, prefix: str) -> Iterator[str]:
         words = self.words
-        at = bisect.bisect_left(words, prefix)
-        while at < len(words) and words[at].startswith(prefix):
-            yield words[at]
-            at += 1
+        return (words[i] for i in self._prefix_range(prefix))
+
+    def most_frequent_with_prefix(self, prefix: str, cap: int) -> list[str]:
+        words, counts = self.words, self.counts
+        span = self._prefix_range(prefix)
+        best = heapq.nlargest(cap, span, key=lambda i: (counts[i], words[i]))
+        return [words[i] for i in best]
 
     def most_frequent(self, words: Iterable[str], cap: int) -> list[str]:
-        frequencies = self.frequencies
-        return [w for _, w in heapq.nlargest(cap, ((frequencies[w], w) for w in words))]
+        return [w for _, w in heapq.nlargest(cap, ((self.frequency(w), w) for w in words))]
 
     def matching(self, pattern: str) -> Iterator[str]:
         """Words matching a ``*``/``?`` wildcard pattern."""
@@ -380,7 +412,7 @@ class _Vocabulary:
                         found.add(start + rest[1] + rest[0] + rest[2:])
                     found.update(start + c + rest[1:] for c in letters)
                 found.update(start + c + rest for c in letters)
-            return {w for w in found if w in self.frequencies}
+            return {w for w in found if self._find(w) >= 0}
         # Distance 2: scan the words with the same first letters and a close length. An
         # edit changes at most two letters of the set of letters used (a swap none), a
         # cheap test that spares most candidates the edit distance, computed in Python.
@@ -395,23 +427,23 @@ class _Vocabulary:
         return found
 
     def copy(self) -> _Vocabulary:
-        twin = _Vocabulary.__new__(_Vocabulary)
-        twin.frequencies = dict(self.frequencies)
-        twin.words = list(self.words)
-        return twin
+        return _Vocabulary(list(self.words), list(self.counts))
 
     def add(self, words: Iterable[str], sign: int = 1) -> None:
         """Count ``words`` in (``sign=1``) or out (``-1``) for one paper, keeping the order."""
-        frequencies = self.frequencies
         for word in words:
-            count = frequencies.get(word, 0) + sign
-            if count > 0:
-                if word not in frequencies:
-                    bisect.insort(self.words, word)
-                frequencies[word] = count
-            elif word in frequencies:
-                del frequencies[word]
-                del self.words[bisect.bisect_left(self.words, word)]
+            at = bisect.bisect_left(self.words, word)
+            present = at < len(self.words) and self.words[at] == word
+            if present:
+                count = self.counts[at] + sign
+                if count > 0:
+                    self.counts[at] = count
+                else:
+                    del self.words[at]
+                    del self.counts[at]
+            elif sign > 0:
+                self.words.insert(at, word)
+                self.counts.insert(at, sign)
 
 
 def _clean_query(text: str) -> tuple[str, str | None]:
@@ -831,7 +863,7 @@ class PaperIndex:
         for docnum in reader.all_doc_ids():
             counts.update(_analyse(*_paper_regions(self._paper_at(searcher, docnum)))[1])
         self._paper_cache.clear()
-        return _Vocabulary(dict(counts))
+        return _Vocabulary.from_counts(counts)
 
     def _save_vocabulary(self, vocabulary: _Vocabulary) -> None:
         generation = int(self._ix.latest_generation())
@@ -923,7 +955,7 @@ class PaperIndex:
                 writer.add_document(**document)
                 if progress is not None and len(seen) % 1000 == 0:
                     progress(len(seen))
-        self._save_vocabulary(_Vocabulary(dict(counts)))
+        self._save_vocabulary(_Vocabulary.from_counts(counts))
         if progress is not None:
             progress(len(seen))
         self._current_searcher()
@@ -1173,7 +1205,7 @@ class PaperIndex:
             self._prefix_cache.move_to_end(key)
             return cached
         vocabulary = self._vocabulary_for(searcher)
-        completions = vocabulary.most_frequent(vocabulary.starting_with(prefix), cap)
+        completions = vocabulary.most_frequent_with_prefix(prefix, cap)
         self._prefix_cache[key] = completions
         if len(self._prefix_cache) > 4096:
             self._prefix_cache.popitem(last=False)
@@ -1225,12 +1257,11 @@ class PaperIndex:
             if pattern.strip("*?") == "":
                 return wq.Every()
             vocabulary = self._vocabulary_for(searcher)
-            matching = (
-                vocabulary.starting_with(pattern)
+            words = (
+                vocabulary.most_frequent_with_prefix(pattern, WILDCARD_EXPANSION_CAP)
                 if isinstance(node, wq.Prefix)
-                else vocabulary.matching(pattern)
+                else vocabulary.most_frequent(vocabulary.matching(pattern), WILDCARD_EXPANSION_CAP)
             )
-            words = vocabulary.most_frequent(matching, WILDCARD_EXPANSION_CAP)
             terms = sorted({t for w in words if (t := _term_of(w)) is not None})
             if not terms:
                 return wq.NullQuery
