@@ -76,6 +76,7 @@ _CHUNK = 1 << 20  # bytes read, or characters split into lines, at a time
 _BINARY_CONTROLS = bytes([*range(0x01, 0x09), *range(0x0E, 0x1B), *range(0x1C, 0x20)])
 _BINARY_SAMPLE = 8192
 _BINARY_RATIO = 0.10
+_STRAY_NULS = 4
 _C1_FALLBACK = "paper_browser_c1"
 
 
@@ -112,10 +113,16 @@ def _printable(text: str, limit: int = 60) -> str:
     return text
 
 
+def _too_many_nuls(chunk: bytes) -> bool:
+    """Binary files are full of NULs; a text dump may carry a stray one in a title."""
+    nuls = chunk.count(b"\x00")
+    return nuls > _STRAY_NULS or nuls * 100 > len(chunk)
+
+
 def _looks_binary(sample: bytes) -> bool:
-    if b"\x00" in sample:
-        return True
     sample = sample[:_BINARY_SAMPLE]
+    if _too_many_nuls(sample):
+        return True
     controls = len(sample) - len(sample.translate(None, _BINARY_CONTROLS))
     return controls > len(sample) * _BINARY_RATIO
 
@@ -174,7 +181,7 @@ class _Decoding:
         for chunk in source():
             if skip:
                 chunk, skip = chunk[skip:], max(0, skip - len(chunk))
-            if self.check_nul and b"\x00" in chunk:
+            if self.check_nul and _too_many_nuls(chunk):
                 raise _NotText
             try:
                 text = decoder.decode(chunk)
@@ -184,6 +191,8 @@ class _Decoding:
                 pending = len(error.object) - len(chunk)
                 line = newlines + chunk.count(b"\n", 0, max(0, error.start - pending)) + 1
                 raise self._fallback(line) from None
+            if "\x00" in text:
+                text = self._replace_stray_nuls(text, newlines)
             newlines += text.count("\n")
             yield text
         tail = decoder.getstate()[0]
@@ -196,6 +205,17 @@ class _Decoding:
                     f"(truncated?); the last {len(tail)} byte(s) were dropped",
                 )
             )
+
+    def _replace_stray_nuls(self, text: str, newlines_before: int) -> str:
+        line = newlines_before + text.count("\n", 0, text.index("\x00")) + 1
+        self.problems.append(
+            ParseProblem(
+                file=self.file,
+                line=line,
+                message=f"{text.count(chr(0))} stray NUL byte(s) replaced with \ufffd",
+            )
+        )
+        return text.replace("\x00", "\ufffd")
 
     def _fallback(self, line: int) -> _Restart:
         if self.check_nul:
@@ -391,7 +411,10 @@ def _parse_org(line: str) -> Organization:
 # ---------------------------------------------------------------------------
 
 # Braces end a URL: ``\url{https://x}`` and ``https://x{text}`` (a flattened \href).
-_URL_BODY = re.compile(r"[^\s<>\"{}\\^`|]+")
+# A URL also ends at a control or bidi character: they must not reach CSV or JSON.
+_URL_BODY = re.compile(
+    r"[^\s<>\"{}\\^`|\x00-\x1f\x7f-\x9f\u200b-\u200f\u202a-\u202e\u2066-\u2069]+"
+)
 _URL_SCHEMES = ("https", "http", "ftp")
 _URL_TRAILING = frozenset(".,;:!?'\"*…。，；：！？、")
 _URL_CLOSERS = {")": "(", "]": "[", "）": "（", "】": "【"}

@@ -154,12 +154,6 @@ def test_nothing_readable_exits_1_with_a_message(tmp_path: Path) -> None:
     assert_no_traceback(missing.stderr)
 
 
-@pytest.mark.xfail(
-    reason="parse._Decoding.text_chunks raises _NotText for ONE NUL byte anywhere in a "
-    "BOM-less file (and _looks_binary for one in its first 8 kB), so a dump of many good "
-    "papers is skipped whole for one stray NUL in a title",
-    strict=True,
-)
 def test_one_nul_byte_in_a_title_does_not_lose_the_whole_file(tmp_path: Path) -> None:
     papers = [*good_papers("gamma", 40)]
     papers.insert(1, DumpPaper("A title with a stray\x00NUL", "Abstract."))
@@ -416,12 +410,6 @@ def test_the_fuzz_corpus_includes_ten_thousand_characters(fuzz_index: Services) 
         assert isinstance(result, SearchResult)
 
 
-@pytest.mark.xfail(
-    reason="parse.extract_links keeps control and bidi characters inside URLs "
-    "('http://evil\\x1b', 'https://ok.example/a\\x07b'): they reach the links column of "
-    "CSV exports and the CLI's JSON; a URL should end at the first Cc/bidi character",
-    strict=True,
-)
 def test_links_end_at_control_characters() -> None:
     from browser.parse import extract_links
 

@@ -730,3 +730,15 @@ def test_sample_dump_metadata(samples: dict[str, ParsedFile]) -> None:
     assert compact[0].source.line == 3
     assert compact[-1].source.line == 693
     assert compact[-1].abstract.endswith("accurately simulating continuous human behavior.")
+
+
+def test_a_stray_nul_in_a_title_is_replaced_not_taken_for_binary() -> None:
+    padding = "Padding Title\n" + "y" * 600 + "\n"
+    text = "Good Title\nGood abstract.\nTitle with a\x00NUL\nIts abstract.\n" + padding
+    parsed = parse_bytes(text.encode("utf-8"), "stray.txt")
+    assert [record.title for record in parsed.records][:2] == [
+        "Good Title",
+        "Title with a\ufffdNUL",
+    ]
+    assert len(parsed.records) == 3
+    assert [(problem.line, "NUL" in problem.message) for problem in parsed.problems] == [(3, True)]
