@@ -432,6 +432,8 @@ def soak_fuzz(work: Path, queries: int, papers: int, seed: int) -> dict[str, Any
         "exceptions": exceptions[:20],
         "with_error_note": errors,
         "cut_by_time_budget": partial,
+        "over_twice_the_budget": sum(ms > 120 for ms in latencies),
+        "over_one_second": sum(ms > 1000 for ms in latencies),
         "latency_ms": {
             "median": round(statistics.median(latencies), 1) if latencies else None,
             "p95": percentile(0.95) if latencies else None,
