@@ -415,6 +415,10 @@ class Tmux:
 
     def close(self) -> None:
         subprocess.run([*self.base, "kill-server"], capture_output=True)
+        # kill-server leaves the socket file behind; one per test adds up.
+        folder = Path(os.environ.get("TMUX_TMPDIR", "/tmp")) / f"tmux-{os.getuid()}"
+        with contextlib.suppress(OSError):
+            (folder / self.name).unlink()
 
 
 def wait_until(predicate: object, timeout: float, what: str, screen: object = None) -> None:
