@@ -1761,12 +1761,14 @@ def _segment_set(searcher: Any, node: Any) -> set[int]:
         return set(range(reader.doc_count_all())) - _segment_set(searcher, node.query)
     if isinstance(node, wq.NumericRange):
         return _segment_set(searcher, node._compile_query(reader))
+    if isinstance(node, wq.ConstantScoreQuery):  # what a range compiles to
+        return _segment_set(searcher, node.child)
     if isinstance(node, wq.MultiTerm):  # prefix, wildcard, fuzzy, term range
         result = set()
         for fieldname, text in node.expanded_terms(reader):
             result |= _posting_ids(reader.postings(fieldname, text))
         return result
-    if isinstance(node, wq.Phrase | _InRegion | wq.ConstantScoreQuery):
+    if isinstance(node, wq.Phrase | _InRegion):
         matcher = node.matcher(searcher)
         return set(matcher.all_ids()) if matcher.is_active() else set()
     raise _Unsupported
@@ -1851,8 +1853,8 @@ def _node_scores(searcher: Any, node: Any) -> dict[int, float]:
 
 def _term_scores(searcher: Any, fieldname: str, text: Any, boost: float) -> dict[int, float]:
     schema = searcher.schema
-    if fieldname not in schema or not schema[fieldname].scorable:
-        raise _Unsupported
+    if fieldname not in schema:
+        return {}
     if not isinstance(searcher.weighting, BM25F) or fieldname in searcher.weighting._field_B:
         raise _Unsupported
     try:
@@ -1861,6 +1863,19 @@ def _term_scores(searcher: Any, fieldname: str, text: Any, boost: float) -> dict
         return {}
     if (fieldname, tbytes) not in searcher.reader():
         return {}
+    if not schema[fieldname].scorable:
+        # Whoosh's WeightScorer for fields without lengths (year:2024): the weight.
+        found: dict[int, float] = {}
+        for subsearcher, offset in searcher.leaf_searchers():
+            reader = subsearcher.reader()
+            if (fieldname, tbytes) not in reader:
+                continue
+            ids, weights = _postings(reader.postings(fieldname, tbytes))
+            deleted = reader.deleted_docs_set if reader.has_deletions() else ()
+            for docnum, tf in zip(ids, weights, strict=True):
+                if not (deleted and docnum in deleted):
+                    found[offset + docnum] = tf * boost
+        return found
     # The statistics BM25FScorer takes from the top-level searcher.
     idf = searcher.idf(fieldname, tbytes)
     avgfl = searcher.avg_field_length(fieldname) or 1
