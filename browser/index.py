@@ -1804,6 +1804,8 @@ def _ranked_by_bm25(searcher: Any, query: Any) -> dict[int, float] | None:
 def _node_scores(searcher: Any, node: Any) -> dict[int, float]:
     if isinstance(node, wq.Term):
         return _term_scores(searcher, node.fieldname, node.text, node.boost)
+    if isinstance(node, _InRegion) and getattr(node, "boost", 1.0) == 1.0:
+        return _region_scores(searcher, node.q, node.region)
     if isinstance(node, wq.NumericRange) and node.constantscore:
         # Whoosh scores a range match as a constant (its boost).
         matching = _matching_set(searcher, node)
@@ -1830,9 +1832,17 @@ def _node_scores(searcher: Any, node: Any) -> dict[int, float]:
         positive = [c for c in node.subqueries if not isinstance(c, wq.Not)]
         if not positive:
             raise _Unsupported
-        parts = sorted((_node_scores(searcher, c) for c in positive), key=len)
-        total = parts[0]
+        # Region parts decode positions per posting: only for what the rest left over.
+        regions = [c for c in positive if isinstance(c, _InRegion)]
+        plain = [c for c in positive if not isinstance(c, _InRegion)]
+        parts = sorted((_node_scores(searcher, c) for c in plain), key=len)
+        total = parts[0] if parts else _node_scores(searcher, regions.pop())
         for part in parts[1:]:
+            total = {d: s + part[d] for d, s in total.items() if d in part}
+        for region in regions:
+            if getattr(region, "boost", 1.0) != 1.0:
+                raise _Unsupported
+            part = _region_scores(searcher, region.q, region.region, within=set(total))
             total = {d: s + part[d] for d, s in total.items() if d in part}
         for child in node.subqueries:
             if isinstance(child, wq.Not) and total:
@@ -1851,7 +1861,85 @@ def _node_scores(searcher: Any, node: Any) -> dict[int, float]:
     raise _Unsupported
 
 
-def _term_scores(searcher: Any, fieldname: str, text: Any, boost: float) -> dict[int, float]:
+def _region_scores(
+    searcher: Any, node: Any, region: int, within: set[int] | None = None
+) -> dict[int, float]:
+    """Scores of ``node`` (a term or an OR of terms) where it occurs inside ``region``.
+
+    As Whoosh scores ``_InRegion``: the term's own score, for documents with a position
+    in the region.
+    """
+    if isinstance(node, wq.MultiTerm):
+        node = wq.Or([wq.Term(f, t) for f, t in node.expanded_terms(searcher.reader())])
+    if isinstance(node, wq.Or) and getattr(node, "boost", 1.0) == 1.0:
+        total: dict[int, float] = {}
+        for child in node.subqueries:
+            for docnum, score in _region_scores(searcher, child, region, within).items():
+                total[docnum] = total.get(docnum, 0.0) + score
+        return total
+    if not isinstance(node, wq.Term):
+        raise _Unsupported
+    scores = _term_scores(searcher, node.fieldname, node.text, node.boost, within)
+    if within is not None:
+        scores = {d: s for d, s in scores.items() if d in within}
+    if not scores:
+        return scores
+    low, high = region * _REGION, (region + 1) * _REGION
+    decode = searcher.schema[node.fieldname].format.decode_positions
+    tbytes = searcher.schema[node.fieldname].to_bytes(node.text)
+    inside: set[int] = set()
+    for subsearcher, offset in searcher.leaf_searchers():
+        reader = subsearcher.reader()
+        if (node.fieldname, tbytes) not in reader:
+            continue
+        postings = reader.postings(node.fieldname, tbytes)
+        if len(scores) * 8 < reader.doc_frequency(node.fieldname, tbytes):
+            values: Iterable[tuple[int, bytes]] = _values_at(
+                postings, sorted(d - offset for d in scores if d >= offset)
+            )
+        else:
+            values = _posting_values(postings)
+        for docnum, value in values:
+            if offset + docnum in scores and any(low <= p < high for p in decode(value)):
+                inside.add(offset + docnum)
+    return {d: s for d, s in scores.items() if d in inside}
+
+
+def _values_at(matcher: Any, docnums: list[int]) -> Iterator[tuple[int, bytes]]:
+    for docnum in docnums:
+        if not matcher.is_active():
+            return
+        if matcher.id() < docnum:
+            matcher.skip_to(docnum)
+            if not matcher.is_active():
+                return
+        if matcher.id() == docnum:
+            yield docnum, matcher.value()
+
+
+def _posting_values(matcher: Any) -> Iterator[tuple[int, bytes]]:
+    """(document number, encoded positions) of one term's postings, a block at a time."""
+    while isinstance(matcher, FilterMatcher):
+        matcher = matcher.child
+    if not isinstance(matcher, W3LeafMatcher):
+        while matcher.is_active():
+            yield matcher.id(), matcher.value()
+            matcher.next()
+        return
+    while matcher.is_active():
+        if matcher._ids is None:
+            matcher._read_ids()
+        if matcher._values is None:
+            matcher._read_values()
+        start = matcher._i
+        yield from zip(matcher._ids[start:], matcher._values[start:], strict=True)
+        matcher._i = matcher._blocklength - 1
+        matcher.next()
+
+
+def _term_scores(
+    searcher: Any, fieldname: str, text: Any, boost: float, within: set[int] | None = None
+) -> dict[int, float]:
     schema = searcher.schema
     if fieldname not in schema:
         return {}
@@ -1894,7 +1982,12 @@ def _term_scores(searcher: Any, fieldname: str, text: Any, boost: float) -> dict
         table = lengths.table(fieldname)
         if table is None:
             raise _Unsupported
-        ids, weights = _postings(reader.postings(fieldname, tbytes))
+        postings = reader.postings(fieldname, tbytes)
+        if within is not None and len(within) * 8 < reader.doc_frequency(fieldname, tbytes):
+            # A few candidates in a long list: jump to each instead of decoding it all.
+            ids, weights = _postings_at(postings, sorted(d - offset for d in within))
+        else:
+            ids, weights = _postings(postings)
         deleted = reader.deleted_docs_set if reader.has_deletions() else ()
         for docnum, tf in zip(ids, weights, strict=True):
             if deleted and docnum in deleted:
@@ -1904,6 +1997,25 @@ def _term_scores(searcher: Any, fieldname: str, text: Any, boost: float) -> dict
             score = idf * ((tf * k1_plus_1) / (tf + k1 * (one_minus_b + b * fl / avgfl)))
             scores[offset + docnum] = score * boost if boost != 1.0 else score
     return scores
+
+
+def _postings_at(matcher: Any, docnums: list[int]) -> tuple[list[int], list[float]]:
+    """Document numbers and weights of the postings among ``docnums`` (sorted)."""
+    ids: list[int] = []
+    weights: list[float] = []
+    for docnum in docnums:
+        if docnum < 0:
+            continue
+        if not matcher.is_active():
+            break
+        if matcher.id() < docnum:
+            matcher.skip_to(docnum)
+            if not matcher.is_active():
+                break
+        if matcher.id() == docnum:
+            ids.append(docnum)
+            weights.append(matcher.weight())
+    return ids, weights
 
 
 def _postings(matcher: Any) -> tuple[Sequence[int], Sequence[float]]:

@@ -294,6 +294,8 @@ def test_abstract_field_does_not_match_title_words(tmp_path: Path) -> None:
         assert titles(index, 'abstract:"ice floes"') == ["Satellite Imagery"]
         assert titles(index, "abstract:pengu") == ["Satellite Imagery"]
         assert titles(index, "abstract:space") == []
+        assert titles(index, "title:imagery abstract:penguins") == ["Satellite Imagery"]
+        assert titles(index, "title:penguin abstract:penguins") == []
         both = {"Penguin Counting From Space", "Satellite Imagery"}
         assert set(titles(index, "penguin ")) == both
         hit = index.search("abstract:penguin").hits[0]
