@@ -1806,6 +1806,8 @@ def _node_scores(searcher: Any, node: Any) -> dict[int, float]:
         return _term_scores(searcher, node.fieldname, node.text, node.boost)
     if isinstance(node, _InRegion) and getattr(node, "boost", 1.0) == 1.0:
         return _region_scores(searcher, node.q, node.region)
+    if isinstance(node, wq.Phrase) and node.slop == 1 and node.boost == 1.0:
+        return _phrase_scores(searcher, node.fieldname, node.words)
     if isinstance(node, wq.NumericRange) and node.constantscore:
         # Whoosh scores a range match as a constant (its boost).
         matching = _matching_set(searcher, node)
@@ -1859,6 +1861,40 @@ def _node_scores(searcher: Any, node: Any) -> dict[int, float]:
             raise _Unsupported
         return {d: s for d, s in total.items() if d not in excluded}
     raise _Unsupported
+
+
+def _phrase_scores(searcher: Any, fieldname: str, words: list[str]) -> dict[int, float]:
+    """As Whoosh scores a phrase: the sum of its words' scores, where they are adjacent."""
+    parts = [_term_scores(searcher, fieldname, word, 1.0) for word in words]
+    if not parts or not all(parts):
+        return {}
+    total = parts[0]
+    for part in parts[1:]:
+        total = {d: s + part[d] for d, s in total.items() if d in part}
+    if not total or len(words) == 1:
+        return total
+    field = searcher.schema[fieldname]
+    decode = field.format.decode_positions
+    adjacent: set[int] = set()
+    for subsearcher, offset in searcher.leaf_searchers():
+        reader = subsearcher.reader()
+        candidates = sorted(
+            d - offset for d in total if offset <= d < offset + reader.doc_count_all()
+        )
+        if not candidates:
+            continue
+        places: list[dict[int, set[int]]] = []
+        for word in words:
+            postings = reader.postings(fieldname, field.to_bytes(word))
+            places.append({d: set(decode(v)) for d, v in _values_at(postings, candidates)})
+        for docnum in candidates:
+            starts = places[0].get(docnum, set())
+            for shift, later in enumerate(places[1:], start=1):
+                following = later.get(docnum, set())
+                starts = {p for p in starts if p + shift in following}
+            if starts:
+                adjacent.add(offset + docnum)
+    return {d: s for d, s in total.items() if d in adjacent}
 
 
 def _region_scores(
