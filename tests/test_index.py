@@ -472,11 +472,15 @@ def test_completions_and_spelling_follow_updates(fresh: PaperIndex) -> None:
     assert fresh.search("quagmier ").corrected_query is None
 
 
-def test_missing_vocabulary_is_rebuilt_from_the_papers(fresh: PaperIndex) -> None:
+@pytest.mark.parametrize("damage", ["delete", "truncate"])
+def test_missing_vocabulary_is_rebuilt_from_the_papers(fresh: PaperIndex, damage: str) -> None:
     folder = fresh.index_dir
     fresh.close()
     for path in folder.glob(f"{index_module.VOCABULARY_PREFIX}*"):
-        path.unlink()
+        if damage == "delete":
+            path.unlink()
+        else:
+            path.write_bytes(path.read_bytes()[:40])
     with PaperIndex.open(folder) as again:
         assert again.search("reinf").total == 4
         assert again.search("protien").corrected_query == "protein"
