@@ -38,6 +38,7 @@ from __future__ import annotations
 
 import bisect
 import contextlib
+import copy
 import datetime as dt
 import fnmatch
 import heapq
@@ -1064,10 +1065,19 @@ class PaperIndex:
         )
         with self._lock:
             searcher = self._current_searcher()
-            plan = self._plan(searcher, query)
-            outcome = self._run(
-                searcher, plan, sort=sort, limit=limit, tags=tags, deadline=deadline
-            )
+            try:
+                plan = self._plan(searcher, query)
+                outcome = self._run(
+                    searcher, plan, sort=sort, limit=limit, tags=tags, deadline=deadline
+                )
+            except Exception as exc:  # Whoosh raises assorted errors
+                # Some parsed queries only fail when run (a phrase on a field without
+                # positions, an empty date): search the plain words instead. A second
+                # failure is not the query's fault and propagates.
+                plan = self._words_plan(query, exc)
+                outcome = self._run(
+                    searcher, plan, sort=sort, limit=limit, tags=tags, deadline=deadline
+                )
             result = SearchResult(
                 query=query,
                 hits=outcome.hits,
@@ -1077,9 +1087,17 @@ class PaperIndex:
                 partial=outcome.partial,
             )
             if outcome.total < FEW_HITS and not outcome.partial and plan.words:
-                self._offer_correction(
-                    searcher, query, plan, result, limit=limit, tags=tags, budget_ms=time_budget_ms
-                )
+                # A correction is a bonus: one that cannot run leaves the result as it is.
+                with contextlib.suppress(Exception):
+                    self._offer_correction(
+                        searcher,
+                        query,
+                        plan,
+                        result,
+                        limit=limit,
+                        tags=tags,
+                        budget_ms=time_budget_ms,
+                    )
         result.elapsed_ms = (time.perf_counter() - started) * 1000
         return result
 
@@ -1158,6 +1176,17 @@ class PaperIndex:
         ).normalize()
         listing = isinstance(final, wq.Every)
         return _Plan(final, tag_filter, error, listing=listing, words=_plain_words(text))
+
+    @staticmethod
+    def _words_plan(query: str, exc: Exception) -> _Plan:
+        text, _note = _clean_query(query)
+        text, tag_filter = _extract_tag_terms(text)
+        problem = _short(str(exc) or type(exc).__name__)
+        fallback = _plain_query(text, stemmed=True)
+        if fallback is None:
+            return _Plan(wq.NullQuery, tag_filter, f"nothing to search for ({problem})", False, [])
+        error = f"could not run the query ({problem}): searched for its words"
+        return _Plan(fallback, tag_filter, error, listing=False, words=[])
 
     def _parse(self, text: str) -> tuple[Any | None, str | None]:
         """Whoosh parse, or plain words when the syntax is broken."""
@@ -1242,6 +1271,10 @@ class PaperIndex:
             inner = self._stemmed_leaf(searcher, node, _DEFAULT_FIELD)
             if inner is wq.NullQuery or isinstance(inner, wq.Every):
                 return inner
+            if getattr(inner, "fieldname", None) == "abstract":
+                # A leaf kept as parsed (a term range): the index has no abstract field.
+                inner = copy.copy(inner)
+                inner.fieldname = _DEFAULT_FIELD
             return _InRegion(inner, _ABSTRACT_REGION)
         return self._stemmed_leaf(searcher, node, node.fieldname)
 

@@ -353,6 +353,18 @@ def test_malformed_queries_never_raise(built: PaperIndex, query: str) -> None:
     assert len({hit.paper.id for hit in result.hits}) == len(result.hits)
 
 
+@pytest.mark.parametrize(
+    "query",
+    ['arxiv:"0 0"', 'arxiv:"a b"~3', 'date:"a b"', 'date:""', 'year:""', 'comments:"a b"',
+     "abstract:[a TO z]", "abstract:>a", "abstract:[a TO]", 'arxiv:"policy gradient" learning'],
+)  # fmt: skip
+def test_queries_that_fail_when_run_never_raise(built: PaperIndex, query: str) -> None:
+    for budget in (None, 60.0):
+        result = built.search(query, time_budget_ms=budget)
+        assert result.total >= 0
+        assert len({hit.paper.id for hit in result.hits}) == len(result.hits)
+
+
 def test_malformed_query_falls_back_to_its_words(built: PaperIndex) -> None:
     result = built.search("title:(diffusion")
     assert result.error is not None
