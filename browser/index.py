@@ -1363,8 +1363,7 @@ class PaperIndex:
                     if d not in denied and (allowed is None or d in allowed)
                 }
             total = len(scored)
-            # Ties in Whoosh's order: the lower document number first.
-            ranked = heapq.nsmallest(wanted, scored.items(), key=lambda item: (-item[1], item[0]))
+            ranked = _top(scored, wanted)
             partial = wanted < limit and total > wanted
         elif effective_sort == "relevance":
             # The settled search counts its matches with set operations over postings
@@ -1819,6 +1818,21 @@ def _postings_to_read(searcher: Any, query: Any) -> float:
         elif node.is_leaf():
             return float("inf")
     return total
+
+
+def _top(scored: dict[int, float], wanted: int) -> list[tuple[int, float]]:
+    """The ``wanted`` best, ties in Whoosh's order (the lower document number first).
+
+    The cut-off score comes from the scores alone (a C-level heap over floats), and only
+    what reaches it is sorted: a third of a keyed heap over all items at 80k matches.
+    """
+    if len(scored) > wanted:
+        threshold = heapq.nlargest(wanted, scored.values())[-1]
+        candidates = [item for item in scored.items() if item[1] >= threshold]
+    else:
+        candidates = list(scored.items())
+    candidates.sort(key=lambda item: (-item[1], item[0]))
+    return candidates[:wanted]
 
 
 def _ranked_by_bm25(searcher: Any, query: Any) -> dict[int, float] | None:
