@@ -1887,10 +1887,22 @@ def _node_scores(searcher: Any, node: Any) -> dict[int, float]:
         # Region parts decode positions per posting: only for what the rest left over.
         regions = [c for c in positive if isinstance(c, _InRegion)]
         plain = [c for c in positive if not isinstance(c, _InRegion)]
-        parts = sorted((_node_scores(searcher, c) for c in plain), key=len)
-        total = parts[0] if parts else _node_scores(searcher, regions.pop())
-        for part in parts[1:]:
-            total = {d: s + part[d] for d, s in total.items() if d in part}
+        # Shortest posting lists first: an empty part ends it (a typo AND a common word),
+        # and a few survivors are looked up in the longer lists instead of decoding them.
+        plain.sort(key=lambda child: _postings_to_read(searcher, child))
+        joint: dict[int, float] | None = None
+        for child in plain:
+            if joint is not None and not joint:
+                return {}
+            if isinstance(child, wq.Term) and joint is not None:
+                part = _term_scores(searcher, child.fieldname, child.text, child.boost, set(joint))
+            else:
+                part = _node_scores(searcher, child)
+            if joint is None:
+                joint = part
+            else:
+                joint = {d: s + part[d] for d, s in joint.items() if d in part}
+        total = _node_scores(searcher, regions.pop()) if joint is None else joint
         for region in regions:
             if getattr(region, "boost", 1.0) != 1.0:
                 raise _Unsupported
