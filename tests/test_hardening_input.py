@@ -31,7 +31,7 @@ from hardening import (
     run_command,
     write_hostile_dumps,
 )
-from hypothesis import HealthCheck, assume, given, settings
+from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import browser.library
@@ -392,15 +392,9 @@ def _fuzz_query() -> st.SearchStrategy[str]:
 @given(query=_fuzz_query())
 def test_any_search_input_returns_a_result(fuzz_index: Services, query: str) -> None:
     for sort in ("relevance", "newest"):
-        try:
-            result = fuzz_index.index.search(
-                query, sort=sort, limit=50, tags=fuzz_index.tags, time_budget_ms=60
-            )
-        except Exception:
-            # Known defects, pinned by the strict xfail tests below: only they may raise.
-            # Remove a pattern when its xfail turns into a pass.
-            assume(not any(pattern.search(query) for pattern in KNOWN_RAISING))
-            raise
+        result = fuzz_index.index.search(
+            query, sort=sort, limit=50, tags=fuzz_index.tags, time_budget_ms=60
+        )
         assert isinstance(result, SearchResult)
 
 
@@ -419,20 +413,6 @@ def test_links_end_at_control_characters() -> None:
     assert found == ["http://evil", "https://ok.example/a", "https://x.org/"]
 
 
-KNOWN_RAISING = [
-    re.compile(r"abstract:\s*[\[{<>]"),  # test_a_range_on_the_abstract_field_returns_a_result
-    # test_a_phrase_on_an_unpositioned_field_returns_a_result (also behind other "x:" prefixes)
-    re.compile(r'(arxiv|date|year|comments|authors|upvotes):(\w+:)*\s*"'),
-]
-
-
-@pytest.mark.xfail(
-    reason="index.PaperIndex.search raises instead of returning a SearchResult for a phrase on "
-    "a field without positions: whoosh QueryError ('Phrase search: arxiv field has no "
-    'positions\') for arxiv:"a b", Exception("\'\' is not a parseable date") for date:"", '
-    'ValueError (invalid literal for int()) for year:"" and comments:"a b"',
-    strict=True,
-)
 @pytest.mark.parametrize(
     "query",
     ['arxiv:"0 0"', 'arxiv:"a b"~3', 'date:"a b"', 'date:""', 'year:""', 'comments:"a b"'],
@@ -444,13 +424,6 @@ def test_a_phrase_on_an_unpositioned_field_returns_a_result(
     assert isinstance(result, SearchResult)
 
 
-@pytest.mark.xfail(
-    reason="index.PaperIndex.search raises KeyError(\"No field named 'abstract'\") for a range "
-    "on abstract: ('abstract:[a TO z]', 'abstract:>a'): the schema has no abstract field and "
-    "the range query is not mapped onto the combined text field (index.py, matcher -> "
-    "expanded_terms)",
-    strict=True,
-)
 @pytest.mark.parametrize("query", ["abstract:[a TO z]", "abstract:>a", "abstract:[a TO]"])
 def test_a_range_on_the_abstract_field_returns_a_result(fuzz_index: Services, query: str) -> None:
     result = fuzz_index.index.search(query, tags=fuzz_index.tags, time_budget_ms=60)
