@@ -34,18 +34,8 @@ WIDE_COLUMNS = (
     "links",
     "sources",
 )
-LONG_COLUMNS = (
-    "id",
-    "title",
-    "tag",
-    "date",
-    "authors",
-    "organization",
-    "comments",
-    "upvotes",
-    "links",
-    "sources",
-)
+# The long form names one tag per row instead of the list.
+LONG_COLUMNS = tuple("tag" if column == "tags" else column for column in WIDE_COLUMNS)
 LIST_SEPARATOR = "; "
 
 # What a spreadsheet treats as the start of a formula (OWASP CSV injection).
