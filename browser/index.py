@@ -404,6 +404,20 @@ class _Vocabulary:
         best = heapq.nlargest(cap, span, key=lambda i: (counts[i], words[i]))
         return [words[i] for i in best]
 
+    def most_frequent_between(
+        self, start: str | None, end: str | None, cap: int, *, startexcl: bool, endexcl: bool
+    ) -> list[str]:
+        """The ``cap`` most frequent words in a term range (``None`` = open end)."""
+        words, counts = self.words, self.counts
+        low = 0
+        if start is not None:
+            low = (bisect.bisect_right if startexcl else bisect.bisect_left)(words, start)
+        high = len(words)
+        if end is not None:
+            high = (bisect.bisect_left if endexcl else bisect.bisect_right)(words, end, low)
+        best = heapq.nlargest(cap, range(low, high), key=lambda i: (counts[i], words[i]))
+        return [words[i] for i in best]
+
     def most_frequent(self, words: Iterable[str], cap: int) -> list[str]:
         return [w for _, w in heapq.nlargest(cap, ((self.frequency(w), w) for w in words))]
 
@@ -1267,6 +1281,10 @@ class PaperIndex:
             return wq.Every()
         if not node.is_leaf() or getattr(node, "fieldname", None) not in _STEMMED_FIELDS:
             return node
+        if node.fieldname == "abstract" and isinstance(node, wq.TermRange):
+            # Checking positions for a capped word range over every paper costs seconds;
+            # over title and abstract together it stays within the typing budget.
+            return self._stemmed_leaf(searcher, node, _DEFAULT_FIELD)
         if node.fieldname == "abstract":
             inner = self._stemmed_leaf(searcher, node, _DEFAULT_FIELD)
             if inner is wq.NullQuery or isinstance(inner, wq.Every):
@@ -1300,6 +1318,22 @@ class PaperIndex:
             if len(stems) == 1:
                 return wq.Term(fieldname, stems[0], boost=node.boost)
             return wq.Phrase(fieldname, stems, slop=node.slop, boost=node.boost)
+        if isinstance(node, wq.TermRange):
+            # A word range (`title:[a TO m]`, or `x:>2` on a field that is not numeric)
+            # would otherwise walk the whole vocabulary while the matcher is built, before
+            # any time budget is checked: cap it like a wildcard.
+            vocabulary = self._vocabulary_for(searcher)
+            words = vocabulary.most_frequent_between(
+                _folded_word(node.start.lower()) if node.start else None,
+                _folded_word(node.end.lower()) if node.end else None,
+                WILDCARD_EXPANSION_CAP,
+                startexcl=node.startexcl,
+                endexcl=node.endexcl,
+            )
+            terms = sorted({t for w in words if (t := _term_of(w)) is not None})
+            if not terms:
+                return wq.NullQuery
+            return wq.Or([wq.Term(fieldname, t) for t in terms], boost=node.boost)
         if isinstance(node, wq.Prefix | wq.Wildcard):
             pattern = node.text
             if pattern.strip("*?") == "":

@@ -694,3 +694,19 @@ def test_benchmark_quick_mode_runs(tmp_path: Path) -> None:
     report = out.read_text()
     assert "| typing |" in report
     assert "error" not in report
+
+
+def test_word_ranges_on_text_fields_are_capped_not_walked(tmp_path: Path) -> None:
+    index = PaperIndex.create(tmp_path / "ranges")
+    papers = [
+        Paper(id=f"hf-{i:016x}", title=f"Paper about {word}", abstract=f"The {word} study.")
+        for i, word in enumerate(["apple", "banana", "cherry", "melon"])
+    ]
+    index.rebuild(papers)
+    try:
+        titles = {hit.paper.title for hit in index.search("title:[b TO c]").hits}
+        assert titles == {"Paper about banana"}
+        in_abstract = {h.paper.title for h in index.search("abstract:[m TO n]").hits}
+        assert in_abstract == {"Paper about melon"}
+    finally:
+        index.close()
