@@ -292,6 +292,13 @@ def _folded_word(word: str) -> str | None:
     return None
 
 
+def _range_bound(text: str | None) -> str | None:
+    """A word range's end as the vocabulary spells words (one-letter ends stay)."""
+    if not text:
+        return None
+    return _folded_word(text.lower()) or text.casefold()
+
+
 _NOT_A_WORD: Final = ("", "")
 # Raw token -> (folded word, indexed term), or _NOT_A_WORD for stop words. Bounded:
 # synthetic or pasted text could otherwise grow it without limit.
@@ -1324,8 +1331,8 @@ class PaperIndex:
             # any time budget is checked: cap it like a wildcard.
             vocabulary = self._vocabulary_for(searcher)
             words = vocabulary.most_frequent_between(
-                _folded_word(node.start.lower()) if node.start else None,
-                _folded_word(node.end.lower()) if node.end else None,
+                _range_bound(node.start),
+                _range_bound(node.end),
                 WILDCARD_EXPANSION_CAP,
                 startexcl=node.startexcl,
                 endexcl=node.endexcl,
