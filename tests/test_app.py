@@ -10,6 +10,7 @@ from contextlib import asynccontextmanager
 from pathlib import Path
 
 import pytest
+from app_driver import settle
 from conftest import DumpPaper, write_dump
 from textual.binding import Binding
 from textual.content import Content
@@ -95,16 +96,6 @@ def make_app(services: Services, **options: object) -> PaperBrowserApp:
         today=lambda: TODAY,
         **options,  # type: ignore[arg-type]
     )
-
-
-async def settle(pilot: Pilot[None]) -> None:
-    """Wait until no worker runs and every message they posted is handled."""
-    app = pilot.app
-    for _ in range(200):
-        await app.workers.wait_for_complete()
-        await pilot.pause()
-        if not any(worker.is_running for worker in app.workers):
-            return
 
 
 async def wait_for(pilot: Pilot[None], condition: Callable[[], bool]) -> None:

@@ -315,7 +315,7 @@ def test_csv_export_to_a_terminal_shows_control_characters_visibly(
 async def test_the_app_renders_hostile_papers_literally_and_runs_no_action(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from hardening_app import make_app, rendered_screen, search, settle
+    from app_driver import make_app, rendered_screen, search, settle
 
     monkeypatch.setenv("HOME", str(tmp_path / "home"))
     dumps = write_hostile_dumps(tmp_path / "dumps")

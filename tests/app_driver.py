@@ -1,6 +1,5 @@
-"""The app helper's fixture pattern (tests/test_app.py), copied so the hardening tests need
-nothing from a file another helper is editing: a real app over real services, and the
-screen as a terminal would receive it."""
+"""Driving the app in Pilot tests: a real app over real services, waiting for its workers,
+and the screen as a terminal would receive it (shared by test_app and the hardening tests)."""
 
 from __future__ import annotations
 
