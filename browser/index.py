@@ -1305,16 +1305,18 @@ class PaperIndex:
 
     def _stemmed_leaf(self, searcher: Any, node: Any, fieldname: str) -> Any:
         if isinstance(node, wq.FuzzyTerm):
-            stem = _term_of(node.text)
-            if stem is None:
+            # Expanded over the vocabulary and capped, like a wildcard: Whoosh's own
+            # expansion walks every term of the field before any time budget is checked.
+            word = _folded_word(node.text.lower())
+            if word is None:
                 return wq.NullQuery
-            return wq.FuzzyTerm(
-                fieldname,
-                stem,
-                boost=node.boost,
-                maxdist=node.maxdist,
-                prefixlength=node.prefixlength,
-            )
+            vocabulary = self._vocabulary_for(searcher)
+            near = vocabulary.within(word, min(node.maxdist, 2), node.prefixlength) | {word}
+            words = vocabulary.most_frequent(near, WILDCARD_EXPANSION_CAP)
+            terms = sorted({t for w in words if (t := _term_of(w)) is not None})
+            if not terms:
+                return wq.NullQuery
+            return wq.Or([wq.Term(fieldname, t) for t in terms], boost=node.boost)
         if isinstance(node, wq.Term):
             stem = _term_of(node.text)
             return wq.NullQuery if stem is None else wq.Term(fieldname, stem, boost=node.boost)

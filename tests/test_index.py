@@ -710,3 +710,19 @@ def test_word_ranges_on_text_fields_are_capped_not_walked(tmp_path: Path) -> Non
         assert in_abstract == {"Paper about melon"}
     finally:
         index.close()
+
+
+def test_explicit_fuzzy_terms_expand_over_the_vocabulary(tmp_path: Path) -> None:
+    index = PaperIndex.create(tmp_path / "fuzzy")
+    papers = [
+        Paper(id=f"hf-{i:016x}", title=title, abstract="An abstract.")
+        for i, title in enumerate(["Diffusion policies", "Transformer scaling", "Robot grasping"])
+    ]
+    index.rebuild(papers)
+    try:
+        assert [h.paper.title for h in index.search("difusion~").hits] == ["Diffusion policies"]
+        assert [h.paper.title for h in index.search("trnasformer~2").hits] == [
+            "Transformer scaling"
+        ]
+    finally:
+        index.close()
