@@ -35,6 +35,7 @@ async def settle(pilot: Pilot[None]) -> None:
 
 
 async def search(pilot: Pilot[None], query: str) -> None:
+    """Put a query in the bar and submit it; focus ends on the list."""
     app = pilot.app
     assert isinstance(app, PaperBrowserApp)
     if app.focused is not app.search_bar:

@@ -10,7 +10,7 @@ from contextlib import asynccontextmanager
 from pathlib import Path
 
 import pytest
-from app_driver import settle
+from app_driver import search, settle
 from conftest import DumpPaper, write_dump
 from textual.binding import Binding
 from textual.content import Content
@@ -115,17 +115,6 @@ async def running(
     async with app.run_test(size=size) as pilot:
         await settle(pilot)
         yield pilot
-
-
-async def search(pilot: Pilot[None], query: str) -> None:
-    """Put a query in the bar and submit it; focus ends on the list."""
-    app = pilot.app
-    assert isinstance(app, PaperBrowserApp)
-    if app.focused is not app.search_bar:
-        await pilot.press("slash")
-    app.search_bar.value = query
-    await pilot.press("enter")
-    await settle(pilot)
 
 
 def titles(app: PaperBrowserApp) -> list[str]:
