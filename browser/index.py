@@ -71,7 +71,7 @@ from whoosh.collectors import TopCollector, WrappingCollector
 from whoosh.fields import COLUMN, DATETIME, ID, KEYWORD, NUMERIC, STORED, TEXT, Schema
 from whoosh.filedb.filestore import FileStorage
 from whoosh.matching import Matcher
-from whoosh.matching.wrappers import FilterMatcher
+from whoosh.matching.wrappers import FilterMatcher, WrappingMatcher
 from whoosh.qparser import (
     AndGroup,
     FieldAliasPlugin,
@@ -87,9 +87,17 @@ from whoosh.util.numeric import byte_to_length
 from whoosh.writing import CLEAR, LockError
 
 from browser.identity import normalize_title
-from browser.models import Highlight, Paper, SearchHit, SearchResult, SortOrder, TagLookup
+from browser.models import (
+    Highlight,
+    Paper,
+    SearchCancelled,
+    SearchHit,
+    SearchResult,
+    SortOrder,
+    TagLookup,
+)
 
-__all__ = ["IndexBusy", "IndexUnusable", "PaperIndex"]
+__all__ = ["IndexBusy", "IndexUnusable", "PaperIndex", "SearchCancelled"]
 
 
 class IndexUnusable(Exception):
@@ -659,12 +667,135 @@ class _RegionMatcher(SpanWrappingMatcher):  # type: ignore[misc]
         return [span for span in self.child.spans() if low <= span.start and span.end < high]
 
 
+class _Interrupted(Exception):
+    """A search reached its deadline, or its caller cancelled it, in the middle of matching."""
+
+
+class _Stop:
+    """When a running search must give up: at its deadline (the typing pass) or when its
+    caller cancels it (the app replaced it with a newer search).
+
+    Searches take turns on the index lock, so a stale search that runs on delays the one
+    the user is waiting for: every loop that can run long asks ``reached()`` as it goes.
+    """
+
+    __slots__ = ("_calls", "_cancelled", "deadline")
+
+    def __init__(
+        self, deadline: float | None = None, cancelled: Callable[[], bool] | None = None
+    ) -> None:
+        self.deadline = deadline
+        self._cancelled = cancelled
+        self._calls = 0
+
+    @property
+    def active(self) -> bool:
+        return self.deadline is not None or self._cancelled is not None
+
+    def cancelled(self) -> bool:
+        return self._cancelled is not None and self._cancelled()
+
+    def reached(self) -> bool:
+        if self.deadline is not None and time.perf_counter() > self.deadline:
+            return True
+        if self._cancelled is not None:
+            # The caller's flag may take a lock: ask it now and then, not at every step.
+            self._calls += 1
+            if not self._calls & 63 and self._cancelled():
+                return True
+        return False
+
+    def with_deadline(self, deadline: float | None) -> _Stop:
+        return _Stop(deadline, self._cancelled)
+
+    def check(self) -> None:
+        if self.reached():
+            raise _Interrupted
+
+    def tick(self) -> None:
+        """``check()`` every 32nd call: for loops with a cheap body."""
+        self._calls += 1
+        if not self._calls & 31:
+            self.check()
+
+
+_NO_STOP: Final = _Stop()
+
+
+class _CheckedMatcher(WrappingMatcher):  # type: ignore[misc]
+    """A matcher whose every step may raise ``_Interrupted``.
+
+    Whoosh runs a NOT as a loop inside its matchers (``InverseMatcher``, ``AndNotMatcher``)
+    that walks past every document the negated part matches without returning to the
+    collector: ``NOT abstract:[a TO z]`` spends seconds there at 100k papers. Wrapping the
+    negated part puts a check inside that loop.
+    """
+
+    def __init__(self, child: Any, stop: _Stop, boost: float = 1.0) -> None:
+        super().__init__(child, boost)
+        self.stop = stop
+
+    def copy(self) -> _CheckedMatcher:
+        return _CheckedMatcher(self.child.copy(), self.stop, self.boost)
+
+    def _replacement(self, newchild: Any) -> _CheckedMatcher:
+        return _CheckedMatcher(newchild, self.stop, self.boost)
+
+    def next(self) -> Any:
+        self.stop.tick()
+        return self.child.next()
+
+    def skip_to(self, id: int) -> Any:
+        self.stop.tick()
+        return self.child.skip_to(id)
+
+
+class _Checked(wq.WrappingQuery):  # type: ignore[misc]
+    def __init__(self, child: Any, stop: _Stop) -> None:
+        super().__init__(child)
+        self.stop = stop
+
+    def _rewrap(self, child: Any) -> _Checked:
+        return _Checked(child, self.stop)
+
+    def matcher(self, searcher: Any, context: Any = None) -> Any:
+        return _CheckedMatcher(self.child.matcher(searcher, context), self.stop)
+
+
+def _checked_negations(query: Any, stop: _Stop) -> Any:
+    """``query`` with the negated part of every NOT able to stop (see ``_CheckedMatcher``)."""
+    if not stop.active:
+        return query
+
+    def check(node: Any) -> Any:
+        if isinstance(node, wq.Not):
+            inner = _rewrite_top_down(node.query, check)
+            return wq.Not(_Checked(inner, stop), boost=node.boost)
+        if isinstance(node, wq.AndNot):
+            a, b = (_rewrite_top_down(part, check) for part in (node.a, node.b))
+            return wq.AndNot(a, _Checked(b, stop))
+        return node
+
+    return _rewrite_top_down(query, check)
+
+
+def _rewrite_top_down(query: Any, fn: Callable[[Any], Any]) -> Any:
+    """Like ``Query.accept`` but parents first, so ``fn`` sees a NOT before its child."""
+    replaced = fn(query)
+    if replaced is not query:
+        return replaced
+    if query.is_leaf():
+        return query
+    return query.apply(lambda child: _rewrite_top_down(child, fn))
+
+
 class _GuardedCollector(WrappingCollector):  # type: ignore[misc]
-    """Allow/deny sets of document numbers, an exact match count and an optional deadline.
+    """Allow/deny sets of document numbers, an exact match count and a ``_Stop``.
 
     Unlike whoosh's TimeLimitCollector this uses no SIGALRM (only possible on the main
     thread, and searches run in a worker thread) and no timer thread per keystroke: it
-    checks the clock between matches and stops quietly, keeping what it has collected.
+    checks between matches, and matchers made by ``_checked_negations`` check inside
+    their skips; either way it stops quietly, keeping what it has collected.
     """
 
     def __init__(
@@ -673,12 +804,12 @@ class _GuardedCollector(WrappingCollector):  # type: ignore[misc]
         *,
         allowed: set[int] | None,
         denied: set[int],
-        deadline: float | None,
+        stop: _Stop,
     ) -> None:
         super().__init__(child)
         self.allowed = allowed
         self.denied = denied
-        self.deadline = deadline
+        self.stop = stop
         self.matched = 0
         self.timed_out = False
 
@@ -687,22 +818,24 @@ class _GuardedCollector(WrappingCollector):  # type: ignore[misc]
         offset = child.offset
         allowed = self.allowed
         denied = self.denied
-        deadline = self.deadline
-        clock = time.perf_counter
-        if deadline is not None and clock() > deadline:
+        reached = self.stop.reached if self.stop.active else None
+        if reached is not None and reached():
             self.timed_out = True
             return
-        # The clock at every match: a rare word AND a wide prefix yields few matches, with
-        # long skips between them.
-        for sub_docnum in child.matches():
-            if deadline is not None and clock() > deadline:
-                self.timed_out = True
-                return
-            docnum = offset + sub_docnum
-            if (allowed is not None and docnum not in allowed) or docnum in denied:
-                continue
-            self.matched += 1
-            child.collect(sub_docnum)
+        try:
+            # The clock at every match: a rare word AND a wide prefix yields few matches,
+            # with long skips between them.
+            for sub_docnum in child.matches():
+                if reached is not None and reached():
+                    self.timed_out = True
+                    return
+                docnum = offset + sub_docnum
+                if (allowed is not None and docnum not in allowed) or docnum in denied:
+                    continue
+                self.matched += 1
+                child.collect(sub_docnum)
+        except _Interrupted:
+            self.timed_out = True
 
 
 @dataclass
@@ -1077,28 +1210,31 @@ class PaperIndex:
         limit: int = 200,
         tags: TagLookup | None = None,
         time_budget_ms: float | None = None,
+        cancelled: Callable[[], bool] | None = None,
     ) -> SearchResult:
-        """Run ``query``; never raises for a bad query (``error`` says what was wrong)."""
+        """Run ``query``; never raises for a bad query (``error`` says what was wrong).
+
+        With ``time_budget_ms`` (the typing pass) it returns within about that time, with
+        ``partial`` set when the search was cut short. ``cancelled`` is polled while it
+        runs; once it says yes the search stops and raises ``SearchCancelled``.
+        """
         started = time.perf_counter()
         # Matching gets part of the budget: planning, papers and highlights need the rest.
         deadline = (
             None if time_budget_ms is None else started + TYPING_MATCH_SHARE * time_budget_ms / 1000
         )
+        stop = _Stop(deadline, cancelled)
         with self._lock:
             searcher = self._current_searcher()
             try:
                 plan = self._plan(searcher, query)
-                outcome = self._run(
-                    searcher, plan, sort=sort, limit=limit, tags=tags, deadline=deadline
-                )
+                outcome = self._run(searcher, plan, sort=sort, limit=limit, tags=tags, stop=stop)
             except Exception as exc:  # Whoosh raises assorted errors
                 # Some parsed queries only fail when run (a phrase on a field without
                 # positions, an empty date): search the plain words instead. A second
                 # failure is not the query's fault and propagates.
                 plan = self._words_plan(query, exc)
-                outcome = self._run(
-                    searcher, plan, sort=sort, limit=limit, tags=tags, deadline=deadline
-                )
+                outcome = self._run(searcher, plan, sort=sort, limit=limit, tags=tags, stop=stop)
             result = SearchResult(
                 query=query,
                 hits=outcome.hits,
@@ -1118,14 +1254,25 @@ class PaperIndex:
                         limit=limit,
                         tags=tags,
                         budget_ms=time_budget_ms,
+                        stop=stop,
                     )
+        if stop.cancelled():
+            raise SearchCancelled
         result.elapsed_ms = (time.perf_counter() - started) * 1000
         return result
 
     def more_like(
-        self, paper_id: str, *, limit: int = 50, tags: TagLookup | None = None
+        self,
+        paper_id: str,
+        *,
+        limit: int = 50,
+        tags: TagLookup | None = None,
+        cancelled: Callable[[], bool] | None = None,
     ) -> SearchResult:
-        """Papers similar to ``paper_id`` (never itself); an unknown id gives no hits."""
+        """Papers similar to ``paper_id`` (never itself); an unknown id gives no hits.
+
+        ``cancelled`` works as for ``search``."""
+        stop = _Stop(None, cancelled)
         started = time.perf_counter()
         with self._lock:
             searcher = self._current_searcher()
@@ -1147,10 +1294,12 @@ class PaperIndex:
                     sort="relevance",
                     limit=limit,
                     tags=tags,
-                    deadline=None,
+                    stop=stop,
                     exclude={docnum},
                 )
                 result.hits, result.total = outcome.hits, outcome.total
+        if stop.cancelled():
+            raise SearchCancelled
         result.elapsed_ms = (time.perf_counter() - started) * 1000
         return result
 
@@ -1369,7 +1518,7 @@ class PaperIndex:
         sort: SortOrder,
         limit: int,
         tags: TagLookup | None,
-        deadline: float | None,
+        stop: _Stop = _NO_STOP,
         exclude: set[int] | None = None,
     ) -> _Outcome:
         allowed_ids, denied_ids = plan.tag_filter.resolve(tags)
@@ -1383,84 +1532,16 @@ class PaperIndex:
         # fills the screen rather than the whole list, and lets the collector skip blocks
         # of postings that cannot reach the top: a fraction of the work, but the match
         # count is then a lower bound.
-        typing = deadline is not None
-        wanted = min(limit, TYPING_HITS) if typing else limit
-        ranked: list[tuple[int, float]]
-        if deadline is not None and time.perf_counter() > deadline:
+        wanted = min(limit, TYPING_HITS) if stop.deadline is not None else limit
+        try:
+            stop.check()
+            ranked, total, partial = self._match(
+                searcher, plan.query, effective_sort, wanted, allowed, denied, stop
+            )
+        except _Interrupted:
+            # Stopped before anything could be ranked: the settled search follows.
             return _Outcome([], 0, True)
-        # The settled search scores whole posting lists at once. So does the typing pass
-        # when the lists are short enough to finish well within its budget (the result
-        # is then complete, and no settled search needs to follow); otherwise it keeps
-        # Whoosh's collector, which can stop at its deadline and skip blocks.
-        scored = (
-            _ranked_by_bm25(searcher, plan.query)
-            if effective_sort == "relevance"
-            and (not typing or _postings_to_read(searcher, plan.query) <= TYPING_POSTINGS)
-            else None
-        )
-        if scored is not None:
-            if allowed is not None or denied:
-                scored = {
-                    d: v
-                    for d, v in scored.items()
-                    if d not in denied and (allowed is None or d in allowed)
-                }
-            total = len(scored)
-            ranked = _top(scored, wanted)
-            partial = wanted < limit and total > wanted
-        elif effective_sort == "relevance":
-            # The settled search counts its matches with set operations over postings
-            # when it can; then block skipping may find the top hits, as when typing.
-            matching = None if typing else _matching_set(searcher, plan.query)
-            quick = typing or matching is not None
-            child = self._collector(effective_sort, wanted, quick=quick)
-            collector = _GuardedCollector(child, allowed=allowed, denied=denied, deadline=deadline)
-            searcher.search_with_collector(plan.query, collector)
-            ranked = list(_docs_and_scores(collector.results(), wanted))
-            total, timed_out = collector.matched, collector.timed_out
-            if matching is not None:
-                if allowed is not None:
-                    matching &= allowed
-                total = len(matching - denied)
-            partial = timed_out or (typing and total >= wanted)
-        elif isinstance(plan.query, wq.Every):
-            # A listing: walk the precomputed order, no need to gather every document.
-            ranks = self._sort_ranks(searcher, effective_sort)
-            reader = searcher.reader()
-            deleted = reader.is_deleted if reader.has_deletions() else None
-            picked: list[int] = []
-            total = 0
-            for docnum in self._rank_cache[f"{effective_sort}-order"]:
-                if (
-                    (allowed is not None and docnum not in allowed)
-                    or docnum in denied
-                    or (deleted is not None and deleted(docnum))
-                ):
-                    continue
-                total += 1
-                if len(picked) < wanted:
-                    picked.append(docnum)
-                elif allowed is None:
-                    # The rest only adds to the count: work it out instead of walking.
-                    # (Denied documents were looked up by id, so they are live ones.)
-                    total = reader.doc_count() - len(denied)
-                    break
-            ranked = [(d, 0.0) for d in picked]
-            partial = wanted < limit and total > wanted
-        else:
-            fast = _matching_set(searcher, plan.query)
-            if fast is not None:
-                docnums, timed_out = fast, False
-            else:
-                docnums, timed_out = self._matching_docnums(searcher, plan.query, deadline)
-            if allowed is not None:
-                docnums &= allowed
-            docnums -= denied
-            ranks = self._sort_ranks(searcher, effective_sort)
-            ranked = [(d, 0.0) for d in heapq.nsmallest(wanted, docnums, key=ranks.__getitem__)]
-            total = len(docnums)
-            partial = timed_out or (wanted < limit and total > wanted)
-        limit = wanted
+        partial = partial or (wanted < limit and total > wanted)
         no_terms: frozenset[str] = frozenset()
         hit_terms = (
             self._hit_terms(searcher, plan.query) if not plan.listing else (no_terms, no_terms)
@@ -1479,29 +1560,162 @@ class PaperIndex:
             )
         return _Outcome(hits, total, partial)
 
+    def _match(
+        self,
+        searcher: Any,
+        query: Any,
+        sort: SortOrder,
+        wanted: int,
+        allowed: set[int] | None,
+        denied: set[int],
+        stop: _Stop,
+    ) -> tuple[list[tuple[int, float]], int, bool]:
+        """The ``wanted`` best matches of ``query``, how many match, and whether that is
+        cut short (``partial``). May raise ``_Interrupted``."""
+        typing = stop.deadline is not None
+        if isinstance(query, wq.Every):
+            # A listing: walk the precomputed order, no need to gather every document.
+            return self._listing(searcher, sort, wanted, allowed, denied)
+        if sort != "relevance":
+            docnums = _matching_set(searcher, query, stop)
+            timed_out = False
+            if docnums is None:
+                docnums, timed_out = self._matching_docnums(searcher, query, stop)
+            docnums = _allowed_only(docnums, allowed, denied)
+            return self._first_in_order(searcher, sort, docnums, wanted), len(docnums), timed_out
+        if _driven_by_negation(query):
+            # Whoosh would walk past every document the NOT's part matches, one at a time
+            # (seconds at 100k papers for ``NOT abstract:[a TO z]``): sets are far faster.
+            docnums = _matching_set(searcher, query, stop)
+            if docnums is not None:
+                docnums = _allowed_only(docnums, allowed, denied)
+                ranked, complete = self._rank_negation(searcher, query, docnums, wanted, stop)
+                return ranked, len(docnums), not complete
+        # The settled search scores whole posting lists at once. So does the typing pass
+        # when the lists are short enough to finish well within its budget (the result
+        # is then complete, and no settled search needs to follow); otherwise it keeps
+        # Whoosh's collector, which can stop at its deadline and skip blocks.
+        scored = (
+            _ranked_by_bm25(searcher, query, stop)
+            if not typing or _postings_to_read(searcher, query) <= TYPING_POSTINGS
+            else None
+        )
+        if scored is not None:
+            if allowed is not None or denied:
+                scored = {
+                    d: v
+                    for d, v in scored.items()
+                    if d not in denied and (allowed is None or d in allowed)
+                }
+            return _top(scored, wanted), len(scored), False
+        # The settled search counts its matches with set operations over postings when
+        # it can; then block skipping may find the top hits, as when typing.
+        matching = None if typing else _matching_set(searcher, query, stop)
+        quick = typing or matching is not None
+        collector = _GuardedCollector(
+            self._collector(sort, wanted, quick=quick), allowed=allowed, denied=denied, stop=stop
+        )
+        searcher.search_with_collector(_checked_negations(query, stop), collector)
+        ranked = list(_docs_and_scores(collector.results(), wanted))
+        total, timed_out = collector.matched, collector.timed_out
+        if matching is not None:
+            total = len(_allowed_only(matching, allowed, denied))
+        return ranked, total, timed_out or (typing and total >= wanted)
+
+    def _listing(
+        self,
+        searcher: Any,
+        sort: SortOrder,
+        wanted: int,
+        allowed: set[int] | None,
+        denied: set[int],
+    ) -> tuple[list[tuple[int, float]], int, bool]:
+        self._sort_ranks(searcher, sort)
+        reader = searcher.reader()
+        deleted = reader.is_deleted if reader.has_deletions() else None
+        picked: list[int] = []
+        total = 0
+        for docnum in self._rank_cache[f"{sort}-order"]:
+            if (
+                (allowed is not None and docnum not in allowed)
+                or docnum in denied
+                or (deleted is not None and deleted(docnum))
+            ):
+                continue
+            total += 1
+            if len(picked) < wanted:
+                picked.append(docnum)
+            elif allowed is None:
+                # The rest only adds to the count: work it out instead of walking.
+                # (Denied documents were looked up by id, so they are live ones.)
+                total = reader.doc_count() - len(denied)
+                break
+        return [(d, 0.0) for d in picked], total, False
+
+    def _first_in_order(
+        self, searcher: Any, sort: SortOrder, docnums: set[int], wanted: int
+    ) -> list[tuple[int, float]]:
+        """The first ``wanted`` of ``docnums`` in ``sort`` order (live documents only)."""
+        ranks = self._sort_ranks(searcher, sort)
+        if len(docnums) * 8 < len(ranks):
+            first = heapq.nsmallest(wanted, docnums, key=ranks.__getitem__)
+        else:
+            # Many matches: the first few in the precomputed order are found sooner.
+            first = []
+            for docnum in self._rank_cache[f"{sort}-order"]:
+                if docnum in docnums:
+                    first.append(docnum)
+                    if len(first) == wanted:
+                        break
+        return [(d, 0.0) for d in first]
+
+    def _rank_negation(
+        self, searcher: Any, query: Any, docnums: set[int], wanted: int, stop: _Stop
+    ) -> tuple[list[tuple[int, float]], bool]:
+        """Rank the matches of a query whose NOT does the matching (``NOT survey``,
+        ``agents OR NOT survey``): those its positive words match first, by BM25, then
+        the rest newest first, since a NOT says nothing about relevance. False when the
+        typing pass had no time to score the positive words (only the order may change).
+        """
+        positive = _without_negations(query)
+        scores: dict[int, float] | None = {}
+        complete = True
+        if positive is not None:
+            typing = stop.deadline is not None
+            if typing and _postings_to_read(searcher, positive) > TYPING_POSTINGS:
+                complete = False
+            else:
+                scores = _ranked_by_bm25(searcher, positive, stop)
+        scored = {d: v for d, v in (scores or {}).items() if d in docnums}
+        ranked = _top(scored, wanted)
+        if len(ranked) < wanted:
+            rest = docnums.difference(scored) if scored else docnums
+            ranked += self._first_in_order(searcher, "newest", rest, wanted - len(ranked))
+        return ranked, complete
+
     @staticmethod
-    def _matching_docnums(
-        searcher: Any, query: Any, deadline: float | None
-    ) -> tuple[set[int], bool]:
+    def _matching_docnums(searcher: Any, query: Any, stop: _Stop) -> tuple[set[int], bool]:
         """Every live document ``query`` matches, without scoring (for the sorted orders)."""
         found: set[int] = set()
-        clock = time.perf_counter
+        query = _checked_negations(query, stop)
         for subsearcher, offset in searcher.leaf_searchers():
             reader = subsearcher.reader()
-            if isinstance(query, wq.Every):
-                ids: Iterable[int] = reader.all_doc_ids()
-            else:
-                matcher = query.matcher(subsearcher)
-                if not matcher.is_active():
-                    continue
-                ids = matcher.all_ids()
-            if deadline is None:
-                found.update(offset + docnum for docnum in ids)
+            matcher = query.matcher(subsearcher)
+            if not matcher.is_active():
                 continue
-            for count, docnum in enumerate(ids):
-                if count % 256 == 255 and clock() > deadline:
+            ids = matcher.all_ids()
+            if not stop.active:
+                found.update(offset + docnum for docnum in ids)
+            else:
+                try:
+                    for count, docnum in enumerate(ids):
+                        if count % 256 == 255 and stop.reached():
+                            return found, True
+                        found.add(offset + docnum)
+                except _Interrupted:
                     return found, True
-                found.add(offset + docnum)
+            if reader.has_deletions():
+                found.difference_update(offset + docnum for docnum in reader.deleted_docs_set)
         return found, False
 
     def _sort_ranks(self, searcher: Any, sort: SortOrder) -> Sequence[int]:
@@ -1617,7 +1831,8 @@ class PaperIndex:
         *,
         limit: int,
         tags: TagLookup | None,
-        budget_ms: float | None = None,
+        budget_ms: float | None,
+        stop: _Stop,
     ) -> None:
         """Nothing (or very little) found: try the closest known spellings of unknown words.
 
@@ -1643,9 +1858,15 @@ class PaperIndex:
             changed = True
         if changed and corrected != query:
             retry_plan = self._plan(searcher, corrected)
-            deadline = None if budget_ms is None else time.perf_counter() + budget_ms / 2000
             retry = self._run(
-                searcher, retry_plan, sort=result.sort, limit=limit, tags=tags, deadline=deadline
+                searcher,
+                retry_plan,
+                sort=result.sort,
+                limit=limit,
+                tags=tags,
+                stop=stop.with_deadline(
+                    None if budget_ms is None else time.perf_counter() + budget_ms / 2000
+                ),
             )
             if retry.total > result.total:
                 if result.total == 0:
@@ -1711,7 +1932,6 @@ class PaperIndex:
                 sort="relevance",
                 limit=1,
                 tags=tags,
-                deadline=None,
             )
             if outcome.total:
                 return candidate
@@ -1773,20 +1993,20 @@ class _Unsupported(Exception):
     """A query shape the set evaluation does not handle: count by scoring instead."""
 
 
-def _matching_set(searcher: Any, query: Any) -> set[int] | None:
+def _matching_set(searcher: Any, query: Any, stop: _Stop = _NO_STOP) -> set[int] | None:
     """The live documents ``query`` matches, by set operations over whole posting lists.
 
     Counting by walking Whoosh's matcher tree costs a few Python calls per document per
     level; decoding posting blocks into sets and combining them is several times faster,
     and frees the relevance pass to skip blocks that cannot reach the top hits. None when
     the query has a part this does not understand (phrases, spans, fuzzy terms are fine:
-    they fall back to their own matcher).
+    they fall back to their own matcher). May raise ``_Interrupted``.
     """
     found: set[int] = set()
     try:
         for subsearcher, offset in searcher.leaf_searchers():
             segment = subsearcher.reader()
-            ids = _segment_set(subsearcher, query)
+            ids = _segment_set(subsearcher, query, stop)
             if segment.has_deletions():
                 ids -= segment.deleted_docs_set
             if offset:
@@ -1798,12 +2018,13 @@ def _matching_set(searcher: Any, query: Any) -> set[int] | None:
     return found
 
 
-def _segment_set(searcher: Any, node: Any) -> set[int]:
+def _segment_set(searcher: Any, node: Any, stop: _Stop) -> set[int]:
     reader = searcher.reader()
+    stop.check()
     if isinstance(node, wq.Term):
         if (node.fieldname, node.text) not in reader:
             return set()
-        return _posting_ids(reader.postings(node.fieldname, node.text))
+        return _posting_ids(reader.postings(node.fieldname, node.text), stop)
     if isinstance(node, wq.Every):
         return set(range(reader.doc_count_all()))
     if node is wq.NullQuery:
@@ -1812,44 +2033,79 @@ def _segment_set(searcher: Any, node: Any) -> set[int]:
         positive = [c for c in node.subqueries if not isinstance(c, wq.Not)]
         negative = [c.query for c in node.subqueries if isinstance(c, wq.Not)]
         # Smallest first: the intersection shrinks fastest.
-        sets = sorted((_segment_set(searcher, c) for c in positive), key=len)
+        sets = sorted((_segment_set(searcher, c, stop) for c in positive), key=len)
         result = sets[0] if sets else set(range(reader.doc_count_all()))
         for other in sets[1:]:
             result &= other
         for excluded in negative:
             if result:
-                result -= _segment_set(searcher, excluded)
+                result -= _segment_set(searcher, excluded, stop)
         return result
     if isinstance(node, wq.Or):
         if node.minmatch and node.minmatch > 1:
             raise _Unsupported
         result = set()
         for child in node.subqueries:
-            if isinstance(child, wq.Not):
-                raise _Unsupported
-            result |= _segment_set(searcher, child)
+            result |= _segment_set(searcher, child, stop)
         return result
     if isinstance(node, wq.AndNot):
-        return _segment_set(searcher, node.a) - _segment_set(searcher, node.b)
+        return _segment_set(searcher, node.a, stop) - _segment_set(searcher, node.b, stop)
     if isinstance(node, wq.AndMaybe):
-        return _segment_set(searcher, node.a)
+        return _segment_set(searcher, node.a, stop)
     if isinstance(node, wq.Require):
-        return _segment_set(searcher, node.a) & _segment_set(searcher, node.b)
+        return _segment_set(searcher, node.a, stop) & _segment_set(searcher, node.b, stop)
     if isinstance(node, wq.Not):
-        return set(range(reader.doc_count_all())) - _segment_set(searcher, node.query)
+        return set(range(reader.doc_count_all())) - _segment_set(searcher, node.query, stop)
     if isinstance(node, wq.NumericRange):
-        return _segment_set(searcher, node._compile_query(reader))
+        return _segment_set(searcher, node._compile_query(reader), stop)
     if isinstance(node, wq.ConstantScoreQuery):  # what a range compiles to
-        return _segment_set(searcher, node.child)
+        return _segment_set(searcher, node.child, stop)
     if isinstance(node, wq.MultiTerm):  # prefix, wildcard, fuzzy, term range
         result = set()
         for fieldname, text in node.expanded_terms(reader):
-            result |= _posting_ids(reader.postings(fieldname, text))
+            result |= _posting_ids(reader.postings(fieldname, text), stop)
         return result
     if isinstance(node, wq.Phrase | _InRegion):
-        matcher = node.matcher(searcher)
+        matcher = _checked_negations(node, stop).matcher(searcher)
         return set(matcher.all_ids()) if matcher.is_active() else set()
     raise _Unsupported
+
+
+def _driven_by_negation(node: Any) -> bool:
+    """Whether Whoosh would match ``node`` by walking the complement of a NOT: a NOT with
+    no positive part beside it to lead (``NOT survey``, ``agents OR NOT survey``)."""
+    if isinstance(node, wq.Not):
+        return True
+    if isinstance(node, wq.AndNot):
+        return _driven_by_negation(node.a)
+    if isinstance(node, wq.And):
+        positive = [c for c in node.subqueries if not isinstance(c, wq.Not)]
+        return not positive or any(_driven_by_negation(c) for c in positive)
+    if node.is_leaf():
+        return False
+    return any(_driven_by_negation(c) for c in node.children())
+
+
+def _without_negations(node: Any) -> Any | None:
+    """The part of ``node`` that can make a document match by itself: NOTs left out."""
+    if isinstance(node, wq.Not):
+        return None
+    if isinstance(node, wq.AndNot):
+        return _without_negations(node.a)
+    if isinstance(node, wq.CompoundQuery):
+        kept = [k for c in node.subqueries if (k := _without_negations(c)) is not None]
+        if not kept:
+            return None
+        trimmed = copy.copy(node)
+        trimmed.subqueries = kept
+        return trimmed
+    return node
+
+
+def _allowed_only(docnums: set[int], allowed: set[int] | None, denied: set[int]) -> set[int]:
+    if allowed is not None:
+        docnums = docnums & allowed
+    return docnums - denied if denied else docnums
 
 
 def _postings_to_read(searcher: Any, query: Any) -> float:
@@ -1878,7 +2134,7 @@ def _top(scored: dict[int, float], wanted: int) -> list[tuple[int, float]]:
     return candidates[:wanted]
 
 
-def _ranked_by_bm25(searcher: Any, query: Any) -> dict[int, float] | None:
+def _ranked_by_bm25(searcher: Any, query: Any, stop: _Stop = _NO_STOP) -> dict[int, float] | None:
     """Scores of every live document ``query`` matches, or None for a shape it can't do.
 
     Whoosh's BM25F, the same formula and statistics as its scorer, computed a posting
@@ -1889,12 +2145,13 @@ def _ranked_by_bm25(searcher: Any, query: Any) -> dict[int, float] | None:
     Whoosh. The caller takes the top hits and the exact count from the same result.
     """
     try:
-        return _node_scores(searcher, query)
+        return _node_scores(searcher, query, stop)
     except _Unsupported:
         return None
 
 
-def _node_scores(searcher: Any, node: Any) -> dict[int, float]:
+def _node_scores(searcher: Any, node: Any, stop: _Stop) -> dict[int, float]:
+    stop.check()
     if isinstance(node, wq.Term):
         return _term_scores(searcher, node.fieldname, node.text, node.boost)
     if isinstance(node, _InRegion) and getattr(node, "boost", 1.0) == 1.0:
@@ -1903,7 +2160,7 @@ def _node_scores(searcher: Any, node: Any) -> dict[int, float]:
         return _phrase_scores(searcher, node.fieldname, node.words)
     if isinstance(node, wq.NumericRange) and node.constantscore:
         # Whoosh scores a range match as a constant (its boost).
-        matching = _matching_set(searcher, node)
+        matching = _matching_set(searcher, node, stop)
         if matching is None:
             raise _Unsupported
         return dict.fromkeys(matching, float(node.boost))
@@ -1914,7 +2171,7 @@ def _node_scores(searcher: Any, node: Any) -> dict[int, float]:
             raise _Unsupported
         if any(isinstance(child, wq.Not) for child in node.subqueries):
             raise _Unsupported
-        parts = sorted((_node_scores(searcher, c) for c in node.subqueries), key=len)
+        parts = sorted((_node_scores(searcher, c, stop) for c in node.subqueries), key=len)
         if not parts:
             return {}
         total = parts.pop()
@@ -1940,12 +2197,12 @@ def _node_scores(searcher: Any, node: Any) -> dict[int, float]:
             if isinstance(child, wq.Term) and joint is not None:
                 part = _term_scores(searcher, child.fieldname, child.text, child.boost, set(joint))
             else:
-                part = _node_scores(searcher, child)
+                part = _node_scores(searcher, child, stop)
             if joint is None:
                 joint = part
             else:
                 joint = {d: s + part[d] for d, s in joint.items() if d in part}
-        total = _node_scores(searcher, regions.pop()) if joint is None else joint
+        total = _node_scores(searcher, regions.pop(), stop) if joint is None else joint
         for region in regions:
             if getattr(region, "boost", 1.0) != 1.0:
                 raise _Unsupported
@@ -1953,15 +2210,15 @@ def _node_scores(searcher: Any, node: Any) -> dict[int, float]:
             total = {d: s + part[d] for d, s in total.items() if d in part}
         for child in node.subqueries:
             if isinstance(child, wq.Not) and total:
-                excluded = _matching_set(searcher, child.query)
+                excluded = _matching_set(searcher, child.query, stop)
                 if excluded is None:
                     raise _Unsupported
                 # Whoosh scores a NOT inside an AND as a match worth 1.0: same here.
                 total = {d: s + 1.0 for d, s in total.items() if d not in excluded}
         return total
     if isinstance(node, wq.AndNot):
-        total = _node_scores(searcher, node.a)
-        excluded = _matching_set(searcher, node.b)
+        total = _node_scores(searcher, node.a, stop)
+        excluded = _matching_set(searcher, node.b, stop)
         if excluded is None:
             raise _Unsupported
         return {d: s for d, s in total.items() if d not in excluded}
@@ -2184,7 +2441,7 @@ def _postings(matcher: Any) -> tuple[Sequence[int], Sequence[float]]:
     return ids, weights
 
 
-def _posting_ids(matcher: Any) -> set[int]:
+def _posting_ids(matcher: Any, stop: _Stop = _NO_STOP) -> set[int]:
     """The document numbers of one term's postings, a decoded block at a time.
 
     Deleted documents are not filtered here (the caller removes them once).
@@ -2195,6 +2452,7 @@ def _posting_ids(matcher: Any) -> set[int]:
         return set(matcher.all_ids())
     ids: set[int] = set()
     while matcher.is_active():
+        stop.tick()
         if matcher._ids is None:
             matcher._read_ids()
         ids.update(matcher._ids[matcher._i :])

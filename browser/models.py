@@ -143,6 +143,10 @@ class SearchResult(BaseModel):
     partial: bool = False
 
 
+class SearchCancelled(Exception):
+    """The caller gave up on a search while it ran (a newer search replaced it)."""
+
+
 class TagLookup(Protocol):
     """Read access to the user's tags, as the search service needs it (TagStore implements it)."""
 

@@ -11,13 +11,17 @@ import sys
 import textwrap
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from whoosh import query as wq
 
 import browser.index as index_module
 from browser.identity import paper_id
 from browser.index import IndexBusy, IndexUnusable, PaperIndex
-from browser.models import Organization, Paper
+from browser.models import Organization, Paper, SearchCancelled
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -400,6 +404,113 @@ def test_highlights_follow_accents_prefixes_and_fields(built: PaperIndex) -> Non
 def test_negated_words_are_not_highlighted(built: PaperIndex) -> None:
     hit = built.search("reinforcement NOT offline ").hits[0]
     assert all(hit.paper.title[s.start : s.end].lower() != "offline" for s in hit.title_highlights)
+
+
+# ------------------------------------------------------------------ negations
+
+NOT_LEARNING = [  # newest first; the undated paper last
+    "Robot Manipulation from Demonstrations",
+    "Diffusion Models for Image Synthesis",
+    "Large Language Models Are Zero-Shot Reasoners",
+    "Transformers for Protein Folding",
+    "Scaling Laws for Neural Language Models",
+    "Attention Is All You Need",
+    "An Undated Survey of Graph Neural Networks",
+]
+
+
+def test_a_negation_alone_lists_what_it_leaves_newest_first(built: PaperIndex) -> None:
+    result = built.search("NOT learning ")
+    assert [hit.paper.title for hit in result.hits] == NOT_LEARNING
+    assert result.total == len(NOT_LEARNING)
+    assert titles(built, "-learning ", sort="newest") == NOT_LEARNING
+
+
+def test_or_not_ranks_the_positive_matches_first(built: PaperIndex) -> None:
+    result = built.search("diffusion OR NOT learning ")
+    found = [hit.paper.title for hit in result.hits]
+    assert set(found[:2]) == {"Diffusion Models for Image Synthesis", "Policy-Guided Diffusion"}
+    assert found[2:] == [t for t in NOT_LEARNING if t != "Diffusion Models for Image Synthesis"]
+    assert result.total == 8
+
+
+_WORDS = ["learning", "diffusion", "policy", "models", "reinforcement", "language"]
+
+
+def _boolean_queries() -> st.SearchStrategy[tuple[str, frozenset[str]]]:
+    """Random AND/OR/NOT trees of words: the query text and the same tree as tuples."""
+    leaves = st.sampled_from(_WORDS).map(lambda word: (word, ("word", word)))
+
+    def extend(children: st.SearchStrategy[Any]) -> st.SearchStrategy[Any]:
+        pairs = st.tuples(children, children)
+        return st.one_of(
+            children.map(lambda c: (f"NOT ({c[0]})", ("not", c[1]))),
+            pairs.map(lambda p: (f"({p[0][0]} AND {p[1][0]})", ("and", p[0][1], p[1][1]))),
+            pairs.map(lambda p: (f"({p[0][0]} OR {p[1][0]})", ("or", p[0][1], p[1][1]))),
+        )
+
+    return st.recursive(leaves, extend, max_leaves=5)
+
+
+@given(case=_boolean_queries())
+@settings(
+    max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+def test_boolean_queries_match_exactly_the_right_papers(
+    built: PaperIndex, case: tuple[str, Any]
+) -> None:
+    """Set evaluation of NOT/AND/OR agrees with the set algebra of single-word matches."""
+    everything = {paper.id for paper in PAPERS}
+    by_word = {
+        word: {h.paper.id for h in built.search(word + " ", limit=100).hits} for word in _WORDS
+    }
+
+    def denote(node: Any) -> set[str]:
+        kind = node[0]
+        if kind == "word":
+            return by_word[node[1]]
+        if kind == "not":
+            return everything - denote(node[1])
+        left, right = denote(node[1]), denote(node[2])
+        return left & right if kind == "and" else left | right
+
+    query, tree = case
+    expected = denote(tree)
+    for sort in ("relevance", "newest"):
+        result = built.search(query + " ", limit=100, sort=sort)  # type: ignore[arg-type]
+        assert {hit.paper.id for hit in result.hits} == expected, (query, sort)
+        assert result.total == len(expected), (query, sort)
+
+
+def test_a_negation_can_stop_inside_whooshs_skipping_loop(tmp_path: Path) -> None:
+    """Whoosh walks past every document a NOT excludes without returning to the collector
+    (seconds at 100k papers); the checked form must stop inside that walk."""
+
+    class ThirdPollStops(index_module._Stop):
+        polls = 0
+
+        def reached(self) -> bool:
+            self.polls += 1
+            return self.polls >= 3
+
+    common = [make_paper(f"Common paper {n}", "common words") for n in range(2000)]
+    negation = wq.Not(wq.Term("text", index_module._term_of("common")))
+    with PaperIndex.create(tmp_path / "ix") as index:
+        index.rebuild(common)
+        with index._ix.searcher() as searcher:
+            assert list(negation.matcher(searcher).all_ids()) == []  # walked all 2000
+            stop = ThirdPollStops(deadline=0.0)
+            with pytest.raises(index_module._Interrupted):
+                list(index_module._checked_negations(negation, stop).matcher(searcher).all_ids())
+            assert stop.polls == 3
+
+
+def test_a_cancelled_search_raises_instead_of_answering(built: PaperIndex) -> None:
+    with pytest.raises(SearchCancelled):
+        built.search("NOT learning", cancelled=lambda: True)
+    with pytest.raises(SearchCancelled):
+        built.more_like(PAPERS[0].id, cancelled=lambda: True)
+    assert built.search("NOT learning ", cancelled=lambda: False).total == len(NOT_LEARNING)
 
 
 # ------------------------------------------------------------------ more like this
