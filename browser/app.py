@@ -35,7 +35,7 @@ from browser.messages import (
     SyncProgressed,
     TagFilter,
 )
-from browser.models import SORT_ORDERS, SearchHit, SearchResult, SortOrder
+from browser.models import SORT_ORDERS, SearchCancelled, SearchHit, SearchResult, SortOrder
 from browser.safe_text import safe_line
 from browser.services import BUNDLED_SAMPLE_DUMPS, Services, SyncProgress, SyncSummary
 from browser.tags import TagError
@@ -306,31 +306,49 @@ class PaperBrowserApp(App[None]):
         )
         self._search(request)
 
-    def _execute(self, request: SearchRequest, limit: int) -> SearchResult:
+    def _execute(
+        self, request: SearchRequest, limit: int, cancelled: Callable[[], bool] | None = None
+    ) -> SearchResult:
         index = self.services.index
+        tags = self.services.tags
         if request.like_paper_id is not None:
-            return index.more_like(request.like_paper_id, limit=limit, tags=self.services.tags)
+            return index.more_like(
+                request.like_paper_id, limit=limit, tags=tags, cancelled=cancelled
+            )
         return index.search(
             request.effective_query,
             sort=request.sort,
             limit=limit,
-            tags=self.services.tags,
+            tags=tags,
             time_budget_ms=request.time_budget_ms,
+            cancelled=cancelled,
         )
 
     @work(thread=True, exclusive=True, group="search", exit_on_error=False)
     def _search(self, request: SearchRequest) -> None:
+        worker = get_current_worker()
         try:
-            result = self._execute(request, RESULT_LIMIT)
+            # A newer search cancels this worker: the index then stops this one early
+            # rather than finishing work nobody will see while the new one waits.
+            result = self._execute(request, RESULT_LIMIT, lambda: worker.is_cancelled)
+        except SearchCancelled:
+            return
         except Exception as error:  # a broken index must not take the app down
             result = SearchResult(query=request.query, sort=request.sort, error=str(error))
-        if not get_current_worker().is_cancelled:
+        if not worker.is_cancelled:
             self.post_message(SearchCompleted(request, result))
 
     def on_search_completed(self, message: SearchCompleted) -> None:
         if message.request.generation != self._generation:
             return  # a newer search is on its way
         result = message.result
+        typing = message.request.time_budget_ms is not None
+        if typing and result.partial and not result.hits and not result.error:
+            # The typing pass ran out of time before finding anything: that is not "no
+            # papers match". Keep the list on screen until the settled search answers.
+            self._update_status(searching=True)
+            self._settle = self.set_timer(SETTLE_SECONDS, self.request_search)
+            return
         # Same words (new sort, filter, or the settled pass): stay on the paper being read.
         highlighted = self.table.highlighted_hit
         same_query = self.result is not None and self.result.query == result.query
@@ -342,7 +360,7 @@ class PaperBrowserApp(App[None]):
         self._show_highlighted()
         self._update_status()
         self._refresh_bindings_if_changed()
-        if result.partial and message.request.time_budget_ms is not None:
+        if result.partial and typing:
             self._settle = self.set_timer(SETTLE_SECONDS, self.request_search)
 
     def _show_notice(self, result: SearchResult) -> None:
@@ -372,10 +390,12 @@ class PaperBrowserApp(App[None]):
         notice.display = text is not None
         notice.update(text or Content(""))
 
-    def _update_status(self) -> None:
+    def _update_status(self, *, searching: bool = False) -> None:
         result = self.result
         parts: list[str] = []
-        if result is not None:
+        if searching:
+            parts.append("searching…")
+        elif result is not None:
             shown = len(result.hits)
             count = (
                 f"{result.total:,} papers"

@@ -8,6 +8,7 @@ import json
 from collections.abc import AsyncIterator, Callable, Iterator
 from contextlib import asynccontextmanager
 from pathlib import Path
+from typing import Any
 
 import pytest
 from app_driver import search, settle
@@ -20,7 +21,7 @@ from textual.widgets import Input, OptionList, Static
 from browser.app import PALETTE_COMMANDS, PaperBrowserApp, link_for
 from browser.config import AppConfig, LoadedConfig
 from browser.messages import SearchCompleted, SearchRequest, SyncFinished
-from browser.models import ParseProblem, SearchResult
+from browser.models import ParseProblem, SearchCancelled, SearchResult
 from browser.services import Services, SyncSummary, open_services
 from browser.tags import TagStore
 from browser.widgets.export_prompt import ExportPrompt
@@ -164,6 +165,58 @@ async def test_stale_results_are_dropped(services: Services) -> None:
         app.post_message(SearchCompleted(stale, SearchResult(query="pokemon")))
         await settle(pilot)
         assert titles(app) == shown
+
+
+def status_text(app: PaperBrowserApp) -> str:
+    status = app.query_one("#status-text", Static).visual
+    assert isinstance(status, Content)
+    return status.plain
+
+
+async def test_a_typing_pass_cut_short_keeps_the_list_until_the_settled_answer(
+    services: Services,
+) -> None:
+    app = make_app(services)
+    async with running(app) as pilot:
+        await search(pilot, "diffusion")
+        shown = titles(app)
+        app._generation += 1
+        cut_short = SearchRequest(
+            generation=app._generation, query="diffusion", sort="relevance", time_budget_ms=60.0
+        )
+        app.post_message(SearchCompleted(cut_short, SearchResult(query="diffusion", partial=True)))
+        await pilot.pause()
+        # Out of time is not "no papers match": the rows stay and the status says why.
+        assert titles(app) == shown
+        assert "searching…" in status_text(app)
+        assert not app.query_one("#notice", Static).display
+        await wait_for(pilot, lambda: "searching…" not in status_text(app))
+        assert titles(app) == shown
+        assert "refining" not in status_text(app)
+
+
+async def test_a_search_the_next_one_cancels_is_dropped_quietly(
+    services: Services, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    app = make_app(services)
+    polled: list[bool] = []
+    real_search = services.index.search
+
+    def cancelled_midway(query: str, **options: Any) -> SearchResult:
+        cancelled = options["cancelled"]
+        polled.append(cancelled())  # the running worker: not cancelled
+        if query == "pokemon":
+            raise SearchCancelled
+        return real_search(query, **options)
+
+    async with running(app) as pilot:
+        await search(pilot, "diffusion")
+        shown = titles(app)
+        monkeypatch.setattr(services.index, "search", cancelled_midway)
+        await search(pilot, "pokemon")
+        assert polled == [False]
+        assert titles(app) == shown  # no error row, no empty list
+        assert not app.query_one("#notice", Static).display
 
 
 async def test_highlighting_a_row_shows_its_abstract_with_matches(services: Services) -> None:
