@@ -482,17 +482,19 @@ def test_boolean_queries_match_exactly_the_right_papers(
         assert result.total == len(expected), (query, sort)
 
 
+class ThirdPollStops(index_module._Stop):
+    """A stop that is reached the third time anyone asks."""
+
+    polls = 0
+
+    def reached(self) -> bool:
+        self.polls += 1
+        return self.polls >= 3
+
+
 def test_a_negation_can_stop_inside_whooshs_skipping_loop(tmp_path: Path) -> None:
     """Whoosh walks past every document a NOT excludes without returning to the collector
     (seconds at 100k papers); the checked form must stop inside that walk."""
-
-    class ThirdPollStops(index_module._Stop):
-        polls = 0
-
-        def reached(self) -> bool:
-            self.polls += 1
-            return self.polls >= 3
-
     common = [make_paper(f"Common paper {n}", "common words") for n in range(2000)]
     negation = wq.Not(wq.Term("text", index_module._term_of("common")))
     with PaperIndex.create(tmp_path / "ix") as index:
@@ -501,8 +503,68 @@ def test_a_negation_can_stop_inside_whooshs_skipping_loop(tmp_path: Path) -> Non
             assert list(negation.matcher(searcher).all_ids()) == []  # walked all 2000
             stop = ThirdPollStops(deadline=0.0)
             with pytest.raises(index_module._Interrupted):
-                list(index_module._checked_negations(negation, stop).matcher(searcher).all_ids())
+                list(index_module._checked(negation, stop).matcher(searcher).all_ids())
             assert stop.polls == 3
+
+
+def test_an_and_of_parts_that_never_meet_can_stop_while_it_looks(tmp_path: Path) -> None:
+    # Whoosh looks for the first common document while building the matcher.
+    papers = [
+        make_paper(f"Paper {n}", "alpha" if n % 2 else "omega", date=dt.date(2024, 1, 1))
+        for n in range(2000)
+    ]
+    both = wq.And([wq.Term("text", "alpha"), wq.Term("text", "omega")])
+    with PaperIndex.create(tmp_path / "ix") as index:
+        index.rebuild(papers)
+        with index._ix.searcher() as searcher:
+            assert list(both.matcher(searcher).all_ids()) == []
+            stop = ThirdPollStops(deadline=0.0)
+            with pytest.raises(index_module._Interrupted):
+                list(index_module._checked(both, stop).matcher(searcher).all_ids())
+            assert stop.polls == 3
+
+
+def test_checking_keeps_what_makes_an_or_fast() -> None:
+    union = index_module._union([wq.Term("text", "a"), wq.Term("text", "b")])
+    checked = index_module._checked(wq.And([union, wq.Term("text", "c")]), ThirdPollStops(0.0))
+    inner = [q for q in checked.subqueries[0].children() if isinstance(q, wq.Or)]
+    assert inner and inner[0].matcher_type == wq.Or.ARRAY_MATCHER
+
+
+_VOCABULARY_WORDS = st.lists(
+    st.tuples(st.text("abcdef", min_size=1, max_size=4), st.integers(1, 9)),
+    max_size=60,
+    unique_by=lambda pair: pair[0],
+)
+
+
+@given(entries=_VOCABULARY_WORDS, bounds=st.tuples(st.integers(0, 60), st.integers(0, 60)))
+@settings(max_examples=150, deadline=None)
+def test_the_frequency_walk_picks_what_ranking_picks(
+    entries: list[tuple[str, int]], bounds: tuple[int, int]
+) -> None:
+    vocabulary = index_module._Vocabulary.from_counts(dict(entries))
+    span = range(min(bounds), min(max(bounds), len(vocabulary.words)))
+    for cap in (1, 3, 50):
+        ranked = vocabulary._most_frequent(span, cap)
+        vocabulary.RANKED_SPAN = 0  # the walk, as for a wide span
+        walked = vocabulary._most_frequent(span, cap)
+        del vocabulary.RANKED_SPAN
+        assert walked == ranked
+        expected = sorted(span, key=lambda i: (-vocabulary.counts[i], i))[:cap]
+        assert ranked == [vocabulary.words[i] for i in expected]
+
+
+def test_a_walk_cut_short_keeps_the_most_frequent_so_far() -> None:
+    words = {f"w{n:05d}": n for n in range(1, 5001)}
+    vocabulary = index_module._Vocabulary.from_counts(words)
+    stop = ThirdPollStops(deadline=0.0)
+    found = vocabulary.most_frequent_between(
+        None, None, 10_000, startexcl=False, endexcl=False, stop=stop
+    )
+    assert stop.stopped_early
+    assert 0 < len(found) < 5000
+    assert found == [f"w{n:05d}" for n in range(5000, 5000 - len(found), -1)]
 
 
 def test_a_cancelled_search_raises_instead_of_answering(built: PaperIndex) -> None:
