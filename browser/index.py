@@ -792,6 +792,13 @@ class _CheckedMatcher(WrappingMatcher):  # type: ignore[misc]
         self.stop.check()
         return self.child.skip_to(id)
 
+    def all_ids(self) -> Iterator[int]:
+        # WrappingMatcher hands this straight to the child, past next().
+        check = self.stop.check
+        for docnum in self.child.all_ids():
+            check()
+            yield docnum
+
 
 class _Checked(wq.WrappingQuery):  # type: ignore[misc]
     """``child``, checking ``stop`` before its matcher is built and, with ``steps``, at
@@ -811,6 +818,22 @@ class _Checked(wq.WrappingQuery):  # type: ignore[misc]
         return _CheckedMatcher(built, self.stop) if self.steps else built
 
 
+class _CheckedRange(_Checked):
+    """A numeric range becomes, per segment, an OR of trie terms whose constant-score
+    matcher gathers every match while it is built (200 ms for half a year at 100k
+    papers): each of those terms checks ``stop`` at every step."""
+
+    def matcher(self, searcher: Any, context: Any = None) -> Any:
+        self.stop.check()
+        compiled = self.child._compile_query(searcher.reader())
+        stop = self.stop
+
+        def check(node: Any) -> Any:
+            return _Checked(node, stop) if isinstance(node, wq.Term | wq.MultiTerm) else node
+
+        return _rewrite_top_down(compiled, check).matcher(searcher, context)
+
+
 def _checked(query: Any, stop: _Stop) -> Any:
     """``query`` with the places where Whoosh works at length without returning to the
     collector able to stop: the negated part of every NOT and every part of an AND at each
@@ -822,6 +845,8 @@ def _checked(query: Any, stop: _Stop) -> Any:
     def check(node: Any) -> Any:
         if isinstance(node, wq.Term):
             return _Checked(node, stop, steps=False)
+        if isinstance(node, wq.NumericRange):
+            return _CheckedRange(node, stop)
         if isinstance(node, wq.Not):
             return wq.Not(_Checked(_rewrite_top_down(node.query, check), stop), boost=node.boost)
         if isinstance(node, wq.AndNot):
@@ -2174,11 +2199,17 @@ def _allowed_only(docnums: set[int], allowed: set[int] | None, denied: set[int])
 
 
 def _postings_to_read(searcher: Any, query: Any) -> float:
-    """How many postings scoring ``query`` reads (infinite when not only plain terms)."""
+    """How many postings scoring ``query`` reads (infinite when not only plain terms).
+
+    Numeric ranges count for nothing: their set is built a posting block at a time with
+    the deadline checked, faster than Whoosh's matcher, which gathers it all unchecked.
+    """
     total = 0
     for node in _walk(query):
         if isinstance(node, wq.Term):
             total += searcher.doc_frequency(node.fieldname, node.text)
+        elif isinstance(node, wq.NumericRange) and node.constantscore:
+            continue
         elif node.is_leaf():
             return float("inf")
     return total

@@ -524,6 +524,26 @@ def test_an_and_of_parts_that_never_meet_can_stop_while_it_looks(tmp_path: Path)
             assert stop.polls == 3
 
 
+def test_a_numeric_range_can_stop_while_it_gathers_its_matches(tmp_path: Path) -> None:
+    # A constant-score range collects every match while its matcher is built.
+    papers = [
+        make_paper(f"Paper {n}", "words", date=dt.date(2024, 1, 1) + dt.timedelta(days=n % 300))
+        for n in range(2000)
+    ]
+    with PaperIndex.create(tmp_path / "ix") as index:
+        index.rebuild(papers)
+        with index._ix.searcher() as searcher:
+            plan = index._plan(searcher, "date:[2024-01 TO 2024-06]")
+            assert isinstance(plan.query, wq.NumericRange)
+            stop = ThirdPollStops(deadline=0.0)
+            with pytest.raises(index_module._Interrupted):
+                list(index_module._checked(plan.query, stop).matcher(searcher).all_ids())
+            assert stop.polls == 3
+        assert index.search("date:[2024-01 TO 2024-06]").total == sum(
+            1 for p in papers if p.date and p.date < dt.date(2024, 7, 1)
+        )
+
+
 def test_checking_keeps_what_makes_an_or_fast() -> None:
     union = index_module._union([wq.Term("text", "a"), wq.Term("text", "b")])
     checked = index_module._checked(wq.And([union, wq.Term("text", "c")]), ThirdPollStops(0.0))
