@@ -225,6 +225,24 @@ def test_typo_is_corrected_when_nothing_matches(built: PaperIndex) -> None:
     assert result.hits
 
 
+def test_a_correction_cut_short_leaves_the_typing_pass_partial(
+    built: PaperIndex, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Out of budget for the corrected query is not "nothing matches": the settled search
+    must still run and correct it."""
+    real_run = built._run
+
+    def out_of_time_for_corrections(searcher: Any, plan: Any, **options: Any) -> Any:
+        if "reinforc" in repr(plan.query):
+            return index_module._Outcome([], 0, True)
+        return real_run(searcher, plan, **options)
+
+    monkeypatch.setattr(built, "_run", out_of_time_for_corrections)
+    result = built.search("reinfrocement learning ", time_budget_ms=10_000)
+    assert result.total == 0 and result.corrected_query is None
+    assert result.partial
+
+
 def test_typo_in_the_last_word_is_corrected_too(built: PaperIndex) -> None:
     result = built.search("protien")
     assert result.corrected_query == "protein"
