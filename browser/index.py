@@ -493,8 +493,12 @@ class _Vocabulary:
         compiled = re.compile(fnmatch.translate(pattern))
         return self._most_frequent(self._prefix_range(literal), cap, compiled.match, stop)
 
-    def within(self, word: str, maxdist: int, prefix: int) -> set[str]:
-        """Words at most ``maxdist`` edits from ``word`` that share its first letters."""
+    def within(self, word: str, maxdist: int, prefix: int, stop: _Stop | None = None) -> set[str]:
+        """Words at most ``maxdist`` edits from ``word`` that share its first letters.
+
+        At distance 2 with no shared letters this scans the whole vocabulary, so it ends
+        at ``stop`` with the words found so far (``stop.stopped_early`` says so).
+        """
         head = word[:prefix]
         found: set[str] = set()
         if maxdist == 1:
@@ -513,7 +517,10 @@ class _Vocabulary:
         # edit changes at most two letters of the set of letters used (a swap none), a
         # cheap test that spares most candidates the edit distance, computed in Python.
         letters = set(word)
-        for candidate in self.starting_with(head):
+        for count, candidate in enumerate(self.starting_with(head)):
+            if stop is not None and not count & 1023 and stop.reached():
+                stop.stopped_early = True
+                break
             if (
                 abs(len(candidate) - len(word)) <= maxdist
                 and len(letters.symmetric_difference(candidate)) <= 2 * maxdist
@@ -1551,7 +1558,8 @@ class PaperIndex:
             if word is None:
                 return wq.NullQuery
             vocabulary = self._vocabulary_for(searcher)
-            near = vocabulary.within(word, min(node.maxdist, 2), node.prefixlength) | {word}
+            near = vocabulary.within(word, min(node.maxdist, 2), node.prefixlength, stop)
+            near.add(word)
             words = vocabulary.most_frequent(near, WILDCARD_EXPANSION_CAP)
             terms = sorted({t for w in words if (t := _term_of(w)) is not None})
             if not terms:

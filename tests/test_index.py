@@ -605,6 +605,17 @@ def test_a_walk_cut_short_keeps_the_most_frequent_so_far() -> None:
     assert found == [f"w{n:05d}" for n in range(5000, 5000 - len(found), -1)]
 
 
+def test_a_fuzzy_scan_cut_short_keeps_what_it_found() -> None:
+    words = {f"w{n:05d}x": 1 for n in range(5000)}
+    vocabulary = index_module._Vocabulary.from_counts(words)
+    complete = vocabulary.within("w00000y", 2, 0)
+    assert {"w00000x", "w00001x", "w00010x"} <= complete
+    stop = ThirdPollStops(deadline=0.0)
+    found = vocabulary.within("w00000y", 2, 0, stop)
+    assert stop.stopped_early
+    assert "w00000x" in found and found < complete
+
+
 def test_a_cancelled_search_raises_instead_of_answering(built: PaperIndex) -> None:
     with pytest.raises(SearchCancelled):
         built.search("NOT learning", cancelled=lambda: True)
