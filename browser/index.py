@@ -1341,7 +1341,7 @@ class PaperIndex:
                 error=plan.error,
                 partial=outcome.partial or stop.stopped_early,
             )
-            if outcome.total < FEW_HITS and not outcome.partial and plan.words:
+            if outcome.total < FEW_HITS and not result.partial and plan.words:
                 # A correction is a bonus: one that cannot run leaves the result as it is.
                 with contextlib.suppress(Exception):
                     self._offer_correction(
@@ -1957,17 +1957,14 @@ class PaperIndex:
             corrected = re.sub(rf"(?<!\w){re.escape(word)}(?!\w)", replacement, corrected, count=1)
             changed = True
         if changed and corrected != query:
-            retry_plan = self._plan(searcher, corrected)
-            retry = self._run(
-                searcher,
-                retry_plan,
-                sort=result.sort,
-                limit=limit,
-                tags=tags,
-                stop=stop.with_deadline(
-                    None if budget_ms is None else time.perf_counter() + budget_ms / 2000
-                ),
+            retry_stop = stop.with_deadline(
+                None if budget_ms is None else time.perf_counter() + budget_ms / 2000
             )
+            retry_plan = self._plan(searcher, corrected, retry_stop)
+            retry = self._run(
+                searcher, retry_plan, sort=result.sort, limit=limit, tags=tags, stop=retry_stop
+            )
+            retry.partial = retry.partial or retry_stop.stopped_early
             if retry.total > result.total:
                 if result.total == 0:
                     result.hits, result.total = retry.hits, retry.total
