@@ -404,7 +404,8 @@ class PaperBrowserApp(App[None]):
             )
             parts.append(count)
             parts.append(f"{result.elapsed_ms:.0f} ms" + (" (refining…)" if result.partial else ""))
-            parts.append(f"sort: {SORT_LABELS[self.sort]}")
+            # The order the list is really in: no words to rank by lists newest first.
+            parts.append(f"sort: {SORT_LABELS[result.sort]}")
         if self.tag_filter is not None:
             parts.append(f"filter: {self.tag_filter.describe()}")
         if self.like is not None:

@@ -952,6 +952,7 @@ class _Outcome:
     hits: list[SearchHit]
     total: int
     partial: bool
+    order: SortOrder = "relevance"  # the order the hits are really in
 
 
 class PaperIndex:
@@ -1337,7 +1338,7 @@ class PaperIndex:
                 query=query,
                 hits=outcome.hits,
                 total=outcome.total,
-                sort=sort,
+                sort=outcome.order,
                 error=plan.error,
                 partial=outcome.partial or stop.stopped_early,
             )
@@ -1349,6 +1350,7 @@ class PaperIndex:
                         query,
                         plan,
                         result,
+                        sort=sort,
                         limit=limit,
                         tags=tags,
                         budget_ms=time_budget_ms,
@@ -1625,9 +1627,11 @@ class PaperIndex:
         allowed = None if allowed_ids is None else self._docnums(searcher, allowed_ids)
         denied = self._docnums(searcher, denied_ids) | (exclude or set())
         if (allowed is not None and not allowed) or plan.query is wq.NullQuery:
-            return _Outcome([], 0, False)
+            return _Outcome([], 0, False, sort)
         limit = max(1, limit)
-        effective_sort: SortOrder = "newest" if plan.listing and sort == "relevance" else sort
+        # No words to rank by (a listing, or only NOTs): newest first.
+        unranked = plan.listing or _without_negations(plan.query) is None
+        effective_sort: SortOrder = "newest" if unranked and sort == "relevance" else sort
         # The typing pass (it has a deadline, and a settled search follows a partial one)
         # fills the screen rather than the whole list, and lets the collector skip blocks
         # of postings that cannot reach the top: a fraction of the work, but the match
@@ -1640,7 +1644,7 @@ class PaperIndex:
             )
         except _Interrupted:
             # Stopped before anything could be ranked: the settled search follows.
-            return _Outcome([], 0, True)
+            return _Outcome([], 0, True, effective_sort)
         partial = partial or (wanted < limit and total > wanted)
         no_terms: frozenset[str] = frozenset()
         hit_terms = (
@@ -1658,7 +1662,7 @@ class PaperIndex:
                     tags=tags.tags_of(paper.id) if tags is not None else [],
                 )
             )
-        return _Outcome(hits, total, partial)
+        return _Outcome(hits, total, partial, effective_sort)
 
     def _match(
         self,
@@ -1929,6 +1933,7 @@ class PaperIndex:
         plan: _Plan,
         result: SearchResult,
         *,
+        sort: SortOrder,
         limit: int,
         tags: TagLookup | None,
         budget_ms: float | None,
@@ -1962,7 +1967,7 @@ class PaperIndex:
             )
             retry_plan = self._plan(searcher, corrected, retry_stop)
             retry = self._run(
-                searcher, retry_plan, sort=result.sort, limit=limit, tags=tags, stop=retry_stop
+                searcher, retry_plan, sort=sort, limit=limit, tags=tags, stop=retry_stop
             )
             retry.partial = retry.partial or retry_stop.stopped_early
             if retry.total > result.total:

@@ -143,6 +143,8 @@ async def test_first_search_lists_every_paper(services: Services) -> None:
         assert app.result is not None
         assert len(titles(app)) == len(PAPERS)
         assert app.focused is app.search_bar
+        # No words to rank by: the list is newest first, and the status says so.
+        assert "sort: newest" in status_text(app)
 
 
 async def test_typing_searches_as_you_type_and_shows_the_best_match(services: Services) -> None:

@@ -353,6 +353,10 @@ def test_empty_query_lists_everything_newest_first(built: PaperIndex) -> None:
     dated = [d for d in dates if d is not None]
     assert dated == sorted(dated, reverse=True)
     assert built.search("   ", sort="title").hits[0].paper.title.startswith("An ")
+    # The result says the order it is really in.
+    assert result.sort == "newest"
+    assert built.search("   ", sort="title").sort == "title"
+    assert built.search("learning ").sort == "relevance"
 
 
 def test_limit_and_total(built: PaperIndex) -> None:
@@ -440,6 +444,7 @@ NOT_LEARNING = [  # newest first; the undated paper last
 def test_a_negation_alone_lists_what_it_leaves_newest_first(built: PaperIndex) -> None:
     result = built.search("NOT learning ")
     assert [hit.paper.title for hit in result.hits] == NOT_LEARNING
+    assert result.sort == "newest"
     assert result.total == len(NOT_LEARNING)
     assert titles(built, "-learning ", sort="newest") == NOT_LEARNING
 
