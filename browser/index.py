@@ -1776,10 +1776,11 @@ class PaperIndex:
     def _rank_negation(
         self, searcher: Any, query: Any, docnums: set[int], wanted: int, stop: _Stop
     ) -> tuple[list[tuple[int, float]], bool]:
-        """Rank the matches of a query whose NOT does the matching (``NOT survey``,
-        ``agents OR NOT survey``): those its positive words match first, by BM25, then
-        the rest newest first, since a NOT says nothing about relevance. False when the
-        typing pass had no time to score the positive words (only the order may change).
+        """Rank the matches of a query whose NOT does the matching but that has words
+        too (``agents OR NOT survey``; NOTs alone are listed newest first): those its
+        words match first, by BM25, then the rest newest first, since a NOT says nothing
+        about relevance. False when the typing pass had no time to score the words (only
+        the order may change).
         """
         positive = _without_negations(query)
         scores: dict[int, float] | None = {}
