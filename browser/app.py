@@ -9,7 +9,7 @@ from __future__ import annotations
 import datetime as dt
 import webbrowser
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any, ClassVar, TypeVar
 from urllib.parse import quote_plus, urlsplit
@@ -151,6 +151,8 @@ class PaperBrowserApp(App[None]):
         self.result: SearchResult | None = None
         self.syncing = False
         self._generation = 0
+        self._request: SearchRequest | None = None
+        self._loading_more = False
         self._debounce: Timer | None = None
         self._settle: Timer | None = None
         self._main_widgets: dict[type[Widget], Widget] = {}
@@ -303,8 +305,29 @@ class PaperBrowserApp(App[None]):
             tag_filter=self.tag_filter,
             like_paper_id=self.like.paper.id if self.like else None,
             time_budget_ms=time_budget_ms,
+            limit=RESULT_LIMIT,
         )
+        self._request = request
+        self._loading_more = False
         self._search(request)
+
+    @on(ResultsTable.NearEnd)
+    def _load_more(self) -> None:
+        """The reader got near the end of the list: fetch the next page of hits."""
+        result, request = self.result, self._request
+        if (
+            result is None
+            or request is None
+            or self._loading_more
+            or result.partial
+            or result.total <= len(result.hits)
+            or request.generation != self._generation
+        ):
+            return
+        self._loading_more = True
+        self._search(
+            replace(request, time_budget_ms=None, limit=len(result.hits) + RESULT_LIMIT, more=True)
+        )
 
     def _execute(
         self, request: SearchRequest, limit: int, cancelled: Callable[[], bool] | None = None
@@ -330,7 +353,7 @@ class PaperBrowserApp(App[None]):
         try:
             # A newer search cancels this worker: the index then stops this one early
             # rather than finishing work nobody will see while the new one waits.
-            result = self._execute(request, RESULT_LIMIT, lambda: worker.is_cancelled)
+            result = self._execute(request, request.limit, lambda: worker.is_cancelled)
         except SearchCancelled:
             return
         except Exception as error:  # a broken index must not take the app down
@@ -342,6 +365,9 @@ class PaperBrowserApp(App[None]):
         if message.request.generation != self._generation:
             return  # a newer search is on its way
         result = message.result
+        if message.request.more:
+            self._show_next_page(result)
+            return
         typing = message.request.time_budget_ms is not None
         if typing and result.partial and not result.hits and not result.error:
             # The typing pass ran out of time before finding anything: that is not "no
@@ -362,6 +388,22 @@ class PaperBrowserApp(App[None]):
         self._refresh_bindings_if_changed()
         if result.partial and typing:
             self._settle = self.set_timer(SETTLE_SECONDS, self.request_search)
+
+    def _show_next_page(self, result: SearchResult) -> None:
+        self._loading_more = False
+        if result.error or result.partial:
+            return  # the list as shown stays; the next move near the end tries again
+        shown = [hit.paper.id for hit in self.table.hits]
+        tags = {hit.paper.id: self.services.tags.tags_of(hit.paper.id) for hit in result.hits}
+        if [hit.paper.id for hit in result.hits[: len(shown)]] == shown:
+            self.table.append_hits(result.hits[len(shown) :], tags)
+        else:
+            # The library changed under the list: show the new one, on the same paper.
+            highlighted = self.table.highlighted_hit
+            keep = highlighted.paper.id if highlighted else None
+            self.table.show_hits(result.hits, tags, result.sort, keep_paper_id=keep)
+        self.result = result
+        self._update_status()
 
     def _show_notice(self, result: SearchResult) -> None:
         notice = self._main(SearchNotice)

@@ -47,6 +47,9 @@ class SearchRequest:
     tag_filter: TagFilter | None = None
     like_paper_id: str | None = None
     time_budget_ms: float | None = None
+    # How many hits to fetch; more than the list holds means "the next page" of it.
+    limit: int = 200
+    more: bool = False
 
     @property
     def effective_query(self) -> str:

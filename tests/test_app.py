@@ -434,6 +434,36 @@ async def test_keys_move_the_cursor(services: Services) -> None:
         assert app.focused is app.table
 
 
+async def test_the_list_fetches_more_hits_as_the_reader_nears_its_end(tmp_path: Path) -> None:
+    many = [
+        DumpPaper(f"Scaling study number {n}", f"Scaling again, case {n}.", authors=2)
+        for n in range(450)
+    ]
+    services = build_library(tmp_path, many)
+    try:
+        app = make_app(services)
+        async with running(app, size=(100, 30)) as pilot:
+            await search(pilot, "scaling")
+            first_page = titles(app)
+            assert len(first_page) == 200
+            assert "200 of 450 papers" in status_text(app)
+            app.table.scroll_end(animate=False)  # as the mouse wheel would
+            await settle(pilot)
+            assert titles(app)[:200] == first_page
+            assert len(titles(app)) == 400
+            assert app.table.cursor_row == 0  # scrolling moves the view, not the reader
+            await pilot.press("G")  # the last row: the next page comes
+            await settle(pilot)
+            assert app.table.cursor_row == 399
+            assert len(set(titles(app))) == len(titles(app)) == 450
+            assert "450 papers" in status_text(app)
+            # A new search starts from one page again.
+            await search(pilot, "scaling case")
+            assert len(titles(app)) == 200
+    finally:
+        services.close()
+
+
 async def test_open_uses_first_link_in_a_thread(
     services: Services, monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -9,6 +9,8 @@ from typing import ClassVar
 from rich.text import Text
 from textual import events
 from textual.binding import Binding, BindingType
+from textual.coordinate import Coordinate
+from textual.message import Message
 from textual.widgets import DataTable
 
 from browser.models import Paper, SearchHit, SortOrder
@@ -71,6 +73,8 @@ LIST_BINDINGS: list[BindingType] = [
 ]
 
 FIRST_PAINT_ROWS = 40
+# The next page of hits is fetched when the cursor or the view gets this close to the end.
+NEAR_END_ROWS = 20
 
 _SORTED_COLUMN: dict[SortOrder, tuple[str, str]] = {
     "newest": ("date", " ▼"),
@@ -118,6 +122,10 @@ class ResultsTable(DataTable[Text]):
         self._sort: SortOrder = "relevance"
         self._laid_out_width = -1
         self._build_number = 0
+        self._rows_added = 0
+
+    class NearEnd(Message):
+        """The cursor or the scroll came close to the last row: time to fetch more."""
 
     @property
     def hits(self) -> list[SearchHit]:
@@ -142,6 +150,16 @@ class ResultsTable(DataTable[Text]):
         self._tags = tags
         self._sort = sort
         self._rebuild(keep_paper_id)
+
+    def append_hits(self, hits: Sequence[SearchHit], tags: dict[str, list[str]]) -> None:
+        """Add rows at the end, leaving the cursor and the scroll where they are."""
+        start = len(self._hits)
+        self._hits.extend(hits)
+        self._tags.update(tags)
+        if self._rows_added == start:
+            self._add_rows(start, len(self._hits))
+        # Otherwise the rows of the last rebuild are still being added, and the pending
+        # call adds these too: it runs to the end of the list as it is then.
 
     def update_tags(self, paper_id: str, tags: list[str]) -> None:
         """Refresh one paper's tag cell after a tag change."""
@@ -180,6 +198,7 @@ class ResultsTable(DataTable[Text]):
         width = self.scrollable_content_region.width or self.size.width
         self._laid_out_width = self.size.width
         self._build_number += 1
+        self._rows_added = 0
         self.clear(columns=True)
         for spec in self._columns_for(width):
             self.add_column(spec.label, width=spec.width, key=spec.key)
@@ -202,6 +221,18 @@ class ResultsTable(DataTable[Text]):
         keys = [str(key.value) for key in self.columns]
         for hit in self._hits[start:stop]:
             self.add_row(*(self._cell(hit, key) for key in keys), key=hit.paper.id)
+        self._rows_added = max(self._rows_added, min(stop, len(self._hits)))
+
+    def watch_cursor_coordinate(self, old: Coordinate, new: Coordinate) -> None:
+        super().watch_cursor_coordinate(old, new)
+        if new.row >= len(self._hits) - NEAR_END_ROWS:
+            self.post_message(self.NearEnd())
+
+    def watch_scroll_y(self, old_value: float, new_value: float) -> None:
+        super().watch_scroll_y(old_value, new_value)
+        # Scrolling with the mouse or the wheel moves the view, not the cursor.
+        if new_value > old_value and new_value >= self.max_scroll_y - NEAR_END_ROWS:
+            self.post_message(self.NearEnd())
 
     def _cell(self, hit: SearchHit, key: str) -> Text:
         paper = hit.paper
