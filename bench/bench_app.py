@@ -144,13 +144,14 @@ def measure_launch(library: Path, runs: int) -> list[float]:
     seconds = []
     for _ in range(runs):
         spawned = time.time()
-        output = subprocess.run(
+        done = subprocess.run(
             [sys.executable, "-m", "bench.bench_app", "--launch-worker", str(library)],
-            check=True,
             capture_output=True,
             text=True,
-        ).stdout
-        seconds.append(float(output.strip().splitlines()[-1]) - spawned)
+        )
+        if done.returncode != 0:
+            raise SystemExit(f"launch worker failed ({done.returncode}):\n{done.stderr}")
+        seconds.append(float(done.stdout.strip().splitlines()[-1]) - spawned)
     return seconds
 
 
