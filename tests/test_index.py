@@ -304,6 +304,80 @@ def test_fields_and_ranges(built: PaperIndex, query: str, expected: set[str]) ->
     assert result.total == len(expected)
 
 
+_RANGE_FIELDS = {
+    "date": lambda paper: paper.date,
+    "year": lambda paper: paper.date.year if paper.date else None,
+    "comments": lambda paper: paper.comments,
+}
+
+
+@st.composite
+def _ranges(draw: st.DrawFn) -> tuple[str, str, Any, Any, bool, bool]:
+    field = draw(st.sampled_from(sorted(_RANGE_FIELDS)))
+    if field == "date":
+        # The papers' own dates and their neighbours: where exclusive bounds matter.
+        known = [p.date + dt.timedelta(days=d) for p in PAPERS if p.date for d in (-1, 0, 1)]
+        values = st.one_of(
+            st.sampled_from(known), st.dates(dt.date(2016, 1, 1), dt.date(2026, 12, 31))
+        )
+    elif field == "year":
+        values = st.integers(2015, 2027)
+    else:
+        values = st.integers(0, 12)
+    low, high = draw(st.one_of(st.none(), values)), draw(st.one_of(st.none(), values))
+    if low is None and high is None:
+        low = draw(values)
+    return field, field, low, high, draw(st.booleans()), draw(st.booleans())
+
+
+def _range_query(field: str, low: Any, high: Any, low_excl: bool, high_excl: bool) -> str:
+    text = {"date": lambda d: d.isoformat()}.get(field, str)
+    if low is not None and high is not None:
+        opening, closing = "{" if low_excl else "[", "}" if high_excl else "]"
+        return f"{field}:{opening}{text(low)} TO {text(high)}{closing}"
+    if low is not None:
+        return f"{field}:{'>' if low_excl else '>='}{text(low)}"
+    return f"{field}:{'<' if high_excl else '<='}{text(high)}"
+
+
+@given(
+    case=_ranges(),
+    words=st.sampled_from(["", "learning ", "NOT learning "]),
+    negated=st.booleans(),
+)
+@settings(
+    max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+def test_date_year_and_comment_ranges_match_exactly(
+    built: PaperIndex, case: tuple[str, str, Any, Any, bool, bool], words: str, negated: bool
+) -> None:
+    """Ranges agree with the papers' own fields, whether answered from the sort columns
+    or (negated) by Whoosh; ``>`` and ``<`` leave the named day out."""
+    _, field, low, high, low_excl, high_excl = case
+    query = _range_query(field, low, high, low_excl, high_excl)
+    if negated:
+        query = f"NOT {query}"
+
+    def inside(paper: Paper) -> bool:
+        value = _RANGE_FIELDS[field](paper)
+        if value is None:
+            return False
+        if low is not None and (value < low or (low_excl and value == low)):
+            return False
+        return not (high is not None and (value > high or (high_excl and value == high)))
+
+    with_words = {h.paper.id for h in built.search(words, limit=100).hits} if words else None
+    expected = {
+        paper.id
+        for paper in PAPERS
+        if inside(paper) != negated and (with_words is None or paper.id in with_words)
+    }
+    for sort in ("relevance", "newest"):
+        result = built.search(f"{words}{query}", limit=100, sort=sort)  # type: ignore[arg-type]
+        assert {hit.paper.id for hit in result.hits} == expected, (query, words, sort)
+        assert result.total == len(expected)
+
+
 def test_abstract_field_does_not_match_title_words(tmp_path: Path) -> None:
     with PaperIndex.create(tmp_path / "ix") as index:
         index.rebuild(
