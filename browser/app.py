@@ -57,6 +57,9 @@ EXPORT_LIMIT = 1_000_000
 DEBOUNCE_SECONDS = 0.15
 TYPING_BUDGET_MS = 60.0
 SETTLE_SECONDS = 0.35
+# A typing pass that found nothing in time has nothing to show: settle sooner. A newer
+# keystroke cancels that search, so starting it early costs little.
+SETTLE_EMPTY_SECONDS = 0.05
 SORT_LABELS: dict[SortOrder, str] = {
     "relevance": "relevance",
     "newest": "newest first",
@@ -373,7 +376,7 @@ class PaperBrowserApp(App[None]):
             # The typing pass ran out of time before finding anything: that is not "no
             # papers match". Keep the list on screen until the settled search answers.
             self._update_status(searching=True)
-            self._settle = self.set_timer(SETTLE_SECONDS, self.request_search)
+            self._settle = self.set_timer(SETTLE_EMPTY_SECONDS, self.request_search)
             return
         # Same words (new sort, filter, or the settled pass): stay on the paper being read.
         highlighted = self.table.highlighted_hit
