@@ -146,8 +146,12 @@ def soak_crash(work: Path, iterations: int, seed: int) -> dict[str, Any]:
     saved: set[str] = set()
     records = []
     failures: list[str] = []
+    # The kill must land while the run is alive: runs got faster (an unchanged library
+    # takes ~0.3 s), and a fixed 0.02-2.5 s window killed only one round in five. The
+    # window follows how long the last complete run took.
+    lifetime = 1.0
     for round_number in range(iterations):
-        delay = rng.uniform(0.02, 2.5)
+        delay = rng.uniform(0.02, max(0.2, lifetime))
         try:
             record = crash_index_once(
                 library,
@@ -164,6 +168,7 @@ def soak_crash(work: Path, iterations: int, seed: int) -> dict[str, Any]:
             log(f"crash: FAILED {failures[-1]}")
             continue
         records.append(record)
+        lifetime = record.next_run_seconds
         if (round_number + 1) % 10 == 0:
             log(f"crash: {round_number + 1}/{iterations} rounds")
         if round_number % 25 == 24:
