@@ -621,7 +621,10 @@ class PaperBrowserApp(App[None]):
         self._update_status()
 
     def action_cycle_sort(self) -> None:
-        self.sort = SORT_ORDERS[(SORT_ORDERS.index(self.sort) + 1) % len(SORT_ORDERS)]
+        # From the order on screen: a list with no words to rank by is already newest
+        # first, and a press that changed nothing would look broken.
+        shown = self.result.sort if self.result is not None else self.sort
+        self.sort = SORT_ORDERS[(SORT_ORDERS.index(shown) + 1) % len(SORT_ORDERS)]
         self._update_status()
         self.request_search()
 

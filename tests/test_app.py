@@ -356,7 +356,8 @@ async def test_read_only_tag_store_refuses_tagging_with_a_message(
 async def test_sort_cycles_and_orders_rows(services: Services) -> None:
     app = make_app(services)
     async with running(app) as pilot:
-        await search(pilot, "")
+        await search(pilot, "diffusion")
+        assert app.result is not None and app.result.sort == "relevance"
         await pilot.press("s")
         await settle(pilot)
         assert app.sort == "newest"
@@ -365,6 +366,7 @@ async def test_sort_cycles_and_orders_rows(services: Services) -> None:
         assert str(app.table.columns["date"].label).endswith("▼")
         await pilot.press("s")
         await settle(pilot)
+        assert app.sort == "comments"
         comments = [hit.paper.comments or 0 for hit in app.table.hits]
         assert comments == sorted(comments, reverse=True)
         await pilot.press("s")
@@ -373,6 +375,17 @@ async def test_sort_cycles_and_orders_rows(services: Services) -> None:
         await pilot.press("s")
         await settle(pilot)
         assert app.sort == "relevance"
+
+
+async def test_sort_starts_from_the_order_on_screen(services: Services) -> None:
+    app = make_app(services)
+    async with running(app) as pilot:
+        await search(pilot, "")  # nothing to rank by: already newest first
+        assert app.result is not None and app.result.sort == "newest"
+        await pilot.press("s")
+        await settle(pilot)
+        assert app.sort == "comments"
+        assert "sort: most comments" in status_text(app)
 
 
 async def test_tag_filter_shows_tagged_or_untagged_papers(services: Services) -> None:
