@@ -2504,8 +2504,8 @@ def _phrase_scores(searcher: Any, fieldname: str, words: list[str]) -> dict[int,
             continue
         places: list[dict[int, set[int]]] = []
         for word in words:
-            postings = reader.postings(fieldname, field.to_bytes(word))
-            places.append({d: set(decode(v)) for d, v in _values_at(postings, candidates)})
+            values = _values_among(reader, fieldname, field.to_bytes(word), candidates)
+            places.append({d: set(decode(v)) for d, v in values})
         for docnum in candidates:
             starts = places[0].get(docnum, set())
             for shift, later in enumerate(places[1:], start=1):
@@ -2551,21 +2551,34 @@ def _region_scores(
     inside: set[int] = set()
     for subsearcher, offset in searcher.leaf_searchers():
         reader = subsearcher.reader()
-        if (node.fieldname, tbytes) not in reader:
-            continue
-        postings = reader.postings(node.fieldname, tbytes)
-        if len(scores) * 8 < reader.doc_frequency(node.fieldname, tbytes):
-            values: Iterable[tuple[int, bytes]] = _values_at(
-                postings, sorted(d - offset for d in scores if d >= offset)
-            )
-        else:
-            values = _posting_values(postings)
+        candidates = sorted(
+            d - offset for d in scores if offset <= d < offset + reader.doc_count_all()
+        )
+        values = _values_among(reader, node.fieldname, tbytes, candidates)
         for count, (docnum, value) in enumerate(values):
             if not count & 255:
                 stop.check()
             if offset + docnum in scores and any(low <= p < high for p in decode(value)):
                 inside.add(offset + docnum)
     return {d: s for d, s in scores.items() if d in inside}
+
+
+def _values_among(
+    reader: Any, fieldname: str, tbytes: bytes, candidates: list[int]
+) -> Iterator[tuple[int, bytes]]:
+    """(document number, encoded positions) of a term's postings among ``candidates``
+    (sorted, segment-local).
+
+    Few candidates: skip to each. Many: read every block and keep theirs, since a skip
+    per posting cost 0.7 s for the 72k candidates of ``"learning model"`` at 100k papers.
+    """
+    if (fieldname, tbytes) not in reader:
+        return iter(())
+    postings = reader.postings(fieldname, tbytes)
+    if len(candidates) * 8 < reader.doc_frequency(fieldname, tbytes):
+        return _values_at(postings, candidates)
+    wanted = set(candidates)
+    return ((d, v) for d, v in _posting_values(postings) if d in wanted)
 
 
 def _values_at(matcher: Any, docnums: list[int]) -> Iterator[tuple[int, bytes]]:

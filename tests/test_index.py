@@ -207,6 +207,28 @@ def test_phrase_and_boolean_operators(built: PaperIndex) -> None:
     )
 
 
+def test_phrases_read_positions_the_same_for_few_and_many_candidates(tmp_path: Path) -> None:
+    # "omega" is in every paper, so its candidates are few next to its postings (skip to
+    # each); "alpha" is only where "omega" is too (read every block).
+    papers = []
+    for n in range(1000):
+        if n % 50 == 0:
+            abstract = "alpha omega together"
+        elif n % 50 == 1:
+            abstract = "alpha apart from omega"
+        else:
+            abstract = "omega alone"
+        papers.append(make_paper(f"Paper {n}", abstract))
+    expected = {f"Paper {n}" for n in range(0, 1000, 50)}
+    with PaperIndex.create(tmp_path / "ix") as index:
+        index.rebuild(papers[:500])
+        index.update(papers[500:])  # a second segment
+        found = {hit.paper.title for hit in index.search('"alpha omega"', limit=100).hits}
+        assert found == expected
+        in_abstract = index.search('abstract:"alpha omega"', limit=100).hits
+        assert {hit.paper.title for hit in in_abstract} == expected
+
+
 def test_explicit_wildcard_matches_unstemmed_words(built: PaperIndex) -> None:
     assert set(titles(built, "learn*")) >= {
         "Twitch Plays Pokémon, Machines Learn",
