@@ -17,6 +17,7 @@ import argparse
 import datetime as dt
 import hashlib
 import json
+import math
 import os
 import random
 import re
@@ -416,6 +417,7 @@ def folder_mib(path: Path) -> float:
 
 
 MEASURES = ("parse", "build", "open", "latency", "update", "baseline", "fts")
+NOT_MEASURED = "not measured in this run"
 
 
 def cached_run(cache: Path, key: str, make: Any) -> dict[str, Any]:
@@ -447,7 +449,7 @@ def bench_size(
     ours = work / f"index-{size}"
     plain = work / f"baseline-{size}"
     fts = work / f"fts-{size}.sqlite"
-    skipped: dict[str, Any] = {"error": "not measured in this run"}
+    skipped: dict[str, Any] = {"error": NOT_MEASURED}
 
     parse = skipped
     if "parse" in only:
@@ -492,8 +494,14 @@ def bench_size(
             lambda: run_worker("fts", corpus=corpus, index=fts, queries=queries_file, runs=runs),
         )
 
-    def get(result: dict[str, Any], key: str, fmt: str = "{:.1f}") -> str:
-        return fmt.format(result[key]) if key in result else f"n/a ({result.get('error')})"
+    def get(result: dict[str, Any], key: str, unit: str) -> str:
+        if key in result:
+            return f"{result[key]:.1f} {unit}"
+        error = result.get("error")
+        return "n/a" if error == NOT_MEASURED else f"n/a ({error})"
+
+    def num(value: float, unit: str, spec: str = ".0f") -> str:
+        return "n/a" if math.isnan(value) else f"{value:{spec}} {unit}"
 
     def median(values: list[float]) -> float:
         return statistics.median(values) if values else float("nan")
@@ -505,28 +513,34 @@ def bench_size(
     first_ms = median([o["first_query_ms"] for o in opens if "first_query_ms" in o])
     update_s = median([u["seconds"] for u in updates if "seconds" in u])
     cached = " (cached)" if base_search.get("cached") else ""
-    lines = [
-        f"## {size:,} papers",
-        "",
-        "| measure | ours | plain Whoosh | SQLite FTS5 |",
-        "|---|---|---|---|",
-        f"| parse (browser.parse) | {get(parse, 'mb_per_s')} MB/s over {get(parse, 'mb')} MB | | |",
-        f"| index build | {papers_per_s:.0f} papers/s (procs={procs}) | {base_per_s:.0f} papers/s "
-        f"| {fts_per_s:.0f} papers/s |",
+    measures = [
+        f"| parse (browser.parse) | {get(parse, 'mb_per_s', 'MB/s')} over {get(parse, 'mb', 'MB')}"
+        " | | |",
+        f"| index build | {num(papers_per_s, 'papers/s')} (procs={procs}) "
+        f"| {num(base_per_s, 'papers/s')} | {num(fts_per_s, 'papers/s')} |",
         f"| index size | {folder_mib(ours):.1f} MiB | "
         + (f"{folder_mib(plain):.1f} MiB" if plain.exists() else "n/a")
         + " | "
         + (f"{folder_mib(fts):.1f} MiB" if fts.exists() else "n/a")
         + " |",
-        f"| build peak memory | {get(build, 'peak_mib')} MiB "
-        f"| {get(base_build, 'peak_mib')} MiB | |",
-        f"| cold open (median of 5) | {open_ms:.1f} ms (+ first query {first_ms:.1f} ms) | | |",
-        f"| add a {INCREMENT}-paper dump (median of 3) | {update_s * 1000:.0f} ms | | |",
-        f"| search process peak memory | {get(search, 'peak_mib')} MiB "
-        f"| {get(base_search, 'peak_mib')} MiB{cached} | |",
+        f"| build peak memory | {get(build, 'peak_mib', 'MiB')} "
+        f"| {get(base_build, 'peak_mib', 'MiB')} | |",
+        f"| cold open (median of 5) | {num(open_ms, 'ms', '.1f')} "
+        f"(+ first query {num(first_ms, 'ms', '.1f')}) | | |",
+        f"| add a {INCREMENT}-paper dump (median of 3) | {num(update_s * 1000, 'ms')} | | |",
+        f"| search process peak memory | {get(search, 'peak_mib', 'MiB')} "
+        f"| {get(base_search, 'peak_mib', 'MiB')}{cached} | |",
         f"| as-you-type top-10 same as settled | {search.get('typing_top10_same', 0):.0%} "
         f"(partial with the {TYPING_BUDGET_MS:.0f} ms budget: "
         f"{search.get('typing_partial', 0):.0%}) | | |",
+    ]
+    lines = [
+        f"## {size:,} papers",
+        "",
+        "| measure | ours | plain Whoosh | SQLite FTS5 |",
+        "|---|---|---|---|",
+        # A run with --only leaves some measures out: no rows of n/a and nan for them.
+        *(row for row in measures if _measured(row)),
         "",
         f"Query latency ({len(queries)} queries, limit {LIMIT}, median of {runs} runs per query; "
         f"plain Whoosh{cached}: {baseline_runs} run(s), as-you-type as `words prefix*`"
@@ -544,6 +558,12 @@ def bench_size(
         "",
     ]
     return lines
+
+
+def _measured(row: str) -> bool:
+    """Whether a table row holds at least one figure (not only n/a, nan or blanks)."""
+    cells = [cell.strip() for cell in row.strip("|").split("|")[1:]]
+    return any(cell and not cell.startswith("n/a") for cell in cells)
 
 
 def main(argv: list[str] | None = None) -> int:
