@@ -1671,13 +1671,13 @@ class PaperIndex:
             return _Outcome([], 0, False, sort)
         limit = max(1, limit)
         query, in_range = self._ranges_as_filters(searcher, plan.query)
-        if in_range is not None:
-            allowed = in_range if allowed is None else allowed & in_range
-            if not allowed:
-                return _Outcome([], 0, False, sort)
         # No words to rank by (a listing, only ranges, or only NOTs): newest first.
         unranked = isinstance(query, wq.Every) or _without_negations(query) is None
         effective_sort: SortOrder = "newest" if unranked and sort == "relevance" else sort
+        if in_range is not None:
+            allowed = in_range if allowed is None else allowed & in_range
+            if not allowed:
+                return _Outcome([], 0, False, effective_sort)
         # The typing pass (it has a deadline, and a settled search follows a partial one)
         # fills the screen rather than the whole list, and lets the collector skip blocks
         # of postings that cannot reach the top: a fraction of the work, but the match
