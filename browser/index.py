@@ -840,11 +840,35 @@ class _CheckedMatcher(WrappingMatcher):  # type: ignore[misc]
             yield docnum
 
 
-class _Checked(wq.WrappingQuery):  # type: ignore[misc]
-    """``child``, checking ``stop`` before its matcher is built and, with ``steps``, at
-    every step of it (see ``_CheckedMatcher``)."""
+class _SkipCheckedMatcher(WrappingMatcher):  # type: ignore[misc]
+    """A matcher that may raise ``_Interrupted`` when asked to skip ahead.
 
-    def __init__(self, child: Any, stop: _Stop, *, steps: bool = True) -> None:
+    For the terms of a wide OR inside an AND: one skip of the OR skips each of its terms,
+    reading block after block of each (90 ms for 128 terms at 100k papers), while its
+    ``next()``, the common step of a plain OR, stays unchecked and as fast as before.
+    """
+
+    def __init__(self, child: Any, stop: _Stop, boost: float = 1.0) -> None:
+        super().__init__(child, boost)
+        self.stop = stop
+
+    def copy(self) -> _SkipCheckedMatcher:
+        return _SkipCheckedMatcher(self.child.copy(), self.stop, self.boost)
+
+    def _replacement(self, newchild: Any) -> _SkipCheckedMatcher:
+        return _SkipCheckedMatcher(newchild, self.stop, self.boost)
+
+    def skip_to(self, id: int) -> Any:
+        self.stop.check()
+        return self.child.skip_to(id)
+
+
+class _Checked(wq.WrappingQuery):  # type: ignore[misc]
+    """``child``, checking ``stop`` before its matcher is built and then, depending on
+    ``steps``, at every step (``"all"``, see ``_CheckedMatcher``), at every skip
+    (``"skips"``) or never (``"none"``)."""
+
+    def __init__(self, child: Any, stop: _Stop, *, steps: str = "all") -> None:
         super().__init__(child)
         self.stop = stop
         self.steps = steps
@@ -855,7 +879,11 @@ class _Checked(wq.WrappingQuery):  # type: ignore[misc]
     def matcher(self, searcher: Any, context: Any = None) -> Any:
         self.stop.check()
         built = self.child.matcher(searcher, context)
-        return _CheckedMatcher(built, self.stop) if self.steps else built
+        if self.steps == "all":
+            return _CheckedMatcher(built, self.stop)
+        if self.steps == "skips":
+            return _SkipCheckedMatcher(built, self.stop)
+        return built
 
 
 class _CheckedRange(_Checked):
@@ -884,7 +912,7 @@ def _checked(query: Any, stop: _Stop) -> Any:
 
     def check(node: Any) -> Any:
         if isinstance(node, wq.Term):
-            return _Checked(node, stop, steps=False)
+            return _Checked(node, stop, steps="none")
         if isinstance(node, wq.NumericRange):
             return _CheckedRange(node, stop)
         if isinstance(node, wq.Not):
@@ -895,11 +923,28 @@ def _checked(query: Any, stop: _Stop) -> Any:
         if isinstance(node, wq.And) and len(node.subqueries) > 1:
             parts = [_rewrite_top_down(part, check) for part in node.subqueries]
             rebuilt = copy.copy(node)
-            rebuilt.subqueries = [p if isinstance(p, wq.Not) else _Checked(p, stop) for p in parts]
+            rebuilt.subqueries = [
+                p if isinstance(p, wq.Not) else _Checked(_skips_checked(p, stop), stop)
+                for p in parts
+            ]
             return rebuilt
         return node
 
     return _rewrite_top_down(query, check)
+
+
+def _skips_checked(part: Any, stop: _Stop) -> Any:
+    """An OR's terms made to check at each skip (see ``_SkipCheckedMatcher``)."""
+    if not isinstance(part, wq.Or):
+        return part
+    rebuilt = copy.copy(part)
+    rebuilt.subqueries = [
+        _Checked(q.child, stop, steps="skips")
+        if isinstance(q, _Checked) and q.steps == "none"
+        else q
+        for q in part.subqueries
+    ]
+    return rebuilt
 
 
 def _rewrite_top_down(query: Any, fn: Callable[[Any], Any]) -> Any:
