@@ -2618,8 +2618,11 @@ def _values_among(
     return ((d, v) for d, v in _posting_values(postings) if d in wanted)
 
 
-def _values_at(matcher: Any, docnums: list[int]) -> Iterator[tuple[int, bytes]]:
+def _landing_on(matcher: Any, docnums: Iterable[int]) -> Iterator[int]:
+    """Each of the sorted ``docnums`` that ``matcher`` holds, with the matcher on it."""
     for docnum in docnums:
+        if docnum < 0:
+            continue
         if not matcher.is_active():
             return
         if matcher.id() < docnum:
@@ -2627,7 +2630,11 @@ def _values_at(matcher: Any, docnums: list[int]) -> Iterator[tuple[int, bytes]]:
             if not matcher.is_active():
                 return
         if matcher.id() == docnum:
-            yield docnum, matcher.value()
+            yield docnum
+
+
+def _values_at(matcher: Any, docnums: list[int]) -> Iterator[tuple[int, bytes]]:
+    return ((docnum, matcher.value()) for docnum in _landing_on(matcher, docnums))
 
 
 def _posting_values(matcher: Any) -> Iterator[tuple[int, bytes]]:
@@ -2716,18 +2723,9 @@ def _postings_at(matcher: Any, docnums: list[int]) -> tuple[list[int], list[floa
     """Document numbers and weights of the postings among ``docnums`` (sorted)."""
     ids: list[int] = []
     weights: list[float] = []
-    for docnum in docnums:
-        if docnum < 0:
-            continue
-        if not matcher.is_active():
-            break
-        if matcher.id() < docnum:
-            matcher.skip_to(docnum)
-            if not matcher.is_active():
-                break
-        if matcher.id() == docnum:
-            ids.append(docnum)
-            weights.append(matcher.weight())
+    for docnum in _landing_on(matcher, docnums):
+        ids.append(docnum)
+        weights.append(matcher.weight())
     return ids, weights
 
 
