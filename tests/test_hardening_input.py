@@ -240,7 +240,10 @@ def test_cli_tables_show_hostile_text_without_terminal_codes(
     assert titles == set(ALL_HOSTILE_TITLES)
 
 
-def _tag_all(library: Path, ids: list[str]) -> None:
+def _tag_every_paper(library: Path) -> None:
+    """Tag every paper the CLI lists, so an export holds them all."""
+    listed = run_command("search", "", "--json", "--limit", "50", library=library).stdout
+    ids = [hit["id"] for hit in json.loads(listed)]
     # In-process (the CLI's `tag` is exercised elsewhere): 12 subprocesses cost ~8 s.
     store = TagStore(library / "tags.json")
     assert store.add_many([(paper_id, ["hostile"], "") for paper_id in ids]) == len(ids)
@@ -250,13 +253,7 @@ def test_csv_export_neutralises_formulas_and_a_terminal_never_gets_raw_codes(
     hostile_library: tuple[Path, Path], tmp_path: Path
 ) -> None:
     library, _ = hostile_library
-    ids = [
-        hit["id"]
-        for hit in json.loads(
-            run_command("search", "", "--json", "--limit", "50", library=library).stdout
-        )
-    ]
-    _tag_all(library, ids)
+    _tag_every_paper(library)
     target = tmp_path / "out.csv"
     done = run_command("export", "--output", str(target), library=library)
     assert done.returncode == 0, done.stderr
@@ -277,13 +274,7 @@ def test_csv_export_to_a_terminal_shows_control_characters_visibly(
     hostile_library: tuple[Path, Path],
 ) -> None:
     library, _ = hostile_library
-    ids = [
-        hit["id"]
-        for hit in json.loads(
-            run_command("search", "", "--json", "--limit", "50", library=library).stdout
-        )
-    ]
-    _tag_all(library, ids)
+    _tag_every_paper(library)
     import pty
 
     primary, secondary = pty.openpty()
