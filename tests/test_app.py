@@ -641,7 +641,8 @@ async def test_markup_and_escapes_in_dump_text_render_literally(services: Servic
         assert titles(app) == [HOSTILE_TITLE]
         shown = abstract_text(app)
         assert "[@click=app.quit]Click me[/]" in shown
-        assert "[bold]b[/bold]" in shown and "$x$" in shown
+        # Markup stays literal; the inline math $x$ is shown as the reader sees it.
+        assert "[bold]b[/bold]" in shown and "evil x\n" in shown
         assert "\x1b" not in shown and "\u202e" not in shown
         assert "␛[31mred" in shown
         cell = app.table.get_row(app.table.hits[0].paper.id)[0]

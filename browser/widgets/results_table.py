@@ -14,6 +14,7 @@ from textual.message import Message
 from textual.widgets import DataTable
 
 from browser.models import Paper, SearchHit, SortOrder
+from browser.readable_math import readable_math
 from browser.safe_text import safe_line
 
 # Shown in the footer while the list has focus; quick tags 1-9 are added by the app's help.
@@ -237,9 +238,11 @@ class ResultsTable(DataTable[Text]):
     def _cell(self, hit: SearchHit, key: str) -> Text:
         paper = hit.paper
         if key == "title":
-            cell = _plain_cell(paper.title)
+            # Inline LaTeX shown as Unicode; the index's spans are mapped onto it.
+            title = readable_math(safe_line(paper.title))
+            cell = _plain_cell(title.text)
             for span in hit.title_highlights:
-                cell.stylize("bold underline", span.start, span.end)
+                cell.stylize("bold underline", *title.shown_span(span.start, span.end))
             return cell
         if key == "date":
             return _plain_cell(paper.date.isoformat() if paper.date else "", "dim")
