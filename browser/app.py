@@ -44,6 +44,7 @@ from browser.widgets.export_prompt import ExportChoice, ExportPrompt, ExportScop
 from browser.widgets.help_screen import HelpScreen
 from browser.widgets.picker import PickerScreen
 from browser.widgets.quick_tags import QuickTagBar
+from browser.widgets.reader import READER_BINDINGS, ReaderScreen
 from browser.widgets.results_table import ResultsTable
 from browser.widgets.search_bar import SearchBar
 from browser.widgets.status_line import StatusLine
@@ -70,7 +71,7 @@ SORT_LABELS: dict[SortOrder, str] = {
 TAG_RELOAD_SECONDS = 3.0
 HF_SEARCH_URL = "https://huggingface.co/papers?q="
 _TAG_ACTIONS = frozenset(
-    {"quick_tag", "tag_prompt", "remove_tag", "more_like", "open_link", "copy"}
+    {"quick_tag", "tag_prompt", "remove_tag", "more_like", "open_link", "copy", "read"}
 )
 
 
@@ -83,6 +84,7 @@ class PaletteCommand:
 
 PALETTE_COMMANDS: tuple[PaletteCommand, ...] = (
     PaletteCommand("Search", "Focus the search bar", "focus_search"),
+    PaletteCommand("Read paper", "The highlighted paper full-screen, with next/previous", "read"),
     PaletteCommand("Tag paper…", "Add a tag to the highlighted paper", "tag_prompt"),
     PaletteCommand("Remove a tag…", "Pick one of the paper's tags to remove", "remove_tag"),
     PaletteCommand("Undo last tag change", "Revert the most recent tag change", "undo"),
@@ -469,6 +471,42 @@ class PaperBrowserApp(App[None]):
         empty = "Reading the dumps…" if self.syncing else "Nothing to show: no paper matches."
         self._main(AbstractPane).show(hit, tags, empty)
         self._main(QuickTagBar).show_active(tags)
+        self._update_reader()
+
+    # ------------------------------------------------------------------ the reader
+
+    def action_read(self) -> None:
+        if self.table.highlighted_hit is not None and not self._reader_screens():
+            self.push_screen(ReaderScreen(self, self.config.quick_tags))
+
+    def _reader_screens(self) -> list[ReaderScreen]:
+        return [screen for screen in self.screen_stack if isinstance(screen, ReaderScreen)]
+
+    def _update_reader(self) -> None:
+        for reader in self._reader_screens():
+            reader.show_current()
+
+    def reader_paper(self) -> tuple[SearchHit, list[str]] | None:
+        hit = self.table.highlighted_hit
+        return None if hit is None else (hit, self.services.tags.tags_of(hit.paper.id))
+
+    def reader_position(self) -> tuple[int, int, int]:
+        loaded = len(self.table.hits)
+        total = max(self.result.total if self.result else loaded, loaded)
+        return self.table.cursor_row + 1, loaded, total
+
+    def reader_step(self, delta: int) -> str | None:
+        row, loaded, total = self.reader_position()
+        target = row - 1 + delta
+        if target < 0:
+            return "This is the first paper of the list."
+        if target >= loaded:
+            if loaded < total:
+                self._load_more()  # the list fetches as it nears its end; make sure
+                return "Fetching more papers…"
+            return "This is the last paper of the list."
+        self.table.move_cursor(row=target, animate=False)
+        return None
 
     def _pick_up_outside_tag_changes(self) -> None:
         try:
@@ -486,6 +524,7 @@ class PaperBrowserApp(App[None]):
             tags = self.services.tags.tags_of(hit.paper.id)
             self._main(AbstractPane).refresh_tags(hit, tags)
             self._main(QuickTagBar).show_active(tags)
+        self._update_reader()
         self._refresh_bindings_if_changed()
 
     def _refresh_bindings_if_changed(self) -> None:
@@ -756,6 +795,7 @@ class PaperBrowserApp(App[None]):
         rows: list[tuple[str, str, str]] = []
         areas: list[tuple[str, list[BindingType]]] = [
             ("List", ResultsTable.BINDINGS),
+            ("Reader", READER_BINDINGS),
             ("Search bar", SearchBar.BINDINGS),
             (
                 "Anywhere",
@@ -785,6 +825,8 @@ class PaperBrowserApp(App[None]):
 
     def get_system_commands(self, screen: Screen[Any]) -> Iterable[SystemCommand]:
         yield from super().get_system_commands(screen)
+        if isinstance(screen, ReaderScreen):
+            yield from screen.system_commands()
         for command in PALETTE_COMMANDS:
             if self.check_action(command.action, ()):
                 yield SystemCommand(command.title, command.help, self._runner(command.action))

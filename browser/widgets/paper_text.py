@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
-from pathlib import PurePath
+from pathlib import Path, PurePath
 from urllib.parse import urlsplit
 
 from rich.style import Style
@@ -94,6 +94,14 @@ def display_text(
     return content
 
 
+def _home_relative(file: str) -> str:
+    """A dump's path with the home folder written ``~``, as a shell user would type it."""
+    try:
+        return str(PurePath("~") / PurePath(file).relative_to(Path.home()))
+    except (ValueError, RuntimeError):  # not under home, or no home at all
+        return file
+
+
 def _field(label: str, value: str | Content) -> Content:
     shown = value if isinstance(value, Content) else Content(safe_line(value))
     return Content.assemble((f"{label} ", LABEL_STYLE), shown)
@@ -157,6 +165,6 @@ def paper_content(hit: SearchHit, tags: Sequence[str], *, full_paths: bool = Fal
         parts.append(Content.styled("Found in", LABEL_STYLE))
         for source in paper.sources:
             # In the pane the file name is enough to find it again, and fits.
-            where = source.file if full_paths else PurePath(source.file).name
+            where = _home_relative(source.file) if full_paths else PurePath(source.file).name
             parts.append(Content.styled(safe_line(f"{where}:{source.line}"), LABEL_STYLE))
     return Content("\n").join(parts)

@@ -26,6 +26,7 @@ LIST_BINDINGS: list[BindingType] = [
         key_display="/",
         tooltip="Type a new query in the search bar",
     ),
+    Binding("enter", "app.read", "Read", tooltip="Read the paper full-screen, with next/previous"),
     Binding("t", "app.tag_prompt", "Tag", tooltip="Add any tag, with completion (-name removes)"),
     Binding("x", "app.remove_tag", "Untag", tooltip="Remove one of the paper's tags"),
     Binding("u", "app.undo", "Undo", tooltip="Undo the last tag change"),
