@@ -95,7 +95,8 @@ def test_type_tag_quit_then_export(tmux_session: tuple[str, Path]) -> None:
     time.sleep(0.5)
     # Read it full-screen, and tag it from the reader.
     _tmux(session, "send-keys", "Enter")
-    _wait_for(lambda: "✕ Back" in screen() and "Links" in screen(), 15, "the reader", screen)
+    in_reader = lambda: "✕ Back" in screen() and "Tags no tags yet" in screen()  # noqa: E731
+    _wait_for(in_reader, 15, "the reader", screen)
     _tmux(session, "send-keys", "1")
     tags_file = library / "tags.json"
     _wait_for(
