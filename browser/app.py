@@ -39,6 +39,7 @@ from browser.models import SORT_ORDERS, SearchCancelled, SearchHit, SearchResult
 from browser.safe_text import safe_line
 from browser.services import BUNDLED_SAMPLE_DUMPS, Services, SyncProgress, SyncSummary
 from browser.tags import TagError
+from browser.ui_state import load_ui_state, ui_state_path, update_ui_state
 from browser.widgets.abstract_pane import AbstractPane
 from browser.widgets.export_prompt import ExportChoice, ExportPrompt, ExportScope
 from browser.widgets.help_screen import HelpScreen
@@ -47,6 +48,7 @@ from browser.widgets.quick_tags import QuickTagBar
 from browser.widgets.reader import READER_BINDINGS, ReaderScreen
 from browser.widgets.results_table import ResultsTable
 from browser.widgets.search_bar import SearchBar
+from browser.widgets.split import apply_split, stepped
 from browser.widgets.status_line import StatusLine
 from browser.widgets.tag_prompt import TagPrompt
 
@@ -95,6 +97,8 @@ PALETTE_COMMANDS: tuple[PaletteCommand, ...] = (
     PaletteCommand("Copy title and link", "To the clipboard", "copy"),
     PaletteCommand("Toggle triage mode", "Next paper after each quick tag", "toggle_triage"),
     PaletteCommand("Export to CSV…", "Current results or all tagged papers", "export"),
+    PaletteCommand("Grow the abstract pane", "Remembered between launches", "resize_pane(1)"),
+    PaletteCommand("Shrink the abstract pane", "Remembered between launches", "resize_pane(-1)"),
     PaletteCommand("Show keys", "Every key binding", "help"),
 )
 
@@ -161,6 +165,10 @@ class PaperBrowserApp(App[None]):
         self._debounce: Timer | None = None
         self._settle: Timer | None = None
         self._main_widgets: dict[type[Widget], Widget] = {}
+        self._ui_state_path = ui_state_path(services.paths.root)
+        ui_state = load_ui_state(self._ui_state_path)
+        self._ui_state_problem = ui_state.problem
+        self.abstract_percent = ui_state.state.abstract_percent
         self._binding_state: tuple[bool | None, ...] = ()
 
     # ------------------------------------------------------------------ layout
@@ -207,6 +215,9 @@ class PaperBrowserApp(App[None]):
                 self._say(f"Unknown theme {self.config.theme!r} in the config", "warning")
         if self._config_problem:
             self._say(self._config_problem, "warning", timeout=8)
+        if self._ui_state_problem:
+            self._say(self._ui_state_problem, "warning", timeout=8)
+        self._apply_split()
         if self.services.tags.read_only:
             self._say(self._read_only_message(), "error", timeout=10)
         self._main(StatusLine).hide_progress()
@@ -472,6 +483,47 @@ class PaperBrowserApp(App[None]):
         self._main(AbstractPane).show(hit, tags, empty)
         self._main(QuickTagBar).show_active(tags)
         self._update_reader()
+
+    # ------------------------------------------------------------------ the split
+
+    def _split_is_wide(self) -> bool:
+        return self.screen_stack[0].has_class("-wide")
+
+    def _apply_split(self) -> None:
+        screen = self.screen_stack[0]
+        apply_split(
+            screen.query_one("#list-column"),
+            screen.query_one("#paper-column"),
+            self.abstract_percent,
+            wide=self._split_is_wide(),
+        )
+
+    def on_resize(self) -> None:
+        # Crossing a breakpoint turns side by side into stacked: the share changes axis.
+        self.call_after_refresh(self._apply_split)
+
+    def action_resize_pane(self, direction: int) -> None:
+        percent = stepped(self.abstract_percent, direction, wide=self._split_is_wide())
+        if percent == self.abstract_percent:
+            self._say(
+                "The abstract pane is "
+                + ("as big" if direction > 0 else "as small")
+                + " as it gets.",
+                timeout=2,
+            )
+            return
+        self.abstract_percent = percent
+        self._apply_split()
+        self._save_ui_state(abstract_percent=percent)
+
+    @work(thread=True, group="ui-state", exit_on_error=False)
+    def _save_ui_state(self, **changes: Any) -> None:
+        try:
+            update_ui_state(self._ui_state_path, **changes)
+        except (OSError, ValueError) as error:
+            self.call_from_thread(
+                self._say, f"Could not remember the view preferences: {error}", "warning"
+            )
 
     # ------------------------------------------------------------------ the reader
 

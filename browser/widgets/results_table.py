@@ -55,6 +55,25 @@ LIST_BINDINGS: list[BindingType] = [
     Binding("e", "app.export", "Export", tooltip="Export results or tagged papers to CSV"),
     Binding("question_mark", "app.help", "Keys", key_display="?", tooltip="Show every key"),
     Binding("q", "app.quit", "Quit", tooltip="Quit (tags are already saved)"),
+    # Last of the shown keys: a narrow footer cuts from the end, and ? must stay.
+    Binding(
+        "plus", "app.resize_pane(1)", "Bigger", key_display="+", tooltip="Grow the abstract pane"
+    ),
+    Binding(
+        "minus",
+        "app.resize_pane(-1)",
+        "Smaller",
+        key_display="-",
+        tooltip="Shrink the abstract pane",
+    ),
+    Binding(
+        "equals_sign",
+        "app.resize_pane(1)",
+        "Bigger",
+        show=False,
+        key_display="=",
+        tooltip="Grow the abstract pane (+ without shift)",
+    ),
     Binding(
         "escape",
         "app.clear_context",
