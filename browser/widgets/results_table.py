@@ -51,6 +51,12 @@ LIST_BINDINGS: list[BindingType] = [
         tooltip="Toggle moving to the next paper after each quick tag",
     ),
     Binding("e", "app.export", "Export", tooltip="Export results or tagged papers to CSV"),
+    Binding(
+        "S",
+        "app.stats",
+        "Stats",
+        tooltip="Papers over time, tags, organisations and rising terms of this search",
+    ),
     Binding("question_mark", "app.help", "Keys", key_display="?", tooltip="Show every key"),
     Binding("q", "app.quit", "Quit", tooltip="Quit (tags are already saved)"),
     Binding(
