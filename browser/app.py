@@ -50,6 +50,7 @@ from browser.widgets.reader import READER_BINDINGS, ReaderScreen
 from browser.widgets.results_table import ResultsTable
 from browser.widgets.search_bar import SearchBar
 from browser.widgets.split import apply_split, stepped
+from browser.widgets.stats_screen import StatsChoice, StatsScreen
 from browser.widgets.status_line import StatusLine
 from browser.widgets.tag_prompt import TagPrompt
 
@@ -98,6 +99,9 @@ PALETTE_COMMANDS: tuple[PaletteCommand, ...] = (
     PaletteCommand("Copy title and link", "To the clipboard", "copy"),
     PaletteCommand("Toggle triage mode", "Next paper after each quick tag", "toggle_triage"),
     PaletteCommand("Export to CSV…", "Current results or all tagged papers", "export"),
+    PaletteCommand(
+        "Stats of this search", "Papers over time, tags, organisations, rising terms", "stats"
+    ),
     PaletteCommand("Grow the abstract pane", "Remembered between launches", "resize_pane(1)"),
     PaletteCommand("Shrink the abstract pane", "Remembered between launches", "resize_pane(-1)"),
     PaletteCommand("Show keys", "Every key binding", "help"),
@@ -836,6 +840,31 @@ class PaperBrowserApp(App[None]):
             self._say(f"Export failed: {message.error}", "error", timeout=8)
         else:
             self._say(f"Wrote {message.rows} row(s) to {message.path}", timeout=6)
+
+    def action_stats(self) -> None:
+        query = self.search_bar.value.strip()
+        counted = f"{query} {self.tag_filter.clause()}".strip() if self.tag_filter else query
+        screen = StatsScreen(lambda by: self.services.stats(counted, by=by), query=counted)
+        self.push_screen(screen, self._stats_chosen)
+
+    def _stats_chosen(self, choice: StatsChoice | None) -> None:
+        """Run the search a stats row stands for, within the current one, and show the list."""
+        if choice is None:
+            return
+        if choice.tag is not None:
+            self.tag_filter = TagFilter(kind="tag", tag=choice.tag)
+        elif choice.untagged:
+            self.tag_filter = TagFilter(kind="untagged")
+        else:
+            query = self.search_bar.value.strip()
+            if " OR " in f" {query} ":
+                query = f"({query})"
+            self.search_bar.value = f"{query} {choice.clause}".strip()
+        self.like = None
+        self._stop_timers()
+        self._update_status()
+        self.request_search()
+        self.table.focus()
 
     def action_help(self) -> None:
         self.push_screen(

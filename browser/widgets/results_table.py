@@ -67,6 +67,12 @@ LIST_BINDINGS: list[BindingType] = [
         tooltip="Shrink the abstract pane",
     ),
     Binding(
+        "S",
+        "app.stats",
+        "Stats",
+        tooltip="Papers over time, tags, organisations and rising terms of this search",
+    ),
+    Binding(
         "equals_sign",
         "app.resize_pane(1)",
         "Bigger",
