@@ -8,8 +8,8 @@
   either the old or the new file, plus at most a hidden temporary that
   :func:`remove_stale_temporaries` clears.
 - :func:`file_lock`: an exclusive ``flock`` on a lock file, shared by every process
-  and thread that opens it; waiting longer than a moment calls a "waiting for …"
-  callback once, and waiting past the timeout raises :class:`LockTimeout`. The
+  and thread that opens it; finding it busy calls a "waiting for …" callback
+  once, and waiting past the timeout raises :class:`LockTimeout`. The
   kernel drops the lock when its holder dies, even by SIGKILL.
 
 Without ``fcntl`` (Windows) the lock is a no-op; the atomic write still holds.
@@ -42,9 +42,6 @@ __all__ = [
 ]
 
 TEMPORARY_SUFFIX = ".tmp"
-# How long a lock is tried before the "waiting for …" callback is told, in seconds:
-# a writer that saves within this never makes anyone print a message.
-WAIT_NOTICE_AFTER = 0.2
 _POLL_FIRST, _POLL_MAX = 0.002, 0.05
 
 
@@ -193,8 +190,8 @@ def file_lock(
 ) -> Iterator[None]:
     """Hold an exclusive ``flock`` on ``lock_path`` (created with its folder) for the block.
 
-    If the lock is busy for longer than :data:`WAIT_NOTICE_AFTER` seconds,
-    ``on_wait`` is called once with ``"waiting for {waiting_for} to finish…"``.
+    If the lock is busy, ``on_wait`` is called once, at once (the user learns why
+    nothing happens), with ``"waiting for {waiting_for} to finish…"``.
     ``timeout`` is in seconds (None: wait for ever); past it, :class:`LockTimeout`
     is raised and nothing is held. The lock is per open file, so two threads of one
     process exclude each other as two processes do.
@@ -231,7 +228,7 @@ def _acquire(
         except BlockingIOError:
             pass
         waited = time.monotonic() - started
-        if not told and on_wait is not None and waited >= WAIT_NOTICE_AFTER:
+        if not told and on_wait is not None:
             on_wait(f"waiting for {waiting_for} to finish…")
             told = True
         if timeout is not None and waited >= timeout:
