@@ -10,6 +10,7 @@ user data in the library folder is the tags file.
 from __future__ import annotations
 
 import hashlib
+import json
 import os
 import sqlite3
 from collections.abc import Callable, Iterable, Iterator, Sequence
@@ -284,6 +285,13 @@ class Catalog:
             paper = self.paper(paper_id)
             if paper is not None:
                 yield paper
+
+    def identities(self) -> Iterator[tuple[str, str, str | None, list[str]]]:
+        """(id, title, arxiv_id, links) of every paper, without building ``Paper`` objects
+        (what tag import matches entries against)."""
+        for paper_id, data in self._db.execute("SELECT id, data FROM papers ORDER BY id"):
+            fields = json.loads(data)
+            yield paper_id, fields.get("title", ""), fields.get("arxiv_id"), fields.get("links", [])
 
     def pending_index_ids(self) -> list[str]:
         return [row[0] for row in self._db.execute("SELECT id FROM pending_index")]
