@@ -46,13 +46,17 @@ from browser.services import (
     SyncSummary,
 )
 from browser.tags import TagError
+from browser.ui_state import load_ui_state, ui_state_path, update_ui_state
 from browser.widgets.abstract_pane import AbstractPane
 from browser.widgets.export_prompt import ExportChoice, ExportPrompt, ExportScope
 from browser.widgets.help_screen import HelpScreen
 from browser.widgets.picker import PickerScreen
 from browser.widgets.quick_tags import QuickTagBar
+from browser.widgets.reader import READER_BINDINGS, ReaderScreen
 from browser.widgets.results_table import ResultsTable
 from browser.widgets.search_bar import SearchBar
+from browser.widgets.split import apply_split, stepped
+from browser.widgets.stats_screen import StatsChoice, StatsScreen
 from browser.widgets.status_line import StatusLine
 from browser.widgets.tag_prompt import TagPrompt
 
@@ -76,7 +80,7 @@ SORT_LABELS: dict[SortOrder, str] = {
 TAG_RELOAD_SECONDS = 3.0
 HF_SEARCH_URL = "https://huggingface.co/papers?q="
 _TAG_ACTIONS = frozenset(
-    {"quick_tag", "tag_prompt", "remove_tag", "more_like", "open_link", "copy"}
+    {"quick_tag", "tag_prompt", "remove_tag", "more_like", "open_link", "copy", "read"}
 )
 
 
@@ -89,6 +93,7 @@ class PaletteCommand:
 
 PALETTE_COMMANDS: tuple[PaletteCommand, ...] = (
     PaletteCommand("Search", "Focus the search bar", "focus_search"),
+    PaletteCommand("Read paper", "The highlighted paper full-screen, with next/previous", "read"),
     PaletteCommand("Tag paper…", "Add a tag to the highlighted paper", "tag_prompt"),
     PaletteCommand("Remove a tag…", "Pick one of the paper's tags to remove", "remove_tag"),
     PaletteCommand("Undo last tag change", "Revert the most recent tag change", "undo"),
@@ -101,6 +106,11 @@ PALETTE_COMMANDS: tuple[PaletteCommand, ...] = (
     PaletteCommand(
         "Export…", "CSV, BibTeX, RIS, Markdown or JSONL: current results or tagged", "export"
     ),
+    PaletteCommand(
+        "Stats of this search", "Papers over time, tags, organisations, rising terms", "stats"
+    ),
+    PaletteCommand("Grow the abstract pane", "Remembered between launches", "resize_pane(1)"),
+    PaletteCommand("Shrink the abstract pane", "Remembered between launches", "resize_pane(-1)"),
     PaletteCommand("Show keys", "Every key binding", "help"),
 )
 
@@ -167,6 +177,10 @@ class PaperBrowserApp(App[None]):
         self._debounce: Timer | None = None
         self._settle: Timer | None = None
         self._main_widgets: dict[type[Widget], Widget] = {}
+        self._ui_state_path = ui_state_path(services.paths.root)
+        ui_state = load_ui_state(self._ui_state_path)
+        self._ui_state_problem = ui_state.problem
+        self.abstract_percent = ui_state.state.abstract_percent
         self._binding_state: tuple[bool | None, ...] = ()
 
     # ------------------------------------------------------------------ layout
@@ -213,6 +227,9 @@ class PaperBrowserApp(App[None]):
                 self._say(f"Unknown theme {self.config.theme!r} in the config", "warning")
         if self._config_problem:
             self._say(self._config_problem, "warning", timeout=8)
+        if self._ui_state_problem:
+            self._say(self._ui_state_problem, "warning", timeout=8)
+        self._apply_split()
         if self.services.tags.read_only:
             self._say(self._read_only_message(), "error", timeout=10)
         self._main(StatusLine).hide_progress()
@@ -477,6 +494,83 @@ class PaperBrowserApp(App[None]):
         empty = "Reading the dumps…" if self.syncing else "Nothing to show: no paper matches."
         self._main(AbstractPane).show(hit, tags, empty)
         self._main(QuickTagBar).show_active(tags)
+        self._update_reader()
+
+    # ------------------------------------------------------------------ the split
+
+    def _split_is_wide(self) -> bool:
+        return self.screen_stack[0].has_class("-wide")
+
+    def _apply_split(self) -> None:
+        screen = self.screen_stack[0]
+        apply_split(
+            screen.query_one("#list-column"),
+            screen.query_one("#paper-column"),
+            self.abstract_percent,
+            wide=self._split_is_wide(),
+        )
+
+    def on_resize(self) -> None:
+        # Crossing a breakpoint turns side by side into stacked: the share changes axis.
+        self.call_after_refresh(self._apply_split)
+
+    def action_resize_pane(self, direction: int) -> None:
+        percent = stepped(self.abstract_percent, direction, wide=self._split_is_wide())
+        if percent == self.abstract_percent:
+            self._say(
+                "The abstract pane is "
+                + ("as big" if direction > 0 else "as small")
+                + " as it gets.",
+                timeout=2,
+            )
+            return
+        self.abstract_percent = percent
+        self._apply_split()
+        self._save_ui_state(abstract_percent=percent)
+
+    @work(thread=True, group="ui-state", exit_on_error=False)
+    def _save_ui_state(self, **changes: Any) -> None:
+        try:
+            update_ui_state(self._ui_state_path, **changes)
+        except (OSError, ValueError) as error:
+            self.call_from_thread(
+                self._say, f"Could not remember the view preferences: {error}", "warning"
+            )
+
+    # ------------------------------------------------------------------ the reader
+
+    def action_read(self) -> None:
+        if self.table.highlighted_hit is not None and not self._reader_screens():
+            self.push_screen(ReaderScreen(self, self.config.quick_tags))
+
+    def _reader_screens(self) -> list[ReaderScreen]:
+        return [screen for screen in self.screen_stack if isinstance(screen, ReaderScreen)]
+
+    def _update_reader(self) -> None:
+        for reader in self._reader_screens():
+            reader.show_current()
+
+    def reader_paper(self) -> tuple[SearchHit, list[str]] | None:
+        hit = self.table.highlighted_hit
+        return None if hit is None else (hit, self.services.tags.tags_of(hit.paper.id))
+
+    def reader_position(self) -> tuple[int, int, int]:
+        loaded = len(self.table.hits)
+        total = max(self.result.total if self.result else loaded, loaded)
+        return self.table.cursor_row + 1, loaded, total
+
+    def reader_step(self, delta: int) -> str | None:
+        row, loaded, total = self.reader_position()
+        target = row - 1 + delta
+        if target < 0:
+            return "This is the first paper of the list."
+        if target >= loaded:
+            if loaded < total:
+                self._load_more()  # the list fetches as it nears its end; make sure
+                return "Fetching more papers…"
+            return "This is the last paper of the list."
+        self.table.move_cursor(row=target, animate=False)
+        return None
 
     def _pick_up_outside_tag_changes(self) -> None:
         try:
@@ -494,6 +588,7 @@ class PaperBrowserApp(App[None]):
             tags = self.services.tags.tags_of(hit.paper.id)
             self._main(AbstractPane).refresh_tags(hit, tags)
             self._main(QuickTagBar).show_active(tags)
+        self._update_reader()
         self._refresh_bindings_if_changed()
 
     def _refresh_bindings_if_changed(self) -> None:
@@ -752,6 +847,31 @@ class PaperBrowserApp(App[None]):
         else:
             self._say(f"Wrote {message.unit or message.rows} to {message.path}", timeout=6)
 
+    def action_stats(self) -> None:
+        query = self.search_bar.value.strip()
+        counted = f"{query} {self.tag_filter.clause()}".strip() if self.tag_filter else query
+        screen = StatsScreen(lambda by: self.services.stats(counted, by=by), query=counted)
+        self.push_screen(screen, self._stats_chosen)
+
+    def _stats_chosen(self, choice: StatsChoice | None) -> None:
+        """Run the search a stats row stands for, within the current one, and show the list."""
+        if choice is None:
+            return
+        if choice.tag is not None:
+            self.tag_filter = TagFilter(kind="tag", tag=choice.tag)
+        elif choice.untagged:
+            self.tag_filter = TagFilter(kind="untagged")
+        else:
+            query = self.search_bar.value.strip()
+            if " OR " in f" {query} ":
+                query = f"({query})"
+            self.search_bar.value = f"{query} {choice.clause}".strip()
+        self.like = None
+        self._stop_timers()
+        self._update_status()
+        self.request_search()
+        self.table.focus()
+
     def action_help(self) -> None:
         self.push_screen(
             HelpScreen(
@@ -767,6 +887,7 @@ class PaperBrowserApp(App[None]):
         rows: list[tuple[str, str, str]] = []
         areas: list[tuple[str, list[BindingType]]] = [
             ("List", ResultsTable.BINDINGS),
+            ("Reader", READER_BINDINGS),
             ("Search bar", SearchBar.BINDINGS),
             (
                 "Anywhere",
@@ -796,6 +917,8 @@ class PaperBrowserApp(App[None]):
 
     def get_system_commands(self, screen: Screen[Any]) -> Iterable[SystemCommand]:
         yield from super().get_system_commands(screen)
+        if isinstance(screen, ReaderScreen):
+            yield from screen.system_commands()
         for command in PALETTE_COMMANDS:
             if self.check_action(command.action, ()):
                 yield SystemCommand(command.title, command.help, self._runner(command.action))

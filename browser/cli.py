@@ -4,6 +4,7 @@
     paper-browser parse PATH... [--json]     parse dumps, print records
     paper-browser index PATH...              parse, deduplicate and index into the library
     paper-browser search QUERY               search the library
+    paper-browser stats [QUERY] [--by month] papers per period, tags, organisations, rising terms
     paper-browser tag ID TAG... / untag ID TAG... / tags
     paper-browser export [--format csv|bibtex|ris|markdown|jsonl] [--output FILE|-]
     paper-browser import-tags FILE [--replace]    (CSV, BibTeX or RIS)
@@ -32,12 +33,24 @@ from browser.export.formats import EXPORT_FORMATS
 from browser.models import SORT_ORDERS, ParsedRecord, ParseProblem, SearchResult
 from browser.safe_text import safe_line as printable
 from browser.safe_text import safe_text
+from browser.stats import NO_DATE, PERIODS, TOP, LibraryStats, PeriodGap, condensed
 
 if TYPE_CHECKING:
     from browser.library import SyncProgress
     from browser.services import Services
 
-COMMANDS = ("parse", "index", "search", "tag", "untag", "tags", "export", "import-tags", "app")
+COMMANDS = (
+    "parse",
+    "index",
+    "search",
+    "stats",
+    "tag",
+    "untag",
+    "tags",
+    "export",
+    "import-tags",
+    "app",
+)
 EXIT_OK, EXIT_FAILURE, EXIT_USAGE = 0, 1, 2
 SEARCH_EVERYTHING_LIMIT = 1_000_000
 
@@ -120,6 +133,23 @@ def build_parser() -> argparse.ArgumentParser:
     search.add_argument("--like", metavar="ID", help="papers similar to this one")
     search.add_argument("--json", action="store_true", help="print a JSON array of hits")
     search.set_defaults(handler=search_command)
+
+    stats = commands.add_parser(
+        "stats", parents=[shared], help="papers per period, tags, organisations, rising terms"
+    )
+    stats.add_argument("query", nargs="?", default="", help="query (empty: every paper)")
+    stats.add_argument(
+        "--by", choices=PERIODS, default="month", help="count papers per listing day, week or month"
+    )
+    stats.add_argument(
+        "--top",
+        type=int,
+        default=TOP,
+        metavar="N",
+        help=f"rows per ranked table (default {TOP}, 0: all)",
+    )
+    stats.add_argument("--json", action="store_true", help="print one JSON object")
+    stats.set_defaults(handler=stats_command)
 
     tag = commands.add_parser("tag", parents=[shared], help="add tags to a paper")
     tag.add_argument("paper_id", metavar="ID")
@@ -374,6 +404,73 @@ def _report_search_notes(result: SearchResult) -> None:
         print(f"showing results for: {printable(result.corrected_query)}", file=sys.stderr)
     if result.suggestion and not result.hits:
         print(f"did you mean: {printable(result.suggestion)}", file=sys.stderr)
+
+
+# -- stats -----------------------------------------------------------------------
+
+
+def stats_command(options: argparse.Namespace) -> int:
+    if options.top < 0:
+        raise UserError("--top must be 0 (all) or more")
+    services = _open(options)
+    try:
+        stats = services.stats(options.query, by=options.by, top=options.top or None)
+    finally:
+        services.close()
+    if stats.corrected_query:
+        print(f"showing counts for: {printable(stats.corrected_query)}", file=sys.stderr)
+    if options.json:
+        print(json.dumps(stats.to_json(), ensure_ascii=False))
+    else:
+        _print_stats(stats)
+    return EXIT_OK
+
+
+def _print_stats(stats: LibraryStats) -> None:
+    """The same tables as the stats screen, one after the other."""
+    what = f"matching {stats.query!r}" if stats.query else "in the library"
+    print(f"{stats.papers:,} paper(s) {what}, per {stats.by}")
+    print()
+    largest = max((period.count for period in stats.per_period), default=0)
+    period_rows: list[tuple[str, str, str]] = []
+    for period in condensed(stats.per_period):
+        if isinstance(period, PeriodGap):
+            period_rows.append(
+                (
+                    f"{period.first}..{period.last}",
+                    "0",
+                    f"({period.periods} {stats.by}s without papers)",
+                )
+            )
+        else:
+            bar = "#" * max(1, round(30 * period.count / largest)) if period.count else ""
+            period_rows.append((period.key, str(period.count), bar))
+    if stats.no_date:
+        period_rows.append((NO_DATE, str(stats.no_date), ""))
+    _print_table((stats.by, "papers", ""), period_rows)
+    for title, items, none_label, none_count in (
+        ("tag", stats.tags, "untagged", stats.untagged),
+        ("organisation", stats.organizations, "no organisation", stats.no_organization),
+        ("author", stats.authors, "no author names", stats.no_author_names),
+    ):
+        print()
+        rows: list[tuple[str, ...]] = [(str(item.count), item.name) for item in items]
+        if none_count:
+            rows.append((str(none_count), f"({none_label})"))
+        _print_table(("papers", title), rows)
+    print()
+    if stats.latest is None or stats.previous is None:
+        print("rising terms: need papers in two periods to compare")
+        return
+    print(
+        f"rising terms: {stats.latest.key} ({stats.latest.count} papers) "
+        f"against {stats.previous.key} ({stats.previous.count} papers)"
+    )
+    rising = [(str(term.now), str(term.before), term.term) for term in stats.rising_terms]
+    if rising:
+        _print_table(("now", "before", "term"), rising)
+    else:
+        print("no term rose enough to show")
 
 
 # -- tags ------------------------------------------------------------------------

@@ -293,6 +293,43 @@ class Catalog:
             fields = json.loads(data)
             yield paper_id, fields.get("title", ""), fields.get("arxiv_id"), fields.get("links", [])
 
+    def version(self) -> tuple[int, int, int]:
+        """A value that changes whenever the papers change, here or in another process.
+
+        ``data_version`` moves with other connections' commits; a paper written by this
+        one is replaced (``INSERT OR REPLACE`` gives it a new rowid) or deleted, which
+        moves the largest rowid or the count.
+        """
+        changed_elsewhere = int(self._db.execute("PRAGMA data_version").fetchone()[0])
+        count, largest = self._db.execute("SELECT count(*), max(rowid) FROM papers").fetchone()
+        return changed_elsewhere, int(count), int(largest or 0)
+
+    def paper_facts(self) -> Iterator[tuple[str, str]]:
+        """(id, JSON array) per paper: ``[listed, date, organization name, slug, author names]``.
+
+        One JSON parse per paper inside SQLite instead of a whole ``Paper`` in Python: the
+        stats read every paper of a 100k library this way. A field a paper lacks is null
+        (``listed`` is null for papers read before listing days were recorded).
+        """
+        yield from self._db.execute(
+            "SELECT id, json_extract(data, '$.listed', '$.date', '$.organization.name',"
+            " '$.organization.slug', '$.author_names') FROM papers"
+        )
+
+    def paper_texts(self, paper_ids: Sequence[str]) -> Iterator[tuple[str, str, str]]:
+        """(id, title, abstract) of the papers with these ids that are in the catalog."""
+        for start in range(0, len(paper_ids), 500):
+            chunk = paper_ids[start : start + 500]
+            marks = ",".join("?" * len(chunk))
+            rows = self._db.execute(
+                f"SELECT id, json_extract(data, '$.title', '$.abstract') FROM papers"
+                f" WHERE id IN ({marks})",
+                chunk,
+            )
+            for paper_id, fields in rows:
+                title, abstract = json.loads(fields)
+                yield paper_id, title or "", abstract or ""
+
     def pending_index_ids(self) -> list[str]:
         return [row[0] for row in self._db.execute("SELECT id FROM pending_index")]
 

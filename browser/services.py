@@ -34,6 +34,8 @@ from browser.library import (
     sync_catalog,
 )
 from browser.models import Paper, ParseProblem, SortOrder
+from browser.stats import TOP, LibraryStats, Period, compute_stats
+from browser.stats.source import StatsSource
 from browser.tags import TagStore
 
 try:
@@ -108,6 +110,7 @@ class Services:
     # The index could not be opened at all: a rebuild must start from an empty folder.
     index_broken: bool = False
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
+    _stats_source: StatsSource | None = field(default=None, repr=False)
 
     def is_empty(self) -> bool:
         return self.catalog.paper_count() == 0
@@ -140,6 +143,7 @@ class Services:
                 records_by_file=changes.records_by_file,
             )
             self._bring_index_up_to_date(summary, procs)
+        self._forget_stats()
         summary.seconds = time.perf_counter() - started
         return summary
 
@@ -201,8 +205,53 @@ class Services:
             with _workers_die_with_us(procs):
                 self.index.rebuild(self.catalog.papers(), procs=procs)
         self.catalog.mark_indexed(self.catalog.pending_index_ids())
+        self._forget_stats()
         self.index_problem = None
         self.index_broken = False
+
+    def stats(
+        self,
+        query: str = "",
+        *,
+        by: Period = "month",
+        top: int | None = TOP,
+        cancelled: Callable[[], bool] | None = None,
+    ) -> LibraryStats:
+        """Counts over the papers ``query`` matches (every paper when it is empty).
+
+        Papers per listing day, ISO week or month (``by``), tags, organisations, authors
+        and rising terms (see ``browser.stats``); ``top`` caps each ranked list. A query
+        that matches nothing as typed is counted as its spelling correction, as the
+        search would show it (``corrected_query`` says so). ``cancelled`` is polled by
+        the search; once it says yes ``SearchCancelled`` is raised.
+        """
+        source = self._stats()
+        columns = source.columns()
+        query = query.strip()
+        corrected: str | None = None
+        rows: list[int] | None = None
+        if query:
+            result = self.index.search(
+                query, limit=max(1, len(columns)), tags=self.tags, cancelled=cancelled
+            )
+            corrected = result.corrected_query
+            rows = columns.positions_of(hit.paper.id for hit in result.hits)
+        tags = {entry.paper_id: entry.tags for entry in self.tags.entries()}
+        stats = compute_stats(
+            columns, rows, by=by, tags=tags, terms_of=source.terms_of, top=top
+        )
+        stats.query = query
+        stats.corrected_query = corrected
+        return stats
+
+    def _stats(self) -> StatsSource:
+        if self._stats_source is None:
+            self._stats_source = StatsSource(self.catalog)
+        return self._stats_source
+
+    def _forget_stats(self) -> None:
+        if self._stats_source is not None:
+            self._stats_source.forget()
 
     # -- export and import (issue 11: one use case each, for the CLI and the app) --------
 

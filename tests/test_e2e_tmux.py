@@ -1,4 +1,4 @@
-"""The real `paper-browser` command in a real terminal (tmux): type, tag, quit, export."""
+"""The real `paper-browser` command in a real terminal (tmux): type, read, tag, quit, export."""
 
 from __future__ import annotations
 
@@ -93,11 +93,17 @@ def test_type_tag_quit_then_export(tmux_session: tuple[str, Path]) -> None:
     _wait_for(lambda: EXPECTED_TITLE in screen(), 30, "the query's result", screen)
     _tmux(session, "send-keys", "Escape")
     time.sleep(0.5)
+    # Read it full-screen, and tag it from the reader.
+    _tmux(session, "send-keys", "Enter")
+    in_reader = lambda: "✕ Back" in screen() and "Tags no tags yet" in screen()  # noqa: E731
+    _wait_for(in_reader, 15, "the reader", screen)
     _tmux(session, "send-keys", "1")
     tags_file = library / "tags.json"
     _wait_for(
         lambda: tags_file.exists() and "to read" in tags_file.read_text(), 15, "tags.json", screen
     )
+    _tmux(session, "send-keys", "Escape")
+    _wait_for(lambda: "✕ Back" not in screen(), 15, "the list again", screen)
     _tmux(session, "send-keys", "q")
     _wait_for(lambda: not session_alive(), 15, "the app to quit", screen)
 

@@ -49,11 +49,22 @@ EXTRA = [
         date="Oct 3, 2023",
         comments=4,
     ),
+    DumpPaper(
+        r"$\pi$-Flow: One-Step Diffusion with $\alpha$-Divergence Distillation",
+        r"We distil a diffusion teacher into $k=4$ steps at about $10^{-3}$ of the cost. "
+        r"Our \texttt{SAILOR} agent is open: https://github.com/example/piflow. "
+        + " ".join(f"Sentence {n} of a long abstract about diffusion." for n in range(12)),
+        authors=6,
+        date="Apr 1, 2024",
+        comments=9,
+    ),
 ]
 
 
 @pytest.fixture
-def services(tmp_path: Path) -> Iterator[Services]:
+def services(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Services]:
+    # The reader names dump files from the home folder (~/dumps/...): the same every run.
+    monkeypatch.setenv("HOME", str(tmp_path))
     built = build_library(tmp_path, [*PAPERS, *EXTRA])
     built.index = FixedTimeIndex(built.index)  # type: ignore[assignment]
     yield built
@@ -110,3 +121,20 @@ def test_help_screen_at_100x32(snap_compare: Any, services: Services) -> None:
         await settle(pilot)
 
     assert snap_compare(make_app(services), terminal_size=(100, 32), run_before=run_before)
+
+
+@pytest.mark.parametrize("size", [(80, 24), (160, 48)])
+def test_reader_with_math_and_links(
+    snap_compare: Any, services: Services, size: tuple[int, int]
+) -> None:
+    async def run_before(pilot: Pilot[None]) -> None:
+        await settle(pilot)
+        app = pilot.app
+        assert isinstance(app, PaperBrowserApp)
+        app.search_bar.value = "diffusion"
+        await pilot.press("enter")
+        await settle(pilot)
+        await pilot.press("enter", "j", "1")  # read, next paper, tag it
+        await settle(pilot)
+
+    assert snap_compare(make_app(services), terminal_size=size, run_before=run_before)

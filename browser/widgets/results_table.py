@@ -14,6 +14,7 @@ from textual.message import Message
 from textual.widgets import DataTable
 
 from browser.models import Paper, SearchHit, SortOrder
+from browser.readable_math import readable_math
 from browser.safe_text import safe_line
 
 # Shown in the footer while the list has focus; quick tags 1-9 are added by the app's help.
@@ -25,6 +26,7 @@ LIST_BINDINGS: list[BindingType] = [
         key_display="/",
         tooltip="Type a new query in the search bar",
     ),
+    Binding("enter", "app.read", "Read", tooltip="Read the paper full-screen, with next/previous"),
     Binding("t", "app.tag_prompt", "Tag", tooltip="Add any tag, with completion (-name removes)"),
     Binding("x", "app.remove_tag", "Untag", tooltip="Remove one of the paper's tags"),
     Binding("u", "app.undo", "Undo", tooltip="Undo the last tag change"),
@@ -53,6 +55,31 @@ LIST_BINDINGS: list[BindingType] = [
     Binding("e", "app.export", "Export", tooltip="Export results or tagged papers to CSV"),
     Binding("question_mark", "app.help", "Keys", key_display="?", tooltip="Show every key"),
     Binding("q", "app.quit", "Quit", tooltip="Quit (tags are already saved)"),
+    # Last of the shown keys: a narrow footer cuts from the end, and ? must stay.
+    Binding(
+        "plus", "app.resize_pane(1)", "Bigger", key_display="+", tooltip="Grow the abstract pane"
+    ),
+    Binding(
+        "minus",
+        "app.resize_pane(-1)",
+        "Smaller",
+        key_display="-",
+        tooltip="Shrink the abstract pane",
+    ),
+    Binding(
+        "S",
+        "app.stats",
+        "Stats",
+        tooltip="Papers over time, tags, organisations and rising terms of this search",
+    ),
+    Binding(
+        "equals_sign",
+        "app.resize_pane(1)",
+        "Bigger",
+        show=False,
+        key_display="=",
+        tooltip="Grow the abstract pane (+ without shift)",
+    ),
     Binding(
         "escape",
         "app.clear_context",
@@ -237,9 +264,11 @@ class ResultsTable(DataTable[Text]):
     def _cell(self, hit: SearchHit, key: str) -> Text:
         paper = hit.paper
         if key == "title":
-            cell = _plain_cell(paper.title)
+            # Inline LaTeX shown as Unicode; the index's spans are mapped onto it.
+            title = readable_math(safe_line(paper.title))
+            cell = _plain_cell(title.text)
             for span in hit.title_highlights:
-                cell.stylize("bold underline", span.start, span.end)
+                cell.stylize("bold underline", *title.shown_span(span.start, span.end))
             return cell
         if key == "date":
             return _plain_cell(paper.date.isoformat() if paper.date else "", "dim")

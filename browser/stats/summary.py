@@ -1,0 +1,327 @@
+"""Counts over a set of papers: per period, per tag, organisation and author, rising terms.
+
+Pure computation over plain values: the caller (``Services.stats``) gathers each paper's
+facts and tags; the terms of a paper are asked for only when the paper is in one of the
+two periods that rising terms compare.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import Counter
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from itertools import chain
+from typing import Any, Final
+
+from browser.stats.periods import (
+    NO_DATE,
+    Period,
+    period_end,
+    period_key,
+    period_start,
+    period_starts,
+)
+from browser.stats.terms import RisingTerm, rising_terms
+from browser.tags import tag_key
+
+# Rows of each ranked table (tags, organisations, authors, rising terms) by default.
+TOP: Final = 20
+
+
+@dataclass(frozen=True)
+class PaperFacts:
+    """What the stats need of one paper.
+
+    ``day`` is the paper's listing day; a paper without one (a library indexed before
+    listing days were recorded, or a format without them) has its own date there instead,
+    and ``None`` means neither is known. ``organization`` is the display name.
+    """
+
+    paper_id: str
+    day: dt.date | None = None
+    organization: str | None = None
+    authors: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class PeriodCount:
+    """Papers in one period (``start`` is its first day; ``key`` as in ``period_key``)."""
+
+    start: dt.date
+    key: str
+    count: int
+
+
+@dataclass(frozen=True)
+class PeriodGap:
+    """A run of periods without papers, shown as one row instead of many empty bars."""
+
+    first: str
+    last: str
+    periods: int
+
+
+# A run of at least this many empty periods is shown as one PeriodGap.
+MIN_GAP: Final = 3
+
+
+def condensed(
+    periods: Sequence[PeriodCount], min_gap: int = MIN_GAP
+) -> list[PeriodCount | PeriodGap]:
+    """``periods`` with every run of ``min_gap`` or more empty ones replaced by a ``PeriodGap``.
+
+    A library of dated papers has a few from years ago (a paper's own date is often
+    older than the day it was listed): the years between are one row, not fifty.
+    """
+    shown: list[PeriodCount | PeriodGap] = []
+    run: list[PeriodCount] = []
+    for period in [*periods, None]:
+        if period is not None and period.count == 0:
+            run.append(period)
+            continue
+        if len(run) >= min_gap:
+            shown.append(PeriodGap(run[0].key, run[-1].key, len(run)))
+        else:
+            shown.extend(run)
+        run = []
+        if period is not None:
+            shown.append(period)
+    return shown
+
+
+@dataclass(frozen=True)
+class NameCount:
+    """A tag, organisation or author with the number of papers it has."""
+
+    name: str
+    count: int
+
+
+@dataclass
+class LibraryStats:
+    """Everything the stats screen and ``paper-browser stats`` show, for one set of papers."""
+
+    papers: int
+    by: Period
+    # The query counted ("" for the whole library), and the spelling correction run
+    # instead when the query as typed matched nothing.
+    query: str = ""
+    corrected_query: str | None = None
+    # Every period from the first paper's to the last one's, in time order, empty ones too.
+    per_period: list[PeriodCount] = field(default_factory=list)
+    no_date: int = 0
+    tags: list[NameCount] = field(default_factory=list)
+    untagged: int = 0
+    organizations: list[NameCount] = field(default_factory=list)
+    no_organization: int = 0
+    authors: list[NameCount] = field(default_factory=list)
+    no_author_names: int = 0
+    rising_terms: list[RisingTerm] = field(default_factory=list)
+    # The two periods rising terms compare: the latest with papers and the one before it
+    # that has papers (days without listings, such as weekends, are skipped).
+    latest: PeriodCount | None = None
+    previous: PeriodCount | None = None
+
+    def to_json(self) -> dict[str, Any]:
+        """The JSON shape of ``paper-browser stats --json``.
+
+        ``per_period`` maps each period key to its count, in time order, with ``"no date"``
+        last when some papers have none, so its counts add up to ``papers``. Tags,
+        organisations and authors map names to counts, most first; the papers without
+        one are counted under ``untagged``, ``no_organization`` and ``no_author_names``.
+        ``rising_terms`` lists ``{"term", "now", "before", "score"}`` objects.
+        """
+        per_period = {period.key: period.count for period in self.per_period}
+        if self.no_date:
+            per_period[NO_DATE] = self.no_date
+        return {
+            "query": self.query,
+            "corrected_query": self.corrected_query,
+            "papers": self.papers,
+            "by": self.by,
+            "per_period": per_period,
+            "tags": {item.name: item.count for item in self.tags},
+            "untagged": self.untagged,
+            "organizations": {item.name: item.count for item in self.organizations},
+            "no_organization": self.no_organization,
+            "authors": {item.name: item.count for item in self.authors},
+            "no_author_names": self.no_author_names,
+            "rising_terms": [
+                {
+                    "term": item.term,
+                    "now": item.now,
+                    "before": item.before,
+                    "score": round(item.score, 3),
+                }
+                for item in self.rising_terms
+            ],
+            "latest_period": self.latest.key if self.latest else None,
+            "previous_period": self.previous.key if self.previous else None,
+        }
+
+
+class FactColumns:
+    """The facts of many papers as columns, so counting a subset runs at C speed.
+
+    Row ``i`` is one paper: ``ids[i]``, its day as an ordinal (``0``: no date), its
+    organisation as an index into ``organization_names`` (``-1``: none) and its authors
+    as indices into ``author_names`` (each name once).
+    """
+
+    def __init__(self, facts: Iterable[PaperFacts] = ()) -> None:
+        self.ids: list[str] = []
+        self.days: list[int] = []
+        self.organizations: list[int] = []
+        self.authors: list[tuple[int, ...]] = []
+        self.organization_names: list[str] = []
+        self.author_names: list[str] = []
+        self._organization_index: dict[str, int] = {}
+        self._author_index: dict[str, int] = {}
+        self.position: dict[str, int] = {}
+        for paper in facts:
+            self.append(paper)
+
+    def __len__(self) -> int:
+        return len(self.ids)
+
+    def append(self, paper: PaperFacts) -> None:
+        """Add one paper (a second paper with the same id replaces nothing: ids are unique)."""
+        self.position[paper.paper_id] = len(self.ids)
+        self.ids.append(paper.paper_id)
+        self.days.append(paper.day.toordinal() if paper.day is not None else 0)
+        if paper.organization:
+            index = self._organization_index.get(paper.organization)
+            if index is None:
+                index = self._organization_index[paper.organization] = len(
+                    self.organization_names
+                )
+                self.organization_names.append(paper.organization)
+            self.organizations.append(index)
+        else:
+            self.organizations.append(-1)
+        names: dict[int, None] = {}
+        for name in paper.authors:
+            index = self._author_index.get(name)
+            if index is None:
+                index = self._author_index[name] = len(self.author_names)
+                self.author_names.append(name)
+            names[index] = None
+        self.authors.append(tuple(names))
+
+    def positions_of(self, paper_ids: Iterable[str]) -> list[int]:
+        """Rows of these papers (ids not in the columns are left out)."""
+        position = self.position
+        return [position[paper_id] for paper_id in paper_ids if paper_id in position]
+
+
+def compute_stats(
+    columns: FactColumns,
+    rows: Sequence[int] | None = None,
+    *,
+    by: Period = "month",
+    tags: Mapping[str, Sequence[str]] | None = None,
+    terms_of: Callable[[Sequence[str]], Sequence[frozenset[str]]] | None = None,
+    top: int | None = TOP,
+) -> LibraryStats:
+    """Count the papers at ``rows`` of ``columns`` (all when None) by period, tag,
+    organisation and author, and find the rising terms.
+
+    ``by`` names the period: listing day, ISO week or month. ``tags`` maps paper ids to
+    their tags (a missing id is untagged; tags that differ only in case or spacing are
+    one tag, shown as first met). ``terms_of`` gives the term sets of a list of paper
+    ids, in order (see ``terms.paper_terms``); it is called once, for the papers of the
+    latest two periods only. ``top`` caps each ranked list (None: all). Ties are broken
+    by name, so the output is stable.
+    """
+    if rows is None:
+        rows = range(len(columns))
+    stats = LibraryStats(papers=len(rows), by=by)
+    days = columns.days
+    day_counts = Counter(map(days.__getitem__, rows))
+    _count_periods(stats, day_counts, by)
+    _count_names(stats, columns, rows, top)
+    _count_tags(stats, columns, rows, tags or {}, top)
+    if terms_of is not None and stats.latest is not None and stats.previous is not None:
+        now = _rows_in_period(columns, rows, stats.latest.start, by)
+        before = _rows_in_period(columns, rows, stats.previous.start, by)
+        ids = columns.ids
+        term_sets = terms_of([ids[row] for row in now + before])
+        stats.rising_terms = rising_terms(
+            term_sets[: len(now)], term_sets[len(now) :], limit=top or 1_000_000
+        )
+    return stats
+
+
+def _count_periods(stats: LibraryStats, day_counts: Counter[int], by: Period) -> None:
+    stats.no_date = day_counts.pop(0, 0)
+    if not day_counts:
+        return
+    by_start: Counter[dt.date] = Counter()
+    for ordinal, count in day_counts.items():
+        by_start[period_start(dt.date.fromordinal(ordinal), by)] += count
+    first, last = dt.date.fromordinal(min(day_counts)), dt.date.fromordinal(max(day_counts))
+    stats.per_period = [
+        PeriodCount(start, period_key(start, by), by_start.get(start, 0))
+        for start in period_starts(first, last, by)
+    ]
+    filled = [period for period in stats.per_period if period.count]
+    stats.latest = filled[-1]
+    stats.previous = filled[-2] if len(filled) > 1 else None
+
+
+def _rows_in_period(
+    columns: FactColumns, rows: Sequence[int], start: dt.date, by: Period
+) -> list[int]:
+    low, high = start.toordinal(), period_end(start, by).toordinal()
+    days = columns.days
+    return [row for row in rows if low <= days[row] <= high]
+
+
+def _count_names(
+    stats: LibraryStats, columns: FactColumns, rows: Sequence[int], top: int | None
+) -> None:
+    organizations = Counter(map(columns.organizations.__getitem__, rows))
+    stats.no_organization = organizations.pop(-1, 0)
+    names = columns.organization_names
+    stats.organizations = _ranked({names[i]: n for i, n in organizations.items()}, top)
+    per_paper = list(map(columns.authors.__getitem__, rows))
+    stats.no_author_names = per_paper.count(())
+    authors = Counter(chain.from_iterable(per_paper))
+    names = columns.author_names
+    stats.authors = _ranked({names[i]: n for i, n in authors.items()}, top)
+
+
+def _count_tags(
+    stats: LibraryStats,
+    columns: FactColumns,
+    rows: Sequence[int],
+    tags: Mapping[str, Sequence[str]],
+    top: int | None,
+) -> None:
+    # Tagged papers are few: look each one up instead of walking every row.
+    chosen = rows if isinstance(rows, range) else set(rows)
+    position = columns.position
+    counts: Counter[str] = Counter()
+    forms: dict[str, str] = {}
+    tagged = 0
+    for paper_id, names in tags.items():
+        row = position.get(paper_id)
+        if row is None or row not in chosen or not names:
+            continue
+        tagged += 1
+        keys: set[str] = set()
+        for name in names:
+            key = tag_key(name)
+            forms.setdefault(key, name)
+            keys.add(key)
+        counts.update(keys)
+    stats.untagged = stats.papers - tagged
+    stats.tags = [NameCount(forms[item.name], item.count) for item in _ranked(counts, top)]
+
+
+def _ranked(counts: Mapping[str, int], top: int | None) -> list[NameCount]:
+    ordered = sorted(counts.items(), key=lambda item: (-item[1], item[0].casefold(), item[0]))
+    if top is not None:
+        ordered = ordered[:top]
+    return [NameCount(name, count) for name, count in ordered]

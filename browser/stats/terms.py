@@ -1,0 +1,184 @@
+"""The words and two-word phrases of a paper, and which of them are rising.
+
+Terms are what a reader sees, folded: NFKC, case-folded, not stemmed (``models`` and
+``model`` stay apart, and a term shown is a term one can search for). Stop words and the
+furniture of abstracts (``we propose``, ``results show``, ``state-of-the-art``) are not
+terms; a two-word phrase is two terms that stand side by side in one clause.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+import unicodedata
+from collections import Counter
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import Final
+
+# A pasted essay must not make one paper cost seconds.
+MAX_TEXT_CHARS: Final = 20_000
+# A term must be in at least this many papers of the latest period, and in this share of
+# them, before it can be rising: 3 papers out of 3 in a quiet week is no trend.
+MIN_PAPERS_NOW: Final = 3
+MIN_SHARE_NOW: Final = 0.005
+# Added to each cell of the 2x2 table (Haldane-Anscombe), so a term absent before has a
+# finite odds ratio instead of an infinite one.
+CORRECTION: Final = 0.5
+
+# English function words (after the Snowball English list, folded, apostrophes kept).
+_STOP_WORDS_TEXT: Final = """
+    a about above after again against all am an and any are aren't as at be because been
+    before being below between both but by can can't cannot could couldn't did didn't do
+    does doesn't doing don't down during each few for from further had hadn't has hasn't
+    have haven't having he he'd he'll he's her here here's hers herself him himself his how
+    how's i i'd i'll i'm i've if in into is isn't it it's its itself let's me more most
+    mustn't my myself no nor not of off on once only or other ought our ours ourselves out
+    over own same shan't she she'd she'll she's should shouldn't so some such than that
+    that's the their theirs them themselves then there there's these they they'd they'll
+    they're they've this those through to too under until up very was wasn't we we'd we'll
+    we're we've were weren't what what's when when's where where's which while who who's
+    whom why why's with won't would wouldn't you you'd you'll you're you've your yours
+    yourself yourselves also however thus therefore via within without across among upon
+    whether yet may might must shall will us one two three etc e.g i.e vs et al
+"""
+STOP_WORDS: Final = frozenset(_STOP_WORDS_TEXT.split())
+
+# Words every abstract uses whatever its topic: they would "rise" with the number of papers.
+_FURNITURE_TEXT: Final = """
+    paper papers propose proposed proposes present presents presented introduce introduces
+    introduced approach approaches method methods methodology result results show shows
+    shown showing demonstrate demonstrates demonstrated novel new existing work works
+    based using use used uses achieve achieves achieved performance perform performs
+    state-of-the-art sota outperform outperforms outperforming significantly significant
+    significantly improve improves improved improvement improvements extensive experiments
+    experiment experimental experimentally effective effectively efficient efficiently
+    furthermore moreover additionally specifically particular particularly various several
+    different many first second third well key leading code available github https http
+    www com org project page release released publicly open-source provide provides
+    provided study studies studied task tasks framework frameworks recent recently
+    including include includes enable enables enabling capabilities ability address
+    addresses challenge challenges problem problems solution solutions superior compared
+    comparison comparable while however achieve strong stronger high higher low lower
+    large-scale end-to-end remain remains often
+"""
+FURNITURE: Final = frozenset(_FURNITURE_TEXT.split())
+
+_URL: Final = re.compile(r"(?:https?://|www\.)\S+", re.IGNORECASE)
+_LATEX_COMMAND: Final = re.compile(r"\\[A-Za-z]+")
+# Punctuation ends a clause: no phrase spans ``models. Video`` or ``(video)``.
+_CLAUSE_BREAK: Final = re.compile(r"[^\w\s'’-]+|\s[-–—]+\s|--+")
+_TOKEN: Final = re.compile(r"\w+(?:[-'’]\w+)*")
+
+
+def _is_term(token: str) -> bool:
+    return (
+        len(token) >= 2
+        and token not in STOP_WORDS
+        and token not in FURNITURE
+        and any(char.isalpha() for char in token)
+        and "_" not in token
+    )
+
+
+def paper_terms(*texts: str) -> frozenset[str]:
+    """The terms of a paper's ``texts`` (title, abstract): words and two-word phrases.
+
+    A phrase is two terms that follow each other in one clause with nothing dropped
+    between them: ``large language models`` gives ``large language`` and ``language
+    models``; ``models of language`` gives no phrase. URLs and LaTeX commands are skipped.
+    """
+    found: set[str] = set()
+    for text in texts:
+        text = unicodedata.normalize("NFKC", text[:MAX_TEXT_CHARS]).casefold()
+        text = _LATEX_COMMAND.sub(" ", _URL.sub(" ", text)).replace("’", "'")
+        for clause in _CLAUSE_BREAK.split(text):
+            previous: str | None = None
+            for token in _TOKEN.findall(clause):
+                token = token.strip("'-")
+                if not _is_term(token):
+                    previous = None
+                    continue
+                found.add(token)
+                if previous is not None:
+                    found.add(f"{previous} {token}")
+                previous = token
+    return frozenset(found)
+
+
+@dataclass(frozen=True)
+class RisingTerm:
+    """A term and the papers holding it in the latest period (``now``) and the one before."""
+
+    term: str
+    now: int
+    before: int
+    # The z-score of the log odds ratio (see ``rising_terms``): larger rises more surely.
+    score: float
+
+    @property
+    def is_phrase(self) -> bool:
+        return " " in self.term
+
+
+def rising_terms(
+    now: Iterable[frozenset[str]],
+    before: Iterable[frozenset[str]],
+    *,
+    limit: int = 20,
+    min_papers: int = MIN_PAPERS_NOW,
+    min_share: float = MIN_SHARE_NOW,
+) -> list[RisingTerm]:
+    """Terms whose share of papers grew most from the ``before`` papers to the ``now`` ones.
+
+    Each paper counts a term once (``now`` and ``before`` are the term sets of the papers
+    of the two periods). For a term in ``a`` of the ``n1`` papers now and ``c`` of the
+    ``n0`` papers before, with ``b = n1 - a`` and ``d = n0 - c``, the score is the log odds
+    ratio with the Haldane-Anscombe correction (0.5 added to every cell) divided by its
+    standard error (Woolf 1955)::
+
+        z = ln((a+.5)(d+.5) / ((b+.5)(c+.5))) / sqrt(1/(a+.5) + 1/(b+.5) + 1/(c+.5) + 1/(d+.5))
+
+    This is the z-scored log odds ratio that Monroe, Colaresi & Quinn ("Fightin' Words",
+    Political Analysis 16(4), 2008, section 3.3) use to compare the words of two corpora,
+    here with a flat prior and counted in papers. A plain ratio of shares would rank a
+    term seen once before and twice now above one that went from 40 papers to 120; the z
+    weighs growth by the evidence for it. A term qualifies only when its share grew and
+    it is in at least ``min_papers`` papers now and in ``min_share`` of them, so that
+    noise does not rise. Ordered by score, then by papers now, then by term; empty when
+    either period has no papers.
+    """
+    now_sets = list(now)
+    before_sets = list(before)
+    n1, n0 = len(now_sets), len(before_sets)
+    if n1 == 0 or n0 == 0:
+        return []
+    counts_now: Counter[str] = Counter()
+    for terms in now_sets:
+        counts_now.update(terms)
+    floor = max(min_papers, math.ceil(min_share * n1))
+    candidates = {term: count for term, count in counts_now.items() if count >= floor}
+    if not candidates:
+        return []
+    counts_before: Counter[str] = Counter()
+    for terms in before_sets:
+        counts_before.update(terms)  # in C; cheaper than keeping only the candidates first
+    rising: list[RisingTerm] = []
+    for term, a in candidates.items():
+        c = counts_before.get(term, 0)
+        if a * n0 <= c * n1:  # its share did not grow
+            continue
+        score = log_odds_z(a, n1, c, n0)
+        if score > 0:
+            rising.append(RisingTerm(term, a, c, score))
+    rising.sort(key=lambda item: (-item.score, -item.now, item.term))
+    return rising[:limit]
+
+
+def log_odds_z(now: int, papers_now: int, before: int, papers_before: int) -> float:
+    """The z-score of the corrected log odds ratio of a term now against before."""
+    a = now + CORRECTION
+    b = papers_now - now + CORRECTION
+    c = before + CORRECTION
+    d = papers_before - before + CORRECTION
+    return math.log((a * d) / (b * c)) / math.sqrt(1 / a + 1 / b + 1 / c + 1 / d)

@@ -1,0 +1,114 @@
+"""View preferences remembered between launches (``ui_state.json`` in the library folder).
+
+Small, typed, and forgiving: keys this version does not know are kept on disk
+untouched (a newer version, or another feature, may own them) and ignored here; a
+known key with a bad value falls back to its default with a message; a damaged file
+gives the defaults and a message, is set aside as ``ui_state.json.damaged`` on the
+next save, and never stops the app.
+
+Each save is a read-modify-write of only the keys that changed, written atomically
+(temporary file, fsync, rename), so two running copies changing different keys both
+keep their change. Nothing here is user data that cannot be rebuilt: losing the file
+costs a layout, never a tag.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+UI_STATE_FILE = "ui_state.json"
+MIN_ABSTRACT_PERCENT = 20
+MAX_ABSTRACT_PERCENT = 80
+
+
+class UiState(BaseModel):
+    """Every view preference with its default; unknown keys are ignored."""
+
+    model_config = ConfigDict(extra="ignore", frozen=True)
+
+    # Share of the list view given to the abstract pane (its width side by side, its
+    # height stacked); None keeps the layout's own default.
+    abstract_percent: int | None = Field(
+        default=None, ge=MIN_ABSTRACT_PERCENT, le=MAX_ABSTRACT_PERCENT
+    )
+
+
+@dataclass(frozen=True)
+class LoadedUiState:
+    """The preferences, and what was wrong with the file if anything was."""
+
+    state: UiState
+    problem: str | None = None
+
+
+def ui_state_path(library_dir: Path) -> Path:
+    return library_dir / UI_STATE_FILE
+
+
+def _read_object(path: Path) -> dict[str, Any]:
+    """The file's JSON object; {} when missing. Raises ValueError/OSError when damaged."""
+    try:
+        raw = path.read_bytes()
+    except FileNotFoundError:
+        return {}
+    data = json.loads(raw.decode("utf-8"))
+    if not isinstance(data, dict):
+        raise ValueError("not a JSON object")
+    return data
+
+
+def load_ui_state(path: Path) -> LoadedUiState:
+    """Read the preferences; never raises (a problem comes back as a message)."""
+    try:
+        data = _read_object(path)
+    except (OSError, ValueError) as error:
+        return LoadedUiState(UiState(), f"View preferences in {path} ignored ({error}).")
+    try:
+        return LoadedUiState(UiState.model_validate(data))
+    except ValidationError as error:
+        bad = {str(detail["loc"][0]) for detail in error.errors() if detail["loc"]}
+        kept = {key: value for key, value in data.items() if key not in bad}
+        names = ", ".join(sorted(bad))
+        return LoadedUiState(
+            UiState.model_validate(kept),
+            f"View preferences in {path}: bad value for {names}; using the default.",
+        )
+
+
+def update_ui_state(path: Path, **changes: Any) -> UiState:
+    """Write ``changes`` (validated) over what is on disk now; returns the new state.
+
+    Raises ``ValueError`` for a bad value and ``OSError`` when the file cannot be written.
+    """
+    UiState.model_validate(changes)  # a bad value is refused before anything is written
+    try:
+        data = _read_object(path)
+    except (OSError, ValueError):
+        data = {}
+        if path.exists():
+            path.replace(path.with_name(path.name + ".damaged"))  # kept for a look
+    data.update(changes)
+    _write_atomically(path, json.dumps(data, indent=2, sort_keys=True).encode("utf-8") + b"\n")
+    return load_ui_state(path).state
+
+
+def _write_atomically(path: Path, content: bytes) -> None:
+    # TODO(fsutil): switch to browser/fsutil.py's atomic write once it is on main.
+    path.parent.mkdir(parents=True, exist_ok=True)
+    handle, temporary = tempfile.mkstemp(prefix=path.name + ".", suffix=".tmp", dir=path.parent)
+    try:
+        with os.fdopen(handle, "wb") as file:
+            file.write(content)
+            file.flush()
+            os.fsync(file.fileno())
+        Path(temporary).replace(path)
+    except BaseException:
+        Path(temporary).unlink(missing_ok=True)
+        raise

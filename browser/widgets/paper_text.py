@@ -1,0 +1,170 @@
+"""One paper as display text: shared by the abstract pane and the reader.
+
+Dump text is untrusted: everything here is built from plain strings into ``Content``
+and rich ``Text`` objects, never parsed as markup. Control characters are made
+visible first (``safe_text`` keeps offsets), inline LaTeX is shown as Unicode
+(``readable_math`` maps the search highlight spans onto the shown text), and web
+links become OSC 8 terminal hyperlinks through a rich ``Style(link=...)``.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from pathlib import Path, PurePath
+from urllib.parse import urlsplit
+
+from rich.style import Style
+from rich.text import Text
+from textual.content import Content
+
+from browser.models import Highlight, Paper, SearchHit
+from browser.readable_math import readable_math
+from browser.safe_text import safe_line, safe_text
+from browser.widgets.results_table import paper_byline
+
+MATCH_STYLE = "bold $text-warning on $warning-muted"
+LABEL_STYLE = "$text-muted"
+TITLE_STYLE = "bold $text-primary"
+# A URL in running text ends before whitespace, quotes, angle brackets or a closing
+# bracket; trailing sentence punctuation is not part of it.
+_URL = re.compile(r"https?://[^\s<>\"'`\]\[{}|\\^]+", re.IGNORECASE)
+_TRAILING = ".,;:!?)"
+
+
+def is_web_link(url: str) -> bool:
+    """True for a plain http(s) URL that is safe to hand to a terminal or a browser.
+
+    Dumps may carry ``file:`` or ``javascript:`` "links", or escape sequences glued to a
+    URL; only printable, space-free http(s) URLs with a host qualify.
+    """
+    if not url.isprintable() or any(char.isspace() for char in url):
+        return False
+    try:
+        parts = urlsplit(url)
+    except ValueError:
+        return False
+    return parts.scheme.lower() in ("http", "https") and bool(parts.netloc)
+
+
+def link_text(url: str, style: str = "underline") -> Text:
+    """``url`` shown as itself, clickable (OSC 8) when it is a web link."""
+    shown = safe_line(url)
+    if not is_web_link(url):
+        return Text(shown, end="")
+    return Text(shown, style=Style.parse(style) + Style(link=url), end="")
+
+
+def _url_spans(text: str) -> list[tuple[int, int, str]]:
+    spans = []
+    for match in _URL.finditer(text):
+        url = match.group().rstrip(_TRAILING)
+        if url.count("(") > url.count(")") and match.group()[len(url) :].startswith(")"):
+            url += ")"  # Wikipedia-style URLs keep their own closing bracket
+        if is_web_link(url):
+            spans.append((match.start(), match.start() + len(url), url))
+    return spans
+
+
+def display_text(
+    stored: str,
+    highlights: Sequence[Highlight] = (),
+    *,
+    base_style: str = "",
+    one_line: bool = False,
+) -> Content:
+    """Stored dump text as shown: safe, readable math, matches highlighted, links clickable.
+
+    ``highlights`` are character offsets into ``stored`` (as the index reports them).
+    """
+    safe = safe_line(stored) if one_line else safe_text(stored)
+    readable = readable_math(safe)
+    text = Text(readable.text, end="")
+    # Links are found in the stored text: safe_text keeps offsets, and a URL with a
+    # control character in it is no link at all.
+    for start, end, url in _url_spans(stored):
+        shown_start, shown_end = readable.shown_span(start, end)
+        text.stylize(Style(underline=True, link=url), shown_start, shown_end)
+    content = Content.from_rich_text(text)
+    if base_style:
+        content = content.stylize_before(base_style)
+    for span in highlights:
+        start, end = readable.shown_span(span.start, span.end)
+        content = content.stylize(MATCH_STYLE, start, end)
+    return content
+
+
+def _home_relative(file: str) -> str:
+    """A dump's path with the home folder written ``~``, as a shell user would type it."""
+    try:
+        return str(PurePath("~") / PurePath(file).relative_to(Path.home()))
+    except (ValueError, RuntimeError):  # not under home, or no home at all
+        return file
+
+
+def _field(label: str, value: str | Content) -> Content:
+    shown = value if isinstance(value, Content) else Content(safe_line(value))
+    return Content.assemble((f"{label} ", LABEL_STYLE), shown)
+
+
+def facts_line(paper: Paper) -> Content | None:
+    """Date, listing day, authors or organisation, comments, upvotes, arXiv id."""
+    facts: list[Content] = []
+    if paper.date is not None:
+        approximate = " (year guessed)" if paper.year_inferred else ""
+        facts.append(_field("Date", paper.date.isoformat() + approximate))
+    # The listing day (the Daily Papers page the paper was listed on) where the dump says.
+    listed = getattr(paper, "listed", None)
+    if listed is not None and listed != paper.date:
+        facts.append(_field("Listed", listed.isoformat()))
+    byline = paper_byline(paper)
+    if byline:
+        facts.append(_field("By", byline))
+    if paper.organization is not None and paper.authors:
+        facts.append(_field("Authors", str(paper.authors)))
+    if paper.comments is not None:
+        facts.append(_field("Comments", str(paper.comments)))
+    if paper.upvotes is not None:
+        facts.append(_field("Upvotes", str(paper.upvotes)))
+    if paper.arxiv_id:
+        facts.append(_field("arXiv", paper.arxiv_id))
+    return Content("   ").join(facts) if facts else None
+
+
+def tags_line(tags: Sequence[str]) -> Content:
+    shown = (
+        Content("  ").join(Content.styled(f" {safe_line(tag)} ", "reverse $accent") for tag in tags)
+        if tags
+        else Content.styled("no tags yet", LABEL_STYLE)
+    )
+    return Content.assemble(("Tags ", LABEL_STYLE), shown)
+
+
+def paper_content(hit: SearchHit, tags: Sequence[str], *, full_paths: bool = False) -> Content:
+    """Everything about one paper; ``full_paths`` names each dump file by its whole path."""
+    paper = hit.paper
+    parts: list[Content] = [
+        display_text(paper.title, hit.title_highlights, base_style=TITLE_STYLE, one_line=True),
+        Content(""),
+    ]
+    facts = facts_line(paper)
+    if facts is not None:
+        parts.append(facts)
+    parts.append(tags_line(tags))
+    parts.append(Content(""))
+    if paper.abstract:
+        parts.append(display_text(paper.abstract, hit.abstract_highlights))
+    else:
+        parts.append(Content.styled("(no abstract in the dump)", LABEL_STYLE))
+    if paper.links:
+        parts.append(Content(""))
+        parts.append(Content.styled("Links", LABEL_STYLE))
+        parts.extend(Content.from_rich_text(link_text(link)) for link in paper.links)
+    if paper.sources:
+        parts.append(Content(""))
+        parts.append(Content.styled("Found in", LABEL_STYLE))
+        for source in paper.sources:
+            # In the pane the file name is enough to find it again, and fits.
+            where = _home_relative(source.file) if full_paths else PurePath(source.file).name
+            parts.append(Content.styled(safe_line(f"{where}:{source.line}"), LABEL_STYLE))
+    return Content("\n").join(parts)

@@ -1,0 +1,316 @@
+"""The stats screen: the current search at a glance, every row a search of its own.
+
+Papers per listing day, ISO week or month as a bar chart (one selectable row per
+period, newest first), and tables of rising terms, tags, organisations and authors.
+Enter or a click on any row dismisses the screen with a ``StatsChoice``: the app runs
+that search and shows the list again.
+
+The bars are rows of Textual's own DataTable, drawn with block characters: each bar is
+then a row the cursor, Enter and the mouse already know, it scrolls when there are more
+periods than lines, and it needs no plotting library (textual-plotext draws a picture
+that has no rows to select).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import ClassVar
+
+from rich.text import Text
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import Horizontal, Vertical
+from textual.screen import Screen
+from textual.widgets import DataTable, Footer, Static
+from textual.worker import get_current_worker
+
+from browser.safe_text import safe_line
+from browser.stats import (
+    NO_DATE,
+    LibraryStats,
+    NameCount,
+    Period,
+    PeriodCount,
+    PeriodGap,
+    condensed,
+    period_query,
+)
+
+# The field a period's search names: the listing day once the index has one.
+PERIOD_FIELD = "date"
+_EIGHTHS = " ▏▎▍▌▋▊▉"
+BAR_WIDTH = 24
+
+
+@dataclass(frozen=True)
+class StatsChoice:
+    """What a selected row asks for: query text to add, or a tag filter."""
+
+    clause: str = ""
+    tag: str | None = None
+    untagged: bool = False
+    label: str = ""
+
+
+def bar(count: int, largest: int, width: int = BAR_WIDTH) -> str:
+    """A horizontal bar of ``count`` against ``largest`` in ``width`` cells, to 1/8 cell."""
+    if largest <= 0 or count <= 0:
+        return ""
+    eighths = max(1, round(width * 8 * count / largest))
+    full, part = divmod(eighths, 8)
+    return "█" * full + (_EIGHTHS[part] if part else "")
+
+
+def quoted(field: str, name: str) -> str:
+    # The query language has no escape for a quote inside a phrase: drop them.
+    return '{}:"{}"'.format(field, " ".join(name.replace('"', " ").split()))
+
+
+def _cell(text: str, style: str = "") -> Text:
+    # Built from plain strings: names and terms are data, never markup.
+    return Text(safe_line(text), style=style, no_wrap=True, overflow="ellipsis", end="")
+
+
+def _number(count: int) -> Text:
+    return Text(f"{count:,}", justify="right", end="")
+
+
+class StatsTable(DataTable[Text]):
+    """One table of the stats screen; each row key is an index into ``choices``."""
+
+    def __init__(self, title: str, table_id: str) -> None:
+        super().__init__(id=table_id, cursor_type="row", zebra_stripes=True)
+        self.border_title = title
+        self.choices: list[StatsChoice | None] = []
+
+    def flex_width(self, fixed: list[int]) -> int:
+        """Cells left for the one column without a fixed width (each cell has 1 padding
+        each side; 1 more for the vertical scrollbar), so no row scrolls sideways."""
+        available = self.scrollable_content_region.width or self.size.width
+        return max(6, available - sum(fixed) - 2 * (len(fixed) + 1) - 1)
+
+    def fill(
+        self,
+        columns: list[tuple[str, int]],
+        rows: list[tuple[list[Text], StatsChoice | None]],
+    ) -> None:
+        """Replace the content: ``columns`` are (label, width) pairs."""
+        self.clear(columns=True)
+        for label, width in columns:
+            self.add_column(label, width=width)
+        self.choices = []
+        for cells, choice in rows:
+            self.add_row(*cells, key=str(len(self.choices)))
+            self.choices.append(choice)
+
+    def choice_at(self, row_key: str | None) -> StatsChoice | None:
+        if row_key is None:
+            return None
+        return self.choices[int(row_key)]
+
+
+class StatsScreen(Screen[StatsChoice | None]):
+    """Counts over the current search, computed in a worker; Esc goes back."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("escape,q", "close", "Back", tooltip="Back to the list"),
+        Binding("d", "period('day')", "Days", tooltip="Papers per listing day"),
+        Binding("w", "period('week')", "Weeks", tooltip="Papers per ISO week"),
+        Binding("m", "period('month')", "Months", tooltip="Papers per month"),
+    ]
+
+    def __init__(
+        self, compute: Callable[[Period], LibraryStats], *, query: str, by: Period = "month"
+    ) -> None:
+        super().__init__(id="stats-screen")
+        self._compute = compute
+        self._query = query
+        self.by: Period = by
+        self.stats: LibraryStats | None = None
+
+    def compose(self) -> ComposeResult:
+        yield Static(id="stats-title")
+        with Vertical(id="stats-body"):
+            with Horizontal(id="stats-top"):
+                yield StatsTable("Papers per month", "stats-periods")
+                yield StatsTable("Rising terms", "stats-rising")
+            with Horizontal(id="stats-bottom"):
+                yield StatsTable("Tags", "stats-tags")
+                yield StatsTable("Organisations", "stats-organizations")
+                yield StatsTable("Authors", "stats-authors")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self._show_title()
+        self.query_one("#stats-periods", StatsTable).focus()
+        self._load()
+
+    def action_period(self, by: Period) -> None:
+        if by != self.by or self.stats is None:
+            self.by = by
+            self._load()
+
+    def action_close(self) -> None:
+        self.dismiss(None)
+
+    def _load(self) -> None:
+        self.query_one("#stats-body").loading = True
+        self._show_title(counting=True)
+        self._run(self.by)
+
+    @work(thread=True, exclusive=True, group="stats", exit_on_error=False)
+    def _run(self, by: Period) -> None:
+        worker = get_current_worker()
+        try:
+            stats = self._compute(by)
+        except Exception as error:  # a broken index must not take the app down
+            if not worker.is_cancelled:
+                self.app.call_from_thread(self._failed, str(error))
+            return
+        if not worker.is_cancelled:
+            self.app.call_from_thread(self._show, stats)
+
+    def _failed(self, message: str) -> None:
+        self.query_one("#stats-body").loading = False
+        self.notify(safe_line(f"Could not count: {message}"), severity="error", markup=False)
+
+    # ------------------------------------------------------------------ showing
+
+    def _show_title(self, *, counting: bool = False) -> None:
+        stats = self.stats
+        what = Text.assemble(
+            ("Stats ", "bold"),
+            ("for “", ""),
+            (safe_line(self._query), "bold"),
+            "”" if self._query else "",
+        )
+        if not self._query:
+            what = Text.assemble(("Stats ", "bold"), "for the whole library")
+        if stats is not None and stats.corrected_query:
+            what.append(f" (as “{safe_line(stats.corrected_query)}”)")
+        if stats is not None:
+            what.append(f" · {stats.papers:,} papers")
+        what.append(f" · per {self.by}")
+        if counting:
+            what.append(" · counting…", style="italic")
+        what.append("   d/w/m switch · Enter searches · Esc back", style="dim")
+        self.query_one("#stats-title", Static).update(what)
+
+    def _show(self, stats: LibraryStats) -> None:
+        self.query_one("#stats-body").loading = False
+        # Column widths follow the tables' sizes, known once the layout without the
+        # loading indicator has been worked out.
+        self.call_after_refresh(self._fill, stats)
+
+    def _fill(self, stats: LibraryStats) -> None:
+        self.stats = stats
+        self._show_title()
+        self._fill_periods(stats)
+        self._fill_rising(stats)
+        self._fill_names("#stats-tags", stats.tags, "untagged", stats.untagged, self._tag_choice)
+        self._fill_names(
+            "#stats-organizations",
+            stats.organizations,
+            "no organisation",
+            stats.no_organization,
+            lambda item: StatsChoice(clause=quoted("org", item.name), label=item.name),
+            StatsChoice(clause="NOT org:?*", label="no organisation"),
+        )
+        self._fill_names(
+            "#stats-authors",
+            stats.authors,
+            "no author names",
+            stats.no_author_names,
+            lambda item: StatsChoice(clause=quoted("author", item.name), label=item.name),
+            StatsChoice(clause="NOT author:?*", label="no author names"),
+        )
+
+    def _fill_periods(self, stats: LibraryStats) -> None:
+        table = self.query_one("#stats-periods", StatsTable)
+        table.border_title = f"Papers per {stats.by}"
+        largest = max((period.count for period in stats.per_period), default=0)
+        width = table.flex_width([10, 7])
+        rows: list[tuple[list[Text], StatsChoice | None]] = []
+        for period in reversed(condensed(stats.per_period)):
+            if isinstance(period, PeriodGap):
+                label = f"{period.periods} {stats.by}s without papers"
+                rows.append(([_cell(f"{period.first}…"), _number(0), _cell(label, "dim")], None))
+                continue
+            rows.append(
+                (
+                    [
+                        _cell(period.key),
+                        _number(period.count),
+                        Text(bar(period.count, largest, width), end=""),
+                    ],
+                    self._period_choice(period, stats.by),
+                )
+            )
+        if stats.no_date:
+            rows.append(
+                (
+                    [_cell(NO_DATE, "italic"), _number(stats.no_date), _cell("")],
+                    StatsChoice(clause=f"NOT {PERIOD_FIELD}:[0001 TO 9999]", label=NO_DATE),
+                )
+            )
+        table.fill([(stats.by, 10), ("papers", 7), ("", width)], rows)
+
+    @staticmethod
+    def _period_choice(period: PeriodCount, by: Period) -> StatsChoice:
+        return StatsChoice(clause=period_query(period.start, by, PERIOD_FIELD), label=period.key)
+
+    def _fill_rising(self, stats: LibraryStats) -> None:
+        table = self.query_one("#stats-rising", StatsTable)
+        if stats.latest is not None and stats.previous is not None:
+            table.border_title = f"Rising: {stats.latest.key} against {stats.previous.key}"
+        else:
+            table.border_title = "Rising terms: need papers in two periods"
+        rows: list[tuple[list[Text], StatsChoice | None]] = []
+        for term in stats.rising_terms:
+            clause = f'"{term.term}"' if term.is_phrase else term.term
+            rows.append(
+                (
+                    [_cell(term.term), _number(term.now), _number(term.before)],
+                    StatsChoice(clause=clause, label=term.term),
+                )
+            )
+        table.fill([("term", table.flex_width([5, 6])), ("now", 5), ("before", 6)], rows)
+
+    @staticmethod
+    def _tag_choice(item: NameCount) -> StatsChoice:
+        return StatsChoice(tag=item.name, label=item.name)
+
+    def _fill_names(
+        self,
+        selector: str,
+        items: list[NameCount],
+        none_label: str,
+        none_count: int,
+        choice: Callable[[NameCount], StatsChoice],
+        none_choice: StatsChoice | None = None,
+    ) -> None:
+        table = self.query_one(selector, StatsTable)
+        rows: list[tuple[list[Text], StatsChoice | None]] = [
+            ([_cell(item.name), _number(item.count)], choice(item)) for item in items
+        ]
+        if none_count:
+            if none_choice is None:
+                none_choice = StatsChoice(untagged=True, label=none_label)
+            rows.append(([_cell(f"({none_label})", "italic"), _number(none_count)], none_choice))
+        table.fill([("name", table.flex_width([7])), ("papers", 7)], rows)
+
+    # ------------------------------------------------------------------ choosing
+
+    @on(DataTable.RowSelected)
+    def _row_selected(self, event: DataTable.RowSelected) -> None:
+        table = event.data_table
+        if isinstance(table, StatsTable):
+            self._choose(table.choice_at(event.row_key.value))
+
+    def _choose(self, choice: StatsChoice | None) -> None:
+        if choice is None:
+            self.notify("No papers to search for in these periods.", timeout=2)
+            return
+        self.dismiss(choice)

@@ -1,0 +1,301 @@
+"""Stats counts against small libraries counted by hand, the rising-terms rule, the CLI shape."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import math
+from pathlib import Path
+
+import pytest
+from conftest import DumpPaper, write_dump
+
+from browser.cli import main
+from browser.services import open_services
+from browser.stats import (
+    FactColumns,
+    PaperFacts,
+    PeriodGap,
+    compute_stats,
+    condensed,
+    paper_terms,
+    period_key,
+    period_query,
+    rising_terms,
+)
+from browser.stats.periods import period_start
+from browser.stats.terms import log_odds_z
+
+D = dt.date
+
+# Eight papers counted by hand below: two without a date, three without organisation.
+FACTS = [
+    PaperFacts("p1", D(2025, 11, 3), "NVIDIA", ("Ada Li", "Bo Chen")),
+    PaperFacts("p2", D(2025, 11, 28), "NVIDIA", ("Ada Li",)),
+    PaperFacts("p3", D(2025, 12, 1), "AI at Meta", ()),
+    PaperFacts("p4", D(2025, 12, 1), None, ("Bo Chen", "Bo Chen")),
+    PaperFacts("p5", D(2025, 12, 31), "[bold]Lab[/bold]", ()),
+    PaperFacts("p6", D(2026, 1, 1), None, ()),
+    PaperFacts("p7", None, "NVIDIA", ()),
+    PaperFacts("p8", None, None, ("Ada Li",)),
+]
+TAGS = {"p1": ["To Read"], "p3": ["to read", "robots"], "p7": ["robots"], "gone": ["x"]}
+
+
+def test_counts_per_month_with_undated_papers_counted() -> None:
+    stats = compute_stats(FactColumns(FACTS), by="month", tags=TAGS)
+    assert stats.papers == 8
+    assert [(p.key, p.count) for p in stats.per_period] == [
+        ("2025-11", 2),
+        ("2025-12", 3),
+        ("2026-01", 1),
+    ]
+    assert stats.no_date == 2
+    assert stats.to_json()["per_period"] == {
+        "2025-11": 2,
+        "2025-12": 3,
+        "2026-01": 1,
+        "no date": 2,
+    }
+    assert sum(stats.to_json()["per_period"].values()) == stats.papers
+    assert (stats.latest and stats.latest.key, stats.previous and stats.previous.key) == (
+        "2026-01",
+        "2025-12",
+    )
+
+
+def test_counts_per_iso_week_and_day_include_empty_periods_between() -> None:
+    weeks = compute_stats(FactColumns(FACTS), by="week")
+    # 2025-11-03 is a Monday of W45; 2025-12-31 and 2026-01-01 are in ISO week 2026-W01.
+    keys = {p.key: p.count for p in weeks.per_period}
+    assert keys["2025-W45"] == 1
+    assert keys["2025-W48"] == 1  # Nov 28
+    assert keys["2025-W49"] == 2  # Dec 1 twice
+    assert keys["2026-W01"] == 2
+    assert keys["2025-W46"] == 0
+    assert len(weeks.per_period) == 9  # W45..W52 and 2026-W01
+    days = compute_stats(FactColumns(FACTS), by="day")
+    assert days.per_period[0].key == "2025-11-03"
+    assert days.per_period[-1].key == "2026-01-01"
+    assert len(days.per_period) == (D(2026, 1, 1) - D(2025, 11, 3)).days + 1
+    assert sum(p.count for p in days.per_period) == 6
+
+
+def test_tags_organisations_and_authors_count_the_missing_too() -> None:
+    stats = compute_stats(FactColumns(FACTS), tags=TAGS)
+    assert [(t.name, t.count) for t in stats.tags] == [("robots", 2), ("To Read", 2)]
+    assert stats.untagged == 5
+    assert [(o.name, o.count) for o in stats.organizations] == [
+        ("NVIDIA", 3),
+        ("[bold]Lab[/bold]", 1),
+        ("AI at Meta", 1),
+    ]
+    assert stats.no_organization == 3
+    # A name listed twice on one paper counts that paper once.
+    assert [(a.name, a.count) for a in stats.authors] == [("Ada Li", 3), ("Bo Chen", 2)]
+    assert stats.no_author_names == 4  # p3, p5, p6, p7
+    data = stats.to_json()
+    assert data["no_organization"] == 3 and data["untagged"] == 5
+
+
+def test_a_subset_of_rows_is_counted_alone() -> None:
+    columns = FactColumns(FACTS)
+    rows = columns.positions_of(["p6", "p7", "p8", "unknown"])
+    stats = compute_stats(columns, rows, tags=TAGS)
+    assert stats.papers == 3
+    assert stats.no_date == 2
+    assert [(p.key, p.count) for p in stats.per_period] == [("2026-01", 1)]
+    assert stats.previous is None and stats.rising_terms == []
+    assert [(t.name, t.count) for t in stats.tags] == [("robots", 1)]
+    assert stats.untagged == 2
+    assert stats.no_organization == 2
+
+
+def test_top_caps_each_ranked_table() -> None:
+    stats = compute_stats(FactColumns(FACTS), top=1, tags=TAGS)
+    assert len(stats.organizations) == len(stats.authors) == len(stats.tags) == 1
+
+
+def test_an_empty_set_has_no_periods() -> None:
+    stats = compute_stats(FactColumns([]))
+    assert stats.papers == 0 and stats.per_period == [] and stats.latest is None
+    assert stats.to_json()["per_period"] == {}
+
+
+def test_period_keys_and_queries() -> None:
+    assert period_key(D(2024, 12, 30), "week") == "2025-W01"
+    assert period_start(D(2025, 12, 7), "week") == D(2025, 12, 1)
+    assert period_query(D(2025, 12, 1), "month") == "date:2025-12"
+    assert period_query(D(2025, 12, 5), "day", "listed") == "listed:2025-12-05"
+    assert period_query(D(2025, 12, 1), "week") == "date:[2025-12-01 TO 2025-12-07]"
+    last = compute_stats(FactColumns([PaperFacts("a", D(9999, 12, 31))]), by="month")
+    assert [p.key for p in last.per_period] == ["9999-12"]
+
+
+def test_condensed_folds_long_runs_of_empty_periods() -> None:
+    stats = compute_stats(
+        FactColumns([PaperFacts("a", D(2020, 1, 5)), PaperFacts("b", D(2020, 6, 5))])
+    )
+    shown = condensed(stats.per_period)
+    assert len(shown) == 3
+    assert shown[1] == PeriodGap("2020-02", "2020-05", 4)
+    short = compute_stats(
+        FactColumns([PaperFacts("a", D(2020, 1, 5)), PaperFacts("b", D(2020, 3, 5))])
+    )
+    assert len(condensed(short.per_period)) == 3  # one empty month stays a bar
+
+
+def test_paper_terms_are_words_and_adjacent_pairs_without_stop_words_or_furniture() -> None:
+    terms = paper_terms(
+        "Large Language Models for Video", "We propose a novel method. Video generation, https://x.org"
+    )
+    assert {"large", "language", "models", "video", "generation"} <= terms
+    assert {"large language", "language models", "video generation"} <= terms
+    assert "models video" not in terms  # "for" stood between them
+    assert not {"we", "propose", "novel", "method", "a", "https", "x.org"} & terms
+    assert "generation https" not in terms
+    # A clause break ends a phrase; LaTeX commands and markup brackets are no terms.
+    assert "method video" not in paper_terms("method. video")
+    assert "mathcal" not in paper_terms(r"$\mathcal{O}(n)$ bounds")
+    assert "[bold]" not in paper_terms("[bold]Lab[/bold]")
+
+
+def test_rising_terms_follow_the_documented_score() -> None:
+    now = [frozenset({"agents", "video"})] * 6 + [frozenset({"video"})] * 4
+    before = [frozenset({"video"})] * 9 + [frozenset({"agents"})] * 1
+    rising = rising_terms(now, before)
+    # "video" grew from 9 of 10 papers to 10 of 10: a rise, with little evidence.
+    assert [(r.term, r.now, r.before) for r in rising] == [("agents", 6, 1), ("video", 10, 9)]
+    # a=6, b=4, c=1, d=9 with 0.5 added to each cell.
+    expected = math.log(6.5 * 9.5 / (4.5 * 1.5)) / math.sqrt(1 / 6.5 + 1 / 4.5 + 1 / 1.5 + 1 / 9.5)
+    assert rising[0].score == pytest.approx(expected)
+    assert log_odds_z(6, 10, 1, 10) == pytest.approx(expected)
+
+
+def test_rising_terms_need_minimum_counts_and_growth() -> None:
+    # Two papers out of two now, none before: too few to rise.
+    assert rising_terms([frozenset({"rare"})] * 2, [frozenset({"x"})] * 5) == []
+    # A share that fell or stayed does not rise.
+    same = [frozenset({"steady"})] * 5
+    assert rising_terms(same, same) == []
+    assert rising_terms([], same) == [] and rising_terms(same, []) == []
+    # More evidence ranks higher: 40 -> 120 of 200 beats 0 -> 3 of 200.
+    now = [frozenset({"big"})] * 120 + [frozenset({"small"})] * 3 + [frozenset()] * 77
+    before = [frozenset({"big"})] * 40 + [frozenset()] * 160
+    assert [r.term for r in rising_terms(now, before)] == ["big", "small"]
+
+
+def test_rising_terms_compare_the_latest_two_periods_with_papers() -> None:
+    facts = [PaperFacts(f"old{i}", D(2025, 10, 2)) for i in range(3)]
+    facts += [PaperFacts(f"b{i}", D(2025, 11, 2)) for i in range(5)]
+    facts += [PaperFacts(f"n{i}", D(2026, 1, 2)) for i in range(5)]  # December is empty
+    texts = {f"n{i}": "agent swarms" for i in range(5)} | {f"b{i}": "old topic" for i in range(5)}
+    asked: list[list[str]] = []
+
+    def terms_of(ids: list[str]) -> list[frozenset[str]]:
+        asked.append(list(ids))
+        return [paper_terms(texts.get(paper_id, "")) for paper_id in ids]
+
+    stats = compute_stats(FactColumns(facts), terms_of=terms_of)  # type: ignore[arg-type]
+    assert stats.latest is not None and stats.previous is not None
+    assert (stats.latest.key, stats.previous.key) == ("2026-01", "2025-11")
+    assert sorted(asked[0]) == sorted([f"n{i}" for i in range(5)] + [f"b{i}" for i in range(5)])
+    assert [(r.term, r.now, r.before) for r in stats.rising_terms] == [
+        ("agent", 5, 0),
+        ("agent swarms", 5, 0),
+        ("swarms", 5, 0),
+    ]
+
+
+# -- through the library: Services.stats and the CLI ---------------------------------
+
+
+PAPERS = [
+    DumpPaper("Agent Swarms One", "Agent swarms coordinate.", organization="nvidia NVIDIA",
+              date="Dec 2, 2025"),
+    DumpPaper("Agent Swarms Two", "Agent swarms plan.", organization="nvidia NVIDIA",
+              date="Dec 3, 2025"),
+    DumpPaper("Agent Swarms Three", "Agent swarms again.", date="Dec 4, 2025"),
+    DumpPaper("Robot Grasping", "Robot grasping study.", organization="meta [red]Meta[/red]",
+              date="Nov 4, 2025"),
+    DumpPaper("Robot Walking", "Robot walking.", date="Nov 5, 2025"),
+    DumpPaper("Undated Robot Paper", "Robot without a date.", date=None),
+]
+
+
+@pytest.fixture
+def library(tmp_path: Path) -> Path:
+    dump = write_dump(tmp_path / "dumps", "2025-12-05_daily-papers.txt", PAPERS, page_date="Dec 5")
+    root = tmp_path / "library"
+    services = open_services(root)
+    services.sync([dump])
+    paper_id = next(hit.paper.id for hit in services.index.search("walking").hits)
+    services.tags.add(paper_id, "to read")
+    services.close()
+    return root
+
+
+def test_services_stats_of_the_library_and_of_a_query(library: Path) -> None:
+    services = open_services(library)
+    try:
+        everything = services.stats()
+        assert everything.papers == 6
+        assert everything.no_date == 1
+        assert {p.key: p.count for p in everything.per_period} == {"2025-11": 2, "2025-12": 3}
+        assert [(o.name, o.count) for o in everything.organizations] == [
+            ("NVIDIA", 2),
+            ("[red]Meta[/red]", 1),
+        ]
+        assert everything.no_organization == 3
+        assert [(t.name, t.count) for t in everything.tags] == [("to read", 1)]
+        assert everything.untagged == 5
+        robots = services.stats("robot")
+        assert robots.papers == 3 and robots.no_date == 1
+        assert robots.query == "robot"
+        by_day = services.stats("agent", by="day")
+        assert [p.count for p in by_day.per_period] == [1, 1, 1]
+    finally:
+        services.close()
+
+
+def test_stats_follow_a_change_of_the_library(library: Path, tmp_path: Path) -> None:
+    services = open_services(library)
+    try:
+        assert services.stats().papers == 6
+        extra = write_dump(
+            tmp_path / "dumps", "2025-12-06_daily-papers.txt",
+            [DumpPaper("Another Robot", "Robot again.", date="Dec 6, 2025")], page_date="Dec 6",
+        )
+        services.sync([tmp_path / "dumps", extra])
+        assert services.stats().papers == 7
+    finally:
+        services.close()
+
+
+def test_cli_stats_json_shape(library: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["stats", "--library", str(library), "--json"]) == 0
+    data = json.loads(capsys.readouterr().out)
+    assert {"papers", "per_period", "tags", "organizations", "authors", "rising_terms"} <= set(data)
+    assert data["papers"] == 6
+    assert data["per_period"] == {"2025-11": 2, "2025-12": 3, "no date": 1}
+    assert data["organizations"] == {"NVIDIA": 2, "[red]Meta[/red]": 1}
+    assert data["no_organization"] == 3
+    assert data["tags"] == {"to read": 1} and data["untagged"] == 5
+    assert data["authors"] == {} and data["no_author_names"] == 6
+    assert isinstance(data["rising_terms"], list)
+    for term in data["rising_terms"]:
+        assert set(term) == {"term", "now", "before", "score"}
+    assert data["latest_period"] == "2025-12" and data["previous_period"] == "2025-11"
+
+
+def test_cli_stats_tables(library: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["stats", "agent OR robot", "--library", str(library), "--by", "week"]) == 0
+    out = capsys.readouterr().out
+    assert "6 paper(s) matching" in out
+    assert "2025-W49" in out and "no date" in out
+    assert "(no organisation)" in out and "[red]Meta[/red]" in out
+    assert "rising terms: 2025-W49" in out
+
+
+def test_cli_stats_rejects_a_negative_top(library: Path) -> None:
+    assert main(["stats", "--library", str(library), "--top", "-1"]) == 1
