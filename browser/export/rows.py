@@ -136,7 +136,7 @@ def first_sentence(text: str, limit: int = FIRST_SENTENCE_LIMIT) -> str:
     text = one_line(text)
     for match in _SENTENCE_END.finditer(text):
         before = text[: match.start()]
-        word = before.rsplit(" ", 1)[-1].casefold()
+        word = before.rsplit(" ", 1)[-1].lstrip("([{\"'").casefold()
         # "e.g." / "et al." / an initial ("J. Smith") / a decimal do not end a sentence.
         if word in _ABBREVIATIONS or (len(word) == 1 and word.isalpha()):
             continue
