@@ -114,7 +114,7 @@ def latex_to_text(value: str) -> str:
     text = text.replace("{", "").replace("}", "").replace("~", " ")
     for literal, stand_in in protected.items():
         text = text.replace(stand_in, literal)
-    return unicodedata.normalize("NFC", " ".join(text.split()))
+    return " ".join(text.split())
 
 
 def _accented(match: re.Match[str]) -> str:
