@@ -13,6 +13,7 @@ import threading
 import time
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
+from importlib import resources
 from pathlib import Path
 from typing import TextIO
 
@@ -48,7 +49,18 @@ __all__ = ["ExportSelection", "Services", "SyncProgress", "SyncSummary", "open_s
 UPDATE_BATCH = 5000
 # A query's results are exported whole, not a page of them.
 EXPORT_LIMIT = 1_000_000
-BUNDLED_SAMPLE_DUMPS = Path(__file__).resolve().parent.parent / "sample_dumps"
+
+
+def _bundled_sample_dumps() -> Path:
+    """The sample dumps: inside the installed package (setup.py maps the repository's
+    top-level sample_dumps/ to ``browser/sample_dumps``), else beside the source tree."""
+    installed = resources.files("browser") / "sample_dumps"
+    if isinstance(installed, Path) and installed.is_dir():
+        return installed
+    return Path(__file__).resolve().parent.parent / "sample_dumps"
+
+
+BUNDLED_SAMPLE_DUMPS = _bundled_sample_dumps()
 
 
 @dataclass
