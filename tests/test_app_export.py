@@ -43,7 +43,11 @@ async def test_the_dialog_exports_bibtex_of_the_results(services: Services, tmp_
         path_input.value = str(tmp_path / "refs.bib")
         app.screen.query_one("#export-ok", Button).press()
         await settle(pilot)
-        assert any("2 entries" in n.message for n in app._notifications)
+        for _ in range(100):  # the worker's message may land after settle on a busy machine
+            if any("2 entries" in n.message for n in app._notifications):
+                break
+            await pilot.pause(0.05)
+        assert any("Wrote 2 entries" in n.message for n in app._notifications)
     library = bibtexparser.parse_file(str(tmp_path / "refs.bib"))
     assert len(library.entries) == expected == 2
 
@@ -58,6 +62,10 @@ async def test_the_dialog_offers_excel_csv(services: Services, tmp_path: Path) -
         app.screen.query_one("#export-excel", Checkbox).value = True
         app.screen.query_one("#export-ok", Button).press()
         await settle(pilot)
+        for _ in range(100):
+            if (tmp_path / "sheet.csv").exists():
+                break
+            await pilot.pause(0.05)
     data = (tmp_path / "sheet.csv").read_bytes()
     assert data.startswith(b"\xef\xbb\xbfid,title,")
     assert "Pokémon".encode() in data and data.endswith(b"\r\n")
