@@ -50,6 +50,7 @@ from browser.ui_state import load_ui_state, ui_state_path, update_ui_state
 from browser.widgets.abstract_pane import AbstractPane
 from browser.widgets.export_prompt import ExportChoice, ExportPrompt, ExportScope
 from browser.widgets.help_screen import HelpScreen
+from browser.widgets.paper_text import LinkClicked
 from browser.widgets.picker import PickerScreen
 from browser.widgets.quick_tags import QuickTagBar
 from browser.widgets.reader import READER_BINDINGS, ReaderScreen
@@ -784,6 +785,10 @@ class PaperBrowserApp(App[None]):
         self._say(f"Opening {url}", timeout=3)
         self._open_url(url)
 
+    def on_link_clicked(self, message: LinkClicked) -> None:
+        self._say(f"Opening {message.url}", timeout=3)
+        self._open_url(message.url)
+
     @work(thread=True, group="browser", exit_on_error=False)
     def _open_url(self, url: str) -> None:
         # webbrowser.open can block for seconds (it may start a browser).
@@ -942,6 +947,12 @@ class PaperBrowserApp(App[None]):
         self.notify(safe_line(message), severity=severity, timeout=timeout, markup=False)
 
 
-def run_app(services: Services, *, dumps: Sequence[Path] = (), year: int | None = None) -> None:
+def run_app(
+    services: Services,
+    *,
+    dumps: Sequence[Path] = (),
+    year: int | None = None,
+    config: AppConfig | LoadedConfig | None = None,
+) -> None:
     """Open the app over ready services (the CLI's entry point)."""
-    PaperBrowserApp(services, dumps=dumps, year=year).run()
+    PaperBrowserApp(services, dumps=dumps, year=year, config=config).run()

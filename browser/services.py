@@ -25,6 +25,7 @@ from browser.export import (
     write_export,
 )
 from browser.export.usecases import build_rows, import_tags, write_export_file
+from browser.fsutil import LockTimeout, file_lock
 from browser.index import IndexBusy, IndexUnusable, PaperIndex
 from browser.library import (
     Catalog,
@@ -38,11 +39,6 @@ from browser.models import Paper, ParseProblem, SortOrder
 from browser.stats import TOP, LibraryStats, Period, compute_stats
 from browser.stats.source import StatsSource
 from browser.tags import TagStore
-
-try:
-    import fcntl
-except ImportError:  # pragma: no cover - Windows has no fcntl; one process at a time there
-    fcntl = None  # type: ignore[assignment]
 
 __all__ = ["ExportSelection", "Services", "SyncProgress", "SyncSummary", "open_services"]
 
@@ -344,30 +340,21 @@ def _sync_lock(
     lock_file: Path, on_wait: Callable[[], None] | None, timeout: float
 ) -> Iterator[None]:
     """One sync per library at a time, across processes; the OS drops it if we are killed."""
-    if fcntl is None:
+    lock = contextlib.ExitStack()
+    try:
+        lock.enter_context(
+            file_lock(
+                lock_file,
+                timeout=timeout,
+                on_wait=None if on_wait is None else lambda _message: on_wait(),
+                waiting_for="another index run",
+            )
+        )
+    except LockTimeout:
+        running = f"another index run is in progress on {lock_file.parent}"
+        raise AnotherSyncRunning(running) from None
+    with lock:
         yield
-        return
-    lock_file.parent.mkdir(parents=True, exist_ok=True)
-    with lock_file.open("a+") as handle:
-        deadline = time.monotonic() + timeout
-        told = False
-        while True:
-            try:
-                fcntl.flock(handle.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
-                break
-            except BlockingIOError:
-                if not told and on_wait is not None:
-                    on_wait()
-                    told = True
-                if time.monotonic() > deadline:
-                    raise AnotherSyncRunning(
-                        f"another index run is in progress on {lock_file.parent}"
-                    ) from None
-                time.sleep(0.1)
-        try:
-            yield
-        finally:
-            fcntl.flock(handle.fileno(), fcntl.LOCK_UN)
 
 
 # -- worker processes of a multi-process index build --------------------------------

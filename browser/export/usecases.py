@@ -3,9 +3,6 @@ tag store, files written atomically, and imported tags matched and applied."""
 
 from __future__ import annotations
 
-import contextlib
-import os
-import tempfile
 from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 
@@ -17,6 +14,7 @@ from browser.export.tag_import import (
     read_import_file,
     title_match_key,
 )
+from browser.fsutil import atomic_writer
 from browser.identity import paper_id as paper_id_for_title
 from browser.library import Catalog
 from browser.tags import TagStore, tag_key
@@ -55,24 +53,15 @@ def build_rows(
 
 
 def write_export_file(path: Path, rows: Sequence[ExportRow], options: ExportOptions) -> int:
-    """Write the export atomically: a half-written file never replaces a good one.
+    """Write the export atomically (fsutil: temporary file, fsync, rename, folder fsync):
+    a half-written file never replaces a good one.
 
     Raises OSError when the folder cannot be written, ColumnError for bad columns.
     """
     path = path.expanduser()
     path.parent.mkdir(parents=True, exist_ok=True)
-    handle, temporary = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
-    try:
-        with os.fdopen(handle, "w", encoding="utf-8", newline="") as out:
-            written = write_export(out, rows, options)
-            out.flush()
-            os.fsync(out.fileno())
-        Path(temporary).replace(path)
-    except BaseException:
-        with contextlib.suppress(OSError):
-            Path(temporary).unlink()
-        raise
-    return written
+    with atomic_writer(path, "w", encoding="utf-8", newline="") as out:
+        return write_export(out, rows, options)
 
 
 class LibraryLookup:
