@@ -26,12 +26,12 @@ from browser.library import (
     resolve_library_dir,
     sync_catalog,
 )
-from browser.models import Paper, ParseProblem
+from browser.models import Paper, ParseProblem, SearchFilters, SearchResult, SortOrder
 from browser.stats import TOP, LibraryStats, Period, compute_stats
 from browser.stats.source import StatsSource
 from browser.tags import TagStore
 
-__all__ = ["Services", "SyncProgress", "SyncSummary", "open_services"]
+__all__ = ["Services", "SyncProgress", "SyncSummary", "UnknownPaper", "open_services"]
 
 UPDATE_BATCH = 5000
 BUNDLED_SAMPLE_DUMPS = Path(__file__).resolve().parent.parent / "sample_dumps"
@@ -64,6 +64,10 @@ class SyncSummary:
         if self.rebuilt:
             parts.append("index rebuilt")
         return ", ".join(parts) + f" in {self.seconds:.2f} s"
+
+
+class UnknownPaper(LookupError):
+    """A paper id that is not in the library (say, for similar papers)."""
 
 
 class AnotherSyncRunning(Exception):
@@ -100,8 +104,13 @@ class Services:
         on_wait: Callable[[], None] | None = None,
         procs: int = 1,
         wait_timeout: float = 300.0,
+        rebuild: bool = False,
     ) -> SyncSummary:
-        """Parse, deduplicate and index what changed in ``dumps``; safe from a worker thread."""
+        """Parse, deduplicate and index what changed in ``dumps``; safe from a worker thread.
+
+        ``rebuild`` recreates the whole search index from the catalog afterwards (as
+        when the index could not be opened); ``summary.rebuild_reason`` says why.
+        """
         started = time.perf_counter()
         with self._lock, _sync_lock(self.paths.sync_lock_file, on_wait, wait_timeout):
             changes = sync_catalog(self.catalog, dumps, year=year, progress=progress)
@@ -115,16 +124,16 @@ class Services:
                 problems=changes.problems,
                 records_by_file=changes.records_by_file,
             )
-            self._bring_index_up_to_date(summary, procs)
+            self._bring_index_up_to_date(summary, procs, rebuild)
         self._forget_stats()
         summary.seconds = time.perf_counter() - started
         return summary
 
-    def _bring_index_up_to_date(self, summary: SyncSummary, procs: int) -> None:
+    def _bring_index_up_to_date(self, summary: SyncSummary, procs: int, rebuild: bool) -> None:
         pending = self.catalog.pending_index_ids()
-        if self.index_problem is not None:
+        if rebuild or self.index_problem is not None:
             summary.rebuilt = True
-            summary.rebuild_reason = self.index_problem
+            summary.rebuild_reason = self.index_problem or "rebuild requested"
             self._rebuild_index(procs=procs)
             return
         if not pending:
@@ -143,6 +152,43 @@ class Services:
             present = {paper.id for paper in papers}
             self.index.update(papers, [paper_id for paper_id in batch if paper_id not in present])
             self.catalog.mark_indexed(batch)
+
+    def search(
+        self,
+        query: str = "",
+        *,
+        sort: SortOrder = "relevance",
+        limit: int = 200,
+        filters: SearchFilters | None = None,
+        like: str | None = None,
+        time_budget_ms: float | None = None,
+        cancelled: Callable[[], bool] | None = None,
+    ) -> SearchResult:
+        """The papers for ``query``, or with ``like`` (a paper id) the papers similar to it.
+
+        The one search use case of the CLI and the app. ``filters`` restrict either kind
+        (tags resolve through this library's tag store); similar papers are ranked by
+        likeness, so ``query``, ``sort`` and ``time_budget_ms`` (milliseconds for a typing
+        pass, which may come back ``partial``) apply to word searches only. Never raises
+        for a bad query (``error`` says what was wrong); raises UnknownPaper for a
+        ``like`` id not in the library and SearchCancelled once ``cancelled()`` is True.
+        Safe from worker threads.
+        """
+        if like is not None:
+            if self.catalog.paper(like) is None:
+                raise UnknownPaper(f"no paper with id {like!r} in the library")
+            return self.index.more_like(
+                like, limit=limit, tags=self.tags, filters=filters, cancelled=cancelled
+            )
+        return self.index.search(
+            query,
+            sort=sort,
+            limit=limit,
+            tags=self.tags,
+            filters=filters,
+            time_budget_ms=time_budget_ms,
+            cancelled=cancelled,
+        )
 
     def rebuild_index(
         self,
