@@ -196,8 +196,8 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def parse_command(options: argparse.Namespace) -> int:
-    from browser.library import deduplicate
-    from browser.parse import find_dump_files, parse_file
+    from browser.library import deduplicate, find_dump_files
+    from browser.parse import parse_file
 
     files, problems = find_dump_files(options.paths)
     records: list[ParsedRecord] = []
