@@ -9,7 +9,7 @@ from __future__ import annotations
 import datetime as dt
 import webbrowser
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, ClassVar
 from urllib.parse import quote_plus, urlsplit
@@ -25,6 +25,7 @@ from textual.widgets import DataTable, Input
 from textual.worker import get_current_worker
 
 from browser.config import AppConfig, LoadedConfig, load_config
+from browser.export.formats import ExportOptions
 from browser.messages import (
     ExportFinished,
     SearchCompleted,
@@ -44,7 +45,13 @@ from browser.search_session import (
     ReplaceList,
     SearchSession,
 )
-from browser.services import BUNDLED_SAMPLE_DUMPS, Services, SyncProgress, SyncSummary
+from browser.services import (
+    BUNDLED_SAMPLE_DUMPS,
+    ExportSelection,
+    Services,
+    SyncProgress,
+    SyncSummary,
+)
 from browser.tags import TagError
 from browser.ui_state import load_ui_state, ui_state_path, update_ui_state
 from browser.widgets.export_prompt import ExportChoice, ExportPrompt, ExportScope
@@ -59,7 +66,6 @@ from browser.widgets.split import apply_split, stepped
 from browser.widgets.stats_screen import StatsChoice, StatsScreen
 from browser.widgets.tag_prompt import TagPrompt
 
-EXPORT_LIMIT = 1_000_000
 SORT_LABELS: dict[SortOrder, str] = {
     "relevance": "relevance",
     "newest": "newest first",
@@ -93,7 +99,9 @@ PALETTE_COMMANDS: tuple[PaletteCommand, ...] = (
     PaletteCommand("Open paper in browser", "First link, or a Hugging Face search", "open_link"),
     PaletteCommand("Copy title and link", "To the clipboard", "copy"),
     PaletteCommand("Toggle triage mode", "Next paper after each quick tag", "toggle_triage"),
-    PaletteCommand("Export to CSV…", "Current results or all tagged papers", "export"),
+    PaletteCommand(
+        "Export…", "CSV, BibTeX, RIS, Markdown or JSONL: current results or tagged", "export"
+    ),
     PaletteCommand(
         "Stats of this search", "Papers over time, tags, organisations, rising terms", "stats"
     ),
@@ -772,25 +780,31 @@ class PaperBrowserApp(App[None]):
         request: SearchRequest | None,
         shown: SearchResult | None,
     ) -> None:
+        selection = ExportSelection()  # every tagged paper
+        if request is not None:
+            if shown is not None and shown.total <= len(shown.hits):
+                # Everything matching is on screen already: export exactly that list.
+                selection = ExportSelection(paper_ids=tuple(hit.paper.id for hit in shown.hits))
+            else:
+                selection = ExportSelection(
+                    query=request.query,
+                    sort=request.sort,
+                    like=request.like_paper_id,
+                    filters=request.filters,
+                )
+        options = ExportOptions(format=choice.format, long=choice.long, excel=choice.excel)
         try:
-            paper_ids: list[str] | None = None
-            if request is not None:
-                if shown is not None and shown.total <= len(shown.hits):
-                    hits = shown.hits
-                else:
-                    hits = run_request(services, replace(request, limit=EXPORT_LIMIT)).hits
-                paper_ids = [hit.paper.id for hit in hits]
-            rows = services.export_csv(choice.path, paper_ids=paper_ids, long=choice.long)
+            written = services.export(selection, options, path=choice.path)
         except (OSError, ValueError) as error:
             self.post_message(ExportFinished(str(choice.path), 0, str(error)))
             return
-        self.post_message(ExportFinished(str(choice.path), rows))
+        self.post_message(ExportFinished(str(choice.path), written, unit=options.unit(written)))
 
     def on_export_finished(self, message: ExportFinished) -> None:
         if message.error:
             self._say(f"Export failed: {message.error}", "error", timeout=8)
         else:
-            self._say(f"Wrote {message.rows} row(s) to {message.path}", timeout=6)
+            self._say(f"Wrote {message.unit or message.rows} to {message.path}", timeout=6)
 
     def action_stats(self) -> None:
         query = self.search_bar.value.strip()
