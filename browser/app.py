@@ -43,6 +43,7 @@ from browser.ui_state import load_ui_state, ui_state_path, update_ui_state
 from browser.widgets.abstract_pane import AbstractPane
 from browser.widgets.export_prompt import ExportChoice, ExportPrompt, ExportScope
 from browser.widgets.help_screen import HelpScreen
+from browser.widgets.paper_text import LinkClicked
 from browser.widgets.picker import PickerScreen
 from browser.widgets.quick_tags import QuickTagBar
 from browser.widgets.reader import READER_BINDINGS, ReaderScreen
@@ -777,6 +778,10 @@ class PaperBrowserApp(App[None]):
         url = link_for(hit)
         self._say(f"Opening {url}", timeout=3)
         self._open_url(url)
+
+    def on_link_clicked(self, message: LinkClicked) -> None:
+        self._say(f"Opening {message.url}", timeout=3)
+        self._open_url(message.url)
 
     @work(thread=True, group="browser", exit_on_error=False)
     def _open_url(self, url: str) -> None:

@@ -51,7 +51,7 @@ import unicodedata
 from array import array
 from collections import Counter, OrderedDict, defaultdict
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 from typing import Any, Final, cast
@@ -92,10 +92,12 @@ from browser.models import (
     Highlight,
     Paper,
     SearchCancelled,
+    SearchFilters,
     SearchHit,
     SearchResult,
     SortOrder,
     TagLookup,
+    UserStateLookup,
 )
 
 __all__ = ["IndexBusy", "IndexUnusable", "PaperIndex", "SearchCancelled"]
@@ -590,57 +592,67 @@ def _clean_query(text: str) -> tuple[str, str | None]:
     return text, None
 
 
-@dataclass
-class _TagFilter:
-    required: list[str] = field(default_factory=list)
-    excluded: list[str] = field(default_factory=list)
-    tagged: bool | None = None  # True: is:tagged, False: is:untagged
+def _resolve_filters(
+    filters: SearchFilters, tags: TagLookup | None, states: UserStateLookup | None
+) -> tuple[set[str] | None, set[str]]:
+    """(paper ids allowed, or None for all; paper ids denied) for ``filters``.
 
-    def __bool__(self) -> bool:
-        return bool(self.required or self.excluded or self.tagged is not None)
+    Without a tag store nothing is tagged; without a user-state store no predicate holds.
+    A predicate the store does not know raises its ``KeyError``.
+    """
+    allowed: set[str] | None = None if filters.allowed_ids is None else set(filters.allowed_ids)
+    denied: set[str] = set(filters.denied_ids)
 
-    def resolve(self, tags: TagLookup | None) -> tuple[set[str] | None, set[str]]:
-        """(ids allowed or None for all, ids denied)."""
-        allowed: set[str] | None = None
-        denied: set[str] = set()
-        if tags is None:
-            # No tag store: nothing is tagged.
-            if self.required or self.tagged:
-                return set(), denied
-            return None, denied
-        for tag in self.required:
-            ids = tags.ids_with_tag(tag)
-            allowed = set(ids) if allowed is None else allowed & ids
-        if self.tagged is True:
-            tagged = tags.tagged_ids()
-            allowed = set(tagged) if allowed is None else allowed & tagged
-        elif self.tagged is False:
-            denied |= tags.tagged_ids()
-        for tag in self.excluded:
+    def allow(ids: set[str]) -> None:
+        nonlocal allowed
+        allowed = set(ids) if allowed is None else allowed & ids
+
+    for tag in filters.required_tags:
+        allow(tags.ids_with_tag(tag) if tags is not None else set())
+    if filters.tagged is True:
+        allow(tags.tagged_ids() if tags is not None else set())
+    elif filters.tagged is False and tags is not None:
+        denied |= tags.tagged_ids()
+    if tags is not None:
+        for tag in filters.excluded_tags:
             denied |= tags.ids_with_tag(tag)
-        return allowed, denied
+    for predicate in filters.states:
+        holding = states.ids_where(predicate.name, predicate.argument) if states else set()
+        if predicate.negated:
+            denied |= holding
+        else:
+            allow(holding)
+    return allowed, denied
 
 
-def _extract_tag_terms(text: str) -> tuple[str, _TagFilter]:
-    tag_filter = _TagFilter()
+def _extract_tag_terms(text: str) -> tuple[str, SearchFilters]:
+    """The query without its tag terms, and those terms as filters."""
+    found: list[SearchFilters] = []
 
     def take(match: re.Match[str]) -> str:
         negated = match.group("neg") is not None
         state = match.group("state")
         if state is not None:
             wants_tagged = state.lower() == "tagged"
-            tag_filter.tagged = wants_tagged != negated
+            found.append(SearchFilters(tagged=wants_tagged != negated))
             return " "
         name = match.group("quoted") if match.group("quoted") is not None else match.group("bare")
         name = " ".join((name or "").split())
         if name:
-            (tag_filter.excluded if negated else tag_filter.required).append(name)
+            found.append(
+                SearchFilters(excluded_tags=(name,))
+                if negated
+                else SearchFilters(required_tags=(name,))
+            )
         return " "
 
     rest = _TAG_TERM.sub(take, text)
-    if tag_filter:
+    filters = SearchFilters()
+    for term in found:
+        filters &= term
+    if filters:
         rest = _drop_dangling_operators(rest)
-    return rest, tag_filter
+    return rest, filters
 
 
 def _drop_dangling_operators(text: str) -> str:
@@ -1014,12 +1026,20 @@ class _GuardedCollector(WrappingCollector):  # type: ignore[misc]
             self.timed_out = True
 
 
+@dataclass(frozen=True)
+class _UserData:
+    """Where filters and hits look up the user's tags and other per-paper state."""
+
+    tags: TagLookup | None = None
+    states: UserStateLookup | None = None
+
+
 @dataclass
 class _Plan:
     """A query string turned into what to run."""
 
     query: Any  # whoosh query
-    tag_filter: _TagFilter
+    filters: SearchFilters  # the query's tag terms combined with the caller's filters
     error: str | None
     listing: bool  # no words: list papers (newest first unless another sort is asked)
     words: list[str]
@@ -1386,10 +1406,16 @@ class PaperIndex:
         sort: SortOrder = "relevance",
         limit: int = 200,
         tags: TagLookup | None = None,
+        filters: SearchFilters | None = None,
+        states: UserStateLookup | None = None,
         time_budget_ms: float | None = None,
         cancelled: Callable[[], bool] | None = None,
     ) -> SearchResult:
         """Run ``query``; never raises for a bad query (``error`` says what was wrong).
+
+        ``filters`` restrict the hits whatever the query says, combined with the query's
+        own ``tag:``/``is:`` terms; tags resolve through ``tags`` and user-state
+        predicates through ``states`` (see ``SearchFilters``).
 
         With ``time_budget_ms`` (the typing pass) it returns within about that time, with
         ``partial`` set when the search was cut short. ``cancelled`` is polled while it
@@ -1401,17 +1427,19 @@ class PaperIndex:
             None if time_budget_ms is None else started + TYPING_MATCH_SHARE * time_budget_ms / 1000
         )
         stop = _Stop(deadline, cancelled)
+        filters = filters or SearchFilters()
+        user = _UserData(tags, states)
         with self._lock:
             searcher = self._current_searcher()
             try:
-                plan = self._plan(searcher, query, stop)
-                outcome = self._run(searcher, plan, sort=sort, limit=limit, tags=tags, stop=stop)
+                plan = self._plan(searcher, query, stop, filters)
+                outcome = self._run(searcher, plan, sort=sort, limit=limit, user=user, stop=stop)
             except Exception as exc:  # Whoosh raises assorted errors
                 # Some parsed queries only fail when run (a phrase on a field without
                 # positions, an empty date): search the plain words instead. A second
                 # failure is not the query's fault and propagates.
-                plan = self._words_plan(query, exc)
-                outcome = self._run(searcher, plan, sort=sort, limit=limit, tags=tags, stop=stop)
+                plan = self._words_plan(query, exc, filters)
+                outcome = self._run(searcher, plan, sort=sort, limit=limit, user=user, stop=stop)
             result = SearchResult(
                 query=query,
                 hits=outcome.hits,
@@ -1430,7 +1458,7 @@ class PaperIndex:
                         result,
                         sort=sort,
                         limit=limit,
-                        tags=tags,
+                        user=user,
                         budget_ms=time_budget_ms,
                         stop=stop,
                     )
@@ -1445,11 +1473,13 @@ class PaperIndex:
         *,
         limit: int = 50,
         tags: TagLookup | None = None,
+        filters: SearchFilters | None = None,
+        states: UserStateLookup | None = None,
         cancelled: Callable[[], bool] | None = None,
     ) -> SearchResult:
         """Papers similar to ``paper_id`` (never itself); an unknown id gives no hits.
 
-        ``cancelled`` works as for ``search``."""
+        ``filters``, ``states`` and ``cancelled`` work as for ``search``."""
         stop = _Stop(None, cancelled)
         started = time.perf_counter()
         with self._lock:
@@ -1465,13 +1495,13 @@ class PaperIndex:
                 similar = wq.Or(
                     [wq.Term(_DEFAULT_FIELD, term, boost=weight) for term, weight in key_terms]
                 )
-                plan = _Plan(similar, _TagFilter(), None, listing=False, words=[])
+                plan = _Plan(similar, filters or SearchFilters(), None, listing=False, words=[])
                 outcome = self._run(
                     searcher,
                     plan,
                     sort="relevance",
                     limit=limit,
-                    tags=tags,
+                    user=_UserData(tags, states),
                     stop=stop,
                     exclude={docnum},
                 )
@@ -1500,17 +1530,26 @@ class PaperIndex:
         )
         return parser
 
-    def _plan(self, searcher: Any, raw_query: str, stop: _Stop = _NO_STOP) -> _Plan:
+    def _plan(
+        self,
+        searcher: Any,
+        raw_query: str,
+        stop: _Stop = _NO_STOP,
+        filters: SearchFilters | None = None,
+    ) -> _Plan:
+        """``raw_query`` as a query to run, with its tag terms and ``filters`` as filters."""
         text, error = _clean_query(raw_query)
-        text, tag_filter = _extract_tag_terms(text)
+        text, query_filters = _extract_tag_terms(text)
+        if filters is not None:
+            query_filters &= filters
         text = _MINUS_WORD.sub("NOT ", text)
         if not text.strip():
-            return _Plan(wq.Every(), tag_filter, error, listing=True, words=[])
+            return _Plan(wq.Every(), query_filters, error, listing=True, words=[])
         parsed, parse_error = self._parse(text)
         error = error or parse_error
         if parsed is None:
             # Nothing searchable (only symbols or stop words): list papers, say why.
-            return _Plan(wq.Every(), tag_filter, error, listing=True, words=[])
+            return _Plan(wq.Every(), query_filters, error, listing=True, words=[])
         typed = None if parse_error else self._word_being_typed(parsed, text)
         expansion = None
         if typed is not None:
@@ -1523,18 +1562,21 @@ class PaperIndex:
             )
         ).normalize()
         listing = isinstance(final, wq.Every)
-        return _Plan(final, tag_filter, error, listing=listing, words=_plain_words(text))
+        return _Plan(final, query_filters, error, listing=listing, words=_plain_words(text))
 
     @staticmethod
-    def _words_plan(query: str, exc: Exception) -> _Plan:
+    def _words_plan(query: str, exc: Exception, filters: SearchFilters) -> _Plan:
         text, _note = _clean_query(query)
-        text, tag_filter = _extract_tag_terms(text)
+        text, query_filters = _extract_tag_terms(text)
+        query_filters &= filters
         problem = _short(str(exc) or type(exc).__name__)
         fallback = _plain_query(text, stemmed=True)
         if fallback is None:
-            return _Plan(wq.NullQuery, tag_filter, f"nothing to search for ({problem})", False, [])
+            return _Plan(
+                wq.NullQuery, query_filters, f"nothing to search for ({problem})", False, []
+            )
         error = f"could not run the query ({problem}): searched for its words"
-        return _Plan(fallback, tag_filter, error, listing=False, words=[])
+        return _Plan(fallback, query_filters, error, listing=False, words=[])
 
     def _parse(self, text: str) -> tuple[Any | None, str | None]:
         """Whoosh parse, or plain words when the syntax is broken."""
@@ -1697,11 +1739,12 @@ class PaperIndex:
         *,
         sort: SortOrder,
         limit: int,
-        tags: TagLookup | None,
+        user: _UserData,
         stop: _Stop = _NO_STOP,
         exclude: set[int] | None = None,
     ) -> _Outcome:
-        allowed_ids, denied_ids = plan.tag_filter.resolve(tags)
+        tags = user.tags
+        allowed_ids, denied_ids = _resolve_filters(plan.filters, tags, user.states)
         allowed = None if allowed_ids is None else self._docnums(searcher, allowed_ids)
         denied = self._docnums(searcher, denied_ids) | (exclude or set())
         if (allowed is not None and not allowed) or plan.query is wq.NullQuery:
@@ -2091,7 +2134,7 @@ class PaperIndex:
         *,
         sort: SortOrder,
         limit: int,
-        tags: TagLookup | None,
+        user: _UserData,
         budget_ms: float | None,
         stop: _Stop,
     ) -> None:
@@ -2121,9 +2164,9 @@ class PaperIndex:
             retry_stop = stop.with_deadline(
                 None if budget_ms is None else time.perf_counter() + budget_ms / 2000
             )
-            retry_plan = self._plan(searcher, corrected, retry_stop)
+            retry_plan = self._plan(searcher, corrected, retry_stop, plan.filters)
             retry = self._run(
-                searcher, retry_plan, sort=sort, limit=limit, tags=tags, stop=retry_stop
+                searcher, retry_plan, sort=sort, limit=limit, user=user, stop=retry_stop
             )
             retry.partial = retry.partial or retry_stop.stopped_early
             if retry.total > result.total:
@@ -2139,7 +2182,7 @@ class PaperIndex:
                 result.partial = True
                 return
         if result.total == 0 and len(plan.words) > 1:
-            result.suggestion = self._smaller_query(searcher, plan, tags)
+            result.suggestion = self._smaller_query(searcher, plan, user)
 
     def _is_being_typed(self, query: str, word: str, searcher: Any) -> bool:
         if not query or query[-1].isspace() or not query.rstrip().endswith(word):
@@ -2169,7 +2212,7 @@ class PaperIndex:
             key=lambda c: (damerau_levenshtein(word, c), -vocabulary.frequency(c), c),
         )
 
-    def _smaller_query(self, searcher: Any, plan: _Plan, tags: TagLookup | None) -> str | None:
+    def _smaller_query(self, searcher: Any, plan: _Plan, user: _UserData) -> str | None:
         """Drop the rarest words one at a time until something matches."""
         vocabulary = self._vocabulary_for(searcher)
         words = list(dict.fromkeys(plan.words))
@@ -2183,17 +2226,17 @@ class PaperIndex:
             probe = _plain_query(candidate, stemmed=True)
             if probe is None:
                 return None
-            if not plan.tag_filter:
+            if not plan.filters:
                 # Only "does anything match": the first match answers it, no count needed.
                 if probe.matcher(searcher).is_active():
                     return candidate
                 continue
             outcome = self._run(
                 searcher,
-                _Plan(probe, plan.tag_filter, None, False, words),
+                _Plan(probe, plan.filters, None, False, words),
                 sort="relevance",
                 limit=1,
-                tags=tags,
+                user=user,
             )
             if outcome.total:
                 return candidate

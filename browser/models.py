@@ -6,6 +6,8 @@ Pure pydantic; nothing here touches files, Whoosh or Textual.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterable
+from dataclasses import dataclass
 from typing import Literal, Protocol
 
 from pydantic import BaseModel, ConfigDict, Field
@@ -161,3 +163,84 @@ class TagLookup(Protocol):
     def tagged_ids(self) -> set[str]:
         """Ids of papers with at least one tag."""
         ...
+
+
+class UserStateLookup(Protocol):
+    """Read access to per-paper user state beyond tags (read, new, notes), for filters.
+
+    The search resolves each ``StatePredicate`` through ``ids_where`` into a set of paper
+    ids; a negated predicate denies that set. Return the smaller side of a predicate and
+    let negation give the other (``unread`` is ``read`` negated), so resolving stays cheap
+    at 100k papers.
+    """
+
+    def ids_where(self, name: str, argument: str) -> set[str]:
+        """Ids of papers for which the predicate ``name`` (e.g. ``"read"``, ``"note"``) holds
+        with ``argument`` (``""`` when it takes none). Raises ``KeyError`` for a name it
+        does not know."""
+        ...
+
+
+@dataclass(frozen=True)
+class StatePredicate:
+    """A named user-state condition such as ``read`` or ``note`` containing some text."""
+
+    name: str
+    argument: str = ""
+    negated: bool = False
+
+
+@dataclass(frozen=True)
+class SearchFilters:
+    """Which papers a search may return, whatever its words say; all conditions must hold.
+
+    Filters travel as this object, never as query text, so any tag name (quotes, colons,
+    parentheses) filters exactly. Query text ``tag:``/``-tag:``/``is:tagged``/``is:untagged``
+    terms parse into the same object and are combined with ``&``.
+
+    * ``required_tags``: each must be on the paper (case-insensitive, as ``TagLookup``).
+    * ``excluded_tags``: none may be on the paper.
+    * ``tagged``: True only papers with a tag, False only papers without, None either.
+    * ``states``: named user-state predicates resolved through a ``UserStateLookup``.
+    * ``allowed_ids``: when not None the paper id must be in it; ``denied_ids``: must not.
+    """
+
+    required_tags: tuple[str, ...] = ()
+    excluded_tags: tuple[str, ...] = ()
+    tagged: bool | None = None
+    states: tuple[StatePredicate, ...] = ()
+    allowed_ids: frozenset[str] | None = None
+    denied_ids: frozenset[str] = frozenset()
+
+    def __bool__(self) -> bool:
+        return self != _NO_FILTERS
+
+    def __and__(self, other: SearchFilters) -> SearchFilters:
+        """Both sets of conditions at once (``is:tagged`` with ``is:untagged`` matches none)."""
+        tagged = self.tagged if other.tagged is None else other.tagged
+        allowed = _intersection(self.allowed_ids, other.allowed_ids)
+        if None not in (self.tagged, other.tagged) and self.tagged != other.tagged:
+            allowed = frozenset()
+        return SearchFilters(
+            required_tags=_merged(self.required_tags, other.required_tags),
+            excluded_tags=_merged(self.excluded_tags, other.excluded_tags),
+            tagged=tagged,
+            states=tuple(dict.fromkeys(self.states + other.states)),
+            allowed_ids=allowed,
+            denied_ids=self.denied_ids | other.denied_ids,
+        )
+
+
+_NO_FILTERS: SearchFilters = SearchFilters()
+
+
+def _merged(first: Iterable[str], second: Iterable[str]) -> tuple[str, ...]:
+    return tuple(dict.fromkeys([*first, *second]))
+
+
+def _intersection(
+    first: frozenset[str] | None, second: frozenset[str] | None
+) -> frozenset[str] | None:
+    if first is None:
+        return second
+    return first if second is None else first & second

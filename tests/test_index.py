@@ -21,7 +21,13 @@ from whoosh import query as wq
 import browser.index as index_module
 from browser.identity import paper_id
 from browser.index import IndexBusy, IndexUnusable, PaperIndex
-from browser.models import Organization, Paper, SearchCancelled
+from browser.models import (
+    Organization,
+    Paper,
+    SearchCancelled,
+    SearchFilters,
+    StatePredicate,
+)
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -807,6 +813,84 @@ def test_tag_terms_combine_with_operators(built: PaperIndex) -> None:
     result = built.search("policy AND tag:rl", tags=tags)
     assert result.error is None
     assert [hit.paper.id for hit in result.hits] == [gradient]
+
+
+def test_structured_tag_filter_keeps_quotes_in_the_name(built: PaperIndex) -> None:
+    quoted = BY_TITLE["Policy Gradient Methods for Reinforcement Learning"].id
+    unquoted = BY_TITLE["Offline Reinforcement Learning with Conservative Critics"].id
+    tags = FakeTags({quoted: ['the "best" one'], unquoted: ["the best one"]})
+    wanted = SearchFilters(required_tags=('the "best" one',))
+    assert [hit.paper.id for hit in built.search("", tags=tags, filters=wanted).hits] == [quoted]
+    other = SearchFilters(required_tags=("the best one",))
+    assert [hit.paper.id for hit in built.search("", tags=tags, filters=other).hits] == [unquoted]
+    excluded = SearchFilters(excluded_tags=('the "best" one',))
+    found = {hit.paper.id for hit in built.search("", tags=tags, filters=excluded).hits}
+    assert quoted not in found and unquoted in found and len(found) == len(PAPERS) - 1
+    # Words and the query's own tag terms combine with the structured filter.
+    assert built.search("conservative", tags=tags, filters=wanted).total == 0
+    assert built.search("policy", tags=tags, filters=wanted).total == 1
+    assert built.search("tag:rl", tags=tags, filters=wanted).total == 0
+
+
+@pytest.mark.parametrize(
+    "name", ['the "best" one', "a:b", "(x)", "NOT", "-minus", "tag:inner", "spaced  out", "é"]
+)
+def test_any_tag_name_filters_exactly(built: PaperIndex, name: str) -> None:
+    target = BY_TITLE["Transformers for Protein Folding"].id
+    decoy = BY_TITLE["Policy Gradient Methods for Reinforcement Learning"].id
+    tags = FakeTags({target: [name], decoy: [name.replace('"', "").strip() + "x"]})
+    result = built.search("", tags=tags, filters=SearchFilters(required_tags=(name,)))
+    assert [hit.paper.id for hit in result.hits] == [target]
+    assert result.error is None
+
+
+def test_structured_tagged_untagged_and_id_sets(built: PaperIndex) -> None:
+    gradient = BY_TITLE["Policy Gradient Methods for Reinforcement Learning"].id
+    offline = BY_TITLE["Offline Reinforcement Learning with Conservative Critics"].id
+    tags = FakeTags({gradient: ["rl"]})
+    tagged = built.search("", tags=tags, filters=SearchFilters(tagged=True))
+    assert [hit.paper.id for hit in tagged.hits] == [gradient]
+    untagged = built.search("", tags=tags, filters=SearchFilters(tagged=False))
+    assert untagged.total == len(PAPERS) - 1
+    # is:tagged in the text and untagged as a filter: both must hold, so nothing does.
+    assert built.search("is:tagged", tags=tags, filters=SearchFilters(tagged=False)).total == 0
+    allowed = SearchFilters(allowed_ids=frozenset({gradient, offline}))
+    assert built.search("reinforcement", filters=allowed).total == 2
+    denied = SearchFilters(denied_ids=frozenset({gradient}))
+    assert gradient not in {h.paper.id for h in built.search("reinforcement", filters=denied).hits}
+    assert built.search("reinforcement", filters=allowed & denied).total == 1
+
+
+class FakeStates:
+    """A UserStateLookup: ``read`` and ``note`` (notes containing a word)."""
+
+    def __init__(self, read: set[str], notes: dict[str, str]) -> None:
+        self.read = read
+        self.notes = notes
+
+    def ids_where(self, name: str, argument: str) -> set[str]:
+        if name == "read":
+            return set(self.read)
+        if name == "note":
+            return {pid for pid, text in self.notes.items() if argument in text}
+        raise KeyError(name)
+
+
+def test_user_state_predicates_plug_in_through_a_lookup(built: PaperIndex) -> None:
+    gradient = BY_TITLE["Policy Gradient Methods for Reinforcement Learning"].id
+    offline = BY_TITLE["Offline Reinforcement Learning with Conservative Critics"].id
+    states = FakeStates({gradient}, {offline: "check the critic", gradient: "nice"})
+    read = SearchFilters(states=(StatePredicate("read"),))
+    unread = SearchFilters(states=(StatePredicate("read", negated=True),))
+    assert [h.paper.id for h in built.search("", filters=read, states=states).hits] == [gradient]
+    assert built.search("", filters=unread, states=states).total == len(PAPERS) - 1
+    noted = SearchFilters(states=(StatePredicate("note", "critic"),))
+    assert [h.paper.id for h in built.search("", filters=noted, states=states).hits] == [offline]
+    # No store: no paper is read, so "read" keeps none and "not read" keeps all.
+    assert built.search("", filters=read).total == 0
+    assert built.search("", filters=unread).total == len(PAPERS)
+    similar = built.more_like(offline, filters=read, states=states)
+    assert [h.paper.id for h in similar.hits] in ([gradient], [])
 
 
 # ------------------------------------------------------------------ writing

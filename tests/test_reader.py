@@ -246,3 +246,25 @@ async def test_hostile_text_stays_inert_in_the_reader(services: Services) -> Non
         await settle(pilot)
         assert app.is_running
         assert HOSTILE_TITLE in [hit.paper.title for hit in app.table.hits]
+
+
+async def test_a_click_on_a_link_opens_it(
+    services: Services, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    opened: list[str] = []
+    monkeypatch.setattr("webbrowser.open", lambda url: opened.append(url) or True)
+    app = make_app(services)
+    async with running(app, size=(100, 32)) as pilot:
+        await search(pilot, "one step")
+        await pilot.press("enter")
+        await settle(pilot)
+        text, _ = rendered_screen(app)
+        lines = text.splitlines()
+        row = next(n for n, line in enumerate(lines) if line.strip() == "Links") + 1
+        column = lines[row].index("https://")
+        await pilot.click(offset=(column + 3, row))
+        await settle(pilot)
+        assert opened == ["https://github.com/example/piflow"]
+        await pilot.click(offset=(column + 3, row - 1))  # the label: not a link
+        await settle(pilot)
+        assert opened == ["https://github.com/example/piflow"]

@@ -7,10 +7,9 @@ from collections.abc import Sequence
 from textual.app import ComposeResult
 from textual.containers import VerticalScroll
 from textual.content import Content
-from textual.widgets import Static
 
 from browser.models import SearchHit
-from browser.widgets.paper_text import LABEL_STYLE, paper_content
+from browser.widgets.paper_text import LABEL_STYLE, PaperText, paper_content
 
 
 class AbstractPane(VerticalScroll, can_focus=False):
@@ -19,7 +18,7 @@ class AbstractPane(VerticalScroll, can_focus=False):
     def __init__(self, *, id: str | None = None) -> None:
         super().__init__(id=id)
         # Kept, not queried: updates may still arrive while the app shuts down.
-        self._paper = Static(id="paper")
+        self._paper = PaperText(id="paper")
 
     def compose(self) -> ComposeResult:
         yield self._paper

@@ -16,7 +16,10 @@ from urllib.parse import urlsplit
 
 from rich.style import Style
 from rich.text import Text
+from textual import events
 from textual.content import Content
+from textual.message import Message
+from textual.widgets import Static
 
 from browser.models import Highlight, Paper, SearchHit
 from browser.readable_math import readable_math
@@ -168,3 +171,25 @@ def paper_content(hit: SearchHit, tags: Sequence[str], *, full_paths: bool = Fal
             where = _home_relative(source.file) if full_paths else PurePath(source.file).name
             parts.append(Content.styled(safe_line(f"{where}:{source.line}"), LABEL_STYLE))
     return Content("\n").join(parts)
+
+
+class LinkClicked(Message):
+    """A web link in a paper was clicked; the app opens it (in a worker)."""
+
+    def __init__(self, url: str) -> None:
+        super().__init__()
+        self.url = url
+
+
+class PaperText(Static):
+    """A paper's text; a click on one of its links asks the app to open it.
+
+    Terminals open OSC 8 links themselves only when the app does not capture the
+    mouse; this makes a plain click work everywhere.
+    """
+
+    def on_click(self, event: events.Click) -> None:
+        url = event.style.link
+        if url and is_web_link(url):
+            event.stop()
+            self.post_message(LinkClicked(url))

@@ -20,7 +20,7 @@ from textual.screen import Screen
 from textual.widgets import Footer, Static
 
 from browser.models import SearchHit
-from browser.widgets.paper_text import LABEL_STYLE, paper_content
+from browser.widgets.paper_text import LABEL_STYLE, PaperText, paper_content
 from browser.widgets.quick_tags import QuickTagBar
 
 
@@ -115,7 +115,7 @@ class ReaderScreen(Screen[None]):
         self._quick_tags = tuple(quick_tags)
         self._paper_id: str | None = None
         # Kept, not queried: the app may update the reader while it closes.
-        self._paper = Static(id="reader-paper")
+        self._paper = PaperText(id="reader-paper")
         self._position = Static(id="reader-position")
         self._scroll = VerticalScroll(self._paper, id="reader-scroll")
 
