@@ -944,6 +944,12 @@ class PaperBrowserApp(App[None]):
         self.notify(safe_line(message), severity=severity, timeout=timeout, markup=False)
 
 
-def run_app(services: Services, *, dumps: Sequence[Path] = (), year: int | None = None) -> None:
+def run_app(
+    services: Services,
+    *,
+    dumps: Sequence[Path] = (),
+    year: int | None = None,
+    config: AppConfig | LoadedConfig | None = None,
+) -> None:
     """Open the app over ready services (the CLI's entry point)."""
-    PaperBrowserApp(services, dumps=dumps, year=year).run()
+    PaperBrowserApp(services, dumps=dumps, year=year, config=config).run()

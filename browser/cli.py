@@ -185,8 +185,8 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def parse_command(options: argparse.Namespace) -> int:
-    from browser.library import deduplicate
-    from browser.parse import find_dump_files, parse_file
+    from browser.library import deduplicate, find_dump_files
+    from browser.parse import parse_file
 
     files, problems = find_dump_files(options.paths)
     records: list[ParsedRecord] = []
@@ -575,12 +575,18 @@ def run_app_command(options: argparse.Namespace) -> int:
     for path in options.paths:
         if not path.exists():
             raise UserError(f"{path}: no such file or folder")
+    from browser.config import load_config
+
+    loaded = load_config()
+    if loaded.problem:
+        # Also shown in the app; said here too so it is still on the terminal after quitting.
+        _error(loaded.problem)
     services = _open(options)
     # Textual is imported only here, so scripted commands start fast.
     from browser.app import run_app
 
     try:
-        run_app(services, dumps=options.paths, year=options.year)
+        run_app(services, dumps=options.paths, year=options.year, config=loaded)
     finally:
         services.close()
     return EXIT_OK

@@ -21,9 +21,12 @@ from pathlib import Path
 
 from platformdirs import user_config_dir
 
+from browser.safe_text import safe_line
+from browser.tagnames import TagError, clean_tag, tag_key
+
 CONFIG_ENV = "PAPER_BROWSER_CONFIG"
 MAX_QUICK_TAGS = 9
-MAX_TAG_LENGTH = 60
+KNOWN_SETTINGS = frozenset({"quick_tags", "auto_advance", "theme"})
 DEFAULT_QUICK_TAGS: tuple[str, ...] = (
     "to read",
     "read",
@@ -62,7 +65,11 @@ def default_config_path(environ: Mapping[str, str] | None = None) -> Path:
 
 
 def load_config(path: Path | None = None, environ: Mapping[str, str] | None = None) -> LoadedConfig:
-    """Read the config file; never raises. A missing file is not a problem."""
+    """Read the config file; never raises. A missing file is not a problem.
+
+    Each setting is checked on its own: a wrong one falls back to its default and
+    is named in ``problem``, the others are used as written.
+    """
     path = default_config_path(environ) if path is None else path
     try:
         data = path.read_bytes()
@@ -75,45 +82,81 @@ def load_config(path: Path | None = None, environ: Mapping[str, str] | None = No
     except (UnicodeDecodeError, tomllib.TOMLDecodeError) as error:
         problem = f"Config {path} is not valid TOML ({error}); using defaults"
         return LoadedConfig(AppConfig(), problem)
-    try:
-        config = parse_config(table, source=path)
-    except ValueError as error:
-        return LoadedConfig(AppConfig(), f"Config {path}: {error}; using defaults")
-    return LoadedConfig(config)
+    config, problems = read_settings(table, source=path)
+    if not problems:
+        return LoadedConfig(config)
+    return LoadedConfig(config, f"Config {path}: " + "; ".join(problems))
 
 
 def parse_config(table: Mapping[str, object], *, source: Path | None = None) -> AppConfig:
-    """Validate a parsed TOML table; raises ValueError naming the bad setting."""
-    quick_tags = _quick_tags(table.get("quick_tags", list(DEFAULT_QUICK_TAGS)))
-    auto_advance = table.get("auto_advance", False)
+    """Validate a parsed TOML table; raises ValueError naming every bad setting."""
+    config, problems = read_settings(table, source=source)
+    if problems:
+        raise ValueError("; ".join(problems))
+    return config
+
+
+def read_settings(
+    table: Mapping[str, object], *, source: Path | None = None
+) -> tuple[AppConfig, list[str]]:
+    """The settings in ``table``, each wrong one replaced by its default, and what was wrong.
+
+    Problems are sentences fit to show the user, one per wrong setting (one per
+    unusable quick tag), each saying what is used instead.
+    """
+    problems: list[str] = []
+    defaults = AppConfig()
+    quick_tags = defaults.quick_tags
+    try:
+        quick_tags = _quick_tags(table.get("quick_tags", list(DEFAULT_QUICK_TAGS)))
+    except ValueError as error:
+        problems.append(f"{error}; using the default quick tags")
+    auto_advance = table.get("auto_advance", defaults.auto_advance)
     if not isinstance(auto_advance, bool):
-        raise ValueError("auto_advance must be true or false")
+        problems.append("auto_advance must be true or false; using false")
+        auto_advance = defaults.auto_advance
     theme = table.get("theme")
     if theme is not None and (not isinstance(theme, str) or not theme.strip()):
-        raise ValueError("theme must be a theme name such as 'textual-dark'")
-    return AppConfig(
+        problems.append("theme must be a theme name such as 'textual-dark'; using the default")
+        theme = None
+    unknown = sorted(set(table) - KNOWN_SETTINGS)
+    if unknown:
+        problems.append(
+            f"unknown setting(s) {', '.join(unknown)} ignored "
+            f"(known: {', '.join(sorted(KNOWN_SETTINGS))})"
+        )
+    config = AppConfig(
         quick_tags=quick_tags,
         auto_advance=auto_advance,
         theme=theme.strip() if isinstance(theme, str) else None,
         source=source,
     )
+    return config, problems
 
 
 def _quick_tags(value: object) -> tuple[str, ...]:
+    """The quick tags, each checked with the tag store's own rules.
+
+    Raises ValueError naming every unusable tag (with its key), so a user fixes
+    them all at once.
+    """
     if not isinstance(value, list) or not all(isinstance(item, str) for item in value):
         raise ValueError("quick_tags must be a list of strings")
     tags: list[str] = []
     seen: set[str] = set()
-    for raw in value:
-        tag = " ".join(raw.split())
-        if not tag:
-            raise ValueError("quick_tags contains an empty tag")
-        if len(tag) > MAX_TAG_LENGTH or not tag.isprintable():
-            raise ValueError(f"quick tag {tag[:20]!r}... is too long or has control characters")
-        if tag.casefold() in seen:
+    bad: list[str] = []
+    for slot, raw in enumerate(value, start=1):
+        try:
+            tag = clean_tag(raw)
+        except TagError as error:
+            bad.append(f"quick tag {slot} {safe_line(repr(raw))} cannot be used: {error}")
             continue
-        seen.add(tag.casefold())
+        if tag_key(tag) in seen:
+            continue
+        seen.add(tag_key(tag))
         tags.append(tag)
+    if bad:
+        raise ValueError("; ".join(bad))
     if len(tags) > MAX_QUICK_TAGS:
         raise ValueError(f"at most {MAX_QUICK_TAGS} quick_tags (keys 1-9), got {len(tags)}")
     return tuple(tags)

@@ -17,12 +17,13 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
+from stat import S_ISDIR, S_ISREG
 from typing import TypeVar
 
 import platformdirs
 
 from browser.models import Paper, ParsedRecord, ParseProblem, Source
-from browser.parse import find_dump_files, parse_file
+from browser.parse import parse_file
 
 _T = TypeVar("_T")
 
@@ -484,6 +485,93 @@ def _sha256_of_file(path: Path) -> str:
 
 
 _HASH_CHUNK = 1 << 20
+
+
+# -- finding dump files -----------------------------------------------------------------
+
+# Files a folder walk picks up (a file named on its own is always read).
+DUMP_SUFFIXES = frozenset(
+    {"", ".txt", ".text", ".dump", ".json", ".jsonl", ".ndjson", ".html", ".htm"}
+)
+
+
+def find_dump_files(paths: Iterable[Path]) -> tuple[list[Path], list[ParseProblem]]:
+    """The dump files named by ``paths``: a file is itself, a folder is walked recursively.
+
+    Folders are walked in sorted order, skipping hidden files and folders and
+    files whose suffix is not in :data:`DUMP_SUFFIXES`; a folder reached twice
+    (a symlink to a parent, say) is walked once, and a file reached twice is
+    listed once. A missing path is an error problem.
+    """
+    found: list[Path] = []
+    problems: list[ParseProblem] = []
+    seen_files: set[tuple[int, int]] = set()
+    seen_dirs: set[tuple[int, int]] = set()
+
+    def add_file(path: Path, info: os.stat_result) -> None:
+        key = (info.st_dev, info.st_ino)
+        if key not in seen_files:
+            seen_files.add(key)
+            found.append(path)
+
+    def walk(folder: Path, info: os.stat_result) -> None:
+        key = (info.st_dev, info.st_ino)
+        if key in seen_dirs:
+            return
+        seen_dirs.add(key)
+        try:
+            with os.scandir(folder) as entries:
+                names = sorted(entry.name for entry in entries)
+        except OSError as error:
+            problems.append(
+                ParseProblem(
+                    file=str(folder),
+                    severity="error",
+                    message=f"cannot read the folder: {error.strerror or error}",
+                )
+            )
+            return
+        for name in names:
+            if name.startswith("."):
+                continue
+            child = folder / name
+            try:
+                child_info = child.stat()
+            except OSError as error:
+                problems.append(
+                    ParseProblem(
+                        file=str(child),
+                        message=f"skipped: {error.strerror or error} (a broken link?)",
+                    )
+                )
+                continue
+            if S_ISDIR(child_info.st_mode):
+                walk(child, child_info)
+            elif S_ISREG(child_info.st_mode) and child.suffix.lower() in DUMP_SUFFIXES:
+                add_file(child, child_info)
+
+    for path in paths:
+        try:
+            info = path.stat()
+        except FileNotFoundError:
+            problems.append(
+                ParseProblem(file=str(path), severity="error", message="no such file or folder")
+            )
+            continue
+        except OSError as error:
+            problems.append(
+                ParseProblem(
+                    file=str(path),
+                    severity="error",
+                    message=f"cannot open: {error.strerror or error}",
+                )
+            )
+            continue
+        if S_ISDIR(info.st_mode):
+            walk(path, info)
+        else:
+            add_file(path, info)
+    return found, problems
 
 
 def no_papers_problem(file: str) -> ParseProblem:

@@ -9,7 +9,6 @@ import contextlib
 import os
 import signal
 import sys
-import tempfile
 import threading
 import time
 from collections.abc import Callable, Iterator, Sequence
@@ -17,6 +16,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from browser.export import ExportRow, write_csv
+from browser.fsutil import LockTimeout, atomic_writer, file_lock
 from browser.index import IndexBusy, IndexUnusable, PaperIndex
 from browser.library import (
     Catalog,
@@ -30,11 +30,6 @@ from browser.models import Paper, ParseProblem
 from browser.stats import TOP, LibraryStats, Period, compute_stats
 from browser.stats.source import StatsSource
 from browser.tags import TagStore
-
-try:
-    import fcntl
-except ImportError:  # pragma: no cover - Windows has no fcntl; one process at a time there
-    fcntl = None  # type: ignore[assignment]
 
 __all__ = ["Services", "SyncProgress", "SyncSummary", "open_services"]
 
@@ -260,18 +255,8 @@ class Services:
         rows = self.export_rows(paper_ids)
         path = path.expanduser()
         path.parent.mkdir(parents=True, exist_ok=True)
-        handle, temporary = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
-        try:
-            with os.fdopen(handle, "w", encoding="utf-8", newline="") as out:
-                written = write_csv(out, rows, long=long, neutralize=neutralize)
-                out.flush()
-                os.fsync(out.fileno())
-            Path(temporary).replace(path)
-        except BaseException:
-            with contextlib.suppress(OSError):
-                Path(temporary).unlink()
-            raise
-        return written
+        with atomic_writer(path, "w", encoding="utf-8", newline="") as out:
+            return write_csv(out, rows, long=long, neutralize=neutralize)
 
     def close(self) -> None:
         self.index.close()
@@ -283,30 +268,21 @@ def _sync_lock(
     lock_file: Path, on_wait: Callable[[], None] | None, timeout: float
 ) -> Iterator[None]:
     """One sync per library at a time, across processes; the OS drops it if we are killed."""
-    if fcntl is None:
+    lock = contextlib.ExitStack()
+    try:
+        lock.enter_context(
+            file_lock(
+                lock_file,
+                timeout=timeout,
+                on_wait=None if on_wait is None else lambda _message: on_wait(),
+                waiting_for="another index run",
+            )
+        )
+    except LockTimeout:
+        running = f"another index run is in progress on {lock_file.parent}"
+        raise AnotherSyncRunning(running) from None
+    with lock:
         yield
-        return
-    lock_file.parent.mkdir(parents=True, exist_ok=True)
-    with lock_file.open("a+") as handle:
-        deadline = time.monotonic() + timeout
-        told = False
-        while True:
-            try:
-                fcntl.flock(handle.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
-                break
-            except BlockingIOError:
-                if not told and on_wait is not None:
-                    on_wait()
-                    told = True
-                if time.monotonic() > deadline:
-                    raise AnotherSyncRunning(
-                        f"another index run is in progress on {lock_file.parent}"
-                    ) from None
-                time.sleep(0.1)
-        try:
-            yield
-        finally:
-            fcntl.flock(handle.fileno(), fcntl.LOCK_UN)
 
 
 # -- worker processes of a multi-process index build --------------------------------

@@ -26,82 +26,29 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 import errno
-import functools
 import json
-import os
 import shutil
-import tempfile
 import threading
-import unicodedata
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
-try:  # Linux and macOS; elsewhere writers in one process still serialise.
-    import fcntl
-except ImportError:  # pragma: no cover - exercised only on platforms without fcntl
-    fcntl = None  # type: ignore[assignment]
+from browser.fsutil import LockTimeout, atomic_write, file_lock, remove_stale_temporaries
+from browser.tagnames import MAX_TAG_LENGTH, TagError, clean_tag, tag_key
+
+__all__ = [
+    "MAX_TAG_LENGTH",
+    "TagEntry",
+    "TagError",
+    "TagStore",
+    "clean_tag",
+    "tag_key",
+]
 
 FORMAT_VERSION = 1
-MAX_TAG_LENGTH = 64
-
-# Bidirectional overrides can make a tag display as something else entirely.
-_BIDI_CONTROLS = frozenset(
-    "\u061c\u200e\u200f\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069"
-)
-# Cc: C0/C1 controls (newline, tab, ESC...); Zl/Zp: Unicode line and paragraph
-# separators, which break lines just like "\n"; Cs: lone surrogates cannot be saved.
-_FORBIDDEN_CATEGORIES = frozenset({"Cc", "Zl", "Zp", "Cs"})
-
-
-class TagError(ValueError):
-    """A tag name that cannot be used, or a change that cannot be saved."""
-
-
-def clean_tag(name: str) -> str:
-    """The tag as it will be stored: trimmed, inner runs of spaces collapsed.
-
-    Raises TagError, with a message fit to show the user, for names that could
-    not be exported or searched unambiguously.
-    """
-    if not isinstance(name, str):
-        raise TagError(f"a tag must be text, not {type(name).__name__}")
-    if "," in name:
-        raise TagError(f"tag {name.strip()!r} contains a comma; commas separate tags")
-    if ";" in name:
-        raise TagError(f"tag {name.strip()!r} contains a semicolon; semicolons separate tags")
-    for character in name:
-        if character in "\r\n" or unicodedata.category(character) in {"Zl", "Zp"}:
-            raise TagError("a tag must fit on one line (it contains a line break)")
-        if unicodedata.category(character) in _FORBIDDEN_CATEGORIES:
-            raise TagError(
-                f"tag contains the control character U+{ord(character):04X}; "
-                "use letters, digits, spaces and punctuation"
-            )
-        if character in _BIDI_CONTROLS:
-            raise TagError(
-                f"tag contains the text-direction control U+{ord(character):04X}, "
-                "which would make it display differently from what it is"
-            )
-    # Two tags that look the same on screen ("to  read", "to read") should be one tag.
-    cleaned = " ".join(unicodedata.normalize("NFC", name).split())
-    if not cleaned:
-        raise TagError("a tag cannot be empty")
-    if len(cleaned) > MAX_TAG_LENGTH:
-        raise TagError(
-            f"tag {cleaned[:20]!r}... is {len(cleaned)} characters long; "
-            f"at most {MAX_TAG_LENGTH} are allowed"
-        )
-    return cleaned
-
-
-@functools.lru_cache(maxsize=8192)
-def tag_key(name: str) -> str:
-    """The form two tag names are compared in: ``To Read`` and ``to read`` are one tag."""
-    return " ".join(unicodedata.normalize("NFC", name).split()).casefold()
-
-
+# A save holds the lock for milliseconds; longer means a stopped or hung process.
+LOCK_TIMEOUT_SECONDS = 30.0
 @dataclass(frozen=True)
 class TagEntry:
     """One tagged paper as stored: enough to read the file without the dumps."""
@@ -359,26 +306,6 @@ def _signature(path: Path) -> _Signature | None:
     except OSError:
         return None
     return (status.st_dev, status.st_ino, status.st_size, status.st_mtime_ns)
-
-
-def _fsync_directory(directory: Path) -> None:
-    try:
-        descriptor = os.open(directory, os.O_RDONLY)
-    except OSError:  # pragma: no cover - platforms that cannot open directories
-        return
-    try:
-        os.fsync(descriptor)
-    except OSError:  # pragma: no cover - some file systems refuse; the rename is done
-        pass
-    finally:
-        os.close(descriptor)
-
-
-def _file_mode(path: Path) -> int:
-    try:
-        return path.stat().st_mode & 0o7777
-    except OSError:
-        return 0o644
 
 
 def _describe_os_error(error: OSError) -> str:
@@ -655,32 +582,26 @@ class TagStore:
         self.read_only = True
         self.problem = problem
 
-    def _target(self) -> Path:
-        """The file a save replaces: a tags.json symlinked into, say, a notes repo stays a link."""
-        try:
-            return self.path.resolve() if self.path.is_symlink() else self.path
-        except OSError:
-            return self.path
-
     @contextlib.contextmanager
     def _locked(self) -> Iterator[None]:
-        target = self._target()
         try:
-            self.path.parent.mkdir(parents=True, exist_ok=True)
-            handle = target.with_name(target.name + ".lock").open("a+b")
+            target = self.path.resolve() if self.path.is_symlink() else self.path
+        except OSError:
+            target = self.path
+        lock = contextlib.ExitStack()
+        try:
+            lock.enter_context(
+                file_lock(target.with_name(target.name + ".lock"), timeout=LOCK_TIMEOUT_SECONDS)
+            )
+        except LockTimeout as error:
+            raise TagError(f"cannot save tags: {error}; the change was not saved") from None
         except OSError as error:
             raise TagError(
                 f"cannot save tags in {self.path.parent}: {_describe_os_error(error)}; "
                 "the change was not saved"
             ) from None
-        with handle:
-            if fcntl is not None:
-                fcntl.flock(handle.fileno(), fcntl.LOCK_EX)
-            try:
-                yield
-            finally:
-                if fcntl is not None:
-                    fcntl.flock(handle.fileno(), fcntl.LOCK_UN)
+        with lock:
+            yield
 
     def _commit(self, changes: list[_Change]) -> list[_Change]:
         """Apply ``changes`` onto the file's current content under the lock and save.
@@ -719,37 +640,12 @@ class TagStore:
             return inverses
 
     def _write(self, data: bytes) -> None:
-        target = self._target()
-        directory = target.parent
-        self._remove_stale_temporaries(target)
-        temporary: Path | None = None
+        # Under the lock no other writer is mid-save, so any temporary is from a killed one.
+        remove_stale_temporaries(self.path)
         try:
-            descriptor, name = tempfile.mkstemp(
-                dir=directory, prefix=f".{target.name}.", suffix=".tmp"
-            )
-            temporary = Path(name)
-            with os.fdopen(descriptor, "wb") as handle:
-                handle.write(data)
-                handle.flush()
-                os.fsync(handle.fileno())
-            with contextlib.suppress(OSError):
-                temporary.chmod(_file_mode(target))
-            temporary.replace(target)
-            temporary = None
-            _fsync_directory(directory)
+            atomic_write(self.path, data)
         except OSError as error:
             raise TagError(
                 f"could not save tags to {self.path}: {_describe_os_error(error)}; "
                 "the change was not saved and the file is unchanged"
             ) from None
-        finally:
-            if temporary is not None:
-                with contextlib.suppress(OSError):
-                    temporary.unlink()
-
-    @staticmethod
-    def _remove_stale_temporaries(target: Path) -> None:
-        # Under the lock no other writer is mid-save, so any temporary is from a killed one.
-        for leftover in target.parent.glob(f".{target.name}.*.tmp"):
-            with contextlib.suppress(OSError):
-                leftover.unlink()

@@ -15,13 +15,13 @@ costs a layout, never a tag.
 from __future__ import annotations
 
 import json
-import os
-import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from browser.fsutil import atomic_write
 
 UI_STATE_FILE = "ui_state.json"
 MIN_ABSTRACT_PERCENT = 20
@@ -100,15 +100,5 @@ def update_ui_state(path: Path, **changes: Any) -> UiState:
 
 
 def _write_atomically(path: Path, content: bytes) -> None:
-    # TODO(fsutil): switch to browser/fsutil.py's atomic write once it is on main.
     path.parent.mkdir(parents=True, exist_ok=True)
-    handle, temporary = tempfile.mkstemp(prefix=path.name + ".", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(handle, "wb") as file:
-            file.write(content)
-            file.flush()
-            os.fsync(file.fileno())
-        Path(temporary).replace(path)
-    except BaseException:
-        Path(temporary).unlink(missing_ok=True)
-        raise
+    atomic_write(path, content)

@@ -346,7 +346,8 @@ def crash_index_once(
 
 
 def expected_titles(dumps: Path) -> set[str]:
-    from browser.parse import find_dump_files, parse_file
+    from browser.library import find_dump_files
+    from browser.parse import parse_file
 
     files, _ = find_dump_files([dumps])
     return {record.title for path in files for record in parse_file(path).records}

@@ -19,7 +19,7 @@ from textual.pilot import Pilot
 from textual.widgets import Input, OptionList, Static
 
 from browser.app import PALETTE_COMMANDS, PaperBrowserApp, link_for
-from browser.config import AppConfig, LoadedConfig
+from browser.config import AppConfig, LoadedConfig, load_config
 from browser.messages import SearchCompleted, SearchRequest, SyncFinished
 from browser.models import ParseProblem, SearchCancelled, SearchResult
 from browser.services import Services, SyncSummary, open_services
@@ -709,6 +709,24 @@ async def test_config_problem_is_shown_and_defaults_used(services: Services) -> 
     async with running(app):
         assert any("not valid TOML" in n.message for n in app._notifications)
         assert app.config.quick_tags[0] == "to read"
+
+
+async def test_bad_quick_tags_are_named_at_start_and_the_keys_still_tag(
+    services: Services, tmp_path: Path
+) -> None:
+    config_file = tmp_path / "config.toml"
+    config_file.write_text(
+        'quick_tags = ["a,b", "semi;colon"]\nauto_advance = true\n', encoding="utf-8"
+    )
+    app = make_app(services, config=load_config(config_file))
+    async with running(app) as pilot:
+        messages = [n.message for n in app._notifications]
+        assert any("'a,b'" in m and "'semi;colon'" in m for m in messages), messages
+        assert app.triage  # auto_advance still applies
+        await search(pilot, "diffusion")
+        paper_id = app.table.hits[0].paper.id
+        await pilot.press("1")
+        assert services.tags.tags_of(paper_id) == ["to read"]
 
 
 @pytest.mark.parametrize("size", [(80, 24), (40, 12), (160, 48)])

@@ -183,3 +183,26 @@ def test_python_dash_m_runs_the_same_cli(dumps_folder: Path) -> None:
     )
     assert completed.returncode == 0
     assert len(completed.stdout.splitlines()) == len(FIXTURE_PAPERS)
+
+
+def test_bad_quick_tags_are_named_on_stderr_and_the_app_gets_the_rest(
+    capsys: pytest.CaptureFixture[str],
+    library_dir: Path,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    import browser.app
+
+    (tmp_path / "config.toml").write_text(
+        'quick_tags = ["a,b", "semi;colon"]\nauto_advance = true\n', encoding="utf-8"
+    )
+    opened: list[object] = []
+    monkeypatch.setattr(
+        browser.app, "run_app", lambda services, **options: opened.append(options["config"])
+    )
+    status, _, err = run_cli(capsys, "app")
+    assert status == 0
+    assert "quick tag 1 'a,b'" in err and "comma" in err
+    assert "quick tag 2 'semi;colon'" in err and "semicolon" in err
+    (loaded,) = opened
+    assert loaded.config.auto_advance is True  # type: ignore[attr-defined]

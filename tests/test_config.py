@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
+
+import pytest
 
 from browser.config import (
     CONFIG_ENV,
@@ -10,7 +13,9 @@ from browser.config import (
     AppConfig,
     default_config_path,
     load_config,
+    parse_config,
 )
+from browser.tagnames import MAX_TAG_LENGTH, TagError, clean_tag
 
 
 def write(tmp_path: Path, text: str | bytes) -> Path:
@@ -85,3 +90,71 @@ def test_unreadable_path_falls_back_with_a_message(tmp_path: Path) -> None:
     loaded = load_config(tmp_path)  # a folder, not a file
     assert loaded.config == AppConfig()
     assert loaded.problem is not None
+
+
+def test_each_bad_quick_tag_is_named_and_the_other_settings_still_apply(tmp_path: Path) -> None:
+    # Once, "a,b" loaded without complaint and then every press of its key failed.
+    path = write(
+        tmp_path,
+        'quick_tags = ["a,b", "semi;colon", "fine"]\nauto_advance = true\ntheme = "nord"\n',
+    )
+    loaded = load_config(path)
+    assert loaded.problem is not None
+    assert "quick tag 1 'a,b'" in loaded.problem and "comma" in loaded.problem
+    assert "quick tag 2 'semi;colon'" in loaded.problem and "semicolon" in loaded.problem
+    assert str(path) in loaded.problem
+    # A bad list falls back as a whole (keys 1-9 never shift under the user's fingers)...
+    assert loaded.config.quick_tags == DEFAULT_QUICK_TAGS
+    assert "default quick tags" in loaded.problem
+    # ...and the other settings are used as written.
+    assert loaded.config.auto_advance is True
+    assert loaded.config.theme == "nord"
+
+
+@pytest.mark.parametrize(
+    ("raw", "complaint"),
+    [
+        ("a,b", "comma"),
+        ("x;y", "semicolon"),
+        ("line\nbreak", "one line"),
+        ("tab\there", "U+0009"),
+        ("evil\u202etxt", "text-direction"),
+        ("x" * (MAX_TAG_LENGTH + 1), f"at most {MAX_TAG_LENGTH}"),
+        ("   ", "empty"),
+    ],
+)
+def test_quick_tags_follow_the_tag_stores_rules(
+    tmp_path: Path, raw: str, complaint: str
+) -> None:
+    """Whatever the store refuses, the config refuses with the store's own words."""
+    with pytest.raises(TagError) as refused:
+        clean_tag(raw)
+    loaded = load_config(write(tmp_path, f"quick_tags = [{json.dumps(raw)}]\n"))
+    assert loaded.problem is not None
+    assert complaint in str(refused.value)
+    assert str(refused.value) in loaded.problem
+    # Shown as the user wrote it, but with any control character made visible.
+    assert "\n" not in loaded.problem and "\u202e" not in loaded.problem
+
+
+def test_a_quick_tag_the_store_accepts_is_accepted_as_the_store_stores_it(
+    tmp_path: Path,
+) -> None:
+    longest = "x" * MAX_TAG_LENGTH
+    loaded = load_config(write(tmp_path, f'quick_tags = ["{longest}", "cafe\\u0301", "Café"]\n'))
+    assert loaded.problem is None
+    # NFC and case-insensitive duplicates, exactly as the tag store compares names.
+    assert loaded.config.quick_tags == (longest, clean_tag("cafe\u0301"))
+
+
+def test_an_unknown_setting_is_named_and_the_rest_applies(tmp_path: Path) -> None:
+    loaded = load_config(write(tmp_path, 'quick_tag = ["typo"]\nauto_advance = true\n'))
+    assert loaded.problem is not None and "quick_tag" in loaded.problem
+    assert loaded.config.auto_advance is True
+    assert loaded.config.quick_tags == DEFAULT_QUICK_TAGS
+
+
+def test_parse_config_raises_naming_every_bad_setting() -> None:
+    with pytest.raises(ValueError, match="auto_advance") as raised:
+        parse_config({"auto_advance": 1, "quick_tags": ["a,b"]})
+    assert "comma" in str(raised.value)

@@ -9,14 +9,14 @@ from pathlib import Path
 
 import pytest
 
-import browser.parse as parse_module
+import browser.parse.decode as decode_module
 from browser.identity import paper_id
+from browser.library import find_dump_files
 from browser.models import Organization, ParsedRecord
 from browser.parse import (
     ParsedFile,
     decode_dump,
     extract_links,
-    find_dump_files,
     parse_bytes,
     parse_file,
     parse_text,
@@ -567,7 +567,7 @@ def test_file_cut_in_the_middle_of_a_utf8_character() -> None:
 def test_invalid_utf8_late_in_the_file_starts_over_as_cp1252(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    monkeypatch.setattr(parse_module, "_CHUNK", 16)
+    monkeypatch.setattr(decode_module, "CHUNK", 16)
     data = ("Title One\nAbstract one.\n" * 20).encode() + b"Caf\xe9\nAbstract\n"
     parsed = parse_bytes(data, "x.txt")
     assert len(parsed.records) == 21
@@ -586,7 +586,7 @@ def test_chunk_boundaries_change_nothing(
         b"\xff\xfe" + text.encode("utf-16-le"),
     ]
     expected = [parse_bytes(data, "2025-11-01.txt") for data in variants]
-    monkeypatch.setattr(parse_module, "_CHUNK", chunk)
+    monkeypatch.setattr(decode_module, "CHUNK", chunk)
     path = tmp_path / "2025-11-01.txt"
     for data, wanted in zip(variants, expected, strict=True):
         assert parse_bytes(data, "2025-11-01.txt") == wanted

@@ -12,8 +12,9 @@ from typing import Any
 import pytest
 
 from browser.identity import paper_id
+from browser.library import find_dump_files
 from browser.models import Organization, ParsedRecord
-from browser.parse import ParsedFile, find_dump_files, parse_bytes, parse_file, parse_text
+from browser.parse import ParsedFile, parse_bytes, parse_file, parse_text
 
 ANCHOR = dt.date(2025, 11, 1)
 HEADER = (

@@ -1,0 +1,173 @@
+"""Telling the formats apart, and the entry points: text, bytes, or a file on disk.
+
+The content, not the name, says what a file is: a text dump, JSON of the Daily
+Papers API, or a saved page. Anything else is "not a Daily Papers dump": one
+warning, no papers. Nothing here raises for bad input: what cannot be understood
+becomes a :class:`ParseProblem` with the file and line.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+import gc
+import itertools
+import stat
+import threading
+from collections.abc import Iterator
+from pathlib import Path
+
+from browser.parse import decode
+from browser.parse.api_json import JSON_SUFFIXES, parse_json
+from browser.parse.dates import DateResolver
+from browser.parse.decode import BINARY_SAMPLE, ChunkSource, decode_with, memory_chunks
+from browser.parse.html_page import parse_html
+from browser.parse.lines import text_chunks
+from browser.parse.result import ParsedFile, by_line, failed, suffix
+from browser.parse.text import TextParser
+
+__all__ = ["parse_bytes", "parse_file", "parse_text"]
+
+
+def _parse_chunks(
+    chunks: Iterator[str], file: str, *, year: int | None, anchor: dt.date | None
+) -> ParsedFile:
+    """Records of decoded text, whatever its format: text dump, API JSON or saved page.
+
+    The first non-blank character decides: ``[``/``{`` may be JSON and ``<`` may be
+    HTML (both need the whole text); anything else, or JSON/HTML that turns out to
+    be neither, is a text dump, read a chunk at a time.
+    """
+    seen: list[str] = []
+    first = ""
+    for chunk in chunks:
+        seen.append(chunk)
+        stripped = chunk.lstrip().lstrip("\ufeff").lstrip()
+        if stripped:
+            first = stripped[0]
+            break
+    stream: Iterator[str] = itertools.chain(seen, chunks)
+    json_name = suffix(file) in JSON_SUFFIXES
+    if first in ("[", "{", "<") or (json_name and first):
+        text = "".join(stream)
+        parsed = (
+            parse_html(text, file, year=year, anchor=anchor)
+            if first == "<"
+            else parse_json(text, file, brackets=first in ("[", "{"))
+        )
+        if parsed is not None:
+            return parsed
+        stream = text_chunks(text)
+    parser = TextParser(file, DateResolver(file, year, anchor))
+    parser.run(stream)
+    return ParsedFile(file=file, records=parser.records, problems=parser.problems)
+
+
+def _parse_source(
+    file: str,
+    head: bytes,
+    source: ChunkSource,
+    *,
+    year: int | None,
+    anchor: dt.date | None,
+) -> ParsedFile:
+    """Decode and parse a dump given as a re-readable source of byte chunks."""
+    results: list[ParsedFile] = []
+
+    def consume(chunks: Iterator[str]) -> None:
+        results[:] = [_parse_chunks(chunks, file, year=year, anchor=anchor)]  # afresh on a restart
+
+    with _gc_paused():
+        is_text, problems = decode_with(file, head, source, consume)
+    if not is_text:
+        return ParsedFile(file=file, records=[], problems=problems)
+    parsed = results[0]
+    parsed.problems = by_line(problems + parsed.problems)
+    return parsed
+
+
+def parse_text(
+    text: str, file: str, *, anchor: dt.date | None = None, year: int | None = None
+) -> ParsedFile:
+    """Records and problems of decoded text: a text dump (either layout), API JSON or a page."""
+    with _gc_paused():
+        parsed = _parse_chunks(text_chunks(text), file, year=year, anchor=anchor)
+    parsed.problems = by_line(parsed.problems)
+    return parsed
+
+
+def parse_bytes(
+    data: bytes, file: str, *, year: int | None = None, anchor: dt.date | None = None
+) -> ParsedFile:
+    """Decode and parse the bytes of one dump; never raises for bad input."""
+    return _parse_source(file, data[:BINARY_SAMPLE], memory_chunks(data), year=year, anchor=anchor)
+
+
+def parse_file(path: Path, *, year: int | None = None) -> ParsedFile:
+    """Parse one dump file; a missing or unreadable file is an error problem, not an exception.
+
+    The file is read a chunk at a time (twice when it turns out not to be UTF-8),
+    so a large dump never sits in memory whole. Year-less dates are anchored on
+    the file's modification date unless the name or ``year`` says otherwise.
+    """
+    file = str(path)
+    try:
+        info = path.stat()
+        if stat.S_ISDIR(info.st_mode):
+            return failed(file, "is a folder, not a dump file")
+        if not stat.S_ISREG(info.st_mode):
+            return failed(file, "not a regular file")
+        handle = path.open("rb")
+    except FileNotFoundError:
+        return failed(file, "no such file")
+    except PermissionError:
+        return failed(file, "permission denied")
+    except OSError as error:
+        return failed(file, f"cannot read the file: {error.strerror or error}")
+    try:
+        anchor: dt.date | None = dt.date.fromtimestamp(info.st_mtime)
+    except (OverflowError, OSError, ValueError):
+        anchor = None
+
+    def chunks() -> Iterator[bytes]:
+        handle.seek(0)
+        while block := handle.read(decode.CHUNK):
+            yield block
+
+    with handle:
+        try:
+            head = handle.read(BINARY_SAMPLE)
+            return _parse_source(file, head, chunks, year=year, anchor=anchor)
+        except OSError as error:
+            return failed(file, f"cannot read the file: {error.strerror or error}")
+
+
+class _GcPause:
+    """Pauses the cyclic garbage collector while records are built, across threads.
+
+    Parsing makes hundreds of thousands of acyclic objects; left on, the
+    collector walks them over and over and costs about half the parse time.
+    """
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._depth = 0
+        self._was_enabled = False
+
+    @contextlib.contextmanager
+    def __call__(self) -> Iterator[None]:
+        with self._lock:
+            if self._depth == 0:
+                self._was_enabled = gc.isenabled()
+                gc.disable()
+            self._depth += 1
+        try:
+            yield
+        finally:
+            with self._lock:
+                self._depth -= 1
+                if self._depth == 0 and self._was_enabled:
+                    gc.enable()
+
+
+_gc_paused = _GcPause()

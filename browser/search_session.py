@@ -1,0 +1,236 @@
+"""The search view's decisions, without Textual: when to search, which answers count.
+
+As-you-type searching is a small protocol between the search bar, a worker thread
+and the result list. :class:`SearchSession` holds its state and rules so they can
+be tested without an app; the app only runs the timers and the workers it is told
+to and paints what an :data:`Outcome` says.
+
+- A keystroke waits :data:`DEBOUNCE_SECONDS` for the next one, then searches with
+  a time budget (:data:`TYPING_BUDGET_MS`); Enter searches at once without one.
+- Every request has a generation; an answer to anything but the newest is stale.
+- A typing pass the budget cut short is shown and searched again, without a budget,
+  :data:`SETTLE_SECONDS` later; one that found nothing in time is not "no papers
+  match": the list stays and the settled search starts after
+  :data:`SETTLE_EMPTY_SECONDS`.
+- Near the end of the list the next :data:`PAGE_SIZE` hits are fetched, once at a
+  time, and only for a complete answer that has more.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+from typing import Literal
+
+from browser.models import SearchHit, SearchResult, SortOrder
+
+__all__ = [
+    "DEBOUNCE_SECONDS",
+    "PAGE_SIZE",
+    "SETTLE_EMPTY_SECONDS",
+    "SETTLE_SECONDS",
+    "TYPING_BUDGET_MS",
+    "AppendPage",
+    "Ignore",
+    "KeepWaiting",
+    "Outcome",
+    "ReplaceList",
+    "SearchRequest",
+    "SearchSession",
+    "Show",
+    "TagFilter",
+]
+
+# As-you-type: wait this long after the last key, then search within a time budget;
+# if the budget cut the search short, search again without one once typing settles.
+DEBOUNCE_SECONDS = 0.15
+TYPING_BUDGET_MS = 60.0
+SETTLE_SECONDS = 0.35
+# A typing pass that found nothing in time has nothing to show: settle sooner. A newer
+# keystroke cancels that search, so starting it early costs little.
+SETTLE_EMPTY_SECONDS = 0.05
+PAGE_SIZE = 200
+
+FilterKind = Literal["tag", "tagged", "untagged"]
+
+
+@dataclass(frozen=True)
+class TagFilter:
+    """Restricts results to papers with one tag, any tag, or no tag."""
+
+    kind: FilterKind
+    tag: str = ""
+
+    def clause(self) -> str:
+        """The query-language clause that applies this filter."""
+        if self.kind == "tagged":
+            return "is:tagged"
+        if self.kind == "untagged":
+            return "is:untagged"
+        # Quotes inside a tag cannot be expressed in the query language; drop them.
+        return 'tag:"{}"'.format(self.tag.replace('"', ""))
+
+    def describe(self) -> str:
+        if self.kind == "tag":
+            return f"tag {self.tag}"
+        return self.kind
+
+
+@dataclass(frozen=True)
+class SearchRequest:
+    """Everything one search needs; ``generation`` tells a fresh answer from a stale one."""
+
+    generation: int
+    query: str
+    sort: SortOrder
+    tag_filter: TagFilter | None = None
+    like_paper_id: str | None = None
+    time_budget_ms: float | None = None
+    # How many hits to fetch; more than the list holds means "the next page" of it.
+    limit: int = PAGE_SIZE
+    more: bool = False
+
+    @property
+    def effective_query(self) -> str:
+        if self.tag_filter is None:
+            return self.query
+        # Tag clauses filter the whole query, wherever they stand in it.
+        return f"{self.query} {self.tag_filter.clause()}".strip()
+
+    @property
+    def typing(self) -> bool:
+        """A pass made while the user types: it may be cut short by its time budget."""
+        return self.time_budget_ms is not None
+
+
+# ---------------------------------------------------------------- outcomes
+
+
+@dataclass(frozen=True)
+class Show:
+    """Put ``result`` in the list; stay on the highlighted paper if ``keep_position``.
+
+    ``settle_after`` (seconds): search again without a budget then, unless the user
+    types first.
+    """
+
+    result: SearchResult
+    keep_position: bool
+    settle_after: float | None = None
+
+
+@dataclass(frozen=True)
+class KeepWaiting:
+    """The typing pass found nothing in time: keep the list, say "searching…", settle soon."""
+
+    settle_after: float
+
+
+@dataclass(frozen=True)
+class AppendPage:
+    """The next page arrived and the list is still its beginning: add ``new_hits``."""
+
+    result: SearchResult
+    new_hits: tuple[SearchHit, ...]
+
+
+@dataclass(frozen=True)
+class ReplaceList:
+    """The next page arrived but the library changed under the list: show it whole."""
+
+    result: SearchResult
+
+
+@dataclass(frozen=True)
+class Ignore:
+    """Nothing to paint: a stale answer, or a page that failed (the next move retries)."""
+
+    reason: Literal["stale", "page failed"]
+
+
+Outcome = Show | KeepWaiting | AppendPage | ReplaceList | Ignore
+
+
+class SearchSession:
+    """The state of the search view: the newest request and the result on screen.
+
+    Not thread-safe: used from the UI thread only; workers get a :class:`SearchRequest`.
+    """
+
+    def __init__(self, page_size: int = PAGE_SIZE) -> None:
+        self.page_size = page_size
+        self.generation = 0
+        self.request: SearchRequest | None = None
+        self.result: SearchResult | None = None
+        self.loading_more = False
+
+    def start(
+        self,
+        query: str,
+        *,
+        sort: SortOrder,
+        tag_filter: TagFilter | None = None,
+        like_paper_id: str | None = None,
+        time_budget_ms: float | None = None,
+    ) -> SearchRequest:
+        """A new search (every older answer becomes stale); the caller runs it."""
+        self.generation += 1
+        self.request = SearchRequest(
+            generation=self.generation,
+            query=query.strip(),
+            sort=sort,
+            tag_filter=tag_filter,
+            like_paper_id=like_paper_id,
+            time_budget_ms=time_budget_ms,
+            limit=self.page_size,
+        )
+        self.loading_more = False
+        return self.request
+
+    def next_page(self) -> SearchRequest | None:
+        """The request for the next page when the reader nears the end, or None.
+
+        None while a page is on its way, when the shown answer is partial or complete,
+        and when a newer search has started.
+        """
+        result, request = self.result, self.request
+        if (
+            result is None
+            or request is None
+            or self.loading_more
+            or result.partial
+            or result.total <= len(result.hits)
+            or request.generation != self.generation
+        ):
+            return None
+        self.loading_more = True
+        return replace(
+            request, time_budget_ms=None, limit=len(result.hits) + self.page_size, more=True
+        )
+
+    def is_stale(self, request: SearchRequest) -> bool:
+        return request.generation != self.generation
+
+    def answer(self, request: SearchRequest, result: SearchResult) -> Outcome:
+        """What to do with a worker's answer; records what the list will show."""
+        if self.is_stale(request):
+            return Ignore("stale")  # a newer search is on its way
+        if request.more:
+            return self._page(result)
+        if request.typing and result.partial and not result.hits and not result.error:
+            # Out of time before finding anything is not "no papers match".
+            return KeepWaiting(SETTLE_EMPTY_SECONDS)
+        # Same words (new sort, filter, or the settled pass): stay on the paper being read.
+        same_query = self.result is not None and self.result.query == result.query
+        self.result = result
+        settle = SETTLE_SECONDS if result.partial and request.typing else None
+        return Show(result, keep_position=same_query, settle_after=settle)
+
+    def _page(self, result: SearchResult) -> Outcome:
+        self.loading_more = False
+        if result.error or result.partial:
+            return Ignore("page failed")  # the list as shown stays
+        shown = self.result.hits if self.result is not None else []
+        self.result = result
+        if [hit.paper.id for hit in result.hits[: len(shown)]] == [hit.paper.id for hit in shown]:
+            return AppendPage(result, tuple(result.hits[len(shown) :]))
+        return ReplaceList(result)
