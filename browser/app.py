@@ -27,6 +27,7 @@ from textual.widgets import DataTable, Footer, Input, Static
 from textual.worker import get_current_worker
 
 from browser.config import AppConfig, LoadedConfig, load_config
+from browser.export.formats import ExportOptions
 from browser.messages import (
     ExportFinished,
     SearchCompleted,
@@ -37,7 +38,13 @@ from browser.messages import (
 )
 from browser.models import SORT_ORDERS, SearchCancelled, SearchHit, SearchResult, SortOrder
 from browser.safe_text import safe_line
-from browser.services import BUNDLED_SAMPLE_DUMPS, Services, SyncProgress, SyncSummary
+from browser.services import (
+    BUNDLED_SAMPLE_DUMPS,
+    ExportSelection,
+    Services,
+    SyncProgress,
+    SyncSummary,
+)
 from browser.tags import TagError
 from browser.ui_state import load_ui_state, ui_state_path, update_ui_state
 from browser.widgets.abstract_pane import AbstractPane
@@ -56,7 +63,6 @@ from browser.widgets.tag_prompt import TagPrompt
 
 WidgetType = TypeVar("WidgetType", bound=Widget)
 RESULT_LIMIT = 200
-EXPORT_LIMIT = 1_000_000
 # As-you-type: wait this long after the last key, then search within a time budget;
 # if the budget cut the search short, search again without one once typing settles.
 DEBOUNCE_SECONDS = 0.15
@@ -98,7 +104,9 @@ PALETTE_COMMANDS: tuple[PaletteCommand, ...] = (
     PaletteCommand("Open paper in browser", "First link, or a Hugging Face search", "open_link"),
     PaletteCommand("Copy title and link", "To the clipboard", "copy"),
     PaletteCommand("Toggle triage mode", "Next paper after each quick tag", "toggle_triage"),
-    PaletteCommand("Export to CSV…", "Current results or all tagged papers", "export"),
+    PaletteCommand(
+        "Export…", "CSV, BibTeX, RIS, Markdown or JSONL: current results or tagged", "export"
+    ),
     PaletteCommand(
         "Stats of this search", "Papers over time, tags, organisations, rising terms", "stats"
     ),
@@ -822,26 +830,29 @@ class PaperBrowserApp(App[None]):
 
     @work(thread=True, group="export", exit_on_error=False)
     def _export(self, choice: ExportChoice, request: SearchRequest | None) -> None:
+        selection = ExportSelection()  # every tagged paper
+        if request is not None:
+            shown = self.result
+            if shown is not None and shown.total <= len(shown.hits):
+                # Everything matching is on screen already: export exactly that list.
+                selection = ExportSelection(paper_ids=tuple(hit.paper.id for hit in shown.hits))
+            else:
+                selection = ExportSelection(
+                    query=request.effective_query, sort=request.sort, like=request.like_paper_id
+                )
+        options = ExportOptions(format=choice.format, long=choice.long, excel=choice.excel)
         try:
-            paper_ids: list[str] | None = None
-            if request is not None:
-                shown = self.result
-                if shown is not None and shown.total <= len(shown.hits):
-                    hits = shown.hits
-                else:
-                    hits = self._execute(request, EXPORT_LIMIT).hits
-                paper_ids = [hit.paper.id for hit in hits]
-            rows = self.services.export_csv(choice.path, paper_ids=paper_ids, long=choice.long)
+            written = self.services.export(selection, options, path=choice.path)
         except (OSError, ValueError) as error:
             self.post_message(ExportFinished(str(choice.path), 0, str(error)))
             return
-        self.post_message(ExportFinished(str(choice.path), rows))
+        self.post_message(ExportFinished(str(choice.path), written, unit=options.unit(written)))
 
     def on_export_finished(self, message: ExportFinished) -> None:
         if message.error:
             self._say(f"Export failed: {message.error}", "error", timeout=8)
         else:
-            self._say(f"Wrote {message.rows} row(s) to {message.path}", timeout=6)
+            self._say(f"Wrote {message.unit or message.rows} to {message.path}", timeout=6)
 
     @work(thread=True, exclusive=True, group="stats-warm", exit_on_error=False)
     def _warm_stats(self) -> None:

@@ -6,7 +6,8 @@
     paper-browser search QUERY               search the library
     paper-browser stats [QUERY] [--by month] papers per period, tags, organisations, rising terms
     paper-browser tag ID TAG... / untag ID TAG... / tags
-    paper-browser export [--output FILE|-] / import-tags FILE.csv
+    paper-browser export [--format csv|bibtex|ris|markdown|jsonl] [--output FILE|-]
+    paper-browser import-tags FILE [--replace]    (CSV, BibTeX or RIS)
 
 Every failure the user can cause ends in a one-line message and a non-zero status,
 never a traceback.
@@ -27,6 +28,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, TextIO
 
 from browser import __version__
+from browser.export.csv_format import CSV_COLUMNS
+from browser.export.formats import EXPORT_FORMATS
 from browser.models import SORT_ORDERS, ParsedRecord, ParseProblem, SearchResult
 from browser.safe_text import safe_line as printable
 from browser.safe_text import safe_text
@@ -162,21 +165,57 @@ def build_parser() -> argparse.ArgumentParser:
     tags.add_argument("--json", action="store_true")
     tags.set_defaults(handler=tags_command)
 
-    export = commands.add_parser("export", parents=[shared], help="export tagged papers as CSV")
+    export = commands.add_parser(
+        "export",
+        parents=[shared],
+        help="export tagged papers or a query's results (CSV, BibTeX, RIS, Markdown, JSONL)",
+    )
     export.add_argument("--output", "-o", default="-", metavar="FILE", help="file, or - (stdout)")
+    export.add_argument(
+        "--format",
+        "-f",
+        choices=EXPORT_FORMATS,
+        default="csv",
+        help="csv (default), bibtex, ris, markdown (a reading list by tag) or jsonl",
+    )
     export.add_argument("--tag", action="append", default=[], metavar="TAG", dest="only_tags")
     export.add_argument("--query", metavar="Q", help="export this query's results instead")
-    export.add_argument("--long", action="store_true", help="one row per (paper, tag)")
+    export.add_argument("--sort", choices=SORT_ORDERS, default="relevance", help="with --query")
+    export.add_argument("--like", metavar="ID", help="export the papers similar to this one")
+    export.add_argument("--long", action="store_true", help="CSV: one row per (paper, tag)")
+    export.add_argument(
+        "--excel",
+        action="store_true",
+        help="CSV: start with a byte-order mark (and CRLF) so Excel reads UTF-8",
+    )
+    export.add_argument(
+        "--columns",
+        metavar="A,B,...",
+        help=f"CSV: the columns, in order, from: {', '.join(CSV_COLUMNS)}",
+    )
     export.add_argument(
         "--no-neutralize",
         dest="neutralize",
         action="store_false",
-        help="keep cells starting with = + - @ as they are (unsafe in spreadsheets)",
+        help="CSV: keep cells starting with = + - @ as they are (unsafe in spreadsheets)",
     )
     export.set_defaults(handler=export_command)
 
-    import_tags = commands.add_parser("import-tags", parents=[shared], help="import a CSV export")
-    import_tags.add_argument("csv_file", type=Path, metavar="FILE.csv")
+    import_tags = commands.add_parser(
+        "import-tags",
+        parents=[shared],
+        help="import tags from a CSV, BibTeX or RIS export",
+        description="Read tags back from a CSV (as a spreadsheet saves it), the keywords of a "
+        "BibTeX file or the KW lines of a RIS file. Entries are matched to papers by id, arXiv "
+        "id, then title. Tags are added to what a paper has; --replace makes its tags exactly "
+        "the file's.",
+    )
+    import_tags.add_argument("csv_file", type=Path, metavar="FILE")
+    import_tags.add_argument(
+        "--replace",
+        action="store_true",
+        help="a matched paper's tags become exactly those in the file (renames and removals)",
+    )
     import_tags.set_defaults(handler=import_tags_command)
     return parser
 
@@ -485,86 +524,76 @@ def tags_command(options: argparse.Namespace) -> int:
 
 
 def export_command(options: argparse.Namespace) -> int:
-    from browser.export import write_csv
+    from browser.export import ColumnError, ExportOptions
+    from browser.services import ExportSelection
 
+    if options.format != "csv" and (options.long or options.excel or options.columns):
+        raise UserError("--long, --excel and --columns apply to --format csv only")
+    export_options = ExportOptions(
+        format=options.format,
+        long=options.long,
+        neutralize=options.neutralize,
+        excel=options.excel,
+        columns=options.columns.split(",") if options.columns is not None else None,
+    )
+    selection = ExportSelection(
+        query=options.query,
+        sort=options.sort,
+        like=options.like,
+        only_tags=tuple(options.only_tags),
+    )
     services = _open(options)
     try:
-        if options.query is not None:
-            result = services.index.search(
-                options.query, sort="relevance", limit=SEARCH_EVERYTHING_LIMIT, tags=services.tags
-            )
-            _report_search_notes(result)
-            paper_ids: list[str] = [hit.paper.id for hit in result.hits]
-        else:
-            paper_ids = sorted(services.tags.tagged_ids())
-        if options.only_tags:
-            wanted: set[str] = set()
-            for name in options.only_tags:
-                wanted |= services.tags.ids_with_tag(name)
-            paper_ids = [paper_id for paper_id in paper_ids if paper_id in wanted]
         if options.output == "-" and sys.stdout.isatty():
-            # Dump text may carry escape sequences (OSC 52 writes the clipboard): a CSV
+            # Dump text may carry escape sequences (OSC 52 writes the clipboard): an export
             # read on a terminal shows them as visible marks; pipes and files get the
             # exact text.
             shown = io.StringIO()
-            written = write_csv(
-                shown,
-                services.export_rows(paper_ids),
-                long=options.long,
-                neutralize=options.neutralize,
-            )
+            written = services.export(selection, export_options, out=shown)
             sys.stdout.write(safe_text(shown.getvalue().replace("\r\n", "\n")))
         elif options.output == "-":
-            written = write_csv(
-                sys.stdout,
-                services.export_rows(paper_ids),
-                long=options.long,
-                neutralize=options.neutralize,
-            )
+            if isinstance(sys.stdout, io.TextIOWrapper):
+                # CSV's and RIS's CRLF line ends go out as written, never translated.
+                sys.stdout.reconfigure(newline="")
+            written = services.export(selection, export_options, out=sys.stdout)
         else:
             target = Path(options.output)
             try:
-                written = services.export_csv(
-                    target, paper_ids=paper_ids, long=options.long, neutralize=options.neutralize
-                )
+                written = services.export(selection, export_options, path=target)
             except OSError as error:
                 raise UserError(f"cannot write {target}: {error.strerror or error}") from error
-            print(f"wrote {written} row(s) to {target}", file=sys.stderr)
+            print(f"wrote {export_options.unit(written)} to {target}", file=sys.stderr)
+    except ColumnError as error:
+        raise UserError(str(error)) from error
+    except ValueError as error:  # an unknown --like id
+        raise UserError(str(error)) from error
     finally:
         services.close()
     return EXIT_OK
 
 
 def import_tags_command(options: argparse.Namespace) -> int:
-    from browser.export import read_tag_rows
+    from browser.export import TagImportError
     from browser.tags import TagError
 
-    try:
-        imported = read_tag_rows(options.csv_file)
-    except (OSError, ValueError) as error:
-        raise UserError(f"cannot import {options.csv_file}: {error}") from error
     services = _open(options)
-    unknown = 0
-    additions: list[tuple[str, list[str], str]] = []
     try:
-        for row in imported:
-            paper = services.paper(row.paper_id)
-            if paper is None:
-                unknown += 1
-                print(
-                    f"{options.csv_file}:{row.line}: {row.paper_id} is not in the library; "
-                    "its tags are kept anyway",
-                    file=sys.stderr,
-                )
-            additions.append((row.paper_id, row.tags, paper.title if paper else row.title))
         try:
-            # One save and one undo step for the whole file: all or nothing.
-            added = services.tags.add_many(additions)
-        except TagError as error:
+            report = services.import_tags(options.csv_file, replace=options.replace)
+        except OSError as error:
+            reason = error.strerror or error
+            raise UserError(f"cannot import {options.csv_file}: {reason}") from error
+        except (TagImportError, TagError) as error:
             raise UserError(f"cannot import {options.csv_file}: {error}") from error
     finally:
         services.close()
-    print(f"imported {added} tag(s) on {len(imported)} paper(s); {unknown} not in the library")
+    for problem in report.problems:
+        _error(f"{printable(options.csv_file.name)}: {printable(problem)}")
+    for line in report.kept_unknown:
+        _error(f"{printable(line)} is not in the library; its tags are kept anyway")
+    for line in report.unmatched:
+        _error(f"{printable(line)} matched no paper; skipped")
+    print(report.summary())
     return EXIT_OK
 
 

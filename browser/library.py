@@ -287,6 +287,13 @@ class Catalog:
             if paper is not None:
                 yield paper
 
+    def identities(self) -> Iterator[tuple[str, str, str | None, list[str]]]:
+        """(id, title, arxiv_id, links) of every paper, without building ``Paper`` objects
+        (what tag import matches entries against)."""
+        for paper_id, data in self._db.execute("SELECT id, data FROM papers ORDER BY id"):
+            fields = json.loads(data)
+            yield paper_id, fields.get("title", ""), fields.get("arxiv_id"), fields.get("links", [])
+
     def version(self) -> tuple[int, int, int]:
         """A value that changes whenever the papers change, here or in another process.
 

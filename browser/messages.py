@@ -84,8 +84,10 @@ class SyncFinished(Message):
 
 @dataclass
 class ExportFinished(Message):
-    """The export worker wrote ``rows`` rows to ``path``, or failed with ``error``."""
+    """The export worker wrote ``rows`` rows/entries to ``path``, or failed with ``error``;
+    ``unit`` says it in the format's words ("3 entries")."""
 
     path: str
     rows: int
     error: str | None = None
+    unit: str = ""

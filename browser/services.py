@@ -13,10 +13,19 @@ import threading
 import time
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
+from importlib import resources
 from pathlib import Path
+from typing import TextIO
 
-from browser.export import ExportRow, write_csv
-from browser.fsutil import LockTimeout, atomic_writer, file_lock
+from browser.export import (
+    ExportOptions,
+    ExportRow,
+    ImportReport,
+    resolve_columns,
+    write_export,
+)
+from browser.export.usecases import build_rows, import_tags, write_export_file
+from browser.fsutil import LockTimeout, file_lock
 from browser.index import IndexBusy, IndexUnusable, PaperIndex
 from browser.library import (
     Catalog,
@@ -26,15 +35,28 @@ from browser.library import (
     resolve_library_dir,
     sync_catalog,
 )
-from browser.models import Paper, ParseProblem
+from browser.models import Paper, ParseProblem, SortOrder
 from browser.stats import TOP, LibraryStats, Period, compute_stats
 from browser.stats.source import StatsSource
 from browser.tags import TagStore
 
-__all__ = ["Services", "SyncProgress", "SyncSummary", "open_services"]
+__all__ = ["ExportSelection", "Services", "SyncProgress", "SyncSummary", "open_services"]
 
 UPDATE_BATCH = 5000
-BUNDLED_SAMPLE_DUMPS = Path(__file__).resolve().parent.parent / "sample_dumps"
+# A query's results are exported whole, not a page of them.
+EXPORT_LIMIT = 1_000_000
+
+
+def _bundled_sample_dumps() -> Path:
+    """The sample dumps: inside the installed package (setup.py maps the repository's
+    top-level sample_dumps/ to ``browser/sample_dumps``), else beside the source tree."""
+    installed = resources.files("browser") / "sample_dumps"
+    if isinstance(installed, Path) and installed.is_dir():
+        return installed
+    return Path(__file__).resolve().parent.parent / "sample_dumps"
+
+
+BUNDLED_SAMPLE_DUMPS = _bundled_sample_dumps()
 
 
 @dataclass
@@ -64,6 +86,19 @@ class SyncSummary:
         if self.rebuilt:
             parts.append("index rebuilt")
         return ", ".join(parts) + f" in {self.seconds:.2f} s"
+
+
+@dataclass(frozen=True)
+class ExportSelection:
+    """Which papers an export takes: exactly ``paper_ids``; else the papers like
+    ``like``; else a query's results (``query`` set); else every tagged paper.
+    ``only_tags`` then keeps the papers holding at least one of those tags."""
+
+    query: str | None = None
+    sort: SortOrder = "relevance"
+    like: str | None = None
+    only_tags: tuple[str, ...] = ()
+    paper_ids: tuple[str, ...] | None = None
 
 
 class AnotherSyncRunning(Exception):
@@ -230,18 +265,58 @@ class Services:
         if self._stats_source is not None:
             self._stats_source.forget()
 
+    # -- export and import (issue 11: one use case each, for the CLI and the app) --------
+
     def export_rows(self, paper_ids: Sequence[str] | None = None) -> list[ExportRow]:
         """Rows for these papers (with their tags), or for every tagged paper when None."""
-        entries = {entry.paper_id: entry for entry in self.tags.entries()}
-        wanted = list(paper_ids) if paper_ids is not None else sorted(entries)
-        rows = []
-        for paper_id in wanted:
-            paper = self.catalog.paper(paper_id)
-            entry = entries.get(paper_id)
-            title = paper.title if paper is not None else (entry.title if entry else "")
-            tags = list(entry.tags) if entry is not None else []
-            rows.append(ExportRow(paper_id=paper_id, title=title, tags=tags, paper=paper))
-        return rows
+        return build_rows(self.catalog, self.tags, paper_ids)
+
+    def export_selection(self, selection: ExportSelection) -> list[str]:
+        """The ids of the papers ``selection`` names, in the order they are exported:
+        a query's results in its sort order, else every tagged paper by id; then only
+        those holding one of ``selection.only_tags``."""
+        if selection.paper_ids is not None:
+            paper_ids = list(selection.paper_ids)
+        elif selection.like is not None:
+            if self.paper(selection.like) is None:
+                raise ValueError(f"no paper with id {selection.like!r} in the library")
+            result = self.index.more_like(selection.like, limit=EXPORT_LIMIT, tags=self.tags)
+            paper_ids = [hit.paper.id for hit in result.hits]
+        elif selection.query is not None:
+            result = self.index.search(
+                selection.query, sort=selection.sort, limit=EXPORT_LIMIT, tags=self.tags
+            )
+            paper_ids = [hit.paper.id for hit in result.hits]
+        else:
+            paper_ids = sorted(self.tags.tagged_ids())
+        if selection.only_tags:
+            wanted: set[str] = set()
+            for name in selection.only_tags:
+                wanted |= self.tags.ids_with_tag(name)
+            paper_ids = [paper_id for paper_id in paper_ids if paper_id in wanted]
+        return paper_ids
+
+    def export(
+        self,
+        selection: ExportSelection,
+        options: ExportOptions,
+        *,
+        path: Path | None = None,
+        out: TextIO | None = None,
+    ) -> int:
+        """Export the selected papers to ``path`` (atomically) or to the stream ``out``.
+
+        Returns what was written (CSV rows, BibTeX entries, RIS records, papers).
+        Raises ColumnError (ValueError) for unknown CSV columns, OSError when the
+        file cannot be written.
+        """
+        resolve_columns(options.columns, long=options.long)  # fail before any work
+        rows = self.export_rows(self.export_selection(selection))
+        if path is not None:
+            return write_export_file(path, rows, options)
+        if out is None:
+            raise ValueError("export needs a path or a stream")
+        return write_export(out, rows, options)
 
     def export_csv(
         self,
@@ -252,11 +327,12 @@ class Services:
         neutralize: bool = True,
     ) -> int:
         """Write a CSV atomically (a half-written export never replaces a good one)."""
-        rows = self.export_rows(paper_ids)
-        path = path.expanduser()
-        path.parent.mkdir(parents=True, exist_ok=True)
-        with atomic_writer(path, "w", encoding="utf-8", newline="") as out:
-            return write_csv(out, rows, long=long, neutralize=neutralize)
+        selection = ExportSelection(paper_ids=tuple(paper_ids) if paper_ids is not None else None)
+        return self.export(selection, ExportOptions(long=long, neutralize=neutralize), path=path)
+
+    def import_tags(self, path: Path, *, replace: bool = False) -> ImportReport:
+        """Tags from a CSV, BibTeX or RIS file, matched to papers; see ``import_tags``."""
+        return import_tags(path, self.catalog, self.tags, replace=replace)
 
     def close(self) -> None:
         self.index.close()

@@ -1,4 +1,4 @@
-"""A modal asking where to write a CSV export and which papers to put in it."""
+"""A modal asking where to write an export, in which format, and which papers to put in it."""
 
 from __future__ import annotations
 
@@ -12,7 +12,9 @@ from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
 from textual.content import Content
 from textual.screen import ModalScreen
-from textual.widgets import Button, Checkbox, Input, RadioButton, RadioSet, Static
+from textual.widgets import Button, Checkbox, Input, RadioButton, RadioSet, Select, Static
+
+from browser.export.formats import EXPORT_FORMATS, FILE_SUFFIXES, FORMAT_LABELS, ExportFormat
 
 ExportScope = Literal["results", "tagged"]
 
@@ -22,10 +24,20 @@ class ExportChoice:
     path: Path
     scope: ExportScope
     long: bool
+    format: ExportFormat = "csv"
+    excel: bool = False
+
+
+def with_format_suffix(path: str, export_format: ExportFormat) -> str:
+    """``out.csv`` -> ``out.bib``: swap a known export suffix, leave any other name alone."""
+    for suffix in FILE_SUFFIXES.values():
+        if path.endswith(suffix):
+            return path[: -len(suffix)] + FILE_SUFFIXES[export_format]
+    return path
 
 
 class ExportPrompt(ModalScreen[ExportChoice | None]):
-    """Path, set of papers and layout; Enter in the path field exports."""
+    """Path, format, set of papers and CSV layout; Enter in the path field exports."""
 
     BINDINGS: ClassVar[list[BindingType]] = [Binding("escape", "cancel", "Cancel")]
 
@@ -37,12 +49,19 @@ class ExportPrompt(ModalScreen[ExportChoice | None]):
         self._result_count = result_count
         self._tagged_count = tagged_count
         self._scope: ExportScope = scope
+        self._format: ExportFormat = "csv"
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog", id="export-dialog") as dialog:
-            dialog.border_title = "Export to CSV"
+            dialog.border_title = "Export"
             yield Static("File", classes="field-label")
             yield Input(str(self._default_path), id="export-path")
+            yield Select(
+                [(FORMAT_LABELS[name], name) for name in EXPORT_FORMATS],
+                value="csv",
+                allow_blank=False,
+                id="export-format",
+            )
             with RadioSet(id="export-scope"):
                 yield RadioButton(
                     f"Current results ({self._result_count} papers)",
@@ -55,7 +74,9 @@ class ExportPrompt(ModalScreen[ExportChoice | None]):
                     value=self._scope == "tagged",
                     id="scope-tagged",
                 )
-            yield Checkbox("One row per tag (long format)", id="export-long")
+            with Horizontal(id="export-csv-options"):
+                yield Checkbox("One row per tag", id="export-long")
+                yield Checkbox("For Excel (BOM)", id="export-excel")
             with Horizontal(classes="buttons"):
                 yield Button("Export", variant="primary", id="export-ok")
                 yield Button("Cancel", id="export-cancel")
@@ -72,6 +93,17 @@ class ExportPrompt(ModalScreen[ExportChoice | None]):
     def scope_changed(self, event: RadioSet.Changed) -> None:
         self._scope = "tagged" if event.pressed.id == "scope-tagged" else "results"
 
+    @on(Select.Changed, "#export-format")
+    def format_changed(self, event: Select.Changed) -> None:
+        if event.value not in EXPORT_FORMATS:
+            return
+        chosen: ExportFormat = event.value
+        self._format = chosen
+        path_input = self.query_one("#export-path", Input)
+        path_input.value = with_format_suffix(path_input.value, chosen)
+        # The CSV options mean nothing to the other formats.
+        self.query_one("#export-csv-options").display = chosen == "csv"
+
     @on(Input.Submitted, "#export-path")
     @on(Button.Pressed, "#export-ok")
     def export(self) -> None:
@@ -79,11 +111,14 @@ class ExportPrompt(ModalScreen[ExportChoice | None]):
         if not raw:
             self.notify("Type a file name for the export.", severity="warning")
             return
+        is_csv = self._format == "csv"
         self.dismiss(
             ExportChoice(
                 path=Path(raw).expanduser(),
                 scope=self._scope,
-                long=self.query_one("#export-long", Checkbox).value,
+                long=is_csv and self.query_one("#export-long", Checkbox).value,
+                format=self._format,
+                excel=is_csv and self.query_one("#export-excel", Checkbox).value,
             )
         )
 

@@ -1,0 +1,54 @@
+"""Export papers (CSV, BibTeX, RIS, Markdown, JSON Lines) and import tags back.
+
+One module per format; ``formats`` names them, ``usecases`` is what ``Services``
+calls, ``tag_import`` reads CSV/BibTeX/RIS back and matches entries to papers.
+"""
+
+from browser.export.csv_format import (
+    CSV_COLUMNS,
+    LIST_SEPARATOR,
+    LONG_COLUMNS,
+    WIDE_COLUMNS,
+    ColumnError,
+    CsvImportError,
+    ImportedTags,
+    neutralize_cell,
+    read_tag_rows,
+    resolve_columns,
+    restore_cell,
+    write_csv,
+)
+from browser.export.formats import (
+    EXPORT_FORMATS,
+    FILE_SUFFIXES,
+    FORMAT_LABELS,
+    ExportFormat,
+    ExportOptions,
+    write_export,
+)
+from browser.export.rows import ExportRow
+from browser.export.tag_import import ImportReport, TagImportError
+
+__all__ = [
+    "CSV_COLUMNS",
+    "EXPORT_FORMATS",
+    "FILE_SUFFIXES",
+    "FORMAT_LABELS",
+    "LIST_SEPARATOR",
+    "LONG_COLUMNS",
+    "WIDE_COLUMNS",
+    "ColumnError",
+    "CsvImportError",
+    "ExportFormat",
+    "ExportOptions",
+    "ExportRow",
+    "ImportReport",
+    "ImportedTags",
+    "TagImportError",
+    "neutralize_cell",
+    "read_tag_rows",
+    "resolve_columns",
+    "restore_cell",
+    "write_csv",
+    "write_export",
+]

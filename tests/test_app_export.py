@@ -1,0 +1,71 @@
+"""The export dialog: a format choice, the Excel option, and it fits 80x24."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import bibtexparser
+import pytest
+from app_driver import make_app, rendered_screen, search, settle
+from conftest import FIXTURE_PAPERS, write_dump
+from textual.widgets import Button, Checkbox, Input, Select
+
+from browser.services import Services, open_services
+from browser.widgets.export_prompt import ExportPrompt
+
+
+@pytest.fixture
+def services(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Services]:
+    monkeypatch.setenv("HOME", str(tmp_path / "home"))
+    dump = write_dump(tmp_path / "dumps", "2024-03-05_page.txt", FIXTURE_PAPERS)
+    opened = open_services(tmp_path / "library")
+    opened.sync([dump])
+    yield opened
+    opened.close()
+
+
+async def test_the_dialog_exports_bibtex_of_the_results(services: Services, tmp_path: Path) -> None:
+    app = make_app(services)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        await search(pilot, "diffusion OR robot")
+        expected = len(app.table.hits)
+        await pilot.press("e")
+        assert isinstance(app.screen, ExportPrompt)
+        text, _ = rendered_screen(app)
+        assert "Export" in text and "Cancel" in text  # the whole dialog fits 80x24
+        app.screen.query_one("#export-format", Select).value = "bibtex"
+        await pilot.pause()
+        path_input = app.screen.query_one("#export-path", Input)
+        assert path_input.value.endswith("paper-browser-export-20250102.bib")
+        assert not app.screen.query_one("#export-csv-options").display
+        path_input.value = str(tmp_path / "refs.bib")
+        app.screen.query_one("#export-ok", Button).press()
+        await settle(pilot)
+        for _ in range(100):  # the worker's message may land after settle on a busy machine
+            if any("2 entries" in n.message for n in app._notifications):
+                break
+            await pilot.pause(0.05)
+        assert any("Wrote 2 entries" in n.message for n in app._notifications)
+    library = bibtexparser.parse_file(str(tmp_path / "refs.bib"))
+    assert len(library.entries) == expected == 2
+
+
+async def test_the_dialog_offers_excel_csv(services: Services, tmp_path: Path) -> None:
+    app = make_app(services)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await settle(pilot)
+        await search(pilot, "Pokémon")
+        await pilot.press("e")
+        app.screen.query_one("#export-path", Input).value = str(tmp_path / "sheet.csv")
+        app.screen.query_one("#export-excel", Checkbox).value = True
+        app.screen.query_one("#export-ok", Button).press()
+        await settle(pilot)
+        for _ in range(100):
+            if (tmp_path / "sheet.csv").exists():
+                break
+            await pilot.pause(0.05)
+    data = (tmp_path / "sheet.csv").read_bytes()
+    assert data.startswith(b"\xef\xbb\xbfid,title,")
+    assert "Pokémon".encode() in data and data.endswith(b"\r\n")
