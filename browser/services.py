@@ -307,6 +307,10 @@ class Services:
         stats.corrected_query = corrected
         return stats
 
+    def warm_stats(self) -> None:
+        """Read what ``stats`` needs of every paper now, so its first call is fast."""
+        self._stats().columns()
+
     def _stats(self) -> StatsSource:
         if self._stats_source is None:
             self._stats_source = StatsSource(self.catalog)
