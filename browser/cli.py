@@ -131,6 +131,17 @@ def build_parser() -> argparse.ArgumentParser:
     search.add_argument("--limit", type=int, default=20, metavar="N")
     search.add_argument("--sort", choices=SORT_ORDERS, default="relevance")
     search.add_argument("--like", metavar="ID", help="papers similar to this one")
+    search.add_argument(
+        "--tag",
+        action="append",
+        default=[],
+        metavar="TAG",
+        dest="with_tags",
+        help="only papers with this tag (any name, quotes included; repeat for all of several)",
+    )
+    tagged = search.add_mutually_exclusive_group()
+    tagged.add_argument("--tagged", action="store_const", const=True, dest="tagged")
+    tagged.add_argument("--untagged", action="store_const", const=False, dest="tagged")
     search.add_argument("--json", action="store_true", help="print a JSON array of hits")
     search.set_defaults(handler=search_command)
 
@@ -273,8 +284,6 @@ def _print_records_table(records: Sequence[ParsedRecord]) -> None:
 def index_command(options: argparse.Namespace) -> int:
     services = _open(options)
     try:
-        if options.rebuild:
-            services.index_problem = "rebuild requested"
         progress = _ProgressBar(sys.stderr)
         try:
             summary = services.sync(
@@ -286,6 +295,7 @@ def index_command(options: argparse.Namespace) -> int:
                     file=sys.stderr,
                 ),
                 procs=min(2, os.cpu_count() or 1),
+                rebuild=options.rebuild,
             )
         except (OSError, sqlite3.Error) as error:
             # A full disk or a folder turned read-only mid-run: each step commits on its
@@ -344,16 +354,21 @@ class _ProgressBar:
 def search_command(options: argparse.Namespace) -> int:
     if options.limit < 1:
         raise UserError("--limit must be at least 1")
+    from browser.models import SearchFilters
+    from browser.services import UnknownPaper
+
+    filters = SearchFilters(required_tags=tuple(options.with_tags), tagged=options.tagged)
     services = _open(options)
     try:
-        if options.like:
-            if services.paper(options.like) is None:
-                raise UserError(f"no paper with id {options.like!r} in the library")
-            result = services.index.more_like(options.like, limit=options.limit, tags=services.tags)
-        else:
-            result = services.index.search(
-                options.query, sort=options.sort, limit=options.limit, tags=services.tags
-            )
+        result = services.search(
+            options.query,
+            sort=options.sort,
+            limit=options.limit,
+            filters=filters,
+            like=options.like,
+        )
+    except UnknownPaper as error:
+        raise UserError(str(error)) from error
     finally:
         services.close()
     _report_search_notes(result)

@@ -21,7 +21,7 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 from typing import Literal
 
-from browser.models import SearchHit, SearchResult, SortOrder
+from browser.models import SearchFilters, SearchHit, SearchResult, SortOrder
 
 __all__ = [
     "DEBOUNCE_SECONDS",
@@ -60,8 +60,19 @@ class TagFilter:
     kind: FilterKind
     tag: str = ""
 
+    def filters(self) -> SearchFilters:
+        """The filter as the index takes it: any tag name, quotes and all, filters exactly."""
+        if self.kind == "tagged":
+            return SearchFilters(tagged=True)
+        if self.kind == "untagged":
+            return SearchFilters(tagged=False)
+        return SearchFilters(required_tags=(self.tag,))
+
     def clause(self) -> str:
-        """The query-language clause that applies this filter."""
+        """The filter as query text, for what only takes text (the stats screen).
+
+        Lossy: a quote inside a tag cannot be written in the query language.
+        """
         if self.kind == "tagged":
             return "is:tagged"
         if self.kind == "untagged":
@@ -90,11 +101,9 @@ class SearchRequest:
     more: bool = False
 
     @property
-    def effective_query(self) -> str:
-        if self.tag_filter is None:
-            return self.query
-        # Tag clauses filter the whole query, wherever they stand in it.
-        return f"{self.query} {self.tag_filter.clause()}".strip()
+    def filters(self) -> SearchFilters | None:
+        """The structured filters this search applies on top of its query's own terms."""
+        return None if self.tag_filter is None else self.tag_filter.filters()
 
     @property
     def typing(self) -> bool:
@@ -156,8 +165,16 @@ class SearchSession:
     Not thread-safe: used from the UI thread only; workers get a :class:`SearchRequest`.
     """
 
-    def __init__(self, page_size: int = PAGE_SIZE) -> None:
+    def __init__(
+        self,
+        page_size: int = PAGE_SIZE,
+        *,
+        settle_seconds: float = SETTLE_SECONDS,
+        settle_empty_seconds: float = SETTLE_EMPTY_SECONDS,
+    ) -> None:
         self.page_size = page_size
+        self.settle_seconds = settle_seconds
+        self.settle_empty_seconds = settle_empty_seconds
         self.generation = 0
         self.request: SearchRequest | None = None
         self.result: SearchResult | None = None
@@ -218,11 +235,11 @@ class SearchSession:
             return self._page(result)
         if request.typing and result.partial and not result.hits and not result.error:
             # Out of time before finding anything is not "no papers match".
-            return KeepWaiting(SETTLE_EMPTY_SECONDS)
+            return KeepWaiting(self.settle_empty_seconds)
         # Same words (new sort, filter, or the settled pass): stay on the paper being read.
         same_query = self.result is not None and self.result.query == result.query
         self.result = result
-        settle = SETTLE_SECONDS if result.partial and request.typing else None
+        settle = self.settle_seconds if result.partial and request.typing else None
         return Show(result, keep_position=same_query, settle_after=settle)
 
     def _page(self, result: SearchResult) -> Outcome:

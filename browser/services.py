@@ -35,12 +35,19 @@ from browser.library import (
     resolve_library_dir,
     sync_catalog,
 )
-from browser.models import Paper, ParseProblem, SortOrder
+from browser.models import Paper, ParseProblem, SearchFilters, SearchResult, SortOrder
 from browser.stats import TOP, LibraryStats, Period, compute_stats
 from browser.stats.source import StatsSource
 from browser.tags import TagStore
 
-__all__ = ["ExportSelection", "Services", "SyncProgress", "SyncSummary", "open_services"]
+__all__ = [
+    "ExportSelection",
+    "Services",
+    "SyncProgress",
+    "SyncSummary",
+    "UnknownPaper",
+    "open_services",
+]
 
 UPDATE_BATCH = 5000
 # A query's results are exported whole, not a page of them.
@@ -88,6 +95,10 @@ class SyncSummary:
         return ", ".join(parts) + f" in {self.seconds:.2f} s"
 
 
+class UnknownPaper(LookupError):
+    """A paper id that is not in the library (say, for similar papers)."""
+
+
 @dataclass(frozen=True)
 class ExportSelection:
     """Which papers an export takes: exactly ``paper_ids``; else the papers like
@@ -99,6 +110,8 @@ class ExportSelection:
     like: str | None = None
     only_tags: tuple[str, ...] = ()
     paper_ids: tuple[str, ...] | None = None
+    # Structured filters on top of the query's or the similar papers' own (the app's tag filter).
+    filters: SearchFilters | None = None
 
 
 class AnotherSyncRunning(Exception):
@@ -135,8 +148,13 @@ class Services:
         on_wait: Callable[[], None] | None = None,
         procs: int = 1,
         wait_timeout: float = 300.0,
+        rebuild: bool = False,
     ) -> SyncSummary:
-        """Parse, deduplicate and index what changed in ``dumps``; safe from a worker thread."""
+        """Parse, deduplicate and index what changed in ``dumps``; safe from a worker thread.
+
+        ``rebuild`` recreates the whole search index from the catalog afterwards (as
+        when the index could not be opened); ``summary.rebuild_reason`` says why.
+        """
         started = time.perf_counter()
         with self._lock, _sync_lock(self.paths.sync_lock_file, on_wait, wait_timeout):
             changes = sync_catalog(self.catalog, dumps, year=year, progress=progress)
@@ -150,16 +168,16 @@ class Services:
                 problems=changes.problems,
                 records_by_file=changes.records_by_file,
             )
-            self._bring_index_up_to_date(summary, procs)
+            self._bring_index_up_to_date(summary, procs, rebuild)
         self._forget_stats()
         summary.seconds = time.perf_counter() - started
         return summary
 
-    def _bring_index_up_to_date(self, summary: SyncSummary, procs: int) -> None:
+    def _bring_index_up_to_date(self, summary: SyncSummary, procs: int, rebuild: bool) -> None:
         pending = self.catalog.pending_index_ids()
-        if self.index_problem is not None:
+        if rebuild or self.index_problem is not None:
             summary.rebuilt = True
-            summary.rebuild_reason = self.index_problem
+            summary.rebuild_reason = self.index_problem or "rebuild requested"
             self._rebuild_index(procs=procs)
             return
         if not pending:
@@ -178,6 +196,43 @@ class Services:
             present = {paper.id for paper in papers}
             self.index.update(papers, [paper_id for paper_id in batch if paper_id not in present])
             self.catalog.mark_indexed(batch)
+
+    def search(
+        self,
+        query: str = "",
+        *,
+        sort: SortOrder = "relevance",
+        limit: int = 200,
+        filters: SearchFilters | None = None,
+        like: str | None = None,
+        time_budget_ms: float | None = None,
+        cancelled: Callable[[], bool] | None = None,
+    ) -> SearchResult:
+        """The papers for ``query``, or with ``like`` (a paper id) the papers similar to it.
+
+        The one search use case of the CLI and the app. ``filters`` restrict either kind
+        (tags resolve through this library's tag store); similar papers are ranked by
+        likeness, so ``query``, ``sort`` and ``time_budget_ms`` (milliseconds for a typing
+        pass, which may come back ``partial``) apply to word searches only. Never raises
+        for a bad query (``error`` says what was wrong); raises UnknownPaper for a
+        ``like`` id not in the library and SearchCancelled once ``cancelled()`` is True.
+        Safe from worker threads.
+        """
+        if like is not None:
+            if self.catalog.paper(like) is None:
+                raise UnknownPaper(f"no paper with id {like!r} in the library")
+            return self.index.more_like(
+                like, limit=limit, tags=self.tags, filters=filters, cancelled=cancelled
+            )
+        return self.index.search(
+            query,
+            sort=sort,
+            limit=limit,
+            tags=self.tags,
+            filters=filters,
+            time_budget_ms=time_budget_ms,
+            cancelled=cancelled,
+        )
 
     def rebuild_index(
         self,
@@ -252,6 +307,10 @@ class Services:
         stats.corrected_query = corrected
         return stats
 
+    def warm_stats(self) -> None:
+        """Read what ``stats`` needs of every paper now, so its first call is fast."""
+        self._stats().columns()
+
     def _stats(self) -> StatsSource:
         if self._stats_source is None:
             self._stats_source = StatsSource(self.catalog)
@@ -276,11 +335,14 @@ class Services:
         elif selection.like is not None:
             if self.paper(selection.like) is None:
                 raise ValueError(f"no paper with id {selection.like!r} in the library")
-            result = self.index.more_like(selection.like, limit=EXPORT_LIMIT, tags=self.tags)
+            result = self.search(like=selection.like, limit=EXPORT_LIMIT, filters=selection.filters)
             paper_ids = [hit.paper.id for hit in result.hits]
         elif selection.query is not None:
-            result = self.index.search(
-                selection.query, sort=selection.sort, limit=EXPORT_LIMIT, tags=self.tags
+            result = self.search(
+                selection.query,
+                sort=selection.sort,
+                limit=EXPORT_LIMIT,
+                filters=selection.filters,
             )
             paper_ids = [hit.paper.id for hit in result.hits]
         else:

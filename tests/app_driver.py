@@ -5,7 +5,10 @@ from __future__ import annotations
 
 import datetime as dt
 import io
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
 from pathlib import Path
+from typing import Any
 
 from rich.console import Console
 from textual.pilot import Pilot
@@ -14,14 +17,35 @@ from browser.app import PaperBrowserApp
 from browser.config import AppConfig
 from browser.services import Services
 
+TODAY = dt.date(2025, 1, 2)
 
-def make_app(services: Services) -> PaperBrowserApp:
-    return PaperBrowserApp(
-        services,
-        config=AppConfig(),
-        sample_dumps=Path("/nonexistent-sample-dumps"),
-        today=lambda: dt.date(2025, 1, 2),
-    )
+
+def make_app(services: Services, **options: Any) -> PaperBrowserApp:
+    """The app over ``services`` with default config, no sample dumps and a fixed today."""
+    options.setdefault("config", AppConfig())
+    options.setdefault("sample_dumps", Path("/nonexistent-sample-dumps"))
+    options.setdefault("today", lambda: TODAY)
+    return PaperBrowserApp(services, **options)
+
+
+@asynccontextmanager
+async def running(
+    app: PaperBrowserApp, size: tuple[int, int] = (120, 40)
+) -> AsyncIterator[Pilot[None]]:
+    """The app running under Pilot, settled after its first search."""
+    async with app.run_test(size=size) as pilot:
+        await settle(pilot)
+        yield pilot
+
+
+async def wait_for(pilot: Pilot[None], condition: Callable[[], bool]) -> None:
+    """Let timers (debounce) fire until ``condition`` holds; fails after ~5 s of app time."""
+    for _ in range(100):
+        if condition():
+            return
+        await pilot.pause(0.05)
+        await settle(pilot)
+    raise AssertionError("condition never became true")
 
 
 async def settle(pilot: Pilot[None]) -> None:

@@ -3,19 +3,16 @@
 from __future__ import annotations
 
 import csv
-import datetime as dt
 import json
-from collections.abc import AsyncIterator, Callable, Iterator
-from contextlib import asynccontextmanager
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
-from app_driver import search, settle
+from app_driver import make_app, running, search, settle, wait_for
 from conftest import DumpPaper, write_dump
 from textual.binding import Binding
 from textual.content import Content
-from textual.pilot import Pilot
 from textual.widgets import Input, OptionList, Static
 
 from browser.app import PALETTE_COMMANDS, PaperBrowserApp, link_for
@@ -72,9 +69,6 @@ PAPERS = [
     ),
 ]
 
-TODAY = dt.date(2025, 1, 2)
-
-
 def build_library(root: Path, papers: list[DumpPaper] = PAPERS) -> Services:
     dump = write_dump(root / "dumps", "2024-06-03_daily-papers.txt", papers, page_date="Jun 3")
     services = open_services(root / "library")
@@ -88,35 +82,6 @@ def services(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Servic
     built = build_library(tmp_path)
     yield built
     built.close()
-
-
-def make_app(services: Services, **options: object) -> PaperBrowserApp:
-    options.setdefault("config", AppConfig())
-    return PaperBrowserApp(
-        services,
-        sample_dumps=Path("/nonexistent-sample-dumps"),
-        today=lambda: TODAY,
-        **options,  # type: ignore[arg-type]
-    )
-
-
-async def wait_for(pilot: Pilot[None], condition: Callable[[], bool]) -> None:
-    """Let timers (debounce) fire until ``condition`` holds; fails after ~5 s of app time."""
-    for _ in range(100):
-        if condition():
-            return
-        await pilot.pause(0.05)
-        await settle(pilot)
-    raise AssertionError("condition never became true")
-
-
-@asynccontextmanager
-async def running(
-    app: PaperBrowserApp, size: tuple[int, int] = (120, 40)
-) -> AsyncIterator[Pilot[None]]:
-    async with app.run_test(size=size) as pilot:
-        await settle(pilot)
-        yield pilot
 
 
 def titles(app: PaperBrowserApp) -> list[str]:
@@ -164,7 +129,9 @@ async def test_stale_results_are_dropped(services: Services) -> None:
     async with running(app) as pilot:
         await search(pilot, "diffusion")
         shown = titles(app)
-        stale = SearchRequest(generation=app._generation - 1, query="pokemon", sort="relevance")
+        stale = SearchRequest(
+            generation=app.session.generation - 1, query="pokemon", sort="relevance"
+        )
         app.post_message(SearchCompleted(stale, SearchResult(query="pokemon")))
         await settle(pilot)
         assert titles(app) == shown
@@ -183,9 +150,14 @@ async def test_a_typing_pass_cut_short_keeps_the_list_until_the_settled_answer(
     async with running(app) as pilot:
         await search(pilot, "diffusion")
         shown = titles(app)
-        app._generation += 1
+        # Long enough that a loaded machine cannot run the settled search before we look.
+        app.session.settle_empty_seconds = 1.0
+        app.session.generation += 1
         cut_short = SearchRequest(
-            generation=app._generation, query="diffusion", sort="relevance", time_budget_ms=60.0
+            generation=app.session.generation,
+            query="diffusion",
+            sort="relevance",
+            time_budget_ms=60.0,
         )
         app.post_message(SearchCompleted(cut_short, SearchResult(query="diffusion", partial=True)))
         await pilot.pause()
@@ -412,6 +384,36 @@ async def test_tag_filter_shows_tagged_or_untagged_papers(services: Services) ->
         await settle(pilot)
         assert tagged_title not in titles(app)
         assert len(titles(app)) == len(PAPERS) - 1
+
+
+@pytest.mark.parametrize(
+    "quoted", ['the "best" one', 'tag:"x" OR y', "(paren) -minus", "back\\slash"]
+)
+async def test_the_tag_filter_keeps_every_character_of_the_tag_name(
+    services: Services, quoted: str
+) -> None:
+    """Once the filter crossed to the index as query text and lost its quotes: choosing
+    'the "best" one' showed the papers tagged 'the best one'."""
+    app = make_app(services)
+    async with running(app) as pilot:
+        await search(pilot, "")
+        first, second = app.table.hits[0].paper, app.table.hits[1].paper
+        services.tags.add(first.id, quoted, title=first.title)
+        lossy = quoted.replace('"', "").replace("\\", "")
+        if lossy != quoted:  # what the name became as query text
+            services.tags.add(second.id, lossy, title=second.title)
+        await pilot.press("f")
+        assert isinstance(app.screen, PickerScreen)
+        options = app.screen.query_one(OptionList)
+        ids = [options.get_option_at_index(i).id for i in range(options.option_count)]
+        options.highlighted = ids.index("tag:" + quoted)
+        await pilot.press("enter")
+        await settle(pilot)
+        assert [hit.paper.id for hit in app.table.hits] == [first.id]
+        assert quoted in status_text(app)
+        # The filter applies on top of the words, and to similar papers too.
+        await search(pilot, "zzzznothing")
+        assert app.table.hits == []
 
 
 async def test_more_like_this_and_escape_back(services: Services) -> None:

@@ -206,3 +206,34 @@ def test_bad_quick_tags_are_named_on_stderr_and_the_app_gets_the_rest(
     assert "quick tag 2 'semi;colon'" in err and "semicolon" in err
     (loaded,) = opened
     assert loaded.config.auto_advance is True  # type: ignore[attr-defined]
+
+
+def test_search_filters_by_any_tag_name_and_similar_papers_go_through_one_use_case(
+    capsys: pytest.CaptureFixture[str], library_dir: Path, dumps_folder: Path
+) -> None:
+    assert run_cli(capsys, "index", str(dumps_folder))[0] == 0
+    status, out, _ = run_cli(capsys, "search", "--json")
+    ids = [hit["id"] for hit in json.loads(out)]
+    quoted = 'the "best" one'
+    assert run_cli(capsys, "tag", ids[0], quoted)[0] == 0
+    assert run_cli(capsys, "tag", ids[1], "the best one")[0] == 0
+    status, out, _ = run_cli(capsys, "search", "--tag", quoted, "--json")
+    assert status == 0 and [hit["id"] for hit in json.loads(out)] == [ids[0]]
+    status, out, _ = run_cli(capsys, "search", "--untagged", "--json")
+    assert {hit["id"] for hit in json.loads(out)} == set(ids[2:])
+    status, out, _ = run_cli(capsys, "search", "--like", ids[0], "--untagged", "--json")
+    assert status == 0 and not {hit["id"] for hit in json.loads(out)} & set(ids[:2])
+    status, _, err = run_cli(capsys, "search", "--like", "hf-0000000000000000")
+    assert status == 1 and "no paper with id" in err
+
+
+def test_index_rebuild_is_an_argument_of_sync(
+    capsys: pytest.CaptureFixture[str], library_dir: Path, dumps_folder: Path
+) -> None:
+    assert run_cli(capsys, "index", str(dumps_folder))[0] == 0
+    status, out, err = run_cli(capsys, "index", str(dumps_folder), "--rebuild")
+    assert status == 0
+    assert "rebuilt the search index: rebuild requested" in err
+    assert "index rebuilt" in out
+    status, out, err = run_cli(capsys, "index", str(dumps_folder))
+    assert "rebuilt" not in err and "index rebuilt" not in out

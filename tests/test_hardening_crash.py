@@ -220,6 +220,21 @@ def test_two_app_like_writers_and_a_cli_tag_loop_lose_no_tag(
     check_library_after_crash(library_dir, dumps, paper_id=ids[0], saved_tags=set())
 
 
+def _has_open(pid: int, path: Path) -> bool:
+    """Whether process ``pid`` holds ``path`` open (Linux /proc; False elsewhere)."""
+    try:
+        descriptors = list(Path(f"/proc/{pid}/fd").iterdir())
+    except OSError:
+        return False
+    for descriptor in descriptors:
+        try:
+            if descriptor.readlink() == path:
+                return True
+        except OSError:
+            continue
+    return False
+
+
 def test_a_second_index_waits_for_the_running_one_and_says_so(
     library: tuple[Path, Path, str],
 ) -> None:
@@ -235,6 +250,14 @@ def test_a_second_index_waits_for_the_running_one_and_says_so(
             stderr=subprocess.PIPE,
             text=True,
         )
+        # On a loaded machine the second run can take seconds just to start: release
+        # only once it has opened the lock file (it is then waiting on it).
+        lock_file = (library_dir / "sync.lock").resolve()
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline and second.poll() is None:
+            if _has_open(second.pid, lock_file):
+                break
+            time.sleep(0.05)
         time.sleep(2.0)
         assert second.poll() is None, "the second run must wait, not fail or go ahead"
         fcntl.flock(held.fileno(), fcntl.LOCK_UN)

@@ -7,12 +7,12 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from app_driver import make_app
 from conftest import DumpPaper
-from test_app import PAPERS, TODAY, build_library
+from test_app import PAPERS, build_library
 from textual.pilot import Pilot
 
 from browser.app import PaperBrowserApp
-from browser.config import AppConfig
 from browser.models import SearchResult
 from browser.services import Services
 
@@ -70,15 +70,6 @@ def services(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Servic
     yield built
     built.index._index.close()  # type: ignore[attr-defined]
     built.catalog.close()
-
-
-def make_app(services: Services) -> PaperBrowserApp:
-    return PaperBrowserApp(
-        services,
-        config=AppConfig(),
-        sample_dumps=Path("/nonexistent-sample-dumps"),
-        today=lambda: TODAY,
-    )
 
 
 async def settle(pilot: Pilot[None]) -> None:

@@ -173,3 +173,41 @@ def test_stats_screen_snapshot(
     assert snap_compare(  # type: ignore[operator]
         make_app(services), terminal_size=size, run_before=run_before
     )
+
+
+async def test_slow_counting_shows_a_loading_indicator_and_typing_goes_on(
+    services: Services, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import threading
+
+    release = threading.Event()
+    real = services.stats
+
+    def slow(*args: object, **kwargs: object) -> object:
+        release.wait(5)
+        return real(*args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(services, "stats", slow)
+    app = make_app(services)
+    async with running(app) as pilot:
+        app.table.focus()
+        await pilot.press("S")
+        screen = app.screen
+        assert isinstance(screen, StatsScreen)
+        await pilot.pause(0.3)
+        # The UI thread is free: the indicator shows and keys are handled.
+        assert screen.query_one("#stats-body").loading
+        await pilot.press("w")
+        assert screen.by == "week"
+        release.set()
+        await wait_for(pilot, lambda: screen.stats is not None)
+        assert not screen.query_one("#stats-body").loading
+        assert screen.stats is not None and screen.stats.by == "week"
+
+
+def test_warm_stats_reads_the_facts_once(services: Services) -> None:
+    services.warm_stats()
+    source = services._stats()
+    columns = source.columns()
+    assert len(columns) == len(PAPERS) + len(EXTRA)
+    assert source.columns() is columns  # nothing changed: the same columns

@@ -42,6 +42,7 @@ from browser.stats import (
 PERIOD_FIELD = "date"
 _EIGHTHS = " ▏▎▍▌▋▊▉"
 BAR_WIDTH = 24
+LOADING_DELAY = 0.1
 
 
 @dataclass(frozen=True)
@@ -129,6 +130,8 @@ class StatsScreen(Screen[StatsChoice | None]):
         self._query = query
         self.by: Period = by
         self.stats: LibraryStats | None = None
+        self._generation = 0
+        self._shown = False
 
     def compose(self) -> ComposeResult:
         yield Static(id="stats-title")
@@ -150,15 +153,24 @@ class StatsScreen(Screen[StatsChoice | None]):
     def action_period(self, by: Period) -> None:
         if by != self.by or self.stats is None:
             self.by = by
+            self._shown = False
             self._load()
 
     def action_close(self) -> None:
         self.dismiss(None)
 
     def _load(self) -> None:
-        self.query_one("#stats-body").loading = True
         self._show_title(counting=True)
+        self._generation += 1
+        generation = self._generation
+        # The loading indicator only once counting takes a moment: mounting it and taking
+        # it down again costs more than a quick count.
+        self.set_timer(LOADING_DELAY, lambda: self._show_loading(generation))
         self._run(self.by)
+
+    def _show_loading(self, generation: int) -> None:
+        if generation == self._generation and not self._shown:
+            self.query_one("#stats-body").loading = True
 
     @work(thread=True, exclusive=True, group="stats", exit_on_error=False)
     def _run(self, by: Period) -> None:
@@ -199,6 +211,7 @@ class StatsScreen(Screen[StatsChoice | None]):
         self.query_one("#stats-title", Static).update(what)
 
     def _show(self, stats: LibraryStats) -> None:
+        self._shown = True
         self.query_one("#stats-body").loading = False
         # Column widths follow the tables' sizes, known once the layout without the
         # loading indicator has been worked out.

@@ -1,0 +1,143 @@
+"""Stats benchmark: ``Services.stats`` and the stats screen's time to show, at 1k and 100k.
+
+    .venv/bin/python -m bench.bench_stats --sizes 1000 100000 --runs 5
+    .venv/bin/python -m bench.bench_stats --library 100000=/path/to/library   # reuse one
+
+Libraries are built once with ``bench_app.build_library`` (synthetic corpus, cached
+under --work) unless ``--library SIZE=DIR`` names an existing one. Each size is then
+measured in a fresh process:
+
+* facts, cold: the first ``Services.stats()`` after opening, which reads every paper's
+  facts from the catalog (the app does this in the background after launch);
+* stats, warm: ``Services.stats`` per month, week and day for the whole library, and per
+  month for a few queries (their matching included), median over --runs;
+* screen: headless at 80x24, after the app's background warm-up, ``S`` pressed on the
+  list until the filled screen has been painted; median over --runs.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+from bench.bench_app import build_library
+from browser.app import PaperBrowserApp
+from browser.config import AppConfig
+from browser.services import open_services
+from browser.widgets.stats_screen import StatsScreen
+
+QUERIES = ("diffusion", "reinforcement learning", "language model")
+SIZE = (80, 24)
+
+
+def ms(values: list[float]) -> float:
+    return round(statistics.median(values) * 1000, 1)
+
+
+def measure_services(library: Path, runs: int) -> dict[str, Any]:
+    services = open_services(library)
+    try:
+        started = time.perf_counter()
+        services.stats()
+        cold = time.perf_counter() - started
+        figures: dict[str, Any] = {"papers": len(services.index), "cold_first_stats_ms": ms([cold])}
+        for by in ("month", "week", "day"):
+            times = []
+            for _ in range(runs):
+                started = time.perf_counter()
+                services.stats(by=by)
+                times.append(time.perf_counter() - started)
+            figures[f"library_per_{by}_ms"] = ms(times)
+        for query in QUERIES:
+            times = []
+            for _ in range(runs):
+                started = time.perf_counter()
+                result = services.stats(query)
+                times.append(time.perf_counter() - started)
+            figures[f"query {query!r} ({result.papers} papers)_ms"] = ms(times)
+    finally:
+        services.close()
+    return figures
+
+
+async def measure_screen(library: Path, runs: int) -> list[float]:
+    services = open_services(library)
+    app = PaperBrowserApp(services, config=AppConfig(), sample_dumps=Path("/nonexistent"))
+    times: list[float] = []
+    async with app.run_test(size=SIZE) as pilot:
+        await _wait(lambda: app.result is not None)
+        await app.workers.wait_for_complete()  # the background warm-up included
+        for _ in range(runs):
+            app.table.focus()
+            await pilot.pause(0.2)
+            # The key's action itself: Pilot.press also waits for the app to go idle,
+            # which the loading indicator's animation delays.
+            started = time.perf_counter()
+            app.action_stats()
+            times.append(await _painted_stats(app) - started)
+            app.screen.dismiss(None)
+            await pilot.pause(0.3)
+    services.close()
+    return times
+
+
+async def _painted_stats(app: PaperBrowserApp) -> float:
+    """When the stats screen, filled, has been painted (perf_counter seconds)."""
+    await _wait(lambda: isinstance(app.screen, StatsScreen) and app.screen.stats is not None)
+    painted: list[float] = []
+    app.call_after_refresh(lambda: painted.append(time.perf_counter()))
+    await _wait(lambda: bool(painted))
+    return painted[0]
+
+
+async def _wait(condition: Any, timeout: float = 120.0) -> None:
+    deadline = time.perf_counter() + timeout
+    while not condition():
+        if time.perf_counter() > deadline:
+            raise TimeoutError("the stats never showed")
+        await asyncio.sleep(0.002)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--sizes", type=int, nargs="+", default=[1000, 100_000])
+    parser.add_argument("--runs", type=int, default=5)
+    parser.add_argument("--work", type=Path, default=Path("/tmp/paper-browser-bench-app"))
+    parser.add_argument("--library", action="append", default=[], metavar="SIZE=DIR")
+    parser.add_argument("--worker", nargs=2, metavar=("LIBRARY", "RUNS"), help=argparse.SUPPRESS)
+    options = parser.parse_args()
+    if options.worker:
+        library, runs = Path(options.worker[0]), int(options.worker[1])
+        figures = measure_services(library, runs)
+        figures["screen_time_to_show_ms"] = ms(asyncio.run(measure_screen(library, runs)))
+        print(json.dumps(figures))
+        return
+    pairs = (item.split("=", 1) for item in options.library)
+    given = {int(size): Path(path) for size, path in pairs}
+    options.work.mkdir(parents=True, exist_ok=True)
+    report = {}
+    for size in options.sizes:
+        library = given.get(size) or build_library(size, options.work)
+        # A fresh process per size: "cold" means nothing of the library is in memory yet.
+        worker = ["-m", "bench.bench_stats", "--worker", str(library), str(options.runs)]
+        done = subprocess.run(
+            [sys.executable, *worker],
+            capture_output=True,
+            text=True,
+        )
+        if done.returncode != 0:
+            raise SystemExit(f"worker failed ({done.returncode}):\n{done.stderr}")
+        report[size] = json.loads(done.stdout.strip().splitlines()[-1])
+        print(json.dumps({size: report[size]}, indent=2), file=sys.stderr)
+    print(json.dumps(report, indent=2))
+
+
+if __name__ == "__main__":
+    main()
