@@ -17,7 +17,7 @@ from textual.widgets import Static
 from browser.app import PaperBrowserApp
 from browser.services import Services
 from browser.widgets.help_screen import HelpScreen
-from browser.widgets.paper_text import is_web_link
+from browser.links import is_web_link
 from browser.widgets.reader import ReaderScreen
 from browser.widgets.tag_prompt import TagPrompt
 
