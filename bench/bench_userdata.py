@@ -47,7 +47,10 @@ def timed(action: Callable[[], object], count: int) -> list[float]:
     return samples
 
 
-def fill(data: UserData, papers: int, tagged: int, read: int, notes: int, rng: random.Random) -> None:
+def fill(
+    data: UserData, papers: int, tagged: int, read: int, notes: int, rng: random.Random
+) -> None:
+    """Tags, read marks and notes at random on ``papers`` made-up ids."""
     ids = [f"hf-{n:016x}" for n in range(papers)]
     data.tags.add_many(
         (paper_id, rng.sample(TAGS, rng.randint(1, 3)), f"Title of {paper_id}")
