@@ -38,7 +38,8 @@ def spy_notifications(app: Any, monkeypatch: Any) -> list[tuple[str, str]]:
 
 def make_app(services: Services, **options: Any) -> PaperBrowserApp:
     """The app over ``services`` with default config, no sample dumps and a fixed today."""
-    options.setdefault("config", AppConfig())
+    # No automatic read marks unless a test asks: a slow machine must not change the rows.
+    options.setdefault("config", AppConfig(read_after_seconds=0))
     options.setdefault("sample_dumps", Path("/nonexistent-sample-dumps"))
     options.setdefault("today", lambda: TODAY)
     return PaperBrowserApp(services, **options)
