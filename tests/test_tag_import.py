@@ -281,9 +281,9 @@ def test_csv_rows_that_match_nothing_are_reported_and_store_nothing(
     [
         ("a.csv", f'id,title,tags\n{ROBOT},x,"good; a, b"\n'),
         ("a.bib", "@misc{k,\n  title = {Pokémon Battles as a Benchmark for Planning},\n"
-         "  keywords = {good, a\x00b}\n}\n"),  # fmt: skip
+         "  keywords = {good, a\x00b}\n}\n"),
         ("a.ris", "TY  - UNPB\nTI  - Pokémon Battles as a Benchmark for Planning\n"
-         "KW  - good\nKW  - " + "y" * 300 + "\nER  - \n"),  # fmt: skip
+         "KW  - good\nKW  - " + "y" * 300 + "\nER  - \n"),
     ],
 )
 def test_a_bad_tag_is_skipped_and_reported_alike_in_every_format(
