@@ -100,8 +100,9 @@ def latex_to_text(value: str) -> str:
     commands are dropped.
     """
     # Literal braces and tildes stand in as private-use characters until the grouping braces
-    # and ties are gone.
-    protected = {"{": "\ue000", "}": "\ue001", "~": "\ue002"}
+    # and ties are gone: ones the value does not hold, or a title with U+E000 came back "{".
+    unused = (chr(code) for code in range(0xE000, 0xF900) if chr(code) not in value)
+    protected = {literal: next(unused) for literal in "{}~"}
 
     def command(match: re.Match[str]) -> str:
         letter = _LETTER_COMMANDS.get(match.group(1), "")
