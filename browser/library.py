@@ -23,7 +23,7 @@ from typing import TypeVar
 import platformdirs
 
 from browser.models import Paper, ParsedRecord, ParseProblem, Source
-from browser.parse import parse_file
+from browser.parse import ParsedFile, parse_file
 
 _T = TypeVar("_T")
 
@@ -96,6 +96,9 @@ class CatalogChanges:
     papers_added: int = 0
     papers_updated: int = 0
     problems: list[ParseProblem] = field(default_factory=list)
+    # Files a folder walk found that are not dumps: one warning each, summarised
+    # by skipped_summary rather than reported one by one.
+    skipped: list[ParseProblem] = field(default_factory=list)
     records_by_file: dict[str, int] = field(default_factory=dict)
 
 
@@ -496,10 +499,24 @@ _HASH_CHUNK = 1 << 20
 
 # -- finding dump files -----------------------------------------------------------------
 
-# Files a folder walk picks up (a file named on its own is always read).
+# Files a folder walk picks up (a file named on its own is always read). Whatever
+# they hold is judged by content: a README.md or notes.txt is skipped as not a dump.
 DUMP_SUFFIXES = frozenset(
-    {"", ".txt", ".text", ".dump", ".json", ".jsonl", ".ndjson", ".html", ".htm"}
+    {
+        "",
+        ".txt",
+        ".text",
+        ".dump",
+        ".json",
+        ".jsonl",
+        ".ndjson",
+        ".html",
+        ".htm",
+        ".md",
+        ".markdown",
+    }
 )
+_SKIPPED_NAMES_SHOWN = 10
 
 
 def find_dump_files(paths: Iterable[Path]) -> tuple[list[Path], list[ParseProblem]]:
@@ -581,6 +598,34 @@ def find_dump_files(paths: Iterable[Path]) -> tuple[list[Path], list[ParseProble
     return found, problems
 
 
+def named_files(paths: Iterable[Path]) -> set[Path]:
+    """The paths given that are not folders: files named on their own, each worth its own warning."""
+    return {path for path in paths if not path.is_dir()}
+
+
+def file_problems(
+    path: Path, parsed: ParsedFile, named: set[Path]
+) -> tuple[list[ParseProblem], ParseProblem | None]:
+    """What to report of one parsed file: its problems, or (found by walking a folder and
+    not a dump) nothing but its refusal, for :func:`skipped_summary`."""
+    if parsed.refusal is not None and path not in named:
+        return [], parsed.refusal
+    problems = list(parsed.problems)
+    if not parsed.records and not problems:
+        problems.append(no_papers_problem(parsed.file))
+    return problems, None
+
+
+def skipped_summary(skipped: Sequence[ParseProblem]) -> str:
+    """``3 files skipped (not Daily Papers dumps): README.md, notes.txt, LICENSE``."""
+    names = [Path(problem.file).name for problem in skipped]
+    shown = ", ".join(names[:_SKIPPED_NAMES_SHOWN])
+    if len(names) > _SKIPPED_NAMES_SHOWN:
+        shown += f" and {len(names) - _SKIPPED_NAMES_SHOWN} more"
+    files = "file" if len(names) == 1 else "files"
+    return f"{len(names)} {files} skipped (not Daily Papers dumps): {shown}"
+
+
 def no_papers_problem(file: str) -> ParseProblem:
     """A readable file without a single paper (only the page header, say) is worth a word."""
     return ParseProblem(file=file, message="no papers found in the file")
@@ -602,6 +647,7 @@ def sync_catalog(
     changes = CatalogChanges()
     files, problems = find_dump_files(dumps)
     changes.problems.extend(problems)
+    named = named_files(dumps)
     known = catalog.known_files()
     touched: set[str] = set()
 
@@ -642,9 +688,10 @@ def sync_catalog(
         # at once, and a file that vanishes or turns unreadable now is a problem, not a crash.
         parsed = parse_file(path, year=year)
         changes.files_read += 1
-        changes.problems.extend(parsed.problems)
-        if not parsed.records and not parsed.problems:
-            changes.problems.append(no_papers_problem(str(path)))
+        file_warnings, refusal = file_problems(path, parsed, named)
+        changes.problems.extend(file_warnings)
+        if refusal is not None:
+            changes.skipped.append(refusal)
         changes.records_by_file[str(path)] = len(parsed.records)
         with catalog.transaction() as db:
             touched |= catalog.replace_file(db, key, stat, digest, year, parsed.records)
