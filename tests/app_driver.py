@@ -3,6 +3,7 @@ and the screen as a terminal would receive it (shared by test_app and the harden
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import io
 from collections.abc import AsyncIterator, Callable
@@ -12,6 +13,7 @@ from typing import Any
 
 from rich.console import Console
 from textual.pilot import Pilot
+from textual.worker import WorkerCancelled
 
 from browser.app import PaperBrowserApp
 from browser.config import AppConfig
@@ -52,7 +54,10 @@ async def settle(pilot: Pilot[None]) -> None:
     """Wait until no worker runs and every message they posted is handled."""
     app = pilot.app
     for _ in range(200):
-        await app.workers.wait_for_complete()
+        # An exclusive worker cancelled by a newer one is finished too; the
+        # newer one is still in app.workers and is waited for on the next turn.
+        with contextlib.suppress(WorkerCancelled):
+            await app.workers.wait_for_complete()
         await pilot.pause()
         if not any(worker.is_running for worker in app.workers):
             return
