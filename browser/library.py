@@ -599,7 +599,7 @@ def find_dump_files(paths: Iterable[Path]) -> tuple[list[Path], list[ParseProble
 
 
 def named_files(paths: Iterable[Path]) -> set[Path]:
-    """The paths given that are not folders: files named on their own, each worth its own warning."""
+    """The paths given that are not folders: files named on their own (each gets its warnings)."""
     return {path for path in paths if not path.is_dir()}
 
 
@@ -667,9 +667,14 @@ def sync_catalog(
             changes.problems.append(_unreadable(path, error))
             continue
         previous = known.get(key)
-        if previous is not None and previous[3] == year and previous[:2] == (
-            stat.st_size,
-            stat.st_mtime_ns,
+        if (
+            previous is not None
+            and previous[3] == year
+            and previous[:2]
+            == (
+                stat.st_size,
+                stat.st_mtime_ns,
+            )
         ):
             changes.files_unchanged += 1
             changes.records_by_file[str(path)] = -1

@@ -81,6 +81,8 @@ def _parse_source(
     """Decode and parse a dump given as a re-readable source of byte chunks.
 
     A file that is not a dump gives its one warning, without the decoding's.
+    (Binary and empty files have their own warnings and no refusal: they are
+    damaged or missing dumps as often as not, so each is reported on its own.)
     """
     results: list[ParsedFile] = []
 
@@ -89,8 +91,8 @@ def _parse_source(
 
     with _gc_paused():
         is_text, problems = decode_with(file, head, source, consume)
-    if not is_text:
-        return refused(file, problems[0])
+    if not is_text:  # binary: its own warning, reported like an empty file's
+        return ParsedFile(file=file, records=[], problems=problems)
     parsed = results[0]
     parsed.problems = by_line(parsed.problems if parsed.refusal else problems + parsed.problems)
     return parsed

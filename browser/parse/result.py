@@ -17,8 +17,8 @@ __all__ = [
     "cached_paper_id",
     "failed",
     "not_a_dump",
-    "refused",
     "printable",
+    "refused",
     "suffix",
 ]
 

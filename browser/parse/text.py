@@ -186,9 +186,7 @@ class TextParser:
         self._close(lineno, _END)
         self._drop_upvotes()
         if not saw_anything:
-            self.refusal = ParseProblem(
-                file=self.file, message="no text in the file (it is empty or blank)"
-            )
+            self._warn(None, "no text in the file (it is empty or blank)")
         elif not self.is_dump():
             blocks = len(self.records)
             self.refusal = ParseProblem(
@@ -203,7 +201,9 @@ class TextParser:
         A card line (``·``, ``• N authors``) or a header line only the page prints is
         enough; the common words among the furniture count only two together.
         """
-        return bool(self.card_lines) or len(self.marks) >= 2 or not self.marks.isdisjoint(PAGE_MARKS)
+        return (
+            bool(self.card_lines) or len(self.marks) >= 2 or not self.marks.isdisjoint(PAGE_MARKS)
+        )
 
     def _is_furniture(self, line: str) -> bool:
         return line in FURNITURE or (
