@@ -163,7 +163,7 @@ def worker_parse(args: argparse.Namespace) -> dict[str, Any]:
 
 
 def worker_build(args: argparse.Namespace) -> dict[str, Any]:
-    from browser.index import PaperIndex
+    from browser.search import PaperIndex
 
     index = PaperIndex.create(Path(args.index))
     started = time.perf_counter()
@@ -175,7 +175,7 @@ def worker_build(args: argparse.Namespace) -> dict[str, Any]:
 
 
 def worker_open(args: argparse.Namespace) -> dict[str, Any]:
-    from browser.index import PaperIndex
+    from browser.search import PaperIndex
 
     started = time.perf_counter()
     index = PaperIndex.open(Path(args.index))
@@ -186,7 +186,7 @@ def worker_open(args: argparse.Namespace) -> dict[str, Any]:
 
 
 def worker_queries(args: argparse.Namespace) -> dict[str, Any]:
-    from browser.index import PaperIndex
+    from browser.search import PaperIndex
 
     queries = json.loads(Path(args.queries).read_text())
     index = PaperIndex.open(Path(args.index))
@@ -220,7 +220,7 @@ def worker_queries(args: argparse.Namespace) -> dict[str, Any]:
 
 
 def worker_update(args: argparse.Namespace) -> dict[str, Any]:
-    from browser.index import PaperIndex
+    from browser.search import PaperIndex
 
     copy = Path(tempfile.mkdtemp(prefix="bench-update-"))
     try:

@@ -381,7 +381,7 @@ def soak_concurrency(work: Path, seconds: float, seed: int) -> dict[str, Any]:
 def soak_fuzz(work: Path, queries: int, papers: int, seed: int) -> dict[str, Any]:
     sys.path.insert(0, str(REPO))
     from bench.corpus import generate_papers
-    from browser.index import PaperIndex
+    from browser.search import PaperIndex
     from browser.services import open_services
     from browser.tags import TagStore
 

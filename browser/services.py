@@ -26,7 +26,6 @@ from browser.export import (
 )
 from browser.export.usecases import build_rows, import_tags, write_export_file
 from browser.fsutil import LockTimeout, file_lock
-from browser.index import IndexBusy, IndexUnusable, PaperIndex
 from browser.library import (
     Catalog,
     CatalogUnusable,
@@ -36,6 +35,7 @@ from browser.library import (
     sync_catalog,
 )
 from browser.models import Paper, ParseProblem, SearchFilters, SearchResult, SortOrder
+from browser.search import IndexBusy, IndexUnusable, PaperIndex
 from browser.stats import TOP, LibraryStats, Period, compute_stats
 from browser.stats.source import StatsSource
 from browser.tags import TagStore

@@ -291,7 +291,7 @@ def crash_index_once(
     import signal
     import time
 
-    from browser.index import IndexUnusable, PaperIndex
+    from browser.search import IndexUnusable, PaperIndex
 
     (dumps / f"round-{round_number:04d}.txt").write_text(
         dump_text(papers_for_round(round_number, papers_per_round)), encoding="utf-8"

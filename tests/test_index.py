@@ -18,9 +18,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from whoosh import query as wq
 
-import browser.index as index_module
 from browser.identity import paper_id
-from browser.index import IndexBusy, IndexUnusable, PaperIndex
 from browser.models import (
     Organization,
     Paper,
@@ -28,6 +26,8 @@ from browser.models import (
     SearchFilters,
     StatePredicate,
 )
+from browser.search import IndexBusy, IndexUnusable, PaperIndex, facade, planning, schema, stopping
+from browser.search.vocabulary import VOCABULARY_PREFIX, Vocabulary
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -262,7 +262,7 @@ def test_a_correction_cut_short_leaves_the_typing_pass_partial(
 
     def out_of_time_for_corrections(searcher: Any, plan: Any, **options: Any) -> Any:
         if "reinforc" in repr(plan.query):
-            return index_module._Outcome([], 0, True)
+            return facade._Outcome([], 0, True)
         return real_run(searcher, plan, **options)
 
     monkeypatch.setattr(built, "_run", out_of_time_for_corrections)
@@ -607,7 +607,7 @@ def test_boolean_queries_match_exactly_the_right_papers(
         assert result.total == len(expected), (query, sort)
 
 
-class ThirdPollStops(index_module._Stop):
+class ThirdPollStops(stopping.Stop):
     """A stop that is reached the third time anyone asks."""
 
     polls = 0
@@ -621,14 +621,14 @@ def test_a_negation_can_stop_inside_whooshs_skipping_loop(tmp_path: Path) -> Non
     """Whoosh walks past every document a NOT excludes without returning to the collector
     (seconds at 100k papers); the checked form must stop inside that walk."""
     common = [make_paper(f"Common paper {n}", "common words") for n in range(2000)]
-    negation = wq.Not(wq.Term("text", index_module._term_of("common")))
+    negation = wq.Not(wq.Term("text", schema.term_of("common")))
     with PaperIndex.create(tmp_path / "ix") as index:
         index.rebuild(common)
         with index._ix.searcher() as searcher:
             assert list(negation.matcher(searcher).all_ids()) == []  # walked all 2000
             stop = ThirdPollStops(deadline=0.0)
-            with pytest.raises(index_module._Interrupted):
-                list(index_module._checked(negation, stop).matcher(searcher).all_ids())
+            with pytest.raises(stopping.Interrupted):
+                list(stopping.checked(negation, stop).matcher(searcher).all_ids())
             assert stop.polls == 3
 
 
@@ -644,8 +644,8 @@ def test_an_and_of_parts_that_never_meet_can_stop_while_it_looks(tmp_path: Path)
         with index._ix.searcher() as searcher:
             assert list(both.matcher(searcher).all_ids()) == []
             stop = ThirdPollStops(deadline=0.0)
-            with pytest.raises(index_module._Interrupted):
-                list(index_module._checked(both, stop).matcher(searcher).all_ids())
+            with pytest.raises(stopping.Interrupted):
+                list(stopping.checked(both, stop).matcher(searcher).all_ids())
             assert stop.polls == 3
 
 
@@ -658,11 +658,11 @@ def test_a_numeric_range_can_stop_while_it_gathers_its_matches(tmp_path: Path) -
     with PaperIndex.create(tmp_path / "ix") as index:
         index.rebuild(papers)
         with index._ix.searcher() as searcher:
-            plan = index._plan(searcher, "date:[2024-01 TO 2024-06]")
+            plan = index._planner.plan(searcher, "date:[2024-01 TO 2024-06]")
             assert isinstance(plan.query, wq.NumericRange)
             stop = ThirdPollStops(deadline=0.0)
-            with pytest.raises(index_module._Interrupted):
-                list(index_module._checked(plan.query, stop).matcher(searcher).all_ids())
+            with pytest.raises(stopping.Interrupted):
+                list(stopping.checked(plan.query, stop).matcher(searcher).all_ids())
             assert stop.polls == 3
         assert index.search("date:[2024-01 TO 2024-06]").total == sum(
             1 for p in papers if p.date and p.date < dt.date(2024, 7, 1)
@@ -672,7 +672,7 @@ def test_a_numeric_range_can_stop_while_it_gathers_its_matches(tmp_path: Path) -
 def test_a_wide_or_inside_an_and_can_stop_in_the_middle_of_one_skip(tmp_path: Path) -> None:
     # One skip of an OR skips each of its terms; with 128 terms at 100k papers that one
     # step took 90 ms, so each term checks as it is skipped.
-    class ArmedStop(index_module._Stop):
+    class ArmedStop(stopping.Stop):
         armed = False
         polls = 0
 
@@ -684,23 +684,23 @@ def test_a_wide_or_inside_an_and_can_stop_in_the_middle_of_one_skip(tmp_path: Pa
 
     words = ["alpha", "beta", "gamma"]
     papers = [make_paper(f"Paper {n}", words[n % 3]) for n in range(900)]
-    terms = [wq.Term("text", index_module._term_of(word)) for word in words]
-    query = wq.And([wq.Or(terms), wq.Term("text", index_module._term_of("paper"))])
+    terms = [wq.Term("text", schema.term_of(word)) for word in words]
+    query = wq.And([wq.Or(terms), wq.Term("text", schema.term_of("paper"))])
     with PaperIndex.create(tmp_path / "ix") as index:
         index.rebuild(papers)
         with index._ix.searcher() as searcher:
             stop = ArmedStop(deadline=0.0)
-            wide = index_module._checked(query, stop).subqueries[0]
+            wide = stopping.checked(query, stop).subqueries[0]
             matcher = wide.matcher(searcher)
             stop.armed = True
-            with pytest.raises(index_module._Interrupted):
+            with pytest.raises(stopping.Interrupted):
                 matcher.skip_to(800)
             assert stop.polls == 3  # the OR's own check, then one per term skipped
 
 
 def test_checking_keeps_what_makes_an_or_fast() -> None:
-    union = index_module._union([wq.Term("text", "a"), wq.Term("text", "b")])
-    checked = index_module._checked(wq.And([union, wq.Term("text", "c")]), ThirdPollStops(0.0))
+    union = planning.union([wq.Term("text", "a"), wq.Term("text", "b")])
+    checked = stopping.checked(wq.And([union, wq.Term("text", "c")]), ThirdPollStops(0.0))
     inner = [q for q in checked.subqueries[0].children() if isinstance(q, wq.Or)]
     assert inner and inner[0].matcher_type == wq.Or.ARRAY_MATCHER
 
@@ -717,7 +717,7 @@ _VOCABULARY_WORDS = st.lists(
 def test_the_frequency_walk_picks_what_ranking_picks(
     entries: list[tuple[str, int]], bounds: tuple[int, int]
 ) -> None:
-    vocabulary = index_module._Vocabulary.from_counts(dict(entries))
+    vocabulary = Vocabulary.from_counts(dict(entries))
     span = range(min(bounds), min(max(bounds), len(vocabulary.words)))
     for cap in (1, 3, 50):
         ranked = vocabulary._most_frequent(span, cap)
@@ -731,7 +731,7 @@ def test_the_frequency_walk_picks_what_ranking_picks(
 
 def test_a_walk_cut_short_keeps_the_most_frequent_so_far() -> None:
     words = {f"w{n:05d}": n for n in range(1, 5001)}
-    vocabulary = index_module._Vocabulary.from_counts(words)
+    vocabulary = Vocabulary.from_counts(words)
     stop = ThirdPollStops(deadline=0.0)
     found = vocabulary.most_frequent_between(
         None, None, 10_000, startexcl=False, endexcl=False, stop=stop
@@ -743,7 +743,7 @@ def test_a_walk_cut_short_keeps_the_most_frequent_so_far() -> None:
 
 def test_a_fuzzy_scan_cut_short_keeps_what_it_found() -> None:
     words = {f"w{n:05d}x": 1 for n in range(5000)}
-    vocabulary = index_module._Vocabulary.from_counts(words)
+    vocabulary = Vocabulary.from_counts(words)
     complete = vocabulary.within("w00000y", 2, 0)
     assert {"w00000x", "w00001x", "w00010x"} <= complete
     stop = ThirdPollStops(deadline=0.0)
@@ -924,7 +924,7 @@ def test_completions_and_spelling_follow_updates(fresh: PaperIndex) -> None:
 def test_missing_vocabulary_is_rebuilt_from_the_papers(fresh: PaperIndex, damage: str) -> None:
     folder = fresh.index_dir
     fresh.close()
-    for path in folder.glob(f"{index_module.VOCABULARY_PREFIX}*"):
+    for path in folder.glob(f"{VOCABULARY_PREFIX}*"):
         if damage == "delete":
             path.unlink()
         else:
@@ -944,7 +944,7 @@ def test_typing_pass_fills_a_screen_and_says_it_is_partial(tmp_path: Path) -> No
         typing = index.search("learn", time_budget_ms=10_000)
         settled = index.search("learn")
         assert typing.partial
-        assert len(typing.hits) == index_module.TYPING_HITS
+        assert len(typing.hits) == facade.TYPING_HITS
         assert not settled.partial
         assert settled.total == len(settled.hits) == 150
         assert {h.paper.id for h in typing.hits} <= {h.paper.id for h in settled.hits}
@@ -1013,10 +1013,10 @@ def test_open_creates_a_missing_index(tmp_path: Path) -> None:
 def test_schema_version_mismatch_is_unusable(fresh: PaperIndex) -> None:
     folder = fresh.index_dir
     fresh.close()
-    (folder / index_module.META_FILE).write_text(json.dumps({"schema_version": 0}))
+    (folder / schema.META_FILE).write_text(json.dumps({"schema_version": 0}))
     with pytest.raises(IndexUnusable):
         PaperIndex.open(folder)
-    (folder / index_module.META_FILE).unlink()
+    (folder / schema.META_FILE).unlink()
     with pytest.raises(IndexUnusable):
         PaperIndex.open(folder)
     PaperIndex.create(folder).close()
@@ -1034,7 +1034,7 @@ def test_damaged_index_is_unusable(fresh: PaperIndex) -> None:
 
 
 def test_second_writer_is_busy(fresh: PaperIndex, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(index_module, "_WRITER_TIMEOUT_S", 0.05)
+    monkeypatch.setattr(facade, "_WRITER_TIMEOUT_S", 0.05)
     holder = fresh._ix.writer()
     try:
         with pytest.raises(IndexBusy, match="another index run is in progress"):
@@ -1057,7 +1057,7 @@ def test_writer_killed_mid_write_does_not_block_or_corrupt(fresh: PaperIndex) ->
         f"""
         import os, signal
         from pathlib import Path
-        from browser.index import PaperIndex
+        from browser.search import PaperIndex
         from browser.models import Paper
         index = PaperIndex.open(Path({str(folder)!r}))
         writer = index._ix.writer()

@@ -1,9 +1,11 @@
-"""The data flows one way: pure stages never import Textual, only index.py imports Whoosh."""
+"""The data flows one way: pure stages never import Textual, only browser/search/ imports Whoosh."""
 
 from __future__ import annotations
 
+import re
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 
@@ -36,6 +38,18 @@ def test_core_modules_do_not_import_textual(module: str) -> None:
 
 
 @pytest.mark.parametrize("module", [m for m in CORE_MODULES if m != "browser.services"])
-def test_only_the_index_imports_whoosh(module: str) -> None:
+def test_only_the_search_package_imports_whoosh(module: str) -> None:
     loaded = _loaded_after_import(module)
     assert "whoosh" not in loaded
+
+
+def test_no_module_outside_the_search_package_imports_whoosh() -> None:
+    browser = Path(__file__).resolve().parent.parent / "browser"
+    importing = re.compile(r"^\s*(?:import|from)\s+whoosh\b", re.MULTILINE)
+    offenders = [
+        str(path.relative_to(browser))
+        for path in browser.rglob("*.py")
+        if "search" not in path.relative_to(browser).parts[:1]
+        and importing.search(path.read_text(encoding="utf-8"))
+    ]
+    assert offenders == []

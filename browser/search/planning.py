@@ -1,0 +1,429 @@
+"""From query text to the Whoosh query to run: parsing, rewriting to index terms, the
+word being typed, and the abstract's region of the text field.
+
+The parser sees prose fields without stemming, so prefixes, wildcards and typo checks
+get the words as typed; ``QueryPlanner.to_index_terms`` stems them afterwards, expanding
+wildcards, word ranges and fuzzy terms over the vocabulary, capped by frequency.
+"""
+
+from __future__ import annotations
+
+import copy
+from collections import OrderedDict
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from typing import Any, Final
+
+from whoosh import query as wq
+from whoosh.matching import Matcher
+from whoosh.qparser import (
+    AndGroup,
+    FieldAliasPlugin,
+    FuzzyTermPlugin,
+    GtLtPlugin,
+    QueryParser,
+)
+from whoosh.query.spans import SpanWrappingMatcher, WrappingSpan
+
+from browser.models import SearchFilters
+from browser.search.schema import (
+    ABSTRACT_REGION,
+    DEFAULT_FIELD,
+    REGION,
+    STEMMED_FIELDS,
+    TOKEN_RE,
+    build_schema,
+    folded_word,
+    term_of,
+)
+from browser.search.stopping import NO_STOP, Stop
+from browser.search.syntax import (
+    FIELD_PREFIX,
+    LAST_WORD,
+    MINUS_WORD,
+    OPERATORS,
+    clean_query,
+    extract_tag_terms,
+    plain_words,
+    short,
+    unbalanced,
+)
+from browser.search.vocabulary import Vocabulary
+
+# How many completions the word being typed expands to (its most frequent words).
+PREFIX_EXPANSION_CAP: Final = 16
+# An explicit wildcard (``learn*``) may match many words: keep the most frequent ones.
+WILDCARD_EXPANSION_CAP: Final = 128
+
+
+def range_bound(text: str | None) -> str | None:
+    """A word range's end as the vocabulary spells words (one-letter ends stay)."""
+    if not text:
+        return None
+    return folded_word(text.lower()) or text.casefold()
+
+
+def walk(node: Any) -> Iterator[Any]:
+    yield node
+    if not node.is_leaf():
+        for child in node.children():
+            yield from walk(child)
+
+
+def first_parse_error(node: Any) -> str | None:
+    for item in walk(node):
+        error = getattr(item, "error", None)
+        if error:
+            return str(error)
+    return None
+
+
+def positive_leaves(node: Any, *, regions: bool = False, inside: bool = False) -> Iterator[Any]:
+    """Leaves that can make a document match (not under NOT): what to highlight.
+
+    With ``regions`` each leaf comes as ``(leaf, only_in_the_abstract)``.
+    """
+    if isinstance(node, wq.Not):
+        return
+    if isinstance(node, wq.AndNot):
+        yield from positive_leaves(node.a, regions=regions, inside=inside)
+        return
+    if isinstance(node, InRegion):
+        yield from positive_leaves(node.q, regions=regions, inside=True)
+        return
+    if node.is_leaf():
+        yield (node, inside) if regions else node
+        return
+    for child in node.children():
+        yield from positive_leaves(child, regions=regions, inside=inside)
+
+
+class InRegion(WrappingSpan):  # type: ignore[misc]
+    """Matches where the wrapped query matches inside one region of the text field."""
+
+    def __init__(self, q: Any, region: int) -> None:
+        self.q = q
+        self.region = region
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, InRegion) and self.q == other.q and self.region == other.region
+
+    def __hash__(self) -> int:
+        return hash(self.q) ^ hash(self.region)
+
+    def apply(self, fn: Callable[[Any], Any]) -> InRegion:
+        return InRegion(fn(self.q), self.region)
+
+    def estimate_size(self, reader: Any) -> int:
+        return int(self.q.estimate_size(reader))
+
+    def estimate_min_size(self, reader: Any) -> int:
+        return 0
+
+    def matcher(self, searcher: Any, context: Any = None) -> Any:
+        query = self.q
+        # Whoosh's matchers for a union of many terms give no positions: filter each term.
+        if isinstance(query, wq.Or):
+            parts = list(query.subqueries)
+        elif query.is_leaf() and not isinstance(query, wq.Term | wq.Phrase):
+            parts = [wq.Term(f, t) for f, t in query.expanded_terms(searcher.reader())]
+        else:
+            return RegionMatcher(self._subm(searcher, context), self.region)
+        regions = [InRegion(part, self.region) for part in parts]
+        return wq.Or(regions, boost=query.boost).matcher(searcher, context)
+
+
+class RegionMatcher(SpanWrappingMatcher):  # type: ignore[misc]
+    def __init__(self, child: Matcher, region: int) -> None:
+        self.low = region * REGION
+        self.high = (region + 1) * REGION
+        super().__init__(child)
+
+    def copy(self) -> RegionMatcher:
+        return RegionMatcher(self.child.copy(), self.low // REGION)
+
+    def _replacement(self, newchild: Matcher) -> RegionMatcher:
+        return RegionMatcher(newchild, self.low // REGION)
+
+    def _get_spans(self) -> list[Any]:
+        low, high = self.low, self.high
+        return [span for span in self.child.spans() if low <= span.start and span.end < high]
+
+
+@dataclass
+class Plan:
+    """A query string turned into what to run."""
+
+    query: Any  # whoosh query
+    filters: SearchFilters  # the query's tag terms combined with the caller's filters
+    error: str | None
+    listing: bool  # no words: list papers (newest first unless another sort is asked)
+    words: list[str]
+
+
+class QueryPlanner:
+    """Turns query text into a ``Plan`` against one commit's vocabulary.
+
+    ``vocabulary_for(searcher)`` gives the vocabulary of the searcher's commit; the
+    completions of the word being typed are cached until ``forget`` (a new commit or a
+    new typing session).
+    """
+
+    def __init__(self, vocabulary_for: Callable[[Any], Vocabulary]) -> None:
+        self._vocabulary_for = vocabulary_for
+        self._parser = self._make_parser()
+        self._prefix_cache: OrderedDict[tuple[str, str], list[str]] = OrderedDict()
+        # The vocabulary the cached completions came from.
+        self._prefix_source: Vocabulary | None = None
+
+    def forget(self) -> None:
+        """Drop cached completions (a new commit, or a new typing session)."""
+        self._prefix_cache.clear()
+        self._prefix_source = None
+
+    def _make_parser(self) -> Any:
+        # The parser sees prose fields without stemming, so prefixes, wildcards and typo
+        # checks get the words as typed; to_index_terms stems them afterwards.
+        parser = QueryParser(DEFAULT_FIELD, build_schema(raw_words=True), group=AndGroup)
+        parser.add_plugin(GtLtPlugin())
+        parser.add_plugin(FuzzyTermPlugin())
+        parser.add_plugin(
+            FieldAliasPlugin(
+                {
+                    "org": ["organisation", "organization", "orgs"],
+                    "author": ["by"],
+                    "keyword": ["keywords", "kw"],
+                }
+            )
+        )
+        return parser
+
+    def plan(
+        self,
+        searcher: Any,
+        raw_query: str,
+        stop: Stop = NO_STOP,
+        filters: SearchFilters | None = None,
+    ) -> Plan:
+        """``raw_query`` as a query to run, with its tag terms and ``filters`` as filters."""
+        text, error = clean_query(raw_query)
+        text, query_filters = extract_tag_terms(text)
+        if filters is not None:
+            query_filters &= filters
+        text = MINUS_WORD.sub("NOT ", text)
+        if not text.strip():
+            return Plan(wq.Every(), query_filters, error, listing=True, words=[])
+        parsed, parse_error = self._parse(text)
+        error = error or parse_error
+        if parsed is None:
+            # Nothing searchable (only symbols or stop words): list papers, say why.
+            return Plan(wq.Every(), query_filters, error, listing=True, words=[])
+        typed = None if parse_error else self._word_being_typed(parsed, text)
+        expansion = None
+        if typed is not None:
+            expansion = self._typing_expansion(searcher, typed.fieldname, typed.text)
+        final = parsed.accept(
+            lambda node: (
+                expansion
+                if expansion is not None and node is typed
+                else self.to_index_terms(searcher, node, stop)
+            )
+        ).normalize()
+        listing = isinstance(final, wq.Every)
+        return Plan(final, query_filters, error, listing=listing, words=plain_words(text))
+
+    @staticmethod
+    def words_plan(query: str, exc: Exception, filters: SearchFilters) -> Plan:
+        text, _note = clean_query(query)
+        text, query_filters = extract_tag_terms(text)
+        query_filters &= filters
+        problem = short(str(exc) or type(exc).__name__)
+        fallback = plain_query(text, stemmed=True)
+        if fallback is None:
+            return Plan(
+                wq.NullQuery, query_filters, f"nothing to search for ({problem})", False, []
+            )
+        error = f"could not run the query ({problem}): searched for its words"
+        return Plan(fallback, query_filters, error, listing=False, words=[])
+
+    def _parse(self, text: str) -> tuple[Any | None, str | None]:
+        """Whoosh parse, or plain words when the syntax is broken."""
+        problem = unbalanced(text)
+        parsed = None
+        if problem is None:
+            try:
+                parsed = self._parser.parse(text)
+                problem = first_parse_error(parsed)
+            except Exception as exc:  # whoosh's parser raises assorted errors on odd input
+                problem = str(exc) or type(exc).__name__
+        if problem is None and parsed is not None and parsed is not wq.NullQuery:
+            return parsed, None
+        fallback = plain_query(text, stemmed=False)
+        if problem is None:
+            problem = "no searchable words"
+        if fallback is None:
+            return None, f"nothing to search for in this query ({short(problem)})"
+        return (
+            fallback,
+            f"could not understand the query ({short(problem)}): searched for its words",
+        )
+
+    @staticmethod
+    def _word_being_typed(parsed: Any, text: str) -> Any | None:
+        """The Term node of the unfinished last word, if the query ends in one."""
+        if not text or text[-1].isspace():
+            return None
+        match = LAST_WORD.search(text)
+        if match is None or match.group("word") in OPERATORS:
+            return None
+        word = folded_word(match.group("word").lower())
+        fieldname = match.group("field") or DEFAULT_FIELD
+        if word is None or len(word) < 2:
+            return None
+        target = None
+        for leaf in positive_leaves(parsed):
+            if isinstance(leaf, wq.Term) and leaf.fieldname == fieldname and leaf.text == word:
+                target = leaf
+        return target
+
+    def _typing_expansion(self, searcher: Any, fieldname: str, word: str) -> Any | None:
+        """The word itself or one of its most frequent completions, as index terms."""
+        stem = term_of(word)
+        terms = {stem} | {
+            term_of(w) for w in self.completions(searcher, word, PREFIX_EXPANSION_CAP)
+        }
+        found = sorted(t for t in terms if t is not None)
+        if len(found) <= 1:
+            return None
+        if fieldname == "abstract":
+            return InRegion(wq.Or([wq.Term(DEFAULT_FIELD, t) for t in found]), ABSTRACT_REGION)
+        return union([wq.Term(fieldname, term) for term in found])
+
+    def completions(self, searcher: Any, prefix: str, cap: int) -> list[str]:
+        """The ``cap`` most frequent indexed words starting with ``prefix`` (cached per commit)."""
+        vocabulary = self._vocabulary_for(searcher)
+        if vocabulary is not self._prefix_source:
+            self._prefix_cache.clear()
+            self._prefix_source = vocabulary
+        key = (prefix, str(cap))
+        cached = self._prefix_cache.get(key)
+        if cached is not None:
+            self._prefix_cache.move_to_end(key)
+            return cached
+        completions = vocabulary.most_frequent_with_prefix(prefix, cap)
+        self._prefix_cache[key] = completions
+        if len(self._prefix_cache) > 4096:
+            self._prefix_cache.popitem(last=False)
+        return completions
+
+    def to_index_terms(self, searcher: Any, node: Any, stop: Stop) -> Any:
+        """Turn a leaf parsed over raw words into one over the stemmed index terms.
+
+        A wildcard (``learning*``) must find "learning" although the index holds the stem
+        "learn": it is expanded over the unstemmed vocabulary, then the words are stemmed.
+        ``*`` alone lists everything without walking every term. ``abstract:`` leaves
+        become text-field leaves kept to the abstract's positions.
+        """
+        if isinstance(node, wq.Every) and node.fieldname:
+            return wq.Every()
+        if not node.is_leaf() or getattr(node, "fieldname", None) not in STEMMED_FIELDS:
+            return node
+        if node.fieldname == "abstract" and isinstance(node, wq.TermRange):
+            # Checking positions for a capped word range over every paper costs seconds;
+            # over title and abstract together it stays within the typing budget.
+            return self._stemmed_leaf(searcher, node, DEFAULT_FIELD, stop)
+        if node.fieldname == "abstract":
+            inner = self._stemmed_leaf(searcher, node, DEFAULT_FIELD, stop)
+            if inner is wq.NullQuery or isinstance(inner, wq.Every):
+                return inner
+            if getattr(inner, "fieldname", None) == "abstract":
+                # A leaf kept as parsed (a term range): the index has no abstract field.
+                inner = copy.copy(inner)
+                inner.fieldname = DEFAULT_FIELD
+            return InRegion(inner, ABSTRACT_REGION)
+        return self._stemmed_leaf(searcher, node, node.fieldname, stop)
+
+    def _stemmed_leaf(self, searcher: Any, node: Any, fieldname: str, stop: Stop) -> Any:
+        if isinstance(node, wq.FuzzyTerm):
+            # Expanded over the vocabulary and capped, like a wildcard: Whoosh's own
+            # expansion walks every term of the field before any time budget is checked.
+            word = folded_word(node.text.lower())
+            if word is None:
+                return wq.NullQuery
+            vocabulary = self._vocabulary_for(searcher)
+            near = vocabulary.within(word, min(node.maxdist, 2), node.prefixlength, stop)
+            near.add(word)
+            words = vocabulary.most_frequent(near, WILDCARD_EXPANSION_CAP)
+            terms = sorted({t for w in words if (t := term_of(w)) is not None})
+            if not terms:
+                return wq.NullQuery
+            return wq.Or([wq.Term(fieldname, t) for t in terms], boost=node.boost)
+        if isinstance(node, wq.Term):
+            stem = term_of(node.text)
+            return wq.NullQuery if stem is None else wq.Term(fieldname, stem, boost=node.boost)
+        if isinstance(node, wq.Phrase):
+            stems = [s for w in node.words if (s := term_of(w)) is not None]
+            if not stems:
+                return wq.NullQuery
+            if len(stems) == 1:
+                return wq.Term(fieldname, stems[0], boost=node.boost)
+            return wq.Phrase(fieldname, stems, slop=node.slop, boost=node.boost)
+        if isinstance(node, wq.TermRange):
+            # A word range (`title:[a TO m]`, or `x:>2` on a field that is not numeric)
+            # would otherwise walk the whole vocabulary while the matcher is built, before
+            # any time budget is checked: cap it like a wildcard.
+            vocabulary = self._vocabulary_for(searcher)
+            words = vocabulary.most_frequent_between(
+                range_bound(node.start),
+                range_bound(node.end),
+                WILDCARD_EXPANSION_CAP,
+                startexcl=node.startexcl,
+                endexcl=node.endexcl,
+                stop=stop,
+            )
+            terms = sorted({t for w in words if (t := term_of(w)) is not None})
+            if not terms:
+                return wq.NullQuery
+            return wq.Or([wq.Term(fieldname, t) for t in terms], boost=node.boost)
+        if isinstance(node, wq.Prefix | wq.Wildcard):
+            pattern = node.text
+            if pattern.strip("*?") == "":
+                return wq.Every()
+            vocabulary = self._vocabulary_for(searcher)
+            words = (
+                vocabulary.most_frequent_with_prefix(pattern, WILDCARD_EXPANSION_CAP)
+                if isinstance(node, wq.Prefix)
+                else vocabulary.most_frequent_matching(pattern, WILDCARD_EXPANSION_CAP, stop)
+            )
+            terms = sorted({t for w in words if (t := term_of(w)) is not None})
+            if not terms:
+                return wq.NullQuery
+            return wq.Or([wq.Term(fieldname, t) for t in terms], boost=node.boost)
+        return node
+
+
+def union(terms: list[Any], boost: float = 1.0) -> Any:
+    """An OR over the completions of a word.
+
+    Whoosh's default OR is a binary tree of union matchers that costs several Python calls
+    per document per level: for 32 completions of a short prefix that was ~1 s at 100k
+    papers. The array matcher decodes each term's postings into one score array per
+    range of documents, several times faster on wide unions.
+    """
+    union = wq.Or(terms, boost=boost)
+    union.matcher_type = wq.Or.ARRAY_MATCHER
+    return union
+
+
+def plain_query(text: str, *, stemmed: bool) -> Any | None:
+    """All words of ``text`` required, as raw words (``stemmed=False``) or index terms."""
+    analyse = term_of if stemmed else folded_word
+    terms: list[Any] = []
+    # Field names of a broken query ("title:(") are syntax, not words to look for.
+    for match in TOKEN_RE.finditer(FIELD_PREFIX.sub(" ", text.lower())):
+        term = analyse(match.group())
+        if term is not None:
+            terms.append(wq.Term(DEFAULT_FIELD, term))
+    if not terms:
+        return None
+    return terms[0] if len(terms) == 1 else wq.And(terms)

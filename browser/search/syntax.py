@@ -1,0 +1,114 @@
+"""Query text before Whoosh sees it: clean-up, tag and ``is:`` terms, operators, plain words.
+
+Tag terms are cut out of the query and returned as ``SearchFilters``, so a tag change
+shows at once without touching the index. No Whoosh here.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from typing import Final
+
+from browser.models import SearchFilters
+from browser.search.schema import PROSE_FIELDS
+
+# Longest query we parse; the rest is dropped with a message, so a pasted essay stays fast.
+MAX_QUERY_CHARS: Final = 500
+_CONTROL_CHARS: Final = re.compile(
+    r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u200b-\u200f\u202a-\u202e\u2066-\u2069]"
+)
+OPERATORS: Final = frozenset({"AND", "OR", "NOT", "ANDNOT", "ANDMAYBE"})
+# tag:NAME, tag:"two words", is:tagged / is:untagged, each optionally negated with - or NOT.
+_TAG_TERM: Final = re.compile(
+    r"""(?<![^\s(])(?P<neg>-|NOT\s+)?
+        (?:(?i:tag):(?:"(?P<quoted>[^"]*)"?|(?P<bare>[^\s()"]+))
+          |(?i:is):(?P<state>(?i:tagged|untagged)))
+        (?=[\s)]|$)""",
+    re.VERBOSE,
+)
+FIELD_PREFIX: Final = re.compile(r"\b\w+:")
+MINUS_WORD: Final = re.compile(r"(?<![^\s(])-(?=[\w\"(])")
+LAST_WORD: Final = re.compile(r"(?:^|[\s(])(?:(?P<field>title|abstract|text):)?(?P<word>\w+)$")
+
+
+def clean_query(text: str) -> tuple[str, str | None]:
+    text = unicodedata.normalize("NFC", text)
+    text = _CONTROL_CHARS.sub(" ", text)
+    if len(text) > MAX_QUERY_CHARS:
+        note = f"query too long: used its first {MAX_QUERY_CHARS} characters"
+        return text[:MAX_QUERY_CHARS], note
+    return text, None
+
+
+def extract_tag_terms(text: str) -> tuple[str, SearchFilters]:
+    """The query without its tag terms, and those terms as filters."""
+    found: list[SearchFilters] = []
+
+    def take(match: re.Match[str]) -> str:
+        negated = match.group("neg") is not None
+        state = match.group("state")
+        if state is not None:
+            wants_tagged = state.lower() == "tagged"
+            found.append(SearchFilters(tagged=wants_tagged != negated))
+            return " "
+        name = match.group("quoted") if match.group("quoted") is not None else match.group("bare")
+        name = " ".join((name or "").split())
+        if name:
+            found.append(
+                SearchFilters(excluded_tags=(name,))
+                if negated
+                else SearchFilters(required_tags=(name,))
+            )
+        return " "
+
+    rest = _TAG_TERM.sub(take, text)
+    filters = SearchFilters()
+    for term in found:
+        filters &= term
+    if filters:
+        rest = _drop_dangling_operators(rest)
+    return rest, filters
+
+
+def _drop_dangling_operators(text: str) -> str:
+    """Remove operators left without an operand after tag terms were cut out."""
+    words = text.split()
+    kept: list[str] = []
+    for word in words:
+        if word in OPERATORS and (not kept or kept[-1] in OPERATORS):
+            continue
+        kept.append(word)
+    while kept and kept[-1] in OPERATORS:
+        kept.pop()
+    trailing = " " if text[-1:].isspace() else ""
+    return " ".join(kept) + trailing if kept else ""
+
+
+def plain_words(text: str) -> list[str]:
+    """Words of a query outside field prefixes and operators: what spelling can correct."""
+    words: list[str] = []
+    for chunk in text.replace('"', " ").replace("(", " ").replace(")", " ").split():
+        if chunk in OPERATORS:
+            continue
+        fieldname, sep, value = chunk.partition(":")
+        if sep and fieldname not in PROSE_FIELDS:
+            continue
+        words.extend(m.group() for m in re.finditer(r"[^\W\d_]+", value if sep else chunk))
+    return words
+
+
+def unbalanced(text: str) -> str | None:
+    if text.count('"') % 2:
+        return "missing closing quote"
+    depth = 0
+    for char in text:
+        depth += (char == "(") - (char == ")")
+        if depth < 0:
+            return "unmatched closing parenthesis"
+    return "missing closing parenthesis" if depth else None
+
+
+def short(message: str, width: int = 60) -> str:
+    message = " ".join(message.split())
+    return message if len(message) <= width else message[: width - 1] + "…"
