@@ -23,6 +23,7 @@ from browser.parse.dates import DateResolver
 from browser.parse.decode import BINARY_SAMPLE, ChunkSource, decode_with, memory_chunks
 from browser.parse.html_page import parse_html
 from browser.parse.lines import text_chunks
+from browser.parse.markdown_page import MarkdownParser, looks_like_markdown_page
 from browser.parse.result import ParsedFile, by_line, failed, refused, suffix
 from browser.parse.text import TextParser
 
@@ -36,7 +37,8 @@ def _parse_chunks(
 
     The first non-blank character decides: ``[``/``{`` may be JSON and ``<`` may be
     HTML (both need the whole text); anything else, or JSON/HTML that turns out to
-    be neither, is a text dump, read a chunk at a time. JSON that gives no paper and
+    be neither, is a Markdown copy of the page when its first chunk has a heading
+    link to a paper page, else a text dump, read a chunk at a time. JSON that gives no paper and
     did not read cleanly (a text dump whose first title is ``{}`` or ``[1] ...``) is
     read as text too; when the text shows no Daily Papers page either, the JSON's
     own reason is the one reported.
@@ -63,6 +65,13 @@ def _parse_chunks(
             return parsed
         fallback = parsed
         stream = text_chunks(text)
+        seen = [text[: decode.CHUNK]]
+    if seen and looks_like_markdown_page(seen[-1]):
+        markdown = MarkdownParser(file, DateResolver(file, year, anchor))
+        markdown.run(stream)
+        if markdown.refusal is not None:
+            return refused(file, markdown.refusal)
+        return ParsedFile(file=file, records=markdown.records, problems=markdown.problems)
     parser = TextParser(file, DateResolver(file, year, anchor))
     parser.run(stream)
     if parser.refusal is not None:
