@@ -39,6 +39,8 @@ OWN_REASONS = {
     "package.json": "not a Daily Papers dump (JSON, but not of Daily Papers); skipped",
     "events.jsonl": "not a Daily Papers dump (JSON, but not of Daily Papers); skipped",
     "blog.html": "not a Daily Papers dump (a web page without Daily Papers data); skipped",
+    "digest-links.md": "not a Daily Papers dump (Markdown with 2 link(s) to papers, but no "
+    "Daily Papers cards: no upvotes, author counts or '·' dates); skipped",
 }
 # Reported file by file even when a folder walk finds them (they may be damaged dumps).
 OWN_REASONS_NO_REFUSAL = {"empty.txt", "blank.txt", "image.png"}
@@ -301,8 +303,8 @@ def test_text_without_cards_or_page_header_never_gives_a_paper(lines: list[str])
 def test_junk_in_front_of_a_dump_does_not_lose_its_papers(junk: Path, dump: Path) -> None:
     # A dump pasted after some notes is still a dump: the evidence is per file.
     alone = parse_file(dump).records
-    if junk.suffix in {".png", ".json", ".jsonl", ".html"}:
-        return
+    if junk.suffix in {".png", ".json", ".jsonl", ".html", ".md"}:
+        return  # one file, one format: these are read as JSON, HTML or Markdown
     text = junk.read_text(encoding="utf-8") + "\n\n" + dump.read_text(encoding="utf-8")
     titles = {r.title for r in parse_text(text, dump.name).records}
     assert {r.title for r in alone} <= titles

@@ -67,11 +67,14 @@ def _parse_chunks(
         stream = text_chunks(text)
         seen = [text[: decode.CHUNK]]
     if seen and looks_like_markdown_page(seen[-1]):
+        text = "".join(stream)  # Markdown copies are small; the text reader may need it again
         markdown = MarkdownParser(file, DateResolver(file, year, anchor))
-        markdown.run(stream)
-        if markdown.refusal is not None:
-            return refused(file, markdown.refusal)
-        return ParsedFile(file=file, records=markdown.records, problems=markdown.problems)
+        markdown.run(text_chunks(text))
+        if markdown.refusal is None:
+            return ParsedFile(file=file, records=markdown.records, problems=markdown.problems)
+        # Links to papers without cards: a digest, or notes pasted before a text dump.
+        fallback = refused(file, markdown.refusal)
+        stream = text_chunks(text)
     parser = TextParser(file, DateResolver(file, year, anchor))
     parser.run(stream)
     if parser.refusal is not None:
