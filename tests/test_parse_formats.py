@@ -58,7 +58,8 @@ EXPECTED = {
     "abstract": "We study reward models in depth. Code: https://github.com/x/rm.",
     "authors": 2,
     "organization": Organization(slug="nvidia", name="NVIDIA"),
-    "date": dt.date(2025, 10, 14),
+    "date": dt.date(2025, 10, 14),  # publishedAt: the arXiv day
+    "listed": dt.date(2025, 10, 15),  # submittedOnDailyAt: the Daily Papers day
     "year_inferred": False,
     "comments": 3,
     "upvotes": 42,

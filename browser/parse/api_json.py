@@ -150,7 +150,10 @@ def _paper_of(value: object) -> tuple[dict[str, object], dict[str, object]] | No
     return None
 
 
-def _json_record(value: object, file: str, line: int) -> ParsedRecord | None:
+def _json_record(
+    value: object, file: str, line: int, page_day: dt.date | None = None
+) -> ParsedRecord | None:
+    """The record of one entry (or paper); ``page_day`` is the listing day of its page."""
     found = _paper_of(value)
     if found is None:
         return None
@@ -189,6 +192,9 @@ def _json_record(value: object, file: str, line: int) -> ParsedRecord | None:
             "authors": len(raw_authors) if isinstance(raw_authors, list) else None,
             "organization": organization,
             "date": iso_date(paper.get("publishedAt")) or iso_date(entry.get("publishedAt")),
+            "listed": iso_date(entry.get("submittedOnDailyAt"))
+            or iso_date(paper.get("submittedOnDailyAt"))
+            or page_day,
             "comments": comments if comments is not None else json_int(paper.get("numComments")),
             "upvotes": json_int(paper.get("upvotes")),
             "links": list(dict.fromkeys(links)),
@@ -210,8 +216,10 @@ def records_from_json(
     for line, value in values:
         entries = value.get("dailyPapers") if isinstance(value, dict) else None
         if isinstance(entries, list):  # the page's data: {"dailyPapers": [...], ...}
+            assert isinstance(value, dict)
+            page_day = iso_date(value.get("date")) or iso_date(value.get("dateString"))
             for entry in entries:
-                record = _json_record(entry, file, line)
+                record = _json_record(entry, file, line, page_day)
                 if record is None:
                     problems.append(
                         ParseProblem(file=file, line=line, message="an entry that is not a paper")

@@ -286,6 +286,7 @@ class MarkdownParser:
                     "authors": card.authors,
                     "organization": card.organization,
                     "date": card.date,
+                    "listed": self.dates.page,
                     "year_inferred": card.year_inferred,
                     "comments": card.comments,
                     "upvotes": card.upvotes,

@@ -142,6 +142,7 @@ class TextParser:
                     "authors": self.authors,
                     "organization": self.org,
                     "date": self.date,
+                    "listed": self.dates.page,
                     "year_inferred": self.year_inferred,
                     "comments": self.comments,
                     "upvotes": self.upvotes,
