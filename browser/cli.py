@@ -8,6 +8,7 @@
     paper-browser tag ID TAG... / untag ID TAG... / tags
     paper-browser export [--format csv|bibtex|ris|markdown|jsonl] [--output FILE|-]
     paper-browser import-tags FILE [--replace]    (CSV, BibTeX or RIS)
+    paper-browser read ID... / unread ID... / note ID [TEXT|-] / saved / backup [-o DIR]
     paper-browser doctor                     check the installation (exit 1 on a problem)
 
 Every failure the user can cause ends in a one-line message and a non-zero status,
@@ -29,6 +30,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, TextIO
 
 from browser import __version__
+from browser.cli_reading import add_reading_commands
 from browser.export.csv_format import CSV_COLUMNS
 from browser.export.formats import EXPORT_FORMATS
 from browser.models import SORT_ORDERS, ParsedRecord, ParseProblem, SearchResult
@@ -50,6 +52,11 @@ COMMANDS = (
     "tags",
     "export",
     "import-tags",
+    "read",
+    "unread",
+    "note",
+    "saved",
+    "backup",
     "doctor",
     "app",
 )
@@ -100,7 +107,13 @@ def build_parser() -> argparse.ArgumentParser:
         help="library folder (default: $PAPER_BROWSER_HOME or the user data folder)",
     )
     shared.add_argument(
-        "--tags", type=Path, metavar="FILE", help="tags file (default: tags.json in the library)"
+        "--userdata",
+        "--tags",
+        dest="tags",
+        type=Path,
+        metavar="FILE",
+        help="user-data file: tags, notes, read state (default: userdata.sqlite3 in the "
+        "library; a tags.json given here is migrated into a userdata.sqlite3 beside it)",
     )
     year = argparse.ArgumentParser(add_help=False)
     year.add_argument(
@@ -133,6 +146,9 @@ def build_parser() -> argparse.ArgumentParser:
     search.add_argument("--limit", type=int, default=20, metavar="N")
     search.add_argument("--sort", choices=SORT_ORDERS, default="relevance")
     search.add_argument("--like", metavar="ID", help="papers similar to this one")
+    search.add_argument(
+        "--saved", metavar="NAME", help="run this saved search (a QUERY narrows it further)"
+    )
     search.add_argument(
         "--tag",
         action="append",
@@ -188,8 +204,9 @@ def build_parser() -> argparse.ArgumentParser:
         "--format",
         "-f",
         choices=EXPORT_FORMATS,
-        default="csv",
-        help="csv (default), bibtex, ris, markdown (a reading list by tag) or jsonl",
+        default=None,
+        help="csv, bibtex, ris, markdown (a reading list by tag) or jsonl; by default the "
+        "one the --output suffix names (.csv .bib .ris .md .jsonl), else csv",
     )
     export.add_argument("--tag", action="append", default=[], metavar="TAG", dest="only_tags")
     export.add_argument("--query", metavar="Q", help="export this query's results instead")
@@ -210,7 +227,11 @@ def build_parser() -> argparse.ArgumentParser:
         "--no-neutralize",
         dest="neutralize",
         action="store_false",
-        help="CSV: keep cells starting with = + - @ as they are (unsafe in spreadsheets)",
+        help="CSV: write every cell exactly as stored (unsafe in spreadsheets and terminals). "
+        "By default a cell starting with = + - @, a tab or a carriage return gets a leading ' "
+        "(so it is not run as a formula), and control characters (ESC, BEL and the other C0 "
+        "controls except tab, line feed and carriage return; DEL; C1), bidi controls and "
+        "invisible characters become visible marks (␛, ␇, �) as on screen",
     )
     export.set_defaults(handler=export_command)
 
@@ -230,6 +251,7 @@ def build_parser() -> argparse.ArgumentParser:
         help="a matched paper's tags become exactly those in the file (renames and removals)",
     )
     import_tags.set_defaults(handler=import_tags_command)
+    add_reading_commands(commands, shared)
 
     doctor = commands.add_parser(
         "doctor",
@@ -388,10 +410,20 @@ def search_command(options: argparse.Namespace) -> int:
 
     filters = SearchFilters(required_tags=tuple(options.with_tags), tagged=options.tagged)
     services = _open(options)
+    query, sort = options.query, options.sort
     try:
+        if options.saved is not None:
+            saved = services.reading.saved_query(options.saved)
+            if saved is None:
+                known = ", ".join(s.name for s in services.reading.saved_searches()) or "none"
+                raise UserError(f"no saved search named {options.saved!r} (saved: {known})")
+            query = f"({saved.query}) ({query})" if query.strip() else saved.query
+            filters = saved.filters & filters
+            if sort == "relevance":
+                sort = saved.sort
         result = services.search(
-            options.query,
-            sort=options.sort,
+            query,
+            sort=sort,
             limit=options.limit,
             filters=filters,
             like=options.like,
@@ -568,9 +600,13 @@ def tags_command(options: argparse.Namespace) -> int:
 
 
 def export_command(options: argparse.Namespace) -> int:
-    from browser.export import ColumnError, ExportOptions
+    from browser.export import ColumnError, ExportOptions, FormatMismatch, choose_format
     from browser.services import ExportSelection
 
+    try:
+        options.format = choose_format(options.output, options.format)
+    except FormatMismatch as error:
+        raise UserError(str(error)) from error
     if options.format != "csv" and (options.long or options.excel or options.columns):
         raise UserError("--long, --excel and --columns apply to --format csv only")
     export_options = ExportOptions(
@@ -685,7 +721,9 @@ def _open(options: argparse.Namespace) -> Services:
     except OSError as error:
         where = error.filename or options.library or "the library folder"
         raise UserError(f"cannot open the library at {where}: {error.strerror or error}") from error
-    if services.tags.problem:
+    if services.userdata.notice:
+        _error(services.userdata.notice)
+    if services.tags.problem and services.tags.problem != services.userdata.notice:
         _error(services.tags.problem)
     return services
 

@@ -8,6 +8,7 @@ with its words ranked first, and relevance by whole-list BM25F or Whoosh's colle
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -91,7 +92,9 @@ class Answerer:
     ) -> SearchResult:
         """``PaperIndex.search`` once the lock is held: plan, run, offer a correction."""
         try:
-            plan = self._planner.plan(commit.searcher, query, stop, filters)
+            plan = with_note_matches(
+                self._planner.plan(commit.searcher, query, stop, filters), user.states
+            )
             outcome = self.run(commit, plan, sort=sort, limit=limit, user=user, stop=stop)
         except Exception as exc:  # Whoosh raises assorted errors
             # Some parsed queries only fail when run (a phrase on a field without
@@ -399,3 +402,21 @@ def _hits(
 def docs_and_scores(results: Any, limit: int) -> Iterator[tuple[int, float]]:
     for docnum, score in list(results.items())[:limit]:
         yield int(docnum), float(score) if isinstance(score, int | float) else 0.0
+
+
+def with_note_matches(plan: Plan, states: UserStateLookup | None) -> Plan:
+    """The plan, its plain words also finding the papers whose note holds them all.
+
+    Notes live in the user data, not the index (issue 14): the few matching ids are
+    OR-ed in as id terms, so the query's own filters still apply to them.
+    """
+    if states is None or plan.listing or not plan.words:
+        return plan
+    try:
+        noted = states.ids_where("note", " ".join(plan.words))
+    except KeyError:  # a lookup that keeps no notes
+        return plan
+    if not noted:
+        return plan
+    by_note = [wq.Term("id", paper_id) for paper_id in sorted(noted)]
+    return dataclasses.replace(plan, query=wq.Or([plan.query, *by_note]))

@@ -12,7 +12,6 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 from pathlib import Path, PurePath
-from urllib.parse import urlsplit
 
 from rich.style import Style
 from rich.text import Text
@@ -21,6 +20,7 @@ from textual.content import Content
 from textual.message import Message
 from textual.widgets import Static
 
+from browser.links import is_web_link
 from browser.models import Highlight, Paper, SearchHit
 from browser.readable_math import readable_math
 from browser.safe_text import safe_line, safe_text
@@ -33,21 +33,6 @@ TITLE_STYLE = "bold $text-primary"
 # bracket; trailing sentence punctuation is not part of it.
 _URL = re.compile(r"https?://[^\s<>\"'`\]\[{}|\\^]+", re.IGNORECASE)
 _TRAILING = ".,;:!?)"
-
-
-def is_web_link(url: str) -> bool:
-    """True for a plain http(s) URL that is safe to hand to a terminal or a browser.
-
-    Dumps may carry ``file:`` or ``javascript:`` "links", or escape sequences glued to a
-    URL; only printable, space-free http(s) URLs with a host qualify.
-    """
-    if not url.isprintable() or any(char.isspace() for char in url):
-        return False
-    try:
-        parts = urlsplit(url)
-    except ValueError:
-        return False
-    return parts.scheme.lower() in ("http", "https") and bool(parts.netloc)
 
 
 def link_text(url: str, style: str = "underline") -> Text:
@@ -143,8 +128,25 @@ def tags_line(tags: Sequence[str]) -> Content:
     return Content.assemble(("Tags ", LABEL_STYLE), shown)
 
 
-def paper_content(hit: SearchHit, tags: Sequence[str], *, full_paths: bool = False) -> Content:
-    """Everything about one paper; ``full_paths`` names each dump file by its whole path."""
+def note_lines(note: str) -> list[Content]:
+    """The user's note under a label, its Markdown shown as typed (safe, links clickable)."""
+    if not note.strip():
+        return []
+    return [Content.styled("Note (n edits)", LABEL_STYLE), display_text(note.strip("\n"))]
+
+
+def paper_content(
+    hit: SearchHit,
+    tags: Sequence[str],
+    *,
+    full_paths: bool = False,
+    note: str = "",
+    read: bool | None = None,
+) -> Content:
+    """Everything about one paper; ``full_paths`` names each dump file by its whole path.
+
+    ``note`` (the user's Markdown, shown literally) follows the tags; ``read`` adds a
+    read/unread mark to the tags line when known."""
     paper = hit.paper
     parts: list[Content] = [
         display_text(paper.title, hit.title_highlights, base_style=TITLE_STYLE, one_line=True),
@@ -153,7 +155,12 @@ def paper_content(hit: SearchHit, tags: Sequence[str], *, full_paths: bool = Fal
     facts = facts_line(paper)
     if facts is not None:
         parts.append(facts)
-    parts.append(tags_line(tags))
+    tags_shown = tags_line(tags)
+    if read is not None:
+        state = "read" if read else "unread (r marks read)"
+        tags_shown = Content.assemble(tags_shown, ("   " + state, LABEL_STYLE))
+    parts.append(tags_shown)
+    parts.extend(note_lines(note))
     parts.append(Content(""))
     if paper.abstract:
         parts.append(display_text(paper.abstract, hit.abstract_highlights))
