@@ -301,6 +301,13 @@ def doctor_command(options: argparse.Namespace) -> int:
 
 
 def parse_command(options: argparse.Namespace) -> int:
+    from browser.parse import bulk_parsing
+
+    with bulk_parsing():
+        return _parse_and_print(options)
+
+
+def _parse_and_print(options: argparse.Namespace) -> int:
     from browser.library import deduplicate, file_problems, find_dump_files, named_files
     from browser.parse import parse_file
 
@@ -353,21 +360,24 @@ def _print_records_table(records: Sequence[ParsedRecord]) -> None:
 
 
 def index_command(options: argparse.Namespace) -> int:
+    from browser.parse import bulk_parsing
+
     services = _open(options)
     try:
         progress = _ProgressBar(sys.stderr)
         try:
-            summary = services.sync(
-                options.paths,
-                year=options.year,
-                progress=progress.update,
-                on_wait=lambda: print(
-                    "another index run is in progress; waiting for it to finish...",
-                    file=sys.stderr,
-                ),
-                procs=min(2, os.cpu_count() or 1),
-                rebuild=options.rebuild,
-            )
+            with bulk_parsing():
+                summary = services.sync(
+                    options.paths,
+                    year=options.year,
+                    progress=progress.update,
+                    on_wait=lambda: print(
+                        "another index run is in progress; waiting for it to finish...",
+                        file=sys.stderr,
+                    ),
+                    procs=min(2, os.cpu_count() or 1),
+                    rebuild=options.rebuild,
+                )
         except (OSError, sqlite3.Error) as error:
             # A full disk or a folder turned read-only mid-run: each step commits on its
             # own, so what was done is kept and the next run goes on from there.

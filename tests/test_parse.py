@@ -747,3 +747,23 @@ def test_a_stray_nul_in_a_title_is_replaced_not_taken_for_binary() -> None:
     ]
     assert len(parsed.records) == 3
     assert [(problem.line, "NUL" in problem.message) for problem in parsed.problems] == [(3, True)]
+
+
+def test_parsing_leaves_the_collector_alone_outside_bulk_parsing() -> None:
+    # The app parses in a worker thread; a process-wide pause would also hold back
+    # the UI thread's garbage, so only the CLI's bulk runs pause the collector.
+    import gc
+
+    from browser.parse import bulk_parsing, parse_text
+
+    seen: list[bool] = []
+    assert gc.isenabled()
+    parse_text("Title\nAbstract.\n", "plain.txt")
+    assert gc.isenabled()
+    with bulk_parsing():
+        seen.append(gc.isenabled())
+        with bulk_parsing():  # reentrant: the inner end does not switch it back on
+            pass
+        seen.append(gc.isenabled())
+    assert seen == [False, False]
+    assert gc.isenabled()

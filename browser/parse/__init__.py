@@ -17,8 +17,16 @@
 from __future__ import annotations
 
 from browser.parse.decode import decode_dump
-from browser.parse.entry import parse_bytes, parse_file, parse_text
+from browser.parse.entry import bulk_parsing, parse_bytes, parse_file, parse_text
 from browser.parse.links import extract_links
 from browser.parse.result import ParsedFile
 
-__all__ = ["ParsedFile", "decode_dump", "extract_links", "parse_bytes", "parse_file", "parse_text"]
+__all__ = [
+    "ParsedFile",
+    "bulk_parsing",
+    "decode_dump",
+    "extract_links",
+    "parse_bytes",
+    "parse_file",
+    "parse_text",
+]
