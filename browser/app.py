@@ -226,6 +226,8 @@ class PaperBrowserApp(App[None]):
         self._apply_split()
         if self.services.tags.read_only:
             self._say(self._read_only_message(), "error", timeout=10)
+        for notice in self.services.notices:
+            self._say(notice, "information", timeout=10)
         self.main_screen.status.hide_progress()
         self.search_bar.focus()
         self.set_interval(TAG_RELOAD_SECONDS, self._pick_up_outside_tag_changes)

@@ -658,6 +658,8 @@ def _open(options: argparse.Namespace) -> Services:
         raise UserError(f"cannot open the library at {where}: {error.strerror or error}") from error
     if services.tags.problem:
         _error(services.tags.problem)
+    for notice in services.notices:
+        _error(notice)
     return services
 
 

@@ -26,6 +26,7 @@ from browser.export import (
 )
 from browser.export.usecases import build_rows, import_tags, write_export_file
 from browser.fsutil import LockTimeout, file_lock
+from browser.identity_migration import migrate_identities
 from browser.library import (
     Catalog,
     CatalogUnusable,
@@ -130,6 +131,8 @@ class Services:
     index_problem: str | None = None
     # The index could not be opened at all: a rebuild must start from an empty folder.
     index_broken: bool = False
+    # What opening the library did that the user should hear once (an id migration).
+    notices: list[str] = field(default_factory=list)
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
     _stats_source: StatsSource | None = field(default=None, repr=False)
 
@@ -300,9 +303,7 @@ class Services:
             corrected = result.corrected_query
             rows = columns.positions_of(hit.paper.id for hit in result.hits)
         tags = {entry.paper_id: entry.tags for entry in self.tags.entries()}
-        stats = compute_stats(
-            columns, rows, by=by, tags=tags, terms_of=source.terms_of, top=top
-        )
+        stats = compute_stats(columns, rows, by=by, tags=tags, terms_of=source.terms_of, top=top)
         stats.query = query
         stats.corrected_query = corrected
         return stats
@@ -491,7 +492,9 @@ def open_services(
             except IndexUnusable as error:
                 index_problem = str(error) or "the search index could not be opened"
                 index = PaperIndex.create(paths.index_dir)
-    tags = TagStore(tags_file.expanduser() if tags_file is not None else paths.tags_file)
+    tags_path = tags_file.expanduser() if tags_file is not None else paths.tags_file
+    migrated = migrate_identities(catalog, lambda: TagStore(tags_path))
+    tags = TagStore(tags_path)
     services = Services(
         paths=paths,
         catalog=catalog,
@@ -500,7 +503,12 @@ def open_services(
         index_problem=index_problem,
         index_broken=index_problem is not None,
     )
-    if index_problem is None and len(index) != catalog.paper_count():
+    if migrated is not None:
+        services.notices.append(migrated)
+        if index_problem is None:
+            # The index still holds the old ids: rebuilt by the next sync (the app's first).
+            services.index_problem = "paper ids changed (identity migration)"
+    if services.index_problem is None and len(index) != catalog.paper_count():
         # The index is a cache of the catalog: if they disagree, the catalog wins.
         services.index_problem = "the search index was out of date with the library"
     return services

@@ -38,43 +38,11 @@ __all__ = ["STOP_WORDS", "Token", "is_cjk", "tokenise"]
 
 # Whoosh's English stop words (whoosh.analysis.STOP_WORDS) without "tbd": the index has
 # always dropped these, and their postings would be a third of the index.
-STOP_WORDS: Final = frozenset(
-    [
-        "a",
-        "an",
-        "and",
-        "are",
-        "as",
-        "at",
-        "be",
-        "by",
-        "can",
-        "for",
-        "from",
-        "have",
-        "if",
-        "in",
-        "is",
-        "it",
-        "may",
-        "not",
-        "of",
-        "on",
-        "or",
-        "that",
-        "the",
-        "this",
-        "to",
-        "us",
-        "we",
-        "when",
-        "will",
-        "with",
-        "yet",
-        "you",
-        "your",
-    ]
-)
+_STOP_WORD_LIST: Final = """
+    a an and are as at be by can for from have if in is it may not of on or that the this
+    to us we when will with yet you your
+"""
+STOP_WORDS: Final = frozenset(_STOP_WORD_LIST.split())
 
 
 class Token(NamedTuple):
