@@ -202,7 +202,6 @@ def soak_app(work: Path, kills: int, seed: int) -> dict[str, Any]:
     rng = random.Random(seed)
     failures: list[str] = []
     tags_checked = 0
-    tags_file = library / "tags.json"
     config = work / "app-config.toml"
     for round_number in range(kills):
         (dumps / f"launch-{round_number}.txt").write_text(
@@ -225,12 +224,12 @@ def soak_app(work: Path, kills: int, seed: int) -> dict[str, Any]:
             for _ in range(rng.randint(1, 12)):
                 tmux.keys(rng.choice(["1", "2", "3"]))
                 time.sleep(rng.uniform(0.0, 0.3))
-                snapshots.append(tagged_on_disk(tags_file))
+                snapshots.append(tagged_on_disk(library))
                 tmux.keys("Down")
             time.sleep(rng.uniform(0.0, 0.3))
             os.kill(pid, signal.SIGKILL)
             wait_until(lambda pid=pid: not alive(pid), 10, "the app to die")
-            after = tagged_on_disk(tags_file)  # parses, or this raises
+            after = tagged_on_disk(library)  # parses, or this raises
             for snapshot in snapshots:
                 for saved_id, tags in snapshot.items():
                     assert tags <= after.get(saved_id, set()), (saved_id, tags)
@@ -341,7 +340,7 @@ def soak_concurrency(work: Path, seconds: float, seed: int) -> dict[str, Any]:
         tmux.keys("q")
         time.sleep(1.0)
         tmux.close()
-    on_disk = tagged_on_disk(library / "tags.json")
+    on_disk = tagged_on_disk(library)
     on_disk_without_app = {
         paper_id: {tag for tag in tags if not tag.startswith("tmux ")}
         for paper_id, tags in on_disk.items()
@@ -383,7 +382,7 @@ def soak_fuzz(work: Path, queries: int, papers: int, seed: int) -> dict[str, Any
     from bench.corpus import generate_papers
     from browser.search import PaperIndex
     from browser.services import open_services
-    from browser.tags import TagStore
+    from browser.userdata import open_user_data
 
     index_dir = work / f"fuzz-index-{papers}"
     started = time.monotonic()
@@ -399,7 +398,7 @@ def soak_fuzz(work: Path, queries: int, papers: int, seed: int) -> dict[str, Any
         (index_dir / "ready").write_text("ok")
     build_seconds = time.monotonic() - started
     index = PaperIndex.open(index_dir)
-    tags = TagStore(work / "fuzz-tags.json")
+    tags = open_user_data(work / "fuzz-user").tags
     rng = random.Random(seed)
     some = sorted(index.all_ids())[:50]
     tags.add_many([(paper_id, ["to read"], "") for paper_id in some])

@@ -24,6 +24,7 @@ from textual.timer import Timer
 from textual.widgets import DataTable, Input
 from textual.worker import get_current_worker
 
+from browser.app_reading import ReadingFlow
 from browser.config import AppConfig, LoadedConfig, load_config
 from browser.export.formats import ExportOptions
 from browser.messages import (
@@ -54,6 +55,7 @@ from browser.services import (
 )
 from browser.tags import TagError
 from browser.ui_state import load_ui_state, ui_state_path, update_ui_state
+from browser.userdata import UserDataError
 from browser.widgets.export_prompt import ExportChoice, ExportPrompt, ExportScope
 from browser.widgets.help_screen import HelpScreen
 from browser.widgets.main_screen import MainScreen
@@ -76,7 +78,18 @@ SORT_LABELS: dict[SortOrder, str] = {
 TAG_RELOAD_SECONDS = 3.0
 HF_SEARCH_URL = "https://huggingface.co/papers?q="
 _TAG_ACTIONS = frozenset(
-    {"quick_tag", "tag_prompt", "remove_tag", "more_like", "open_link", "copy", "read"}
+    {
+        "quick_tag",
+        "tag_prompt",
+        "remove_tag",
+        "more_like",
+        "open_link",
+        "copy",
+        "read",
+        "toggle_read",
+        "mark_list_read",
+        "edit_note",
+    }
 )
 
 
@@ -92,7 +105,10 @@ PALETTE_COMMANDS: tuple[PaletteCommand, ...] = (
     PaletteCommand("Read paper", "The highlighted paper full-screen, with next/previous", "read"),
     PaletteCommand("Tag paper…", "Add a tag to the highlighted paper", "tag_prompt"),
     PaletteCommand("Remove a tag…", "Pick one of the paper's tags to remove", "remove_tag"),
-    PaletteCommand("Undo last tag change", "Revert the most recent tag change", "undo"),
+    PaletteCommand("Undo last change", "Revert the most recent tag or read-mark change", "undo"),
+    PaletteCommand("Edit note…", "Write a Markdown note on the highlighted paper", "edit_note"),
+    PaletteCommand("Toggle read", "Mark the highlighted paper read or unread", "toggle_read"),
+    PaletteCommand("Mark list read", "Every paper of this list read (u undoes)", "mark_list_read"),
     PaletteCommand("Cycle sort order", "Relevance, newest, most comments, title", "cycle_sort"),
     PaletteCommand("Filter by tag…", "Show only papers with a tag, or untagged", "filter_tags"),
     PaletteCommand("Similar papers", "Papers like the highlighted one", "more_like"),
@@ -187,6 +203,9 @@ class PaperBrowserApp(App[None]):
         self._ui_state_problem = ui_state.problem
         self.abstract_percent = ui_state.state.abstract_percent
         self._binding_state: tuple[bool | None, ...] = ()
+        self.reading_flow = ReadingFlow(self, self.config.read_after_seconds)
+        # Which store each undoable change went to, newest last ("tags" or "read").
+        self._undo_order: list[str] = []
 
     # ------------------------------------------------------------------ layout
 
@@ -366,14 +385,21 @@ class PaperBrowserApp(App[None]):
         result = outcome.result
         tags = {hit.paper.id: self.services.tags.tags_of(hit.paper.id) for hit in result.hits}
         if isinstance(outcome, AppendPage):
-            self.table.append_hits(list(outcome.new_hits), tags)
+            new_hits = list(outcome.new_hits)
+            self.table.append_hits(new_hits, tags, self.reading_flow.marks(new_hits))
             self._update_status()
             return
         # A new answer on the same words, or the library changed under a page: stay
         # on the paper being read.
         keep_position = isinstance(outcome, ReplaceList) or outcome.keep_position
         keep = highlighted.paper.id if highlighted and keep_position else None
-        self.table.show_hits(result.hits, tags, result.sort, keep_paper_id=keep)
+        self.table.show_hits(
+            result.hits,
+            tags,
+            result.sort,
+            keep_paper_id=keep,
+            marks=self.reading_flow.marks(result.hits),
+        )
         if isinstance(outcome, ReplaceList):
             self._update_status()
             return
@@ -424,6 +450,9 @@ class PaperBrowserApp(App[None]):
                 else (f"{shown:,} of {result.total:,} papers")
             )
             parts.append(count)
+            unread = self.table.unread_count()
+            if unread:
+                parts.append(f"{unread:,} unread" + ("" if result.total == shown else " so far"))
             parts.append(f"{result.elapsed_ms:.0f} ms" + (" (refining…)" if result.partial else ""))
             # The order the list is really in: no words to rank by lists newest first.
             parts.append(f"sort: {SORT_LABELS[result.sort]}")
@@ -443,9 +472,24 @@ class PaperBrowserApp(App[None]):
         hit = self.table.highlighted_hit
         tags = self.services.tags.tags_of(hit.paper.id) if hit else []
         empty = "Reading the dumps…" if self.syncing else "Nothing to show: no paper matches."
-        self.main_screen.abstract.show(hit, tags, empty)
+        note, read = self.reader_note(hit.paper.id) if hit else ("", None)
+        self.main_screen.abstract.show(hit, tags, empty, note=note, read=read)
         self.main_screen.quick_tag_bar.show_active(tags)
         self._update_reader()
+        self.reading_flow.paper_shown(hit)
+
+    def refresh_paper_view(self) -> None:
+        """Re-render the highlighted paper (its note or read mark changed), keeping the scroll."""
+        hit = self.table.highlighted_hit
+        if hit is not None:
+            note, read = self.reader_note(hit.paper.id)
+            tags = self.services.tags.tags_of(hit.paper.id)
+            self.main_screen.abstract.refresh_tags(hit, tags, note=note, read=read)
+        self._update_reader()
+        self._update_status()
+
+    def update_status_line(self) -> None:
+        self._update_status()
 
     # ------------------------------------------------------------------ the split
 
@@ -505,6 +549,10 @@ class PaperBrowserApp(App[None]):
         hit = self.table.highlighted_hit
         return None if hit is None else (hit, self.services.tags.tags_of(hit.paper.id))
 
+    def reader_note(self, paper_id: str) -> tuple[str, bool | None]:
+        reading = self.services.reading
+        return reading.note_of(paper_id), reading.is_read(paper_id)
+
     def reader_position(self) -> tuple[int, int, int]:
         loaded = len(self.table.hits)
         total = max(self.result.total if self.result else loaded, loaded)
@@ -537,7 +585,8 @@ class PaperBrowserApp(App[None]):
         hit = self.table.highlighted_hit
         if hit is not None:
             tags = self.services.tags.tags_of(hit.paper.id)
-            self.main_screen.abstract.refresh_tags(hit, tags)
+            note, read = self.reader_note(hit.paper.id)
+            self.main_screen.abstract.refresh_tags(hit, tags, note=note, read=read)
             self.main_screen.quick_tag_bar.show_active(tags)
         self._update_reader()
         self._refresh_bindings_if_changed()
@@ -546,7 +595,7 @@ class PaperBrowserApp(App[None]):
         # The footer recomposes on every refresh: only ask when a check_action answer moved.
         state = (
             self.table.highlighted_hit is not None,
-            self.services.tags.can_undo,
+            self.check_action("undo", ()),
             self.check_action("export", ()),
             self.like is not None,
         )
@@ -564,7 +613,7 @@ class PaperBrowserApp(App[None]):
                     return None
             return self.table.highlighted_hit is not None
         if action == "undo":
-            return self.services.tags.can_undo
+            return self.services.tags.can_undo or bool(self.reading_flow.undo_steps)
         if action == "export":
             return bool(self.result and self.result.hits) or len(self.services.tags) > 0
         if action == "clear_context":
@@ -633,7 +682,28 @@ class PaperBrowserApp(App[None]):
         choices = [(tag, Content(safe_line(tag))) for tag in tags]
         self.push_screen(PickerScreen("Remove which tag?", choices), apply)
 
+    def note_undo_step(self, kind: str) -> None:
+        """An undoable change went to ``kind`` ("tags" or "read"): ``u`` undoes newest first."""
+        self._undo_order.append(kind)
+        self._refresh_bindings_if_changed()
+
     def action_undo(self) -> None:
+        """Undo the newest change, tags or read marks; tag undo is the default (imports)."""
+        order = self._undo_order
+        while order and order[-1] == "tags" and not self.services.tags.can_undo:
+            order.pop()
+        wants_read = bool(order and order[-1] == "read") or not self.services.tags.can_undo
+        if wants_read and self.reading_flow.undo_steps:
+            try:
+                description = self.reading_flow.undo()
+            except UserDataError as error:
+                self._say(str(error), "error")
+                return
+            if order and order[-1] == "read":
+                order.pop()
+            self._say(f"Undone: {description}", timeout=3)
+            self._refresh_bindings_if_changed()
+            return
         if self.services.tags.read_only:
             self._say(self._read_only_message(), "error")
             return
@@ -645,6 +715,8 @@ class PaperBrowserApp(App[None]):
         if description is None:
             self._say("Nothing to undo.", timeout=2)
             return
+        if order and order[-1] == "tags":
+            order.pop()
         self._say(f"Undone: {description}", timeout=3)
         self._refresh_tags(hit.paper.id for hit in self.table.hits)
 
@@ -661,12 +733,22 @@ class PaperBrowserApp(App[None]):
         except OSError as error:
             self._say(f"Could not save tags: {error}", "error")
             return False
+        self._undo_order.append("tags")
         self._refresh_tags([paper_id])
         return outcome
 
     def _read_only_message(self) -> str:
         problem = self.services.tags.problem or "the tags file cannot be written"
         return f"Tags are read-only: {problem}"
+
+    def action_toggle_read(self) -> None:
+        self.reading_flow.toggle_read()
+
+    def action_mark_list_read(self) -> None:
+        self.reading_flow.mark_list_read()
+
+    def action_edit_note(self) -> None:
+        self.reading_flow.edit_note()
 
     def action_toggle_triage(self) -> None:
         self.triage = not self.triage

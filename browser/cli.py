@@ -8,6 +8,7 @@
     paper-browser tag ID TAG... / untag ID TAG... / tags
     paper-browser export [--format csv|bibtex|ris|markdown|jsonl] [--output FILE|-]
     paper-browser import-tags FILE [--replace]    (CSV, BibTeX or RIS)
+    paper-browser read ID... / unread ID... / note ID [TEXT|-] / saved / backup [-o DIR]
 
 Every failure the user can cause ends in a one-line message and a non-zero status,
 never a traceback.
@@ -28,6 +29,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, TextIO
 
 from browser import __version__
+from browser.cli_reading import add_reading_commands
 from browser.export.csv_format import CSV_COLUMNS
 from browser.export.formats import EXPORT_FORMATS
 from browser.models import SORT_ORDERS, ParsedRecord, ParseProblem, SearchResult
@@ -49,6 +51,11 @@ COMMANDS = (
     "tags",
     "export",
     "import-tags",
+    "read",
+    "unread",
+    "note",
+    "saved",
+    "backup",
     "app",
 )
 EXIT_OK, EXIT_FAILURE, EXIT_USAGE = 0, 1, 2
@@ -98,7 +105,13 @@ def build_parser() -> argparse.ArgumentParser:
         help="library folder (default: $PAPER_BROWSER_HOME or the user data folder)",
     )
     shared.add_argument(
-        "--tags", type=Path, metavar="FILE", help="tags file (default: tags.json in the library)"
+        "--userdata",
+        "--tags",
+        dest="tags",
+        type=Path,
+        metavar="FILE",
+        help="user-data file: tags, notes, read state (default: userdata.sqlite3 in the "
+        "library; a tags.json given here is migrated into a userdata.sqlite3 beside it)",
     )
     year = argparse.ArgumentParser(add_help=False)
     year.add_argument(
@@ -131,6 +144,9 @@ def build_parser() -> argparse.ArgumentParser:
     search.add_argument("--limit", type=int, default=20, metavar="N")
     search.add_argument("--sort", choices=SORT_ORDERS, default="relevance")
     search.add_argument("--like", metavar="ID", help="papers similar to this one")
+    search.add_argument(
+        "--saved", metavar="NAME", help="run this saved search (a QUERY narrows it further)"
+    )
     search.add_argument(
         "--tag",
         action="append",
@@ -228,6 +244,7 @@ def build_parser() -> argparse.ArgumentParser:
         help="a matched paper's tags become exactly those in the file (renames and removals)",
     )
     import_tags.set_defaults(handler=import_tags_command)
+    add_reading_commands(commands, shared)
     return parser
 
 
@@ -359,10 +376,20 @@ def search_command(options: argparse.Namespace) -> int:
 
     filters = SearchFilters(required_tags=tuple(options.with_tags), tagged=options.tagged)
     services = _open(options)
+    query, sort = options.query, options.sort
     try:
+        if options.saved is not None:
+            saved = services.reading.saved_query(options.saved)
+            if saved is None:
+                known = ", ".join(s.name for s in services.reading.saved_searches()) or "none"
+                raise UserError(f"no saved search named {options.saved!r} (saved: {known})")
+            query = f"({saved.query}) ({query})" if query.strip() else saved.query
+            filters = saved.filters & filters
+            if sort == "relevance":
+                sort = saved.sort
         result = services.search(
-            options.query,
-            sort=options.sort,
+            query,
+            sort=sort,
             limit=options.limit,
             filters=filters,
             like=options.like,
@@ -656,7 +683,9 @@ def _open(options: argparse.Namespace) -> Services:
     except OSError as error:
         where = error.filename or options.library or "the library folder"
         raise UserError(f"cannot open the library at {where}: {error.strerror or error}") from error
-    if services.tags.problem:
+    if services.userdata.notice:
+        _error(services.userdata.notice)
+    if services.tags.problem and services.tags.problem != services.userdata.notice:
         _error(services.tags.problem)
     for notice in services.notices:
         _error(notice)

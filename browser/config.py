@@ -9,6 +9,7 @@ Example::
     quick_tags = ["to read", "read", "important", "later"]
     auto_advance = true        # move to the next paper after a quick tag
     theme = "textual-light"
+    read_after_seconds = 3     # an abstract on screen this long marks the paper read; 0: never
 """
 
 from __future__ import annotations
@@ -26,7 +27,9 @@ from browser.tagnames import TagError, clean_tag, tag_key
 
 CONFIG_ENV = "PAPER_BROWSER_CONFIG"
 MAX_QUICK_TAGS = 9
-KNOWN_SETTINGS = frozenset({"quick_tags", "auto_advance", "theme"})
+KNOWN_SETTINGS = frozenset({"quick_tags", "auto_advance", "theme", "read_after_seconds"})
+DEFAULT_READ_AFTER_SECONDS = 3.0
+MAX_READ_AFTER_SECONDS = 3600.0
 DEFAULT_QUICK_TAGS: tuple[str, ...] = (
     "to read",
     "read",
@@ -44,6 +47,8 @@ class AppConfig:
     quick_tags: tuple[str, ...] = DEFAULT_QUICK_TAGS
     auto_advance: bool = False
     theme: str | None = None
+    # Seconds an abstract stays on screen before its paper is marked read; 0 turns it off.
+    read_after_seconds: float = DEFAULT_READ_AFTER_SECONDS
     source: Path | None = field(default=None, compare=False)
 
 
@@ -119,6 +124,17 @@ def read_settings(
     if theme is not None and (not isinstance(theme, str) or not theme.strip()):
         problems.append("theme must be a theme name such as 'textual-dark'; using the default")
         theme = None
+    read_after = table.get("read_after_seconds", defaults.read_after_seconds)
+    if (
+        isinstance(read_after, bool)
+        or not isinstance(read_after, int | float)
+        or not 0 <= read_after <= MAX_READ_AFTER_SECONDS
+    ):
+        problems.append(
+            f"read_after_seconds must be a number of seconds from 0 (never) to "
+            f"{MAX_READ_AFTER_SECONDS:.0f}; using {DEFAULT_READ_AFTER_SECONDS:.0f}"
+        )
+        read_after = defaults.read_after_seconds
     unknown = sorted(set(table) - KNOWN_SETTINGS)
     if unknown:
         problems.append(
@@ -129,6 +145,7 @@ def read_settings(
         quick_tags=quick_tags,
         auto_advance=auto_advance,
         theme=theme.strip() if isinstance(theme, str) else None,
+        read_after_seconds=float(read_after),
         source=source,
     )
     return config, problems

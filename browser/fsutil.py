@@ -38,6 +38,7 @@ __all__ = [
     "atomic_writer",
     "file_lock",
     "fsync_directory",
+    "keep_copy",
     "remove_stale_temporaries",
 ]
 
@@ -235,3 +236,22 @@ def _acquire(
             raise LockTimeout(lock_path, waited)
         time.sleep(pause)
         pause = min(pause * 2, _POLL_MAX)
+
+
+def keep_copy(path: Path, data: bytes, stamp: str) -> Path | None:
+    """Keep ``data`` (the content of ``path`` we cannot use) as ``path.bak-STAMP`` before
+    anyone repairs it; one copy per content (an identical ``.bak-*`` is returned). None when
+    the copy cannot be written (the caller still refuses to touch the original)."""
+    try:
+        for existing in sorted(path.parent.glob(path.name + ".bak-*")):
+            if existing.is_file() and existing.read_bytes() == data:
+                return existing
+        backup = path.with_name(f"{path.name}.bak-{stamp}")
+        counter = 1
+        while backup.exists():
+            counter += 1
+            backup = path.with_name(f"{path.name}.bak-{stamp}-{counter}")
+        backup.write_bytes(data)
+        return backup
+    except OSError:
+        return None

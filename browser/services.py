@@ -6,6 +6,7 @@ Nothing here imports Textual: the app receives a ready ``Services`` object.
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import os
 import signal
 import sys
@@ -36,10 +37,11 @@ from browser.library import (
     sync_catalog,
 )
 from browser.models import Paper, ParseProblem, SearchFilters, SearchResult, SortOrder
+from browser.reading import Reading
 from browser.search import IndexBusy, IndexUnusable, PaperIndex
 from browser.stats import TOP, LibraryStats, Period, compute_stats
 from browser.stats.source import StatsSource
-from browser.tags import TagStore
+from browser.userdata import BackupReport, UserData, UserTags, open_user_data
 
 __all__ = [
     "ExportSelection",
@@ -51,6 +53,8 @@ __all__ = [
 ]
 
 UPDATE_BATCH = 5000
+# Columns a default CSV export adds from the user data: the note and "yes"/"no" read.
+READER_COLUMNS = ("notes", "read")
 # A query's results are exported whole, not a page of them.
 EXPORT_LIMIT = 1_000_000
 
@@ -126,7 +130,7 @@ class Services:
     paths: LibraryPaths
     catalog: Catalog
     index: PaperIndex
-    tags: TagStore
+    userdata: UserData
     # Why the index had to be rebuilt on open (None when it opened cleanly).
     index_problem: str | None = None
     # The index could not be opened at all: a rebuild must start from an empty folder.
@@ -135,6 +139,16 @@ class Services:
     notices: list[str] = field(default_factory=list)
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
     _stats_source: StatsSource | None = field(default=None, repr=False)
+    # Read state, notes, saved searches and the session (issue 14).
+    reading: Reading = field(init=False, repr=False)
+
+    def __post_init__(self) -> None:
+        self.reading = Reading(self.catalog, self.userdata)
+
+    @property
+    def tags(self) -> UserTags:
+        """The user's tags (the TagStore interface), kept in the user-data store."""
+        return self.userdata.tags
 
     def is_empty(self) -> bool:
         return self.catalog.paper_count() == 0
@@ -225,7 +239,12 @@ class Services:
             if self.catalog.paper(like) is None:
                 raise UnknownPaper(f"no paper with id {like!r} in the library")
             return self.index.more_like(
-                like, limit=limit, tags=self.tags, filters=filters, cancelled=cancelled
+                like,
+                limit=limit,
+                tags=self.tags,
+                filters=filters,
+                states=self.userdata.reading,
+                cancelled=cancelled,
             )
         return self.index.search(
             query,
@@ -233,6 +252,7 @@ class Services:
             limit=limit,
             tags=self.tags,
             filters=filters,
+            states=self.userdata.reading,
             time_budget_ms=time_budget_ms,
             cancelled=cancelled,
         )
@@ -324,8 +344,15 @@ class Services:
     # -- export and import (issue 11: one use case each, for the CLI and the app) --------
 
     def export_rows(self, paper_ids: Sequence[str] | None = None) -> list[ExportRow]:
-        """Rows for these papers (with their tags), or for every tagged paper when None."""
-        return build_rows(self.catalog, self.tags, paper_ids)
+        """Rows for these papers (with their tags, note and read state), or for every
+        tagged paper when None."""
+        reading = self.userdata.reading
+        read = reading.read_ids()
+        notes = reading.notes(paper_ids)
+        rows = build_rows(self.catalog, self.tags, paper_ids, notes=notes)
+        for row in rows:
+            row.read = row.paper_id in read
+        return rows
 
     def export_selection(self, selection: ExportSelection) -> list[str]:
         """The ids of the papers ``selection`` names, in the order they are exported:
@@ -369,6 +396,10 @@ class Services:
         Raises ColumnError (ValueError) for unknown CSV columns, OSError when the
         file cannot be written.
         """
+        if options.format == "csv" and options.columns is None:
+            # The reader's own columns (issue 14) after the paper's, in every default CSV.
+            default = resolve_columns(None, long=options.long)
+            options = dataclasses.replace(options, columns=(*default, *READER_COLUMNS))
         resolve_columns(options.columns, long=options.long)  # fail before any work
         rows = self.export_rows(self.export_selection(selection))
         if path is not None:
@@ -393,9 +424,14 @@ class Services:
         """Tags from a CSV, BibTeX or RIS file, matched to papers; see ``import_tags``."""
         return import_tags(path, self.catalog, self.tags, replace=replace)
 
+    def backup(self, folder: Path) -> BackupReport:
+        """A copy of the user data and its plain-text twin in ``folder`` (see UserData)."""
+        return self.userdata.backup(folder)
+
     def close(self) -> None:
         self.index.close()
         self.catalog.close()
+        self.userdata.close()
 
 
 @contextlib.contextmanager
@@ -492,14 +528,18 @@ def open_services(
             except IndexUnusable as error:
                 index_problem = str(error) or "the search index could not be opened"
                 index = PaperIndex.create(paths.index_dir)
-    tags_path = tags_file.expanduser() if tags_file is not None else paths.tags_file
-    migrated = migrate_identities(catalog, lambda: TagStore(tags_path))
-    tags = TagStore(tags_path)
+    userdata = open_user_data(
+        paths.root, tags_file.expanduser() if tags_file is not None else None
+    )
+    # Its own tag store, so the migration is not the user's first undo.
+    migrated = migrate_identities(
+        catalog, lambda: UserTags(userdata.database), reading=userdata.reading
+    )
     services = Services(
         paths=paths,
         catalog=catalog,
         index=index,
-        tags=tags,
+        userdata=userdata,
         index_problem=index_problem,
         index_broken=index_problem is not None,
     )

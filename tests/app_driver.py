@@ -24,7 +24,8 @@ TODAY = dt.date(2025, 1, 2)
 
 def make_app(services: Services, **options: Any) -> PaperBrowserApp:
     """The app over ``services`` with default config, no sample dumps and a fixed today."""
-    options.setdefault("config", AppConfig())
+    # No automatic read marks unless a test asks: a slow machine must not change the rows.
+    options.setdefault("config", AppConfig(read_after_seconds=0))
     options.setdefault("sample_dumps", Path("/nonexistent-sample-dumps"))
     options.setdefault("today", lambda: TODAY)
     return PaperBrowserApp(services, **options)

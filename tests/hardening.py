@@ -10,6 +10,7 @@ import contextlib
 import json
 import os
 import random
+import sqlite3
 import subprocess
 import sys
 from collections.abc import Mapping
@@ -357,14 +358,13 @@ def check_library_after_crash(
     library: Path, dumps: Path, *, paper_id: str, saved_tags: set[str]
 ) -> None:
     """Tags intact and complete, no stale lock, and the next run repairs the index."""
-    from browser.tags import TagStore
+    from browser.userdata import open_user_data
 
-    tags_file = library / "tags.json"
     if saved_tags:
-        document = json.loads(tags_file.read_text(encoding="utf-8"))
-        assert set(document["papers"][paper_id]["tags"]) >= saved_tags
-    store = TagStore(tags_file)
+        assert tagged_on_disk(library)[paper_id] >= saved_tags
+    store = open_user_data(library)
     assert not store.read_only, store.problem
+    store.close()
     # A stale lock would make this wait ("another index run is in progress") or hang.
     again = run_command("index", str(dumps), library=library, timeout=300)
     assert again.returncode == 0, again.stderr
@@ -454,11 +454,29 @@ def app_command(
     return f"env {exports} {shlex.quote(str(COMMAND))} {' '.join(map(shlex.quote, arguments))}"
 
 
-def tagged_on_disk(tags_file: Path) -> dict[str, set[str]]:
-    if not tags_file.exists():
+def tagged_on_disk(library: Path) -> dict[str, set[str]]:
+    """paper id -> tags, as committed to the library's user-data database (read without
+    the store, so nothing is migrated or created)."""
+    return {
+        paper_id: set(tags) for paper_id, tags in user_rows(library, "tag", "name").items()
+    }
+
+
+def user_rows(library: Path, table: str, column: str) -> dict[str, list[str]]:
+    """paper id -> values of ``column`` in one table of ``library``'s userdata.sqlite3."""
+    database = library / "userdata.sqlite3"
+    if not database.exists():
         return {}
-    document = json.loads(tags_file.read_text(encoding="utf-8"))
-    return {paper_id: set(entry["tags"]) for paper_id, entry in document["papers"].items()}
+    connection = sqlite3.connect(f"file:{database}?mode=ro", uri=True, timeout=30)
+    try:
+        order = " ORDER BY paper_id, position" if table == "tag" else ""
+        rows = connection.execute(f"SELECT paper_id, {column} FROM {table}{order}").fetchall()
+    finally:
+        connection.close()
+    found: dict[str, list[str]] = {}
+    for paper_id, value in rows:
+        found.setdefault(paper_id, []).append(value)
+    return found
 
 
 # ---------------------------------------------------------------- search fuzz corpus

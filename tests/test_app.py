@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import csv
-import json
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -11,6 +10,7 @@ from typing import Any
 import pytest
 from app_driver import make_app, running, search, settle, wait_for
 from conftest import DumpPaper, write_dump
+from hardening import user_rows
 from textual.binding import Binding
 from textual.content import Content
 from textual.widgets import Input, OptionList, Static
@@ -20,7 +20,7 @@ from browser.config import AppConfig, LoadedConfig, load_config
 from browser.messages import SearchCompleted, SearchRequest, SyncFinished
 from browser.models import ParseProblem, SearchCancelled, SearchResult
 from browser.services import Services, SyncSummary, open_services
-from browser.tags import TagStore
+from browser.userdata import UserData
 from browser.widgets.export_prompt import ExportPrompt
 from browser.widgets.help_screen import HelpScreen
 from browser.widgets.picker import PickerScreen
@@ -89,9 +89,8 @@ def titles(app: PaperBrowserApp) -> list[str]:
 
 
 def tags_on_disk(services: Services) -> dict[str, list[str]]:
-    data = json.loads(services.tags.path.read_text(encoding="utf-8"))
-    papers = data["papers"]
-    return {paper_id: list(entry["tags"]) for paper_id, entry in papers.items()}
+    """What is committed to the user-data file, read by a second connection."""
+    return user_rows(services.userdata.path.parent, "tag", "name")
 
 
 def abstract_text(app: PaperBrowserApp) -> str:
@@ -307,7 +306,7 @@ async def test_read_only_tag_store_refuses_tagging_with_a_message(
 ) -> None:
     library = tmp_path / "library"
     library.mkdir()
-    (library / "tags.json").write_text("{ not json", encoding="utf-8")
+    (library / "userdata.sqlite3").write_text("{ not json", encoding="utf-8")
     services = build_library(tmp_path)
     try:
         assert services.tags.read_only
@@ -320,7 +319,7 @@ async def test_read_only_tag_store_refuses_tagging_with_a_message(
             assert any("read-only" in message for message in messages)
     finally:
         services.close()
-    assert (library / "tags.json").read_text(encoding="utf-8") == "{ not json"
+    assert (library / "userdata.sqlite3").read_text(encoding="utf-8") == "{ not json"
 
 
 # ---------------------------------------------------------------- moving and finding
@@ -769,7 +768,7 @@ async def test_tags_changed_by_another_process_show_up(services: Services) -> No
     async with running(app) as pilot:
         await search(pilot, "robot")
         paper = app.table.hits[0].paper
-        other = TagStore(services.tags.path)
+        other = UserData(services.userdata.path).tags
         other.add(paper.id, "from the cli", title=paper.title)
         app._pick_up_outside_tag_changes()
         await settle(pilot)

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import csv
 import io
-import json
 import os
 import shutil
 import subprocess
@@ -15,6 +14,7 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
+from hardening import user_rows
 
 pytestmark = [pytest.mark.e2e, pytest.mark.slow]
 
@@ -98,21 +98,19 @@ def test_type_tag_quit_then_export(tmux_session: tuple[str, Path]) -> None:
     in_reader = lambda: "✕ Back" in screen() and "Tags no tags yet" in screen()  # noqa: E731
     _wait_for(in_reader, 15, "the reader", screen)
     _tmux(session, "send-keys", "1")
-    tags_file = library / "tags.json"
     _wait_for(
-        lambda: tags_file.exists() and "to read" in tags_file.read_text(), 15, "tags.json", screen
+        lambda: ["to read"] in user_rows(library, "tag", "name").values(), 15, "the tag", screen
     )
     _tmux(session, "send-keys", "Escape")
     _wait_for(lambda: "✕ Back" not in screen(), 15, "the list again", screen)
     _tmux(session, "send-keys", "q")
     _wait_for(lambda: not session_alive(), 15, "the app to quit", screen)
 
-    saved = json.loads(tags_file.read_text(encoding="utf-8"))
-    tagged = {paper_id: entry for paper_id, entry in saved["papers"].items() if entry["tags"]}
+    tagged = user_rows(library, "tag", "name")
     assert len(tagged) == 1
-    (entry,) = tagged.values()
-    assert entry["tags"] == ["to read"]
-    assert EXPECTED_TITLE in entry["title"]
+    ((paper_id, tags),) = tagged.items()
+    assert tags == ["to read"]
+    assert EXPECTED_TITLE in user_rows(library, "tagged", "title")[paper_id][0]
 
     export = subprocess.run(
         [str(COMMAND), "export", "--library", str(library)],

@@ -120,7 +120,6 @@ def test_sigkill_of_the_app_while_it_tags_keeps_every_saved_tag(
     library_dir, dumps, paper_id = library
     # New papers at launch: the app is syncing (holding sync.lock) while we tag and kill.
     (dumps / "launch.txt").write_text(dump_text(papers_for_round(7, 300)), encoding="utf-8")
-    tags_file = library_dir / "tags.json"
     tmux = Tmux(f"pb-kill-{uuid.uuid4().hex[:8]}", app_command(library_dir, str(dumps)))
     try:
         wait_until(lambda: "Crash round" in tmux.screen(), 60, "the first results", tmux.screen)
@@ -133,10 +132,10 @@ def test_sigkill_of_the_app_while_it_tags_keeps_every_saved_tag(
         for _ in range(presses):
             tmux.keys("1")
             time.sleep(0.25)
-            snapshots.append(tagged_on_disk(tags_file))
+            snapshots.append(tagged_on_disk(library_dir))
             tmux.keys("Down")
-        wait_until(lambda: tagged_on_disk(tags_file) != {}, 15, "a saved tag", tmux.screen)
-        snapshots.append(tagged_on_disk(tags_file))
+        wait_until(lambda: tagged_on_disk(library_dir) != {}, 15, "a saved tag", tmux.screen)
+        snapshots.append(tagged_on_disk(library_dir))
         # The kill lands while keys are still arriving.
         tmux.keys("1")
         time.sleep(rng.uniform(0.0, 0.2))
@@ -145,7 +144,7 @@ def test_sigkill_of_the_app_while_it_tags_keeps_every_saved_tag(
     finally:
         tmux.close()
     last_saved = snapshots[-1]
-    after = tagged_on_disk(tags_file)  # parses, or this raises
+    after = tagged_on_disk(library_dir)  # parses, or this raises
     for saved_id, tags in last_saved.items():
         assert tags <= after.get(saved_id, set()), (saved_id, tags, after)
     assert len(after) >= 1
@@ -216,7 +215,7 @@ def test_two_app_like_writers_and_a_cli_tag_loop_lose_no_tag(
                 expected.setdefault(paper_id, set()).add(tag)
     for paper_id, tag in cli_tags:
         expected.setdefault(paper_id, set()).add(tag)
-    assert tagged_on_disk(library_dir / "tags.json") == expected
+    assert tagged_on_disk(library_dir) == expected
     check_library_after_crash(library_dir, dumps, paper_id=ids[0], saved_tags=set())
 
 

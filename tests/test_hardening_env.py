@@ -13,6 +13,7 @@ import errno
 import json
 import os
 import shutil
+import sqlite3
 import subprocess
 import sys
 import time
@@ -55,7 +56,7 @@ def tmpfs(tmp_path: Path) -> Iterator[Path]:
 
 
 def _indexed_library(root: Path, dumps: Path) -> tuple[Path, str, bytes]:
-    """A library in ``root`` with one tagged paper: (library, paper id, tags.json bytes)."""
+    """A library in ``root`` with one tagged paper: (library, paper id, its saved tags)."""
     dumps.mkdir(parents=True, exist_ok=True)
     (dumps / "page.txt").write_text(dump_text(good_papers("env", 5)), encoding="utf-8")
     library = root / "library"
@@ -64,7 +65,7 @@ def _indexed_library(root: Path, dumps: Path) -> tuple[Path, str, bytes]:
     listed = run_command("search", "", "--json", "--limit", "1", library=library)
     paper_id = json.loads(listed.stdout)[0]["id"]
     assert run_command("tag", paper_id, "keep me", library=library).returncode == 0
-    return library, paper_id, (library / "tags.json").read_bytes()
+    return library, paper_id, tagged_on_disk(library)
 
 
 def _remount(mount_point: Path, mode: str) -> None:
@@ -88,7 +89,7 @@ def test_read_only_library_folder_says_so_and_keeps_the_tags(tmpfs: Path, tmp_pa
             assert done.returncode == 1, (arguments, done.stderr)
             assert "read-only" in done.stderr.lower(), (arguments, done.stderr)
             assert "unexpected error" not in done.stderr, (arguments, done.stderr)
-        assert (library / "tags.json").read_bytes() == tags_before
+        assert tagged_on_disk(library) == tags_before
     finally:
         _remount(tmpfs, "rw")
     # Nothing was set aside as "broken" while it could not be opened.
@@ -121,7 +122,7 @@ def test_full_disk_gives_clear_messages_and_never_truncates_the_tags(
             assert done.returncode == 1, (arguments, done.stdout, done.stderr)
             assert "space" in done.stderr.lower(), (arguments, done.stderr)
             assert "unexpected error" not in done.stderr, (arguments, done.stderr)
-            assert (library / "tags.json").read_bytes() == tags_before
+            assert tagged_on_disk(library) == tags_before
         assert not list(library.glob("*.broken-*")), "a good catalog was set aside"
         assert not list(library.glob(".tags.json.*.tmp"))
     finally:
@@ -130,7 +131,7 @@ def test_full_disk_gives_clear_messages_and_never_truncates_the_tags(
     done = run_command("index", str(tmp_path / "dumps"), library=library, timeout=120)
     assert done.returncode == 0, done.stderr
     assert run_command("tag", paper_id, "one more", library=library).returncode == 0
-    assert tagged_on_disk(library / "tags.json")[paper_id] == {"keep me", "one more"}
+    assert tagged_on_disk(library)[paper_id] == {"keep me", "one more"}
     listed = run_command("search", "", "--json", "--limit", "1000", library=library)
     assert len(json.loads(listed.stdout)) == 405
 
@@ -141,24 +142,31 @@ def test_disk_full_while_saving_tags_keeps_the_old_file_whole(
     monkeypatch: pytest.MonkeyPatch,
     capsys: pytest.CaptureFixture[str],
 ) -> None:
-    """Simulated: fsync is where a full disk shows on many file systems (delayed allocation)."""
+    """Simulated: SQLite reports a full disk (SQLITE_FULL) in the middle of the transaction,
+    after the paper's old tag rows were deleted; the whole change must roll back."""
     library, paper_id, tags_before = _indexed_library(tmp_path, tmp_path / "dumps")
     monkeypatch.setenv("PAPER_BROWSER_HOME", str(library))
+    from browser.userdata import tags as user_tags
 
-    def no_space(descriptor: int) -> None:
-        raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+    real_store = user_tags.store_tagged
 
-    monkeypatch.setattr(os, "fsync", no_space)
+    def no_space(db: sqlite3.Connection, *args: object) -> None:
+        real_store(db, *args)  # type: ignore[arg-type]
+        error = sqlite3.OperationalError("database or disk is full")
+        error.sqlite_errorcode = sqlite3.SQLITE_FULL  # type: ignore[attr-defined]
+        raise error
+
+    monkeypatch.setattr(user_tags, "store_tagged", no_space)
     status = main(["tag", paper_id, "lost"])
     out, err = capsys.readouterr()
     assert status == 1
     assert "disk is full" in err and "not saved" in err
     assert_no_traceback(out, err)
-    assert (library / "tags.json").read_bytes() == tags_before
+    assert tagged_on_disk(library) == tags_before
     assert not list(library.glob(".tags.json.*.tmp"))
     monkeypatch.undo()
     assert main(["tag", "--library", str(library), paper_id, "saved"]) == 0
-    assert tagged_on_disk(library / "tags.json")[paper_id] == {"keep me", "saved"}
+    assert tagged_on_disk(library)[paper_id] == {"keep me", "saved"}
 
 
 # ---------------------------------------------------------------- no $HOME, no XDG
@@ -250,8 +258,7 @@ def test_the_real_app_works_in_small_colourless_and_dumb_terminals(
         tmux.keys("Escape")
         time.sleep(0.5)  # else ESC and "1" arrive together and read as alt+1
         tmux.keys("1")
-        tags_file = library / "tags.json"
-        wait_until(lambda: tagged_on_disk(tags_file) != {}, 20, "a saved tag", tmux.screen)
+        wait_until(lambda: tagged_on_disk(library) != {}, 20, "a saved tag", tmux.screen)
         tmux.keys("q")
         wait_until(
             lambda: (
@@ -268,4 +275,4 @@ def test_the_real_app_works_in_small_colourless_and_dumb_terminals(
         tmux.close()
     assert_no_traceback(screen)
     assert status.strip() in ("0", ""), screen
-    assert list(tagged_on_disk(tags_file).values()) == [{"to read"}]
+    assert list(tagged_on_disk(library).values()) == [{"to read"}]

@@ -38,7 +38,7 @@ import browser.library
 from browser.cli import main
 from browser.models import SearchResult
 from browser.services import Services, open_services
-from browser.tags import TagStore
+from browser.userdata import open_user_data
 
 # ---------------------------------------------------------------- 1. bad dumps
 
@@ -245,7 +245,7 @@ def _tag_every_paper(library: Path) -> None:
     listed = run_command("search", "", "--json", "--limit", "50", library=library).stdout
     ids = [hit["id"] for hit in json.loads(listed)]
     # In-process (the CLI's `tag` is exercised elsewhere): 12 subprocesses cost ~8 s.
-    store = TagStore(library / "tags.json")
+    store = open_user_data(library).tags
     assert store.add_many([(paper_id, ["hostile"], "") for paper_id in ids]) == len(ids)
 
 

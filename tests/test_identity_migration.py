@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import sqlite3
 from pathlib import Path
 
@@ -12,7 +11,7 @@ import browser.parse.api_json
 import browser.parse.text
 from browser.identity import IDENTITY_VERSION, paper_id
 from browser.identity_migration import migrate_identities
-from browser.library import Catalog
+from browser.library import Catalog, sync_catalog
 from browser.services import open_services
 from browser.tags import TagStore
 from tests.conftest import DumpPaper, write_dump
@@ -41,7 +40,7 @@ def _write_dumps(folder: Path) -> None:
 def old_library(
     tmp_path: Path, library_dir: Path, monkeypatch: pytest.MonkeyPatch
 ) -> tuple[Path, Path]:
-    """A library synced by version 1 (its ids), with a tags file as today's TagStore writes."""
+    """A library synced by version 1 (its ids), with tags, a read mark and notes."""
     dumps = tmp_path / "dumps"
     _write_dumps(dumps)
     with monkeypatch.context() as patched:
@@ -54,16 +53,19 @@ def old_library(
         services.tags.add(version_1_id(VISIBLE), "important", title=VISIBLE)
         services.tags.add(version_1_id(SOFT), "rl", title=SOFT)
         services.tags.add(version_1_id(PLAIN), "classic", title=PLAIN)
+        services.userdata.reading.set_read([version_1_id(HIDDEN)])
+        services.userdata.reading.set_note(version_1_id(HIDDEN), "from the PDF copy")
+        services.userdata.reading.set_note(version_1_id(VISIBLE), "clean copy")
         assert services.catalog.paper_count() == 4
         services.close()
     catalog_file = library_dir / "library.sqlite3"
     with sqlite3.connect(catalog_file) as db:
         db.execute("DELETE FROM meta WHERE key = 'identity'")  # as version 1 left it
-    return dumps, library_dir / "tags.json"
+    return dumps, library_dir
 
 
 def test_tags_move_to_the_surviving_id_once(old_library: tuple[Path, Path]) -> None:
-    dumps, tags_file = old_library
+    dumps, _library = old_library
     services = open_services()
     assert services.notices and "2 paper(s)" in services.notices[0]
     assert "tags of 2" in services.notices[0]
@@ -78,9 +80,13 @@ def test_tags_move_to_the_surviving_id_once(old_library: tuple[Path, Path]) -> N
     # A paper without invisible characters kept its id and its tags.
     assert paper_id(PLAIN) == version_1_id(PLAIN)
     assert services.tags.tags_of(paper_id(PLAIN)) == ["classic"]
-    # Nothing is left under the old ids, in the catalog or the tags file.
-    on_disk = json.loads(tags_file.read_text(encoding="utf-8"))
-    assert version_1_id(HIDDEN) not in json.dumps(on_disk)
+    # Read marks and notes came along; two notes are both kept.
+    reading = services.userdata.reading
+    assert reading.read_ids() == {paper_id(VISIBLE)}
+    assert reading.note_of(paper_id(VISIBLE)) == "clean copy\n\nfrom the PDF copy"
+    # Nothing is left under the old ids.
+    assert version_1_id(HIDDEN) not in {entry.paper_id for entry in services.tags.entries()}
+    assert reading.note_of(version_1_id(HIDDEN)) == ""
     assert services.catalog.paper(version_1_id(HIDDEN)) is None
     # The migration is not the user's first undo.
     assert not services.tags.can_undo
@@ -117,16 +123,44 @@ def test_a_run_killed_after_moving_tags_finishes_next_time(
     services.close()
 
 
-def test_a_read_only_tags_file_postpones_the_migration(old_library: tuple[Path, Path]) -> None:
-    _dumps, tags_file = old_library
-    catalog = Catalog(tags_file.parent / "library.sqlite3")
-    store = TagStore(tags_file)
+def test_read_only_user_data_postpones_the_migration(
+    old_library: tuple[Path, Path], tmp_path: Path
+) -> None:
+    _dumps, library = old_library
+    catalog = Catalog(library / "library.sqlite3")
+    store = TagStore(tmp_path / "tags.json")
+    store.add(version_1_id(HIDDEN), "to read", title=HIDDEN)
     store.read_only = True
     message = migrate_identities(catalog, lambda: store)
     assert message is not None and "not updated" in message
     assert catalog.identity_version() == 1
     assert catalog.paper(version_1_id(HIDDEN)) is not None
     catalog.close()
+
+
+def test_a_tags_json_written_by_the_json_store_migrates_too(
+    tmp_path: Path, library_dir: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """tags.json under version-1 ids (as TagStore writes it) goes into the user data and
+    then to the new ids."""
+    dumps = tmp_path / "dumps"
+    _write_dumps(dumps)
+    with monkeypatch.context() as patched:
+        patched.setattr(browser.parse.text, "cached_paper_id", version_1_id)
+        patched.setattr(browser.parse.api_json, "cached_paper_id", version_1_id)
+        catalog = Catalog(library_dir / "library.sqlite3")
+        sync_catalog(catalog, [dumps])
+        catalog.close()
+    with sqlite3.connect(library_dir / "library.sqlite3") as db:
+        db.execute("DELETE FROM meta WHERE key = 'identity'")
+    legacy = TagStore(library_dir / "tags.json")
+    legacy.add(version_1_id(HIDDEN), "to read", title=HIDDEN)
+    legacy.add(version_1_id(PLAIN), "classic", title=PLAIN)
+    services = open_services()
+    assert services.tags.tags_of(paper_id(VISIBLE)) == ["to read"]
+    assert services.tags.tags_of(paper_id(PLAIN)) == ["classic"]
+    assert services.catalog.paper_count() == 3
+    services.close()
 
 
 def test_a_new_library_needs_no_migration(tmp_path: Path, library_dir: Path) -> None:

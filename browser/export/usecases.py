@@ -17,12 +17,13 @@ from browser.export.tag_import import (
 from browser.fsutil import atomic_writer
 from browser.identity import paper_id as paper_id_for_title
 from browser.library import Catalog
-from browser.tags import TagStore, tag_key
+from browser.tagnames import tag_key
+from browser.userdata import UserTags
 
 
 def build_rows(
     catalog: Catalog,
-    tags: TagStore,
+    tags: UserTags,
     paper_ids: Sequence[str] | None,
     *,
     notes: Mapping[str, str] | None = None,
@@ -71,7 +72,7 @@ class LibraryLookup:
     then one pass over the catalog builds both maps (only when needed).
     """
 
-    def __init__(self, catalog: Catalog, tags: TagStore) -> None:
+    def __init__(self, catalog: Catalog, tags: UserTags) -> None:
         self.catalog = catalog
         self.tags = tags
         self._tagged = tags.tagged_ids()
@@ -111,7 +112,7 @@ class LibraryLookup:
 
 
 def import_tags(
-    path: Path, catalog: Catalog, tags: TagStore, *, replace: bool = False
+    path: Path, catalog: Catalog, tags: UserTags, *, replace: bool = False
 ) -> ImportReport:
     """Read ``path`` (CSV, BibTeX or RIS), match its entries and apply their tags.
 

@@ -23,14 +23,24 @@ class AbstractPane(VerticalScroll, can_focus=False):
     def compose(self) -> ComposeResult:
         yield self._paper
 
-    def show(self, hit: SearchHit | None, tags: Sequence[str], empty_message: str = "") -> None:
+    def show(
+        self,
+        hit: SearchHit | None,
+        tags: Sequence[str],
+        empty_message: str = "",
+        *,
+        note: str = "",
+        read: bool | None = None,
+    ) -> None:
         paper = self._paper
         if hit is None:
             paper.update(Content.styled(empty_message, LABEL_STYLE))
         else:
-            paper.update(paper_content(hit, tags))
+            paper.update(paper_content(hit, tags, note=note, read=read))
         self.scroll_home(animate=False)
 
-    def refresh_tags(self, hit: SearchHit, tags: Sequence[str]) -> None:
-        """Re-render after a tag change without losing the reading position."""
-        self._paper.update(paper_content(hit, tags))
+    def refresh_tags(
+        self, hit: SearchHit, tags: Sequence[str], *, note: str = "", read: bool | None = None
+    ) -> None:
+        """Re-render after a tag, note or read change without losing the reading position."""
+        self._paper.update(paper_content(hit, tags, note=note, read=read))

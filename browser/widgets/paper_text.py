@@ -143,8 +143,25 @@ def tags_line(tags: Sequence[str]) -> Content:
     return Content.assemble(("Tags ", LABEL_STYLE), shown)
 
 
-def paper_content(hit: SearchHit, tags: Sequence[str], *, full_paths: bool = False) -> Content:
-    """Everything about one paper; ``full_paths`` names each dump file by its whole path."""
+def note_lines(note: str) -> list[Content]:
+    """The user's note under a label, its Markdown shown as typed (safe, links clickable)."""
+    if not note.strip():
+        return []
+    return [Content.styled("Note (n edits)", LABEL_STYLE), display_text(note.strip("\n"))]
+
+
+def paper_content(
+    hit: SearchHit,
+    tags: Sequence[str],
+    *,
+    full_paths: bool = False,
+    note: str = "",
+    read: bool | None = None,
+) -> Content:
+    """Everything about one paper; ``full_paths`` names each dump file by its whole path.
+
+    ``note`` (the user's Markdown, shown literally) follows the tags; ``read`` adds a
+    read/unread mark to the tags line when known."""
     paper = hit.paper
     parts: list[Content] = [
         display_text(paper.title, hit.title_highlights, base_style=TITLE_STYLE, one_line=True),
@@ -153,7 +170,12 @@ def paper_content(hit: SearchHit, tags: Sequence[str], *, full_paths: bool = Fal
     facts = facts_line(paper)
     if facts is not None:
         parts.append(facts)
-    parts.append(tags_line(tags))
+    tags_shown = tags_line(tags)
+    if read is not None:
+        state = "read" if read else "unread (r marks read)"
+        tags_shown = Content.assemble(tags_shown, ("   " + state, LABEL_STYLE))
+    parts.append(tags_shown)
+    parts.extend(note_lines(note))
     parts.append(Content(""))
     if paper.abstract:
         parts.append(display_text(paper.abstract, hit.abstract_highlights))

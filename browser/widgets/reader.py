@@ -31,6 +31,10 @@ class ReaderSource(Protocol):
         """The paper under the list's cursor and its tags, or None for an empty list."""
         ...
 
+    def reader_note(self, paper_id: str) -> tuple[str, bool | None]:
+        """The paper's note ("" when none) and read mark (None when unknown)."""
+        ...
+
     def reader_position(self) -> tuple[int, int, int]:
         """(1-based row of the cursor, rows loaded, papers found in all)."""
         ...
@@ -59,7 +63,9 @@ READER_BINDINGS: list[BindingType] = [
     Binding("end", "edge(1)", "Bottom", show=False, tooltip="Scroll to the end"),
     Binding("t", "app.tag_prompt", "Tag", tooltip="Add any tag, with completion (-name removes)"),
     Binding("x", "app.remove_tag", "Untag", show=False, tooltip="Remove one of the paper's tags"),
-    Binding("u", "app.undo", "Undo", tooltip="Undo the last tag change"),
+    Binding("u", "app.undo", "Undo", tooltip="Undo the last tag or read-mark change"),
+    Binding("r", "app.toggle_read", "Read/unread", show=False, tooltip="Mark read or unread"),
+    Binding("N", "app.edit_note", "Note", tooltip="Write a note on the paper (Markdown)"),
     Binding("o", "app.open_link", "Open", tooltip="Open the paper's link in the browser"),
     Binding("y", "app.copy", "Copy", show=False, tooltip="Copy title and link to the clipboard"),
     Binding(
@@ -148,7 +154,8 @@ class ReaderScreen(Screen[None]):
             self.query_one(QuickTagBar).show_active([])
             return
         hit, tags = current
-        self._paper.update(paper_content(hit, tags, full_paths=True))
+        note, read = self._source.reader_note(hit.paper.id)
+        self._paper.update(paper_content(hit, tags, full_paths=True, note=note, read=read))
         self.query_one(QuickTagBar).show_active(tags)
         row, loaded, total = self._source.reader_position()
         more = f" (of {total:,})" if total > loaded else ""

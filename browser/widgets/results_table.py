@@ -29,7 +29,16 @@ LIST_BINDINGS: list[BindingType] = [
     Binding("enter", "app.read", "Read", tooltip="Read the paper full-screen, with next/previous"),
     Binding("t", "app.tag_prompt", "Tag", tooltip="Add any tag, with completion (-name removes)"),
     Binding("x", "app.remove_tag", "Untag", tooltip="Remove one of the paper's tags"),
-    Binding("u", "app.undo", "Undo", tooltip="Undo the last tag change"),
+    Binding("u", "app.undo", "Undo", tooltip="Undo the last tag or read-mark change"),
+    Binding("n", "app.edit_note", "Note", tooltip="Write a note on the paper (Markdown)"),
+    Binding("r", "app.toggle_read", "Read/unread", show=False, tooltip="Mark read or unread"),
+    Binding(
+        "ctrl+r",
+        "app.mark_list_read",
+        "All read",
+        show=False,
+        tooltip="Mark every paper of this list read (u undoes)",
+    ),
     Binding(
         "s",
         "app.cycle_sort",
@@ -133,6 +142,15 @@ def _plain_cell(text: str, style: str = "") -> Text:
     return Text(safe_line(text), style=style, no_wrap=True, overflow="ellipsis", end="")
 
 
+# The column after the title: unread papers get a dot, papers with a note a pencil.
+UNREAD_MARK, NOTE_MARK = "•", "✎"
+
+
+def marks_text(read: bool, noted: bool) -> str:
+    """Two cells: ``•`` when unread, ``✎`` when the paper has a note, else spaces."""
+    return (" " if read else UNREAD_MARK) + (NOTE_MARK if noted else " ")
+
+
 def tags_cell(tags: Sequence[str]) -> Text:
     return _plain_cell(", ".join(tags), "italic")
 
@@ -146,6 +164,8 @@ class ResultsTable(DataTable[Text]):
         super().__init__(id="results", cursor_type="row", zebra_stripes=True)
         self._hits: list[SearchHit] = []
         self._tags: dict[str, list[str]] = {}
+        # paper id -> (read, has a note); a paper not in it shows no marks.
+        self._marks: dict[str, tuple[bool, bool]] = {}
         self._sort: SortOrder = "relevance"
         self._laid_out_width = -1
         self._build_number = 0
@@ -171,18 +191,27 @@ class ResultsTable(DataTable[Text]):
         sort: SortOrder,
         *,
         keep_paper_id: str | None = None,
+        marks: dict[str, tuple[bool, bool]] | None = None,
     ) -> None:
-        """Replace the rows; keep ``keep_paper_id`` highlighted if it is still there."""
+        """Replace the rows; keep ``keep_paper_id`` highlighted if it is still there.
+        ``marks``: paper id -> (read, has a note), shown before the title."""
         self._hits = list(hits)
         self._tags = tags
+        self._marks = dict(marks or {})
         self._sort = sort
         self._rebuild(keep_paper_id)
 
-    def append_hits(self, hits: Sequence[SearchHit], tags: dict[str, list[str]]) -> None:
+    def append_hits(
+        self,
+        hits: Sequence[SearchHit],
+        tags: dict[str, list[str]],
+        marks: dict[str, tuple[bool, bool]] | None = None,
+    ) -> None:
         """Add rows at the end, leaving the cursor and the scroll where they are."""
         start = len(self._hits)
         self._hits.extend(hits)
         self._tags.update(tags)
+        self._marks.update(marks or {})
         if self._rows_added == start:
             self._add_rows(start, len(self._hits))
         # Otherwise the rows of the last rebuild are still being added, and the pending
@@ -196,6 +225,21 @@ class ResultsTable(DataTable[Text]):
         if "tags" in self.columns and paper_id in self.rows:
             self.update_cell(paper_id, "tags", tags_cell(tags))
 
+    def update_mark(self, paper_id: str, read: bool, noted: bool) -> None:
+        """Refresh one paper's read and note marks."""
+        if self._marks.get(paper_id) == (read, noted):
+            return
+        self._marks[paper_id] = (read, noted)
+        hit = next((hit for hit in self._hits if hit.paper.id == paper_id), None)
+        if hit is not None and paper_id in self.rows:
+            for key in ("title", "mark"):
+                if key in self.columns:
+                    self.update_cell(paper_id, key, self._cell(hit, key))
+
+    def unread_count(self) -> int:
+        """Unread papers among the rows loaded."""
+        return sum(1 for hit in self._hits if not self._marks.get(hit.paper.id, (True,))[0])
+
     def on_resize(self, event: events.Resize) -> None:
         if event.size.width != self._laid_out_width:
             highlighted = self.highlighted_hit
@@ -203,7 +247,7 @@ class ResultsTable(DataTable[Text]):
 
     def _columns_for(self, width: int) -> list[_ColumnSpec]:
         # Each column costs 2 cells of padding; the title takes what is left.
-        columns: list[_ColumnSpec] = []
+        columns: list[_ColumnSpec] = [_ColumnSpec("mark", "", 2)]
         if width >= 44:
             columns.append(_ColumnSpec("date", "Date", 10))
         if width >= 90:
@@ -267,9 +311,14 @@ class ResultsTable(DataTable[Text]):
             # Inline LaTeX shown as Unicode; the index's spans are mapped onto it.
             title = readable_math(safe_line(paper.title))
             cell = _plain_cell(title.text)
+            if not self._marks.get(paper.id, (True, False))[0]:
+                cell.stylize("bold")  # unread
             for span in hit.title_highlights:
                 cell.stylize("bold underline", *title.shown_span(span.start, span.end))
             return cell
+        if key == "mark":
+            mark = self._marks.get(paper.id)
+            return Text(marks_text(*mark) if mark else "  ", style="bold", end="")
         if key == "date":
             return _plain_cell(paper.date.isoformat() if paper.date else "", "dim")
         if key == "by":

@@ -1,0 +1,200 @@
+"""The app's side of the reading workflow: read marks, notes, and their undo.
+
+Kept out of ``app.py`` (which only forwards its actions here); every change goes
+through ``Services.reading``. Read marks change in the UI thread (one small
+transaction, ~1 ms), marking a whole list read runs its search in a worker.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from functools import partial
+from typing import TYPE_CHECKING
+
+from textual.timer import Timer
+
+from browser.models import SearchHit
+from browser.reading import Reading, UnknownPaperId
+from browser.search_session import SearchRequest
+from browser.services import EXPORT_LIMIT
+from browser.userdata import UserDataError
+from browser.widgets.note_editor import NoteEditor
+
+if TYPE_CHECKING:
+    from browser.app import PaperBrowserApp
+
+__all__ = ["ReadStep", "ReadingFlow"]
+
+
+@dataclass(frozen=True)
+class ReadStep:
+    """One undoable change of read marks: these papers went to ``read``."""
+
+    paper_ids: tuple[str, ...]
+    read: bool
+    description: str
+
+
+class ReadingFlow:
+    """Read marks (auto after ``read_after_seconds``, ``r``, ``ctrl+r``) and notes (``n``)."""
+
+    def __init__(self, app: PaperBrowserApp, read_after_seconds: float) -> None:
+        self.app = app
+        self.read_after_seconds = read_after_seconds
+        self._timer: Timer | None = None
+        self._timed_paper: str | None = None
+        self.undo_steps: list[ReadStep] = []
+
+    @property
+    def _reading(self) -> Reading:
+        return self.app.services.reading
+
+    # ------------------------------------------------------------------ marks on rows
+
+    def marks(self, hits: Sequence[SearchHit]) -> dict[str, tuple[bool, bool]]:
+        """paper id -> (read, has a note), for the list's rows."""
+        read = self._reading.state
+        return {
+            hit.paper.id: (read.is_read(hit.paper.id), bool(read.note_of(hit.paper.id)))
+            for hit in hits
+        }
+
+    def refresh_rows(self, paper_ids: Sequence[str]) -> None:
+        hits = [hit for hit in self.app.table.hits if hit.paper.id in set(paper_ids)]
+        for paper_id, mark in self.marks(hits).items():
+            self.app.table.update_mark(paper_id, *mark)
+        self.app.refresh_paper_view()
+
+    # ------------------------------------------------------------------ auto read
+
+    def paper_shown(self, hit: SearchHit | None) -> None:
+        """The abstract of ``hit`` is on screen now: mark it read if it stays there."""
+        paper_id = hit.paper.id if hit is not None else None
+        if paper_id == self._timed_paper:
+            return
+        if self._timer is not None:
+            self._timer.stop()
+            self._timer = None
+        self._timed_paper = paper_id
+        if paper_id is None or self.read_after_seconds <= 0:
+            return
+        if self._reading.is_read(paper_id):
+            return
+        self._timer = self.app.set_timer(
+            self.read_after_seconds, lambda: self._auto_read(paper_id)
+        )
+
+    def _auto_read(self, paper_id: str) -> None:
+        self._timer = None
+        hit = self.app.table.highlighted_hit
+        if hit is None or hit.paper.id != paper_id or self.app.services.userdata.read_only:
+            return
+        try:
+            self._reading.state.set_read([paper_id])
+        except UserDataError:
+            return  # said once at launch; an automatic mark is not worth a popup each time
+        self.refresh_rows([paper_id])
+
+    # ------------------------------------------------------------------ r, ctrl+r, undo
+
+    def toggle_read(self) -> None:
+        hit = self.app.table.highlighted_hit
+        if hit is None:
+            return
+        if self._timer is not None:  # the user decided: no automatic mark after this
+            self._timer.stop()
+            self._timer = None
+        try:
+            now_read = self._reading.toggle_read(hit.paper.id)
+        except UserDataError as error:
+            self.app.notify(str(error), severity="error")
+            return
+        state = "unread" if now_read else "read"
+        self.undo_steps.append(ReadStep((hit.paper.id,), not now_read, f"marked it {state} again"))
+        self.app.note_undo_step("read")
+        self.refresh_rows([hit.paper.id])
+        self.app.notify("Marked read" if now_read else "Marked unread", timeout=2)
+
+    def mark_list_read(self) -> None:
+        """Every paper of the current list (all matches, not only those loaded) read."""
+        request = self.app.session.request
+        if request is None or not self.app.table.hits:
+            self.app.notify("No papers to mark.", timeout=2)
+            return
+        self.app.notify("Marking the list read…", timeout=2)
+        self.app.run_worker(
+            partial(self._mark_all, request),
+            thread=True,
+            group="mark-read",
+            exclusive=True,
+            exit_on_error=False,
+        )
+
+    def _mark_all(self, request: SearchRequest) -> None:
+        """In a worker: every match of ``request`` (not only the rows loaded), marked read."""
+        services = self.app.services
+        try:
+            result = services.search(
+                request.query,
+                sort=request.sort,
+                limit=EXPORT_LIMIT,
+                filters=request.filters,
+                like=request.like_paper_id,
+            )
+            changed = services.reading.set_read([hit.paper.id for hit in result.hits])
+        except (UserDataError, UnknownPaperId, LookupError) as error:
+            self.app.call_from_thread(self.app.notify, str(error), severity="error")
+            return
+        self.app.call_from_thread(self._marked_all, tuple(changed))
+
+    def _marked_all(self, changed: tuple[str, ...]) -> None:
+        if not changed:
+            self.app.notify("Every paper of the list was already read.", timeout=3)
+            return
+        step = ReadStep(changed, False, f"marked {len(changed):,} papers unread again")
+        self.undo_steps.append(step)
+        self.app.note_undo_step("read")
+        self.refresh_rows(changed)
+        self.app.update_status_line()
+        self.app.notify(f"Marked {len(changed):,} papers read (u undoes)", timeout=4)
+
+    def undo(self) -> str | None:
+        """Undo the last read change made here; what was done, or None when none is left."""
+        if not self.undo_steps:
+            return None
+        step = self.undo_steps.pop()
+        try:
+            self._reading.state.set_read(step.paper_ids, step.read)
+        except UserDataError:
+            self.undo_steps.append(step)
+            raise
+        self.refresh_rows(step.paper_ids)
+        return step.description
+
+    # ------------------------------------------------------------------ notes
+
+    def edit_note(self) -> None:
+        hit = self.app.table.highlighted_hit
+        if hit is None:
+            return
+        paper = hit.paper
+        if self.app.services.userdata.read_only:
+            self.app.notify(
+                f"Notes are read-only: {self.app.services.userdata.problem}", severity="error"
+            )
+            return
+
+        def save(text: str) -> str | None:
+            try:
+                self._reading.set_note(paper.id, text)
+            except (UserDataError, UnknownPaperId, ValueError) as error:
+                return str(error)
+            self.refresh_rows([paper.id])
+            return None
+
+        def closed(_text: str | None) -> None:
+            self.refresh_rows([paper.id])
+
+        note = self._reading.note_of(paper.id)
+        self.app.push_screen(NoteEditor(paper.title, note, save), closed)

@@ -1,0 +1,162 @@
+"""The reading workflow's commands: ``read``, ``unread``, ``note``, ``saved``, ``backup``.
+
+Thin: each parses its arguments and calls ``Services.reading`` (or ``Services.backup``).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+from typing import Any
+
+__all__ = ["add_reading_commands"]
+
+
+def add_reading_commands(
+    commands: Any, shared: argparse.ArgumentParser
+) -> None:
+    """Add the commands to the main parser's subparsers (``commands``)."""
+    read = commands.add_parser("read", parents=[shared], help="mark papers read")
+    read.add_argument("paper_ids", nargs="+", metavar="ID")
+    read.set_defaults(handler=read_command, read=True)
+
+    unread = commands.add_parser("unread", parents=[shared], help="mark papers unread")
+    unread.add_argument("paper_ids", nargs="+", metavar="ID")
+    unread.set_defaults(handler=read_command, read=False)
+
+    note = commands.add_parser(
+        "note",
+        parents=[shared],
+        help="print a paper's note, or set it (TEXT; - reads standard input; '' deletes)",
+    )
+    note.add_argument("paper_id", metavar="ID")
+    note.add_argument("text", nargs="?", metavar="TEXT", help="the note, in Markdown")
+    note.set_defaults(handler=note_command)
+
+    saved = commands.add_parser(
+        "saved", parents=[shared], help="list saved searches (run one: search --saved NAME)"
+    )
+    saved.add_argument("--delete", metavar="NAME", help="delete this saved search")
+    saved.add_argument("--json", action="store_true")
+    saved.set_defaults(handler=saved_command)
+
+    backup = commands.add_parser(
+        "backup",
+        parents=[shared],
+        help="copy tags, notes, read state and saved searches (database + JSON Lines)",
+    )
+    backup.add_argument(
+        "--output", "-o", type=Path, metavar="DIR", help="folder (default: backups/ in the library)"
+    )
+    backup.set_defaults(handler=backup_command)
+
+
+def read_command(options: argparse.Namespace) -> int:
+    from browser.cli import EXIT_OK, UserError, _open
+    from browser.reading import UnknownPaperId
+    from browser.userdata import UserDataError
+
+    services = _open(options)
+    try:
+        changed = services.reading.set_read(options.paper_ids, options.read)
+    except (UnknownPaperId, UserDataError) as error:
+        raise UserError(str(error)) from error
+    finally:
+        services.close()
+    state = "read" if options.read else "unread"
+    already = len(set(options.paper_ids)) - len(changed)
+    print(f"{len(changed)} paper(s) marked {state}; {already} already {state}")
+    return EXIT_OK
+
+
+def note_command(options: argparse.Namespace) -> int:
+    from browser.cli import EXIT_FAILURE, EXIT_OK, UserError, _open
+    from browser.reading import UnknownPaperId
+    from browser.userdata import UserDataError
+
+    text: str | None = options.text
+    if text == "-":
+        text = sys.stdin.read()
+    services = _open(options)
+    try:
+        if text is None:
+            note = services.reading.note_of(options.paper_id)
+            if not note:
+                services.reading.check_ids([options.paper_id])
+                print(f"{options.paper_id} has no note", file=sys.stderr)
+                return EXIT_FAILURE
+            sys.stdout.write(note if note.endswith("\n") else note + "\n")
+            return EXIT_OK
+        changed = services.reading.set_note(options.paper_id, text)
+    except (UnknownPaperId, UserDataError, ValueError) as error:
+        raise UserError(str(error)) from error
+    finally:
+        services.close()
+    if not text.strip():
+        print(f"{options.paper_id}: note deleted" if changed else f"{options.paper_id}: no note")
+    else:
+        print(f"{options.paper_id}: note saved" if changed else f"{options.paper_id}: unchanged")
+    return EXIT_OK
+
+
+def saved_command(options: argparse.Namespace) -> int:
+    from browser.cli import EXIT_OK, UserError, _open, _print_table
+    from browser.userdata import UserDataError
+
+    services = _open(options)
+    try:
+        if options.delete is not None:
+            try:
+                deleted = services.reading.delete_saved(options.delete)
+            except UserDataError as error:
+                raise UserError(str(error)) from error
+            if not deleted:
+                raise UserError(f"no saved search named {options.delete!r}")
+            print(f"deleted the saved search {options.delete!r}")
+            return EXIT_OK
+        searches = services.reading.saved_searches()
+    finally:
+        services.close()
+    if options.json:
+        listed = [
+            {"name": s.name, "query": s.query, "sort": s.sort, "filters": dict(s.filters)}
+            for s in searches
+        ]
+        print(json.dumps(listed, ensure_ascii=False))
+    else:
+        rows = [(s.name, s.sort, _describe_filters(s.filters), s.query) for s in searches]
+        _print_table(("name", "sort", "filters", "query"), rows)
+    return EXIT_OK
+
+
+def _describe_filters(filters: Any) -> str:
+    from browser.reading import filters_from_json
+
+    parsed = filters_from_json(filters)
+    parts = [f"tag:{name!r}" for name in parsed.required_tags]
+    parts += [f"-tag:{name!r}" for name in parsed.excluded_tags]
+    if parsed.tagged is not None:
+        parts.append("is:tagged" if parsed.tagged else "is:untagged")
+    for state in parsed.states:
+        word = f"{state.name}:{state.argument}" if state.argument else f"is:{state.name}"
+        parts.append(("-" if state.negated else "") + word)
+    return " ".join(parts) or "-"
+
+
+def backup_command(options: argparse.Namespace) -> int:
+    from browser.cli import EXIT_OK, UserError, _open
+    from browser.userdata import UserDataError
+
+    services = _open(options)
+    try:
+        folder = options.output or services.paths.root / "backups"
+        try:
+            report = services.backup(folder.expanduser())
+        except (OSError, UserDataError) as error:
+            raise UserError(f"backup failed: {error}") from error
+    finally:
+        services.close()
+    print(report.describe())
+    return EXIT_OK

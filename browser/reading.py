@@ -1,0 +1,188 @@
+"""The reading workflow's use cases, shared by the CLI and the app (``Services.reading``).
+
+Read state, notes, saved searches and the last session, checked against the
+catalog (an id must name a paper of the library, or one the user data already
+knows) and saved through ``browser.userdata``. Nothing here imports Textual.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from browser.library import Catalog
+from browser.models import SORT_ORDERS, SearchFilters, SortOrder, StatePredicate
+from browser.userdata import SavedSearch, UserData
+
+__all__ = ["Reading", "SavedQuery", "UnknownPaperId", "filters_from_json", "filters_to_json"]
+
+
+class UnknownPaperId(LookupError):
+    """An id that is neither in the library nor in the user data."""
+
+
+@dataclass(frozen=True)
+class SavedQuery:
+    """A search to run again: what a saved search or the last session holds."""
+
+    query: str = ""
+    sort: SortOrder = "relevance"
+    filters: SearchFilters = field(default_factory=SearchFilters)
+
+
+def filters_to_json(filters: SearchFilters) -> dict[str, Any]:
+    """The structured filters as plain JSON (id sets are not kept: they are a moment's)."""
+    data: dict[str, Any] = {}
+    if filters.required_tags:
+        data["required_tags"] = list(filters.required_tags)
+    if filters.excluded_tags:
+        data["excluded_tags"] = list(filters.excluded_tags)
+    if filters.tagged is not None:
+        data["tagged"] = filters.tagged
+    if filters.states:
+        data["states"] = [[s.name, s.argument, s.negated] for s in filters.states]
+    return data
+
+
+def filters_from_json(data: Mapping[str, Any]) -> SearchFilters:
+    """Inverse of :func:`filters_to_json`; anything malformed is dropped, never raised."""
+
+    def texts(key: str) -> tuple[str, ...]:
+        value = data.get(key)
+        return tuple(v for v in value if isinstance(v, str)) if isinstance(value, list) else ()
+
+    tagged = data.get("tagged")
+    states: list[StatePredicate] = []
+    raw_states = data.get("states")
+    for item in raw_states if isinstance(raw_states, list) else []:
+        if (
+            isinstance(item, list)
+            and len(item) == 3
+            and isinstance(item[0], str)
+            and isinstance(item[1], str)
+            and isinstance(item[2], bool)
+        ):
+            states.append(StatePredicate(item[0], item[1], item[2]))
+    return SearchFilters(
+        required_tags=texts("required_tags"),
+        excluded_tags=texts("excluded_tags"),
+        tagged=tagged if isinstance(tagged, bool) else None,
+        states=tuple(states),
+    )
+
+
+def _sort(value: str) -> SortOrder:
+    for order in SORT_ORDERS:
+        if order == value:
+            return order
+    return "relevance"
+
+
+class Reading:
+    """Read state, notes, saved searches and the session of one library."""
+
+    def __init__(self, catalog: Catalog, userdata: UserData) -> None:
+        self._catalog = catalog
+        self._userdata = userdata
+        self.state = userdata.reading
+
+    # ---------------------------------------------------------------- read
+
+    def is_read(self, paper_id: str) -> bool:
+        return self.state.is_read(paper_id)
+
+    def set_read(self, paper_ids: Sequence[str], read: bool = True) -> list[str]:
+        """Mark papers read (``read``) or unread; the ids whose state changed.
+
+        Raises UnknownPaperId (naming them all) before changing anything when an id
+        is unknown, UserDataError when it cannot be saved."""
+        self.check_ids(paper_ids)
+        return self.state.set_read(paper_ids, read)
+
+    def toggle_read(self, paper_id: str) -> bool:
+        """Flip a paper's read mark; returns the new state."""
+        now_read = not self.state.is_read(paper_id)
+        self.state.set_read([paper_id], now_read)
+        return now_read
+
+    # ---------------------------------------------------------------- notes
+
+    def note_of(self, paper_id: str) -> str:
+        return self.state.note_of(paper_id)
+
+    def set_note(self, paper_id: str, text: str) -> bool:
+        """Save the note (blank deletes it); True if it changed. Raises UnknownPaperId,
+        UserDataError, ValueError (too long)."""
+        self.check_ids([paper_id])
+        paper = self._catalog.paper(paper_id)
+        return self.state.set_note(paper_id, text, title=paper.title if paper else "")
+
+    def noted_ids(self) -> set[str]:
+        return self.state.noted_ids()
+
+    # ---------------------------------------------------------------- saved searches
+
+    def saved_searches(self) -> list[SavedSearch]:
+        return self.state.saved_searches()
+
+    def saved_query(self, name: str) -> SavedQuery | None:
+        saved = self.state.saved_search(name)
+        if saved is None:
+            return None
+        return SavedQuery(saved.query, _sort(saved.sort), filters_from_json(saved.filters))
+
+    def save_query(self, name: str, query: SavedQuery) -> bool:
+        """Save under ``name`` (overwriting one of that name: True then)."""
+        return self.state.save_search(
+            SavedSearch(name.strip(), query.query, query.sort, filters_to_json(query.filters))
+        )
+
+    def delete_saved(self, name: str) -> bool:
+        return self.state.delete_search(name)
+
+    # ---------------------------------------------------------------- session
+
+    def last_session(self) -> tuple[SavedQuery, str | None] | None:
+        """The query and the highlighted paper id when the app last closed, if any."""
+        values = self.state.session()
+        if "query" not in values:
+            return None
+        try:
+            filters = filters_from_json(json.loads(values.get("filters", "{}")))
+        except ValueError:
+            filters = SearchFilters()
+        saved = SavedQuery(values["query"], _sort(values.get("sort", "")), filters)
+        return saved, values.get("paper") or None
+
+    def remember_session(self, query: SavedQuery, paper_id: str | None) -> None:
+        self.state.save_session(
+            {
+                "query": query.query,
+                "sort": query.sort,
+                "filters": json.dumps(filters_to_json(query.filters)),
+                "paper": paper_id or "",
+            }
+        )
+
+    # ---------------------------------------------------------------- helpers
+
+    def check_ids(self, paper_ids: Iterable[str]) -> None:
+        unknown = [
+            paper_id
+            for paper_id in paper_ids
+            if self._catalog.paper(paper_id) is None and not self._known(paper_id)
+        ]
+        if unknown:
+            raise UnknownPaperId(
+                f"no paper with id {', '.join(map(repr, unknown))} in the library "
+                "(see `paper-browser search` for ids)"
+            )
+
+    def _known(self, paper_id: str) -> bool:
+        return bool(
+            self._userdata.tags.tags_of(paper_id)
+            or self.state.note_of(paper_id)
+            or self.state.is_read(paper_id)
+        )

@@ -1,0 +1,203 @@
+"""Pilot tests of the reading workflow in the app: read marks (auto, r, ctrl+r + undo),
+the unread count, notes (n, saved as you type and on close, shown in pane and reader)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from app_driver import make_app, running, search, settle, wait_for
+from hardening import user_rows
+from test_app import PAPERS, abstract_text, build_library, status_text
+from textual.widgets import TextArea
+
+from browser.app import PALETTE_COMMANDS, PaperBrowserApp
+from browser.config import AppConfig
+from browser.services import Services
+from browser.userdata import UserData
+from browser.widgets.note_editor import NoteEditor
+from browser.widgets.reader import ReaderScreen
+
+
+@pytest.fixture
+def services(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Services]:
+    monkeypatch.setenv("HOME", str(tmp_path / "home"))
+    built = build_library(tmp_path)
+    yield built
+    built.close()
+
+
+def marks(app: PaperBrowserApp, paper_id: str) -> str:
+    """The list's mark cell: "•" unread, "✎" has a note."""
+    return str(app.table.get_cell(paper_id, "mark"))
+
+
+def read_on_disk(services: Services) -> set[str]:
+    return set(user_rows(services.userdata.path.parent, "read", "at"))
+
+
+def highlighted_id(app: PaperBrowserApp) -> str:
+    hit = app.table.highlighted_hit
+    assert hit is not None
+    return hit.paper.id
+
+
+async def test_unread_papers_are_marked_and_counted(services: Services) -> None:
+    app = make_app(services)
+    async with running(app) as pilot:
+        await search(pilot, "")
+        paper_id = highlighted_id(app)
+        assert marks(app, paper_id) == "• "
+        assert f"{len(PAPERS)} unread" in status_text(app)
+        await pilot.press("r")
+        await settle(pilot)
+        assert read_on_disk(services) == {paper_id}
+        assert marks(app, paper_id) == "  "
+        assert f"{len(PAPERS) - 1} unread" in status_text(app)
+        assert "read" in abstract_text(app) and "unread" not in abstract_text(app)
+        await pilot.press("r")  # toggles back
+        await settle(pilot)
+        assert read_on_disk(services) == set()
+
+
+async def test_an_abstract_that_stays_on_screen_marks_its_paper_read(services: Services) -> None:
+    app = make_app(services, config=AppConfig(read_after_seconds=60))
+    async with running(app) as pilot:
+        await search(pilot, "")
+        first = highlighted_id(app)
+        # Shorter from now on: the first paper leaves the screen before its minute is up.
+        app.reading_flow.read_after_seconds = 0.2
+        await pilot.press("down")
+        second = highlighted_id(app)
+        await wait_for(pilot, lambda: second in read_on_disk(services))
+        assert first not in read_on_disk(services)
+        assert marks(app, second) == "  "
+
+
+async def test_zero_seconds_turns_automatic_marks_off(services: Services) -> None:
+    app = make_app(services, config=AppConfig(read_after_seconds=0))
+    async with running(app) as pilot:
+        await search(pilot, "")
+        await pilot.pause(0.5)
+        assert read_on_disk(services) == set()
+
+
+async def test_ctrl_r_marks_the_whole_list_read_and_u_undoes_it(services: Services) -> None:
+    services.reading.set_read([services.search("pokemon").hits[0].paper.id])
+    app = make_app(services)
+    async with running(app) as pilot:
+        await search(pilot, "diffusion")
+        listed = {hit.paper.id for hit in app.table.hits}
+        await pilot.press("ctrl+r")
+        await settle(pilot)
+        await wait_for(pilot, lambda: listed <= read_on_disk(services))
+        assert "unread" not in status_text(app)
+        assert all(marks(app, paper_id) == "  " for paper_id in listed)
+        await pilot.press("u")
+        await settle(pilot)
+        # Only what ctrl+r changed goes back: the paper read before stays read.
+        assert len(read_on_disk(services)) == 1
+        assert all(marks(app, paper_id) == "• " for paper_id in listed)
+
+
+async def test_undo_takes_the_newest_change_of_tags_and_read_marks(services: Services) -> None:
+    app = make_app(services)
+    async with running(app) as pilot:
+        await search(pilot, "")
+        paper_id = highlighted_id(app)
+        await pilot.press("1")  # a tag
+        await pilot.press("r")  # then a read mark
+        await settle(pilot)
+        await pilot.press("u")
+        await settle(pilot)
+        assert read_on_disk(services) == set()
+        assert services.tags.tags_of(paper_id) == ["to read"]
+        await pilot.press("u")
+        await settle(pilot)
+        assert services.tags.tags_of(paper_id) == []
+
+
+async def test_n_writes_a_note_saved_as_you_type_and_shown_everywhere(
+    services: Services,
+) -> None:
+    app = make_app(services)
+    async with running(app) as pilot:
+        await search(pilot, "pokemon")
+        paper_id = highlighted_id(app)
+        await pilot.press("n")
+        await settle(pilot)
+        assert isinstance(app.screen, NoteEditor)
+        await pilot.press(*"Great *benchmark*")
+        # Saved while the editor is still open (debounced), before any close.
+        await wait_for(
+            pilot, lambda: services.reading.note_of(paper_id) == "Great *benchmark*"
+        )
+        await pilot.press("enter", *"[x](http://e)")
+        await pilot.press("escape")
+        await settle(pilot)
+        assert not isinstance(app.screen, NoteEditor)
+        note = "Great *benchmark*\n[x](http://e)"
+        assert UserData(services.userdata.path).reading.note_of(paper_id) == note
+        assert marks(app, paper_id) == "•✎"  # unread, with a note
+        assert "Great *benchmark*" in abstract_text(app)  # Markdown shown as typed
+        await pilot.press("enter")
+        await settle(pilot)
+        assert isinstance(app.screen, ReaderScreen)
+        assert "Great *benchmark*" in app.screen.query_one("#reader-paper").visual.plain  # type: ignore[attr-defined]
+
+
+async def test_clearing_a_note_deletes_it(services: Services) -> None:
+    paper_id = services.search("pokemon").hits[0].paper.id
+    services.reading.set_note(paper_id, "old thought")
+    app = make_app(services)
+    async with running(app) as pilot:
+        await search(pilot, "pokemon")
+        await pilot.press("n")
+        await settle(pilot)
+        app.screen.query_one(TextArea).text = ""
+        await pilot.press("escape")
+        await settle(pilot)
+        assert services.reading.noted_ids() == set()
+        assert "✎" not in marks(app, paper_id)
+
+
+async def test_a_note_that_cannot_be_saved_keeps_the_editor_open(
+    services: Services, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    app = make_app(services)
+    async with running(app) as pilot:
+        await search(pilot, "pokemon")
+        await pilot.press("n")
+        await settle(pilot)
+
+        def refuse(*_args: object, **_kwargs: object) -> bool:
+            from browser.userdata import UserDataError
+
+            raise UserDataError("could not save notes: the disk is full")
+
+        monkeypatch.setattr(services.reading, "set_note", refuse)
+        await pilot.press(*"lost?")
+        await pilot.press("escape")
+        await settle(pilot)
+        assert isinstance(app.screen, NoteEditor)
+        assert "disk is full" in app.screen.status_message
+        await pilot.press("escape")  # a second escape leaves anyway
+        await settle(pilot)
+        assert not isinstance(app.screen, NoteEditor)
+
+
+async def test_reading_keys_are_in_the_help_and_the_palette(services: Services) -> None:
+    app = make_app(services)
+    async with running(app):
+        described = {(area, description) for area, _key, description in app.binding_rows()}
+        for area, description in [
+            ("List", "Write a note on the paper (Markdown)"),
+            ("List", "Mark read or unread"),
+            ("List", "Mark every paper of this list read (u undoes)"),
+            ("Reader", "Mark read or unread"),
+            ("Reader", "Write a note on the paper (Markdown)"),
+        ]:
+            assert (area, description) in described
+        palette = {command.action for command in PALETTE_COMMANDS}
+        assert {"edit_note", "toggle_read", "mark_list_read"} <= palette
