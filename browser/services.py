@@ -318,7 +318,11 @@ class Services:
         rows: list[int] | None = None
         if query:
             result = self.index.search(
-                query, limit=max(1, len(columns)), tags=self.tags, cancelled=cancelled
+                query,
+                limit=max(1, len(columns)),
+                tags=self.tags,
+                states=self.userdata.reading,
+                cancelled=cancelled,
             )
             corrected = result.corrected_query
             rows = columns.positions_of(hit.paper.id for hit in result.hits)

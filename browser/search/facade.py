@@ -8,6 +8,7 @@ objects. Query language (Whoosh syntax, all terms must match by default)::
     title:diffusion abstract:robot org:nvidia author:smith arxiv:2401.01234 keyword:rl
     year:2024  date:[2024-01 TO 2024-06]  comments:>2  authors:>10  upvotes:>=5
     tag:NAME  -tag:NAME  NOT tag:NAME  tag:"to read"  is:tagged  is:untagged
+    is:read  is:unread  is:noted  is:new  note:WORD  note:"some words"   (user data)
 
 The route of one query through the package is in ``docs/architecture.md``. How it stays
 fast at 100k papers (bench/results/ has the figures):
@@ -23,6 +24,7 @@ fast at 100k papers (bench/results/ has the figures):
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import threading
 import time
 from collections import Counter, OrderedDict
@@ -404,7 +406,7 @@ class PaperIndex:
         with self._lock:
             searcher = self._current_searcher()
             try:
-                plan = self._planner.plan(searcher, query, stop, filters)
+                plan = with_note_matches(self._planner.plan(searcher, query, stop, filters), states)
                 outcome = self._run(searcher, plan, sort=sort, limit=limit, user=user, stop=stop)
             except Exception as exc:  # Whoosh raises assorted errors
                 # Some parsed queries only fail when run (a phrase on a field without
@@ -720,3 +722,21 @@ class PaperIndex:
 def _docs_and_scores(results: Any, limit: int) -> Iterator[tuple[int, float]]:
     for docnum, score in list(results.items())[:limit]:
         yield int(docnum), float(score) if isinstance(score, int | float) else 0.0
+
+
+def with_note_matches(plan: Plan, states: UserStateLookup | None) -> Plan:
+    """The plan, its plain words also finding the papers whose note holds them all.
+
+    Notes live in the user data, not the index (issue 14): the few matching ids are
+    OR-ed in as id terms, so the query's own filters still apply to them.
+    """
+    if states is None or plan.listing or not plan.words:
+        return plan
+    try:
+        noted = states.ids_where("note", " ".join(plan.words))
+    except KeyError:  # a lookup that keeps no notes
+        return plan
+    if not noted:
+        return plan
+    by_note = [wq.Term("id", paper_id) for paper_id in sorted(noted)]
+    return dataclasses.replace(plan, query=wq.Or([plan.query, *by_note]))

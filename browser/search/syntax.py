@@ -10,7 +10,7 @@ import re
 import unicodedata
 from typing import Final
 
-from browser.models import SearchFilters
+from browser.models import SearchFilters, StatePredicate
 from browser.search.schema import PROSE_FIELDS
 
 # Longest query we parse; the rest is dropped with a message, so a pasted essay stays fast.
@@ -19,14 +19,22 @@ _CONTROL_CHARS: Final = re.compile(
     r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u200b-\u200f\u202a-\u202e\u2066-\u2069]"
 )
 OPERATORS: Final = frozenset({"AND", "OR", "NOT", "ANDNOT", "ANDMAYBE"})
-# tag:NAME, tag:"two words", is:tagged / is:untagged, each optionally negated with - or NOT.
+# tag:NAME, tag:"two words", note:WORD, note:"some words", is:tagged / is:untagged /
+# is:read / is:unread / is:noted / is:new, each optionally negated with - or NOT.
 _TAG_TERM: Final = re.compile(
     r"""(?<![^\s(])(?P<neg>-|NOT\s+)?
-        (?:(?i:tag):(?:"(?P<quoted>[^"]*)"?|(?P<bare>[^\s()"]+))
-          |(?i:is):(?P<state>(?i:tagged|untagged)))
+        (?:(?P<field>(?i:tag|note)):(?:"(?P<quoted>[^"]*)"?|(?P<bare>[^\s()"]+))
+          |(?i:is):(?P<state>(?i:tagged|untagged|read|unread|noted|new)))
         (?=[\s)]|$)""",
     re.VERBOSE,
 )
+# is:NAME -> (the user-state predicate it asks, negated?); ``unread`` is ``read`` negated.
+_STATES: Final = {
+    "read": ("read", False),
+    "unread": ("read", True),
+    "noted": ("noted", False),
+    "new": ("new", False),
+}
 FIELD_PREFIX: Final = re.compile(r"\b\w+:")
 MINUS_WORD: Final = re.compile(r"(?<![^\s(])-(?=[\w\"(])")
 LAST_WORD: Final = re.compile(r"(?:^|[\s(])(?:(?P<field>title|abstract|text):)?(?P<word>\w+)$")
@@ -42,19 +50,27 @@ def clean_query(text: str) -> tuple[str, str | None]:
 
 
 def extract_tag_terms(text: str) -> tuple[str, SearchFilters]:
-    """The query without its tag terms, and those terms as filters."""
+    """The query without its tag and user-state terms, and those terms as filters
+    (``is:read``, ``note:word``... become ``StatePredicate``s, see ``_STATES``)."""
     found: list[SearchFilters] = []
 
     def take(match: re.Match[str]) -> str:
         negated = match.group("neg") is not None
         state = match.group("state")
+        if state is not None and state.lower() in _STATES:
+            predicate, inverted = _STATES[state.lower()]
+            asked = StatePredicate(predicate, "", negated != inverted)
+            found.append(SearchFilters(states=(asked,)))
+            return " "
         if state is not None:
             wants_tagged = state.lower() == "tagged"
             found.append(SearchFilters(tagged=wants_tagged != negated))
             return " "
         name = match.group("quoted") if match.group("quoted") is not None else match.group("bare")
         name = " ".join((name or "").split())
-        if name:
+        if name and match.group("field").lower() == "note":
+            found.append(SearchFilters(states=(StatePredicate("note", name, negated),)))
+        elif name:
             found.append(
                 SearchFilters(excluded_tags=(name,))
                 if negated
