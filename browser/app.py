@@ -420,6 +420,8 @@ class PaperBrowserApp(App[None]):
                 f"No results for “{query}”; showing results for ",
                 (f"“{safe_line(result.corrected_query)}”", "bold"),
             )
+        elif result.relaxed_notice:
+            text = Content.assemble((safe_line(result.relaxed_notice), "bold"), ".")
         elif not result.hits and result.suggestion:
             text = Content.assemble(
                 f"No papers match “{query}”. Did you mean ",
@@ -429,6 +431,9 @@ class PaperBrowserApp(App[None]):
         elif not result.hits:
             hint = " Try fewer words, or clear the filter (f)." if self.tag_filter else ""
             text = Content(f"No papers match “{query}”.{hint}" if query else "No papers yet.")
+        if result.expansions and result.hits:
+            also = Content(f"Also matching {safe_line('; '.join(result.expansions))}.")
+            text = also if text is None else Content.assemble(text, " ", also)
         notice.display = text is not None
         notice.update(text or Content(""))
 

@@ -470,6 +470,16 @@ def _hit_json(hit: Any, result: SearchResult) -> dict[str, Any]:
         "tags": hit.tags,
         "links": paper.links,
         "corrected_query": result.corrected_query,
+        "relaxed": (
+            {
+                "query": result.relaxed_query,
+                "dropped_words": result.dropped_words,
+                "notice": result.relaxed_notice,
+            }
+            if result.relaxed_query is not None
+            else None
+        ),
+        "also_matching": result.expansions,
     }
 
 
@@ -480,6 +490,11 @@ def _report_search_notes(result: SearchResult) -> None:
         print(f"showing results for: {printable(result.corrected_query)}", file=sys.stderr)
     if result.suggestion and not result.hits:
         print(f"did you mean: {printable(result.suggestion)}", file=sys.stderr)
+    if result.relaxed_query is not None:
+        notice = result.relaxed_notice or "no paper has all the words"
+        print(f"{printable(notice)}; ran: {printable(result.relaxed_query)}", file=sys.stderr)
+    if result.expansions:
+        print(f"also matching: {printable('; '.join(result.expansions))}", file=sys.stderr)
 
 
 # -- stats -----------------------------------------------------------------------

@@ -48,6 +48,7 @@ from browser.models import (
     TagLookup,
     UserStateLookup,
 )
+from browser.search.abbreviations import MinedAbbreviations
 from browser.search.highlighting import as_str, highlight_spans, hit_terms
 from browser.search.matching import (
     allowed_only,
@@ -62,7 +63,6 @@ from browser.search.planning import (
     PREFIX_EXPANSION_CAP,
     Plan,
     QueryPlanner,
-    plain_query,
 )
 from browser.search.schema import (
     DEFAULT_FIELD,
@@ -79,7 +79,13 @@ from browser.search.schema import (
     write_version,
 )
 from browser.search.scoring import postings_to_read, ranked_by_bm25, top
-from browser.search.spelling import FEW_HITS, corrected_query, smaller_queries
+from browser.search.spelling import (
+    FEW_HITS,
+    corrected_query,
+    relaxable,
+    without_words,
+    words_to_drop,
+)
 from browser.search.stopping import NO_STOP, GuardedCollector, Interrupted, Stop, checked
 from browser.search.vocabulary import VOCABULARY_PREFIX, Vocabulary, VocabularyFiles
 from browser.search.whoosh_internals import field_lengths_in_memory
@@ -150,6 +156,7 @@ class PaperIndex:
         self._commit: _Commit | None = None
         self._vocabularies = VocabularyFiles(index_dir, self._vocabulary_from_papers)
         self._planner = QueryPlanner(self._vocabulary_for)
+        self._planner.acronyms = MinedAbbreviations.load(index_dir).table()
         # Papers rebuilt from stored JSON, by document number: paging through results and
         # the settled search after the typing pass ask for the same papers again.
         self._paper_cache: OrderedDict[int, Paper] = OrderedDict()
@@ -244,6 +251,13 @@ class PaperIndex:
         self._paper_cache.clear()
         return Vocabulary.from_counts(counts)
 
+    def _keep_abbreviations(self, mined: MinedAbbreviations) -> None:
+        """Save the mined abbreviations and let queries use them (a write failure only
+        costs the library's own abbreviations, never the index)."""
+        with contextlib.suppress(OSError):
+            mined.save(self.index_dir)
+        self._planner.acronyms = mined.table()
+
     def _save_vocabulary(self, vocabulary: Vocabulary) -> None:
         self._vocabularies.save(vocabulary, int(self._ix.latest_generation()))
 
@@ -284,6 +298,7 @@ class PaperIndex:
         """
         seen: set[str] = set()
         counts: Counter[str] = Counter()
+        mined = MinedAbbreviations()
         with self._writing(procs=procs, mergetype=CLEAR) as writer:
             for paper in papers:
                 if paper.id in seen:
@@ -291,10 +306,12 @@ class PaperIndex:
                 seen.add(paper.id)
                 document, words = document_for(paper)
                 counts.update(words)
+                mined.add(paper)
                 writer.add_document(**document)
                 if progress is not None and len(seen) % 1000 == 0:
                     progress(len(seen))
         self._save_vocabulary(Vocabulary.from_counts(counts))
+        self._keep_abbreviations(mined)
         if progress is not None:
             progress(len(seen))
         self._current_searcher()
@@ -324,6 +341,10 @@ class PaperIndex:
                 vocabulary.add(words)
                 writer.add_document(**document)
         self._save_vocabulary(vocabulary)
+        mined = MinedAbbreviations.load(self.index_dir)
+        for paper in papers:
+            mined.add(paper)
+        self._keep_abbreviations(mined)
         self._current_searcher()
 
     # ------------------------------------------------------------------ reading
@@ -421,6 +442,7 @@ class PaperIndex:
                 sort=outcome.order,
                 error=plan.error,
                 partial=outcome.partial or stop.stopped_early,
+                expansions=plan.expansions,
             )
             if outcome.total < FEW_HITS and not result.partial and plan.words:
                 # A correction is a bonus: one that cannot run leaves the result as it is.
@@ -691,7 +713,7 @@ class PaperIndex:
                 result.partial = True
                 return
         if result.total == 0 and len(plan.words) > 1:
-            result.suggestion = self._smaller_query(searcher, plan, user)
+            self._relax(searcher, query, plan, result, sort=sort, limit=limit, user=user, stop=stop)
 
     def _is_being_typed(self, query: str, word: str, searcher: Any) -> bool:
         if not query or query[-1].isspace() or not query.rstrip().endswith(word):
@@ -699,28 +721,48 @@ class PaperIndex:
         folded = folded_word(word.lower())
         return bool(folded and self._planner.completions(searcher, folded, PREFIX_EXPANSION_CAP))
 
-    def _smaller_query(self, searcher: Any, plan: Plan, user: _UserData) -> str | None:
-        """Drop the rarest words one at a time until something matches."""
-        for words in smaller_queries(plan.words, self._vocabulary_for(searcher)):
-            candidate = " ".join(words)
-            probe = plain_query(candidate, stemmed=True)
-            if probe is None:
-                return None
-            if not plan.filters:
-                # Only "does anything match": the first match answers it, no count needed.
-                if probe.matcher(searcher).is_active():
-                    return candidate
+    def _relax(
+        self,
+        searcher: Any,
+        query: str,
+        plan: Plan,
+        result: SearchResult,
+        *,
+        sort: SortOrder,
+        limit: int,
+        user: _UserData,
+        stop: Stop,
+    ) -> None:
+        """No paper has all the words: run the query without the fewest, most common words
+        that leaves some papers, and say which were left out (``dropped_words``).
+
+        Only for words that are all required: leaving a word out of an OR, a NOT or a
+        range would change what the query means, not how strict it is.
+        """
+        if not relaxable(query):
+            return
+        for dropped in words_to_drop(plan.words, self._vocabulary_for(searcher)):
+            candidate = without_words(query, dropped)
+            relaxed = self._planner.plan(searcher, candidate, stop, plan.filters)
+            if relaxed.listing or relaxed.query is wq.NullQuery:
                 continue
-            outcome = self._run(
-                searcher,
-                Plan(probe, plan.filters, None, False, words),
-                sort="relevance",
-                limit=1,
-                user=user,
-            )
+            if not plan.filters and not relaxed.query.matcher(searcher).is_active():
+                # Only "does anything match": the first match answers it, no count needed.
+                continue
+            outcome = self._run(searcher, relaxed, sort=sort, limit=limit, user=user, stop=stop)
             if outcome.total:
-                return candidate
-        return None
+                result.hits, result.total = outcome.hits, outcome.total
+                result.partial = outcome.partial
+                result.relaxed_query = candidate
+                result.dropped_words = dropped
+                total = len(dict.fromkeys(plan.words))
+                left_out = ", ".join(f"“{word}”" for word in dropped)
+                result.relaxed_notice = (
+                    f"No paper has all {total} words; showing papers with"
+                    f" {total - len(dropped)} of them (without {left_out})"
+                )
+                result.expansions = relaxed.expansions
+                return
 
 
 def _docs_and_scores(results: Any, limit: int) -> Iterator[tuple[int, float]]:
