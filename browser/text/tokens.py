@@ -188,6 +188,8 @@ def _split_piece(
     """Split at case changes (``MixFormer``, ``XLNet``) and letter/digit edges (``GPT4``)."""
     cuts = [start]
     for index in range(start + 1, end):
+        if offsets[index] == offsets[index - 1]:
+            continue  # never inside one written character (its marks, an expansion)
         before, here = folded[index - 1], folded[index]
         if before.isdigit() != here.isdigit() and here != "." and before != ".":
             cuts.append(index)
