@@ -12,7 +12,7 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, ClassVar
-from urllib.parse import quote_plus, urlsplit
+from urllib.parse import quote_plus
 
 from textual import on, work
 from textual.app import App, SystemCommand
@@ -28,6 +28,7 @@ from browser.app_reading import ReadingFlow
 from browser.app_session import SessionFlow, View
 from browser.config import AppConfig, LoadedConfig, load_config
 from browser.export.formats import ExportOptions
+from browser.links import first_web_link
 from browser.messages import (
     ExportFinished,
     SearchCompleted,
@@ -133,14 +134,8 @@ PALETTE_COMMANDS: tuple[PaletteCommand, ...] = (
 
 
 def link_for(hit: SearchHit) -> str:
-    """The paper's first web link, or a Hugging Face search for its title."""
-    for link in hit.paper.links:
-        # Only plain web links: a dump could carry file: or javascript: "links",
-        # or escape sequences glued to a URL.
-        plain = link.isprintable() and not any(char.isspace() for char in link)
-        if plain and urlsplit(link).scheme in ("http", "https"):
-            return link
-    return HF_SEARCH_URL + quote_plus(hit.paper.title)
+    """The paper's first web link (``links.is_web_link``), else a Hugging Face title search."""
+    return first_web_link(hit.paper.links) or HF_SEARCH_URL + quote_plus(hit.paper.title)
 
 
 def run_request(

@@ -202,8 +202,9 @@ def build_parser() -> argparse.ArgumentParser:
         "--format",
         "-f",
         choices=EXPORT_FORMATS,
-        default="csv",
-        help="csv (default), bibtex, ris, markdown (a reading list by tag) or jsonl",
+        default=None,
+        help="csv, bibtex, ris, markdown (a reading list by tag) or jsonl; by default the "
+        "one the --output suffix names (.csv .bib .ris .md .jsonl), else csv",
     )
     export.add_argument("--tag", action="append", default=[], metavar="TAG", dest="only_tags")
     export.add_argument("--query", metavar="Q", help="export this query's results instead")
@@ -224,7 +225,11 @@ def build_parser() -> argparse.ArgumentParser:
         "--no-neutralize",
         dest="neutralize",
         action="store_false",
-        help="CSV: keep cells starting with = + - @ as they are (unsafe in spreadsheets)",
+        help="CSV: write every cell exactly as stored (unsafe in spreadsheets and terminals). "
+        "By default a cell starting with = + - @, a tab or a carriage return gets a leading ' "
+        "(so it is not run as a formula), and control characters (ESC, BEL and the other C0 "
+        "controls except tab, line feed and carriage return; DEL; C1), bidi controls and "
+        "invisible characters become visible marks (␛, ␇, �) as on screen",
     )
     export.set_defaults(handler=export_command)
 
@@ -566,9 +571,13 @@ def tags_command(options: argparse.Namespace) -> int:
 
 
 def export_command(options: argparse.Namespace) -> int:
-    from browser.export import ColumnError, ExportOptions
+    from browser.export import ColumnError, ExportOptions, FormatMismatch, choose_format
     from browser.services import ExportSelection
 
+    try:
+        options.format = choose_format(options.output, options.format)
+    except FormatMismatch as error:
+        raise UserError(str(error)) from error
     if options.format != "csv" and (options.long or options.excel or options.columns):
         raise UserError("--long, --excel and --columns apply to --format csv only")
     export_options = ExportOptions(

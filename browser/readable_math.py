@@ -237,6 +237,43 @@ def readable_math(text: str) -> ReadableText:
     return ReadableText(text, "".join(out), tuple(pieces))
 
 
-def readable_line(text: str) -> str:
-    """Just the shown text, for places without highlights."""
-    return readable_math(text).text
+# Characters that end or break inline math when a ``$...$`` span is written into a LaTeX
+# file: % starts a comment, & and # are alignment and parameter characters.
+_UNSAFE_IN_LATEX_MATH = frozenset("%&#")
+
+
+def latex_math_spans(text: str) -> list[tuple[int, int]]:
+    """``[start, end)`` of each ``$...$`` span of ``text`` that is LaTeX math to keep as math.
+
+    The spans :func:`readable_math` recognises (pandoc's dollar rule) that pylatexenc
+    parses strictly, with balanced braces and without ``%``, ``&`` or ``#``: such a span
+    can be written into a LaTeX file (BibTeX) as it is and compiles as the author's
+    formula. Other dollars are prose, to be escaped.
+    """
+    if "$" not in text:
+        return []
+    return [
+        (match.start(), match.end())
+        for match in _INLINE_MATH.finditer(text)
+        if _parses_as_math(match.group())
+    ]
+
+
+@lru_cache(maxsize=4096)
+def _parses_as_math(span: str) -> bool:
+    if not span.isprintable() or _UNSAFE_IN_LATEX_MATH & set(span):
+        return False
+    # Every brace counts, escaped or not: BibTeX counts \{ too, and one alone ends a field.
+    depth = 0
+    for char in span:
+        depth += {"{": 1, "}": -1}.get(char, 0)
+        if depth < 0:
+            return False
+    if depth:
+        return False
+    try:
+        walker = latexwalker.LatexWalker(span, latex_context=_parse_db(), tolerant_parsing=False)
+        nodes, _, _ = walker.get_latex_nodes()
+    except latexwalker.LatexWalkerError:
+        return False
+    return len(nodes) == 1 and isinstance(nodes[0], latexwalker.LatexMathNode)

@@ -22,6 +22,20 @@ from browser.services import Services
 TODAY = dt.date(2025, 1, 2)
 
 
+def spy_notifications(app: Any, monkeypatch: Any) -> list[tuple[str, str]]:
+    """Every (message, severity) ``app`` shows from now on, seen through its public
+    ``notify`` (screens' ``notify`` goes through the app's too)."""
+    seen: list[tuple[str, str]] = []
+    original = app.notify
+
+    def notify(message: str, **options: Any) -> None:
+        seen.append((str(message), str(options.get("severity", "information"))))
+        original(message, **options)
+
+    monkeypatch.setattr(app, "notify", notify)
+    return seen
+
+
 def make_app(services: Services, **options: Any) -> PaperBrowserApp:
     """The app over ``services`` with default config, no sample dumps and a fixed today."""
     # No automatic read marks unless a test asks: a slow machine must not change the rows.

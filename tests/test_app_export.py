@@ -7,7 +7,7 @@ from pathlib import Path
 
 import bibtexparser
 import pytest
-from app_driver import make_app, rendered_screen, search, settle
+from app_driver import make_app, rendered_screen, search, settle, spy_notifications
 from conftest import FIXTURE_PAPERS, write_dump
 from textual.widgets import Button, Checkbox, Input, Select
 
@@ -25,8 +25,11 @@ def services(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Servic
     opened.close()
 
 
-async def test_the_dialog_exports_bibtex_of_the_results(services: Services, tmp_path: Path) -> None:
+async def test_the_dialog_exports_bibtex_of_the_results(
+    services: Services, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     app = make_app(services)
+    said = spy_notifications(app, monkeypatch)
     async with app.run_test(size=(80, 24)) as pilot:
         await settle(pilot)
         await search(pilot, "diffusion OR robot")
@@ -44,10 +47,10 @@ async def test_the_dialog_exports_bibtex_of_the_results(services: Services, tmp_
         app.screen.query_one("#export-ok", Button).press()
         await settle(pilot)
         for _ in range(100):  # the worker's message may land after settle on a busy machine
-            if any("2 entries" in n.message for n in app._notifications):
+            if any("2 entries" in message for message, _ in said):
                 break
             await pilot.pause(0.05)
-        assert any("Wrote 2 entries" in n.message for n in app._notifications)
+        assert any("Wrote 2 entries" in message for message, _ in said)
     library = bibtexparser.parse_file(str(tmp_path / "refs.bib"))
     assert len(library.entries) == expected == 2
 
@@ -69,3 +72,29 @@ async def test_the_dialog_offers_excel_csv(services: Services, tmp_path: Path) -
     data = (tmp_path / "sheet.csv").read_bytes()
     assert data.startswith(b"\xef\xbb\xbfid,title,")
     assert "Pokémon".encode() in data and data.endswith(b"\r\n")
+
+
+@pytest.mark.parametrize(
+    ("name", "chosen"),
+    [("refs.bib", "bibtex"), ("refs.RIS", "ris"), ("list.md", "markdown"), ("x.jsonl", "jsonl")],
+)
+async def test_typing_a_file_name_picks_its_format(
+    services: Services, tmp_path: Path, name: str, chosen: str
+) -> None:
+    app = make_app(services)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        await search(pilot, "diffusion")
+        await pilot.press("e")
+        path_input = app.screen.query_one("#export-path", Input)
+        path_input.value = str(tmp_path / name)
+        await pilot.pause()
+        assert app.screen.query_one("#export-format", Select).value == chosen
+        assert path_input.value == str(tmp_path / name)  # the name as typed
+        app.screen.query_one("#export-ok", Button).press()
+        await settle(pilot)
+        for _ in range(100):
+            if (tmp_path / name).exists():
+                break
+            await pilot.pause(0.05)
+    assert not (tmp_path / name).read_text(encoding="utf-8").startswith("id,title")

@@ -16,7 +16,7 @@ from browser.export import (
     ExportRow,
     ImportedTags,
     neutralize_cell,
-    read_tag_rows,
+    read_csv_tags,
     restore_cell,
     write_csv,
 )
@@ -57,9 +57,9 @@ def make_paper(title: str, **fields: object) -> Paper:
     return Paper.model_validate(values)
 
 
-def exported(rows: list[ExportRow], **options: bool) -> str:
+def exported(rows: list[ExportRow], *, columns: str | None = None, **options: bool) -> str:
     out = io.StringIO(newline="")
-    write_csv(out, rows, **options)
+    write_csv(out, rows, columns=None if columns is None else columns.split(","), **options)
     return out.getvalue()
 
 
@@ -198,6 +198,12 @@ def test_long_form_has_one_row_per_paper_and_tag() -> None:
 # ------------------------------------------------------------------ import
 
 
+def read_tag_rows(path: Path) -> list[ImportedTags]:
+    read = read_csv_tags(path.read_bytes(), str(path))
+    assert read.problems == []
+    return read.papers
+
+
 def write_file(path: Path, text: str) -> Path:
     path.write_text(text, encoding="utf-8", newline="")
     return path
@@ -234,8 +240,9 @@ def test_import_long_groups_rows_by_paper(tmp_path: Path) -> None:
 def test_import_accepts_a_bom_and_rows_without_an_id(tmp_path: Path) -> None:
     path = write_file(tmp_path / "bom.csv", "\ufefftitle,tags\r\nSome Paper,x\r\n")
     [imported] = read_tag_rows(path)
-    assert imported.paper_id == paper_id("Some Paper")
-    assert imported.tags == ["x"]
+    # No id cell: the paper is named by its title only, never given an invented id.
+    assert imported.paper_id == ""
+    assert (imported.title, imported.tags) == ("Some Paper", ["x"])
 
 
 @pytest.mark.parametrize(
@@ -244,14 +251,31 @@ def test_import_accepts_a_bom_and_rows_without_an_id(tmp_path: Path) -> None:
         ("", "empty"),
         ("id,title,date\r\nhf-1,x,2024\r\n", "neither a 'tags' nor a 'tag'"),
         ("tags,date\r\nx,2024\r\n", "neither an 'id' nor a 'title'"),
-        ("id,title,tags\r\n,,x\r\n", r"bad\.csv:2: .*neither an id nor a title"),
-        ('id,title,tags\r\nhf-1,One,ok\r\nhf-2,Two,"bad\nname"\r\n', r"bad\.csv:3: .*line"),
     ],
 )
 def test_import_rejects_what_is_not_a_tag_export(tmp_path: Path, text: str, complaint: str) -> None:
     path = write_file(tmp_path / "bad.csv", text)
     with pytest.raises(CsvImportError, match=complaint):
         read_tag_rows(path)
+
+
+@pytest.mark.parametrize(
+    ("text", "kept", "problem"),
+    [
+        ('id,title,tags\r\nhf-1,One,"good; a, b"\r\n', ["good"], "line 2: tag 'a, b' skipped"),
+        ('id,title,tags\r\nhf-1,One,"bad\nname; ok"\r\n', ["ok"], "line 2: tag"),
+        ("id,title,tag\r\nhf-1,One,x\r\nhf-1,One,a\x00b\r\n", ["x"], "line 3: tag"),
+        ('id,title,tags\r\nhf-1,One,"' + "y" * 500 + '; z"\r\n', ["z"], "line 2: tag"),
+        ("id,title,tags\r\n,,x\r\nhf-1,One,ok\r\n", ["ok"], "line 2: the row has neither"),
+    ],
+)
+def test_a_bad_tag_or_row_is_skipped_and_reported_not_the_whole_file(
+    tmp_path: Path, text: str, kept: list[str], problem: str
+) -> None:
+    path = write_file(tmp_path / "mixed.csv", text)
+    read = read_csv_tags(path.read_bytes(), str(path))
+    assert [paper.tags for paper in read.papers] == [kept]
+    assert len(read.problems) == 1 and read.problems[0].startswith(problem), read.problems
 
 
 # ------------------------------------------------------------------ round trip
@@ -292,3 +316,31 @@ def test_export_import_export_is_identical(tmp_path: Path, long: bool) -> None:
     assert [(e.paper_id, e.title, e.tags) for e in fresh.entries()] == [
         (e.paper_id, e.title, e.tags) for e in original.entries()
     ]
+
+
+@pytest.mark.parametrize(
+    ("stored", "shown"),
+    [
+        ("\x1b[31mred\x1b[0m", "␛[31mred␛[0m"),
+        ("bell\x07 and nul\x00", "bell␇ and nul␀"),
+        ("c1 \x9b31m and \x85", "c1 \ufffd31m and \ufffd"),
+        ("bidi \u202eevil\u202c \u2066iso\u2069", "bidi \ufffdevil\ufffd \ufffdiso\ufffd"),
+        ("zero\u200bwidth\ufeff", "zero\ufffdwidth\ufffd"),
+        ("del\x7f", "del␡"),
+        ("keeps\ttab\nline\r\nbreaks", "keeps\ttab\nline\r\nbreaks"),
+    ],
+)
+def test_control_characters_become_visible_in_every_csv_cell(stored: str, shown: str) -> None:
+    paper = make_paper(
+        "Title " + stored,
+        abstract="Abstract " + stored,
+        organization=Organization(slug="x", name="Org " + stored),
+        author_names=["Ann " + stored],
+    )
+    row = ExportRow(paper.id, paper.title, ["t"], paper, note="note " + stored)
+    text = exported([row], columns="title,abstract,organization,author_names,notes")
+    [_, cells] = parsed(text)
+    assert cells == [f"{label} {shown}" for label in ("Title", "Abstract", "Org", "Ann", "note")]
+    # --no-neutralize writes the stored text exactly.
+    [_, raw] = parsed(exported([row], neutralize=False, columns="title,notes"))
+    assert raw == ["Title " + stored, "note " + stored]

@@ -90,7 +90,8 @@ _LATEX_CONTEXT.add_context_category(
         MacroTextSpec("textasciicircum", "^"),
     ],
 )
-_DECODER = LatexNodes2Text(latex_context=_LATEX_CONTEXT)
+# Math verbatim: a formula is written as math and must read back as the stored "$\pi$".
+_DECODER = LatexNodes2Text(latex_context=_LATEX_CONTEXT, math_mode="verbatim")
 
 
 def bibtex_entries(text: str) -> list[Any]:
@@ -120,6 +121,55 @@ def test_bibtex_fields_read_back_by_bibtexparser(title: str) -> None:
     assert decoded(fields["abstract"]) == one_line(row.paper.abstract if row.paper else "")
     assert [decoded(k) for k in fields["keywords"].split(",")] == ["to read", "R&D_x"]
     assert decoded(fields["note"]) == "Read §3 & 50% of the appendix"
+
+
+MATH_TITLES = [
+    (r"$\pi$-Flow: Policy-Based Few-Step Generation", r"{$\pi$-Flow:}"),
+    ("SOTOPIA-$π$: Interactive Learning of Socially Intelligent Agents", "{SOTOPIA-$π$:}"),
+    (r"An $O(n \log n)$ Sort with $\mathcal{L}_2$ Loss", r"{$O(n \log n)$}"),
+    (r"$k$-means for $\alpha$-divergence", r"$k$-means"),
+]
+NOT_MATH_TITLES = [
+    "Costs $5 and $10 per Run",  # pandoc's rule: prose dollars
+    "A $50%$ Gain",  # % would comment out the rest of the field in LaTeX
+    r"Braces $\{a$ alone",  # an unbalanced brace would end the BibTeX field
+    "Tables $a & b$ here",
+    "Escaped \\$x\\$ dollars",
+]
+
+
+@pytest.mark.parametrize(("title", "written"), MATH_TITLES)
+def test_bibtex_keeps_inline_math_as_latex_math(title: str, written: str) -> None:
+    row = row_for(title, abstract=f"We study {title} and pay $5 for it.")
+    [entry] = bibtex_entries(export([row], "bibtex"))
+    fields = {field.key: field.value for field in entry.fields}
+    assert written in fields["title"]
+    assert "\\$" not in fields["title"] and "textbackslash" not in fields["title"]
+    # pylatexenc (math verbatim) reads the field back as the stored title.
+    assert decoded(fields["title"]) == title
+    assert decoded(fields["abstract"]) == f"We study {title} and pay $5 for it."
+    assert "pay \\$5" in fields["abstract"]
+    # Our import reader agrees, so the entry matches its paper again.
+    [ours], _ = parse_bibtex(export([row], "bibtex"))
+    assert ours.text("title") == title
+
+
+@pytest.mark.parametrize("title", NOT_MATH_TITLES)
+def test_bibtex_escapes_dollars_that_are_not_compilable_math(title: str) -> None:
+    [entry] = bibtex_entries(export([row_for(title)], "bibtex"))
+    value = entry.fields_dict["title"].value
+    assert "\\$" in value
+    assert decoded(value) == one_line(title)
+
+
+def test_other_formats_keep_the_stored_math() -> None:
+    title = r"$\pi$-Flow: Fast"
+    row = row_for(title)
+    for export_format in ("ris", "csv"):
+        assert "$\\pi$-Flow: Fast" in export([row], export_format)
+    assert json.loads(export([row], "jsonl"))["title"] == title
+    # Markdown escapes the text; rendered, it is the stored title.
+    assert "$\\pi$-Flow: Fast" in MarkdownIt().render(export([row], "markdown"))
 
 
 def test_bibtex_uses_the_link_when_no_arxiv_id_and_leaves_out_what_is_unknown() -> None:

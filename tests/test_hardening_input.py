@@ -36,6 +36,7 @@ from hypothesis import strategies as st
 
 import browser.library
 from browser.cli import main
+from browser.export.csv_format import visible_cell
 from browser.models import SearchResult
 from browser.services import Services, open_services
 from browser.userdata import open_user_data
@@ -259,7 +260,9 @@ def test_csv_export_neutralises_formulas_and_a_terminal_never_gets_raw_codes(
     assert done.returncode == 0, done.stderr
     rows = list(csv.DictReader(io.StringIO(target.read_text(encoding="utf-8"), newline="")))
     by_title = {row["title"].lstrip("'"): row["title"] for row in rows}
-    assert set(by_title) == set(ALL_HOSTILE_TITLES)
+    # Escape sequences, C1 and bidi controls are made visible, as on screen.
+    assert set(by_title) == {visible_cell(title) for title in ALL_HOSTILE_TITLES}
+    assert not any(ESC in cell or "\x07" in cell for cell in by_title.values())
     for title, cell in by_title.items():
         dangerous = title[0] in "=+-@\t\r"
         assert cell.startswith("'") == dangerous, cell[:40]

@@ -7,8 +7,9 @@ import datetime as dt
 import pytest
 from rich.style import Style as RichStyle
 
+from browser.links import is_web_link
 from browser.models import Highlight, Paper
-from browser.widgets.paper_text import display_text, facts_line, is_web_link, link_text
+from browser.widgets.paper_text import display_text, facts_line, link_text
 
 
 def links_in(stored: str) -> list[tuple[str, str]]:

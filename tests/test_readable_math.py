@@ -6,7 +6,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from browser.readable_math import readable_line, readable_math
+from browser.readable_math import readable_math
 
 
 @pytest.mark.parametrize(
@@ -29,7 +29,7 @@ from browser.readable_math import readable_line, readable_math
     ],
 )
 def test_faithful_conversions(stored: str, shown: str) -> None:
-    assert readable_line(stored) == shown
+    assert readable_math(stored).text == shown
 
 
 @pytest.mark.parametrize(
@@ -88,4 +88,4 @@ def test_anything_converts_or_stays_without_raising(text: str) -> None:
 @given(st.text(max_size=60))
 def test_text_without_dollars_or_backslashes_is_untouched(text: str) -> None:
     cleaned = text.replace("$", "").replace("\\", "")
-    assert readable_line(cleaned) == cleaned
+    assert readable_math(cleaned).text == cleaned

@@ -15,9 +15,9 @@ from textual.content import Content
 from textual.widgets import Static
 
 from browser.app import PaperBrowserApp
+from browser.links import is_web_link
 from browser.services import Services
 from browser.widgets.help_screen import HelpScreen
-from browser.widgets.paper_text import is_web_link
 from browser.widgets.reader import ReaderScreen
 from browser.widgets.tag_prompt import TagPrompt
 

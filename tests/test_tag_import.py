@@ -209,3 +209,89 @@ def test_cli_export_formats_and_import_report(
     assert main(["export", "--library", library, "--format", "ris", "--excel"]) == 1
     assert main(["export", "--library", library, "--format", "jsonl", "--query", "robot"]) == 0
     assert '"title": "Reinforcement Learning for Robot Policies"' in capsys.readouterr().out
+
+
+@pytest.mark.parametrize(
+    ("name", "first_bytes"),
+    [
+        ("refs.bib", "@misc{"),
+        ("REFS.RIS", "TY  - UNPB"),
+        ("list.md", "# Reading list"),
+        ("papers.jsonl", '{"id": '),
+        ("sheet.csv", "id,title,tags"),
+        ("no-suffix", "id,title,tags"),  # any other name: CSV, the default
+    ],
+)
+def test_cli_export_takes_the_format_from_the_file_suffix(
+    capsys: pytest.CaptureFixture[str],
+    services: Services,
+    tmp_path: Path,
+    name: str,
+    first_bytes: str,
+) -> None:
+    library = str(services.paths.root)
+    services.close()
+    target = tmp_path / name
+    assert main(["export", "--library", library, "-o", str(target)]) == 0
+    assert target.read_text(encoding="utf-8").startswith(first_bytes)
+
+
+@pytest.mark.parametrize(
+    ("name", "chosen"), [("refs.bib", "csv"), ("x.csv", "bibtex"), ("y.md", "jsonl")]
+)
+def test_cli_export_refuses_a_format_that_contradicts_the_suffix(
+    capsys: pytest.CaptureFixture[str], services: Services, tmp_path: Path, name: str, chosen: str
+) -> None:
+    library = str(services.paths.root)
+    services.close()
+    target = tmp_path / name
+    assert main(["export", "--library", library, "-f", chosen, "-o", str(target)]) == 1
+    err = capsys.readouterr().err
+    assert name in err and chosen in err and "leave the format out" in err
+    assert not target.exists()
+    # A name without a known suffix takes any format.
+    other = tmp_path / "refs.txt"
+    assert main(["export", "--library", library, "-f", chosen, "-o", str(other)]) == 0
+
+
+@pytest.mark.parametrize(
+    "rows",
+    [
+        "title,tags\nA Paper Nobody Has,invented\n",  # no id column at all
+        "id,title,tags\n,A Paper Nobody Has,invented\n",  # an empty id cell
+        "id,title,tags\nmy-own-key,A Paper Nobody Has,invented\n",  # not one of our ids
+        "title;tags\r\nA Paper Nobody Has;invented\r\n",
+    ],
+)
+def test_csv_rows_that_match_nothing_are_reported_and_store_nothing(
+    services: Services, tmp_path: Path, rows: str
+) -> None:
+    before = services.tags.tagged_ids()
+    path = tmp_path / "sheet.csv"
+    path.write_text(rows, encoding="utf-8")
+    report = services.import_tags(path)
+    assert services.tags.tagged_ids() == before
+    assert "invented" not in services.tags.counts()
+    assert [line.split(": ", 1)[1] for line in report.unmatched] == ["A Paper Nobody Has"]
+    assert report.kept_unknown == [] and "1 matched nothing" in report.summary()
+
+
+@pytest.mark.parametrize(
+    ("name", "content"),
+    [
+        ("a.csv", f'id,title,tags\n{ROBOT},x,"good; a, b"\n'),
+        ("a.bib", "@misc{k,\n  title = {Pokémon Battles as a Benchmark for Planning},\n"
+         "  keywords = {good, a\x00b}\n}\n"),
+        ("a.ris", "TY  - UNPB\nTI  - Pokémon Battles as a Benchmark for Planning\n"
+         "KW  - good\nKW  - " + "y" * 300 + "\nER  - \n"),
+    ],
+)
+def test_a_bad_tag_is_skipped_and_reported_alike_in_every_format(
+    services: Services, tmp_path: Path, name: str, content: str
+) -> None:
+    path = tmp_path / name
+    path.write_text(content, encoding="utf-8")
+    report = services.import_tags(path)
+    assert report.tags_added == 1 and report.papers_changed == 1
+    [problem] = report.problems
+    assert re.fullmatch(r"line \d+: tag '.*' skipped: .+", problem), problem

@@ -12,6 +12,11 @@ TeX ligatures that would change the text (``--``, ``''``, ``?```) are broken wit
 Unicode is kept as UTF-8 (biber, XeLaTeX/LuaLaTeX and pdfLaTeX's utf8 input read it).
 Words holding a capital letter are wrapped in braces so styles that lowercase titles
 keep "LLMs" and "ImageNet" as written.
+
+Inline math in titles and abstracts (``$\\pi$-Flow``, ``SOTOPIA-$π$``: the ``$...$``
+spans ``readable_math`` recognises and that compile as LaTeX) is written as math, since
+the dumps copy arXiv's LaTeX titles and a LaTeX user expects the formula typeset; every
+other ``$`` is prose and escaped. The other formats keep the stored text as written.
 """
 
 from __future__ import annotations
@@ -28,6 +33,7 @@ from browser.export.rows import (
     one_line,
     web_link,
 )
+from browser.readable_math import latex_math_spans
 
 # The months as BibTeX's standard macros (unquoted in the entry).
 MONTH_MACROS = ("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec")
@@ -62,18 +68,47 @@ def escape_latex(text: str) -> str:
 
     Also one line: control characters made visible, whitespace runs one space.
     """
-    text = _SPECIAL.sub(lambda match: _SPECIALS[match.group()], one_line(text))
+    return _escape_one_line(one_line(text))
+
+
+def _escape_one_line(text: str) -> str:
+    text = _SPECIAL.sub(lambda match: _SPECIALS[match.group()], text)
     return _LIGATURE.sub("{}", text)
 
 
+def escape_latex_keeping_math(text: str) -> str:
+    """Like :func:`escape_latex`, but inline math (``$\\pi$``, as ``readable_math``
+    recognises it and LaTeX can compile it) is written as math, not as escaped dollars."""
+    text = one_line(text)
+    pieces: list[str] = []
+    position = 0
+    for start, end in latex_math_spans(text):
+        pieces.append(_escape_one_line(text[position:start]))
+        pieces.append(text[start:end])
+        position = end
+    pieces.append(_escape_one_line(text[position:]))
+    return "".join(pieces)
+
+
 def bibtex_title(title: str) -> str:
-    """The escaped title with each word holding a capital letter protected in braces."""
-    words = []
-    for word in one_line(title).split(" "):
-        escaped = escape_latex(word)
-        has_capital = any(char.isupper() for char in word)
-        words.append(f"{{{escaped}}}" if has_capital else escaped)
-    return " ".join(words)
+    """The title escaped, its math kept as math, and each word holding a capital letter
+    (a formula counts as part of its word) protected in braces."""
+    text = one_line(title)
+    inside_math = bytearray(len(text))
+    for start, end in latex_math_spans(text):
+        inside_math[start:end] = b"\x01" * (end - start)
+    # Words end at spaces outside formulas: "$O(n \\log n)$" stays one word.
+    words, start = [], 0
+    for index, char in enumerate(text):
+        if char == " " and not inside_math[index]:
+            words.append(text[start:index])
+            start = index + 1
+    words.append(text[start:])
+    protected = []
+    for word in words:
+        escaped = escape_latex_keeping_math(word)
+        protected.append(f"{{{escaped}}}" if any(char.isupper() for char in word) else escaped)
+    return " ".join(protected)
 
 
 def citation_key(row: ExportRow) -> str:
@@ -131,7 +166,7 @@ def bibtex_fields(row: ExportRow) -> list[tuple[str, str]]:
         # A URL is not text: LaTeX's \url reads it verbatim, so only braces need care.
         fields.append(("url", "{" + url.replace("{", "%7B").replace("}", "%7D") + "}"))
     if paper is not None and paper.abstract.strip():
-        fields.append(("abstract", "{" + escape_latex(paper.abstract) + "}"))
+        fields.append(("abstract", "{" + escape_latex_keeping_math(paper.abstract) + "}"))
     if row.tags:
         fields.append(("keywords", "{" + ", ".join(escape_latex(tag) for tag in row.tags) + "}"))
     if row.note and row.note.strip():

@@ -4,70 +4,28 @@ Reference managers reorder fields, wrap long values over lines, add fields, chan
 the quoting (``{...}`` or ``"..."``), write ``@string`` macros and concatenations
 with ``#``, and turn accented letters into LaTeX (``{\\"u}``). The reader follows
 BibTeX's own grammar for that (text between entries is a comment; ``@comment``,
-``@preamble`` and ``@string`` are not entries) and :func:`latex_to_text` turns a
-value into the text it prints. A malformed entry is reported and skipped, never the
+``@preamble`` and ``@string`` are not entries) and :func:`latex_to_text` (pylatexenc)
+turns a value into the text it prints. A malformed entry is reported and skipped, never the
 whole file.
 """
 
 from __future__ import annotations
 
 import re
-import unicodedata
 from dataclasses import dataclass, field
+from functools import cache
 
-# TeX's accent commands as combining characters.
-_ACCENTS = {
-    '"': "\u0308",
-    "'": "\u0301",
-    "`": "\u0300",
-    "^": "\u0302",
-    "~": "\u0303",
-    "=": "\u0304",
-    ".": "\u0307",
-    "u": "\u0306",
-    "v": "\u030c",
-    "H": "\u030b",
-    "c": "\u0327",
-    "k": "\u0328",
-    "r": "\u030a",
-    "d": "\u0323",
-    "b": "\u0331",
-}
-_LETTER_COMMANDS = {
-    "ss": "ß",
-    "o": "ø",
-    "O": "Ø",
-    "ae": "æ",
-    "AE": "Æ",
-    "oe": "œ",
-    "OE": "Œ",
-    "aa": "å",
-    "AA": "Å",
-    "l": "ł",
-    "L": "Ł",
-    "i": "ı",
-    "j": "ȷ",
-    "textbackslash": "\\",
-    "textasciitilde": "~",
-    "textasciicircum": "^",
-    "textunderscore": "_",
-    "textbraceleft": "{",
-    "textbraceright": "}",
-    "textdollar": "$",
-    "textpercent": "%",
-    "textampersand": "&",
-    "textendash": "–",
-    "textemdash": "—",
-    "dots": "…",
-    "ldots": "…",
-}
-_ESCAPED_SYMBOL = re.compile(r"\\([{}%&$#_ ])")
-_ACCENT = re.compile(
-    r"""\\(["'`^~=.]|[uvHckrdb](?![A-Za-z]))\s*"""
-    r"""(?:\{\s*(\\?[A-Za-z])\s*\}|(\\?[A-Za-z]))"""
+from pylatexenc import latex2text
+
+# textcomp's symbol commands our export writes, as the characters they print
+# (pylatexenc lacks the braces and prints \textasciicircum as U+02C6).
+_TEXTCOMP = (
+    ("textbraceleft", "{"),
+    ("textbraceright", "}"),
+    ("textasciicircum", "^"),
+    ("textasciitilde", "~"),
+    ("textbackslash", "\\"),
 )
-_COMMAND = re.compile(r"\\([A-Za-z]+)\s*(\{\})?")
-_FORMATTING = re.compile(r"\\(?:emph|textbf|textit|textsc|texttt|textrm|textsf|mbox|url)\s*\{")
 _ENTRY_START = re.compile(r"@\s*([A-Za-z][\w-]*)\s*([{(])")
 _FIELD_NAME = re.compile(r"\s*([^\s=,{}()\"#%'~]+)\s*=\s*")
 _BARE_VALUE = re.compile(r"[^\s,#{}()\"]+")
@@ -95,32 +53,28 @@ class BibEntry:
 def latex_to_text(value: str) -> str:
     """``{LLMs} are {\\"u}ber \\& 50\\%`` -> ``LLMs are über & 50%``; whitespace collapsed.
 
-    Handles the escapes our export writes and the accent and letter commands
-    reference managers write; formatting commands keep their argument; other
-    commands are dropped.
+    pylatexenc's latex-to-text reads the escapes our export writes and the accent and
+    letter commands reference managers write; formatting commands keep their argument.
+    Inline math stays as written (``$\\pi$-Flow``), as the library stores it, so an
+    exported title matches its paper again on import.
     """
-    # Literal braces and tildes stand in as private-use characters until the grouping braces
-    # and ties are gone.
-    protected = {"{": "\ue000", "}": "\ue001", "~": "\ue002"}
-
-    def command(match: re.Match[str]) -> str:
-        letter = _LETTER_COMMANDS.get(match.group(1), "")
-        return protected.get(letter, letter)
-
-    text = _ACCENT.sub(_accented, value)
-    text = _FORMATTING.sub("{", text)
-    text = _ESCAPED_SYMBOL.sub(lambda m: protected.get(m.group(1), m.group(1)), text)
-    text = _COMMAND.sub(command, text)
-    text = text.replace("{", "").replace("}", "").replace("~", " ")
-    for literal, stand_in in protected.items():
-        text = text.replace(stand_in, literal)
+    try:
+        text = _converter().latex_to_text(value)
+    except Exception:  # pylatexenc is third-party: any failure means "read it as written"
+        text = value
     return " ".join(text.split())
 
 
-def _accented(match: re.Match[str]) -> str:
-    letter = match.group(2) or match.group(3) or ""
-    base = _LETTER_COMMANDS.get(letter[1:], letter[1:]) if letter.startswith("\\") else letter
-    return unicodedata.normalize("NFC", base + _ACCENTS[match.group(1)])
+@cache
+def _converter() -> latex2text.LatexNodes2Text:
+    context = latex2text.get_default_latex_context_db()
+    context.add_context_category(
+        "paper-browser-textcomp",
+        prepend=True,
+        macros=[latex2text.MacroTextSpec(name, text) for name, text in _TEXTCOMP]
+        + [latex2text.MacroTextSpec("url", "%s")],
+    )
+    return latex2text.LatexNodes2Text(math_mode="verbatim", latex_context=context)
 
 
 def parse_bibtex(text: str) -> tuple[list[BibEntry], list[str]]:

@@ -7,8 +7,12 @@ fields quoted when needed), UTF-8, always with a header. ``--columns`` picks and
 orders the columns; ``--excel`` adds the byte-order mark Excel needs to read UTF-8.
 
 Dump text is untrusted: a title starting with ``=`` would run as a formula in
-a spreadsheet, so such cells get a leading ``'`` (OWASP "CSV injection").
-Import takes that quote off again, so export -> import -> export is lossless.
+a spreadsheet, so such cells get a leading ``'`` (OWASP "CSV injection"), and
+escape sequences, C1 and bidi controls would reach whoever ``cat``s the file or
+reorder what a spreadsheet shows, so they are made visible as on screen
+(:func:`visible_cell`). Import takes the quote off again, so export -> import ->
+export is lossless for everything a tag or id can hold. ``neutralize=False``
+(``--no-neutralize``) writes the stored text exactly.
 
 Import reads what a spreadsheet saves back: comma, semicolon (Excel in locales
 with a decimal comma) or tab separated; UTF-8 with or without BOM, UTF-16 with a
@@ -21,12 +25,12 @@ import csv
 import io
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import TextIO
 
 from browser.export.rows import ExportRow, arxiv_id_of, listing_day, web_link
 from browser.identity import paper_id as paper_id_for_title
 from browser.models import Paper
+from browser.safe_text import safe_line, safe_text
 from browser.tags import TagError, clean_tag, tag_key
 
 WIDE_COLUMNS = (
@@ -75,7 +79,7 @@ class ColumnError(ValueError):
 class ImportedTags:
     """The tags one CSV gives one paper, in the order they appear."""
 
-    paper_id: str
+    paper_id: str  # the row's own id cell; '' when the file names papers by title only
     title: str
     tags: list[str] = field(default_factory=list)
     line: int = 0  # where the paper's first row starts, for messages
@@ -131,6 +135,13 @@ def neutralize_cell(value: str) -> str:
     if value.lstrip(_QUOTE).startswith(_FORMULA_STARTS):
         return _QUOTE + value
     return value
+
+
+def visible_cell(value: str) -> str:
+    """Control characters made visible as on screen (``safe_text``: ESC -> ␛, BEL -> ␇,
+    C1 and bidi controls and invisible characters -> �; U+2028/2029 -> a line break),
+    keeping what structures a cell: tab, line feed and carriage return."""
+    return "\r".join(safe_text(part) for part in value.split("\r"))
 
 
 def restore_cell(value: str) -> str:
@@ -210,7 +221,7 @@ def write_csv(
     for record in _records(rows, long=long):
         cells = [record.get(column, "") for column in chosen]
         if neutralize:
-            cells = [neutralize_cell(cell) for cell in cells]
+            cells = [neutralize_cell(visible_cell(cell)) for cell in cells]
         writer.writerow(cells)
         written += 1
     return written
@@ -278,19 +289,47 @@ def detect_delimiter(text: str) -> str:
     return best
 
 
-def read_tag_rows(path: Path) -> list[ImportedTags]:
-    """The tags of each paper in a wide or long CSV export, detected from the header.
+def clean_tags(names: Iterable[str], line: int, problems: list[str]) -> list[str]:
+    """The valid tags among ``names`` (``tagnames`` rules), each once, in order.
 
-    Rows are grouped by paper id in order of first appearance; a row without an
-    id gets the id its title would have. Papers unknown to the library are
-    returned like the others. Raises CsvImportError (a ValueError) naming the
-    line for a file that is not such an export or holds an invalid tag.
+    A bad name is skipped and named in ``problems`` (with ``line``), never a reason to
+    refuse the rest: the one rule of the CSV, BibTeX and RIS readers.
     """
-    return read_csv_tags(Path(path).read_bytes(), str(path))[0]
+    tags: list[str] = []
+    seen: set[str] = set()
+    for name in names:
+        if not name.strip():
+            continue
+        try:
+            tag = clean_tag(name)
+        except TagError as error:
+            problems.append(f"line {line}: tag {safe_line(name.strip())!r} skipped: {error}")
+            continue
+        if tag_key(tag) not in seen:
+            seen.add(tag_key(tag))
+            tags.append(tag)
+    return tags
 
 
-def read_csv_tags(data: bytes, name: str) -> tuple[list[ImportedTags], CsvDialect]:
-    """Like :func:`read_tag_rows` for the bytes of file ``name``; also says how it was written."""
+@dataclass
+class CsvTags:
+    """What a CSV gives back: the tags per paper, how it was written, rows it skipped."""
+
+    papers: list[ImportedTags]
+    dialect: CsvDialect
+    problems: list[str] = field(default_factory=list)
+
+
+def read_csv_tags(data: bytes, name: str) -> CsvTags:
+    """The tags of each paper in a wide or long CSV export (bytes of file ``name``),
+    detected from the header, and how the file was written.
+
+    Rows are grouped by id, else by the id their title would have, in order of first
+    appearance; ``paper_id`` is the row's own id cell ('' when it has none, so a title
+    that matches nothing never becomes a paper). A bad tag name, or a row with neither
+    id nor title, is skipped and named in ``problems``. Raises CsvImportError (a
+    ValueError) naming the line for a file that is not such an export.
+    """
     text, encoding = decode_spreadsheet_text(data)
     dialect = CsvDialect(encoding, detect_delimiter(text), _line_ends(text))
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=dialect.delimiter)
@@ -316,33 +355,26 @@ def read_csv_tags(data: bytes, name: str) -> tuple[list[ImportedTags], CsvDialec
 
     id_of, title_of, arxiv_of = cell_of("id"), cell_of("title"), cell_of("arxiv_id")
     papers: dict[str, ImportedTags] = {}
+    result = CsvTags([], dialect)
     line = reader.line_num + 1
     for cells in reader:
         row_line, line = line, reader.line_num + 1
         if not any(value.strip() for value in cells):
             continue
-        title = title_of(cells)
-        paper_id = id_of(cells).strip() or (paper_id_for_title(title) if title.strip() else "")
-        if not paper_id:
-            raise CsvImportError(f"{name}:{row_line}: the row has neither an id nor a title")
+        title, own_id = title_of(cells), id_of(cells).strip()
+        key = own_id or (paper_id_for_title(title) if title.strip() else "")
+        if not key:
+            result.problems.append(f"line {row_line}: the row has neither an id nor a title")
+            continue
         raw_tags = restore_cell(_cell(cells, tag_column))
-        tags: list[str] = []
-        for tag_name in raw_tags.split(";") if splits else [raw_tags]:
-            if not tag_name.strip():
-                continue
-            try:
-                tags.append(clean_tag(tag_name))
-            except TagError as error:
-                raise CsvImportError(f"{name}:{row_line}: {error}") from None
-        entry = papers.setdefault(paper_id, ImportedTags(paper_id, title, [], row_line))
+        names = raw_tags.split(";") if splits else [raw_tags]
+        tags = clean_tags(names, row_line, result.problems)
+        entry = papers.setdefault(key, ImportedTags(own_id, title, [], row_line))
         entry.title = entry.title or title
         entry.arxiv_id = entry.arxiv_id or arxiv_of(cells).strip()
-        seen = {tag_key(tag) for tag in entry.tags}
-        for tag in tags:
-            if tag_key(tag) not in seen:
-                seen.add(tag_key(tag))
-                entry.tags.append(tag)
-    return list(papers.values()), dialect
+        entry.tags = clean_tags([*entry.tags, *tags], row_line, result.problems)
+    result.papers = list(papers.values())
+    return result
 
 
 def _cell(cells: list[str], index: int | None) -> str:

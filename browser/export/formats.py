@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from pathlib import PurePath
 from typing import Literal, TextIO
 
 from browser.export.bibtex import write_bibtex
@@ -29,6 +30,36 @@ FORMAT_LABELS: dict[ExportFormat, str] = {
     "markdown": "Markdown reading list",
     "jsonl": "JSON Lines (scripts)",
 }
+
+
+_FORMAT_OF_SUFFIX: dict[str, ExportFormat] = {
+    suffix: name for name, suffix in FILE_SUFFIXES.items()
+}
+
+
+class FormatMismatch(ValueError):
+    """A format chosen explicitly that contradicts the file's suffix (``-f csv -o x.bib``)."""
+
+
+def format_of_path(path: str | PurePath) -> ExportFormat | None:
+    """The format a file's suffix names (``refs.BIB`` -> bibtex), None for any other name."""
+    return _FORMAT_OF_SUFFIX.get(PurePath(path).suffix.lower())
+
+
+def choose_format(path: str | PurePath | None, explicit: ExportFormat | None) -> ExportFormat:
+    """The format to write ``path`` in: the explicit choice, else what its suffix names,
+    else CSV. Raises FormatMismatch when the explicit choice contradicts a known suffix,
+    so a .bib never silently holds CSV."""
+    inferred = format_of_path(path) if path is not None and str(path) != "-" else None
+    if explicit is None:
+        return inferred or "csv"
+    if inferred is not None and inferred != explicit:
+        raise FormatMismatch(
+            f"{path} is named like a {FORMAT_LABELS[inferred].split(' (')[0]} file "
+            f"({FILE_SUFFIXES[inferred]}) but the format asked for is {explicit}; "
+            f"name it *{FILE_SUFFIXES[explicit]} or leave the format out"
+        )
+    return explicit
 
 
 @dataclass(frozen=True)

@@ -12,6 +12,7 @@ import unicodedata
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
+from browser.links import first_web_link
 from browser.models import Paper
 from browser.safe_text import safe_line
 
@@ -97,13 +98,6 @@ def arxiv_id_of(paper: Paper | None) -> str:
     return ""
 
 
-def is_web_link(link: str) -> bool:
-    """Only plain http(s) links leave the app: a dump may carry file: or javascript:
-    "links", or escape sequences glued to a URL."""
-    plain = link.isprintable() and not any(char.isspace() for char in link)
-    return plain and urlsplit(link).scheme in ("http", "https")
-
-
 def web_link(paper: Paper | None) -> str:
     """The paper's arXiv page when its id is known, else its first web link, else ''."""
     arxiv = arxiv_id_of(paper)
@@ -111,7 +105,7 @@ def web_link(paper: Paper | None) -> str:
         return f"https://arxiv.org/abs/{arxiv}"
     if paper is None:
         return ""
-    return next((link for link in paper.links if is_web_link(link)), "")
+    return first_web_link(paper.links)
 
 
 def listing_day(paper: Paper | None) -> dt.date | None:

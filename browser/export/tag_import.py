@@ -19,6 +19,7 @@ from typing import Literal, Protocol
 from browser.export.bibtex_reader import BibEntry, parse_bibtex
 from browser.export.csv_format import (
     CsvImportError,
+    clean_tags,
     decode_spreadsheet_text,
     detect_delimiter,
     header_columns,
@@ -27,7 +28,6 @@ from browser.export.csv_format import (
 from browser.export.ris_reader import RisRecord, parse_ris
 from browser.export.rows import arxiv_id_in_link, normalize_arxiv_id
 from browser.identity import normalize_title
-from browser.tags import TagError, clean_tag, tag_key
 
 ImportFormat = Literal["csv", "bibtex", "ris"]
 _RIS_START = re.compile(r"^\s*TY {1,2}-", re.MULTILINE)
@@ -51,7 +51,7 @@ class ImportedEntry:
     title: str
     tags: list[str]
     arxiv_id: str = ""
-    paper_id: str = ""  # our own id: only a CSV carries it
+    paper_id: str = ""  # our own id, from a CSV's id column; "" otherwise
 
     def describe(self, file: str) -> str:
         name = self.title or self.paper_id or self.arxiv_id or "(no title)"
@@ -106,13 +106,14 @@ def read_import_file(path: Path) -> ImportFile:
     kind = detect_format(text, path)
     if kind == "csv":
         try:
-            rows, dialect = read_csv_tags(data, str(path))
+            read = read_csv_tags(data, str(path))
         except CsvImportError as error:
             raise TagImportError(str(error)) from None
         entries = [
-            ImportedEntry(row.line, row.title, row.tags, row.arxiv_id, row.paper_id) for row in rows
+            ImportedEntry(row.line, row.title, row.tags, row.arxiv_id, row.paper_id)
+            for row in read.papers
         ]
-        return ImportFile("csv", dialect.describe(), entries)
+        return ImportFile("csv", read.dialect.describe(), entries, read.problems)
     if kind == "bibtex":
         bib_entries, problems = parse_bibtex(text)
         result = ImportFile("bibtex", f"BibTeX, {encoding}", problems=problems)
@@ -128,23 +129,6 @@ def read_import_file(path: Path) -> ImportFile:
     return result
 
 
-def _valid_tags(names: list[str], line: int, problems: list[str]) -> list[str]:
-    tags: list[str] = []
-    seen: set[str] = set()
-    for name in names:
-        if not name.strip():
-            continue
-        try:
-            tag = clean_tag(name)
-        except TagError as error:
-            problems.append(f"line {line}: keyword skipped: {error}")
-            continue
-        if tag_key(tag) not in seen:
-            seen.add(tag_key(tag))
-            tags.append(tag)
-    return tags
-
-
 def _from_bibtex(entry: BibEntry, problems: list[str]) -> ImportedEntry:
     keywords = _KEYWORD_SEPARATOR.split(entry.text("keywords"))
     arxiv = ""
@@ -157,7 +141,7 @@ def _from_bibtex(entry: BibEntry, problems: list[str]) -> ImportedEntry:
         if arxiv:
             break
     return ImportedEntry(
-        entry.line, entry.text("title"), _valid_tags(keywords, entry.line, problems), arxiv
+        entry.line, entry.text("title"), clean_tags(keywords, entry.line, problems), arxiv
     )
 
 
@@ -174,7 +158,7 @@ def _from_ris(record: RisRecord, problems: list[str]) -> ImportedEntry:
             break
     title = " ".join(record.first("TI", "T1", "CT").split())
     return ImportedEntry(
-        record.line, title, _valid_tags(record.keywords(), record.line, problems), arxiv
+        record.line, title, clean_tags(record.keywords(), record.line, problems), arxiv
     )
 
 

@@ -3,6 +3,7 @@ tag store, files written atomically, and imported tags matched and applied."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 
@@ -15,6 +16,7 @@ from browser.export.tag_import import (
     title_match_key,
 )
 from browser.fsutil import atomic_writer
+from browser.identity import ID_PREFIX
 from browser.identity import paper_id as paper_id_for_title
 from browser.library import Catalog
 from browser.tagnames import tag_key
@@ -119,8 +121,9 @@ def import_tags(
     Adds tags by default (a paper keeps the tags it has, as CSV import always did);
     ``replace`` makes each matched paper's tags exactly those of the file, so a tag
     renamed or removed in a reference manager is renamed or removed here. CSV rows
-    whose paper is not in the library keep their tags under their id (they carry
-    our id); BibTeX and RIS entries that match nothing are reported, not imported.
+    whose own id cell holds one of our ids (a paper whose dump is gone) keep their
+    tags under it; every other entry that matches nothing (a CSV row named by title
+    only, any BibTeX or RIS entry) is reported as matched nothing and nothing is stored.
     One save and one undo step for the whole file. Raises OSError, TagImportError,
     TagError.
     """
@@ -137,7 +140,7 @@ def import_tags(
     wanted: dict[str, tuple[list[str], str]] = {}
     for entry in parsed.entries:
         paper_id = match_entry(entry, lookup)
-        if paper_id is None and parsed.format == "csv" and entry.paper_id:
+        if paper_id is None and is_our_id(entry.paper_id):
             report.kept_unknown.append(entry.describe(str(path)))
             paper_id = entry.paper_id
         elif paper_id is None:
@@ -161,6 +164,14 @@ def import_tags(
         report.tags_removed += len(old - new)
         report.papers_changed += new != old
     return report
+
+
+_OUR_ID = re.compile(re.escape(ID_PREFIX) + r"[0-9a-f]{16}")
+
+
+def is_our_id(text: str) -> bool:
+    """True for an id as ``identity.paper_id`` makes them (``hf-`` and 16 hex digits)."""
+    return _OUR_ID.fullmatch(text) is not None
 
 
 def _keys(names: Iterable[str]) -> set[str]:

@@ -14,7 +14,13 @@ from textual.content import Content
 from textual.screen import ModalScreen
 from textual.widgets import Button, Checkbox, Input, RadioButton, RadioSet, Select, Static
 
-from browser.export.formats import EXPORT_FORMATS, FILE_SUFFIXES, FORMAT_LABELS, ExportFormat
+from browser.export.formats import (
+    EXPORT_FORMATS,
+    FILE_SUFFIXES,
+    FORMAT_LABELS,
+    ExportFormat,
+    format_of_path,
+)
 
 ExportScope = Literal["results", "tagged"]
 
@@ -103,6 +109,13 @@ class ExportPrompt(ModalScreen[ExportChoice | None]):
         path_input.value = with_format_suffix(path_input.value, chosen)
         # The CSV options mean nothing to the other formats.
         self.query_one("#export-csv-options").display = chosen == "csv"
+
+    @on(Input.Changed, "#export-path")
+    def path_changed(self, event: Input.Changed) -> None:
+        """A typed ``.bib``/``.ris``/``.md``/``.jsonl``/``.csv`` picks its format."""
+        named = format_of_path(event.value.strip())
+        if named is not None and named != self._format:
+            self.query_one("#export-format", Select).value = named
 
     @on(Input.Submitted, "#export-path")
     @on(Button.Pressed, "#export-ok")

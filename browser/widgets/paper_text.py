@@ -12,7 +12,6 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 from pathlib import Path, PurePath
-from urllib.parse import urlsplit
 
 from rich.style import Style
 from rich.text import Text
@@ -21,6 +20,7 @@ from textual.content import Content
 from textual.message import Message
 from textual.widgets import Static
 
+from browser.links import is_web_link
 from browser.models import Highlight, Paper, SearchHit
 from browser.readable_math import readable_math
 from browser.safe_text import safe_line, safe_text
@@ -33,21 +33,6 @@ TITLE_STYLE = "bold $text-primary"
 # bracket; trailing sentence punctuation is not part of it.
 _URL = re.compile(r"https?://[^\s<>\"'`\]\[{}|\\^]+", re.IGNORECASE)
 _TRAILING = ".,;:!?)"
-
-
-def is_web_link(url: str) -> bool:
-    """True for a plain http(s) URL that is safe to hand to a terminal or a browser.
-
-    Dumps may carry ``file:`` or ``javascript:`` "links", or escape sequences glued to a
-    URL; only printable, space-free http(s) URLs with a host qualify.
-    """
-    if not url.isprintable() or any(char.isspace() for char in url):
-        return False
-    try:
-        parts = urlsplit(url)
-    except ValueError:
-        return False
-    return parts.scheme.lower() in ("http", "https") and bool(parts.netloc)
 
 
 def link_text(url: str, style: str = "underline") -> Text:
