@@ -80,7 +80,10 @@ class NoteEditor(ModalScreen[str | None]):
         if self._timer is not None:
             self._timer.stop()
         waited = now - self._dirty_since
-        delay = max(0.0, min(SAVE_AFTER_SECONDS, SAVE_AT_LEAST_EVERY - waited))
+        delay = min(SAVE_AFTER_SECONDS, SAVE_AT_LEAST_EVERY - waited)
+        if delay <= 0.01:  # typing without a pause for a second: save now
+            self.action_save()
+            return
         self._timer = self.set_timer(delay, self.action_save)
 
     def action_save(self) -> bool:
