@@ -589,6 +589,7 @@ class PaperBrowserApp(App[None]):
             return  # unreadable right now; the store reports real problems on save
         if changed:
             self._refresh_tags(hit.paper.id for hit in self.table.hits)
+        self.reading_flow.pick_up_outside_changes()
 
     def _refresh_tags(self, paper_ids: Iterable[str]) -> None:
         for paper_id in paper_ids:

@@ -93,9 +93,13 @@ class SessionFlow:
     def current_query(self) -> SavedQuery:
         app = self.app
         filters = app.tag_filter.filters() if app.tag_filter is not None else SearchFilters()
-        if app.view is not None and app.view.day is None:
+        if app.view is not None and app.view.day is None and app.view.filters != NEW_PAPERS:
             filters = filters & app.view.filters  # a saved search's user-state filters
-        return SavedQuery(app.search_bar.value.strip(), app.sort, filters)
+        # A day or the new papers are a moment's view: remember the order under it.
+        sort = app.sort
+        if app.view is not None and self._sort_before_view is not None:
+            sort = self._sort_before_view
+        return SavedQuery(app.search_bar.value.strip(), sort, filters)
 
     # ------------------------------------------------------------------ where you left off
 
@@ -252,3 +256,4 @@ class SessionFlow:
         app.tag_filter = tag_filter
         app.like = None
         app.view = View("saved filters", rest) if rest is not None else None
+        self._sort_before_view = None
