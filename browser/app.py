@@ -470,6 +470,8 @@ class PaperBrowserApp(App[None]):
             parts.append(self.view.label)
         if self.like is not None:
             parts.append(f"similar to: {self.like.paper.title}")
+        if warning := self.services.search_warning:
+            parts.append(warning)
         self.main_screen.status.show_status(parts, triage=self.triage)
 
     # ------------------------------------------------------------------ the paper

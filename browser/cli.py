@@ -9,6 +9,7 @@
     paper-browser export [--format csv|bibtex|ris|markdown|jsonl] [--output FILE|-]
     paper-browser import-tags FILE [--replace]    (CSV, BibTeX or RIS)
     paper-browser read ID... / unread ID... / note ID [TEXT|-] / saved / backup [-o DIR]
+    paper-browser doctor                     check the installation (exit 1 on a problem)
 
 Every failure the user can cause ends in a one-line message and a non-zero status,
 never a traceback.
@@ -56,6 +57,7 @@ COMMANDS = (
     "note",
     "saved",
     "backup",
+    "doctor",
     "app",
 )
 EXIT_OK, EXIT_FAILURE, EXIT_USAGE = 0, 1, 2
@@ -250,7 +252,34 @@ def build_parser() -> argparse.ArgumentParser:
     )
     import_tags.set_defaults(handler=import_tags_command)
     add_reading_commands(commands, shared)
+
+    doctor = commands.add_parser(
+        "doctor",
+        help="check the installation",
+        description="Say which versions run and whether searches take the fast path; "
+        "exit status 1 when something is wrong.",
+    )
+    doctor.set_defaults(handler=doctor_command)
     return parser
+
+
+# -- doctor ----------------------------------------------------------------------
+
+
+def doctor_command(options: argparse.Namespace) -> int:
+    from importlib.metadata import PackageNotFoundError, version
+
+    from browser.services import search_engine_warning
+
+    try:
+        whoosh_version = version("whoosh-reloaded")
+    except PackageNotFoundError:
+        whoosh_version = "not installed as whoosh-reloaded"
+    print(f"paper-browser {__version__} on Python {sys.version.split()[0]}")
+    print(f"whoosh-reloaded {whoosh_version}")
+    warning = search_engine_warning()
+    print(warning or "Searches take the fast path.")
+    return EXIT_FAILURE if warning else EXIT_OK
 
 
 # -- parse -----------------------------------------------------------------------

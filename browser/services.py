@@ -38,7 +38,7 @@ from browser.library import (
 )
 from browser.models import Paper, ParseProblem, SearchFilters, SearchResult, SortOrder
 from browser.reading import Reading
-from browser.search import IndexBusy, IndexUnusable, PaperIndex
+from browser.search import IndexBusy, IndexUnusable, PaperIndex, slow_path_reason
 from browser.stats import TOP, LibraryStats, Period, compute_stats
 from browser.stats.source import StatsSource
 from browser.userdata import BackupReport, UserData, UserDataError, UserTags, open_user_data
@@ -150,6 +150,11 @@ class Services:
 
     def is_empty(self) -> bool:
         return self.catalog.paper_count() == 0
+
+    @property
+    def search_warning(self) -> str | None:
+        """Why searches are slower than they should be (one sentence), or None."""
+        return search_engine_warning()
 
     def paper(self, paper_id: str) -> Paper | None:
         return self.catalog.paper(paper_id)
@@ -544,6 +549,12 @@ def _workers_die_with_us(procs: int) -> Iterator[None]:
         yield
     finally:
         _build_parent = None
+
+
+def search_engine_warning() -> str | None:
+    """One sentence when searches run on Whoosh's slower public path (the installed
+    Whoosh lacks a private name the fast path reads), else None; needs no library."""
+    return slow_path_reason()
 
 
 def open_services(

@@ -19,6 +19,7 @@ from browser.app import PALETTE_COMMANDS, PaperBrowserApp, link_for
 from browser.config import AppConfig, LoadedConfig, load_config
 from browser.messages import SearchCompleted, SearchRequest, SyncFinished
 from browser.models import ParseProblem, SearchCancelled, SearchResult
+from browser.search import whoosh_internals
 from browser.services import Services, SyncSummary, open_services
 from browser.userdata import UserData
 from browser.widgets.export_prompt import ExportPrompt
@@ -774,3 +775,15 @@ async def test_tags_changed_by_another_process_show_up(services: Services) -> No
         await settle(pilot)
         assert "from the cli" in app.table.get_row(paper.id)[-1]
         assert "from the cli" in abstract_text(app)
+
+
+async def test_the_status_line_says_when_searches_take_whooshs_slower_path(
+    services: Services, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    async with running(make_app(services)) as pilot:
+        assert "slower" not in status_text(pilot.app)
+    slow = whoosh_internals.InternalsStatus(("BM25F._field_B",))
+    monkeypatch.setattr(whoosh_internals, "STATUS", slow)
+    async with running(make_app(services)) as pilot:
+        assert slow.message is not None and slow.message in status_text(pilot.app)
+        assert "papers" in status_text(pilot.app)  # the counts stay first

@@ -14,6 +14,7 @@ from conftest import FIXTURE_PAPERS, SAMPLE_DUMPS
 
 from browser.cli import main
 from browser.identity import paper_id
+from browser.search import whoosh_internals
 
 RECORD_KEYS = {
     "id",
@@ -237,3 +238,16 @@ def test_index_rebuild_is_an_argument_of_sync(
     assert "index rebuilt" in out
     status, out, err = run_cli(capsys, "index", str(dumps_folder))
     assert "rebuilt" not in err and "index rebuilt" not in out
+
+
+def test_doctor_says_whether_searches_take_the_fast_path(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    code, out, _ = run_cli(capsys, "doctor")
+    assert code == 0
+    assert "whoosh-reloaded 2.7.5" in out and "Searches take the fast path." in out
+    slow = whoosh_internals.InternalsStatus(("BM25F._field_B",))
+    monkeypatch.setattr(whoosh_internals, "STATUS", slow)
+    code, out, _ = run_cli(capsys, "doctor")
+    assert code == 1
+    assert slow.message is not None and slow.message in out and "BM25F._field_B" in out

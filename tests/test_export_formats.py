@@ -15,7 +15,7 @@ from typing import Any
 import bibtexparser
 import pytest
 import rispy
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 from markdown_it import MarkdownIt
 from pylatexenc.latex2text import LatexNodes2Text, MacroTextSpec, get_default_latex_context_db
@@ -214,6 +214,9 @@ _TITLES = st.text(
 
 @settings(max_examples=300, deadline=None)
 @given(_TITLES)
+# Private-use characters: the reader's stand-ins for literal braces and tildes once were.
+@example("\ue000")
+@example("{\ue001} a~b \ue002 \ue000\ue003")
 def test_any_title_round_trips_through_bibtexparser(title: str) -> None:
     row = ExportRow("hf-1", title, [], make_paper(title))
     text = export([row], "bibtex")

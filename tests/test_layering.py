@@ -53,3 +53,47 @@ def test_no_module_outside_the_search_package_imports_whoosh() -> None:
         and importing.search(path.read_text(encoding="utf-8"))
     ]
     assert offenders == []
+
+
+SEARCH = Path(__file__).resolve().parent.parent / "browser" / "search"
+
+
+def _private(name: str) -> bool:
+    return name.startswith("_") and not name.startswith("__")
+
+
+def test_only_whoosh_internals_touches_whooshs_private_names() -> None:
+    """Elsewhere in the package a ``._name`` must be one the package itself defines, and
+    no class may override a private method it inherits from Whoosh."""
+    import ast
+    import importlib
+    import inspect
+
+    modules = sorted(p for p in SEARCH.glob("*.py") if p.stem != "whoosh_internals")
+    ours: set[str] = set()
+    used: list[tuple[str, str]] = []
+    for path in modules:
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+        for node in ast.walk(tree):
+            if isinstance(node, ast.FunctionDef | ast.ClassDef) and _private(node.name):
+                ours.add(node.name)
+            elif isinstance(node, ast.Attribute) and _private(node.attr):
+                if isinstance(node.ctx, ast.Store):
+                    ours.add(node.attr)
+                else:
+                    used.append((path.name, node.attr))
+            elif isinstance(node, ast.Name) and _private(node.id):
+                ours.add(node.id)
+    assert [(module, name) for module, name in used if name not in ours] == []
+    for path in modules:
+        module = importlib.import_module(f"browser.search.{path.stem}")
+        for _, cls in inspect.getmembers(module, inspect.isclass):
+            if cls.__module__ != module.__name__:
+                continue
+            whoosh_bases = [b for b in cls.__mro__[1:] if b.__module__.startswith("whoosh")]
+            overridden = [
+                name
+                for name in vars(cls)
+                if _private(name) and any(name in vars(base) for base in whoosh_bases)
+            ]
+            assert overridden == [], (cls.__name__, overridden)

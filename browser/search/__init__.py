@@ -8,6 +8,13 @@ through ``stopping``) -> ``highlighting`` / ``spelling``, with ``schema`` and
 """
 
 from browser.models import SearchCancelled
+from browser.search import whoosh_internals
 from browser.search.facade import IndexBusy, IndexUnusable, PaperIndex
 
-__all__ = ["IndexBusy", "IndexUnusable", "PaperIndex", "SearchCancelled"]
+__all__ = ["IndexBusy", "IndexUnusable", "PaperIndex", "SearchCancelled", "slow_path_reason"]
+
+
+def slow_path_reason() -> str | None:
+    """One plain sentence when searches run on Whoosh's slower public path because the
+    installed Whoosh lacks a private name the fast path reads; None on the fast path."""
+    return whoosh_internals.STATUS.message

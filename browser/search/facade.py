@@ -599,7 +599,11 @@ class PaperIndex:
         # Block skipping (usequality) makes the match count inexact: only when the count
         # comes from elsewhere or may be a lower bound.
         collector = GuardedCollector(
-            TopCollector(limit=wanted, usequality=quick), allowed=allowed, denied=denied, stop=stop
+            TopCollector(limit=wanted, usequality=quick),
+            allowed=allowed,
+            denied=denied,
+            stop=stop,
+            skip_deleted=driven_by_negation(query),
         )
         searcher.search_with_collector(checked(query, stop), collector)
         ranked = list(_docs_and_scores(collector.results(), wanted))

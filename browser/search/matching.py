@@ -14,7 +14,7 @@ from whoosh import query as wq
 from browser.models import SearchFilters, TagLookup, UserStateLookup
 from browser.search.planning import InRegion
 from browser.search.stopping import NO_STOP, Interrupted, Stop, checked
-from browser.search.whoosh_internals import posting_ids
+from browser.search.whoosh_internals import compile_range, deleted_set, fast_path, posting_ids
 
 
 def resolve_filters(
@@ -61,15 +61,18 @@ def matching_set(searcher: Any, query: Any, stop: Stop = NO_STOP) -> set[int] | 
     level; decoding posting blocks into sets and combining them is several times faster,
     and frees the relevance pass to skip blocks that cannot reach the top hits. None when
     the query has a part this does not understand (phrases, spans, fuzzy terms are fine:
-    they fall back to their own matcher). May raise ``Interrupted``.
+    they fall back to their own matcher), or when Whoosh's internals are not there to
+    read posting blocks. May raise ``Interrupted``.
     """
+    if not fast_path():
+        return None
     found: set[int] = set()
     try:
         for subsearcher, offset in searcher.leaf_searchers():
             segment = subsearcher.reader()
             ids = segment_set(subsearcher, query, stop)
             if segment.has_deletions():
-                ids -= segment.deleted_docs_set
+                ids -= deleted_set(segment)
             if offset:
                 found.update(offset + docnum for docnum in ids)
             else:
@@ -85,7 +88,7 @@ def segment_set(searcher: Any, node: Any, stop: Stop) -> set[int]:
     if isinstance(node, wq.Term):
         if (node.fieldname, node.text) not in reader:
             return set()
-        return posting_ids(reader.postings(node.fieldname, node.text), stop)
+        return posting_ids(reader.postings(node.fieldname, node.text), stop.check)
     if isinstance(node, wq.Every):
         return set(range(reader.doc_count_all()))
     if node is wq.NullQuery:
@@ -118,13 +121,13 @@ def segment_set(searcher: Any, node: Any, stop: Stop) -> set[int]:
     if isinstance(node, wq.Not):
         return set(range(reader.doc_count_all())) - segment_set(searcher, node.query, stop)
     if isinstance(node, wq.NumericRange):
-        return segment_set(searcher, node._compile_query(reader), stop)
+        return segment_set(searcher, compile_range(node, reader), stop)
     if isinstance(node, wq.ConstantScoreQuery):  # what a range compiles to
         return segment_set(searcher, node.child, stop)
     if isinstance(node, wq.MultiTerm):  # prefix, wildcard, fuzzy, term range
         result = set()
         for fieldname, text in node.expanded_terms(reader):
-            result |= posting_ids(reader.postings(fieldname, text), stop)
+            result |= posting_ids(reader.postings(fieldname, text), stop.check)
         return result
     if isinstance(node, wq.Phrase | InRegion):
         matcher = checked(node, stop).matcher(searcher)
@@ -190,5 +193,5 @@ def matching_docnums(searcher: Any, query: Any, stop: Stop) -> tuple[set[int], b
             except Interrupted:
                 return found, True
         if reader.has_deletions():
-            found.difference_update(offset + docnum for docnum in reader.deleted_docs_set)
+            found.difference_update(offset + docnum for docnum in deleted_set(reader))
     return found, False

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from typing import Any, Final
 
 from whoosh import query as wq
-from whoosh.matching import Matcher
+from whoosh.matching import ListMatcher, Matcher, NullMatcher
 from whoosh.qparser import (
     AndGroup,
     FieldAliasPlugin,
@@ -23,7 +23,7 @@ from whoosh.qparser import (
     GtLtPlugin,
     QueryParser,
 )
-from whoosh.query.spans import SpanWrappingMatcher, WrappingSpan
+from whoosh.query.spans import WrappingSpan
 
 from browser.models import SearchFilters
 from browser.search.schema import (
@@ -49,6 +49,7 @@ from browser.search.syntax import (
     unbalanced,
 )
 from browser.search.vocabulary import Vocabulary
+from browser.search.whoosh_internals import SpanFilterMatcher, fast_path
 
 # How many completions the word being typed expands to (its most frequent words).
 PREFIX_EXPANSION_CAP: Final = 16
@@ -128,12 +129,17 @@ class InRegion(WrappingSpan):  # type: ignore[misc]
         elif query.is_leaf() and not isinstance(query, wq.Term | wq.Phrase):
             parts = [wq.Term(f, t) for f, t in query.expanded_terms(searcher.reader())]
         else:
-            return RegionMatcher(self._subm(searcher, context), self.region)
+            child = query.matcher(searcher, context)
+            if fast_path():
+                return RegionMatcher(child, self.region)
+            return _public_region_matcher(child, self.region)
         regions = [InRegion(part, self.region) for part in parts]
         return wq.Or(regions, boost=query.boost).matcher(searcher, context)
 
 
-class RegionMatcher(SpanWrappingMatcher):  # type: ignore[misc]
+class RegionMatcher(SpanFilterMatcher):
+    """The child's matches with a span inside the region, scored as the child scores them."""
+
     def __init__(self, child: Matcher, region: int) -> None:
         self.low = region * REGION
         self.high = (region + 1) * REGION
@@ -142,12 +148,27 @@ class RegionMatcher(SpanWrappingMatcher):  # type: ignore[misc]
     def copy(self) -> RegionMatcher:
         return RegionMatcher(self.child.copy(), self.low // REGION)
 
-    def _replacement(self, newchild: Matcher) -> RegionMatcher:
-        return RegionMatcher(newchild, self.low // REGION)
+    def rewrap(self, child: Matcher) -> RegionMatcher:
+        return RegionMatcher(child, self.low // REGION)
 
-    def _get_spans(self) -> list[Any]:
+    def kept_spans(self, spans: list[Any]) -> list[Any]:
         low, high = self.low, self.high
-        return [span for span in self.child.spans() if low <= span.start and span.end < high]
+        return [span for span in spans if low <= span.start and span.end < high]
+
+
+def _public_region_matcher(child: Matcher, region: int) -> Matcher:
+    """``RegionMatcher``'s answers through Whoosh's public matcher API only (when
+    ``whoosh_internals`` found a hook missing): the matches are gathered up front."""
+    low, high = region * REGION, (region + 1) * REGION
+    ids: list[int] = []
+    scores: list[float] = []
+    while child.is_active():
+        if any(low <= span.start and span.end < high for span in child.spans()):
+            ids.append(child.id())
+            scores.append(child.score())
+        child.next()
+    # Without a scorer a list matcher scores each match by its weight.
+    return ListMatcher(ids, weights=scores) if ids else NullMatcher()
 
 
 @dataclass

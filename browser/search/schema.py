@@ -35,7 +35,7 @@ from whoosh.analysis import (
 from whoosh.fields import COLUMN, DATETIME, ID, KEYWORD, NUMERIC, STORED, TEXT, Schema
 from whoosh.filedb.filestore import FileStorage
 from whoosh.support.charset import accent_map
-from whoosh.util.times import datetime_to_long
+from whoosh.util.times import adatetime, datetime_to_long, fix, is_void
 
 from browser.fsutil import atomic_write
 from browser.identity import normalize_title
@@ -188,12 +188,42 @@ class DatePeriods(DATETIME):  # type: ignore[misc]
             return wq.Every(fieldname, boost=boost)
         low = high = None
         if start is not None:
-            period = self._parse_datestring(start)
+            period = date_period(start)
             low = datetime_to_long(period.ceil() if startexcl else period.floor())
         if end is not None:
-            period = self._parse_datestring(end)
+            period = date_period(end)
             high = datetime_to_long(period.floor() if endexcl else period.ceil())
         return wq.NumericRange(fieldname, low, high, startexcl, endexcl, boost=boost)
+
+
+# A date in a query, once " ", "-" and "." are dropped: YYYY[MM[DD[hh[mm[ss[uuuuuu]]]]]].
+_PERIOD_PARTS: Final = (
+    ("year", 4),
+    ("month", 2),
+    ("day", 2),
+    ("hour", 2),
+    ("minute", 2),
+    ("second", 2),
+    ("microsecond", 6),
+)
+
+
+def date_period(text: str) -> adatetime:
+    """The period a query's date names (``2024``, ``2024-03``, ``2024-03-05 10``...) as
+    Whoosh's ``adatetime``, the parts not named left open. The format is the one Whoosh's
+    DATETIME field parses. Raises ValueError when ``text`` names no date."""
+    digits = text.replace(" ", "").replace("-", "").replace(".", "")
+    parts: dict[str, int] = {}
+    at = 0
+    for name, width in _PERIOD_PARTS:
+        if len(digits) < at + width:
+            break
+        parts[name] = int(digits[at : at + width])
+        at += width
+    period = fix(adatetime(**parts))
+    if is_void(period):
+        raise ValueError(f"{text!r} is not a date")
+    return period
 
 
 def _single_tier(date_field: DATETIME) -> DATETIME:

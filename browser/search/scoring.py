@@ -18,7 +18,14 @@ from browser.search.matching import Unsupported, matching_set
 from browser.search.planning import InRegion
 from browser.search.schema import REGION
 from browser.search.stopping import NO_STOP, Stop
-from browser.search.whoosh_internals import LengthTable, posting_values, whole_postings
+from browser.search.whoosh_internals import (
+    custom_field_b,
+    deleted_set,
+    fast_path,
+    length_table,
+    posting_values,
+    whole_postings,
+)
 
 # Scoring a posting inside a region decodes its positions: about this many plain postings.
 REGION_POSTING_COST: Final = 4
@@ -66,8 +73,12 @@ def ranked_by_bm25(searcher: Any, query: Any, stop: Stop = NO_STOP) -> dict[int,
     handful of Python calls per document per tree level, plus a column read for each
     document's length). Covers AND, OR, NOT and plain terms in text fields: what the
     query parser and the prefix expansion produce for words. Anything else goes to
-    Whoosh. The caller takes the top hits and the exact count from the same result.
+    Whoosh, and so does everything when Whoosh's internals are not there
+    (``whoosh_internals.fast_path``). The caller takes the top hits and the exact count
+    from the same result.
     """
+    if not fast_path():
+        return None
     try:
         return node_scores(searcher, query, stop)
     except Unsupported:
@@ -273,7 +284,7 @@ def term_scores(
     schema = searcher.schema
     if fieldname not in schema:
         return {}
-    if not isinstance(searcher.weighting, BM25F) or fieldname in searcher.weighting._field_B:
+    if not isinstance(searcher.weighting, BM25F) or custom_field_b(searcher.weighting, fieldname):
         raise Unsupported
     try:
         tbytes = schema[fieldname].to_bytes(text)
@@ -289,7 +300,7 @@ def term_scores(
             if (fieldname, tbytes) not in reader:
                 continue
             ids, weights = whole_postings(reader.postings(fieldname, tbytes))
-            deleted = reader.deleted_docs_set if reader.has_deletions() else ()
+            deleted = deleted_set(reader) if reader.has_deletions() else ()
             for docnum, tf in zip(ids, weights, strict=True):
                 if not (deleted and docnum in deleted):
                     found[offset + docnum] = tf * boost
@@ -306,10 +317,7 @@ def term_scores(
         reader = subsearcher.reader()
         if (fieldname, tbytes) not in reader:
             continue
-        lengths = subsearcher.doc_field_length
-        if not isinstance(lengths, LengthTable):
-            raise Unsupported
-        table = lengths.table(fieldname)
+        table = length_table(subsearcher, fieldname)
         if table is None:
             raise Unsupported
         postings = reader.postings(fieldname, tbytes)
@@ -318,7 +326,7 @@ def term_scores(
             ids, weights = postings_at(postings, sorted(d - offset for d in within))
         else:
             ids, weights = whole_postings(postings)
-        deleted = reader.deleted_docs_set if reader.has_deletions() else ()
+        deleted = deleted_set(reader) if reader.has_deletions() else ()
         for docnum, tf in zip(ids, weights, strict=True):
             if deleted and docnum in deleted:
                 continue

@@ -14,7 +14,13 @@ from typing import Any, Final, cast
 
 from whoosh import query as wq
 from whoosh.collectors import WrappingCollector
-from whoosh.matching.wrappers import WrappingMatcher
+
+from browser.search.whoosh_internals import (
+    MatcherWrapper,
+    QueryWrapper,
+    compile_range,
+    fast_path,
+)
 
 
 class Interrupted(Exception):
@@ -62,7 +68,7 @@ class Stop:
 NO_STOP: Final = Stop()
 
 
-class CheckedMatcher(WrappingMatcher):  # type: ignore[misc]
+class CheckedMatcher(MatcherWrapper):
     """A matcher whose every step may raise ``Interrupted``.
 
     Some of Whoosh's matchers loop inside a single step without returning to the
@@ -81,8 +87,8 @@ class CheckedMatcher(WrappingMatcher):  # type: ignore[misc]
     def copy(self) -> CheckedMatcher:
         return type(self)(self.child.copy(), self.stop, self.boost)
 
-    def _replacement(self, newchild: Any) -> CheckedMatcher:
-        return type(self)(newchild, self.stop, self.boost)
+    def rewrap(self, child: Any) -> CheckedMatcher:
+        return type(self)(child, self.stop, self.boost)
 
     def next(self) -> Any:
         self.stop.check()
@@ -115,7 +121,7 @@ class SkipCheckedMatcher(CheckedMatcher):
         return cast(Iterator[int], self.child.all_ids())
 
 
-class Checked(wq.WrappingQuery):  # type: ignore[misc]
+class Checked(QueryWrapper):
     """``child``, checking ``stop`` before its matcher is built and then, depending on
     ``steps``, at every step (``"all"``, see ``CheckedMatcher``), at every skip
     (``"skips"``) or never (``"none"``)."""
@@ -125,7 +131,7 @@ class Checked(wq.WrappingQuery):  # type: ignore[misc]
         self.stop = stop
         self.steps = steps
 
-    def _rewrap(self, child: Any) -> Checked:
+    def rewrap(self, child: Any) -> Checked:
         return Checked(child, self.stop, steps=self.steps)
 
     def matcher(self, searcher: Any, context: Any = None) -> Any:
@@ -145,7 +151,7 @@ class CheckedRange(Checked):
 
     def matcher(self, searcher: Any, context: Any = None) -> Any:
         self.stop.check()
-        compiled = self.child._compile_query(searcher.reader())
+        compiled = compile_range(self.child, searcher.reader())
         stop = self.stop
 
         def check(node: Any) -> Any:
@@ -159,7 +165,8 @@ def checked(query: Any, stop: Stop) -> Any:
     collector able to stop: the negated part of every NOT and every part of an AND at each
     step (see ``CheckedMatcher``), and each term before its posting list is opened (a
     wide expansion opens 128 per segment, ~70 ms at 20k papers)."""
-    if not stop.active:
+    if not stop.active or not fast_path():
+        # Whoosh's public path: the collector still checks between matches.
         return query
 
     def check(node: Any) -> Any:
@@ -217,8 +224,13 @@ class GuardedCollector(WrappingCollector):  # type: ignore[misc]
 
     Unlike whoosh's TimeLimitCollector this uses no SIGALRM (only possible on the main
     thread, and searches run in a worker thread) and no timer thread per keystroke: it
-    checks between matches, and matchers made by ``_checked_negations`` check inside
-    their skips; either way it stops quietly, keeping what it has collected.
+    checks between matches, and matchers made by ``checked`` check inside their skips;
+    either way it stops quietly, keeping what it has collected.
+
+    ``skip_deleted`` drops deleted documents Whoosh's matchers hand over: its NOT
+    (``InverseMatcher``) yields the document after its child's last match even when that
+    one is deleted (an old copy of a replaced paper). Term postings never do, so it is
+    only asked for queries led by a NOT.
     """
 
     def __init__(
@@ -228,11 +240,14 @@ class GuardedCollector(WrappingCollector):  # type: ignore[misc]
         allowed: set[int] | None,
         denied: set[int],
         stop: Stop,
+        skip_deleted: bool = False,
     ) -> None:
         super().__init__(child)
         self.allowed = allowed
         self.denied = denied
         self.stop = stop
+        self.skip_deleted = skip_deleted
+        self._is_deleted: Callable[[int], bool] | None = None
         self.matched = 0
         self.timed_out = False
 
@@ -245,12 +260,17 @@ class GuardedCollector(WrappingCollector):  # type: ignore[misc]
             super().set_subsearcher(subsearcher, offset)
         except Interrupted:
             self.timed_out = True
+        reader = subsearcher.reader()
+        self._is_deleted = (
+            reader.is_deleted if self.skip_deleted and reader.has_deletions() else None
+        )
 
     def collect_matches(self) -> None:
         child = self.child
         offset = child.offset
         allowed = self.allowed
         denied = self.denied
+        is_deleted = self._is_deleted
         reached = self.stop.reached if self.stop.active else None
         if self.timed_out or (reached is not None and reached()):
             self.timed_out = True
@@ -264,6 +284,8 @@ class GuardedCollector(WrappingCollector):  # type: ignore[misc]
                     return
                 docnum = offset + sub_docnum
                 if (allowed is not None and docnum not in allowed) or docnum in denied:
+                    continue
+                if is_deleted is not None and is_deleted(sub_docnum):
                     continue
                 self.matched += 1
                 child.collect(sub_docnum)

@@ -1,23 +1,174 @@
-"""Every use of Whoosh's private names, in one place.
+"""Every use of Whoosh's private names, in one place, each with Whoosh's public way beside it.
 
 Whoosh's public path reads a posting, a stored length or a column value one Python call
-at a time. The fast path here reads whole posting blocks, column files and length
-tables at once.
+at a time. The fast path reads whole posting blocks, length tables and column files at
+once, and hooks our query and matcher wrappers into Whoosh's private extension points.
+No other module reads, calls or overrides a Whoosh name that starts with ``_``
+(``docs/architecture.md``, "Whoosh internals").
+
+At import ``probe()`` checks, on a tiny index in memory, that every private name used
+here exists in the installed Whoosh. If one is missing, ``fast_path()`` is False and each
+caller takes Whoosh's public path instead: slower, the same answers
+(``tests/test_search_oracle.py``). ``STATUS.message`` says so in one sentence, for the
+app's status line and ``paper-browser doctor``.
 """
 
 from __future__ import annotations
 
 import sys
 from array import array
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass
 from typing import Any, Final
 
+import whoosh
 from whoosh import columns
+from whoosh import query as wq
 from whoosh.codec.whoosh3 import LENGTHS_COLUMN, W3LeafMatcher
-from whoosh.matching.wrappers import FilterMatcher
+from whoosh.fields import COLUMN, TEXT, Schema
+from whoosh.filedb.filestore import RamStorage
+from whoosh.matching.wrappers import FilterMatcher, WrappingMatcher
+from whoosh.query.spans import SpanWrappingMatcher
+from whoosh.scoring import BM25F
 from whoosh.util.numeric import byte_to_length
 
-from browser.search.stopping import NO_STOP, Stop
+# The Whoosh release this module was written against (pinned in pyproject.toml).
+WRITTEN_FOR: Final = "whoosh-reloaded 2.7.5"
+
+
+@dataclass(frozen=True)
+class InternalsStatus:
+    """Which private Whoosh names the installed release lacks (none: the fast path)."""
+
+    missing: tuple[str, ...] = ()
+
+    @property
+    def fast(self) -> bool:
+        return not self.missing
+
+    @property
+    def message(self) -> str | None:
+        """One plain sentence when searches run on the slower path, else None."""
+        if self.fast:
+            return None
+        version = ".".join(map(str, whoosh.__version__))
+        return (
+            f"Searches use Whoosh's slower public path (same results): Whoosh {version} "
+            f"lacks {', '.join(self.missing)}, which the fast path written for "
+            f"{WRITTEN_FOR} reads."
+        )
+
+
+def probe() -> InternalsStatus:
+    """Check every private name this module uses against the installed Whoosh."""
+    missing: list[str] = []
+
+    def need(owner: object, label: str, *names: str) -> None:
+        missing.extend(f"{label}.{name}" for name in names if not hasattr(owner, name))
+
+    def called(owner: type, caller: str, hook: str) -> None:
+        # A hook we override only matters while Whoosh still calls it.
+        code = getattr(getattr(owner, caller, None), "__code__", None)
+        if code is None or hook not in code.co_names:
+            missing.append(f"{owner.__name__}.{hook}")
+
+    called(WrappingMatcher, "replace", "_replacement")
+    called(wq.WrappingQuery, "apply", "_rewrap")
+    called(SpanWrappingMatcher, "_find_next", "_get_spans")
+    need(SpanWrappingMatcher, "SpanWrappingMatcher", "_replacement")
+    need(wq.NumericRange, "NumericRange", "_compile_query")
+    need(BM25F(), "BM25F", "_field_B")
+    need(W3LeafMatcher, "W3LeafMatcher", "_read_ids", "_read_weights", "_read_values")
+    try:
+        _probe_instances(need)
+    except Exception as exc:  # a release that cannot even build the probe index
+        missing.append(f"a probe index ({type(exc).__name__}: {exc})")
+    return InternalsStatus(tuple(missing))
+
+
+def _probe_instances(need: Callable[..., None]) -> None:
+    """The names that exist only on live objects: postings, columns, per-document data."""
+    schema = Schema(
+        text=TEXT(phrase=True),
+        number=COLUMN(columns.NumericColumn("i")),
+        words=COLUMN(columns.VarBytesColumn()),
+    )
+    ix = RamStorage().create_index(schema)
+    with ix.writer() as writer:
+        writer.add_document(text="probe words", number=1, words=b"a")
+        writer.add_document(text="probe", number=2, words=b"bc")
+    with ix.searcher() as searcher:
+        reader = searcher.reader()
+        need(reader, "SegmentReader", "_perdoc", "deleted_docs_set")
+        need(getattr(reader, "_perdoc", None), "PerDocumentReader", "_cached_reader")
+        leaf = _unwrapped(reader.postings("text", "probe"))
+        need(leaf, "W3LeafMatcher", "_ids", "_weights", "_values", "_i", "_blocklength")
+        numbers = reader.column_reader("number", translate=False)
+        need(numbers, "NumericColumn.Reader", "_typecode", "_count", "_dbfile", "_basepos")
+        words = reader.column_reader("words", translate=False)
+        need(words, "VarBytesColumn.Reader", "_offsets", "_lengths", "_dbfile", "_basepos")
+
+
+# -- hooks: our wrappers plugged into Whoosh's private extension points
+
+
+class MatcherWrapper(WrappingMatcher):  # type: ignore[misc]
+    """A wrapping matcher with state of its own: ``rewrap(child)`` makes the same wrapper
+    around another child (Whoosh asks through ``_replacement`` when it rebuilds trees)."""
+
+    def rewrap(self, child: Any) -> MatcherWrapper:
+        raise NotImplementedError
+
+    def _replacement(self, newchild: Any) -> MatcherWrapper:
+        return self.rewrap(newchild)
+
+
+class QueryWrapper(wq.WrappingQuery):  # type: ignore[misc]
+    """A wrapping query with state of its own: ``rewrap(child)`` (Whoosh's ``_rewrap``)."""
+
+    def rewrap(self, child: Any) -> QueryWrapper:
+        raise NotImplementedError
+
+    def _rewrap(self, child: Any) -> QueryWrapper:
+        return self.rewrap(child)
+
+
+class SpanFilterMatcher(SpanWrappingMatcher):  # type: ignore[misc]
+    """Matches where the child does, keeping only the spans ``kept_spans`` keeps
+    (Whoosh's ``_get_spans``); ``rewrap(child)`` as for ``MatcherWrapper``."""
+
+    def rewrap(self, child: Any) -> SpanFilterMatcher:
+        raise NotImplementedError
+
+    def kept_spans(self, spans: list[Any]) -> list[Any]:
+        raise NotImplementedError
+
+    def _replacement(self, newchild: Any) -> SpanFilterMatcher:
+        return self.rewrap(newchild)
+
+    def _get_spans(self) -> list[Any]:
+        return self.kept_spans(self.child.spans())
+
+
+def compile_range(node: Any, reader: Any) -> Any:
+    """A numeric range as the OR of trie terms Whoosh matches it by, for one segment."""
+    return node._compile_query(reader)
+
+
+def custom_field_b(weighting: Any, fieldname: str) -> bool:
+    """Whether BM25F has a per-field B for ``fieldname`` (the fast scorer has none)."""
+    return fieldname in weighting._field_B
+
+
+# -- reading whole posting lists, lengths and columns
+
+
+def deleted_set(reader: Any) -> frozenset[int] | set[int]:
+    """The deleted document numbers of one segment."""
+    if fast_path():
+        return reader.deleted_docs_set  # type: ignore[no-any-return]
+    return {docnum for docnum in range(reader.doc_count_all()) if reader.is_deleted(docnum)}
+
 
 _LENGTH_OF_BYTE: Final = [byte_to_length(b) if b else None for b in range(256)]
 
@@ -30,6 +181,8 @@ def field_lengths_in_memory(searcher: Any) -> None:
     of a search over common words. A segment holds one byte per document and field, so
     the whole column is read once (lazily, per field) and looked up from then on.
     """
+    if not fast_path():
+        return
     for subsearcher, _offset in searcher.leaf_searchers():
         segment = subsearcher.reader()
         perdoc = getattr(segment, "_perdoc", None)
@@ -41,16 +194,22 @@ def field_lengths_in_memory(searcher: Any) -> None:
         subsearcher.doc_field_length = table
 
 
+def length_table(subsearcher: Any, fieldname: str) -> list[int | None] | None:
+    """A segment's length of ``fieldname`` per document, if held in memory."""
+    lengths = subsearcher.doc_field_length
+    return lengths.table(fieldname) if isinstance(lengths, LengthTable) else None
+
+
 class LengthTable:
+    """``doc_field_length`` of one segment from whole length columns read once per field."""
+
     def __init__(self, perdoc: Any, doccount: int) -> None:
         self._perdoc = perdoc
         self._doccount = doccount
         self._tables: dict[str, list[int | None] | None] = {}
 
     def __call__(self, docnum: int, fieldname: str, default: int = 0) -> int | None:
-        if fieldname not in self._tables:
-            self._tables[fieldname] = self._load(fieldname)
-        table = self._tables[fieldname]
+        table = self.table(fieldname)
         if table is None or docnum >= len(table):
             return int(default)
         return table[docnum]
@@ -70,78 +229,99 @@ class LengthTable:
         return [_LENGTH_OF_BYTE[b] for b in raw]
 
 
-def posting_values(matcher: Any) -> Iterator[tuple[int, bytes]]:
-    """(document number, encoded positions) of one term's postings, a block at a time."""
+def _unwrapped(matcher: Any) -> Any:
     while isinstance(matcher, FilterMatcher):
         matcher = matcher.child
-    if not isinstance(matcher, W3LeafMatcher):
+    return matcher
+
+
+def _leaf(matcher: Any) -> Any | None:
+    """The block-reading matcher under a term's postings, or None for the public path."""
+    leaf = _unwrapped(matcher)
+    return leaf if fast_path() and isinstance(leaf, W3LeafMatcher) else None
+
+
+def _blocks(
+    leaf: Any, part: str | None, check: Callable[[], None] | None = None
+) -> Iterator[tuple[Sequence[int], Sequence[Any]]]:
+    """Each remaining block of a leaf matcher: its ids and its ``part`` ("weights" or
+    "values"), decoded whole. ``check`` runs before each block is read."""
+    while leaf.is_active():
+        if check is not None:
+            check()
+        if leaf._ids is None:
+            leaf._read_ids()
+        start = leaf._i
+        extra: Sequence[Any] = ()
+        if part == "weights":
+            if leaf._weights is None:
+                leaf._read_weights()
+            extra = leaf._weights[start:]
+        elif part == "values":
+            if leaf._values is None:
+                leaf._read_values()
+            extra = leaf._values[start:]
+        yield leaf._ids[start:], extra
+        leaf._i = leaf._blocklength - 1
+        leaf.next()
+
+
+def posting_values(matcher: Any) -> Iterator[tuple[int, bytes]]:
+    """(document number, encoded positions) of one term's postings, a block at a time."""
+    leaf = _leaf(matcher)
+    if leaf is None:
+        matcher = _unwrapped(matcher)
         while matcher.is_active():
             yield matcher.id(), matcher.value()
             matcher.next()
         return
-    while matcher.is_active():
-        if matcher._ids is None:
-            matcher._read_ids()
-        if matcher._values is None:
-            matcher._read_values()
-        start = matcher._i
-        yield from zip(matcher._ids[start:], matcher._values[start:], strict=True)
-        matcher._i = matcher._blocklength - 1
-        matcher.next()
+    for ids, values in _blocks(leaf, "values"):
+        yield from zip(ids, values, strict=True)
 
 
 def whole_postings(matcher: Any) -> tuple[Sequence[int], Sequence[float]]:
     """All document numbers and weights of one term's postings (deleted ones included)."""
-    while isinstance(matcher, FilterMatcher):
-        matcher = matcher.child
+    leaf = _leaf(matcher)
     ids: list[int] = []
     weights: list[float] = []
-    if not isinstance(matcher, W3LeafMatcher):
+    if leaf is None:
+        matcher = _unwrapped(matcher)
         while matcher.is_active():
             ids.append(matcher.id())
             weights.append(matcher.weight())
             matcher.next()
         return ids, weights
-    while matcher.is_active():
-        if matcher._ids is None:
-            matcher._read_ids()
-        if matcher._weights is None:
-            matcher._read_weights()
-        start = matcher._i
-        ids.extend(matcher._ids[start:])
-        weights.extend(matcher._weights[start:])
-        matcher._i = matcher._blocklength - 1
-        matcher.next()
+    for block_ids, block_weights in _blocks(leaf, "weights"):
+        ids.extend(block_ids)
+        weights.extend(block_weights)
     return ids, weights
 
 
-def posting_ids(matcher: Any, stop: Stop = NO_STOP) -> set[int]:
-    """The document numbers of one term's postings, a decoded block at a time.
-
-    Deleted documents are not filtered here (the caller removes them once).
-    """
-    while isinstance(matcher, FilterMatcher):
-        matcher = matcher.child
-    if not isinstance(matcher, W3LeafMatcher):
-        return set(matcher.all_ids())
+def posting_ids(matcher: Any, check: Callable[[], None] | None = None) -> set[int]:
+    """The document numbers of one term's postings, a decoded block at a time; ``check``
+    (which may raise to stop) runs before each block. Deleted documents are not filtered
+    here (the caller removes them once)."""
+    leaf = _leaf(matcher)
+    if leaf is None:
+        return set(_unwrapped(matcher).all_ids())
     ids: set[int] = set()
-    while matcher.is_active():
-        stop.check()
-        if matcher._ids is None:
-            matcher._read_ids()
-        ids.update(matcher._ids[matcher._i :])
-        matcher._i = matcher._blocklength - 1
-        matcher.next()
+    for block_ids, _ in _blocks(leaf, None, check):
+        ids.update(block_ids)
     return ids
 
 
 def int_column(searcher: Any, name: str, default: int) -> array[int]:
+    """An integer column of every document of every segment, in document order."""
     values: array[int] = array("i")
     for subsearcher, _offset in searcher.leaf_searchers():
         reader = subsearcher.reader()
         count = reader.doc_count_all()
         column = reader.column_reader(name, translate=False)
-        if isinstance(column, columns.NumericColumn.Reader) and column._typecode == "i":
+        if (
+            fast_path()
+            and isinstance(column, columns.NumericColumn.Reader)
+            and column._typecode == "i"
+        ):
             # The values are stored as consecutive big-endian ints: one read.
             stored = min(count, column._count)
             chunk = array("i", column._dbfile.get(column._basepos, 4 * stored))
@@ -155,11 +335,16 @@ def int_column(searcher: Any, name: str, default: int) -> array[int]:
 
 
 def bytes_column(searcher: Any, name: str) -> list[bytes]:
+    """A bytes column of every document of every segment, in document order."""
     values: list[bytes] = []
     for subsearcher, _offset in searcher.leaf_searchers():
         reader = subsearcher.reader()
         column = reader.column_reader(name, translate=False)
-        if isinstance(column, columns.VarBytesColumn.Reader) and len(column._lengths):
+        if (
+            fast_path()
+            and isinstance(column, columns.VarBytesColumn.Reader)
+            and len(column._lengths)
+        ):
             # One read of the whole column, then slices (not a read call per value).
             offsets, lengths = column._offsets, column._lengths
             data = column._dbfile.get(column._basepos, offsets[-1] + lengths[-1])
@@ -169,3 +354,11 @@ def bytes_column(searcher: Any, name: str) -> list[bytes]:
         values.extend(loaded[: reader.doc_count_all()])
         values.extend([b""] * (reader.doc_count_all() - len(loaded)))
     return values
+
+
+STATUS: InternalsStatus = probe()
+
+
+def fast_path() -> bool:
+    """Whether the private names are all there (read at each call: tests swap ``STATUS``)."""
+    return STATUS.fast

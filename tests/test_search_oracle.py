@@ -1,0 +1,295 @@
+"""Oracle: the fast path answers exactly as Whoosh's public ``searcher.search`` does.
+
+The fast path (whole-list BM25F in ``scoring``, set evaluation in ``matching``, column
+sorts and range filters in ``ordering``, length tables and posting blocks in
+``whoosh_internals``) re-implements what Whoosh does. Seeded random queries (words,
+AND/OR/NOT, phrases, fields, numeric and date ranges, prefixes, sorts) run on an index
+of several segments with deleted documents, and each answer must list the documents
+Whoosh lists for the same planned query, in the same order, with scores within 1e-9.
+
+Two deliberate differences are accounted for, not hidden:
+
+* ranges on date, year and comments ANDed with words are applied as filters: Whoosh adds
+  the same whole number (the range's constant score) to every hit, so the difference
+  must be one integer for all hits of a query;
+* a query led by a NOT with words beside it (``a OR NOT b``) ranks the word matches by
+  BM25 and then the rest newest first (Whoosh scores every match of the NOT alike):
+  for those the documents and the count must agree, not the order;
+* Whoosh's NOT can list a deleted document (the one after its child's last match): it is
+  dropped from Whoosh's list before comparing.
+
+The second test renames one private name inside Whoosh as a maintainer might and
+checks that searches fall back to Whoosh's public path with the same answers.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import random
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from whoosh import sorting
+from whoosh.scoring import BM25F, BM25FScorer, WeightScorer
+
+from browser.identity import paper_id
+from browser.models import Organization, Paper, SearchResult, SortOrder
+from browser.search import PaperIndex, whoosh_internals
+from browser.search.matching import driven_by_negation
+
+SEED = 20261206
+QUERIES = 300
+FALLBACK_QUERIES = 80
+TOLERANCE = 1e-9
+
+WORDS = [
+    "learning",
+    "reinforcement",
+    "policy",
+    "gradient",
+    "diffusion",
+    "model",
+    "language",
+    "vision",
+    "robot",
+    "agent",
+    "graph",
+    "neural",
+    "network",
+    "transformer",
+    "attention",
+    "retrieval",
+    "reasoning",
+    "benchmark",
+    "survey",
+    "efficient",
+    "scaling",
+    "sparse",
+    "video",
+    "audio",
+    "protein",
+    "molecule",
+    "planning",
+    "memory",
+    "alignment",
+    "safety",
+    "reward",
+    "latent",
+    "token",
+]
+NAMES = ["Ada Li", "Bo An", "Chen Wei", "Dana Smith", "Élodie Brun", "Femi Ade", "Gus Ng"]
+ORGS = [("nvidia", "NVIDIA"), ("meta", "Meta AI"), ("deepmind", "Google DeepMind"), None]
+SORTS: list[SortOrder] = ["relevance", "relevance", "relevance", "newest", "comments", "title"]
+
+
+def _words(rng: random.Random, low: int, high: int) -> str:
+    # Zipf-like weights: a few common words, a long tail of rare ones.
+    weights = [1 / (rank + 1) for rank in range(len(WORDS))]
+    return " ".join(rng.choices(WORDS, weights, k=rng.randint(low, high)))
+
+
+def _paper(rng: random.Random, number: int, version: int = 0) -> Paper:
+    title = f"{_words(rng, 2, 6)} {number}".capitalize()
+    org = rng.choice(ORGS)
+    day = dt.date(2023, 1, 1) + dt.timedelta(days=rng.randint(0, 900))
+    return Paper(
+        id=paper_id(f"oracle paper {number}"),
+        title=title if not version else f"{title} revised",
+        abstract=_words(rng, 0, 40),
+        authors=rng.choice([None, 1, 3, 8, 12]),
+        author_names=rng.sample(NAMES, rng.randint(0, 3)),
+        organization=Organization(slug=org[0], name=org[1]) if org else None,
+        keywords=rng.sample(WORDS, rng.randint(0, 2)),
+        date=None if rng.random() < 0.08 else day,
+        comments=None if rng.random() < 0.2 else rng.randint(0, 15),
+        upvotes=None if rng.random() < 0.1 else rng.randint(0, 120),
+    )
+
+
+def _build(folder: Path) -> PaperIndex:
+    """An index of several segments, with replaced and removed papers in the older ones."""
+    rng = random.Random(SEED)
+    index = PaperIndex.create(folder)
+    index.rebuild(_paper(rng, n) for n in range(300))
+    numbers = list(range(300))
+    for batch in range(4):
+        fresh = [_paper(rng, 1000 + 100 * batch + n) for n in range(60)]
+        replaced = [_paper(rng, n, version=1) for n in rng.sample(numbers, 15)]
+        removed = [paper_id(f"oracle paper {n}") for n in rng.sample(numbers, 10)]
+        index.update(fresh + replaced, removed)
+    return index
+
+
+@pytest.fixture(scope="module")
+def index(tmp_path_factory: pytest.TempPathFactory) -> Iterator[PaperIndex]:
+    built = _build(tmp_path_factory.mktemp("oracle") / "ix")
+    reader = built._current_searcher().reader()
+    assert len(reader.leaf_readers()) >= 4 and reader.has_deletions()
+    yield built
+    built.close()
+
+
+# -- random queries
+
+
+def _clause(rng: random.Random) -> str:
+    word = rng.choice(WORDS)
+    kind = rng.randrange(12)
+    if kind == 0:
+        return f'"{word} {rng.choice(WORDS)}"'
+    if kind == 1:
+        return f"{rng.choice(['title', 'abstract', 'keyword'])}:{word}"
+    if kind == 2:
+        return f"author:{rng.choice(NAMES).split()[rng.randrange(2)].lower()}"
+    if kind == 3:
+        return f"org:{rng.choice(['nvidia', 'meta', 'deepmind', 'google'])}"
+    if kind == 4:
+        return f"{word[: rng.randint(2, 4)]}*"
+    if kind == 5:
+        return rng.choice(
+            [
+                f"comments:>{rng.randint(0, 10)}",
+                f"comments:<={rng.randint(0, 10)}",
+                f"upvotes:[{rng.randint(0, 50)} TO {rng.randint(50, 120)}]",
+                f"authors:>={rng.choice([1, 3, 8])}",
+                f"year:{rng.choice([2023, 2024, 2025])}",
+                "year:[2023 TO 2024]",
+            ]
+        )
+    if kind == 6:
+        month = f"{rng.choice([2023, 2024])}-{rng.randint(1, 12):02d}"
+        day = f"{month}-{rng.randint(1, 28):02d}"
+        return rng.choice(
+            [
+                f"date:>{month}",
+                f"date:<{day}",
+                f"date:>={day}",
+                f"date:<={month}",
+                f"date:[{month} TO {rng.choice([2024, 2025])}-06]",
+                f"date:{{{month} TO 2025-01}}",
+                f"date:>{rng.choice([2023, 2024])}",
+            ]
+        )
+    if kind == 7:
+        return f"abstract:{word[:3]}*"
+    return word
+
+
+def _query(rng: random.Random) -> str:
+    parts = [_clause(rng) for _ in range(rng.randint(1, 3))]
+    text = parts[0]
+    for part in parts[1:]:
+        joiner = rng.choice([" ", " AND ", " OR ", " NOT ", " -", " AND NOT "])
+        text = f"{text}{joiner}{part}"
+    if rng.random() < 0.15:
+        text = f"({text}) {rng.choice(['OR', 'AND'])} {_clause(rng)}"
+    if rng.random() < 0.1:
+        text = f"NOT {text}"
+    # Without a trailing space the last word is "being typed": expanded to completions.
+    return text if rng.random() < 0.3 else text + " "
+
+
+def _cases(count: int, seed: int) -> list[tuple[str, SortOrder]]:
+    rng = random.Random(seed)
+    return [(_query(rng), rng.choice(SORTS)) for _ in range(count)]
+
+
+# -- the oracle
+
+_FACETS: dict[str, list[Any]] = {
+    "newest": [sorting.FieldFacet("sort_newest", reverse=True), sorting.FieldFacet("sort_title")],
+    "comments": [
+        sorting.FieldFacet("sort_comments", reverse=True),
+        sorting.FieldFacet("sort_newest", reverse=True),
+    ],
+    "title": [sorting.FieldFacet("sort_title"), sorting.FieldFacet("sort_newest", reverse=True)],
+}
+
+
+def _whoosh_answer(index: PaperIndex, text: str, order: SortOrder) -> list[tuple[int, float]]:
+    """(document, score) as Whoosh's public search gives them for the planned query."""
+    searcher = index._current_searcher()
+    plan = index._planner.plan(searcher, text)
+    if order == "relevance":
+        results = searcher.search(plan.query, limit=None)
+    else:
+        results = searcher.search(
+            plan.query, limit=None, sortedby=sorting.MultiFacet(_FACETS[order])
+        )
+    # Whoosh's NOT (InverseMatcher) can list the deleted document that follows its
+    # child's last match; deleted documents are no answer (see GuardedCollector).
+    deleted = searcher.reader().is_deleted
+    return [
+        (hit.docnum, float(hit.score) if order == "relevance" else 0.0)
+        for hit in results
+        if not deleted(hit.docnum)
+    ]
+
+
+def _docnums(index: PaperIndex, result: SearchResult) -> list[int]:
+    searcher = index._current_searcher()
+    return [searcher.document_number(id=hit.paper.id) for hit in result.hits]
+
+
+def _assert_same_answer(index: PaperIndex, text: str, sort: SortOrder) -> None:
+    result = index.search(text, sort=sort, limit=100_000)
+    asked = result.corrected_query or text
+    expected = _whoosh_answer(index, asked, result.sort)
+    ours = _docnums(index, result)
+    case = (text, sort, result.sort)
+    assert result.total == len(expected), case
+    assert sorted(ours) == sorted(doc for doc, _ in expected), case
+    searcher = index._current_searcher()
+    if driven_by_negation(index._planner.plan(searcher, asked).query):
+        return  # ranked by its words, then newest first: the set and count agree
+    if result.sort != "relevance":
+        assert ours == [doc for doc, _ in expected], case
+        return
+    scores = dict(zip(ours, (hit.score for hit in result.hits), strict=True))
+    offset = expected[0][1] - scores[expected[0][0]] if expected else 0.0
+    # A range applied as a filter adds its constant score (a whole number) to every
+    # Whoosh hit; otherwise the offset is 0.
+    assert abs(offset - round(offset)) <= TOLERANCE, case
+    for doc, their_score in expected:
+        assert abs(their_score - offset - scores[doc]) <= TOLERANCE, (case, doc)
+    # The same order, except between hits whose scores agree within the tolerance.
+    for (theirs, _), mine in zip(expected, ours, strict=True):
+        assert theirs == mine or abs(scores[theirs] - scores[mine]) <= TOLERANCE, case
+
+
+def test_the_fast_path_answers_as_whoosh_does(index: PaperIndex) -> None:
+    assert whoosh_internals.STATUS.fast
+    for text, sort in _cases(QUERIES, SEED):
+        _assert_same_answer(index, text, sort)
+
+
+def test_without_an_internal_name_searches_take_the_public_path(
+    index: PaperIndex, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """``BM25F._field_B`` renamed inside Whoosh (its own search still works)."""
+    real_init = BM25F.__init__
+
+    def renamed_init(self: Any, *args: Any, **kwargs: Any) -> None:
+        real_init(self, *args, **kwargs)
+        self.field_bs = self.__dict__.pop("_field_B")
+
+    def renamed_scorer(self: Any, searcher: Any, fieldname: str, text: Any, qf: int = 1) -> Any:
+        if not searcher.schema[fieldname].scorable:
+            return WeightScorer.for_(searcher, fieldname, text)
+        b = self.field_bs.get(fieldname, self.B)
+        return BM25FScorer(searcher, fieldname, text, b, self.K1, qf=qf)
+
+    monkeypatch.setattr(BM25F, "__init__", renamed_init)
+    monkeypatch.setattr(BM25F, "scorer", renamed_scorer)
+    status = whoosh_internals.probe()
+    assert not status.fast and "BM25F._field_B" in status.missing
+    assert status.message is not None and "slower" in status.message
+    monkeypatch.setattr(whoosh_internals, "STATUS", status)
+    fallback = _build(tmp_path / "ix")  # opened after the rename: no fast tables
+    try:
+        for text, sort in _cases(FALLBACK_QUERIES, SEED + 1):
+            _assert_same_answer(fallback, text, sort)
+    finally:
+        fallback.close()
