@@ -28,6 +28,7 @@ from browser.app_reading import ReadingFlow
 from browser.app_session import SessionFlow, View
 from browser.config import AppConfig, LoadedConfig, load_config
 from browser.export.formats import ExportOptions
+from browser.library import skipped_summary
 from browser.links import first_web_link
 from browser.messages import (
     ExportFinished,
@@ -312,6 +313,8 @@ class PaperBrowserApp(App[None]):
                 f"{summary.papers_removed} removed ({summary.seconds:.1f} s)",
                 timeout=4,
             )
+        if summary.skipped:
+            self._say(skipped_summary(summary.skipped), "warning", timeout=8)
         if summary.problems:
             files = sorted({Path(problem.file).name for problem in summary.problems})
             shown = ", ".join(files[:5]) + (f" and {len(files) - 5} more" if len(files) > 5 else "")

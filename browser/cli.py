@@ -119,6 +119,12 @@ def build_parser() -> argparse.ArgumentParser:
     year.add_argument(
         "--year", type=int, metavar="YYYY", help="year of dates written without one"
     )
+    year.add_argument(
+        "--verbose",
+        "-v",
+        action="store_true",
+        help="say why each file found in a folder was skipped as not a dump",
+    )
 
     parser = argparse.ArgumentParser(
         prog="paper-browser",
@@ -286,15 +292,19 @@ def doctor_command(options: argparse.Namespace) -> int:
 
 
 def parse_command(options: argparse.Namespace) -> int:
-    from browser.library import deduplicate, find_dump_files
+    from browser.library import deduplicate, file_problems, find_dump_files, named_files
     from browser.parse import parse_file
 
     files, problems = find_dump_files(options.paths)
+    named = named_files(options.paths)
+    skipped: list[ParseProblem] = []
     records: list[ParsedRecord] = []
     counts: list[tuple[str, int]] = []
     for path in files:
         parsed = parse_file(path, year=options.year)
-        problems.extend(parsed.problems)
+        file_warnings, refusal = file_problems(path, parsed, named)
+        problems.extend(file_warnings)
+        skipped.extend([refusal] if refusal is not None else [])
         counts.append((str(path), len(parsed.records)))
         records.extend(parsed.records)
         if options.json:
@@ -306,6 +316,7 @@ def parse_command(options: argparse.Namespace) -> int:
     for file, count in counts:
         print(f"{printable(file)}: {count} record(s)", file=sys.stderr)
     _report_problems(problems)
+    _report_skipped(skipped, verbose=options.verbose)
     print(f"{unique} unique paper(s) in {len(files)} file(s)", file=sys.stderr)
     return EXIT_FAILURE if any(p.severity == "error" for p in problems) else EXIT_OK
 
@@ -363,6 +374,7 @@ def index_command(options: argparse.Namespace) -> int:
     if summary.rebuild_reason:
         print(f"rebuilt the search index: {summary.rebuild_reason}", file=sys.stderr)
     _report_problems(summary.problems)
+    _report_skipped(summary.skipped, verbose=options.verbose)
     print(summary.describe())
     # Bad files alone (empty, binary, unreadable) must not look like success to a script.
     papers_read = sum(count for count in summary.records_by_file.values() if count > 0)
@@ -731,6 +743,19 @@ def _open(options: argparse.Namespace) -> Services:
 def _report_problems(problems: Sequence[ParseProblem]) -> None:
     for problem in problems:
         _error(printable(problem.describe()))
+
+
+def _report_skipped(skipped: Sequence[ParseProblem], *, verbose: bool) -> None:
+    """One line for the files a folder walk found that are not dumps; each reason if asked."""
+    from browser.library import skipped_summary
+
+    if not skipped:
+        return
+    _error(printable(skipped_summary(skipped)))
+    if verbose:
+        _report_problems(skipped)
+    else:
+        _error("(--verbose says why)")
 
 
 def _error(message: str) -> None:

@@ -23,13 +23,17 @@ from typing import TypeVar
 import platformdirs
 
 from browser.models import Paper, ParsedRecord, ParseProblem, Source
-from browser.parse import parse_file
+from browser.parse import ParsedFile, parse_file
 
 _T = TypeVar("_T")
 
 APP_NAME = "paper-browser"
 HOME_ENVIRONMENT_VARIABLE = "PAPER_BROWSER_HOME"
 CATALOG_SCHEMA_VERSION = 1
+# What the parser gives changed (2: issue 12, refusals and listing days): files read by
+# an older one are read again on the next sync. The digest marks such a file.
+PARSER_VERSION = 2
+STALE_DIGEST = "stale"
 
 
 def resolve_library_dir(explicit: Path | None = None) -> Path:
@@ -96,6 +100,9 @@ class CatalogChanges:
     papers_added: int = 0
     papers_updated: int = 0
     problems: list[ParseProblem] = field(default_factory=list)
+    # Files a folder walk found that are not dumps: one warning each, summarised
+    # by skipped_summary rather than reported one by one.
+    skipped: list[ParseProblem] = field(default_factory=list)
     records_by_file: dict[str, int] = field(default_factory=dict)
 
 
@@ -164,6 +171,8 @@ def merge_records(paper_id: str, records: Sequence[ParsedRecord]) -> Paper:
     if dated:
         merged.date = dated[0].date
         merged.year_inferred = dated[0].year_inferred
+    # Weekly and monthly pages show a paper again later: its first page is its listing day.
+    merged.listed = min((record.listed for record in records if record.listed), default=None)
     # Counts only grow over time, so the largest is the latest snapshot.
     merged.comments = _largest(record.comments for record in records)
     merged.upvotes = _largest(record.upvotes for record in records)
@@ -208,7 +217,7 @@ CREATE TABLE IF NOT EXISTS records (
 CREATE INDEX IF NOT EXISTS records_by_file ON records (file);
 CREATE INDEX IF NOT EXISTS records_by_paper ON records (paper_id);
 CREATE INDEX IF NOT EXISTS records_by_arxiv ON records (arxiv_id) WHERE arxiv_id IS NOT NULL;
-CREATE TABLE IF NOT EXISTS papers (id TEXT PRIMARY KEY, data TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS papers (id TEXT PRIMARY KEY, data TEXT NOT NULL, listed TEXT);
 -- Papers changed in the catalog whose index update has not been committed yet:
 -- a crash between the two commits leaves them here for the next run.
 CREATE TABLE IF NOT EXISTS pending_index (id TEXT PRIMARY KEY);
@@ -234,6 +243,7 @@ class Catalog:
             self._db.execute("PRAGMA synchronous=NORMAL")
             self._db.executescript(_SCHEMA)
             self._check_version()
+            self._migrate()
         except sqlite3.DatabaseError as error:
             reason = environment_problem(error, path.parent)
             if reason is not None:
@@ -250,6 +260,36 @@ class Catalog:
             raise CatalogUnusable(
                 f"{self.path}: catalog schema {row[0]}, this version reads {CATALOG_SCHEMA_VERSION}"
             )
+
+    def _migrate(self) -> None:
+        """Bring an older catalog of this schema up to date, in place.
+
+        A catalog made before ``papers.listed`` gains the column (filled from the stored
+        papers, where they have it). A catalog whose records an older parser read has
+        every file marked stale (:data:`STALE_DIGEST`): the next sync reads them again,
+        so junk papers from non-dumps go and listing days come in.
+        """
+        columns = {row[1] for row in self._db.execute("PRAGMA table_info(papers)")}
+        row = self._db.execute("SELECT value FROM meta WHERE key = 'parser'").fetchone()
+        parser_changed = row is None or row[0] != str(PARSER_VERSION)
+        if "listed" in columns and not parser_changed:
+            return  # nothing to write: a read-only library opens as before
+        with self.transaction() as db:
+            if "listed" not in columns:
+                db.execute("ALTER TABLE papers ADD COLUMN listed TEXT")
+                db.execute("UPDATE papers SET listed = json_extract(data, '$.listed')")
+            db.execute("CREATE INDEX IF NOT EXISTS papers_by_listed ON papers (listed)")
+            if parser_changed:
+                db.execute("UPDATE files SET sha256 = ?", (STALE_DIGEST,))
+                db.execute(
+                    "INSERT OR REPLACE INTO meta (key, value) VALUES ('parser', ?)",
+                    (str(PARSER_VERSION),),
+                )
+
+    def stale_files(self) -> list[str]:
+        """Files read by an older parser, to read again (see :meth:`_migrate`)."""
+        rows = self._db.execute("SELECT path FROM files WHERE sha256 = ?", (STALE_DIGEST,))
+        return [row[0] for row in rows]
 
     def close(self) -> None:
         self._db.close()
@@ -431,9 +471,10 @@ class Catalog:
                 continue
             records = [ParsedRecord.model_validate_json(data) for (data,) in rows]
             paper = merge_records(paper_id, records)
+            listed = paper.listed.isoformat() if paper.listed else None
             db.execute(
-                "INSERT OR REPLACE INTO papers (id, data) VALUES (?, ?)",
-                (paper_id, paper.model_dump_json()),
+                "INSERT OR REPLACE INTO papers (id, data, listed) VALUES (?, ?, ?)",
+                (paper_id, paper.model_dump_json(), listed),
             )
             db.execute("INSERT OR IGNORE INTO pending_index (id) VALUES (?)", (paper_id,))
             changed.append(paper_id)
@@ -496,10 +537,24 @@ _HASH_CHUNK = 1 << 20
 
 # -- finding dump files -----------------------------------------------------------------
 
-# Files a folder walk picks up (a file named on its own is always read).
+# Files a folder walk picks up (a file named on its own is always read). Whatever
+# they hold is judged by content: a README.md or notes.txt is skipped as not a dump.
 DUMP_SUFFIXES = frozenset(
-    {"", ".txt", ".text", ".dump", ".json", ".jsonl", ".ndjson", ".html", ".htm"}
+    {
+        "",
+        ".txt",
+        ".text",
+        ".dump",
+        ".json",
+        ".jsonl",
+        ".ndjson",
+        ".html",
+        ".htm",
+        ".md",
+        ".markdown",
+    }
 )
+_SKIPPED_NAMES_SHOWN = 10
 
 
 def find_dump_files(paths: Iterable[Path]) -> tuple[list[Path], list[ParseProblem]]:
@@ -581,6 +636,34 @@ def find_dump_files(paths: Iterable[Path]) -> tuple[list[Path], list[ParseProble
     return found, problems
 
 
+def named_files(paths: Iterable[Path]) -> set[Path]:
+    """The paths given that are not folders: files named on their own (each gets its warnings)."""
+    return {path for path in paths if not path.is_dir()}
+
+
+def file_problems(
+    path: Path, parsed: ParsedFile, named: set[Path]
+) -> tuple[list[ParseProblem], ParseProblem | None]:
+    """What to report of one parsed file: its problems, or (found by walking a folder and
+    not a dump) nothing but its refusal, for :func:`skipped_summary`."""
+    if parsed.refusal is not None and path not in named:
+        return [], parsed.refusal
+    problems = list(parsed.problems)
+    if not parsed.records and not problems:
+        problems.append(no_papers_problem(parsed.file))
+    return problems, None
+
+
+def skipped_summary(skipped: Sequence[ParseProblem]) -> str:
+    """``3 files skipped (not Daily Papers dumps): README.md, notes.txt, LICENSE``."""
+    names = [Path(problem.file).name for problem in skipped]
+    shown = ", ".join(names[:_SKIPPED_NAMES_SHOWN])
+    if len(names) > _SKIPPED_NAMES_SHOWN:
+        shown += f" and {len(names) - _SKIPPED_NAMES_SHOWN} more"
+    files = "file" if len(names) == 1 else "files"
+    return f"{len(names)} {files} skipped (not Daily Papers dumps): {shown}"
+
+
 def no_papers_problem(file: str) -> ParseProblem:
     """A readable file without a single paper (only the page header, say) is worth a word."""
     return ParseProblem(file=file, message="no papers found in the file")
@@ -602,7 +685,13 @@ def sync_catalog(
     changes = CatalogChanges()
     files, problems = find_dump_files(dumps)
     changes.problems.extend(problems)
+    named = named_files(dumps)
     known = catalog.known_files()
+    # Files an older parser read are read again, even when not named this time.
+    listed_keys = {_file_key(path) for path in files}
+    files += [
+        Path(key) for key in catalog.stale_files() if key not in listed_keys and Path(key).is_file()
+    ]
     touched: set[str] = set()
 
     for known_file in known:
@@ -621,10 +710,7 @@ def sync_catalog(
             changes.problems.append(_unreadable(path, error))
             continue
         previous = known.get(key)
-        if previous is not None and previous[3] == year and previous[:2] == (
-            stat.st_size,
-            stat.st_mtime_ns,
-        ):
+        if _unchanged(previous, stat, year):
             changes.files_unchanged += 1
             changes.records_by_file[str(path)] = -1
             continue
@@ -642,9 +728,10 @@ def sync_catalog(
         # at once, and a file that vanishes or turns unreadable now is a problem, not a crash.
         parsed = parse_file(path, year=year)
         changes.files_read += 1
-        changes.problems.extend(parsed.problems)
-        if not parsed.records and not parsed.problems:
-            changes.problems.append(no_papers_problem(str(path)))
+        file_warnings, refusal = file_problems(path, parsed, named)
+        changes.problems.extend(file_warnings)
+        if refusal is not None:
+            changes.skipped.append(refusal)
         changes.records_by_file[str(path)] = len(parsed.records)
         with catalog.transaction() as db:
             touched |= catalog.replace_file(db, key, stat, digest, year, parsed.records)
@@ -663,6 +750,18 @@ def sync_catalog(
         changes.papers_added = added
         changes.papers_updated = len(changed) - added
     return changes
+
+
+def _unchanged(
+    previous: tuple[int, int, str, int | None] | None, stat: os.stat_result, year: int | None
+) -> bool:
+    """Whether a known file (size, mtime, digest, year) is as the catalog read it."""
+    return (
+        previous is not None
+        and previous[2] != STALE_DIGEST
+        and previous[3] == year
+        and previous[:2] == (stat.st_size, stat.st_mtime_ns)
+    )
 
 
 def _with_source_file(record: ParsedRecord, file: str) -> ParsedRecord:

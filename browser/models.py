@@ -38,7 +38,10 @@ class PaperFields(BaseModel):
     abstract: str = ""
     authors: int | None = None
     organization: Organization | None = None
-    date: dt.date | None = None
+    date: dt.date | None = None  # the paper's own date (arXiv's, or the card's)
+    # The Daily Papers day the paper was listed on: the page's date for text and Markdown
+    # dumps, ``submittedOnDailyAt`` for API JSON; None when the dump does not say.
+    listed: dt.date | None = None
     year_inferred: bool = False
     comments: int | None = None
     upvotes: int | None = None

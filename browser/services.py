@@ -80,6 +80,8 @@ class SyncSummary:
     papers_updated: int = 0
     papers_removed: int = 0
     problems: list[ParseProblem] = field(default_factory=list)
+    # Files found in folders that are not dumps (see browser.library.skipped_summary).
+    skipped: list[ParseProblem] = field(default_factory=list)
     records_by_file: dict[str, int] = field(default_factory=dict)
     seconds: float = 0.0
     rebuilt: bool = False
@@ -188,6 +190,7 @@ class Services:
                 papers_updated=changes.papers_updated,
                 papers_removed=len(changes.removed_ids),
                 problems=changes.problems,
+                skipped=changes.skipped,
                 records_by_file=changes.records_by_file,
             )
             self._bring_index_up_to_date(summary, procs, rebuild)

@@ -27,8 +27,13 @@ class DumpPaper:
     comments: int | None = None
 
 
-def dump_text(papers: list[DumpPaper], *, page_date: str | None = "Mar 5") -> str:
-    """A page in the blank-line layout of sample_dumps/, with the HF header."""
+def dump_text(papers: list[DumpPaper], *, page_date: str | None = None) -> str:
+    """A page in the blank-line layout of sample_dumps/, with the HF header.
+
+    ``page_date`` (e.g. ``"Mar 5"``) is the page's date, which becomes every paper's
+    listing day; without one the papers have none (and screens show no year-less day
+    that would move with the year the tests run in).
+    """
     blocks = [HEADER.rstrip("\n")]
     if page_date:
         blocks.append(page_date)

@@ -71,7 +71,9 @@ PAPERS = [
 ]
 
 def build_library(root: Path, papers: list[DumpPaper] = PAPERS) -> Services:
-    dump = write_dump(root / "dumps", "2024-06-03_daily-papers.txt", papers, page_date="Jun 3")
+    # No page date: the papers have no listing day, so screens show (and stats count) their
+    # own dates. Listing days are tested in test_listed.py and test_stats.py.
+    dump = write_dump(root / "dumps", "2024-06-03_daily-papers.txt", papers, page_date=None)
     services = open_services(root / "library")
     services.sync([dump])
     return services

@@ -330,14 +330,16 @@ def test_jsonl_has_every_field_tags_and_notes() -> None:
 
 
 def test_csv_columns_choose_and_order_and_excel_adds_a_bom() -> None:
-    row = row_for("A Paper")
+    row = row_for("A Paper", listed=dt.date(2024, 3, 6))
     row.note, row.read = "n", False
+    unknown = row_for("Not Listed")  # its own date is not its listing day: left empty
     columns = ["title", "abstract", "listed", "notes", "read"]
-    text = export([row], "csv", columns=columns, excel=True)
+    text = export([row, unknown], "csv", columns=columns, excel=True)
     assert text.startswith("\ufefftitle,abstract,listed,notes,read\r\n")
     assert text.endswith("\r\n")
-    [cells] = list(csv.reader(io.StringIO(text.removeprefix("\ufeff"), newline="")))[1:]
-    assert cells == ["A Paper", row.paper.abstract if row.paper else "", "2024-03-04", "n", "no"]
+    cells, empty = list(csv.reader(io.StringIO(text.removeprefix("\ufeff"), newline="")))[1:]
+    assert cells == ["A Paper", row.paper.abstract if row.paper else "", "2024-03-06", "n", "no"]
+    assert empty[:1] + empty[2:3] == ["Not Listed", ""]
 
 
 def test_unknown_columns_are_refused_with_the_valid_ones() -> None:

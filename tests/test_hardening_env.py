@@ -104,7 +104,7 @@ def test_full_disk_gives_clear_messages_and_never_truncates_the_tags(
     more = tmp_path / "dumps" / "more.txt"
     more.write_text(dump_text(good_papers("more", 400)), encoding="utf-8")
     filler = tmpfs / "filler"
-    with filler.open("wb") as out:
+    with filler.open("wb", buffering=0) as out:  # unbuffered: closing has nothing to flush
         try:
             while True:
                 out.write(b"\0" * 65536)

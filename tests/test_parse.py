@@ -33,6 +33,8 @@ COMPACT_HEADER = (
     "Get trending papers in your email inbox!\n"
 )
 ANCHOR = dt.date(2025, 11, 1)
+# The footer of a card: what makes a few lines of text a dump (see issue 12's refusals).
+FOOTER = "\n  • 2 authors\n·\nMar 1\n"
 
 # One page in the blank-line layout: every kind of metadata once.
 PAGE = (
@@ -182,15 +184,15 @@ def test_a_20000_character_abstract() -> None:
 def test_markup_latex_and_ansi_are_kept_literally() -> None:
     title = "[bold]Markup[/bold] $\\texttt{LLM}^2$ <script>x</script> [@click=app.quit]"
     abstract = "=SUM(A1) +cmd @user -x \x1b[31mred\x1b[0m \x1b]8;;https://evil\x07link [/]"
-    record = only(parse(f"{title}\n\n{abstract}\n"))
+    record = only(parse(f"{title}\n\n{abstract}\n{FOOTER}"))
     assert record.title == title
     assert record.abstract == abstract
     for leading in ("=1+1", "+1", "@SUM(1)", "-2"):
-        assert only(parse(f"{leading}\n{leading} abstract\n")).title == leading
+        assert only(parse(f"{leading}\n{leading} abstract\n{FOOTER}")).title == leading
 
 
 def test_inner_whitespace_is_kept_and_the_ends_are_stripped() -> None:
-    record = only(parse("  \tTwo  spaces\tand a tab  \n\n\u00a0 abstract  text \u3000\n"))
+    record = only(parse("  \tTwo  spaces\tand a tab  \n\n\u00a0 abstract  text \u3000\n" + FOOTER))
     assert record.title == "Two  spaces\tand a tab"
     assert record.abstract == "abstract  text"
 
@@ -216,7 +218,7 @@ def test_subscribe_is_stripped_only_when_glued_to_the_first_title() -> None:
     )
     assert titles(parse(text)) == ["$\\texttt{SAILOR}$ Learns", "SubscribeNot Glued Here"]
     # Without the header before it, "Subscribe..." is just a title.
-    assert titles(parse("SubscribeX\nabs\n")) == ["SubscribeX"]
+    assert titles(parse("SubscribeX\nabs\n" + FOOTER)) == ["SubscribeX"]
 
 
 @pytest.mark.parametrize(
@@ -268,7 +270,7 @@ def test_tab_labels_in_the_header_are_furniture() -> None:
     assert record.title == "Title"
     assert record.date == dt.date(2024, 11, 2)  # later than the page date Oct 30, 2025
     # Outside the header they are ordinary lines: here an abstract and a title.
-    assert [(r.title, r.abstract) for r in parse("T\nDaily\nWeekly\nx\n").records] == [
+    assert [(r.title, r.abstract) for r in parse("T\nDaily\nWeekly\nx\n" + FOOTER).records] == [
         ("T", "Daily"),
         ("Weekly", "x"),
     ]
@@ -278,10 +280,10 @@ def test_tab_labels_in_the_header_are_furniture() -> None:
 
 
 def test_truncated_last_record_keeps_its_title_with_a_warning() -> None:
-    parsed = parse("T1\n\nA1\n\nT2\n")
+    parsed = parse(HEADER + "T1\n\nA1\n\nT2\n")
     assert [(r.title, r.abstract) for r in parsed.records] == [("T1", "A1"), ("T2", "")]
     (problem,) = parsed.problems
-    assert (problem.line, problem.severity) == (5, "warning")
+    assert (problem.line, problem.severity) == (15, "warning")
     assert "without an abstract" in problem.message
 
 
@@ -476,7 +478,7 @@ def test_extract_links(text: str, links: list[str] | None) -> None:
 
 
 def test_links_come_from_the_abstract_only() -> None:
-    record = only(parse("See https://title.org/x\n\nAbstract https://a.org/y.\n"))
+    record = only(parse("See https://title.org/x\n\nAbstract https://a.org/y.\n" + FOOTER))
     assert record.links == ["https://a.org/y"]
 
 
@@ -492,11 +494,11 @@ def test_crlf_and_cr_line_ends() -> None:
 
 
 def test_utf8_bom() -> None:
-    data = codecs.BOM_UTF8 + "Tïtle\nAbstract\n".encode()
+    data = codecs.BOM_UTF8 + ("Tïtle\nAbstract\n" + FOOTER).encode()
     record = only(parse_bytes(data, "x.txt"))
     assert record.title == "Tïtle"
     text, problems = decode_dump(data, "x.txt")
-    assert (text, problems) == ("Tïtle\nAbstract\n", [])
+    assert (text, problems) == ("Tïtle\nAbstract\n" + FOOTER, [])
 
 
 @pytest.mark.parametrize(("bom", "codec"), [(b"\xff\xfe", "utf-16-le"), (b"\xfe\xff", "utf-16-be")])
@@ -512,7 +514,8 @@ def test_utf16_with_bom(bom: bytes, codec: str) -> None:
 
 
 def test_cp1252_is_a_gentle_fallback() -> None:
-    data = "Café “quoted” — paper\n\nAbstract with € and \x81 inside.\n".encode("cp1252", "replace")
+    text = "Café “quoted” — paper\n\nAbstract with € and \x81 inside.\n" + FOOTER
+    data = text.replace("•", "*").encode("cp1252", "replace")
     data = data.replace(b"?", b"\x81")  # a byte cp1252 leaves undefined
     parsed = parse_bytes(data, "x.txt")
     record = only(parsed)
@@ -540,7 +543,7 @@ def test_binary_data_gives_no_records_and_a_warning() -> None:
 
 
 def test_escape_sequences_do_not_make_text_binary() -> None:
-    data = b"\x1b[1mBold\x1b[0m\n\x1b[31mred abstract\x1b[0m\x07\n"
+    data = b"\x1b[1mBold\x1b[0m\n\x1b[31mred abstract\x1b[0m\x07\n" + FOOTER.encode()
     record = only(parse_bytes(data, "x.txt"))
     assert record.title == "\x1b[1mBold\x1b[0m"
 
@@ -555,24 +558,24 @@ def test_empty_and_whitespace_only_files() -> None:
 
 
 def test_file_cut_in_the_middle_of_a_utf8_character() -> None:
-    data = "Title\n\nAbstract about caf\u00e9".encode()[:-1]
+    data = (HEADER + "Title\n\nAbstract about caf\u00e9").encode()[:-1]
     parsed = parse_bytes(data, "x.txt")
     assert only(parsed).abstract == "Abstract about caf"
     (problem,) = parsed.problems
-    assert (problem.severity, problem.line) == ("warning", 3)
+    assert (problem.severity, problem.line) == ("warning", 13)
     assert "truncated" in problem.message
-    assert decode_dump(data, "x.txt")[0] == "Title\n\nAbstract about caf"
+    assert decode_dump(data, "x.txt")[0] == HEADER + "Title\n\nAbstract about caf"
 
 
 def test_invalid_utf8_late_in_the_file_starts_over_as_cp1252(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     monkeypatch.setattr(decode_module, "CHUNK", 16)
-    data = ("Title One\nAbstract one.\n" * 20).encode() + b"Caf\xe9\nAbstract\n"
+    data = (HEADER + "Title One\nAbstract one.\n" * 20).encode() + b"Caf\xe9\nAbstract\n"
     parsed = parse_bytes(data, "x.txt")
     assert len(parsed.records) == 21
     assert parsed.records[-1].title == "Café"
-    assert [problem.line for problem in parsed.problems] == [41]
+    assert [problem.line for problem in parsed.problems] == [51]
 
 
 @pytest.mark.parametrize("chunk", [1, 2, 3, 7, 64])
@@ -633,6 +636,7 @@ def test_find_dump_files_walks_folders_sorted_and_safely(tmp_path: Path) -> None
         (root / name).write_text("T\nA\n")
     (root / ".dot.txt").write_text("T\nA\n")
     (root / "notes.md").write_text("# not a dump\n")
+    (root / "notes.csv").write_text("a,b\n")
     (root / "a" / "loop").symlink_to(root)  # a link to a parent folder
     (root / "b" / "again.txt").symlink_to(root / "z.txt")  # the same file twice
     (root / "broken.txt").symlink_to(tmp_path / "nowhere")
@@ -646,6 +650,7 @@ def test_find_dump_files_walks_folders_sorted_and_safely(tmp_path: Path) -> None
         "dumps/b/1.json",
         "dumps/b/2.txt",
         "dumps/b/again.txt",  # z.txt comes later in sorted order, so it is seen here first
+        "dumps/notes.md",  # Markdown is walked too; its content decides (issue 12)
         "explicit.md",
     ]
     assert sorted((Path(p.file).name, p.severity) for p in problems) == [
@@ -733,7 +738,7 @@ def test_sample_dump_metadata(samples: dict[str, ParsedFile]) -> None:
 
 
 def test_a_stray_nul_in_a_title_is_replaced_not_taken_for_binary() -> None:
-    padding = "Padding Title\n" + "y" * 600 + "\n"
+    padding = "Padding Title\n" + "y" * 600 + "\n" + FOOTER
     text = "Good Title\nGood abstract.\nTitle with a\x00NUL\nIts abstract.\n" + padding
     parsed = parse_bytes(text.encode("utf-8"), "stray.txt")
     assert [record.title for record in parsed.records][:2] == [

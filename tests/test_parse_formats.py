@@ -22,6 +22,9 @@ HEADER = (
     "byAK and the research community\n\n"
 )
 
+# The footer of a card: what makes a few lines of text a dump.
+FOOTER = "  • 2 authors\n·\nMar 1\n"
+
 # One entry as https://huggingface.co/api/daily_papers returns it (trimmed).
 ENTRY: dict[str, Any] = {
     "paper": {
@@ -55,7 +58,8 @@ EXPECTED = {
     "abstract": "We study reward models in depth. Code: https://github.com/x/rm.",
     "authors": 2,
     "organization": Organization(slug="nvidia", name="NVIDIA"),
-    "date": dt.date(2025, 10, 14),
+    "date": dt.date(2025, 10, 14),  # publishedAt: the arXiv day
+    "listed": dt.date(2025, 10, 15),  # submittedOnDailyAt: the Daily Papers day
     "year_inferred": False,
     "comments": 3,
     "upvotes": 42,
@@ -162,7 +166,7 @@ def test_json_is_recognised_by_content_whatever_the_name() -> None:
     data = json.dumps([ENTRY]).encode()
     for name in ("dump.txt", "2025-10-30", "papers.html"):
         assert [fields(r) for r in parse_bytes(data, name).records] == [EXPECTED]
-    text_dump = b"A title\n\nIts abstract.\n"
+    text_dump = b"A title\n\nIts abstract.\n\n  \xe2\x80\xa2 2 authors\n\xc2\xb7\nMar 1\n"
     assert [r.title for r in parse_bytes(text_dump, "mislabelled.json").records] == ["A title"]
     utf16 = codecs.BOM_UTF16_LE + json.dumps([ENTRY], ensure_ascii=False).encode("utf-16-le")
     assert [fields(r) for r in parse_bytes(utf16, "x.json").records] == [EXPECTED]
@@ -220,7 +224,7 @@ def test_text_dumps_that_start_with_brackets_stay_text() -> None:
         '{"quoted"} words',
         "[1] Intro",
     ):
-        parsed = parse_bytes(f"{first}\nAbstract\n".encode(), "dump.txt")
+        parsed = parse_bytes(f"{first}\nAbstract\n{FOOTER}".encode(), "dump.txt")
         assert [(r.title, r.abstract) for r in parsed.records] == [(first, "Abstract")]
         assert parsed.problems == []
 
@@ -317,7 +321,7 @@ def test_other_web_pages_are_not_dumps(document: str) -> None:
 
 
 def test_text_dumps_that_start_with_a_tag_stay_text() -> None:
-    parsed = parse_bytes(b"<b>Bold</b> claims\n\nAbstract.\n", "dump.txt")
+    parsed = parse_bytes(f"<b>Bold</b> claims\n\nAbstract.\n{FOOTER}".encode(), "dump.txt")
     assert [(r.title, r.abstract) for r in parsed.records] == [("<b>Bold</b> claims", "Abstract.")]
 
 
@@ -351,10 +355,10 @@ def test_upvote_counts_before_titles() -> None:
 
 
 def test_an_upvote_count_with_no_paper_is_a_problem() -> None:
-    parsed = parse_text("T\nA\n12\n", "x.txt", anchor=ANCHOR)
+    parsed = parse_text("T\nA\n• 1 author\n12\n", "x.txt", anchor=ANCHOR)
     assert [(r.title, r.upvotes) for r in parsed.records] == [("T", None)]
     (problem,) = parsed.problems
-    assert problem.line == 3
+    assert problem.line == 4
 
 
 def test_page_copies_of_the_newer_layout_appended() -> None:

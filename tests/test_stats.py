@@ -225,14 +225,35 @@ PAPERS = [
 
 @pytest.fixture
 def library(tmp_path: Path) -> Path:
-    dump = write_dump(tmp_path / "dumps", "2025-12-05_daily-papers.txt", PAPERS, page_date="Dec 5")
+    # Stats count a paper on the day it was listed: each paper here is on the page of its
+    # own date (the undated one on a page without a date, so it has no day at all).
+    folder = tmp_path / "dumps"
+    for paper in PAPERS:
+        if paper.date is None:
+            write_dump(folder, "undated.txt", [paper], page_date=None)
+            continue
+        day = dt.datetime.strptime(paper.date, "%b %d, %Y").date()
+        write_dump(folder, f"{day}_daily-papers.txt", [paper], page_date=paper.date)
     root = tmp_path / "library"
     services = open_services(root)
-    services.sync([dump])
+    services.sync([folder])
     paper_id = next(hit.paper.id for hit in services.index.search("walking").hits)
     services.tags.add(paper_id, "to read")
     services.close()
     return root
+
+
+def test_stats_count_papers_on_their_listing_day(tmp_path: Path) -> None:
+    # One page of Dec 5 lists papers of November and December: all count on Dec 5.
+    dump = write_dump(tmp_path / "dumps", "2025-12-05_daily-papers.txt", PAPERS, page_date="Dec 5")
+    services = open_services(tmp_path / "library")
+    try:
+        services.sync([dump])
+        stats = services.stats(by="day")
+        assert {p.key: p.count for p in stats.per_period} == {"2025-12-05": 6}
+        assert stats.no_date == 0
+    finally:
+        services.close()
 
 
 def test_services_stats_of_the_library_and_of_a_query(library: Path) -> None:

@@ -40,7 +40,8 @@ def _item(row: ExportRow) -> str:
     title = escape_markdown(row.shown_title) or "(untitled)"
     url = web_link(row.paper)
     line = f"- [{title}](<{_link_target(url)}>)" if url else f"- {title}"
-    day = listing_day(row.paper)
+    # The day to read it by: when it was listed, else the paper's own date.
+    day = listing_day(row.paper) or (row.paper.date if row.paper is not None else None)
     if day is not None:
         line += f" · {day.isoformat()}"
     if row.read:

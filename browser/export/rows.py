@@ -109,13 +109,9 @@ def web_link(paper: Paper | None) -> str:
 
 
 def listing_day(paper: Paper | None) -> dt.date | None:
-    """The day the paper was listed on Daily Papers when the model knows it, else its date."""
-    if paper is None:
-        return None
-    listed = getattr(paper, "listed", None)
-    if isinstance(listed, dt.date):
-        return listed
-    return paper.date
+    """The day the paper was listed on Daily Papers; None when its dumps do not say (its
+    own date is a different day: the arXiv one, never put in its place)."""
+    return None if paper is None else paper.listed
 
 
 def one_line(text: str) -> str:

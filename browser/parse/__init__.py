@@ -9,6 +9,7 @@
 ``text``           the text layouts (a state machine, one handler per state)
 ``api_json``       JSON of the Daily Papers API
 ``html_page``      a saved page (its data element, else its visible text)
+``markdown_page``  a Markdown copy of the page (web clippers, page-to-Markdown tools)
 ``result``         :class:`ParsedFile` and the shared problem wording
 =================  ==========================================================
 """

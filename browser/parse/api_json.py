@@ -1,5 +1,8 @@
 """JSON of the Daily Papers API: an array of entries, one paper, the page's data object, JSON Lines.
 
+Documents saved one after another (``[...][...]``, ``{...}{...}``, with or without
+space or newlines between them) are read one by one, as JSON Lines are.
+
 ``/api/daily_papers`` gives entries ``{"paper": {...}, "numComments": ...}``;
 ``/api/papers/ID`` gives a paper object on its own; a saved page's data element
 holds ``{"dailyPapers": [...]}``. Each becomes one :class:`ParsedRecord`.
@@ -14,7 +17,7 @@ from collections.abc import Iterable
 
 from browser.models import Organization, ParsedRecord, ParseProblem
 from browser.parse.links import extract_links
-from browser.parse.result import ParsedFile, cached_paper_id, not_a_dump, suffix
+from browser.parse.result import ParsedFile, cached_paper_id, not_a_dump, refused, suffix
 
 __all__ = [
     "JSON_SUFFIXES",
@@ -29,6 +32,7 @@ __all__ = [
 JSON_SUFFIXES = frozenset({".json", ".jsonl", ".ndjson"})
 _JSON_WS = re.compile(r"[ \t\n\r]*")
 _JSON_LINE_REST = re.compile(r"[ \t]*(?:\r?\n|\r|\Z)")
+_JSON_NEXT = re.compile(r"[ \t]*(?=[\[{])")
 # How JSON of the API starts: [{"...  []  {"key":  {}  (and "[bold] a title" does not).
 _JSON_START = re.compile(r'\s*(?:\[\s*(?:\{\s*"|\])|\{\s*(?:"(?:[^"\\\n]|\\.)*"\s*:|\}))')
 _ARXIV_ID = re.compile(r"(\d{4}\.\d{4,5}|[a-z][a-z.-]*(?:\.[A-Z]{2})?/\d{7})(?:v\d+)?")
@@ -85,8 +89,9 @@ def _json_values(text: str) -> tuple[list[tuple[int, object]], list[tuple[int, s
                     if not closed:
                         index = _skip_json_space(text, index + 1)
                 index += 1
-            # A value ends its line: "[1] Intro" is a text dump's title, not JSON.
-            rest = _JSON_LINE_REST.match(text, index)
+            # A value ends its line ("[1] Intro" is a text dump's title, not JSON), or
+            # another document follows at once: responses saved back to back, "}][{".
+            rest = _JSON_LINE_REST.match(text, index) or _JSON_NEXT.match(text, index)
             if rest is None:
                 raise json.JSONDecodeError("Extra data", text, index)
             index = rest.end()
@@ -145,7 +150,10 @@ def _paper_of(value: object) -> tuple[dict[str, object], dict[str, object]] | No
     return None
 
 
-def _json_record(value: object, file: str, line: int) -> ParsedRecord | None:
+def _json_record(
+    value: object, file: str, line: int, page_day: dt.date | None = None
+) -> ParsedRecord | None:
+    """The record of one entry (or paper); ``page_day`` is the listing day of its page."""
     found = _paper_of(value)
     if found is None:
         return None
@@ -184,6 +192,9 @@ def _json_record(value: object, file: str, line: int) -> ParsedRecord | None:
             "authors": len(raw_authors) if isinstance(raw_authors, list) else None,
             "organization": organization,
             "date": iso_date(paper.get("publishedAt")) or iso_date(entry.get("publishedAt")),
+            "listed": iso_date(entry.get("submittedOnDailyAt"))
+            or iso_date(paper.get("submittedOnDailyAt"))
+            or page_day,
             "comments": comments if comments is not None else json_int(paper.get("numComments")),
             "upvotes": json_int(paper.get("upvotes")),
             "links": list(dict.fromkeys(links)),
@@ -205,8 +216,10 @@ def records_from_json(
     for line, value in values:
         entries = value.get("dailyPapers") if isinstance(value, dict) else None
         if isinstance(entries, list):  # the page's data: {"dailyPapers": [...], ...}
+            assert isinstance(value, dict)
+            page_day = iso_date(value.get("date")) or iso_date(value.get("dateString"))
             for entry in entries:
-                record = _json_record(entry, file, line)
+                record = _json_record(entry, file, line, page_day)
                 if record is None:
                     problems.append(
                         ParseProblem(file=file, line=line, message="an entry that is not a paper")
@@ -225,7 +238,7 @@ def records_from_json(
 
 
 def parse_json(text: str, file: str, *, brackets: bool) -> ParsedFile | None:
-    """Records of API JSON; ``None`` when the text is not JSON at all (a text dump, then).
+    """Records of API JSON; ``None`` when the text is not JSON (a text dump, then, or no dump).
 
     Broken JSON is "not a Daily Papers dump" when it starts like JSON does, or
     starts with a bracket in a file named .json; a ``.json`` file that holds a
@@ -234,16 +247,16 @@ def parse_json(text: str, file: str, *, brackets: bool) -> ParsedFile | None:
     values, bad, fatal = _json_values(text)
     if fatal is not None:
         if _JSON_START.match(text) or (brackets and suffix(file) in JSON_SUFFIXES):
-            return ParsedFile(file=file, records=[], problems=[not_a_dump(file, fatal)])
+            return refused(file, not_a_dump(file, fatal))
         return None
     if all(value == [] for _, value in values) and not bad:
         empty = ParseProblem(file=file, message="no papers: the JSON holds an empty list")
         return ParsedFile(file=file, records=[], problems=[empty])
     records, problems = records_from_json(values, file)
+    if not records and bad:
+        return None  # JSON on some lines only: a text dump whose title is "{}", or no dump
     if not records:
-        return ParsedFile(
-            file=file, records=[], problems=[not_a_dump(file, "JSON, but not of Daily Papers")]
-        )
+        return refused(file, not_a_dump(file, "JSON, but not of Daily Papers"))
     problems += [
         ParseProblem(file=file, line=line, message=f"a line that is not valid JSON ({reason})")
         for line, reason in bad

@@ -23,7 +23,8 @@ from browser.parse.dates import DateResolver
 from browser.parse.decode import BINARY_SAMPLE, ChunkSource, decode_with, memory_chunks
 from browser.parse.html_page import parse_html
 from browser.parse.lines import text_chunks
-from browser.parse.result import ParsedFile, by_line, failed, suffix
+from browser.parse.markdown_page import MarkdownParser, looks_like_markdown_page
+from browser.parse.result import ParsedFile, by_line, failed, refused, suffix
 from browser.parse.text import TextParser
 
 __all__ = ["parse_bytes", "parse_file", "parse_text"]
@@ -36,7 +37,11 @@ def _parse_chunks(
 
     The first non-blank character decides: ``[``/``{`` may be JSON and ``<`` may be
     HTML (both need the whole text); anything else, or JSON/HTML that turns out to
-    be neither, is a text dump, read a chunk at a time.
+    be neither, is a Markdown copy of the page when its first chunk has a heading
+    link to a paper page, else a text dump, read a chunk at a time. JSON that gives no paper and
+    did not read cleanly (a text dump whose first title is ``{}`` or ``[1] ...``) is
+    read as text too; when the text shows no Daily Papers page either, the JSON's
+    own reason is the one reported.
     """
     seen: list[str] = []
     first = ""
@@ -48,6 +53,7 @@ def _parse_chunks(
             break
     stream: Iterator[str] = itertools.chain(seen, chunks)
     json_name = suffix(file) in JSON_SUFFIXES
+    fallback: ParsedFile | None = None  # the JSON reading, if the text reading refuses too
     if first in ("[", "{", "<") or (json_name and first):
         text = "".join(stream)
         parsed = (
@@ -55,11 +61,24 @@ def _parse_chunks(
             if first == "<"
             else parse_json(text, file, brackets=first in ("[", "{"))
         )
-        if parsed is not None:
+        if parsed is not None and (parsed.records or not (first != "<" and parsed.refusal)):
             return parsed
+        fallback = parsed
+        stream = text_chunks(text)
+        seen = [text[: decode.CHUNK]]
+    if seen and looks_like_markdown_page(seen[-1]):
+        text = "".join(stream)  # Markdown copies are small; the text reader may need it again
+        markdown = MarkdownParser(file, DateResolver(file, year, anchor))
+        markdown.run(text_chunks(text))
+        if markdown.refusal is None:
+            return ParsedFile(file=file, records=markdown.records, problems=markdown.problems)
+        # Links to papers without cards: a digest, or notes pasted before a text dump.
+        fallback = refused(file, markdown.refusal)
         stream = text_chunks(text)
     parser = TextParser(file, DateResolver(file, year, anchor))
     parser.run(stream)
+    if parser.refusal is not None:
+        return fallback or refused(file, parser.refusal)
     return ParsedFile(file=file, records=parser.records, problems=parser.problems)
 
 
@@ -71,7 +90,12 @@ def _parse_source(
     year: int | None,
     anchor: dt.date | None,
 ) -> ParsedFile:
-    """Decode and parse a dump given as a re-readable source of byte chunks."""
+    """Decode and parse a dump given as a re-readable source of byte chunks.
+
+    A file that is not a dump gives its one warning, without the decoding's.
+    (Binary and empty files have their own warnings and no refusal: they are
+    damaged or missing dumps as often as not, so each is reported on its own.)
+    """
     results: list[ParsedFile] = []
 
     def consume(chunks: Iterator[str]) -> None:
@@ -79,10 +103,10 @@ def _parse_source(
 
     with _gc_paused():
         is_text, problems = decode_with(file, head, source, consume)
-    if not is_text:
+    if not is_text:  # binary: its own warning, reported like an empty file's
         return ParsedFile(file=file, records=[], problems=problems)
     parsed = results[0]
-    parsed.problems = by_line(problems + parsed.problems)
+    parsed.problems = by_line(parsed.problems if parsed.refusal else problems + parsed.problems)
     return parsed
 
 

@@ -119,8 +119,9 @@ def parse_html(
     if any(line in FURNITURE and line != BADGE for _, line in reader.lines):
         parser = TextParser(file, DateResolver(file, year, anchor))
         parser.run_lines(iter(reader.lines))
-        return ParsedFile(
-            file=file, records=parser.records, problems=by_line(problems + parser.problems)
-        )
-    reason = "a web page without Daily Papers data"
-    return ParsedFile(file=file, records=[], problems=[*problems, not_a_dump(file, reason)])
+        if parser.is_dump() or reader.props:  # a DailyPapers element says it is the page
+            return ParsedFile(
+                file=file, records=parser.records, problems=by_line(problems + parser.problems)
+            )
+    refusal = not_a_dump(file, "a web page without Daily Papers data")
+    return ParsedFile(file=file, records=[], problems=[*problems, refusal], refusal=refusal)

@@ -20,6 +20,7 @@ __all__ = [
     "FURNITURE",
     "FURNITURE_LONGEST",
     "NO_UPVOTES",
+    "PAGE_MARKS",
     "SUBSCRIBE",
     "SUBSCRIBE_BEFORE",
     "TAB_LABELS",
@@ -43,6 +44,16 @@ FURNITURE = frozenset(
     }
 )
 FURNITURE_LONGEST = max(map(len, FURNITURE))
+# Header lines only the Daily Papers page prints: one of them is evidence of a dump.
+# ("Subscribe" and "Daily Papers" are common words: it takes both, or a tab list, too.)
+PAGE_MARKS = frozenset(
+    {
+        "Get trending papers in your email inbox!",
+        "Get trending papers in your email inbox once a day!",
+        "byAK and the research community",
+        "by AK and the research community",
+    }
+)
 # Furniture after which a glued "Subscribe" prefixes the first title (compact dumps).
 SUBSCRIBE_BEFORE = frozenset(
     {

@@ -18,6 +18,7 @@ __all__ = [
     "failed",
     "not_a_dump",
     "printable",
+    "refused",
     "suffix",
 ]
 
@@ -31,6 +32,9 @@ class ParsedFile:
     file: str  # path as given, for messages
     records: list[ParsedRecord] = field(default_factory=list)
     problems: list[ParseProblem] = field(default_factory=list)
+    # Why the file is not a Daily Papers dump (None: it is one, or it could not be read).
+    # Its problems then hold that one warning; a folder walk summarises such files.
+    refusal: ParseProblem | None = None
 
 
 # The same paper turns up in many dumps (and often twice in one); its id, which
@@ -55,6 +59,11 @@ def suffix(file: str) -> str:
 def not_a_dump(file: str, reason: str, line: int | None = None) -> ParseProblem:
     """The one warning of a file that holds no Daily Papers data, and why."""
     return ParseProblem(file=file, line=line, message=f"{NOT_A_DUMP} ({reason}); skipped")
+
+
+def refused(file: str, problem: ParseProblem) -> ParsedFile:
+    """No records and one warning (``problem``): the file holds no Daily Papers data."""
+    return ParsedFile(file=file, records=[], problems=[problem], refusal=problem)
 
 
 def by_line(problems: list[ParseProblem]) -> list[ParseProblem]:

@@ -15,6 +15,11 @@ Cards are read by position (title, then abstract, then optional details), with o
 without blank lines between them, and a file may hold several page copies. Each
 state of the reader has one handler; :meth:`TextParser._close` ends a record,
 whatever ended it (the next title, a date, the page header, the end of the file).
+
+Reading by position would make papers of any text, so a file counts only with
+evidence of the page (:meth:`TextParser.is_dump`): a card's ``·`` or author count,
+or the page's own header lines. Without it the file gives no records and one
+"not a Daily Papers dump" warning (:attr:`TextParser.refusal`).
 """
 
 from __future__ import annotations
@@ -31,6 +36,7 @@ from browser.parse.lines import (
     FURNITURE,
     FURNITURE_LONGEST,
     NO_UPVOTES,
+    PAGE_MARKS,
     SUBSCRIBE,
     SUBSCRIBE_BEFORE,
     TAB_LABELS,
@@ -40,7 +46,7 @@ from browser.parse.lines import (
     parse_org,
 )
 from browser.parse.links import extract_links
-from browser.parse.result import cached_paper_id, printable
+from browser.parse.result import NOT_A_DUMP, cached_paper_id, printable
 
 __all__ = ["TextParser"]
 
@@ -79,6 +85,12 @@ class TextParser:
         self.page_records = 0  # records since the last page header (0: in a header region)
         self.before = ""  # the non-blank line before the current one, as read
         self.stray = False  # the previous line was paper details with no paper
+        # Evidence that this is a Daily Papers page (see is_dump).
+        self.card_lines = 0  # "·" and "• N authors" lines
+        self.marks: set[str] = set()  # distinct page furniture lines (tab lists as "tabs")
+        # Set at the end when the file is not a dump: its one warning, which the caller
+        # reports instead of the records and problems read.
+        self.refusal: ParseProblem | None = None
         self._handlers: dict[int, Callable[[int, str, _Line | None], None]] = {
             _TITLE: self._on_title,
             _ABSTRACT: self._on_abstract,
@@ -130,6 +142,7 @@ class TextParser:
                     "authors": self.authors,
                     "organization": self.org,
                     "date": self.date,
+                    "listed": self.dates.page,
                     "year_inferred": self.year_inferred,
                     "comments": self.comments,
                     "upvotes": self.upvotes,
@@ -175,6 +188,23 @@ class TextParser:
         self._drop_upvotes()
         if not saw_anything:
             self._warn(None, "no text in the file (it is empty or blank)")
+        elif not self.is_dump():
+            blocks = len(self.records)
+            self.refusal = ParseProblem(
+                file=self.file,
+                message=f"{NOT_A_DUMP} (no paper cards found: {blocks} block(s) of text, but "
+                "no Daily Papers page header, no '·' before a date and no author count); skipped",
+            )
+
+    def is_dump(self) -> bool:
+        """Whether the lines read so far show a Daily Papers page, not just any text.
+
+        A card line (``·``, ``• N authors``) or a header line only the page prints is
+        enough; the common words among the furniture count only two together.
+        """
+        return (
+            bool(self.card_lines) or len(self.marks) >= 2 or not self.marks.isdisjoint(PAGE_MARKS)
+        )
 
     def _is_furniture(self, line: str) -> bool:
         return line in FURNITURE or (
@@ -184,6 +214,7 @@ class TextParser:
     def _on_furniture(self, lineno: int, line: str) -> None:
         if line == BADGE:
             return  # a badge: it neither ends a record nor starts a page
+        self.marks.add(line if line in FURNITURE else "tabs")
         self._drop_upvotes()
         self._close(lineno, _HEADER)
         if self.page_records:
@@ -203,6 +234,7 @@ class TextParser:
                 self._warn(lineno, f"a date with no paper: {printable(line)!r}; skipped")
             return
         if line == DOT or match_authors(line) is not None:
+            self.card_lines += 1
             if not was_stray:
                 self._warn(lineno, f"paper details with no paper: {printable(line)!r}; skipped")
             self.stray = True
@@ -225,10 +257,12 @@ class TextParser:
         """After a title: whatever follows is its abstract, unless it is the card's details."""
         if line == DOT:
             self._warn(self.title_line, "a title without an abstract")
+            self.card_lines += 1
             self.state = _AFTER_DOT
             return
         authors = match_authors(line)
         if authors is not None:
+            self.card_lines += 1
             self._warn(self.title_line, "a title without an abstract")
             self.authors = int(authors[1])
             self.state = _AFTER_BYLINE
@@ -239,10 +273,12 @@ class TextParser:
     def _on_details(self, lineno: int, line: str, upcoming: _Line | None) -> None:
         """After the abstract: this record's details, or the next title (or its upvotes)."""
         if line == DOT:
+            self.card_lines += 1
             self.state = _AFTER_DOT
             return
         authors = match_authors(line)
         if authors is not None:
+            self.card_lines += 1
             self.authors = int(authors[1])
             self.state = _AFTER_BYLINE
             return

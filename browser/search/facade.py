@@ -7,6 +7,7 @@ objects. Query language (Whoosh syntax, all terms must match by default)::
     "policy gradient"               phrase
     title:diffusion abstract:robot org:nvidia author:smith arxiv:2401.01234 keyword:rl
     year:2024  date:[2024-01 TO 2024-06]  comments:>2  authors:>10  upvotes:>=5
+    listed:2025-12-10  listed:[2025-12-01 TO 2025-12-10]  listed:2025-12   (the listing day)
     tag:NAME  -tag:NAME  NOT tag:NAME  tag:"to read"  is:tagged  is:untagged
     is:read  is:unread  is:noted  is:new  note:WORD  note:"some words"   (user data)
 

@@ -44,7 +44,7 @@ from browser.models import Paper
 INDEX_NAME: Final = "papers"
 META_FILE: Final = "paper-index.json"
 # Written to META_FILE; an index with another number is rebuilt.
-SCHEMA_VERSION: Final = 2
+SCHEMA_VERSION: Final = 3  # 3: the listing day, ``listed:``
 # The same pattern as RegexTokenizer's default, so highlight spans line up with indexed tokens.
 TOKEN_PATTERN: Final = r"\w+(\.?\w+)*"
 TOKEN_RE: Final = re.compile(TOKEN_PATTERN, re.UNICODE)
@@ -148,7 +148,8 @@ def build_schema(*, raw_words: bool = False) -> Schema:
         # hold few distinct values, so ranges expand cheaply, and builds write far fewer
         # postings.
         year=NUMERIC(int, bits=32, shift_step=0),
-        date=_single_tier(DatePeriods() if raw_words else DATETIME()),
+        date=_single_tier(DatePeriods() if raw_words else DATETIME()),  # the paper's own day
+        listed=_single_tier(DatePeriods() if raw_words else DATETIME()),  # its Daily Papers day
         comments=NUMERIC(int, bits=32, shift_step=0),
         authors=NUMERIC(int, bits=32, shift_step=0),
         upvotes=NUMERIC(int, bits=32, shift_step=0),
@@ -317,6 +318,8 @@ def document_for(paper: Paper) -> tuple[dict[str, Any], set[str]]:
     if paper.date is not None:
         document["date"] = as_datetime(paper.date)
         document["year"] = paper.date.year
+    if paper.listed is not None:
+        document["listed"] = as_datetime(paper.listed)
     for name in ("comments", "authors", "upvotes"):
         value = getattr(paper, name)
         if value is not None:
