@@ -6,7 +6,9 @@ opening a browser) runs in a thread worker and reports back with a message.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
+import time
 import webbrowser
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
@@ -57,7 +59,7 @@ from browser.services import (
     SyncSummary,
 )
 from browser.tags import TagError
-from browser.ui_state import load_ui_state, ui_state_path, update_ui_state
+from browser.ui_state import UiStateSaver, load_ui_state, ui_state_path
 from browser.userdata import UserDataError
 from browser.widgets.export_prompt import ExportChoice, ExportPrompt, ExportScope
 from browser.widgets.help_screen import HelpScreen
@@ -80,6 +82,10 @@ SORT_LABELS: dict[SortOrder, str] = {
 # The CLI (or another window) may tag papers while the app is open; a stat per tick.
 TAG_RELOAD_SECONDS = 3.0
 HF_SEARCH_URL = "https://huggingface.co/papers?q="
+# A burst of split key presses is saved once, this long (seconds) after the last press.
+UI_STATE_SAVE_DELAY = 0.3
+# How long the "as big/small as it gets" notice shows; presses meanwhile add none.
+SPLIT_LIMIT_NOTICE_SECONDS = 2.0
 _TAG_ACTIONS = frozenset(
     {
         "quick_tag",
@@ -199,8 +205,10 @@ class PaperBrowserApp(App[None]):
         self._debounce: Timer | None = None
         self._settle: Timer | None = None
         self._main_screen: MainScreen | None = None
-        self._ui_state_path = ui_state_path(services.paths.root)
-        ui_state = load_ui_state(self._ui_state_path)
+        self._ui_state = UiStateSaver(ui_state_path(services.paths.root))
+        self._ui_state_timer: Timer | None = None
+        self._split_limit_said_at = -SPLIT_LIMIT_NOTICE_SECONDS
+        ui_state = load_ui_state(self._ui_state.path)
         self._ui_state_problem = ui_state.problem
         self.abstract_percent = ui_state.state.abstract_percent
         self._binding_state: tuple[bool | None, ...] = ()
@@ -528,25 +536,40 @@ class PaperBrowserApp(App[None]):
     def action_resize_pane(self, direction: int) -> None:
         percent = stepped(self.abstract_percent, direction, wide=self._split_is_wide())
         if percent == self.abstract_percent:
-            self._say(
-                "The abstract pane is "
-                + ("as big" if direction > 0 else "as small")
-                + " as it gets.",
-                timeout=2,
-            )
+            # One notice at a time: pressing on at the limit must not stack them.
+            now = time.monotonic()
+            if now - self._split_limit_said_at > SPLIT_LIMIT_NOTICE_SECONDS:
+                self._split_limit_said_at = now
+                self._say(
+                    "The abstract pane is "
+                    + ("as big" if direction > 0 else "as small")
+                    + " as it gets.",
+                    timeout=SPLIT_LIMIT_NOTICE_SECONDS,
+                )
             return
         self.abstract_percent = percent
         self._apply_split()
-        self._save_ui_state(abstract_percent=percent)
+        self._ui_state.change(abstract_percent=percent)
+        # A burst of presses is one write of the last value, after the burst.
+        if self._ui_state_timer is not None:
+            self._ui_state_timer.stop()
+        self._ui_state_timer = self.set_timer(UI_STATE_SAVE_DELAY, self._save_ui_state)
 
-    @work(thread=True, group="ui-state", exit_on_error=False)
-    def _save_ui_state(self, **changes: Any) -> None:
+    @work(thread=True, exclusive=True, group="ui-state", exit_on_error=False)
+    def _save_ui_state(self) -> None:
         try:
-            update_ui_state(self._ui_state_path, **changes)
+            self._ui_state.save()
         except (OSError, ValueError) as error:
             self.call_from_thread(
                 self._say, f"Could not remember the view preferences: {error}", "warning"
             )
+
+    def on_unmount(self) -> None:
+        # Quitting within the save delay must not lose the last change; a small file,
+        # written once as the app closes.
+        if self._ui_state.pending:
+            with contextlib.suppress(OSError, ValueError):  # nobody is left to tell
+                self._ui_state.save()
 
     # ------------------------------------------------------------------ the reader
 
@@ -1031,6 +1054,9 @@ def run_app(
     dumps: Sequence[Path] = (),
     year: int | None = None,
     config: AppConfig | LoadedConfig | None = None,
-) -> None:
-    """Open the app over ready services (the CLI's entry point)."""
-    PaperBrowserApp(services, dumps=dumps, year=year, config=config).run()
+) -> int:
+    """Open the app over ready services (the CLI's entry point); returns the app's exit
+    status (Textual's ``return_code``: 0 after a normal quit, non-zero after a crash)."""
+    app = PaperBrowserApp(services, dumps=dumps, year=year, config=config)
+    app.run()
+    return app.return_code or 0

@@ -155,14 +155,7 @@ def build_parser() -> argparse.ArgumentParser:
     search.add_argument(
         "--saved", metavar="NAME", help="run this saved search (a QUERY narrows it further)"
     )
-    search.add_argument(
-        "--tag",
-        action="append",
-        default=[],
-        metavar="TAG",
-        dest="with_tags",
-        help="only papers with this tag (any name, quotes included; repeat for all of several)",
-    )
+    _add_tag_filter(search)
     tagged = search.add_mutually_exclusive_group()
     tagged.add_argument("--tagged", action="store_const", const=True, dest="tagged")
     tagged.add_argument("--untagged", action="store_const", const=False, dest="tagged")
@@ -214,7 +207,7 @@ def build_parser() -> argparse.ArgumentParser:
         help="csv, bibtex, ris, markdown (a reading list by tag) or jsonl; by default the "
         "one the --output suffix names (.csv .bib .ris .md .jsonl), else csv",
     )
-    export.add_argument("--tag", action="append", default=[], metavar="TAG", dest="only_tags")
+    _add_tag_filter(export)
     export.add_argument("--query", metavar="Q", help="export this query's results instead")
     export.add_argument("--sort", choices=SORT_ORDERS, default="relevance", help="with --query")
     export.add_argument("--like", metavar="ID", help="export the papers similar to this one")
@@ -267,6 +260,18 @@ def build_parser() -> argparse.ArgumentParser:
     )
     doctor.set_defaults(handler=doctor_command)
     return parser
+
+
+def _add_tag_filter(command: argparse.ArgumentParser) -> None:
+    """``--tag``, the same filter (``SearchFilters.required_tags``) for search and export."""
+    command.add_argument(
+        "--tag",
+        action="append",
+        default=[],
+        metavar="TAG",
+        dest="with_tags",
+        help="only papers with this tag (any name, quotes included; repeat for all of several)",
+    )
 
 
 # -- doctor ----------------------------------------------------------------------
@@ -613,6 +618,7 @@ def tags_command(options: argparse.Namespace) -> int:
 
 def export_command(options: argparse.Namespace) -> int:
     from browser.export import ColumnError, ExportOptions, FormatMismatch, choose_format
+    from browser.models import SearchFilters
     from browser.services import ExportSelection
 
     try:
@@ -632,7 +638,7 @@ def export_command(options: argparse.Namespace) -> int:
         query=options.query,
         sort=options.sort,
         like=options.like,
-        only_tags=tuple(options.only_tags),
+        filters=SearchFilters(required_tags=tuple(options.with_tags)),
     )
     services = _open(options)
     try:
@@ -655,6 +661,8 @@ def export_command(options: argparse.Namespace) -> int:
             except OSError as error:
                 raise UserError(f"cannot write {target}: {error.strerror or error}") from error
             print(f"wrote {export_options.unit(written)} to {target}", file=sys.stderr)
+        if written == 0 and options.with_tags:
+            _warn_tags_matched_nothing(services, options.with_tags)
     except ColumnError as error:
         raise UserError(str(error)) from error
     except ValueError as error:  # an unknown --like id
@@ -662,6 +670,18 @@ def export_command(options: argparse.Namespace) -> int:
     finally:
         services.close()
     return EXIT_OK
+
+
+def _warn_tags_matched_nothing(services: Services, names: Sequence[str]) -> None:
+    """Say why an export narrowed by ``--tag`` is empty: a tag nobody has, or no paper
+    with all of them."""
+    unknown = [name for name in names if not services.tags.ids_with_tag(name)]
+    if unknown:
+        listed = ", ".join(repr(printable(name)) for name in unknown)
+        known = ", ".join(sorted(services.tags.counts(), key=str.casefold)[:10]) or "none yet"
+        _error(f"warning: no paper has the tag {listed}; nothing exported (tags: {known})")
+    else:
+        _error("warning: no exported paper has all of the --tag tags; nothing exported")
 
 
 def import_tags_command(options: argparse.Namespace) -> int:
@@ -707,9 +727,13 @@ def run_app_command(options: argparse.Namespace) -> int:
     from browser.app import run_app
 
     try:
-        run_app(services, dumps=options.paths, year=options.year, config=loaded)
+        status = run_app(services, dumps=options.paths, year=options.year, config=loaded)
     finally:
         services.close()
+    if status != 0:
+        # Textual has printed the traceback; the shell and scripts must see a failure too.
+        _error(f"the app stopped with an error (exit status {status})")
+        return EXIT_FAILURE
     return EXIT_OK
 
 

@@ -39,6 +39,7 @@ from browser.library import (
 from browser.models import Paper, ParseProblem, SearchFilters, SearchResult, SortOrder
 from browser.reading import Reading
 from browser.search import IndexBusy, IndexUnusable, PaperIndex, slow_path_reason
+from browser.search.matching import resolve_filters
 from browser.stats import TOP, LibraryStats, Period, compute_stats
 from browser.stats.source import StatsSource
 from browser.userdata import BackupReport, UserData, UserDataError, UserTags, open_user_data
@@ -110,14 +111,13 @@ class UnknownPaper(LookupError):
 class ExportSelection:
     """Which papers an export takes: exactly ``paper_ids``; else the papers like
     ``like``; else a query's results (``query`` set); else every tagged paper.
-    ``only_tags`` then keeps the papers holding at least one of those tags."""
+    ``filters`` (the app's tag filter, the CLI's ``--tag``) narrow any of them, the same
+    ``SearchFilters`` a search takes."""
 
     query: str | None = None
     sort: SortOrder = "relevance"
     like: str | None = None
-    only_tags: tuple[str, ...] = ()
     paper_ids: tuple[str, ...] | None = None
-    # Structured filters on top of the query's or the similar papers' own (the app's tag filter).
     filters: SearchFilters | None = None
 
 
@@ -375,8 +375,8 @@ class Services:
 
     def export_selection(self, selection: ExportSelection) -> list[str]:
         """The ids of the papers ``selection`` names, in the order they are exported:
-        a query's results in its sort order, else every tagged paper by id; then only
-        those holding one of ``selection.only_tags``."""
+        a query's results in its sort order, else every tagged paper by id; only those
+        ``selection.filters`` allow (applied by the search, else here the same way)."""
         if selection.paper_ids is not None:
             paper_ids = list(selection.paper_ids)
         elif selection.like is not None:
@@ -394,11 +394,18 @@ class Services:
             paper_ids = [hit.paper.id for hit in result.hits]
         else:
             paper_ids = sorted(self.tags.tagged_ids())
-        if selection.only_tags:
-            wanted: set[str] = set()
-            for name in selection.only_tags:
-                wanted |= self.tags.ids_with_tag(name)
-            paper_ids = [paper_id for paper_id in paper_ids if paper_id in wanted]
+        searched = selection.paper_ids is None and (
+            selection.like is not None or selection.query is not None
+        )
+        if selection.filters and not searched:
+            allowed, denied = resolve_filters(
+                selection.filters, self.tags, self.userdata.reading
+            )
+            paper_ids = [
+                paper_id
+                for paper_id in paper_ids
+                if paper_id not in denied and (allowed is None or paper_id in allowed)
+            ]
         return paper_ids
 
     def export(
@@ -426,18 +433,6 @@ class Services:
         if out is None:
             raise ValueError("export needs a path or a stream")
         return write_export(out, rows, options)
-
-    def export_csv(
-        self,
-        path: Path,
-        *,
-        paper_ids: Sequence[str] | None = None,
-        long: bool = False,
-        neutralize: bool = True,
-    ) -> int:
-        """Write a CSV atomically (a half-written export never replaces a good one)."""
-        selection = ExportSelection(paper_ids=tuple(paper_ids) if paper_ids is not None else None)
-        return self.export(selection, ExportOptions(long=long, neutralize=neutralize), path=path)
 
     def import_tags(self, path: Path, *, replace: bool = False) -> ImportReport:
         """Tags from a CSV, BibTeX or RIS file, matched to papers; see ``import_tags``."""

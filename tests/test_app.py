@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import io
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -17,10 +18,12 @@ from textual.widgets import Input, OptionList, Static
 
 from browser.app import PALETTE_COMMANDS, PaperBrowserApp, link_for
 from browser.config import AppConfig, LoadedConfig, load_config
+from browser.export import EXPORT_FORMATS, ExportOptions
+from browser.identity import paper_id
 from browser.messages import SearchCompleted, SearchRequest, SyncFinished
 from browser.models import ParseProblem, SearchCancelled, SearchResult
 from browser.search import whoosh_internals
-from browser.services import Services, SyncSummary, open_services
+from browser.services import ExportSelection, Services, SyncSummary, open_services
 from browser.userdata import UserData
 from browser.widgets.export_prompt import ExportPrompt
 from browser.widgets.help_screen import HelpScreen
@@ -497,6 +500,36 @@ async def test_open_uses_first_link_in_a_thread(
         await pilot.press("o")
         await settle(pilot)
         assert opened[-1].startswith("https://huggingface.co/papers?q=Pok")
+
+
+@pytest.mark.parametrize(
+    "bad", ["http://[github.com/x", "https://example.com:99999/x", "http://example.com:port/"]
+)
+async def test_links_urlsplit_refuses_neither_crash_open_nor_copy_nor_export(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, bad: str
+) -> None:
+    opened: list[str] = []
+    monkeypatch.setattr("webbrowser.open", lambda url: opened.append(url) or True)
+    paper = DumpPaper("Broken Link Paper", f"Code at {bad} and https://good.example/code.")
+    services = build_library(tmp_path, [paper])
+    try:
+        assert bad in services.catalog.paper(paper_id(paper.title)).links  # type: ignore[union-attr]
+        app = make_app(services)
+        async with running(app) as pilot:
+            await search(pilot, "broken")
+            await pilot.press("o")
+            await settle(pilot)
+            assert opened == ["https://good.example/code"]
+            await pilot.press("y")
+            assert app.clipboard.endswith("\nhttps://good.example/code")
+            assert app.return_code is None  # still running
+        for export_format in EXPORT_FORMATS:
+            out = io.StringIO(newline="")
+            options = ExportOptions(format=export_format)
+            services.export(ExportSelection(query="broken"), options, out=out)
+            assert "good.example" in out.getvalue()
+    finally:
+        services.close()
 
 
 async def test_copy_puts_title_and_link_on_the_clipboard(services: Services) -> None:

@@ -139,6 +139,29 @@ def test_index_search_tag_export_import_round_trip(
     assert json.loads(out) == {"to read": 2}
 
 
+def test_export_tag_narrows_like_search_tag_and_an_empty_result_is_explained(
+    capsys: pytest.CaptureFixture[str], dumps_folder: Path, library_dir: Path
+) -> None:
+    assert run_cli(capsys, "index", str(dumps_folder))[0] == 0
+    robot, markup = paper_id(FIXTURE_PAPERS[0].title), paper_id(FIXTURE_PAPERS[3].title)
+    assert run_cli(capsys, "tag", robot, 'say "hi"', "rl")[0] == 0
+    assert run_cli(capsys, "tag", markup, 'say "hi"')[0] == 0
+
+    def exported_ids(*arguments: str) -> tuple[list[str], str]:
+        status, out, err = run_cli(capsys, "export", "-f", "jsonl", *arguments)
+        assert status == 0
+        return [json.loads(line)["id"] for line in out.splitlines()], err
+
+    assert sorted(exported_ids("--tag", 'say "hi"')[0]) == sorted([robot, markup])
+    # Repeated --tag means all of them, as `search --tag` and the app's filter do.
+    assert exported_ids("--tag", 'SAY "hi"', "--tag", "rl")[0] == [robot]
+    assert exported_ids("--query", "robot OR planning", "--tag", "rl")[0] == [robot]
+    ids, err = exported_ids("--tag", "nosuchtag")
+    assert ids == [] and "no paper has the tag 'nosuchtag'" in err
+    ids, err = exported_ids("--tag", "rl", "--query", "pokemon")
+    assert ids == [] and "warning" in err
+
+
 def test_export_header_only_when_nothing_is_tagged(
     capsys: pytest.CaptureFixture[str], library_dir: Path
 ) -> None:
@@ -199,7 +222,7 @@ def test_bad_quick_tags_are_named_on_stderr_and_the_app_gets_the_rest(
     )
     opened: list[object] = []
     monkeypatch.setattr(
-        browser.app, "run_app", lambda services, **options: opened.append(options["config"])
+        browser.app, "run_app", lambda services, **options: opened.append(options["config"]) or 0
     )
     status, _, err = run_cli(capsys, "app")
     assert status == 0
@@ -207,6 +230,17 @@ def test_bad_quick_tags_are_named_on_stderr_and_the_app_gets_the_rest(
     assert "quick tag 2 'semi;colon'" in err and "semicolon" in err
     (loaded,) = opened
     assert loaded.config.auto_advance is True  # type: ignore[attr-defined]
+
+
+def test_an_app_that_stopped_with_an_error_is_a_failed_command(
+    capsys: pytest.CaptureFixture[str], library_dir: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import browser.app
+
+    monkeypatch.setattr(browser.app, "run_app", lambda services, **options: 1)
+    status, _, err = run_cli(capsys, "app")
+    assert status == 1
+    assert "the app stopped with an error (exit status 1)" in err
 
 
 def test_search_filters_by_any_tag_name_and_similar_papers_go_through_one_use_case(

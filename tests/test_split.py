@@ -7,7 +7,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from app_driver import search, settle
+from app_driver import search, settle, spy_notifications, wait_for
 from test_app import build_library, make_app, running
 
 from browser.services import Services
@@ -55,8 +55,11 @@ async def test_plus_grows_the_pane_and_the_next_launch_remembers(services: Servi
         assert pane_size(again)[0] == remembered
 
 
-async def test_stacked_layout_resizes_the_height_within_bounds(services: Services) -> None:
+async def test_stacked_layout_resizes_the_height_within_bounds(
+    services: Services, monkeypatch: pytest.MonkeyPatch
+) -> None:
     app = make_app(services)
+    said = spy_notifications(app, monkeypatch)
     async with running(app, size=(80, 24)) as pilot:
         await search(pilot, "diffusion")
         before = pane_size(app)[1]
@@ -68,17 +71,52 @@ async def test_stacked_layout_resizes_the_height_within_bounds(services: Service
         await settle(pilot)
         assert app.abstract_percent == 20
         assert pane_size(app)[1] >= 3
-        assert any("as small as it gets" in str(note.message) for note in app._notifications)
+        # Ten presses, eight of them at the limit: one notice, not a stack of them.
+        assert [message for message, _ in said if "as small as it gets" in message] == [
+            "The abstract pane is as small as it gets."
+        ]
 
 
-async def test_a_damaged_preferences_file_is_reported_not_fatal(services: Services) -> None:
+async def test_a_damaged_preferences_file_is_reported_not_fatal(
+    services: Services, monkeypatch: pytest.MonkeyPatch
+) -> None:
     ui_state_path(services.paths.root).write_text("{broken", encoding="utf-8")
     app = make_app(services)
+    said = spy_notifications(app, monkeypatch)
     async with running(app, size=(80, 24)) as pilot:
         assert app.is_running
         assert app.abstract_percent is None
-        assert any("View preferences" in str(note.message) for note in app._notifications)
+        assert any("View preferences" in message for message, _ in said)
         await search(pilot, "diffusion")
         await pilot.press("plus")
         await settle(pilot)
     assert json.loads(ui_state_path(services.paths.root).read_text())["abstract_percent"] == 60
+
+
+async def test_a_burst_of_presses_saves_the_last_size_once(
+    services: Services, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import browser.app
+    import browser.ui_state
+
+    writes: list[int] = []
+    real_update = browser.ui_state.update_ui_state
+
+    def counting_update(path: Path, **changes: int) -> object:
+        writes.append(changes["abstract_percent"])
+        return real_update(path, **changes)
+
+    monkeypatch.setattr(browser.ui_state, "update_ui_state", counting_update)
+    path = ui_state_path(services.paths.root)
+    app = make_app(services)
+    async with running(app, size=(120, 40)) as pilot:
+        await search(pilot, "diffusion")
+        await pilot.press("minus")
+        await wait_for(pilot, lambda: writes == [30])
+        # A save delay longer than the test: the burst is written once, at exit.
+        monkeypatch.setattr(browser.app, "UI_STATE_SAVE_DELAY", 60.0)
+        await pilot.press("plus", "plus", "minus", "plus", "plus", "plus", "minus")
+        await settle(pilot)
+        assert writes == [30]
+    assert writes == [30, 60]
+    assert json.loads(path.read_text(encoding="utf-8"))["abstract_percent"] == 60

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import threading
 from pathlib import Path
 
 import pytest
@@ -10,6 +11,7 @@ import pytest
 from browser.ui_state import (
     MAX_ABSTRACT_PERCENT,
     UiState,
+    UiStateSaver,
     load_ui_state,
     ui_state_path,
     update_ui_state,
@@ -75,3 +77,47 @@ def test_two_writers_keep_each_others_keys(tmp_path: Path) -> None:
     path.write_text(json.dumps(data), encoding="utf-8")
     update_ui_state(path, abstract_percent=70)
     assert json.loads(path.read_text(encoding="utf-8")) == {"abstract_percent": 70, "left_off": "x"}
+
+
+def test_concurrent_updates_of_different_keys_all_survive(tmp_path: Path) -> None:
+    """Two copies of the app (threads exclude each other through flock as processes do)."""
+    path = ui_state_path(tmp_path)
+
+    def writer(key: str) -> None:
+        for value in range(40):
+            update_ui_state(path, **{key: value})
+
+    threads = [threading.Thread(target=writer, args=(f"key_{n}",)) for n in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    on_disk = json.loads(path.read_text(encoding="utf-8"))
+    assert on_disk == {f"key_{n}": 39 for n in range(4)}
+
+
+def test_the_saver_writes_the_last_value_whatever_order_the_saves_run_in(
+    tmp_path: Path,
+) -> None:
+    saver = UiStateSaver(ui_state_path(tmp_path))
+    assert not saver.pending and saver.save() is False  # nothing to write
+    results: list[bool] = []
+
+    def press_and_save(percent: int) -> None:
+        saver.change(abstract_percent=percent)
+        results.append(saver.save())
+
+    threads = [
+        threading.Thread(target=press_and_save, args=(percent,)) for percent in range(20, 81)
+    ]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    saver.change(abstract_percent=30)  # the user's last press
+    assert saver.pending
+    assert saver.save() is True
+    assert saver.save() is False and not saver.pending
+    assert load_ui_state(saver.path).state.abstract_percent == 30
+    with pytest.raises(ValueError):
+        saver.change(abstract_percent=5)
