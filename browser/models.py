@@ -84,29 +84,6 @@ class ParseProblem(BaseModel):
         return f"{where}: {self.severity}: {self.message}"
 
 
-class FileReport(BaseModel):
-    """What parsing one file produced."""
-
-    file: str
-    records: int = 0
-    problems: list[ParseProblem] = Field(default_factory=list)
-
-
-class ParseReport(BaseModel):
-    """What parsing a set of files produced: per-file counts and problems."""
-
-    files: list[FileReport] = Field(default_factory=list)
-    unique_papers: int = 0
-
-    @property
-    def problems(self) -> list[ParseProblem]:
-        return [problem for report in self.files for problem in report.problems]
-
-    @property
-    def records(self) -> int:
-        return sum(report.records for report in self.files)
-
-
 class Highlight(BaseModel):
     """A matched span, as character offsets into the text it belongs to."""
 

@@ -16,6 +16,7 @@ from browser.app import PALETTE_COMMANDS, PaperBrowserApp
 from browser.config import AppConfig
 from browser.services import Services
 from browser.userdata import UserData
+from browser.widgets import note_editor
 from browser.widgets.note_editor import NoteEditor
 from browser.widgets.reader import ReaderScreen
 
@@ -215,3 +216,19 @@ async def test_marks_and_notes_from_another_copy_show_up(services: Services) -> 
         await settle(pilot)
         assert marks(app, paper_id) == " ✎"
         assert "written elsewhere" in abstract_text(app)
+
+
+async def test_typing_that_outlasts_the_save_interval_saves_at_once(
+    services: Services, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """On a busy machine typing can take longer than SAVE_AT_LEAST_EVERY; the save was
+    then a zero-second timer, which Textual's timer divides by when it fires late."""
+    monkeypatch.setattr(note_editor, "SAVE_AT_LEAST_EVERY", 0.0)
+    app = make_app(services)
+    async with running(app) as pilot:
+        await search(pilot, "pokemon")
+        paper_id = highlighted_id(app)
+        await pilot.press("n")
+        await settle(pilot)
+        await pilot.press(*"late")
+        assert services.reading.note_of(paper_id) == "late"

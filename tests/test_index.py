@@ -26,7 +26,16 @@ from browser.models import (
     SearchFilters,
     StatePredicate,
 )
-from browser.search import IndexBusy, IndexUnusable, PaperIndex, facade, planning, schema, stopping
+from browser.search import (
+    IndexBusy,
+    IndexUnusable,
+    PaperIndex,
+    answering,
+    facade,
+    planning,
+    schema,
+    stopping,
+)
 from browser.search.vocabulary import VOCABULARY_PREFIX, Vocabulary
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -258,14 +267,14 @@ def test_a_correction_cut_short_leaves_the_typing_pass_partial(
 ) -> None:
     """Out of budget for the corrected query is not "nothing matches": the settled search
     must still run and correct it."""
-    real_run = built._run
+    real_run = built._answerer.run
 
-    def out_of_time_for_corrections(searcher: Any, plan: Any, **options: Any) -> Any:
+    def out_of_time_for_corrections(commit: Any, plan: Any, **options: Any) -> Any:
         if "reinforc" in repr(plan.query):
-            return facade._Outcome([], 0, True)
-        return real_run(searcher, plan, **options)
+            return answering.Outcome([], 0, True)
+        return real_run(commit, plan, **options)
 
-    monkeypatch.setattr(built, "_run", out_of_time_for_corrections)
+    monkeypatch.setattr(built._answerer, "run", out_of_time_for_corrections)
     result = built.search("reinfrocement learning ", time_budget_ms=10_000)
     assert result.total == 0 and result.corrected_query is None
     assert result.partial
@@ -944,7 +953,7 @@ def test_typing_pass_fills_a_screen_and_says_it_is_partial(tmp_path: Path) -> No
         typing = index.search("learn", time_budget_ms=10_000)
         settled = index.search("learn")
         assert typing.partial
-        assert len(typing.hits) == facade.TYPING_HITS
+        assert len(typing.hits) == answering.TYPING_HITS
         assert not settled.partial
         assert settled.total == len(settled.hits) == 150
         assert {h.paper.id for h in typing.hits} <= {h.paper.id for h in settled.hits}
@@ -1058,12 +1067,13 @@ def test_writer_killed_mid_write_does_not_block_or_corrupt(fresh: PaperIndex) ->
         import os, signal
         from pathlib import Path
         from browser.search import PaperIndex
+        from browser.search.schema import document_for
         from browser.models import Paper
         index = PaperIndex.open(Path({str(folder)!r}))
         writer = index._ix.writer()
         for number in range(50):
             ghost = Paper(id=f"hf-{{number:016x}}", title=f"ghost {{number}}")
-            writer.add_document(**index._document(ghost))
+            writer.add_document(**document_for(ghost)[0])
         print("holding", flush=True)
         os.kill(os.getpid(), signal.SIGKILL)
         """

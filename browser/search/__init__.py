@@ -2,9 +2,9 @@
 
 The only package that imports Whoosh, and within it only ``whoosh_internals`` touches
 Whoosh's private names. Modules follow the route of a query (``docs/architecture.md``):
-``syntax`` -> ``planning`` -> ``matching`` / ``scoring`` / ``ordering`` (all stoppable
-through ``stopping``) -> ``highlighting`` / ``spelling``, with ``schema`` and
-``vocabulary`` below them and ``facade`` (``PaperIndex``) in front.
+``facade`` (``PaperIndex``) -> ``syntax`` -> ``planning`` -> ``answering``, which uses
+``matching`` / ``scoring`` / ``ordering`` (all stoppable through ``stopping``), then
+``highlighting`` and ``spelling``; ``commit``, ``schema`` and ``vocabulary`` sit below.
 """
 
 from browser.models import SearchCancelled

@@ -102,55 +102,9 @@ def node_scores(searcher: Any, node: Any, stop: Stop) -> dict[int, float]:
     if getattr(node, "boost", 1.0) != 1.0:
         raise Unsupported
     if isinstance(node, wq.Or):
-        if (node.minmatch and node.minmatch > 1) or node.scale:
-            raise Unsupported
-        if any(isinstance(child, wq.Not) for child in node.subqueries):
-            raise Unsupported
-        parts = sorted((node_scores(searcher, c, stop) for c in node.subqueries), key=len)
-        if not parts:
-            return {}
-        total = parts.pop()
-        for part in parts:
-            get = total.get
-            for docnum, score in part.items():
-                total[docnum] = get(docnum, 0.0) + score
-        return total
+        return _or_scores(searcher, node, stop)
     if isinstance(node, wq.And):
-        positive = [c for c in node.subqueries if not isinstance(c, wq.Not)]
-        if not positive:
-            raise Unsupported
-        # Region parts decode positions per posting: only for what the rest left over.
-        regions = [c for c in positive if isinstance(c, InRegion)]
-        plain = [c for c in positive if not isinstance(c, InRegion)]
-        # Shortest posting lists first: an empty part ends it (a typo AND a common word),
-        # and a few survivors are looked up in the longer lists instead of decoding them.
-        plain.sort(key=lambda child: postings_to_read(searcher, child))
-        joint: dict[int, float] | None = None
-        for child in plain:
-            if joint is not None and not joint:
-                return {}
-            if isinstance(child, wq.Term) and joint is not None:
-                part = term_scores(searcher, child.fieldname, child.text, child.boost, set(joint))
-            else:
-                part = node_scores(searcher, child, stop)
-            if joint is None:
-                joint = part
-            else:
-                joint = {d: s + part[d] for d, s in joint.items() if d in part}
-        total = node_scores(searcher, regions.pop(), stop) if joint is None else joint
-        for region in regions:
-            if getattr(region, "boost", 1.0) != 1.0:
-                raise Unsupported
-            part = region_scores(searcher, region.q, region.region, within=set(total), stop=stop)
-            total = {d: s + part[d] for d, s in total.items() if d in part}
-        for child in node.subqueries:
-            if isinstance(child, wq.Not) and total:
-                excluded = matching_set(searcher, child.query, stop)
-                if excluded is None:
-                    raise Unsupported
-                # Whoosh scores a NOT inside an AND as a match worth 1.0: same here.
-                total = {d: s + 1.0 for d, s in total.items() if d not in excluded}
-        return total
+        return _and_scores(searcher, node, stop)
     if isinstance(node, wq.AndNot):
         total = node_scores(searcher, node.a, stop)
         excluded = matching_set(searcher, node.b, stop)
@@ -158,6 +112,60 @@ def node_scores(searcher: Any, node: Any, stop: Stop) -> dict[int, float]:
             raise Unsupported
         return {d: s for d, s in total.items() if d not in excluded}
     raise Unsupported
+
+
+def _or_scores(searcher: Any, node: Any, stop: Stop) -> dict[int, float]:
+    """An OR: the sum of its parts' scores where they match (NOTs inside are Whoosh's)."""
+    if (node.minmatch and node.minmatch > 1) or node.scale:
+        raise Unsupported
+    if any(isinstance(child, wq.Not) for child in node.subqueries):
+        raise Unsupported
+    parts = sorted((node_scores(searcher, c, stop) for c in node.subqueries), key=len)
+    if not parts:
+        return {}
+    total = parts.pop()
+    for part in parts:
+        get = total.get
+        for docnum, score in part.items():
+            total[docnum] = get(docnum, 0.0) + score
+    return total
+
+
+def _and_scores(searcher: Any, node: Any, stop: Stop) -> dict[int, float]:
+    """An AND: the sum of its parts' scores where all match, shortest lists first; each
+    NOT inside adds 1.0 where it holds, as Whoosh scores it."""
+    positive = [c for c in node.subqueries if not isinstance(c, wq.Not)]
+    if not positive:
+        raise Unsupported
+    # Region parts decode positions per posting: only for what the rest left over.
+    regions = [c for c in positive if isinstance(c, InRegion)]
+    plain = [c for c in positive if not isinstance(c, InRegion)]
+    # Shortest posting lists first: an empty part ends it (a typo AND a common word),
+    # and a few survivors are looked up in the longer lists instead of decoding them.
+    plain.sort(key=lambda child: postings_to_read(searcher, child))
+    joint: dict[int, float] | None = None
+    for child in plain:
+        if joint is not None and not joint:
+            return {}
+        if isinstance(child, wq.Term) and joint is not None:
+            part = term_scores(searcher, child.fieldname, child.text, child.boost, set(joint))
+        else:
+            part = node_scores(searcher, child, stop)
+        joint = part if joint is None else {d: s + part[d] for d, s in joint.items() if d in part}
+    total = node_scores(searcher, regions.pop(), stop) if joint is None else joint
+    for region in regions:
+        if getattr(region, "boost", 1.0) != 1.0:
+            raise Unsupported
+        part = region_scores(searcher, region.q, region.region, within=set(total), stop=stop)
+        total = {d: s + part[d] for d, s in total.items() if d in part}
+    for child in node.subqueries:
+        if isinstance(child, wq.Not) and total:
+            excluded = matching_set(searcher, child.query, stop)
+            if excluded is None:
+                raise Unsupported
+            # Whoosh scores a NOT inside an AND as a match worth 1.0: same here.
+            total = {d: s + 1.0 for d, s in total.items() if d not in excluded}
+    return total
 
 
 def phrase_scores(searcher: Any, fieldname: str, words: list[str]) -> dict[int, float]:
