@@ -119,7 +119,9 @@ def build_parser() -> argparse.ArgumentParser:
     year.add_argument(
         "--year", type=int, metavar="YYYY", help="year of dates written without one"
     )
-    year.add_argument(
+    # Only the commands that print what reading the dumps gave (the app shows a notice).
+    verbose = argparse.ArgumentParser(add_help=False)
+    verbose.add_argument(
         "--verbose",
         "-v",
         action="store_true",
@@ -137,12 +139,14 @@ def build_parser() -> argparse.ArgumentParser:
     app.add_argument("paths", nargs="*", type=Path, metavar="PATH", help="dumps to index first")
     app.set_defaults(handler=run_app_command)
 
-    parse = commands.add_parser("parse", parents=[year], help="parse dumps and print the records")
+    parse = commands.add_parser(
+        "parse", parents=[year, verbose], help="parse dumps and print the records"
+    )
     parse.add_argument("paths", nargs="+", type=Path, metavar="PATH", help="dump file or folder")
     parse.add_argument("--json", action="store_true", help="one JSON object per record")
     parse.set_defaults(handler=parse_command)
 
-    index = commands.add_parser("index", parents=[shared, year], help="index dumps")
+    index = commands.add_parser("index", parents=[shared, year, verbose], help="index dumps")
     index.add_argument("paths", nargs="+", type=Path, metavar="PATH", help="dump file or folder")
     index.add_argument("--rebuild", action="store_true", help="rebuild the search index")
     index.set_defaults(handler=index_command)

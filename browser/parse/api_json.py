@@ -214,10 +214,10 @@ def records_from_json(
     records: list[ParsedRecord] = []
     problems: list[ParseProblem] = []
     for line, value in values:
-        entries = value.get("dailyPapers") if isinstance(value, dict) else None
+        page = value if isinstance(value, dict) else {}
+        entries = page.get("dailyPapers")
         if isinstance(entries, list):  # the page's data: {"dailyPapers": [...], ...}
-            assert isinstance(value, dict)
-            page_day = iso_date(value.get("date")) or iso_date(value.get("dateString"))
+            page_day = iso_date(page.get("date")) or iso_date(page.get("dateString"))
             for entry in entries:
                 record = _json_record(entry, file, line, page_day)
                 if record is None:
