@@ -30,6 +30,7 @@ from browser.app_reading import ReadingFlow
 from browser.app_session import SessionFlow, View
 from browser.config import AppConfig, LoadedConfig, load_config
 from browser.export.formats import ExportOptions
+from browser.export.tag_import import ImportReport
 from browser.library import skipped_summary
 from browser.links import first_web_link
 from browser.messages import (
@@ -61,12 +62,18 @@ from browser.services import (
 from browser.tags import TagError
 from browser.ui_state import UiStateSaver, load_ui_state, ui_state_path
 from browser.userdata import UserDataError
-from browser.widgets.export_prompt import ExportChoice, ExportPrompt, ExportScope
+from browser.widgets.export_prompt import (
+    ExportChoice,
+    ExportPrompt,
+    ExportScope,
+    ImportChoice,
+    ImportPrompt,
+)
 from browser.widgets.help_screen import HelpScreen
 from browser.widgets.main_screen import MainScreen
 from browser.widgets.paper_text import LinkClicked
 from browser.widgets.picker import PickerScreen
-from browser.widgets.reader import READER_BINDINGS, ReaderScreen
+from browser.widgets.reader import READER_APP_ACTIONS, READER_BINDINGS, ReaderScreen
 from browser.widgets.results_table import ResultsTable
 from browser.widgets.search_bar import SearchBar
 from browser.widgets.split import apply_split, stepped
@@ -130,6 +137,9 @@ PALETTE_COMMANDS: tuple[PaletteCommand, ...] = (
     PaletteCommand("Toggle triage mode", "Next paper after each quick tag", "toggle_triage"),
     PaletteCommand(
         "Export…", "CSV, BibTeX, RIS, Markdown or JSONL: current results or tagged", "export"
+    ),
+    PaletteCommand(
+        "Import tags…", "From a CSV, BibTeX or RIS file (one undo step)", "import_tags"
     ),
     PaletteCommand(
         "Stats of this search", "Papers over time, tags, organisations, rising terms", "stats"
@@ -218,6 +228,8 @@ class PaperBrowserApp(App[None]):
         self.session_flow = SessionFlow(self)
         # Which store each undoable change went to, newest last ("tags" or "read").
         self._undo_order: list[str] = []
+        # Reader moves past the loaded rows, made once the next page arrives.
+        self._reader_queued = 0
 
     # ------------------------------------------------------------------ layout
 
@@ -406,7 +418,11 @@ class PaperBrowserApp(App[None]):
             new_hits = list(outcome.new_hits)
             self.table.append_hits(new_hits, tags, self.reading_flow.marks(new_hits))
             self._update_status()
+            if self._reader_queued:  # the reader asked for papers of this page
+                queued, self._reader_queued = self._reader_queued, 0
+                self.reader_step(queued)
             return
+        self._reader_queued = 0  # a new list: moves meant for the old one are void
         # A new answer on the same words, or the library changed under a page: stay
         # on the paper being read.
         keep_position = isinstance(outcome, ReplaceList) or outcome.keep_position
@@ -599,14 +615,20 @@ class PaperBrowserApp(App[None]):
 
     def reader_step(self, delta: int) -> str | None:
         row, loaded, total = self.reader_position()
-        target = row - 1 + delta
+        # Moves asked for while a page is on its way count from where they will land.
+        target = row - 1 + self._reader_queued + delta
         if target < 0:
             return "This is the first paper of the list."
+        if target >= loaded and loaded < total:
+            # Kept, not dropped: the move happens when the page arrives.
+            self._reader_queued = target - (row - 1)
+            self._load_more()  # the list fetches as it nears its end; make sure
+            return "Fetching more papers…"
+        self._reader_queued = 0
         if target >= loaded:
-            if loaded < total:
-                self._load_more()  # the list fetches as it nears its end; make sure
-                return "Fetching more papers…"
-            return "This is the last paper of the list."
+            if row == loaded:
+                return "This is the last paper of the list."
+            target = loaded - 1
         self.table.move_cursor(row=target, animate=False)
         return None
 
@@ -889,6 +911,35 @@ class PaperBrowserApp(App[None]):
         self.copy_to_clipboard(f"{hit.paper.title}\n{link_for(hit)}")
         self._say("Copied title and link", timeout=2)
 
+    def action_import_tags(self) -> None:
+        self.push_screen(ImportPrompt(Path.home()), self._import_chosen)
+
+    def _import_chosen(self, choice: ImportChoice | None) -> None:
+        if choice is not None:
+            self._say(f"Importing tags from {choice.path}…", timeout=2)
+            self._import(self.services, choice)
+
+    @work(thread=True, group="import", exit_on_error=False)
+    def _import(self, services: Services, choice: ImportChoice) -> None:
+        try:
+            report = services.import_tags(choice.path, replace=choice.replace)
+        except (OSError, ValueError) as error:  # unreadable, not a tag export, bad tags
+            reason = error.strerror if isinstance(error, OSError) and error.strerror else error
+            self.call_from_thread(self._say, f"Import failed: {reason}", "error", timeout=8)
+            return
+        self.call_from_thread(self._import_finished, report)
+
+    def _import_finished(self, report: ImportReport) -> None:
+        if report.papers_changed:
+            self._undo_order.append("tags")  # one import, one undo step
+        self._refresh_tags(hit.paper.id for hit in self.table.hits)
+        undo = "; u undoes it" if report.papers_changed else ""
+        self._say(report.summary().capitalize() + undo, timeout=10)
+        skipped = [*report.problems, *(f"{line}: matched no paper" for line in report.unmatched)]
+        if skipped:
+            more = f" (and {len(skipped) - 5} more)" if len(skipped) > 5 else ""
+            self._say("\n".join(skipped[:5]) + more, "warning", timeout=12)
+
     def action_export(self) -> None:
         result_count = self.result.total if self.result else 0
         tagged_count = len(self.services.tags)
@@ -1023,9 +1074,12 @@ class PaperBrowserApp(App[None]):
 
     def get_system_commands(self, screen: Screen[Any]) -> Iterable[SystemCommand]:
         yield from super().get_system_commands(screen)
+        in_reader = isinstance(screen, ReaderScreen)
         if isinstance(screen, ReaderScreen):
             yield from screen.system_commands()
         for command in PALETTE_COMMANDS:
+            if in_reader and command.action not in READER_APP_ACTIONS:
+                continue  # a list-only command (search, sort, filter, the split)
             if self.check_action(command.action, ()):
                 yield SystemCommand(command.title, command.help, self._runner(command.action))
         if self.table.highlighted_hit is not None:

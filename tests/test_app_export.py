@@ -12,7 +12,7 @@ from conftest import FIXTURE_PAPERS, write_dump
 from textual.widgets import Button, Checkbox, Input, Select
 
 from browser.services import Services, open_services
-from browser.widgets.export_prompt import ExportPrompt
+from browser.widgets.export_prompt import ExportPrompt, ImportPrompt
 
 
 @pytest.fixture
@@ -98,3 +98,62 @@ async def test_typing_a_file_name_picks_its_format(
                 break
             await pilot.pause(0.05)
     assert not (tmp_path / name).read_text(encoding="utf-8").startswith("id,title")
+
+
+async def test_the_app_imports_tags_in_the_background_and_u_undoes_the_import(
+    services: Services, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    robot = next(hit for hit in services.search("robot").hits).paper
+    bib = tmp_path / "refs.bib"
+    bib.write_text(
+        f"@misc{{a,\n  title = {{{robot.title}}},\n  keywords = {{imported, also, bad\x00x}}\n}}\n"
+        "@misc{b,\n  title = {A Paper Nobody Has},\n  keywords = {never}\n}\n",
+        encoding="utf-8",
+    )
+    app = make_app(services)
+    said = spy_notifications(app, monkeypatch)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        await search(pilot, "robot")
+        await pilot.press("i")
+        assert isinstance(app.screen, ImportPrompt)
+        text, _ = rendered_screen(app)
+        assert "Import" in text and "Cancel" in text  # fits 80x24
+        app.screen.query_one("#import-path", Input).value = str(bib)
+        await pilot.press("enter")
+        await settle(pilot)
+        for _ in range(100):
+            if any("imported" in message.lower() for message, _ in said):
+                break
+            await pilot.pause(0.05)
+        assert services.tags.tags_of(robot.id) == ["imported", "also"]
+        assert "never" not in services.tags.counts()
+        summary = next(message for message, _ in said if message.startswith("Imported"))
+        assert "imported 2 tag(s) on 1 paper(s)" in summary.lower() and "u undoes" in summary
+        warnings = [message for message, severity in said if severity == "warning"]
+        assert any("skipped" in message and "A Paper Nobody Has" in message for message in warnings)
+        assert "imported" in str(app.table.get_row_at(0))  # the list shows the new tags
+        await pilot.press("u")
+        await settle(pilot)
+        assert services.tags.tags_of(robot.id) == []
+
+
+async def test_importing_a_file_that_is_not_a_tag_export_says_why(
+    services: Services, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    app = make_app(services)
+    said = spy_notifications(app, monkeypatch)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        await app.run_action("import_tags")  # the palette's way in
+        await pilot.pause()
+        app.screen.query_one("#import-path", Input).value = str(tmp_path / "missing.csv")
+        await pilot.press("enter")
+        await settle(pilot)
+        for _ in range(100):
+            if any(severity == "error" for _, severity in said):
+                break
+            await pilot.pause(0.05)
+        failures = [message for message, severity in said if severity == "error"]
+        assert failures and failures[0].startswith("Import failed"), failures
+        assert app.is_running

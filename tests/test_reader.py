@@ -3,19 +3,23 @@
 from __future__ import annotations
 
 import re
+import threading
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from app_driver import rendered_screen, search, settle
+from app_driver import rendered_screen, search, settle, wait_for
 from conftest import DumpPaper
 from test_app import HOSTILE_TITLE, PAPERS, build_library, make_app, running, tags_on_disk
 from textual import events
 from textual.content import Content
 from textual.widgets import Static
 
+import browser.app
 from browser.app import PaperBrowserApp
+from browser.config import AppConfig
 from browser.links import is_web_link
+from browser.search_session import SearchRequest
 from browser.services import Services
 from browser.widgets.help_screen import HelpScreen
 from browser.widgets.reader import ReaderScreen
@@ -37,6 +41,14 @@ def services(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Servic
     built = build_library(tmp_path, [*PAPERS, MATH])
     yield built
     built.close()
+
+
+def scaling_papers(count: int) -> list[DumpPaper]:
+    """More papers than one page of the list (200) holds, all matching "scaling"."""
+    return [
+        DumpPaper(f"Scaling study number {n}", f"Scaling again, case {n}.", authors=2)
+        for n in range(count)
+    ]
 
 
 def reader_of(app: PaperBrowserApp) -> ReaderScreen:
@@ -170,11 +182,7 @@ async def test_space_and_b_scroll_a_long_abstract_at_40x12(tmp_path: Path) -> No
 
 
 async def test_next_fetches_more_results_as_the_list_does(tmp_path: Path) -> None:
-    many = [
-        DumpPaper(f"Scaling study number {n}", f"Scaling again, case {n}.", authors=2)
-        for n in range(230)
-    ]
-    services = build_library(tmp_path, many)
+    services = build_library(tmp_path, scaling_papers(230))
     try:
         app = make_app(services)
         async with running(app, size=(80, 24)) as pilot:
@@ -191,6 +199,85 @@ async def test_next_fetches_more_results_as_the_list_does(tmp_path: Path) -> Non
             assert reader_of(app).paper_id == app.table.hits[205].paper.id
     finally:
         services.close()
+
+
+async def test_moves_asked_for_while_a_page_is_fetched_happen_when_it_arrives(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    services = build_library(tmp_path, scaling_papers(230))
+    page_may_answer = threading.Event()
+    real_run_request = browser.app.run_request
+
+    def slow_pages(services: Services, request: SearchRequest, cancelled: object = None) -> object:
+        if request.more:  # a next page: held until the test lets it answer
+            page_may_answer.wait(10)
+        return real_run_request(services, request, cancelled)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(browser.app, "run_request", slow_pages)
+    try:
+        app = make_app(services)
+        async with running(app, size=(80, 24)) as pilot:
+            await search(pilot, "scaling")
+            assert len(app.table.hits) == 200
+            app.table.move_cursor(row=198, animate=False)
+            await pilot.pause()
+            await pilot.press("enter", "j", "j", "j", "j", "k", "j", "j")
+            await pilot.pause()
+            assert len(app.table.hits) == 200  # the page has not arrived yet
+            assert app.table.cursor_row == 199
+            page_may_answer.set()
+            await settle(pilot)
+            await wait_for(pilot, lambda: len(app.table.hits) == 230)
+            # One step to the last loaded row, the other four once the page came.
+            assert app.table.cursor_row == 203
+            assert reader_of(app).paper_id == app.table.hits[203].paper.id
+    finally:
+        page_may_answer.set()
+        services.close()
+
+
+async def test_the_reader_palette_offers_only_what_applies_to_the_reader(
+    services: Services,
+) -> None:
+    app = make_app(services)
+    async with running(app, size=(100, 32)) as pilot:
+        await search(pilot, "robot")
+        await pilot.press("enter")
+        offered = {command.title for command in app.get_system_commands(reader_of(app))}
+        assert {"Tag paper…", "Open paper in browser", "Copy title and link", "Show keys"} <= (
+            offered
+        )
+        list_only = {
+            "Search",
+            "Read paper",
+            "Cycle sort order",
+            "Filter by tag…",
+            "Similar papers",
+            "Grow the abstract pane",
+            "Shrink the abstract pane",
+            "Stats of this search",
+            "Mark list read",
+        }
+        assert not offered & list_only, offered & list_only
+
+
+async def test_a_click_on_a_quick_tag_toggles_it_in_the_list_and_the_reader(
+    services: Services,
+) -> None:
+    app = make_app(services, config=AppConfig(quick_tags=["to read", "[@click=app.quit]x"]))
+    async with running(app, size=(100, 32)) as pilot:
+        await search(pilot, "robot")
+        paper_id = highlighted_id(app)
+        # "1to read  2[@click=app.quit]x": the label of tag 2 starts at column 11.
+        await pilot.click("#quick-tags", offset=(12, 0))
+        await settle(pilot)
+        assert app.is_running  # the tag's name is text, not an action
+        assert tags_on_disk(services)[paper_id] == ["[@click=app.quit]x"]
+        await pilot.press("enter")
+        await pilot.click("ReaderScreen #quick-tags", offset=(3, 0))
+        await settle(pilot)
+        assert tags_on_disk(services)[paper_id] == ["[@click=app.quit]x", "to read"]
+        assert " to read " in reader_text(app)
 
 
 async def test_palette_and_help_know_the_reader(services: Services) -> None:

@@ -1,4 +1,5 @@
-"""A modal asking where to write an export, in which format, and which papers to put in it."""
+"""Modals for files: where to write an export (format, which papers), and which file
+to import tags from."""
 
 from __future__ import annotations
 
@@ -136,5 +137,51 @@ class ExportPrompt(ModalScreen[ExportChoice | None]):
         )
 
     @on(Button.Pressed, "#export-cancel")
+    def action_cancel(self) -> None:
+        self.dismiss(None)
+
+
+@dataclass(frozen=True)
+class ImportChoice:
+    path: Path
+    replace: bool
+
+
+class ImportPrompt(ModalScreen[ImportChoice | None]):
+    """Which file to read tags back from (CSV, BibTeX or RIS), and whether the file's
+    tags replace a matched paper's tags; Enter in the path field imports."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [Binding("escape", "cancel", "Cancel")]
+    AUTO_FOCUS = "#import-path"
+
+    def __init__(self, default_path: Path) -> None:
+        super().__init__(classes="dialog-screen")
+        self._default_path = default_path
+
+    def compose(self) -> ComposeResult:
+        with Vertical(classes="dialog", id="import-dialog") as dialog:
+            dialog.border_title = "Import tags"
+            yield Static("CSV, BibTeX or RIS file", classes="field-label")
+            yield Input(str(self._default_path), id="import-path")
+            yield Checkbox("Replace each matched paper's tags", id="import-replace")
+            with Horizontal(classes="buttons"):
+                yield Button("Import", variant="primary", id="import-ok")
+                yield Button("Cancel", id="import-cancel")
+            yield Static(
+                Content.styled("Enter imports · u undoes it · Esc cancels", "$text-muted"),
+                classes="hint",
+            )
+
+    @on(Input.Submitted, "#import-path")
+    @on(Button.Pressed, "#import-ok")
+    def import_file(self) -> None:
+        raw = self.query_one("#import-path", Input).value.strip()
+        if not raw:
+            self.notify("Type the name of the file to import.", severity="warning")
+            return
+        replace = self.query_one("#import-replace", Checkbox).value
+        self.dismiss(ImportChoice(Path(raw).expanduser(), replace))
+
+    @on(Button.Pressed, "#import-cancel")
     def action_cancel(self) -> None:
         self.dismiss(None)

@@ -102,7 +102,7 @@ def facts_line(paper: Paper) -> Content | None:
         approximate = " (year guessed)" if paper.year_inferred else ""
         facts.append(_field("Date", paper.date.isoformat() + approximate))
     # The listing day (the Daily Papers page the paper was listed on) where the dump says.
-    listed = getattr(paper, "listed", None)
+    listed = paper.listed
     if listed is not None and listed != paper.date:
         facts.append(_field("Listed", listed.isoformat()))
     byline = paper_byline(paper)

@@ -83,6 +83,15 @@ READER_BINDINGS: list[BindingType] = [
 ]
 
 
+# The app's actions the reader has keys for: its palette offers these and no list-only
+# ones (search, sort, filter, the split).
+READER_APP_ACTIONS = frozenset(
+    binding.action.removeprefix("app.")
+    for binding in READER_BINDINGS
+    if isinstance(binding, Binding) and binding.action.startswith("app.")
+)
+
+
 class NavButton(Static):
     """A one-line clickable label that runs a reader action (no focus, no border)."""
 

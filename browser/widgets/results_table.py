@@ -61,7 +61,19 @@ LIST_BINDINGS: list[BindingType] = [
         show=False,
         tooltip="Toggle moving to the next paper after each quick tag",
     ),
-    Binding("e", "app.export", "Export", tooltip="Export results or tagged papers to CSV"),
+    Binding(
+        "e",
+        "app.export",
+        "Export",
+        tooltip="Export results or tagged papers (CSV, BibTeX, RIS, Markdown, JSONL)",
+    ),
+    Binding(
+        "i",
+        "app.import_tags",
+        "Import",
+        show=False,
+        tooltip="Import tags from a CSV, BibTeX or RIS file (u undoes it)",
+    ),
     Binding("question_mark", "app.help", "Keys", key_display="?", tooltip="Show every key"),
     Binding("q", "app.quit", "Quit", tooltip="Quit (tags are already saved)"),
     # Last of the shown keys: a narrow footer cuts from the end, and ? must stay.
