@@ -10,8 +10,10 @@ Parts (each prints one summary line and adds to the JSON report):
   crash        --iterations rounds: `index` (with new work, every other one --rebuild)
                and `tag` started together, both SIGKILLed after a random delay; then
                tags complete, no orphan, no stale lock, index whole after the next run
-  app          --app-kills rounds: the real app in tmux, tagging, SIGKILLed
-  concurrency  two app-like TagStore writers (toggle + reload + search), a CLI `tag`
+  app          --app-kills rounds: the real app in tmux, tagging, marking read and
+               typing notes, SIGKILLed
+  concurrency  two app-like writers (tag toggle + reload + search, notes and read
+               marks on papers of their own), a CLI `tag`
                loop, a tmux app tagging and `index` runs, for --concurrency-seconds
   fuzz         --fuzz-queries random queries at PaperIndex.search(time_budget_ms=60)
                over --fuzz-papers papers: every call returns; latency max/p99
@@ -56,6 +58,7 @@ from hardening import (  # noqa: E402
     random_query,
     run_command,
     tagged_on_disk,
+    user_rows,
     wait_until,
     write_big_dump,
     write_hostile_dumps,
@@ -202,6 +205,7 @@ def soak_app(work: Path, kills: int, seed: int) -> dict[str, Any]:
     rng = random.Random(seed)
     failures: list[str] = []
     tags_checked = 0
+    notes_checked = 0
     config = work / "app-config.toml"
     for round_number in range(kills):
         (dumps / f"launch-{round_number}.txt").write_text(
@@ -221,11 +225,22 @@ def soak_app(work: Path, kills: int, seed: int) -> dict[str, Any]:
             pid = tmux.pane_pid()
             tmux.keys("Escape")
             time.sleep(0.5)
+            notes_seen: list[dict[str, list[str]]] = []
+            reads_seen: list[set[str]] = []
             for _ in range(rng.randint(1, 12)):
-                tmux.keys(rng.choice(["1", "2", "3"]))
+                tmux.keys(rng.choice(["1", "2", "3", "r"]))
                 time.sleep(rng.uniform(0.0, 0.3))
                 snapshots.append(tagged_on_disk(library))
+                reads_seen.append(set(user_rows(library, "read", "at")))
                 tmux.keys("Down")
+            if rng.random() < 0.5:
+                # Killed while typing a note: what was saved must never shrink.
+                tmux.keys("n")
+                time.sleep(0.5)
+                for chunk in range(rng.randint(1, 8)):
+                    tmux.keys(f" r{round_number}c{chunk}")
+                    time.sleep(rng.uniform(0.0, 0.6))
+                    notes_seen.append(user_rows(library, "note", "text"))
             time.sleep(rng.uniform(0.0, 0.3))
             os.kill(pid, signal.SIGKILL)
             wait_until(lambda pid=pid: not alive(pid), 10, "the app to die")
@@ -233,6 +248,16 @@ def soak_app(work: Path, kills: int, seed: int) -> dict[str, Any]:
             for snapshot in snapshots:
                 for saved_id, tags in snapshot.items():
                     assert tags <= after.get(saved_id, set()), (saved_id, tags)
+            notes_after = user_rows(library, "note", "text")
+            notes_checked += sum(len(seen) for seen in notes_seen)
+            for seen in notes_seen:
+                for noted_id, (text,) in seen.items():
+                    assert notes_after[noted_id][0].startswith(text.rstrip()), (noted_id, text)
+            # r toggles, so an earlier mark may be undone on purpose; after the last look
+            # only Down, automatic marks and note typing came: nothing may be unmarked.
+            if reads_seen:
+                lost = reads_seen[-1] - set(user_rows(library, "read", "at"))
+                assert not lost, ("read marks lost", sorted(lost))
             tags_checked += sum(len(tags) for tags in (snapshots[-1] if snapshots else {}).values())
             check_library_after_crash(library, dumps, paper_id=paper_id, saved_tags=set())
         except (AssertionError, json.JSONDecodeError) as error:
@@ -242,7 +267,12 @@ def soak_app(work: Path, kills: int, seed: int) -> dict[str, Any]:
             tmux.close()
         if (round_number + 1) % 5 == 0:
             log(f"app: {round_number + 1}/{kills} kills")
-    result = {"kills": kills, "failures": failures, "saved_tags_checked": tags_checked}
+    result = {
+        "kills": kills,
+        "failures": failures,
+        "saved_tags_checked": tags_checked,
+        "saved_notes_checked": notes_checked,
+    }
     log(f"app: {result}")
     return result
 
@@ -261,15 +291,24 @@ final = {}
 rng = random.Random(name)
 deadline = time.monotonic() + seconds
 toggles = 0
+# Notes and read marks on this writer's own papers (the other writer has the rest).
+mine = ids[0::2] if name.endswith("a") else ids[1::2]
+notes, read = {}, set()
 while time.monotonic() < deadline:
     paper_id = rng.choice(ids)
     tag = f"{name} {rng.randint(0, 4)}"
     store.reload()
     final[(paper_id, tag)] = store.toggle(paper_id, tag, title="")
     toggles += 1
+    noted = rng.choice(mine)
+    notes[noted] = f"{name} note {toggles}\\n" * rng.randint(1, 5)
+    services.reading.set_note(noted, notes[noted])
+    services.reading.set_read([noted])
+    read.add(noted)
     services.index.search(rng.choice(["robust", "kill", "crash round"]), limit=20,
                           tags=store, time_budget_ms=60)
-print(json.dumps({"toggles": toggles, "final": [[p, t, s] for (p, t), s in final.items()]}))
+print(json.dumps({"toggles": toggles, "final": [[p, t, s] for (p, t), s in final.items()],
+                  "notes": notes, "read": sorted(read)}))
 services.close()
 """
 
@@ -324,6 +363,8 @@ def soak_concurrency(work: Path, seconds: float, seed: int) -> dict[str, Any]:
         n += 1
     toggles = 0
     expected: dict[str, set[str]] = {}
+    notes_expected: dict[str, str] = {}
+    read_expected: set[str] = set()
     for writer in writers:
         out, err = writer.communicate(timeout=600)
         if writer.returncode != 0:
@@ -331,6 +372,8 @@ def soak_concurrency(work: Path, seconds: float, seed: int) -> dict[str, Any]:
             continue
         report = json.loads(out)
         toggles += report["toggles"]
+        notes_expected.update(report["notes"])
+        read_expected.update(report["read"])
         for paper_id, tag, state in report["final"]:
             if state:
                 expected.setdefault(paper_id, set()).add(tag)
@@ -356,12 +399,20 @@ def soak_concurrency(work: Path, seconds: float, seed: int) -> dict[str, Any]:
         for paper_id, tags in on_disk_without_app.items()
         if tags - expected.get(paper_id, set())
     }
+    notes_on_disk = {key: value[0] for key, value in user_rows(library, "note", "text").items()}
+    lost_notes = sorted(
+        paper_id for paper_id, text in notes_expected.items() if notes_on_disk.get(paper_id) != text
+    )
+    lost_read = sorted(read_expected - set(user_rows(library, "read", "at")))
     try:
         check_library_after_crash(library, dumps, paper_id=ids[0], saved_tags=set())
     except AssertionError as error:
         failures.append(f"final check: {error}"[:800])
     result = {
         "seconds": seconds,
+        "notes_written": len(notes_expected),
+        "lost_notes": lost_notes,
+        "lost_read_marks": lost_read,
         "writer_toggles": toggles,
         "cli_tags": len(cli_tags),
         "index_runs": index_runs,

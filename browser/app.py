@@ -27,6 +27,7 @@ from textual.widgets import DataTable, Input
 from textual.worker import get_current_worker
 
 from browser.app_reading import ReadingFlow
+from browser.app_session import SessionFlow, View
 from browser.config import AppConfig, LoadedConfig, load_config
 from browser.export.formats import ExportOptions
 from browser.export.tag_import import ImportReport
@@ -121,6 +122,10 @@ PALETTE_COMMANDS: tuple[PaletteCommand, ...] = (
     PaletteCommand("Tag paper…", "Add a tag to the highlighted paper", "tag_prompt"),
     PaletteCommand("Remove a tag…", "Pick one of the paper's tags to remove", "remove_tag"),
     PaletteCommand("Undo last change", "Revert the most recent tag or read-mark change", "undo"),
+    PaletteCommand("Save this search…", "Query, sort and filters under a name", "save_search"),
+    PaletteCommand("Saved searches…", "List the saved searches and run one", "saved_searches"),
+    PaletteCommand("Previous day", "The Daily Papers day before, for this search", "step_day(-1)"),
+    PaletteCommand("Next day", "The Daily Papers day after, for this search", "step_day(1)"),
     PaletteCommand("Edit note…", "Write a Markdown note on the highlighted paper", "edit_note"),
     PaletteCommand("Toggle read", "Mark the highlighted paper read or unread", "toggle_read"),
     PaletteCommand("Mark list read", "Every paper of this list read (u undoes)", "mark_list_read"),
@@ -218,6 +223,9 @@ class PaperBrowserApp(App[None]):
         self.abstract_percent = ui_state.state.abstract_percent
         self._binding_state: tuple[bool | None, ...] = ()
         self.reading_flow = ReadingFlow(self, self.config.read_after_seconds)
+        # The new papers, one listing day or a saved search's filters, over the query.
+        self.view: View | None = None
+        self.session_flow = SessionFlow(self)
         # Which store each undoable change went to, newest last ("tags" or "read").
         self._undo_order: list[str] = []
         # Reader moves past the loaded rows, made once the next page arrives.
@@ -261,16 +269,22 @@ class PaperBrowserApp(App[None]):
         self._apply_split()
         if self.services.tags.read_only:
             self._say(self._read_only_message(), "error", timeout=10)
+        for notice in self.services.notices:
+            self._say(notice, "information", timeout=10)
         self.main_screen.status.hide_progress()
         self.search_bar.focus()
         self.set_interval(TAG_RELOAD_SECONDS, self._pick_up_outside_tag_changes)
         dumps = self._dumps
         if not dumps and self.services.is_empty() and self._sample_dumps.exists():
             dumps = (self._sample_dumps,)
+        if not self._dumps:
+            # Paths on the command line open new dumps: then no restored search.
+            self.session_flow.restore()
         if dumps or self.services.index_problem:
             self._start_sync(dumps)
         else:
-            self.request_search()
+            if not self.session_flow.announce_new():
+                self.request_search()
             self._warm_stats()
 
     # ------------------------------------------------------------------ sync
@@ -309,7 +323,8 @@ class PaperBrowserApp(App[None]):
             self._say(message.error, "error", timeout=10)
         elif message.summary is not None:
             self._report_sync(message.summary)
-        self.request_search()
+        if not self.session_flow.announce_new():
+            self.request_search()
         self._warm_stats()
 
     def _report_sync(self, summary: SyncSummary) -> None:
@@ -364,6 +379,7 @@ class PaperBrowserApp(App[None]):
             tag_filter=self.tag_filter,
             like_paper_id=self.like.paper.id if self.like else None,
             time_budget_ms=time_budget_ms,
+            view_filters=self.view.filters if self.view is not None else None,
         )
         self._search(self.services, request)
 
@@ -413,6 +429,7 @@ class PaperBrowserApp(App[None]):
         # on the paper being read.
         keep_position = isinstance(outcome, ReplaceList) or outcome.keep_position
         keep = highlighted.paper.id if highlighted and keep_position else None
+        keep = self.session_flow.paper_to_keep() or keep
         self.table.show_hits(
             result.hits,
             tags,
@@ -445,6 +462,8 @@ class PaperBrowserApp(App[None]):
                 f"No results for “{query}”; showing results for ",
                 (f"“{safe_line(result.corrected_query)}”", "bold"),
             )
+        elif result.relaxed_notice:
+            text = Content.assemble((safe_line(result.relaxed_notice), "bold"), ".")
         elif not result.hits and result.suggestion:
             text = Content.assemble(
                 f"No papers match “{query}”. Did you mean ",
@@ -454,6 +473,9 @@ class PaperBrowserApp(App[None]):
         elif not result.hits:
             hint = " Try fewer words, or clear the filter (f)." if self.tag_filter else ""
             text = Content(f"No papers match “{query}”.{hint}" if query else "No papers yet.")
+        if result.expansions and result.hits:
+            also = Content(f"Also matching {safe_line('; '.join(result.expansions))}.")
+            text = also if text is None else Content.assemble(text, " ", also)
         notice.display = text is not None
         notice.update(text or Content(""))
 
@@ -478,6 +500,8 @@ class PaperBrowserApp(App[None]):
             parts.append(f"sort: {SORT_LABELS[result.sort]}")
         if self.tag_filter is not None:
             parts.append(f"filter: {self.tag_filter.describe()}")
+        if self.view is not None:
+            parts.append(self.view.label)
         if self.like is not None:
             parts.append(f"similar to: {self.like.paper.title}")
         if warning := self.services.search_warning:
@@ -499,6 +523,7 @@ class PaperBrowserApp(App[None]):
         self.main_screen.quick_tag_bar.show_active(tags)
         self._update_reader()
         self.reading_flow.paper_shown(hit)
+        self.session_flow.remember_soon()
 
     def refresh_paper_view(self) -> None:
         """Re-render the highlighted paper (its note or read mark changed), keeping the scroll."""
@@ -621,6 +646,7 @@ class PaperBrowserApp(App[None]):
             return  # unreadable right now; the store reports real problems on save
         if changed:
             self._refresh_tags(hit.paper.id for hit in self.table.hits)
+        self.reading_flow.pick_up_outside_changes()
 
     def _refresh_tags(self, paper_ids: Iterable[str]) -> None:
         for paper_id in paper_ids:
@@ -640,7 +666,7 @@ class PaperBrowserApp(App[None]):
             self.table.highlighted_hit is not None,
             self.check_action("undo", ()),
             self.check_action("export", ()),
-            self.like is not None,
+            self.like is not None or self.view is not None,
         )
         if state != self._binding_state:
             self._binding_state = state
@@ -660,7 +686,7 @@ class PaperBrowserApp(App[None]):
         if action == "export":
             return bool(self.result and self.result.hits) or len(self.services.tags) > 0
         if action == "clear_context":
-            return self.like is not None
+            return self.like is not None or self.view is not None
         return True
 
     def action_focus_search(self) -> None:
@@ -851,6 +877,21 @@ class PaperBrowserApp(App[None]):
         if self.like is not None:
             self.like = None
             self.request_search()
+        else:
+            self.session_flow.leave_view()
+
+    def action_save_search(self) -> None:
+        self.session_flow.save_search()
+
+    def action_saved_searches(self) -> None:
+        self.session_flow.list_saved()
+
+    def action_step_day(self, delta: int) -> None:
+        self.session_flow.step_day(delta)
+
+    async def action_quit(self) -> None:
+        self.session_flow.remember_now()
+        await super().action_quit()
 
     def action_open_link(self) -> None:
         hit = self.table.highlighted_hit

@@ -45,6 +45,8 @@ class ReadingFlow:
         self._timer: Timer | None = None
         self._timed_paper: str | None = None
         self.undo_steps: list[ReadStep] = []
+        # PRAGMA data_version: moves when another copy commits (read marks, notes).
+        self._seen_version = app.services.userdata.database.data_version()
 
     @property
     def _reading(self) -> Reading:
@@ -65,6 +67,14 @@ class ReadingFlow:
         for paper_id, mark in self.marks(hits).items():
             self.app.table.update_mark(paper_id, *mark)
         self.app.refresh_paper_view()
+
+    def pick_up_outside_changes(self) -> None:
+        """Another copy (the CLI, a second app) changed marks or notes: show them."""
+        version = self.app.services.userdata.database.data_version()
+        if version == self._seen_version:
+            return
+        self._seen_version = version
+        self.refresh_rows([hit.paper.id for hit in self.app.table.hits])
 
     # ------------------------------------------------------------------ auto read
 

@@ -501,6 +501,16 @@ def _hit_json(hit: Any, result: SearchResult) -> dict[str, Any]:
         "tags": hit.tags,
         "links": paper.links,
         "corrected_query": result.corrected_query,
+        "relaxed": (
+            {
+                "query": result.relaxed_query,
+                "dropped_words": result.dropped_words,
+                "notice": result.relaxed_notice,
+            }
+            if result.relaxed_query is not None
+            else None
+        ),
+        "also_matching": result.expansions,
     }
 
 
@@ -511,6 +521,11 @@ def _report_search_notes(result: SearchResult) -> None:
         print(f"showing results for: {printable(result.corrected_query)}", file=sys.stderr)
     if result.suggestion and not result.hits:
         print(f"did you mean: {printable(result.suggestion)}", file=sys.stderr)
+    if result.relaxed_query is not None:
+        notice = result.relaxed_notice or "no paper has all the words"
+        print(f"{printable(notice)}; ran: {printable(result.relaxed_query)}", file=sys.stderr)
+    if result.expansions:
+        print(f"also matching: {printable('; '.join(result.expansions))}", file=sys.stderr)
 
 
 # -- stats -----------------------------------------------------------------------
@@ -775,6 +790,8 @@ def _open(options: argparse.Namespace) -> Services:
         _error(services.userdata.notice)
     if services.tags.problem and services.tags.problem != services.userdata.notice:
         _error(services.tags.problem)
+    for notice in services.notices:
+        _error(notice)
     return services
 
 

@@ -22,6 +22,7 @@ from typing import TypeVar
 
 import platformdirs
 
+from browser.identity import IDENTITY_VERSION
 from browser.models import Paper, ParsedRecord, ParseProblem, Source
 from browser.parse import ParsedFile, parse_file
 
@@ -256,6 +257,11 @@ class Catalog:
             self._db.execute(
                 "INSERT INTO meta (key, value) VALUES ('schema', ?)", (str(CATALOG_SCHEMA_VERSION),)
             )
+            # A new catalog's ids are made by this code: no identity migration is due.
+            self._db.execute(
+                "INSERT OR REPLACE INTO meta (key, value) VALUES ('identity', ?)",
+                (str(IDENTITY_VERSION),),
+            )
         elif row[0] != str(CATALOG_SCHEMA_VERSION):
             raise CatalogUnusable(
                 f"{self.path}: catalog schema {row[0]}, this version reads {CATALOG_SCHEMA_VERSION}"
@@ -482,6 +488,38 @@ class Catalog:
                 added += 1
         return changed, removed, added
 
+    # -- paper identity (browser.identity_migration) ----------------------------------
+
+    def identity_version(self) -> int:
+        """The ``browser.identity`` version the stored ids were made with (1 before 2 existed)."""
+        row = self._db.execute("SELECT value FROM meta WHERE key = 'identity'").fetchone()
+        return int(row[0]) if row is not None else 1
+
+    def identity_moves(self, id_for_title: Callable[[str], str]) -> dict[str, str]:
+        """{old paper id: new paper id} that ``reidentify`` with ``id_for_title`` would make."""
+        return _identity_plan(self._db, id_for_title)[1]
+
+    def reidentify(self, id_for_title: Callable[[str], str], version: int) -> dict[str, str]:
+        """Derive every record's id again with ``id_for_title`` and merge the papers anew.
+
+        One transaction; records that were joined to a paper by arXiv id follow their
+        paper. Papers whose ids now coincide become one; the old ids are removed (and
+        queued for the index). Records ``version`` as the catalog's identity version.
+        Returns {old paper id: new paper id}.
+        """
+        with self.transaction() as db:
+            updates, moves = _identity_plan(db, id_for_title)
+            db.executemany(
+                "UPDATE records SET paper_id = ?, data = json_set(data, '$.id', ?) WHERE rowid = ?",
+                updates,
+            )
+            if moves:
+                self.remerge(db, set(moves) | set(moves.values()))
+            db.execute(
+                "INSERT OR REPLACE INTO meta (key, value) VALUES ('identity', ?)", (str(version),)
+            )
+        return moves
+
     @staticmethod
     def _paper_ids_of_file(db: sqlite3.Connection, file: str) -> set[str]:
         rows = db.execute("SELECT DISTINCT paper_id FROM records WHERE file = ?", (file,))
@@ -505,6 +543,33 @@ class Catalog:
             ).fetchone()
             ids_by_arxiv[record.arxiv_id] = record.id if row is None else str(row[0])
         return ids_by_arxiv[record.arxiv_id]
+
+
+def _identity_plan(
+    db: sqlite3.Connection, id_for_title: Callable[[str], str]
+) -> tuple[list[tuple[str, str, int]], dict[str, str]]:
+    """(record updates as (paper id, own id, rowid), {old paper id: new paper id}).
+
+    A record whose paper id is its own title id makes its paper's new id; a record
+    joined to another paper (same arXiv id) goes wherever that paper goes.
+    """
+    rows = db.execute(
+        "SELECT rowid, paper_id, json_extract(data, '$.id'), json_extract(data, '$.title')"
+        " FROM records ORDER BY rowid"
+    ).fetchall()
+    paper_moves: dict[str, str] = {}
+    planned: list[tuple[int, str, str, str]] = []
+    for rowid, paper, own, title in rows:
+        new_own = id_for_title(title or "")
+        planned.append((rowid, paper, own, new_own))
+        if paper == own:
+            paper_moves[paper] = new_own
+    updates = [
+        (paper_moves.get(paper, paper), new_own, rowid)
+        for rowid, paper, own, new_own in planned
+        if paper_moves.get(paper, paper) != paper or new_own != own
+    ]
+    return updates, {old: new for old, new in paper_moves.items() if old != new}
 
 
 def deduplicate(records: Iterable[ParsedRecord]) -> list[Paper]:

@@ -119,6 +119,13 @@ class SearchResult(BaseModel):
     corrected_query: str | None = None
     # Suggestion offered when even the correction found nothing.
     suggestion: str | None = None
+    # No paper had all the words: the query run instead, and the words it left out.
+    relaxed_query: str | None = None
+    dropped_words: list[str] = Field(default_factory=list)
+    # ... in words: "No paper has all 4 words; showing papers with 3 of them (not “x”)".
+    relaxed_notice: str | None = None
+    # What query words also matched: "RL: reinforcement learning" (abbreviations).
+    expansions: list[str] = Field(default_factory=list)
     # Set when the query could not be parsed and plain words were searched instead.
     error: str | None = None
     # True when a time budget cut the search short (as-you-type pass).

@@ -156,15 +156,28 @@ class Reading:
         saved = SavedQuery(values["query"], _sort(values.get("sort", "")), filters)
         return saved, values.get("paper") or None
 
-    def remember_session(self, query: SavedQuery, paper_id: str | None) -> None:
+    def remember_session(
+        self, query: SavedQuery, paper_id: str | None, *, new_seen: str = ""
+    ) -> None:
+        """Where the user is now; ``new_seen`` names the batch of new papers already shown."""
         self.state.save_session(
             {
                 "query": query.query,
                 "sort": query.sort,
                 "filters": json.dumps(filters_to_json(query.filters)),
                 "paper": paper_id or "",
+                "new_seen": new_seen,
             }
         )
+
+    def unseen_new(self) -> tuple[str, int, str | None] | None:
+        """The batch of new papers not yet announced: (its stamp, how many, the previous
+        sync's time or None); None when every batch was shown."""
+        stamp = self.state.new_since()
+        if stamp is None or self.state.session().get("new_seen") == stamp:
+            return None
+        count = len(self.state.new_ids())
+        return (stamp, count, self.state.previous_sync()) if count else None
 
     # ---------------------------------------------------------------- helpers
 

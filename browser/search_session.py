@@ -96,6 +96,8 @@ class SearchRequest:
     tag_filter: TagFilter | None = None
     like_paper_id: str | None = None
     time_budget_ms: float | None = None
+    # A view on top of the tag filter: the new papers, one listing day (issue 14).
+    view_filters: SearchFilters | None = None
     # How many hits to fetch; more than the list holds means "the next page" of it.
     limit: int = PAGE_SIZE
     more: bool = False
@@ -103,7 +105,10 @@ class SearchRequest:
     @property
     def filters(self) -> SearchFilters | None:
         """The structured filters this search applies on top of its query's own terms."""
-        return None if self.tag_filter is None else self.tag_filter.filters()
+        tag = None if self.tag_filter is None else self.tag_filter.filters()
+        if tag is None or self.view_filters is None:
+            return tag if tag is not None else self.view_filters
+        return tag & self.view_filters
 
     @property
     def typing(self) -> bool:
@@ -188,6 +193,7 @@ class SearchSession:
         tag_filter: TagFilter | None = None,
         like_paper_id: str | None = None,
         time_budget_ms: float | None = None,
+        view_filters: SearchFilters | None = None,
     ) -> SearchRequest:
         """A new search (every older answer becomes stale); the caller runs it."""
         self.generation += 1
@@ -198,6 +204,7 @@ class SearchSession:
             tag_filter=tag_filter,
             like_paper_id=like_paper_id,
             time_budget_ms=time_budget_ms,
+            view_filters=view_filters,
             limit=self.page_size,
         )
         self.loading_more = False

@@ -7,12 +7,13 @@ from __future__ import annotations
 
 import contextlib
 import dataclasses
+import datetime as dt
 import os
 import signal
 import sys
 import threading
 import time
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
@@ -27,6 +28,7 @@ from browser.export import (
 )
 from browser.export.usecases import build_rows, import_tags, write_export_file
 from browser.fsutil import LockTimeout, file_lock
+from browser.identity_migration import migrate_identities
 from browser.library import (
     Catalog,
     CatalogUnusable,
@@ -41,7 +43,7 @@ from browser.search import IndexBusy, IndexUnusable, PaperIndex, slow_path_reaso
 from browser.search.matching import resolve_filters
 from browser.stats import TOP, LibraryStats, Period, compute_stats
 from browser.stats.source import StatsSource
-from browser.userdata import BackupReport, UserData, UserTags, open_user_data
+from browser.userdata import BackupReport, UserData, UserDataError, UserTags, open_user_data
 
 __all__ = [
     "ExportSelection",
@@ -136,6 +138,8 @@ class Services:
     index_problem: str | None = None
     # The index could not be opened at all: a rebuild must start from an empty folder.
     index_broken: bool = False
+    # What opening the library did that the user should hear once (an id migration).
+    notices: list[str] = field(default_factory=list)
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
     _stats_source: StatsSource | None = field(default=None, repr=False)
     # Read state, notes, saved searches and the session (issue 14).
@@ -178,6 +182,8 @@ class Services:
         """
         started = time.perf_counter()
         with self._lock, _sync_lock(self.paths.sync_lock_file, on_wait, wait_timeout):
+            # Which papers are there already: those the sync adds become "new" (issue 14).
+            known = {paper_id for paper_id, _ in self.catalog.paper_facts()} if dumps else set()
             changes = sync_catalog(self.catalog, dumps, year=year, progress=progress)
             summary = SyncSummary(
                 files_read=changes.files_read,
@@ -191,6 +197,11 @@ class Services:
                 records_by_file=changes.records_by_file,
             )
             self._bring_index_up_to_date(summary, procs, rebuild)
+            added = [paper_id for paper_id in changes.changed_ids if paper_id not in known]
+            # A first import is not news: every paper would be "new".
+            if added and known and not self.userdata.read_only:
+                with contextlib.suppress(UserDataError):
+                    self.userdata.reading.replace_new(added)
         self._forget_stats()
         summary.seconds = time.perf_counter() - started
         return summary
@@ -332,9 +343,7 @@ class Services:
             corrected = result.corrected_query
             rows = columns.positions_of(hit.paper.id for hit in result.hits)
         tags = {entry.paper_id: entry.tags for entry in self.tags.entries()}
-        stats = compute_stats(
-            columns, rows, by=by, tags=tags, terms_of=source.terms_of, top=top
-        )
+        stats = compute_stats(columns, rows, by=by, tags=tags, terms_of=source.terms_of, top=top)
         stats.query = query
         stats.corrected_query = corrected
         return stats
@@ -429,6 +438,42 @@ class Services:
     def import_tags(self, path: Path, *, replace: bool = False) -> ImportReport:
         """Tags from a CSV, BibTeX or RIS file, matched to papers; see ``import_tags``."""
         return import_tags(path, self.catalog, self.tags, replace=replace)
+
+    def listing_day_step(
+        self,
+        current: dt.date | None,
+        delta: int,
+        *,
+        query: str = "",
+        filters: SearchFilters | None = None,
+    ) -> tuple[dt.date, frozenset[str]] | None:
+        """The Daily Papers day before (``delta`` -1) or after (+1) ``current`` that has
+        papers matching ``query`` and ``filters``, with those papers' ids; from no day,
+        the newest day. None when there is no such day. The day is the paper's listing
+        day where known, else its date (``browser.stats``' columns)."""
+        columns = self._stats().columns()
+        if query.strip() or filters:
+            result = self.search(query, limit=max(1, len(columns)), filters=filters)
+            rows: Iterable[int] = columns.positions_of(hit.paper.id for hit in result.hits)
+        else:
+            rows = range(len(columns))
+        by_day: dict[int, list[str]] = {}
+        for row in rows:
+            if columns.days[row]:
+                by_day.setdefault(columns.days[row], []).append(columns.ids[row])
+        days = sorted(by_day)
+        if not days:
+            return None
+        if current is None:
+            chosen = days[-1]
+        else:
+            here = current.toordinal()
+            later = [day for day in days if day > here]
+            earlier = [day for day in days if day < here]
+            if (delta > 0 and not later) or (delta < 0 and not earlier):
+                return None
+            chosen = later[0] if delta > 0 else earlier[-1]
+        return dt.date.fromordinal(chosen), frozenset(by_day[chosen])
 
     def backup(self, folder: Path) -> BackupReport:
         """A copy of the user data and its plain-text twin in ``folder`` (see UserData)."""
@@ -543,6 +588,10 @@ def open_services(
     userdata = open_user_data(
         paths.root, tags_file.expanduser() if tags_file is not None else None
     )
+    # Its own tag store, so the migration is not the user's first undo.
+    migrated = migrate_identities(
+        catalog, lambda: UserTags(userdata.database), reading=userdata.reading
+    )
     services = Services(
         paths=paths,
         catalog=catalog,
@@ -551,7 +600,12 @@ def open_services(
         index_problem=index_problem,
         index_broken=index_problem is not None,
     )
-    if index_problem is None and len(index) != catalog.paper_count():
+    if migrated is not None:
+        services.notices.append(migrated)
+        if index_problem is None:
+            # The index still holds the old ids: rebuilt by the next sync (the app's first).
+            services.index_problem = "paper ids changed (identity migration)"
+    if services.index_problem is None and len(index) != catalog.paper_count():
         # The index is a cache of the catalog: if they disagree, the catalog wins.
         services.index_problem = "the search index was out of date with the library"
     return services

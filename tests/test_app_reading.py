@@ -204,6 +204,20 @@ async def test_reading_keys_are_in_the_help_and_the_palette(services: Services) 
         assert {"edit_note", "toggle_read", "mark_list_read"} <= palette
 
 
+async def test_marks_and_notes_from_another_copy_show_up(services: Services) -> None:
+    app = make_app(services)
+    async with running(app) as pilot:
+        await search(pilot, "pokemon")
+        paper_id = highlighted_id(app)
+        other = UserData(services.userdata.path)  # the CLI, or a second app
+        other.reading.set_read([paper_id])
+        other.reading.set_note(paper_id, "written elsewhere")
+        app._pick_up_outside_tag_changes()  # what the app's timer runs every few seconds
+        await settle(pilot)
+        assert marks(app, paper_id) == " ✎"
+        assert "written elsewhere" in abstract_text(app)
+
+
 async def test_typing_that_outlasts_the_save_interval_saves_at_once(
     services: Services, monkeypatch: pytest.MonkeyPatch
 ) -> None:

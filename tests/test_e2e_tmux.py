@@ -24,6 +24,16 @@ QUERY = "SAILOR"
 EXPECTED_TITLE = "A Smooth Sea Never Made a Skilled"
 
 
+def _environment(tmp_path: Path, library: Path) -> dict[str, str]:
+    """A private library, no config file and a fixed home for the real command."""
+    return {
+        "PAPER_BROWSER_HOME": str(library),
+        "PAPER_BROWSER_CONFIG": str(tmp_path / "no-config.toml"),
+        "TERM": "xterm-256color",
+        "HOME": str(tmp_path),
+    }
+
+
 @pytest.fixture
 def tmux_session(tmp_path: Path) -> Iterator[tuple[str, Path]]:
     if shutil.which("tmux") is None:
@@ -32,12 +42,7 @@ def tmux_session(tmp_path: Path) -> Iterator[tuple[str, Path]]:
         pytest.skip(f"{COMMAND} is not installed; run ./dev test")
     session = f"pb-e2e-{uuid.uuid4().hex[:8]}"
     library = tmp_path / "library"
-    environment = {
-        "PAPER_BROWSER_HOME": str(library),
-        "PAPER_BROWSER_CONFIG": str(tmp_path / "no-config.toml"),
-        "TERM": "xterm-256color",
-        "HOME": str(tmp_path),
-    }
+    environment = _environment(tmp_path, library)
     exports = " ".join(f"{key}={value}" for key, value in environment.items())
     shell_command = f"env {exports} {COMMAND} {REPO / 'sample_dumps'}"
     # A private tmux server (-L) so the test never touches the user's sessions.
@@ -122,3 +127,63 @@ def test_type_tag_quit_then_export(tmux_session: tuple[str, Path]) -> None:
     assert [row["id"] for row in rows] == list(tagged)
     assert rows[0]["tags"] == "to read"
     assert rows[0]["title"].startswith(EXPECTED_TITLE)
+
+
+def test_a_day_a_note_and_the_next_launch_where_it_was_left(tmp_path: Path) -> None:
+    """Launch, `]` to a day, `n` writes a note, `q`; launch again: the note shows, the
+    query and position are back, and the paper looked at for 3 s is read."""
+    if shutil.which("tmux") is None or not COMMAND.exists():
+        pytest.skip("tmux or the installed command is missing; run ./dev test")
+    session = f"pb-e2e-{uuid.uuid4().hex[:8]}"
+    library = tmp_path / "library"
+    environment = _environment(tmp_path, library)
+    exports = " ".join(f"{key}={value}" for key, value in environment.items())
+    tmux = ["tmux", "-L", session]
+
+    def launch() -> None:
+        # No paths: an empty library opens the bundled sample dumps, a later launch
+        # restores where the last one was left.
+        subprocess.run(
+            [*tmux, "new-session", "-d", "-s", session, "-x", "100", "-y", "30",
+             f"env {exports} {COMMAND}"],
+            check=True,
+            env={**os.environ, **environment},
+        )  # fmt: skip
+
+    def screen() -> str:
+        return _tmux(session, "capture-pane", "-p")
+
+    def alive() -> bool:
+        done = subprocess.run([*tmux, "has-session", "-t", session], capture_output=True)
+        return done.returncode == 0
+
+    try:
+        launch()
+        _wait_for(lambda: "of 516 papers" in screen(), 120, "the indexed sample dumps", screen)
+        _tmux(session, "send-keys", "Escape")  # from the search bar to the list
+        time.sleep(0.5)
+        _tmux(session, "send-keys", "]")
+        _wait_for(lambda: "day " in screen(), 30, "the newest day", screen)
+        _tmux(session, "send-keys", "Down")
+        time.sleep(4)  # longer than read_after_seconds (3): this paper becomes read
+        _tmux(session, "send-keys", "n")
+        _wait_for(lambda: "saved as you type" in screen(), 15, "the note editor", screen)
+        _tmux(session, "send-keys", "-l", "Read again: e2e note")
+        _tmux(session, "send-keys", "Escape")
+        _wait_for(lambda: "saved as you type" not in screen(), 15, "the list", screen)
+        noted = user_rows(library, "note", "text")
+        assert list(noted.values()) == [["Read again: e2e note"]]
+        (paper_id,) = noted
+        _tmux(session, "send-keys", "q")
+        _wait_for(lambda: not alive(), 15, "the app to quit", screen)
+        assert paper_id in user_rows(library, "read", "at")
+
+        launch()
+        _wait_for(lambda: "Read again: e2e note" in screen(), 60, "the note, restored", screen)
+        assert "516 papers" in screen() and "read" in screen()
+        _tmux(session, "send-keys", "Escape")  # the search bar has the focus at launch
+        time.sleep(0.5)
+        _tmux(session, "send-keys", "q")
+        _wait_for(lambda: not alive(), 15, "the app to quit", screen)
+    finally:
+        subprocess.run([*tmux, "kill-server"], capture_output=True)

@@ -286,10 +286,13 @@ def test_typo_in_the_last_word_is_corrected_too(built: PaperIndex) -> None:
     assert titles(built, "protien") == ["Transformers for Protein Folding"]
 
 
-def test_suggestion_when_even_correction_finds_nothing(built: PaperIndex) -> None:
+def test_without_a_word_when_even_correction_finds_nothing(built: PaperIndex) -> None:
+    # Issue 13: the shorter query is run, not only suggested, and says what it left out.
     result = built.search("qqxqzzv diffusion ")
-    assert result.total == 0
-    assert result.suggestion == "diffusion"
+    assert result.total > 0
+    assert result.relaxed_query == "diffusion "
+    assert result.dropped_words == ["qqxqzzv"]
+    assert all("iffusion" in hit.paper.title + hit.paper.abstract for hit in result.hits)
 
 
 # ------------------------------------------------------------------ fields and ranges

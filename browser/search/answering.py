@@ -35,10 +35,16 @@ from browser.search.matching import (
     resolve_filters,
     without_negations,
 )
-from browser.search.planning import PREFIX_EXPANSION_CAP, Plan, QueryPlanner, plain_query
+from browser.search.planning import PREFIX_EXPANSION_CAP, Plan, QueryPlanner
 from browser.search.schema import DEFAULT_FIELD, folded_word
 from browser.search.scoring import postings_to_read, ranked_by_bm25, top
-from browser.search.spelling import FEW_HITS, corrected_query, smaller_queries
+from browser.search.spelling import (
+    FEW_HITS,
+    corrected_query,
+    relaxable,
+    without_words,
+    words_to_drop,
+)
 from browser.search.stopping import NO_STOP, GuardedCollector, Interrupted, Stop, checked
 from browser.search.vocabulary import Vocabulary
 
@@ -109,6 +115,7 @@ class Answerer:
             sort=outcome.order,
             error=plan.error,
             partial=outcome.partial or stop.stopped_early,
+            expansions=plan.expansions,
         )
         if outcome.total < FEW_HITS and not result.partial and plan.words:
             # A correction is a bonus: one that cannot run leaves the result as it is.
@@ -344,7 +351,7 @@ class Answerer:
                 result.partial = True
                 return
         if result.total == 0 and len(plan.words) > 1:
-            result.suggestion = self._smaller_query(commit, plan, user)
+            self._relax(commit, query, plan, result, sort=sort, limit=limit, user=user, stop=stop)
 
     def _is_being_typed(self, query: str, word: str, commit: Commit) -> bool:
         if not query or query[-1].isspace() or not query.rstrip().endswith(word):
@@ -354,28 +361,48 @@ class Answerer:
             folded and self._planner.completions(commit.searcher, folded, PREFIX_EXPANSION_CAP)
         )
 
-    def _smaller_query(self, commit: Commit, plan: Plan, user: UserData) -> str | None:
-        """Drop the rarest words one at a time until something matches."""
-        for words in smaller_queries(plan.words, self._vocabulary_for(commit.searcher)):
-            candidate = " ".join(words)
-            probe = plain_query(candidate, stemmed=True)
-            if probe is None:
-                return None
-            if not plan.filters:
-                # Only "does anything match": the first match answers it, no count needed.
-                if probe.matcher(commit.searcher).is_active():
-                    return candidate
+    def _relax(
+        self,
+        commit: Commit,
+        query: str,
+        plan: Plan,
+        result: SearchResult,
+        *,
+        sort: SortOrder,
+        limit: int,
+        user: UserData,
+        stop: Stop,
+    ) -> None:
+        """No paper has all the words: run the query without the fewest, most common words
+        that leaves some papers, and say which were left out (``dropped_words``).
+
+        Only for words that are all required: leaving a word out of an OR, a NOT, a range
+        or a phrase would change what the query means, not how strict it is.
+        """
+        if not relaxable(query):
+            return
+        for dropped in words_to_drop(plan.words, self._vocabulary_for(commit.searcher)):
+            candidate = without_words(query, dropped)
+            relaxed = self._planner.plan(commit.searcher, candidate, stop, plan.filters)
+            if relaxed.listing or relaxed.query is wq.NullQuery:
                 continue
-            outcome = self.run(
-                commit,
-                Plan(probe, plan.filters, None, False, words),
-                sort="relevance",
-                limit=1,
-                user=user,
-            )
+            if not plan.filters and not relaxed.query.matcher(commit.searcher).is_active():
+                # Only "does anything match": the first match answers it, no count needed.
+                continue
+            outcome = self.run(commit, relaxed, sort=sort, limit=limit, user=user, stop=stop)
             if outcome.total:
-                return candidate
-        return None
+                result.hits, result.total = outcome.hits, outcome.total
+                result.partial = outcome.partial
+                result.relaxed_query = candidate
+                result.dropped_words = dropped
+                total = len(dict.fromkeys(plan.words))
+                left_out = ", ".join(f"“{word}”" for word in dropped)
+                result.relaxed_notice = (
+                    f"No paper has all {total} words; showing papers with"
+                    f" {total - len(dropped)} of them (without {left_out})"
+                )
+                result.expansions = relaxed.expansions
+                return
 
 
 def _hits(

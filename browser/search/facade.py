@@ -44,6 +44,7 @@ from browser.models import (
     TagLookup,
     UserStateLookup,
 )
+from browser.search.abbreviations import MinedAbbreviations
 from browser.search.answering import Answerer, UserData
 from browser.search.commit import Commit, stored_paper
 from browser.search.highlighting import as_str
@@ -95,6 +96,7 @@ class PaperIndex:
         self._commit: Commit | None = None
         self._vocabularies = VocabularyFiles(index_dir, self._vocabulary_from_papers)
         self._planner = QueryPlanner(self._vocabulary_for)
+        self._planner.acronyms = MinedAbbreviations.load(index_dir).table()
         self._answerer = Answerer(self._planner, self._vocabulary_for)
 
     # ------------------------------------------------------------------ opening
@@ -184,6 +186,13 @@ class PaperIndex:
             counts.update(analyse(*paper_regions(stored_paper(searcher, docnum)))[1])
         return Vocabulary.from_counts(counts)
 
+    def _keep_abbreviations(self, mined: MinedAbbreviations) -> None:
+        """Save the mined abbreviations and let queries use them (a write failure only
+        costs the library's own abbreviations, never the index)."""
+        with contextlib.suppress(OSError):
+            mined.save(self.index_dir)
+        self._planner.acronyms = mined.table()
+
     def _save_vocabulary(self, vocabulary: Vocabulary) -> None:
         self._vocabularies.save(vocabulary, int(self._ix.latest_generation()))
 
@@ -221,6 +230,7 @@ class PaperIndex:
         """
         seen: set[str] = set()
         counts: Counter[str] = Counter()
+        mined = MinedAbbreviations()
         with self._writing(procs=procs, mergetype=CLEAR) as writer:
             for paper in papers:
                 if paper.id in seen:
@@ -228,10 +238,12 @@ class PaperIndex:
                 seen.add(paper.id)
                 document, words = document_for(paper)
                 counts.update(words)
+                mined.add(paper)
                 writer.add_document(**document)
                 if progress is not None and len(seen) % 1000 == 0:
                     progress(len(seen))
         self._save_vocabulary(Vocabulary.from_counts(counts))
+        self._keep_abbreviations(mined)
         if progress is not None:
             progress(len(seen))
         self._current_searcher()
@@ -260,6 +272,10 @@ class PaperIndex:
                 vocabulary.add(words)
                 writer.add_document(**document)
         self._save_vocabulary(vocabulary)
+        mined = MinedAbbreviations.load(self.index_dir)
+        for paper in papers:
+            mined.add(paper)
+        self._keep_abbreviations(mined)
         self._current_searcher()
 
     # ------------------------------------------------------------------ reading

@@ -9,9 +9,10 @@ wildcards, word ranges and fuzzy terms over the vocabulary, capped by frequency.
 from __future__ import annotations
 
 import copy
+import re
 from collections import OrderedDict
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, Final
 
 from whoosh import query as wq
@@ -31,9 +32,9 @@ from browser.search.schema import (
     DEFAULT_FIELD,
     REGION,
     STEMMED_FIELDS,
-    TOKEN_RE,
     build_schema,
     folded_word,
+    index_term,
     term_of,
 )
 from browser.search.stopping import NO_STOP, Stop
@@ -50,11 +51,19 @@ from browser.search.syntax import (
 )
 from browser.search.vocabulary import Vocabulary
 from browser.search.whoosh_internals import SpanFilterMatcher, fast_path
+from browser.text.acronyms import AcronymTable
+from browser.text.normalise import normalise
+from browser.text.tokens import STOP_WORDS, Token, is_cjk, tokenise
 
 # How many completions the word being typed expands to (its most frequent words).
 PREFIX_EXPANSION_CAP: Final = 16
 # An explicit wildcard (``learn*``) may match many words: keep the most frequent ones.
 WILDCARD_EXPANSION_CAP: Final = 128
+# Longest long form looked for among a query's words (``reinforcement learning from
+# human feedback`` is four words once "from" is left out).
+MAX_LONG_FORM_WORDS: Final = 6
+# A possessive "'s" is not a word of its own (the index leaves it out too).
+_POSSESSIVE: Final = re.compile(r"(?<=\w)['\u2019][sS](?!\w)")
 
 
 def range_bound(text: str | None) -> str | None:
@@ -180,6 +189,8 @@ class Plan:
     error: str | None
     listing: bool  # no words: list papers (newest first unless another sort is asked)
     words: list[str]
+    # What the query also matches, for the notice: "RL: reinforcement learning".
+    expansions: list[str] = field(default_factory=list)
 
 
 class QueryPlanner:
@@ -192,6 +203,10 @@ class QueryPlanner:
 
     def __init__(self, vocabulary_for: Callable[[Any], Vocabulary]) -> None:
         self._vocabulary_for = vocabulary_for
+        # Built-in abbreviations; the facade adds those mined from the library.
+        self.acronyms = AcronymTable.from_counts()
+        # Expansions made while planning one query (plans run under the index lock).
+        self._expansions: list[str] = []
         self._parser = self._make_parser()
         self._prefix_cache: OrderedDict[tuple[str, str], list[str]] = OrderedDict()
         # The vocabulary the cached completions came from.
@@ -231,9 +246,10 @@ class QueryPlanner:
         text, query_filters = extract_tag_terms(text)
         if filters is not None:
             query_filters &= filters
-        text = MINUS_WORD.sub("NOT ", text)
+        text = _POSSESSIVE.sub("", MINUS_WORD.sub("NOT ", text))
         if not text.strip():
             return Plan(wq.Every(), query_filters, error, listing=True, words=[])
+        self._expansions = []
         parsed, parse_error = self._parse(text)
         error = error or parse_error
         if parsed is None:
@@ -243,6 +259,7 @@ class QueryPlanner:
         expansion = None
         if typed is not None:
             expansion = self._typing_expansion(searcher, typed.fieldname, typed.text)
+        parsed = self._with_short_forms(parsed, typed)
         final = parsed.accept(
             lambda node: (
                 expansion
@@ -251,7 +268,9 @@ class QueryPlanner:
             )
         ).normalize()
         listing = isinstance(final, wq.Every)
-        return Plan(final, query_filters, error, listing=listing, words=plain_words(text))
+        plan = Plan(final, query_filters, error, listing=listing, words=plain_words(text))
+        plan.expansions = list(dict.fromkeys(self._expansions))
+        return plan
 
     @staticmethod
     def words_plan(query: str, exc: Exception, filters: SearchFilters) -> Plan:
@@ -291,16 +310,14 @@ class QueryPlanner:
 
     @staticmethod
     def _word_being_typed(parsed: Any, text: str) -> Any | None:
-        """The Term node of the unfinished last word, if the query ends in one."""
+        """The Term node of the unfinished last word (``diffus``, ``fine-tun``), if any."""
         if not text or text[-1].isspace():
             return None
         match = LAST_WORD.search(text)
         if match is None or match.group("word") in OPERATORS:
             return None
-        word = folded_word(match.group("word").lower())
+        word = match.group("word").lower()
         fieldname = match.group("field") or DEFAULT_FIELD
-        if word is None or len(word) < 2:
-            return None
         target = None
         for leaf in positive_leaves(parsed):
             if isinstance(leaf, wq.Term) and leaf.fieldname == fieldname and leaf.text == word:
@@ -308,17 +325,36 @@ class QueryPlanner:
         return target
 
     def _typing_expansion(self, searcher: Any, fieldname: str, word: str) -> Any | None:
-        """The word itself or one of its most frequent completions, as index terms."""
-        stem = term_of(word)
-        terms = {stem} | {
-            term_of(w) for w in self.completions(searcher, word, PREFIX_EXPANSION_CAP)
-        }
-        found = sorted(t for t in terms if t is not None)
-        if len(found) <= 1:
+        """The word being typed as index terms, its last part (after a hyphen too) also
+        matching its most frequent completions: ``fine-tun`` is ``fine`` and ``tun*``,
+        or ``finetun*``. None when there is nothing to complete."""
+        parts = [t for t in tokenise(word, keep_stop_words=True) if not t.derived]
+        if not parts or (len(parts[-1].text) < 2 and not is_cjk(parts[-1].text)):
             return None
+        field_of_terms = DEFAULT_FIELD if fieldname == "abstract" else fieldname
+        last = self._completed_terms(searcher, parts[-1].text)
+        if len(parts) == 1:
+            if len(last) <= 1:
+                return None
+            query: Any = union([wq.Term(field_of_terms, term) for term in last])
+        else:
+            earlier = [
+                wq.Term(field_of_terms, index_term(t.text))
+                for t in parts[:-1]
+                if t.text not in STOP_WORDS
+            ]
+            query = wq.And([*earlier, union([wq.Term(field_of_terms, t) for t in last])])
+            joined = self._completed_terms(searcher, "".join(t.text for t in parts))
+            if len(joined) > 1:
+                query = wq.Or([query, union([wq.Term(field_of_terms, t) for t in joined])])
         if fieldname == "abstract":
-            return InRegion(wq.Or([wq.Term(DEFAULT_FIELD, t) for t in found]), ABSTRACT_REGION)
-        return union([wq.Term(fieldname, term) for term in found])
+            return InRegion(query, ABSTRACT_REGION)
+        return query
+
+    def _completed_terms(self, searcher: Any, prefix: str) -> list[str]:
+        """Index terms of ``prefix`` itself and of its most frequent completions."""
+        words = [prefix, *self.completions(searcher, prefix, PREFIX_EXPANSION_CAP)]
+        return sorted({index_term(w) for w in words})
 
     def completions(self, searcher: Any, prefix: str, cap: int) -> list[str]:
         """The ``cap`` most frequent indexed words starting with ``prefix`` (cached per commit)."""
@@ -380,15 +416,22 @@ class QueryPlanner:
                 return wq.NullQuery
             return wq.Or([wq.Term(fieldname, t) for t in terms], boost=node.boost)
         if isinstance(node, wq.Term):
-            stem = term_of(node.text)
-            return wq.NullQuery if stem is None else wq.Term(fieldname, stem, boost=node.boost)
+            if getattr(node, "short_form", False):
+                return wq.Term(fieldname, index_term(node.text), boost=node.boost)
+            return self._word_query(fieldname, node.text, node.boost)
         if isinstance(node, wq.Phrase):
-            stems = [s for w in node.words if (s := term_of(w)) is not None]
+            words = [t.text for w in node.words for t in tokenise(w) if not t.derived]
+            stems = [index_term(word) for word in words]
             if not stems:
                 return wq.NullQuery
             if len(stems) == 1:
                 return wq.Term(fieldname, stems[0], boost=node.boost)
-            return wq.Phrase(fieldname, stems, slop=node.slop, boost=node.boost)
+            phrase = wq.Phrase(fieldname, stems, slop=node.slop, boost=node.boost)
+            short_form = self.acronyms.short_forms.get(tuple(words))
+            if short_form is None:
+                return phrase
+            self._expansions.append(f"{' '.join(words)}: {short_form.upper()}")
+            return wq.Or([phrase, wq.Term(fieldname, index_term(short_form))])
         if isinstance(node, wq.TermRange):
             # A word range (`title:[a TO m]`, or `x:>2` on a field that is not numeric)
             # would otherwise walk the whole vocabulary while the matcher is built, before
@@ -422,6 +465,79 @@ class QueryPlanner:
             return wq.Or([wq.Term(fieldname, t) for t in terms], boost=node.boost)
         return node
 
+    def _word_query(self, fieldname: str, text: str, boost: float) -> Any:
+        """One query word as index terms: a plain word is its term; a compound
+        (``GPT-4``, ``multi-task``) its joined form or its parts as a phrase; a CJK run
+        its pair or its characters as a phrase; a known abbreviation also its long forms
+        (``RL`` -> ``reinforcement learning``)."""
+        tokens = tokenise(text)
+        parts = [t for t in tokens if not t.derived]
+        if not parts:
+            whole = [t for t in tokens if t.derived]
+            return (
+                wq.Term(fieldname, index_term(whole[0].text), boost=boost)
+                if whole
+                else wq.NullQuery
+            )
+        if len(parts) == 1:
+            term = wq.Term(fieldname, index_term(parts[0].text), boost=boost)
+            return self._with_long_forms(fieldname, parts[0], term, boost)
+        spanning = [
+            t for t in tokens if t.derived and t.start == parts[0].start and t.end == parts[-1].end
+        ]
+        phrase = wq.Phrase(fieldname, [index_term(t.text) for t in parts], boost=boost)
+        if not spanning:
+            return phrase
+        joined = wq.Term(fieldname, index_term(spanning[0].text), boost=boost)
+        return wq.Or([self._with_long_forms(fieldname, spanning[0], joined, boost), phrase])
+
+    def _with_long_forms(self, fieldname: str, token: Token, term: Any, boost: float) -> Any:
+        long_forms = self.acronyms.expansions(token.text)
+        if not long_forms:
+            return term
+        alternatives = [term]
+        for words in long_forms:
+            stems = [index_term(word) for word in words]
+            self._expansions.append(f"{token.text.upper()}: {' '.join(words)}")
+            alternatives.append(
+                wq.Phrase(fieldname, stems, boost=boost)
+                if len(stems) > 1
+                else wq.Term(fieldname, stems[0], boost=boost)
+            )
+        return wq.Or(alternatives)
+
+    def _with_short_forms(self, parsed: Any, typed: Any) -> Any:
+        """Runs of query words that spell out a known abbreviation also match it:
+        ``reinforcement learning`` also finds "RL"."""
+        if not isinstance(parsed, wq.And):
+            return parsed
+        children = list(parsed.subqueries)
+        words: list[tuple[int, str]] = []
+        for index, child in enumerate(children):
+            if (
+                isinstance(child, wq.Term)
+                and child.fieldname == DEFAULT_FIELD
+                and child is not typed
+                and (folded := normalise(child.text)) not in STOP_WORDS
+            ):
+                words.append((index, folded))
+        for size in range(min(MAX_LONG_FORM_WORDS, len(words)), 1, -1):
+            for start in range(len(words) - size + 1):
+                window = words[start : start + size]
+                if window[-1][0] - window[0][0] >= 2 * size:
+                    continue  # not next to each other
+                short_form = self.acronyms.short_forms.get(tuple(w for _i, w in window))
+                if short_form is None:
+                    continue
+                first, last = window[0][0], window[-1][0]
+                acronym = wq.Term(DEFAULT_FIELD, short_form)
+                acronym.short_form = True
+                group = wq.Or([wq.And(children[first : last + 1]), acronym])
+                self._expansions.append(f"{' '.join(w for _i, w in window)}: {short_form.upper()}")
+                rest = [*children[:first], group, *children[last + 1 :]]
+                return self._with_short_forms(wq.And(rest), typed) if len(rest) > 1 else group
+        return parsed
+
 
 def union(terms: list[Any], boost: float = 1.0) -> Any:
     """An OR over the completions of a word.
@@ -438,13 +554,11 @@ def union(terms: list[Any], boost: float = 1.0) -> Any:
 
 def plain_query(text: str, *, stemmed: bool) -> Any | None:
     """All words of ``text`` required, as raw words (``stemmed=False``) or index terms."""
-    analyse = term_of if stemmed else folded_word
     terms: list[Any] = []
     # Field names of a broken query ("title:(") are syntax, not words to look for.
-    for match in TOKEN_RE.finditer(FIELD_PREFIX.sub(" ", text.lower())):
-        term = analyse(match.group())
-        if term is not None:
-            terms.append(wq.Term(DEFAULT_FIELD, term))
+    for token in tokenise(FIELD_PREFIX.sub(" ", text)):
+        if not token.derived:
+            terms.append(wq.Term(DEFAULT_FIELD, index_term(token.text) if stemmed else token.text))
     if not terms:
         return None
     return terms[0] if len(terms) == 1 else wq.And(terms)

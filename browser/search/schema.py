@@ -25,13 +25,7 @@ from typing import Any, Final
 
 from whoosh import columns
 from whoosh import query as wq
-from whoosh.analysis import (
-    CharsetFilter,
-    LowercaseFilter,
-    RegexTokenizer,
-    StemFilter,
-    StopFilter,
-)
+from whoosh.analysis import CharsetFilter, LowercaseFilter, RegexTokenizer
 from whoosh.fields import COLUMN, DATETIME, ID, KEYWORD, NUMERIC, STORED, TEXT, Schema
 from whoosh.filedb.filestore import FileStorage
 from whoosh.support.charset import accent_map
@@ -40,12 +34,17 @@ from whoosh.util.times import adatetime, datetime_to_long, fix, is_void
 from browser.fsutil import atomic_write
 from browser.identity import normalize_title
 from browser.models import Paper
+from browser.text.spelling import american
+from browser.text.stemming import stem
+from browser.text.tokens import WORD_RUN, WORD_RUN_PATTERN, analyse_run, tokenise
 
 INDEX_NAME: Final = "papers"
 META_FILE: Final = "paper-index.json"
-# Written to META_FILE; an index with another number is rebuilt.
-SCHEMA_VERSION: Final = 3  # 3: the listing day, ``listed:``
-# The same pattern as RegexTokenizer's default, so highlight spans line up with indexed tokens.
+# Written to META_FILE; an index with another number is rebuilt. 3: the listing day,
+# ``listed:``. 4: browser.text's tokens (compound parts, CJK pairs, one-letter words),
+# Snowball stems, US spellings.
+SCHEMA_VERSION: Final = 4
+# Names and organisations: words as Whoosh's default tokenizer finds them.
 TOKEN_PATTERN: Final = r"\w+(\.?\w+)*"
 TOKEN_RE: Final = re.compile(TOKEN_PATTERN, re.UNICODE)
 DEFAULT_FIELD: Final = "text"
@@ -61,21 +60,10 @@ PROSE_FIELDS: Final = frozenset({"text", "title", "abstract"})
 STEMMED_FIELDS: Final = PROSE_FIELDS | {"keyword"}
 
 
-def _stem_analyzer() -> Any:
-    return (
-        RegexTokenizer(TOKEN_PATTERN)
-        | LowercaseFilter()
-        | CharsetFilter(accent_map)
-        | StopFilter()
-        | StemFilter(cachesize=200_000)
-    )
-
-
-def _word_analyzer() -> Any:
-    """Like the stemming analyzer without the stemmer: the raw words spelling and prefixes need."""
-    return (
-        RegexTokenizer(TOKEN_PATTERN) | LowercaseFilter() | CharsetFilter(accent_map) | StopFilter()
-    )
+def _query_word_analyzer() -> Any:
+    """The query parser's view of prose fields: whole words as written (``predictor-corr``,
+    ``GPT-4``), lower-cased; ``QueryPlanner`` analyses each with ``browser.text``."""
+    return RegexTokenizer(WORD_RUN_PATTERN) | LowercaseFilter()
 
 
 def _name_analyzer() -> Any:
@@ -83,40 +71,42 @@ def _name_analyzer() -> Any:
     return RegexTokenizer(TOKEN_PATTERN) | LowercaseFilter() | CharsetFilter(accent_map)
 
 
-STEM = _stem_analyzer()
-WORDS = _word_analyzer()
+QUERY_WORDS = _query_word_analyzer()
 
 
 class AnalysedText(TEXT):  # type: ignore[misc]
-    """A stemmed text field that also takes its terms already analysed.
+    """A stemmed text field that takes its terms already analysed.
 
     ``rebuild`` analyses each paper once in the calling process (it needs the raw words
-    for the vocabulary anyway) and hands the writer a list of terms, where ``None``
-    starts the next region. Whoosh's own path runs a generator chain per token and
-    field; this is a dictionary look-up per token. A plain string still works (queries,
-    ``key_terms_from_text``) and goes through the same analysis.
+    for the vocabulary anyway) and hands the writer its ``Terms``: a compound's joined
+    form and a CJK pair share the position of their first part (``browser.text.tokens``).
+    A plain string still works (``key_terms_from_text``) and goes through the same
+    analysis.
     """
 
     def __init__(self, *, first_weight: float = 1.0) -> None:
-        super().__init__(analyzer=STEM)
+        super().__init__(analyzer=QUERY_WORDS)
         self._first_weight = first_weight
 
     def index(self, value: Any, **kwargs: Any) -> Iterator[tuple[bytes, int, float, bytes]]:
-        terms = value if isinstance(value, list) else analyse(str(value))[0]
+        terms: Terms = value if isinstance(value, list) else analyse(str(value))[0]
         positions: defaultdict[str, list[int]] = defaultdict(list)
         weights: defaultdict[str, float] = defaultdict(float)
-        region = 0
-        position = 0
+        base = position = 0
         weight = self._first_weight
-        for term in terms:
-            if term is None:
-                region += 1
-                position = region * REGION
+        for item in terms:
+            if item is None:
+                base += REGION
+                position = base
                 weight = 1.0
                 continue
-            positions[term].append(position)
-            weights[term] += weight
-            position += 1
+            if isinstance(item, str):
+                positions[item].append(position)
+                weights[item] += weight
+                position += 1
+            else:
+                positions[item[0]].append(base + item[1])
+                weights[item[0]] += weight
         encode = self.format.encode
         for term, places in positions.items():
             yield term.encode("utf-8"), len(places), weights[term], encode(places)
@@ -130,14 +120,14 @@ def build_schema(*, raw_words: bool = False) -> Schema:
     """
     if raw_words:
         prose: dict[str, Any] = {
-            name: TEXT(analyzer=WORDS) for name in ("text", "title", "abstract", "keyword")
+            name: TEXT(analyzer=QUERY_WORDS) for name in ("text", "title", "abstract", "keyword")
         }
     else:
         prose = {
             # Default field: title (counted twice), abstract, organisation, keywords, authors.
             "text": AnalysedText(first_weight=TITLE_WEIGHT),
             "title": AnalysedText(),
-            "keyword": TEXT(analyzer=STEM),
+            "keyword": AnalysedText(),
         }
     return Schema(
         id=ID(unique=True, sortable=True),
@@ -233,53 +223,89 @@ def _single_tier(date_field: DATETIME) -> DATETIME:
     return date_field
 
 
-@lru_cache(maxsize=200_000)
-def term_of(word: str) -> str | None:
-    """The indexed term for one token, by the real analyzer (None for stop words)."""
-    for token in STEM(word):
-        return str(token.text)
-    return None
+_TERMS: dict[str, str] = {}
+_TERMS_MAX: Final = 500_000
+
+
+def index_term(word: str) -> str:
+    """The indexed term of one token's text (``browser.text.tokens``): its American
+    spelling, Snowball-stemmed. Cached: bounded, as pasted text could grow it forever."""
+    term = _TERMS.get(word)
+    if term is None:
+        term = stem(american(word))
+        if len(_TERMS) >= _TERMS_MAX:
+            _TERMS.clear()
+        _TERMS[word] = term
+    return term
 
 
 @lru_cache(maxsize=50_000)
 def folded_word(word: str) -> str | None:
-    for token in WORDS(word):
-        return str(token.text)
-    return None
+    """``word`` as the vocabulary spells it: its one token, or a compound's joined form
+    (``GPT-4`` -> ``gpt4``); None when it is only a stop word or punctuation."""
+    tokens = tokenise(word)
+    if not tokens:
+        return None
+    whole = [t for t in tokens if t.start == tokens[0].start and t.end == tokens[-1].end]
+    return (whole[-1] if whole else tokens[0]).text
 
 
-_NOT_A_WORD: Final = ("", "")
-# Raw token -> (folded word, indexed term), or _NOT_A_WORD for stop words. Bounded:
-# synthetic or pasted text could otherwise grow it without limit.
-_TOKEN_CACHE: dict[str, tuple[str, str]] = {}
-_TOKEN_CACHE_MAX: Final = 500_000
-_WORD_RE: Final = re.compile(r"\w+(?:\.?\w+)*", re.UNICODE)  # TOKEN_PATTERN, no group
+@lru_cache(maxsize=50_000)
+def term_of(word: str) -> str | None:
+    """The indexed term for one word as ``folded_word`` reads it (None for stop words)."""
+    folded = folded_word(word)
+    return None if folded is None else index_term(folded)
 
 
-def analyse(*regions: str) -> tuple[list[str | None], set[str]]:
-    """Index terms of ``regions`` (``None`` between regions) and their folded words.
+# An analysed text: a term takes the next position; a (term, position) pair (a compound's
+# joined form, a CJK pair) sits at a position already taken; None starts the next region.
+Terms = list[str | tuple[str, int] | None]
+# Word run -> (its terms as in Terms, positions from the run's start), folded words, and
+# how many positions it takes.
+_RunTerms = tuple[tuple[str | tuple[str, int], ...], tuple[str, ...], int]
+_RUNS: dict[str, _RunTerms] = {}
+_RUNS_MAX: Final = 500_000
 
-    Each distinct token goes through the real analyzers once (so the result is what
-    ``STEM`` and ``WORDS`` would give); after that it is a dictionary look-up.
+
+def analyse(*regions: str) -> tuple[Terms, set[str]]:
+    """The terms of ``regions`` (``Terms``) and their folded words (the vocabulary's).
+
+    Each distinct word run goes through ``browser.text.tokens.analyse_run`` and
+    ``index_term`` once; after that it is a dictionary look-up (indexing speed).
     """
-    cache = _TOKEN_CACHE
-    terms: list[str | None] = []
+    runs = _RUNS
+    terms: Terms = []
     words: set[str] = set()
     for number, region in enumerate(regions):
         if number:
             terms.append(None)
-        for token in _WORD_RE.findall(region):
-            known = cache.get(token)
+        position = 0
+        for run in WORD_RUN.findall(region):
+            known = runs.get(run)
             if known is None:
-                folded, term = folded_word(token), term_of(token)
-                known = (folded, term) if folded and term else _NOT_A_WORD
-                if len(cache) >= _TOKEN_CACHE_MAX:
-                    cache.clear()
-                cache[token] = known
-            if known[1]:
-                terms.append(known[1])
-                words.add(known[0])
+                known = _run_terms(run)
+            found, folded, used = known
+            if used == 1 and len(found) == 1:
+                terms.append(found[0])
+            else:
+                for item in found:
+                    terms.append(item if isinstance(item, str) else (item[0], position + item[1]))
+            words.update(folded)
+            position += used
     return terms, words
+
+
+def _run_terms(run: str) -> _RunTerms:
+    tokens, used = analyse_run(run)
+    found = tuple(
+        (index_term(text), at) if derived else index_term(text)
+        for text, _start, _end, at, derived in tokens
+    )
+    known = (found, tuple(text for text, *_rest in tokens), used)
+    if len(_RUNS) >= _RUNS_MAX:
+        _RUNS.clear()
+    _RUNS[run] = known
+    return known
 
 
 def paper_regions(paper: Paper) -> tuple[str, str, str]:

@@ -1,4 +1,4 @@
-"""Spelling: the closest known word for an unknown one, and smaller queries that match.
+"""Spelling: the closest known word for an unknown one, and which words to leave out.
 
 Both read the vocabulary beside the index (``vocabulary``); running the corrected query
 is the facade's job.
@@ -6,6 +6,7 @@ is the facade's job.
 
 from __future__ import annotations
 
+import itertools
 import re
 from collections.abc import Callable, Iterator
 from typing import Final
@@ -19,6 +20,8 @@ from browser.search.vocabulary import Vocabulary
 FEW_HITS: Final = 3
 # Longer "words" are pasted junk, not typos, and edit-distance walks on them are slow.
 MAX_CORRECTED_WORD: Final = 30
+# Sets of words to leave out tried at most, when no paper has all the words.
+MAX_RELAXATIONS: Final = 24
 
 
 def corrected_query(
@@ -70,11 +73,40 @@ def closest_word(vocabulary: Vocabulary, word: str) -> str | None:
     )
 
 
-def smaller_queries(words: list[str], vocabulary: Vocabulary) -> Iterator[list[str]]:
-    """``words`` (duplicates dropped) with the rarest left out, then the next rarest...,
-    down to one word: what to try when all of them together match nothing."""
-    kept = list(dict.fromkeys(words))
-    while len(kept) > 1:
-        rarest = min(kept, key=lambda w: vocabulary.frequency(folded_word(w.lower()) or w))
-        kept.remove(rarest)
-        yield list(kept)
+def words_to_drop(words: list[str], vocabulary: Vocabulary) -> Iterator[list[str]]:
+    """Sets of ``words`` to leave out when no paper has them all: one word, then two, ...
+    and among as many the most common first, since they say least about what is looked
+    for (``vietnam hate`` tries without "hate" before without "vietnam"). At most
+    ``MAX_RELAXATIONS`` sets; never all the words."""
+    unique = list(dict.fromkeys(words))
+    frequency = {w: vocabulary.frequency(folded_word(w) or w.lower()) for w in unique}
+    tried = 0
+    for count in range(1, len(unique)):
+        for dropped in sorted(
+            itertools.combinations(unique, count), key=lambda c: -sum(frequency[w] for w in c)
+        ):
+            yield list(dropped)
+            tried += 1
+            if tried >= MAX_RELAXATIONS:
+                return
+
+
+# Syntax after which leaving a word out changes the meaning: operators, negation, ranges,
+# phrases (quotes of any style: browser.text.query_text makes them plain).
+_NOT_ONLY_REQUIRED_WORDS: Final = re.compile(
+    r"(?<![^\s(])(?:AND|OR|NOT|ANDNOT|ANDMAYBE)(?![^\s)])|(?<![^\s(])-|[\[\]{}<>\"“”„‟«»＂〝〞]"
+)
+
+
+def relaxable(query: str) -> bool:
+    """Whether every word of ``query`` is required (no operators, ``-word``, ranges or
+    phrases)."""
+    return _NOT_ONLY_REQUIRED_WORDS.search(query) is None
+
+
+def without_words(query: str, dropped: list[str]) -> str:
+    """``query`` with the first whole-word occurrence of each of ``dropped`` taken out."""
+    for word in dropped:
+        query = re.sub(rf"(?<![\w-]){re.escape(word)}(?![\w-])", " ", query, count=1)
+    trailing = " " if query[-1:].isspace() else ""
+    return " ".join(query.split()) + trailing

@@ -7,17 +7,16 @@ shows at once without touching the index. No Whoosh here.
 from __future__ import annotations
 
 import re
-import unicodedata
 from typing import Final
 
 from browser.models import SearchFilters, StatePredicate
 from browser.search.schema import PROSE_FIELDS
+from browser.text.query_text import clean_query as one_line_query
 
 # Longest query we parse; the rest is dropped with a message, so a pasted essay stays fast.
 MAX_QUERY_CHARS: Final = 500
-_CONTROL_CHARS: Final = re.compile(
-    r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u200b-\u200f\u202a-\u202e\u2066-\u2069]"
-)
+# Controls that are not white space (those become one space in one_line_query).
+_CONTROL_CHARS: Final = re.compile(r"[\x00-\x08\x0e-\x1b\x7f-\x84\x86-\x9f]")
 OPERATORS: Final = frozenset({"AND", "OR", "NOT", "ANDNOT", "ANDMAYBE"})
 # tag:NAME, tag:"two words", note:WORD, note:"some words", is:tagged / is:untagged /
 # is:read / is:unread / is:noted / is:new, each optionally negated with - or NOT.
@@ -37,12 +36,17 @@ _STATES: Final = {
 }
 FIELD_PREFIX: Final = re.compile(r"\b\w+:")
 MINUS_WORD: Final = re.compile(r"(?<![^\s(])-(?=[\w\"(])")
-LAST_WORD: Final = re.compile(r"(?:^|[\s(])(?:(?P<field>title|abstract|text):)?(?P<word>\w+)$")
+# The word being typed; after a hyphen or a dot too (``fine-tun``, ``qwen2.``).
+LAST_WORD: Final = re.compile(
+    r"(?:^|[\s(])(?:(?P<field>title|abstract|text):)?(?P<word>\w+(?:[-.]\w+)*)$"
+)
 
 
 def clean_query(text: str) -> tuple[str, str | None]:
-    text = unicodedata.normalize("NFC", text)
-    text = _CONTROL_CHARS.sub(" ", text)
+    """The query as one line of plain syntax (``browser.text.query_text``: invisible
+    characters gone, curly and locale quotes as ``"``, pasted lines joined), at most
+    ``MAX_QUERY_CHARS`` long, and a note when it was cut."""
+    text = one_line_query(_CONTROL_CHARS.sub(" ", text))
     if len(text) > MAX_QUERY_CHARS:
         note = f"query too long: used its first {MAX_QUERY_CHARS} characters"
         return text[:MAX_QUERY_CHARS], note

@@ -23,179 +23,39 @@ from typing import Final
 
 __all__ = ["american"]
 
+
+def _word_set(words: str) -> frozenset[str]:
+    return frozenset(words.split())
+
+
 # Each root + "our" is the British word: behavi-our, col-our, lab-our, ...
-_OUR_ROOTS: Final = frozenset(
-    [
-        "behavi",
-        "col",
-        "fav",
-        "flav",
-        "hon",
-        "hum",
-        "lab",
-        "neighb",
-        "rum",
-        "vap",
-        "harb",
-        "arm",
-        "endeav",
-        "od",
-        "sav",
-        "vig",
-        "val",
-        "rig",
-        "tum",
-        "parl",
-        "cand",
-        "clam",
-        "glam",
-        "splend",
-        "ard",
-        "ferv",
-        "ranc",
-    ]
+_OUR_ROOTS: Final = _word_set(
+    """
+    behavi col fav flav hon hum lab neighb rum vap harb arm endeav od sav vig val rig
+    tum parl cand clam glam splend ard ferv ranc
+    """
 )
 _OUR_RE: Final = re.compile(
     r"^(?P<root>[a-z]+?)our(?P<end>s|ed|ing|ite|ites|able|ably|al|ally|er|ers|less|ful)?$"
 )
 
 # Each root + "ize" is the American word whose British form is root + "ise".
-_IZE_ROOTS: Final = frozenset(
-    [
-        "agon",
-        "anonym",
-        "apolog",
-        "author",
-        "capital",
-        "categor",
-        "central",
-        "character",
-        "civil",
-        "colon",
-        "commercial",
-        "computer",
-        "conceptual",
-        "contextual",
-        "critic",
-        "crystal",
-        "custom",
-        "decentral",
-        "demoral",
-        "deodor",
-        "desensit",
-        "destabil",
-        "digit",
-        "discret",
-        "dramat",
-        "econom",
-        "emphas",
-        "energ",
-        "equal",
-        "factor",
-        "familiar",
-        "fantas",
-        "fertil",
-        "final",
-        "formal",
-        "fossil",
-        "general",
-        "global",
-        "harmon",
-        "hospital",
-        "human",
-        "hybrid",
-        "hypnot",
-        "hypothes",
-        "ideal",
-        "immun",
-        "individual",
-        "industrial",
-        "initial",
-        "item",
-        "internal",
-        "jeopard",
-        "legal",
-        "legitim",
-        "lemmat",
-        "liberal",
-        "linear",
-        "local",
-        "marginal",
-        "maxim",
-        "mechan",
-        "memor",
-        "metabol",
-        "miniatur",
-        "minim",
-        "mobil",
-        "modern",
-        "modular",
-        "monet",
-        "monopol",
-        "motor",
-        "natural",
-        "neutral",
-        "normal",
-        "operational",
-        "optim",
-        "organ",
-        "orthogonal",
-        "parameter",
-        "parametr",
-        "pasteur",
-        "patron",
-        "penal",
-        "personal",
-        "polar",
-        "priorit",
-        "public",
-        "quant",
-        "radical",
-        "random",
-        "rational",
-        "real",
-        "recogn",
-        "regional",
-        "regular",
-        "reorgan",
-        "revital",
-        "ritual",
-        "sanit",
-        "satir",
-        "scandal",
-        "scrutin",
-        "sensit",
-        "serial",
-        "social",
-        "special",
-        "stabil",
-        "standard",
-        "steril",
-        "stigmat",
-        "subsid",
-        "summar",
-        "symbol",
-        "sympath",
-        "synchron",
-        "synthes",
-        "theor",
-        "token",
-        "tranquil",
-        "trivial",
-        "tyrann",
-        "union",
-        "urban",
-        "util",
-        "vandal",
-        "vapor",
-        "vector",
-        "verbal",
-        "victim",
-        "visual",
-        "vocal",
-        "weapon",
-        "western",
-    ]
+_IZE_ROOTS: Final = _word_set(
+    """
+    agon anonym apolog author capital categor central character civil colon commercial
+    computer conceptual contextual critic crystal custom decentral demoral deodor
+    desensit destabil digit discret dramat econom emphas energ equal factor familiar
+    fantas fertil final formal fossil general global harmon hospital human hybrid hypnot
+    hypothes ideal immun individual industrial initial item internal jeopard legal
+    legitim lemmat liberal linear local marginal maxim mechan memor metabol miniatur
+    minim mobil modern modular monet monopol motor natural neutral normal operational
+    optim organ orthogonal parameter parametr pasteur patron penal personal polar
+    priorit public quant radical random rational real recogn regional regular reorgan
+    revital ritual sanit satir scandal scrutin sensit serial social special stabil
+    standard steril stigmat subsid summar symbol sympath synchron synthes theor token
+    tranquil trivial tyrann union urban util vandal vapor vector verbal victim visual
+    vocal weapon western
+    """
 )
 _ISE_RE: Final = re.compile(r"^(?P<root>[a-z]+?)is(?P<end>e|es|ed|ing|er|ers|able|ability)$")
 _ISATION_RE: Final = re.compile(r"^(?P<root>[a-z]{3,})isation(?P<end>s|al|ally)?$")
@@ -204,52 +64,13 @@ _YSE_RE: Final = re.compile(
 )
 
 # Roots whose final l doubles in British English before -ed/-ing/-er (modelling).
-_DOUBLE_L_ROOTS: Final = frozenset(
-    [
-        "model",
-        "label",
-        "travel",
-        "signal",
-        "cancel",
-        "channel",
-        "tunnel",
-        "fuel",
-        "level",
-        "marshal",
-        "counsel",
-        "dial",
-        "equal",
-        "jewel",
-        "total",
-        "pedal",
-        "shovel",
-        "quarrel",
-        "rival",
-        "duel",
-        "funnel",
-        "gravel",
-        "panel",
-        "parcel",
-        "pencil",
-        "tassel",
-        "initial",
-        "cudgel",
-        "snorkel",
-        "bevel",
-        "chisel",
-        "enamel",
-        "barrel",
-        "marvel",
-        "revel",
-        "shrivel",
-        "swivel",
-        "yodel",
-        "grovel",
-        "hovel",
-        "kennel",
-        "libel",
-        "spiral",
-    ]
+_DOUBLE_L_ROOTS: Final = _word_set(
+    """
+    model label travel signal cancel channel tunnel fuel level marshal counsel dial
+    equal jewel total pedal shovel quarrel rival duel funnel gravel panel parcel pencil
+    tassel initial cudgel snorkel bevel chisel enamel barrel marvel revel shrivel swivel
+    yodel grovel hovel kennel libel spiral
+    """
 )
 _DOUBLE_L_RE: Final = re.compile(r"^(?P<root>[a-z]+)l(?P<end>ed|ing|ings|er|ers)$")
 

@@ -34,47 +34,23 @@ from typing import Final, NamedTuple
 
 from browser.text.normalise import IGNORABLE_CHARACTERS, normalise_with_offsets
 
-__all__ = ["STOP_WORDS", "Token", "is_cjk", "tokenise"]
+__all__ = [
+    "STOP_WORDS",
+    "WORD_RUN",
+    "WORD_RUN_PATTERN",
+    "Token",
+    "analyse_run",
+    "is_cjk",
+    "tokenise",
+]
 
 # Whoosh's English stop words (whoosh.analysis.STOP_WORDS) without "tbd": the index has
 # always dropped these, and their postings would be a third of the index.
-STOP_WORDS: Final = frozenset(
-    [
-        "a",
-        "an",
-        "and",
-        "are",
-        "as",
-        "at",
-        "be",
-        "by",
-        "can",
-        "for",
-        "from",
-        "have",
-        "if",
-        "in",
-        "is",
-        "it",
-        "may",
-        "not",
-        "of",
-        "on",
-        "or",
-        "that",
-        "the",
-        "this",
-        "to",
-        "us",
-        "we",
-        "when",
-        "will",
-        "with",
-        "yet",
-        "you",
-        "your",
-    ]
-)
+_STOP_WORD_LIST: Final = """
+    a an and are as at be by can for from have if in is it may not of on or that the this
+    to us we when will with yet you your
+"""
+STOP_WORDS: Final = frozenset(_STOP_WORD_LIST.split())
 
 
 class Token(NamedTuple):
@@ -111,9 +87,11 @@ def _mark_ranges() -> str:
 _MARKS: Final = _mark_ranges()
 _WORD_CHAR: Final = rf"[\w{_MARKS}{IGNORABLE_CHARACTERS}]"
 _JOINER: Final = "[-\u2010\u2011\u2012\u2013\u2014\u2015\u2212\ufe58\ufe63\uff0d.]"
-_CHUNK_RE: Final = re.compile(
-    rf"(?P<word>{_WORD_CHAR}+(?:{_JOINER}{_WORD_CHAR}+)*)(?:['\u2019][sS](?!\w))?"
-)
+# One run of word characters as written, joiners included: what ``tokenise`` analyses.
+WORD_RUN_PATTERN: Final = rf"{_WORD_CHAR}+(?:{_JOINER}{_WORD_CHAR}+)*"
+# The same with a possessive "'s" after it, matched and left out of group "word".
+WORD_RUN: Final = re.compile(rf"(?P<word>{WORD_RUN_PATTERN})(?:['\u2019][sS](?!\w))?")
+_CHUNK_RE: Final = WORD_RUN
 _CJK_CLASS: Final = (
     "\u1100-\u11ff\u3005-\u3007\u303b\u3040-\u30ff\u3130-\u318f\u31f0-\u31ff"
     "\u3400-\u4dbf\u4e00-\u9fff\ua960-\ua97f\uac00-\ud7ff\uf900-\ufaff"
@@ -138,7 +116,7 @@ def tokenise(text: str, *, keep_stop_words: bool = False) -> list[Token]:
     """The tokens of ``text`` in reading order (see the module docstring); never empty texts."""
     tokens: list[Token] = []
     position = 0
-    analyse = _analyse_chunk
+    analyse = analyse_run
     for match in _CHUNK_RE.finditer(text):
         offset = match.start()
         found, used = analyse(match.group("word"), keep_stop_words)
@@ -149,7 +127,10 @@ def tokenise(text: str, *, keep_stop_words: bool = False) -> list[Token]:
 
 
 @lru_cache(maxsize=300_000)
-def _analyse_chunk(chunk: str, keep_stop_words: bool) -> _Analysed:
+def analyse_run(chunk: str, keep_stop_words: bool = False) -> _Analysed:
+    """The tokens of one ``WORD_RUN`` (group ``word``) as ``(text, start, end, position,
+    derived)`` relative to the run, and how many positions it takes. Cached: what
+    ``tokenise`` and the indexer do per run."""
     folded, offsets = normalise_with_offsets(chunk)
     if folded.isalpha() and folded.isascii() and chunk.islower():
         # The common case, a plain lower-case English word.
@@ -207,6 +188,8 @@ def _split_piece(
     """Split at case changes (``MixFormer``, ``XLNet``) and letter/digit edges (``GPT4``)."""
     cuts = [start]
     for index in range(start + 1, end):
+        if offsets[index] == offsets[index - 1]:
+            continue  # never inside one written character (its marks, an expansion)
         before, here = folded[index - 1], folded[index]
         if before.isdigit() != here.isdigit() and here != "." and before != ".":
             cuts.append(index)

@@ -117,10 +117,20 @@ class ReadingState:
         rows = self._db.read("SELECT value FROM meta WHERE key = 'new_since'")
         return rows[0][0] if rows else None
 
+    def previous_sync(self) -> str | None:
+        """When the sync before the one that added the new papers added some (ISO-8601
+        UTC): "37 new papers since Dec 9". None when this is the first such sync."""
+        rows = self._db.read("SELECT value FROM meta WHERE key = 'new_previous'")
+        return rows[0][0] if rows else None
+
     def replace_new(self, paper_ids: Iterable[str]) -> None:
         """The papers a sync just added become the new ones (the previous set is dropped)."""
         ids = list(dict.fromkeys(paper_ids))
         with self._db.write("new marks") as db:
+            db.execute(
+                "INSERT OR REPLACE INTO meta (key, value)"
+                " SELECT 'new_previous', value FROM meta WHERE key = 'new_since'"
+            )
             db.execute("DELETE FROM new_paper")
             db.executemany("INSERT INTO new_paper (paper_id) VALUES (?)", [(i,) for i in ids])
             db.execute(

@@ -81,7 +81,7 @@ class NoteEditor(ModalScreen[str | None]):
             self._timer.stop()
         waited = now - self._dirty_since
         delay = min(SAVE_AFTER_SECONDS, SAVE_AT_LEAST_EVERY - waited)
-        if delay <= 0:
+        if delay <= 0.01:
             # Typing has outlasted SAVE_AT_LEAST_EVERY: save now. (A zero-second Textual
             # timer that fires late divides by its interval and dies, losing the save.)
             self.action_save()

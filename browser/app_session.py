@@ -1,0 +1,259 @@
+"""The app's side of sessions: where you left off, saved searches, the new papers, and
+stepping through the library one Daily Papers day at a time (``[``/``]``).
+
+A *view* is a structured filter on top of the query and the tag filter (the new
+papers, one listing day, a saved search's user-state filters); ``escape`` leaves it.
+Everything goes through ``Services``; nothing here writes files itself.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from functools import partial
+from typing import TYPE_CHECKING
+
+from textual.content import Content
+from textual.timer import Timer
+
+from browser.models import SearchFilters, SortOrder, StatePredicate
+from browser.reading import SavedQuery
+from browser.safe_text import safe_line
+from browser.search_session import TagFilter
+from browser.userdata import UserDataError
+from browser.widgets.name_prompt import NamePrompt
+from browser.widgets.picker import PickerScreen
+
+if TYPE_CHECKING:
+    from browser.app import PaperBrowserApp
+
+__all__ = ["REMEMBER_AFTER_SECONDS", "SessionFlow", "View", "split_filters"]
+
+# The session is saved this long after the list or the cursor last moved (and on quit).
+REMEMBER_AFTER_SECONDS = 1.0
+NEW_PAPERS = SearchFilters(states=(StatePredicate("new"),))
+
+
+@dataclass(frozen=True)
+class View:
+    """Filters on top of the query: ``label`` is for the status line; ``day`` is set
+    when the view is one listing day (what ``[``/``]`` step from)."""
+
+    label: str
+    filters: SearchFilters
+    day: dt.date | None = None
+
+
+def split_filters(filters: SearchFilters) -> tuple[TagFilter | None, SearchFilters | None]:
+    """Saved filters as the app holds them: the tag filter it can show in its picker, and
+    the rest (several tags, user-state terms) as a view's filters."""
+    simple_tag = len(filters.required_tags) == 1 and not filters.excluded_tags
+    rest = SearchFilters(
+        required_tags=() if simple_tag else filters.required_tags,
+        excluded_tags=filters.excluded_tags,
+        tagged=None,
+        states=filters.states,
+    )
+    if filters.tagged is not None:
+        tag_filter: TagFilter | None = TagFilter("tagged" if filters.tagged else "untagged")
+        rest = SearchFilters(
+            required_tags=filters.required_tags,
+            excluded_tags=filters.excluded_tags,
+            states=filters.states,
+        )
+    elif simple_tag:
+        tag_filter = TagFilter("tag", filters.required_tags[0])
+    else:
+        tag_filter = None
+    return tag_filter, (rest if rest else None)
+
+
+def _short_day(stamp: str) -> str:
+    try:
+        moment = dt.datetime.fromisoformat(stamp.replace("Z", "+00:00"))
+    except ValueError:
+        return stamp
+    return f"{moment:%b} {moment.day}"
+
+
+class SessionFlow:
+    """Restore and remember the session, saved searches (b, B), new papers, days ([, ])."""
+
+    def __init__(self, app: PaperBrowserApp) -> None:
+        self.app = app
+        self._timer: Timer | None = None
+        self._restore_paper: str | None = None
+        self._sort_before_view: SortOrder | None = None
+        self.new_seen = ""
+
+    @property
+    def _reading(self):  # type: ignore[no-untyped-def]  # browser.reading.Reading
+        return self.app.services.reading
+
+    def current_query(self) -> SavedQuery:
+        app = self.app
+        filters = app.tag_filter.filters() if app.tag_filter is not None else SearchFilters()
+        if app.view is not None and app.view.day is None and app.view.filters != NEW_PAPERS:
+            filters = filters & app.view.filters  # a saved search's user-state filters
+        # A day or the new papers are a moment's view: remember the order under it.
+        sort = app.sort
+        if app.view is not None and self._sort_before_view is not None:
+            sort = self._sort_before_view
+        return SavedQuery(app.search_bar.value.strip(), sort, filters)
+
+    # ------------------------------------------------------------------ where you left off
+
+    def restore(self) -> None:
+        """Put back the last query, sort, filters; the highlighted paper follows the answer."""
+        self.new_seen = self._reading.state.session().get("new_seen", "")
+        last = self._reading.last_session()
+        if last is None:
+            return
+        query, paper_id = last
+        self._apply(query)
+        self._restore_paper = paper_id
+
+    def paper_to_keep(self) -> str | None:
+        """The paper to highlight in the first answer after a restore (once)."""
+        paper_id, self._restore_paper = self._restore_paper, None
+        return paper_id
+
+    def remember_soon(self) -> None:
+        if self._timer is not None:
+            self._timer.stop()
+        self._timer = self.app.set_timer(REMEMBER_AFTER_SECONDS, self.remember_now)
+
+    def remember_now(self) -> None:
+        if self._timer is not None:
+            self._timer.stop()
+            self._timer = None
+        if self.app.services.userdata.read_only:
+            return
+        hit = self.app.table.highlighted_hit
+        try:
+            self._reading.remember_session(
+                self.current_query(), hit.paper.id if hit else None, new_seen=self.new_seen
+            )
+        except UserDataError:
+            return  # losing a cursor position is not worth interrupting the user
+
+    # ------------------------------------------------------------------ views
+
+    def show_view(self, view: View, sort: SortOrder | None = None) -> None:
+        app = self.app
+        if app.view is None:
+            self._sort_before_view = app.sort
+        app.view = view
+        app.like = None
+        if sort is not None:
+            app.sort = sort
+        app.request_search()
+
+    def leave_view(self) -> bool:
+        """Back to the whole library (the query and tag filter stay); False if no view."""
+        app = self.app
+        if app.view is None:
+            return False
+        app.view = None
+        if self._sort_before_view is not None:
+            app.sort = self._sort_before_view
+            self._sort_before_view = None
+        app.request_search()
+        return True
+
+    def announce_new(self) -> bool:
+        """Open on the papers the last sync added, once per batch; True if it did."""
+        unseen = self._reading.unseen_new()
+        if unseen is None:
+            return False
+        stamp, count, previous = unseen
+        self.new_seen = stamp
+        since = f" since {_short_day(previous)}" if previous else " from the last sync"
+        self.show_view(View(f"{count:,} new papers{since}", NEW_PAPERS), sort="newest")
+        self.app.notify(f"{count:,} new papers{since} · Esc shows the whole library", timeout=8)
+        self.remember_now()
+        return True
+
+    # ------------------------------------------------------------------ day by day
+
+    def step_day(self, delta: int) -> None:
+        app = self.app
+        current = app.view.day if app.view is not None else None
+        tag_filters = app.tag_filter.filters() if app.tag_filter is not None else None
+        app.run_worker(
+            partial(self._find_day, current, delta, app.search_bar.value, tag_filters),
+            thread=True,
+            group="day-step",
+            exclusive=True,
+            exit_on_error=False,
+        )
+
+    def _find_day(
+        self, current: dt.date | None, delta: int, query: str, filters: SearchFilters | None
+    ) -> None:
+        step = self.app.services.listing_day_step(current, delta, query=query, filters=filters)
+        self.app.call_from_thread(self._show_day, step, delta)
+
+    def _show_day(self, step: tuple[dt.date, frozenset[str]] | None, delta: int) -> None:
+        if step is None:
+            where = "later" if delta > 0 else "earlier"
+            self.app.notify(f"No {where} Daily Papers day for this search.", timeout=3)
+            return
+        day, paper_ids = step
+        label = f"day {day:%a} {day.isoformat()} ({len(paper_ids):,} papers)"
+        # Most discussed first: the order closest to the page's (upvotes) the index sorts by.
+        self.show_view(View(label, SearchFilters(allowed_ids=paper_ids), day=day), "comments")
+
+    # ------------------------------------------------------------------ saved searches
+
+    def save_search(self) -> None:
+        current = self.current_query()
+        names = [saved.name for saved in self._reading.saved_searches()]
+        shown = f"“{current.query}”" if current.query else "every paper"
+        describe = f"{shown}, sorted by {current.sort}"
+
+        def save(name: str | None) -> None:
+            if not name:
+                return
+            try:
+                replaced = self._reading.save_query(name, current)
+            except (UserDataError, ValueError) as error:
+                self.app.notify(str(error), severity="error")
+                return
+            verb = "Replaced" if replaced else "Saved"
+            self.app.notify(f"{verb} the search “{name}” (B lists them)", timeout=3)
+
+        self.app.push_screen(NamePrompt("Save search", describe, names), save)
+
+    def list_saved(self) -> None:
+        searches = self._reading.saved_searches()
+        if not searches:
+            self.app.notify("No saved searches yet: b saves the current one.", timeout=3)
+            return
+        choices = [
+            (
+                saved.name,
+                Content.assemble(
+                    safe_line(saved.name), (f"  {safe_line(saved.query) or '(all)'}", "$text-muted")
+                ),
+            )
+            for saved in searches
+        ]
+
+        def jump(name: str | None) -> None:
+            query = self._reading.saved_query(name) if name else None
+            if query is not None:
+                self._apply(query)
+                self.app.request_search()
+
+        self.app.push_screen(PickerScreen("Saved searches", choices), jump)
+
+    def _apply(self, query: SavedQuery) -> None:
+        app = self.app
+        tag_filter, rest = split_filters(query.filters)
+        app.search_bar.value = query.query
+        app.sort = query.sort
+        app.tag_filter = tag_filter
+        app.like = None
+        app.view = View("saved filters", rest) if rest is not None else None
+        self._sort_before_view = None

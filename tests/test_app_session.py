@@ -1,0 +1,145 @@
+"""Pilot tests of sessions: where you left off, saved searches (b, B), the new papers
+at launch (Esc returns to the library), and day by day ([, ])."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from app_driver import make_app, running, search, settle, wait_for
+from test_app import build_library, status_text, titles
+from test_app_reading import highlighted_id
+from textual.widgets import Input
+
+from browser.models import SearchFilters, StatePredicate
+from browser.reading import SavedQuery
+from browser.services import Services
+from browser.widgets.name_prompt import NamePrompt
+from browser.widgets.picker import PickerScreen
+
+
+@pytest.fixture
+def services(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Services]:
+    monkeypatch.setenv("HOME", str(tmp_path / "home"))
+    built = build_library(tmp_path)
+    yield built
+    built.close()
+
+
+async def test_launch_restores_the_query_sort_filter_and_paper(services: Services) -> None:
+    app = make_app(services)
+    async with running(app) as pilot:
+        await search(pilot, "diffusion")
+        await pilot.press("s")  # newest first
+        await settle(pilot)
+        await pilot.press("down")
+        await settle(pilot)
+        chosen = highlighted_id(app)
+        sort = app.sort
+        await pilot.press("q")
+    again = make_app(services)
+    async with running(again) as pilot:
+        await wait_for(pilot, lambda: again.result is not None and again.search_bar.value != "")
+        await wait_for(pilot, lambda: getattr(again.result, "query", "") == "diffusion")
+        assert again.search_bar.value == "diffusion"
+        assert again.sort == sort
+        assert highlighted_id(again) == chosen
+
+
+async def test_paths_on_the_command_line_start_afresh(services: Services, tmp_path: Path) -> None:
+    services.reading.remember_session(SavedQuery("pokemon"), None)
+    dumps = tmp_path / "dumps"
+    app = make_app(services, dumps=[dumps])
+    async with running(app) as pilot:
+        await settle(pilot)
+        assert app.search_bar.value == ""
+
+
+async def test_b_saves_the_search_and_B_jumps_back_to_it(services: Services) -> None:
+    app = make_app(services)
+    async with running(app) as pilot:
+        await search(pilot, "diffusion")
+        await pilot.press("b")
+        await settle(pilot)
+        assert isinstance(app.screen, NamePrompt)
+        app.screen.query_one(Input).value = "weekly diffusion"
+        await pilot.press("enter")
+        await settle(pilot)
+        saved = services.reading.saved_query("weekly diffusion")
+        assert saved is not None and saved.query == "diffusion"
+        await search(pilot, "pokemon")
+        await pilot.press("B")
+        await settle(pilot)
+        assert isinstance(app.screen, PickerScreen)
+        await pilot.press("enter")
+        await settle(pilot)
+        await wait_for(pilot, lambda: app.result is not None and app.result.query == "diffusion")
+        assert app.search_bar.value == "diffusion"
+
+
+async def test_a_saved_search_with_user_state_filters_becomes_a_view(services: Services) -> None:
+    pokemon = services.search("pokemon").hits[0].paper.id
+    services.reading.set_read([pokemon])
+    read = SearchFilters(states=(StatePredicate("read"),))
+    services.reading.save_query("done", SavedQuery("", "newest", read))
+    app = make_app(services)
+    async with running(app) as pilot:
+        await pilot.press("enter")  # to the list
+        await pilot.press("B", "enter")
+        await settle(pilot)
+        await wait_for(pilot, lambda: [hit.paper.id for hit in app.table.hits] == [pokemon])
+        await pilot.press("escape")
+        await settle(pilot)
+        await wait_for(pilot, lambda: len(app.table.hits) > 1)
+
+
+async def test_new_papers_open_once_with_a_notice_and_escape_returns(services: Services) -> None:
+    robots = services.search("robot").hits[0].paper.id
+    services.reading.state.replace_new([robots])
+    app = make_app(services)
+    async with running(app) as pilot:
+        await settle(pilot)
+        assert [hit.paper.id for hit in app.table.hits] == [robots]
+        assert "1 new papers from the last sync" in status_text(app)
+        assert any("new papers" in n.message for n in app._notifications)
+        await pilot.press("enter")  # from the search bar to the list
+        await pilot.press("escape")
+        await settle(pilot)
+        assert len(titles(app)) > 1 and "new papers" not in status_text(app)
+        await pilot.press("q")
+    again = make_app(services)
+    async with running(again) as pilot:
+        await settle(pilot)
+        assert len(titles(again)) > 1  # the same batch is not announced twice
+
+
+async def test_brackets_step_through_the_days_of_the_search(services: Services) -> None:
+    app = make_app(services)
+    async with running(app) as pilot:
+        await search(pilot, "")
+        await pilot.press("right_square_bracket")  # from no day: the newest day
+        await settle(pilot)
+        await wait_for(pilot, lambda: "day " in status_text(app))
+        days = {hit.paper.date for hit in app.table.hits}
+        assert len(days) == 1
+        newest = days.pop()
+        assert newest is not None and f"day {newest:%a} {newest.isoformat()}" in status_text(app)
+        await pilot.press("left_square_bracket")
+        await settle(pilot)
+        await wait_for(pilot, lambda: {h.paper.date for h in app.table.hits} != {newest})
+        earlier = {hit.paper.date for hit in app.table.hits}
+        assert len(earlier) == 1 and next(iter(earlier)) < newest  # type: ignore[operator]
+        # With a query, only its days: "diffusion" papers are from two days.
+        await search(pilot, "diffusion")
+        assert app.view is not None  # the day stays, the query narrows it
+        await pilot.press("escape")
+        await settle(pilot)
+        assert app.view is None and len(titles(app)) >= 2
+        await pilot.press("right_square_bracket")
+        await settle(pilot)
+        await wait_for(pilot, lambda: app.view is not None)
+        assert all("iffusion" in hit.paper.title for hit in app.table.hits)
+        await pilot.press("right_square_bracket")  # nothing later
+        await settle(pilot)
+        assert any("No later" in n.message for n in app._notifications)
