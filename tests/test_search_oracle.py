@@ -293,3 +293,17 @@ def test_without_an_internal_name_searches_take_the_public_path(
             _assert_same_answer(fallback, text, sort)
     finally:
         fallback.close()
+
+
+def test_the_probe_does_not_share_a_temp_folder_with_other_processes(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Whoosh's writer keeps a "<indexname>.tmp" folder in the system temp folder even
+    # for a RAM index and deletes it on commit; another process starting at the same
+    # moment (a second app, the CLI, a test worker) must not make the probe fail.
+    import tempfile
+
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))
+    (tmp_path / "MAIN.tmp").write_text("another process's folder, in the way")
+    assert whoosh_internals.probe().missing == ()
+    assert sorted(path.name for path in tmp_path.iterdir()) == ["MAIN.tmp"]

@@ -15,6 +15,8 @@ app's status line and ``paper-browser doctor``.
 
 from __future__ import annotations
 
+import os
+import secrets
 import sys
 from array import array
 from collections.abc import Callable, Iterator, Sequence
@@ -93,7 +95,11 @@ def _probe_instances(need: Callable[..., None]) -> None:
         number=COLUMN(columns.NumericColumn("i")),
         words=COLUMN(columns.VarBytesColumn()),
     )
-    ix = RamStorage().create_index(schema)
+    # Whoosh's writer keeps its sorting files in "<indexname>.tmp" under the system temp
+    # folder even for a RAM index, and removes that folder when it commits; with the
+    # default name every process starting at the same moment shares "MAIN.tmp" and one
+    # removes it under another, which made the probe fail and the search fall back.
+    ix = RamStorage().create_index(schema, indexname=f"probe-{os.getpid()}-{secrets.token_hex(6)}")
     with ix.writer() as writer:
         writer.add_document(text="probe words", number=1, words=b"a")
         writer.add_document(text="probe", number=2, words=b"bc")
