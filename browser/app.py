@@ -400,7 +400,9 @@ class PaperBrowserApp(App[None]):
         except SearchCancelled:
             return
         except Exception as error:  # a broken index must not take the app down
-            result = SearchResult(query=request.query, sort=request.sort, error=str(error))
+            result = SearchResult(
+                query=request.query, sort=request.sort, error=str(error), failed=True
+            )
         if not worker.is_cancelled:
             self.post_message(SearchCompleted(request, result))
 
@@ -451,13 +453,7 @@ class PaperBrowserApp(App[None]):
         notice = self.main_screen.notice
         query = safe_line(result.query)
         text: Content | None = None
-        if result.error:
-            text = Content.assemble(
-                ("Query not understood: ", "bold $text-warning"),
-                safe_line(result.error),
-                " — searched the plain words instead.",
-            )
-        elif result.corrected_query:
+        if result.corrected_query:
             text = Content.assemble(
                 f"No results for “{query}”; showing results for ",
                 (f"“{safe_line(result.corrected_query)}”", "bold"),
@@ -476,6 +472,10 @@ class PaperBrowserApp(App[None]):
         if result.expansions and result.hits:
             also = Content(f"Also matching {safe_line('; '.join(result.expansions))}.")
             text = also if text is None else Content.assemble(text, " ", also)
+        if result.error:
+            # Half-typed or broken syntax: what was read instead, in words (syntax.repair).
+            syntax = Content.assemble(("Query: ", "bold $text-warning"), safe_line(result.error))
+            text = syntax if text is None else Content.assemble(syntax, " ", text)
         notice.display = text is not None
         notice.update(text or Content(""))
 

@@ -74,7 +74,14 @@ def main(argv: Sequence[str] | None = None) -> int:
     if not arguments or (arguments[0] not in COMMANDS and arguments[0] not in _TOP_LEVEL_FLAGS):
         arguments.insert(0, "app")
     parser = build_parser()
-    options = parser.parse_args(arguments)
+    options, unknown = parser.parse_known_args(arguments)
+    if unknown and getattr(options, "query", None) is not None and all(
+        word.startswith("-") and not word.startswith("--") for word in unknown
+    ):
+        # `search -arxiv:*` or `search diffusion -survey`: a NOT is query text, not a flag.
+        options.query = " ".join(part for part in (options.query, *unknown) if part)
+    elif unknown:
+        parser.error(f"unrecognized arguments: {' '.join(unknown)}")
     try:
         return int(options.handler(options))
     except UserError as error:
@@ -511,12 +518,14 @@ def _hit_json(hit: Any, result: SearchResult) -> dict[str, Any]:
             else None
         ),
         "also_matching": result.expansions,
+        # What was wrong with the query's syntax and what was searched instead, in words.
+        "query_note": result.error,
     }
 
 
 def _report_search_notes(result: SearchResult) -> None:
     if result.error:
-        print(f"note: {result.error}", file=sys.stderr)
+        print(f"note: {printable(result.error)}", file=sys.stderr)
     if result.corrected_query:
         print(f"showing results for: {printable(result.corrected_query)}", file=sys.stderr)
     if result.suggestion and not result.hits:

@@ -10,6 +10,7 @@ objects. Query language (Whoosh syntax, all terms must match by default)::
     listed:2025-12-10  listed:[2025-12-01 TO 2025-12-10]  listed:2025-12   (the listing day)
     tag:NAME  -tag:NAME  NOT tag:NAME  tag:"to read"  is:tagged  is:untagged
     is:read  is:unread  is:noted  is:new  note:WORD  note:"some words"   (user data)
+    arxiv:*  org:*  -author:*  date:[* TO *]  tag:*  note:*   ("has a value" and not)
 
 The route of one query through the package is in ``docs/architecture.md``. How it stays
 fast at 100k papers (bench/results/ has the figures):
