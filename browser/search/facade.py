@@ -255,6 +255,7 @@ class PaperIndex:
         removed = set(removed_ids)
         if not papers and not removed:
             return
+        mined = MinedAbbreviations.load(self.index_dir)
         with self._lock:
             commit = self._current()
             segments = len(commit.searcher.reader().leaf_readers())
@@ -262,8 +263,10 @@ class PaperIndex:
             for paper_id in removed | {paper.id for paper in papers}:
                 docnum = commit.docnum(paper_id)
                 if docnum is not None:
+                    # What the old copy brought goes with it: its words, its definitions.
                     old = commit.paper_at(docnum)
                     vocabulary.add(analyse(*paper_regions(old))[1], -1)
+                    mined.remove(old)
         # Merging rewrites segments: skip it for small updates until segments pile up.
         with self._writing(merge=segments >= 8) as writer:
             for paper_id in removed | {paper.id for paper in papers}:
@@ -273,7 +276,6 @@ class PaperIndex:
                 vocabulary.add(words)
                 writer.add_document(**document)
         self._save_vocabulary(vocabulary)
-        mined = MinedAbbreviations.load(self.index_dir)
         for paper in papers:
             mined.add(paper)
         self._keep_abbreviations(mined)
