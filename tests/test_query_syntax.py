@@ -268,7 +268,7 @@ def test_any_query_gives_an_answer_and_no_python_text(
 
 
 def test_the_cli_says_what_it_did_on_stderr_and_in_json(
-    capsys: pytest.CaptureFixture[str], tmp_path: Path, sample_library: Path
+    capsys: pytest.CaptureFixture[str], sample_library: Path
 ) -> None:
     status = main(["search", "date:[2025-10 TO 2025-12", "--library", str(sample_library)])
     captured = capsys.readouterr()
@@ -293,15 +293,6 @@ def test_the_cli_takes_a_query_that_starts_with_a_minus(
     status = main(["search", "diffusion", "-policy", "--json", "--library", str(sample_library)])
     hits = json.loads(capsys.readouterr().out)
     assert hits and all("policy" not in hit["title"].lower() for hit in hits)
-
-
-@pytest.fixture(scope="module")
-def sample_library(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    from conftest import SAMPLE_DUMPS
-
-    library = tmp_path_factory.mktemp("library")
-    assert main(["index", str(SAMPLE_DUMPS), "--library", str(library)]) == 0
-    return library
 
 
 # ------------------------------------------------------------------ tag:* and note:*
