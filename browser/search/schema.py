@@ -28,6 +28,7 @@ from whoosh import query as wq
 from whoosh.analysis import CharsetFilter, LowercaseFilter, RegexTokenizer
 from whoosh.fields import COLUMN, DATETIME, ID, KEYWORD, NUMERIC, STORED, TEXT, Schema
 from whoosh.filedb.filestore import FileStorage
+from whoosh.formats import Positions
 from whoosh.support.charset import accent_map
 from whoosh.util.times import adatetime, datetime_to_long, fix, is_void
 
@@ -76,6 +77,23 @@ def _name_analyzer() -> Any:
 QUERY_WORDS = _query_word_analyzer()
 
 
+_POSITIONS: Final = Positions()
+_ENCODINGS: dict[tuple[int, ...], bytes] = {}
+_ENCODINGS_MAX: Final = 100_000
+
+
+def _encoded(places: tuple[int, ...]) -> bytes:
+    """Whoosh's ``Positions`` encoding of a position list (a pickle), cached: most
+    postings hold one of a few thousand lists (one position in the title or among the
+    abstract's first few hundred). Module-level, as the schema is pickled with the index."""
+    known = _ENCODINGS.get(places)
+    if known is None:
+        if len(_ENCODINGS) >= _ENCODINGS_MAX:
+            _ENCODINGS.clear()
+        known = _ENCODINGS[places] = _POSITIONS.encode(places)
+    return known
+
+
 class AnalysedText(TEXT):  # type: ignore[misc]
     """A stemmed text field that takes its terms already analysed.
 
@@ -89,6 +107,7 @@ class AnalysedText(TEXT):  # type: ignore[misc]
     def __init__(self, *, first_weight: float = 1.0) -> None:
         super().__init__(analyzer=QUERY_WORDS)
         self._first_weight = first_weight
+        assert type(self.format) is Positions  # what ``_encoded`` writes
 
     def index(self, value: Any, **kwargs: Any) -> Iterator[tuple[bytes, int, float, bytes]]:
         terms: Terms = value if isinstance(value, list) else analyse(str(value))[0]
@@ -109,9 +128,8 @@ class AnalysedText(TEXT):  # type: ignore[misc]
             else:
                 positions[item[0]].append(base + item[1])
                 weights[item[0]] += weight
-        encode = self.format.encode
         for term, places in positions.items():
-            yield term.encode("utf-8"), len(places), weights[term], encode(places)
+            yield term.encode("utf-8"), len(places), weights[term], _encoded(tuple(places))
 
 
 def build_schema(*, raw_words: bool = False) -> Schema:

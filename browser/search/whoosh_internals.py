@@ -189,6 +189,14 @@ class JoinedValuesCodec(W3Codec):  # type: ignore[misc]
         offset, length = terminfo.extent()
         return JoinedValuesMatcher(dbfile, offset, length, format_, term=term, scorer=scorer)
 
+    def per_document_reader(self, storage: Any, segment: Any) -> Any:
+        """Whoosh's reader, with field lengths served from memory (``LengthTable``): the
+        writer asks for the length of each posting's document when it writes a segment
+        (an eighth of a build's time as one file read per posting)."""
+        reader = super().per_document_reader(storage, segment)
+        reader.doc_field_length = LengthTable(reader, segment.doc_count_all())
+        return reader
+
 
 def postings_layout() -> str:
     """How this process writes postings: joined values on the fast path, else Whoosh's."""
