@@ -130,3 +130,16 @@ def test_no_page_for_a_partial_answer_or_after_a_newer_search() -> None:
     assert session.answer(page, SearchResult(query="x", hits=hits(*"abcd"), total=9)) == Ignore(
         "stale"
     )
+
+
+def test_a_final_typing_pass_is_not_searched_again_and_pages_like_a_settled_one() -> None:
+    """A typing pass that finished in its budget is the whole first page (issue 17): no
+    settle, no "refining…", and the next page is fetched as after Enter."""
+    session = SearchSession(page_size=2)
+    typing = session.start("robot", sort="relevance", time_budget_ms=TYPING_BUDGET_MS)
+    outcome = session.answer(typing, SearchResult(query="robot", hits=hits("a", "b"), total=7))
+    assert isinstance(outcome, Show) and outcome.settle_after is None
+    page = session.next_page()
+    assert page is not None and page.more and not page.typing and page.limit == 4
+    appended = session.answer(page, SearchResult(query="robot", hits=hits(*"abcd"), total=7))
+    assert isinstance(appended, AppendPage)

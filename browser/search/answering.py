@@ -48,7 +48,10 @@ from browser.search.spelling import (
 from browser.search.stopping import NO_STOP, GuardedCollector, Interrupted, Stop, checked
 from browser.search.vocabulary import Vocabulary
 
-# Hits the typing pass returns: a screenful and then some; the settled search fills the rest.
+# Hits the typing pass keeps when it must fall back to Whoosh's collector (too many
+# postings to score whole in its budget): a screenful and then some. Its count is then a
+# lower bound, so the answer is partial and the settled search fills the rest. Every
+# other way to the hits gives the typing pass the whole first page, exact and final.
 TYPING_HITS: Final = 50
 # Up to this many postings the typing pass scores everything at once (~1 µs each):
 # complete and exact, so its top hits are the settled ones. At 100k papers 40k postings
@@ -185,20 +188,17 @@ class Answerer:
             allowed = in_range if allowed is None else allowed & in_range
             if not allowed:
                 return Outcome([], 0, False, effective_sort)
-        # The typing pass (it has a deadline, and a settled search follows a partial one)
-        # fills the screen rather than the whole list, and lets the collector skip blocks
-        # of postings that cannot reach the top: a fraction of the work, but the match
-        # count is then a lower bound.
-        wanted = min(limit, TYPING_HITS) if stop.deadline is not None else limit
+        # ``partial`` only when the answer really is cut short (its deadline, or a count
+        # that is a lower bound): a typing pass that finished is the whole first page and
+        # final, so the app runs no second search after it.
         try:
             stop.check()
             ranked, total, partial = self._match(
-                commit, query, effective_sort, wanted, allowed, denied, stop
+                commit, query, effective_sort, limit, allowed, denied, stop
             )
         except Interrupted:
             # Stopped before anything could be ranked: the settled search follows.
             return Outcome([], 0, True, effective_sort)
-        partial = partial or (wanted < limit and total > wanted)
         return Outcome(_hits(commit, plan, ranked, tags), total, partial, effective_sort)
 
     def _match(
@@ -266,21 +266,26 @@ class Answerer:
         # it can; then block skipping may find the top hits, as when typing.
         matching = None if typing else matching_set(commit.searcher, query, stop)
         quick = typing or matching is not None
+        # The typing pass keeps a screenful (``TYPING_HITS``) and lets the collector skip
+        # blocks of postings that cannot reach it: a fraction of the work, but the match
+        # count is then a lower bound, so such an answer is partial.
+        kept = min(wanted, TYPING_HITS) if typing else wanted
         # Block skipping (usequality) makes the match count inexact: only when the count
         # comes from elsewhere or may be a lower bound.
         collector = GuardedCollector(
-            TopCollector(limit=wanted, usequality=quick),
+            TopCollector(limit=kept, usequality=quick),
             allowed=allowed,
             denied=denied,
             stop=stop,
             skip_deleted=driven_by_negation(query),
         )
         commit.searcher.search_with_collector(checked(query, stop), collector)
-        ranked = list(docs_and_scores(collector.results(), wanted))
+        ranked = list(docs_and_scores(collector.results(), kept))
         total, timed_out = collector.matched, collector.timed_out
         if matching is not None:
             total = len(allowed_only(matching, allowed, denied))
-        return ranked, total, timed_out or (typing and total >= wanted)
+        # Fewer matches than it keeps: nothing was skipped, the count and page are whole.
+        return ranked, total, timed_out or (typing and total >= kept)
 
     def _rank_negation(
         self, commit: Commit, query: Any, docnums: set[int], wanted: int, stop: Stop

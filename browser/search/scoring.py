@@ -45,6 +45,10 @@ def postings_to_read(searcher: Any, query: Any) -> float:
         return 0.0
     if isinstance(query, InRegion):
         return REGION_POSTING_COST * postings_to_read(searcher, query.q)
+    if isinstance(query, wq.Phrase) and query.slop == 1 and query.boost == 1.0:
+        # ``phrase_scores``: every word's postings, then positions for the rarest's.
+        counts = [searcher.doc_frequency(query.fieldname, word) for word in query.words]
+        return float(sum(counts) + REGION_POSTING_COST * min(counts, default=0))
     if query.is_leaf():
         return float("inf")
     return sum(postings_to_read(searcher, child) for child in query.children())

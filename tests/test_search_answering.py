@@ -1,0 +1,152 @@
+"""The typing pass (a search with a time budget) against the settled one: when it is final.
+
+A typing pass that finishes within its budget is the whole first page and final: the
+app then runs no second search (issue 17). Only a pass really cut short (its deadline,
+or Whoosh's collector keeping a screenful with a lower-bound count) says ``partial``.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterator
+
+import pytest
+
+from browser.identity import paper_id
+from browser.models import Paper, SearchResult, SortOrder
+from browser.search import PaperIndex, answering
+from browser.search_session import SearchSession, Show
+
+GENEROUS_MS = 10_000.0  # a budget no query here reaches: the pass finishes
+
+
+def make_paper(title: str, abstract: str, number: int) -> Paper:
+    return Paper(
+        id=paper_id(title),
+        title=title,
+        abstract=abstract,
+        date=dt.date(2024, 1, 1) + dt.timedelta(days=number % 300),
+        comments=number % 7,
+        authors=1 + number % 11,
+    )
+
+
+def library() -> list[Paper]:
+    """More papers per common word than one screen (and than a page of 100) holds."""
+    papers = []
+    for n in range(260):
+        topic = ("graph", "vision", "speech")[n % 3]
+        extra = " ".join(["learning"] * (1 + n % 5))
+        papers.append(
+            make_paper(
+                f"Learning {topic} representations number {n}",
+                f"We study {topic} models; {extra} with {'robots' if n % 4 else 'agents'}.",
+                n,
+            )
+        )
+    return papers
+
+
+@pytest.fixture(scope="module")
+def index(tmp_path_factory: pytest.TempPathFactory) -> Iterator[PaperIndex]:
+    with PaperIndex.create(tmp_path_factory.mktemp("answering") / "ix") as built:
+        built.rebuild(library())
+        yield built
+
+
+def ids(result: SearchResult) -> list[str]:
+    return [hit.paper.id for hit in result.hits]
+
+
+# Each kind of query the typing pass meets: the word being typed, finished words with
+# it, a field, a range ANDed with words, a NOT, an OR, a phrase, and sorted lists.
+QUERIES: list[tuple[str, SortOrder]] = [
+    ("learn", "relevance"),
+    ("learning rep", "relevance"),
+    ("learning graph ", "relevance"),
+    ("title:learning", "relevance"),
+    ("learning year:2024", "relevance"),
+    ("learning NOT speech", "relevance"),
+    ("graph OR vision", "relevance"),
+    ('"learning graph"', "relevance"),
+    ("robots", "newest"),
+    ("learning", "comments"),
+    ("", "newest"),
+    ("", "title"),
+]
+
+
+@pytest.mark.parametrize(("query", "sort"), QUERIES)
+@pytest.mark.parametrize("limit", [100, 200])
+def test_a_typing_pass_that_finishes_is_the_whole_first_page_and_final(
+    index: PaperIndex, query: str, sort: SortOrder, limit: int
+) -> None:
+    typing = index.search(query, sort=sort, limit=limit, time_budget_ms=GENEROUS_MS)
+    settled = index.search(query, sort=sort, limit=limit)
+    assert settled.total > 0, query
+    assert not typing.partial, query
+    assert typing.total == settled.total, query
+    assert len(typing.hits) == min(limit, settled.total), query
+    assert ids(typing) == ids(settled), query
+    assert [h.score for h in typing.hits] == pytest.approx([h.score for h in settled.hits])
+
+
+def test_more_hits_than_the_collector_keeps_is_still_final_when_scored_whole(
+    index: PaperIndex,
+) -> None:
+    """The bug of issue 17: more hits than ``TYPING_HITS`` made every typing pass partial."""
+    result = index.search("learning", limit=200, time_budget_ms=GENEROUS_MS)
+    assert result.total == 260 > answering.TYPING_HITS
+    assert len(result.hits) == 200 and not result.partial
+
+
+def test_the_collector_fallback_keeps_a_screen_and_says_partial(
+    index: PaperIndex, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Too many postings to score whole in the budget: Whoosh's collector keeps a
+    screenful with block skipping, exact top hits but a lower-bound count."""
+    monkeypatch.setattr(answering, "TYPING_POSTINGS", 0)
+    typing = index.search("learning robots", limit=200, time_budget_ms=GENEROUS_MS)
+    settled = index.search("learning robots", limit=200)
+    assert typing.partial
+    assert len(typing.hits) == answering.TYPING_HITS < settled.total
+    assert ids(typing)[:10] == ids(settled)[:10]
+
+
+def test_the_collector_fallback_with_fewer_matches_than_a_screen_is_final(
+    index: PaperIndex, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(answering, "TYPING_POSTINGS", 0)
+    typing = index.search("number 17", limit=200, time_budget_ms=GENEROUS_MS)
+    settled = index.search("number 17", limit=200)
+    assert 0 < settled.total < answering.TYPING_HITS
+    assert not typing.partial
+    assert ids(typing) == ids(settled) and typing.total == settled.total
+
+
+@pytest.mark.parametrize("query", ["learning", "learning NOT speech", "learn"])
+def test_a_pass_out_of_time_says_partial(index: PaperIndex, query: str) -> None:
+    assert index.search(query, limit=200, time_budget_ms=0.0).partial
+
+
+def test_a_final_typing_pass_can_be_paged_like_a_settled_one(index: PaperIndex) -> None:
+    first = index.search("learning", limit=100, time_budget_ms=GENEROUS_MS)
+    more = index.search("learning", limit=200)
+    assert not first.partial and first.total > len(first.hits)
+    assert ids(more)[:100] == ids(first)
+
+
+@pytest.mark.parametrize(
+    "typed", ["l", "le", "lea", "learn", "learning", "learning g", "learning gr"]
+)
+def test_each_keystroke_gives_one_final_list(index: PaperIndex, typed: str) -> None:
+    """The session's rule on the index's answers: every keystroke state of a common word
+    is answered by its typing pass alone (no settle is asked for)."""
+    session = SearchSession()
+    request = session.start(typed, sort="relevance", time_budget_ms=GENEROUS_MS)
+    found = index.search(
+        request.query, sort=request.sort, limit=request.limit, time_budget_ms=GENEROUS_MS
+    )
+    outcome = session.answer(request, found)
+    assert isinstance(outcome, Show) and outcome.settle_after is None, typed
+    assert len(found.hits) == min(request.limit, found.total)
