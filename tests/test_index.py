@@ -1035,6 +1035,32 @@ def test_schema_version_mismatch_is_unusable(fresh: PaperIndex) -> None:
         assert len(index) == 0
 
 
+def test_an_index_of_the_other_postings_layout_is_unusable(
+    fresh: PaperIndex, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Joined posting values are read only by ``JoinedValuesCodec``: an index written in
+    Whoosh's own layout (the fallback when its private names are missing), or the other
+    way round, is rebuilt rather than read with the wrong matcher."""
+    from browser.search import whoosh_internals
+
+    folder = fresh.index_dir
+    fresh.close()
+    meta = json.loads((folder / schema.META_FILE).read_text())
+    assert meta["postings"] == whoosh_internals.JOINED_VALUES
+    (folder / schema.META_FILE).write_text(json.dumps({**meta, "postings": "whoosh"}))
+    with pytest.raises(IndexUnusable):
+        PaperIndex.open(folder)
+    (folder / schema.META_FILE).write_text(json.dumps(meta))
+    slow = whoosh_internals.InternalsStatus(("W3PostingsWriter._mini_values",))
+    monkeypatch.setattr(whoosh_internals, "STATUS", slow)
+    with pytest.raises(IndexUnusable):
+        PaperIndex.open(folder)
+    with PaperIndex.create(folder) as index:
+        index.update([PAPERS[0]])
+        assert index.search('"' + PAPERS[0].title + '"').total == 1
+    assert json.loads((folder / schema.META_FILE).read_text())["postings"] == "whoosh"
+
+
 def test_damaged_index_is_unusable(fresh: PaperIndex) -> None:
     folder = fresh.index_dir
     fresh.close()

@@ -65,6 +65,7 @@ from browser.search.schema import (
 )
 from browser.search.stopping import Interrupted, Stop
 from browser.search.vocabulary import VOCABULARY_PREFIX, Vocabulary, VocabularyFiles
+from browser.search.whoosh_internals import index_codec
 
 __all__ = ["IndexBusy", "IndexUnusable", "PaperIndex", "SearchCancelled"]
 
@@ -203,7 +204,12 @@ class PaperIndex:
     @contextlib.contextmanager
     def _writing(self, *, procs: int = 1, **commit_options: Any) -> Iterator[Any]:
         """A writer that commits on success and cancels on any error (the old index stays)."""
-        options: dict[str, Any] = {"timeout": _WRITER_TIMEOUT_S, "limitmb": 96}
+        options: dict[str, Any] = {
+            "timeout": _WRITER_TIMEOUT_S,
+            "limitmb": 96,
+            # Every segment, merged ones included, in the layout the version file names.
+            "codec": index_codec(),
+        }
         if procs > 1:
             # multisegment: merging the workers' segments at the end would re-write every
             # posting in one process, costing more than the second process saved.

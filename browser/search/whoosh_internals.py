@@ -21,12 +21,13 @@ import sys
 from array import array
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
+from itertools import accumulate
 from typing import Any, Final
 
 import whoosh
 from whoosh import columns
 from whoosh import query as wq
-from whoosh.codec.whoosh3 import LENGTHS_COLUMN, W3LeafMatcher
+from whoosh.codec.whoosh3 import LENGTHS_COLUMN, W3Codec, W3LeafMatcher, W3PostingsWriter
 from whoosh.fields import COLUMN, TEXT, Schema
 from whoosh.filedb.filestore import RamStorage
 from whoosh.matching.wrappers import FilterMatcher, WrappingMatcher
@@ -81,6 +82,9 @@ def probe() -> InternalsStatus:
     need(wq.NumericRange, "NumericRange", "_compile_query")
     need(BM25F(), "BM25F", "_field_B")
     need(W3LeafMatcher, "W3LeafMatcher", "_read_ids", "_read_weights", "_read_values")
+    called(W3PostingsWriter, "_write_block", "_mini_values")
+    called(W3LeafMatcher, "_read_values", "_read_data")
+    need(W3Codec(), "W3Codec", "_blocklimit", "_compression", "_inlinelimit")
     try:
         _probe_instances(need)
     except Exception as exc:  # a release that cannot even build the probe index
@@ -100,11 +104,15 @@ def _probe_instances(need: Callable[..., None]) -> None:
     # default name every process starting at the same moment shares "MAIN.tmp" and one
     # removes it under another, which made the probe fail and the search fall back.
     ix = RamStorage().create_index(schema, indexname=f"probe-{os.getpid()}-{secrets.token_hex(6)}")
-    with ix.writer() as writer:
-        writer.add_document(text="probe words", number=1, words=b"a")
+    with ix.writer(codec=JoinedValuesCodec()) as writer:
+        writer.add_document(text="probe words probe", number=1, words=b"a")
         writer.add_document(text="probe", number=2, words=b"bc")
     with ix.searcher() as searcher:
         reader = searcher.reader()
+        # The joined posting values must read back as the positions written.
+        positions = reader.postings("text", "probe").items_as("positions")
+        if list(positions) != [(0, [0, 2]), (1, [0])]:
+            need(JoinedValuesCodec, "JoinedValuesCodec", "_positions_read_back")
         need(reader, "SegmentReader", "_perdoc", "deleted_docs_set")
         need(getattr(reader, "_perdoc", None), "PerDocumentReader", "_cached_reader")
         leaf = _unwrapped(reader.postings("text", "probe"))
@@ -113,6 +121,91 @@ def _probe_instances(need: Callable[..., None]) -> None:
         need(numbers, "NumericColumn.Reader", "_typecode", "_count", "_dbfile", "_basepos")
         words = reader.column_reader("words", translate=False)
         need(words, "VarBytesColumn.Reader", "_offsets", "_lengths", "_dbfile", "_basepos")
+
+
+# -- the postings layout
+
+# Recorded beside the index (``schema.write_version``): an index written with another
+# layout is rebuilt, never read with the wrong matcher.
+JOINED_VALUES: Final = "joined-values"
+WHOOSH_VALUES: Final = "whoosh"
+
+
+class JoinedValuesWriter(W3PostingsWriter):  # type: ignore[misc]
+    """Whoosh's postings writer, with a block's variable-length values (encoded
+    positions) stored as their lengths and one joined byte string.
+
+    Whoosh pickles a block's values as a tuple of bytes at pickle protocol 2, which has
+    no bytes opcode: each value becomes a call of ``_codecs.encode`` on a latin-1 string,
+    about 18 bytes of framing a posting, with memo numbers that defeat zlib. Joined, the
+    text field's postings take 46% less room (10k papers: 19.1 -> 10.4 MiB). Whoosh's
+    public way has no hook for this (``_mini_values`` is private).
+    """
+
+    def _mini_values(self) -> Any:
+        fixed = self._format.fixed_value_size()
+        if self._byteids or (fixed is not None and fixed >= 0):
+            return super()._mini_values()
+        values = self._values
+        return tuple(map(len, values)), b"".join(values)
+
+
+class JoinedValuesMatcher(W3LeafMatcher):  # type: ignore[misc]
+    """Reads the blocks ``JoinedValuesWriter`` wrote (values split back by their lengths)."""
+
+    def _read_values(self) -> None:
+        fixed = self._fixedsize
+        if fixed is not None and fixed >= 0:
+            super()._read_values()
+            return
+        if self._data is None:
+            self._read_data()
+        lengths, joined = self._data[2]
+        ends = list(accumulate(lengths))
+        self._values = tuple(map(joined.__getitem__, map(slice, [0, *ends], ends)))
+
+
+class JoinedValuesCodec(W3Codec):  # type: ignore[misc]
+    """Whoosh's codec with ``JoinedValuesWriter`` and ``JoinedValuesMatcher`` for term
+    postings (term vectors, which the index does not keep, stay as Whoosh writes them).
+    Each segment keeps its codec, so Whoosh reads a segment as it was written."""
+
+    def postings_writer(self, dbfile: Any, byteids: bool = False) -> Any:
+        if byteids:
+            return super().postings_writer(dbfile, byteids=byteids)
+        return JoinedValuesWriter(
+            dbfile,
+            blocklimit=self._blocklimit,
+            byteids=byteids,
+            compression=self._compression,
+            inlinelimit=self._inlinelimit,
+        )
+
+    def postings_reader(
+        self, dbfile: Any, terminfo: Any, format_: Any, term: Any = None, scorer: Any = None
+    ) -> Any:
+        if terminfo.is_inlined():
+            return super().postings_reader(dbfile, terminfo, format_, term=term, scorer=scorer)
+        offset, length = terminfo.extent()
+        return JoinedValuesMatcher(dbfile, offset, length, format_, term=term, scorer=scorer)
+
+    def per_document_reader(self, storage: Any, segment: Any) -> Any:
+        """Whoosh's reader, with field lengths served from memory (``LengthTable``): the
+        writer asks for the length of each posting's document when it writes a segment
+        (an eighth of a build's time as one file read per posting)."""
+        reader = super().per_document_reader(storage, segment)
+        reader.doc_field_length = LengthTable(reader, segment.doc_count_all())
+        return reader
+
+
+def postings_layout() -> str:
+    """How this process writes postings: joined values on the fast path, else Whoosh's."""
+    return JOINED_VALUES if fast_path() else WHOOSH_VALUES
+
+
+def index_codec() -> Any:
+    """The codec for every writer of the index (``postings_layout``)."""
+    return JoinedValuesCodec() if fast_path() else W3Codec()
 
 
 # -- hooks: our wrappers plugged into Whoosh's private extension points
