@@ -209,8 +209,8 @@ class Answerer:
             return self._matching(commit, plan, user, stop), plan
         except Interrupted:
             raise
-        except Exception as exc:  # as in ``answer``: a query that only fails when run
-            plan = self._planner.words_plan(query, exc, filters)
+        except Exception:  # as in ``answer``: a query that only fails when run
+            plan = self._planner.words_plan(query, filters)
             return self._matching(commit, plan, user, stop), plan
 
     @staticmethod
