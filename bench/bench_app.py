@@ -46,8 +46,8 @@ from textual import on
 
 from bench.corpus import generate_papers, load_seeds, write_corpus
 from browser.app import PaperBrowserApp
+from browser.app.messages import SearchCompleted
 from browser.config import AppConfig
-from browser.messages import SearchCompleted
 from browser.services import open_services
 
 QUERIES = ("diffusion", "reinforcement learning", "video generation", "language model", "robot")

@@ -33,6 +33,8 @@ def _print_stats(stats: LibraryStats) -> None:
     """The same tables as the stats screen, one after the other."""
     what = f"matching {stats.query!r}" if stats.query else "in the library"
     print(f"{stats.papers:,} paper(s) {what}, per {stats.by}")
+    if stats.on_own_date:
+        print(f"{stats.on_own_date:,} paper(s) without a listing day counted on their own date")
     print()
     largest = max((period.count for period in stats.per_period), default=0)
     period_rows: list[tuple[str, str, str]] = []

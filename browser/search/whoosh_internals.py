@@ -490,6 +490,8 @@ def int_column(searcher: Any, name: str, default: int) -> array[int]:
     for subsearcher, _offset in searcher.leaf_searchers():
         reader = subsearcher.reader()
         count = reader.doc_count_all()
+        if not count:  # an index without documents (EmptyReader) has no columns
+            continue
         column = reader.column_reader(name, translate=False)
         if (
             fast_path()
@@ -513,6 +515,8 @@ def bytes_column(searcher: Any, name: str) -> list[bytes]:
     values: list[bytes] = []
     for subsearcher, _offset in searcher.leaf_searchers():
         reader = subsearcher.reader()
+        if not reader.doc_count_all():  # an index without documents has no columns
+            continue
         column = reader.column_reader(name, translate=False)
         if (
             fast_path()

@@ -11,7 +11,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from browser.library import Catalog, LibraryPaths
+from browser.library import Catalog
+from browser.library_paths import LibraryPaths
 from browser.models import Paper, SearchFilters, SearchResult, SortOrder
 from browser.reading import Reading
 from browser.search import PaperIndex, slow_path_reason

@@ -6,9 +6,9 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Callable, Iterable
 
-from browser.models import SearchFilters
+from browser.models import MatchingPapers, SearchFilters
 from browser.services.core import ServicesCore
-from browser.stats import TOP, LibraryStats, Period, compute_stats
+from browser.stats import TOP, FactColumns, LibraryStats, Period, compute_stats
 
 __all__ = ["StatsUseCases"]
 
@@ -22,36 +22,55 @@ class StatsUseCases(ServicesCore):
         *,
         by: Period = "month",
         top: int | None = TOP,
+        filters: SearchFilters | None = None,
         cancelled: Callable[[], bool] | None = None,
     ) -> LibraryStats:
-        """Counts over the papers ``query`` matches (every paper when it is empty).
+        """Counts over the papers ``query`` and ``filters`` match (every paper when both
+        are empty), the papers ``search`` would find.
 
         Papers per listing day, ISO week or month (``by``), tags, organisations, authors
         and rising terms (see ``browser.stats``); ``top`` caps each ranked list. A query
-        that matches nothing as typed is counted as its spelling correction, as the
-        search would show it (``corrected_query`` says so). ``cancelled`` is polled by
-        the search; once it says yes ``SearchCancelled`` is raised.
+        that matches nothing as typed is counted as the search would show it: its
+        spelling correction or the query without the words no paper has all of
+        (``corrected_query`` names the query counted). ``cancelled`` is polled while
+        matching; once it says yes ``SearchCancelled`` is raised.
         """
         source = self._stats()
         columns = source.columns()
         query = query.strip()
-        corrected: str | None = None
-        rows: list[int] | None = None
-        if query:
-            result = self.index.search(
-                query,
-                limit=max(1, len(columns)),
-                tags=self.tags,
-                states=self.userdata.reading,
-                cancelled=cancelled,
-            )
-            corrected = result.corrected_query
-            rows = columns.positions_of(hit.paper.id for hit in result.hits)
+        rows, matched = self._matching_rows(columns, query, filters, cancelled)
         tags = {entry.paper_id: entry.tags for entry in self.tags.entries()}
         stats = compute_stats(columns, rows, by=by, tags=tags, terms_of=source.terms_of, top=top)
         stats.query = query
-        stats.corrected_query = corrected
+        if matched is not None:
+            stats.corrected_query = matched.corrected_query or matched.relaxed_query
         return stats
+
+    def _matching_rows(
+        self,
+        columns: FactColumns,
+        query: str,
+        filters: SearchFilters | None,
+        cancelled: Callable[[], bool] | None = None,
+    ) -> tuple[list[int] | None, MatchingPapers | None]:
+        """The rows of ``columns`` the query and filters match, in row order (None and
+        None: every row), and what the search index said of them.
+
+        The index gives the matching ids as a set (``PaperIndex.matching_ids``): a search
+        for every hit would score, sort and read all of them (seconds at 100k papers).
+        """
+        if not query and not filters:
+            return None, None
+        matched = self.index.matching_ids(
+            query,
+            tags=self.tags,
+            filters=filters,
+            states=self.userdata.reading,
+            cancelled=cancelled,
+        )
+        rows = columns.positions_of(matched.paper_ids)
+        rows.sort()  # a set has no order; counting and term caching then never vary
+        return rows, matched
 
     def warm_stats(self) -> None:
         """Read what ``stats`` needs of every paper now, so its first call is fast."""
@@ -70,11 +89,8 @@ class StatsUseCases(ServicesCore):
         the newest day. None when there is no such day. The day is the paper's listing
         day where known, else its date (``browser.stats``' columns)."""
         columns = self._stats().columns()
-        if query.strip() or filters:
-            result = self.search(query, limit=max(1, len(columns)), filters=filters)
-            rows: Iterable[int] = columns.positions_of(hit.paper.id for hit in result.hits)
-        else:
-            rows = range(len(columns))
+        matching, _ = self._matching_rows(columns, query.strip(), filters)
+        rows: Iterable[int] = range(len(columns)) if matching is None else matching
         by_day: dict[int, list[str]] = {}
         for row in rows:
             if columns.days[row]:
