@@ -1202,6 +1202,36 @@ def test_explicit_fuzzy_terms_expand_over_the_vocabulary(tmp_path: Path) -> None
         index.close()
 
 
+def test_sorting_runs_in_chunks_merge_back_in_order(tmp_path: Path) -> None:
+    """``ChunkedPostingPool`` writes runs as pickled lists: runs longer than a chunk,
+    one ending exactly on a chunk, and a merge of merged runs all come back sorted."""
+    import random
+
+    from whoosh.filedb.filestore import FileStorage
+
+    from browser.search import whoosh_internals
+
+    chunk = whoosh_internals._RUN_CHUNK
+    rng = random.Random(7)
+    postings = [
+        (rng.choice(["text", "title"]), rng.randbytes(3), n, 1.0, rng.randbytes(rng.randint(0, 9)))
+        for n in range(5 * chunk + 17)
+    ]
+    storage = FileStorage(str(tmp_path)).create()
+    pool = whoosh_internals.ChunkedPostingPool(storage, None, limitmb=1)
+    for size in (chunk, 2 * chunk + 5, chunk - 1):
+        for posting in postings[:size]:
+            pool.add(posting)
+        postings = postings[size:] + postings[:size]
+        pool.save()
+    pool.reduce_to(2, 2)  # a run written from a merge (a generator, not a list)
+    for posting in postings[:100]:
+        pool.add(posting)
+    expected = sorted(postings[-(chunk + 2 * chunk + 5 + chunk - 1) :] + postings[:100])
+    assert list(pool.items()) == expected
+    assert not list(tmp_path.glob("*.run"))
+
+
 # ---------------------------------------------------------------- the pages' orders
 
 
