@@ -93,8 +93,17 @@ class Highlight(BaseModel):
     end: int
 
 
-SortOrder = Literal["relevance", "newest", "comments", "title"]
-SORT_ORDERS: tuple[SortOrder, ...] = ("relevance", "newest", "comments", "title")
+# "listed": the Daily Papers pages' own order, newest listing day (else the paper's date)
+# first and each day most upvoted first; "upvotes": most upvoted first, unknown last.
+SortOrder = Literal["relevance", "newest", "listed", "upvotes", "comments", "title"]
+SORT_ORDERS: tuple[SortOrder, ...] = (
+    "relevance",
+    "newest",
+    "listed",
+    "upvotes",
+    "comments",
+    "title",
+)
 
 
 class SearchHit(BaseModel):

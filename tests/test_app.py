@@ -358,6 +358,9 @@ async def test_sort_cycles_and_orders_rows(services: Services) -> None:
         dates = [hit.paper.date for hit in app.table.hits if hit.paper.date]
         assert dates == sorted(dates, reverse=True)
         assert str(app.table.columns["date"].label).endswith("▼")
+        await pilot.press("s", "s")  # the pages' order, most upvoted (test_app_days.py)
+        await settle(pilot)
+        assert app.sort == "upvotes"
         await pilot.press("s")
         await settle(pilot)
         assert app.sort == "comments"
@@ -378,8 +381,8 @@ async def test_sort_starts_from_the_order_on_screen(services: Services) -> None:
         assert app.result is not None and app.result.sort == "newest"
         await pilot.press("s")
         await settle(pilot)
-        assert app.sort == "comments"
-        assert "sort: most comments" in status_text(app)
+        assert app.sort == "listed"
+        assert "sort: listing day, most upvoted" in status_text(app)
 
 
 async def test_tag_filter_shows_tagged_or_untagged_papers(services: Services) -> None:

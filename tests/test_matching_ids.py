@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import random
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 from test_index import FakeTags
@@ -106,3 +107,13 @@ def test_a_cancelled_match_raises(index: PaperIndex) -> None:
     with pytest.raises(SearchCancelled):
         index.matching_ids("learning OR model*", cancelled=lambda: True)
     assert len(index.matching_ids("learning OR model*").paper_ids) > 0  # nothing left locked
+
+
+def test_an_empty_index_matches_nothing(tmp_path: Path) -> None:
+    # Whoosh gives an index without documents a reader without columns.
+    with PaperIndex.create(tmp_path / "ix") as empty:
+        assert empty.matching_ids("").paper_ids == frozenset()
+        assert empty.matching_ids("learning").paper_ids == frozenset()
+        for text, sort in [("", "newest"), ("learning", "title"), ("date:>2020", "comments")]:
+            result = empty.search(text, sort=sort)
+            assert (result.total, result.error) == (0, None), (text, sort)

@@ -20,6 +20,7 @@ from textual.pilot import Pilot
 from textual.widgets import Static
 
 from browser.app import PALETTE_COMMANDS, PaperBrowserApp
+from browser.search_session import TagFilter
 from browser.services import Services
 from browser.stats import LibraryStats, PeriodCount, RisingTerm
 from browser.stats.searches import NO_DAY, NO_ORGANIZATION
@@ -370,3 +371,17 @@ async def test_enter_on_a_tag_and_on_untagged_sets_the_tag_filter(counted: Servi
         await choose(pilot, "#stats-tags", "(untagged)")
         assert app.tag_filter is not None and app.tag_filter.kind == "untagged"
         await wait_for(pilot, lambda: app.result is not None and app.result.total == 9)
+
+
+async def test_the_tag_filter_counts_as_a_filter_not_as_query_text(counted: Services) -> None:
+    # A quote cannot be written inside tag:"..."; as a structured filter it needs no quoting.
+    paper = next(iter(counted.index.matching_ids("tactile").paper_ids))
+    counted.tags.add(paper, 'say "hi"')
+    app = make_app(counted)
+    async with running(app) as pilot:
+        app.tag_filter = TagFilter(kind="tag", tag='say "hi"')
+        app.request_search()
+        await settle(pilot)
+        screen = await open_stats(pilot)
+        assert screen.stats is not None and screen.stats.papers == 1
+        assert [(p.key, p.count) for p in screen.stats.per_period] == [("2025-11", 1)]

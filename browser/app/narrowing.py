@@ -93,8 +93,14 @@ class NarrowingFlow:
     def stats(self) -> None:
         app = self.app
         query = app.search_bar.value.strip()
-        counted = f"{query} {app.tag_filter.clause()}".strip() if app.tag_filter else query
-        screen = StatsScreen(lambda by: app.services.stats(counted, by=by), query=counted)
+        # The filters of the list's search (tag filter, view), structured, never pasted
+        # into the query text; the title spells the tag filter out.
+        request = app.session.request
+        filters = request.filters if request is not None else None
+        shown = f"{query} {app.tag_filter.clause()}".strip() if app.tag_filter else query
+        screen = StatsScreen(
+            lambda by: app.services.stats(query, by=by, filters=filters), query=shown
+        )
         app.push_screen(screen, self._stats_chosen)
 
     def _stats_chosen(self, choice: StatsChoice | None) -> None:

@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from browser.app.messages import SyncFinished, SyncProgressed
-from browser.library import skipped_summary
+from browser.dump_files import skipped_summary
 from browser.services import Services, SyncProgress, SyncSummary
 
 if TYPE_CHECKING:

@@ -45,7 +45,7 @@ def open_library(options: argparse.Namespace) -> Services:
 
     Raises UserError when the library folder cannot be found or opened.
     """
-    from browser.library import LibraryLocationUnknown
+    from browser.library_paths import LibraryLocationUnknown
     from browser.services import open_services
 
     try:
@@ -78,7 +78,7 @@ def report_problems(problems: Sequence[ParseProblem]) -> None:
 
 def report_skipped(skipped: Sequence[ParseProblem], *, verbose: bool) -> None:
     """One line for the files a folder walk found that are not dumps; each reason if asked."""
-    from browser.library import skipped_summary
+    from browser.dump_files import skipped_summary
 
     if not skipped:
         return

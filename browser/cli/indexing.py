@@ -39,7 +39,8 @@ def parse_command(options: argparse.Namespace) -> int:
 
 
 def _parse_and_print(options: argparse.Namespace) -> int:
-    from browser.library import deduplicate, file_problems, find_dump_files, named_files
+    from browser.dump_files import file_problems, find_dump_files, named_files
+    from browser.merging import deduplicate
     from browser.parse import parse_file
 
     files, problems = find_dump_files(options.paths)

@@ -30,6 +30,8 @@ def search_command(options: argparse.Namespace) -> int:
                 raise UserError(f"no saved search named {options.saved!r} (saved: {known})")
             query = f"({saved.query}) ({query})" if query.strip() else saved.query
             filters = saved.filters & filters
+            if saved.view is not None:  # the day or the new papers it was saved from
+                filters = filters & services.view_filters(saved.view, query=query, filters=filters)
             if sort == "relevance":
                 sort = saved.sort
         result = services.search(

@@ -66,7 +66,7 @@ from browser.search.schema import (
 )
 from browser.search.stopping import Interrupted, Stop
 from browser.search.vocabulary import VOCABULARY_PREFIX, Vocabulary, VocabularyFiles
-from browser.search.whoosh_internals import index_codec
+from browser.search.whoosh_internals import chunked_posting_runs, index_codec
 
 __all__ = ["IndexBusy", "IndexUnusable", "PaperIndex", "SearchCancelled"]
 
@@ -215,16 +215,17 @@ class PaperIndex:
             # multisegment: merging the workers' segments at the end would re-write every
             # posting in one process, costing more than the second process saved.
             options.update(procs=procs, multisegment=True)
-        try:
-            writer = self._ix.writer(**options)
-        except LockError as exc:
-            raise IndexBusy() from exc
-        try:
-            yield writer
-        except BaseException:
-            writer.cancel()
-            raise
-        writer.commit(**commit_options)
+        with chunked_posting_runs():
+            try:
+                writer = self._ix.writer(**options)
+            except LockError as exc:
+                raise IndexBusy() from exc
+            try:
+                yield writer
+            except BaseException:
+                writer.cancel()
+                raise
+            writer.commit(**commit_options)
 
     def rebuild(
         self,

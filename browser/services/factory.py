@@ -9,7 +9,8 @@ from importlib import resources
 from pathlib import Path
 
 from browser.identity_migration import migrate_identities
-from browser.library import Catalog, CatalogUnusable, LibraryPaths, resolve_library_dir
+from browser.library import Catalog, CatalogUnusable
+from browser.library_paths import LibraryPaths, resolve_library_dir
 from browser.search import IndexUnusable, PaperIndex
 from browser.services.exports import ExportUseCases
 from browser.services.stats import StatsUseCases
