@@ -8,7 +8,9 @@ tree level, plus a column read for each document's length.
 from __future__ import annotations
 
 import heapq
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
+from itertools import compress, repeat
+from operator import add, mul, not_, truediv
 from typing import Any, Final
 
 from whoosh import query as wq
@@ -22,7 +24,7 @@ from browser.search.whoosh_internals import (
     custom_field_b,
     deleted_set,
     fast_path,
-    length_table,
+    length_norms,
     posting_values,
     whole_postings,
 )
@@ -323,14 +325,13 @@ def term_scores(
     b = searcher.weighting.B
     k1 = searcher.weighting.K1
     k1_plus_1 = k1 + 1
-    one_minus_b = 1 - b
     scores: dict[int, float] = {}
     for subsearcher, offset in searcher.leaf_searchers():
         reader = subsearcher.reader()
         if (fieldname, tbytes) not in reader:
             continue
-        table = length_table(subsearcher, fieldname)
-        if table is None:
+        norms = length_norms(subsearcher, fieldname, k1, b, avgfl)
+        if norms is None:
             raise Unsupported
         postings = reader.postings(fieldname, tbytes)
         if within is not None and len(within) * 8 < reader.doc_frequency(fieldname, tbytes):
@@ -338,15 +339,33 @@ def term_scores(
             ids, weights = postings_at(postings, sorted(d - offset for d in within))
         else:
             ids, weights = whole_postings(postings)
-        deleted = deleted_set(reader) if reader.has_deletions() else ()
-        for docnum, tf in zip(ids, weights, strict=True):
-            if deleted and docnum in deleted:
-                continue
-            fl = table[docnum] or 1
-            # Whoosh's bm25(), written out: same operations, same order, same floats.
-            score = idf * ((tf * k1_plus_1) / (tf + k1 * (one_minus_b + b * fl / avgfl)))
-            scores[offset + docnum] = score * boost if boost != 1.0 else score
+            if within is not None:
+                # Decoding a block is cheap, scoring a posting is not: only the candidates.
+                local = {d - offset for d in within} if offset else within
+                ids, weights = _kept(ids, weights, map(local.__contains__, ids))
+        if reader.has_deletions():
+            deleted = deleted_set(reader)
+            ids, weights = _kept(ids, weights, map(not_, map(deleted.__contains__, ids)))
+        # Whoosh's bm25(), idf * ((tf * (k1 + 1)) / (tf + norm)), one C-level pass per
+        # operation instead of a Python loop per posting: same operations, same floats.
+        ratios = map(
+            truediv,
+            map(mul, weights, repeat(k1_plus_1)),
+            map(add, weights, map(norms.__getitem__, ids)),
+        )
+        values = map(mul, repeat(idf), ratios)
+        if boost != 1.0:
+            values = map(mul, values, repeat(boost))
+        scores.update(zip(map(add, ids, repeat(offset)) if offset else ids, values, strict=True))
     return scores
+
+
+def _kept(
+    ids: Sequence[int], weights: Sequence[float], keep: Iterable[bool]
+) -> tuple[list[int], list[float]]:
+    """The postings whose ``keep`` is true (``keep`` runs along ``ids``)."""
+    pairs = list(compress(zip(ids, weights, strict=True), keep))
+    return [d for d, _ in pairs], [w for _, w in pairs]
 
 
 def postings_at(matcher: Any, docnums: list[int]) -> tuple[list[int], list[float]]:

@@ -206,6 +206,21 @@ def length_table(subsearcher: Any, fieldname: str) -> list[int | None] | None:
     return lengths.table(fieldname) if isinstance(lengths, LengthTable) else None
 
 
+def length_norms(
+    subsearcher: Any, fieldname: str, k1: float, b: float, avgfl: float
+) -> array[float] | None:
+    """BM25's length part ``k1 * (1 - b + b * fl / avgfl)`` per document of a segment
+    (``fl`` its length of ``fieldname``, 1 when unknown), if the lengths are in memory.
+
+    The same for every term of the field: worked out once per segment, field and
+    statistics (a new commit has new segments or a new average), not per posting.
+    """
+    lengths = subsearcher.doc_field_length
+    if not isinstance(lengths, LengthTable):
+        return None
+    return lengths.norms(fieldname, k1, b, avgfl)
+
+
 class LengthTable:
     """``doc_field_length`` of one segment from whole length columns read once per field."""
 
@@ -213,6 +228,7 @@ class LengthTable:
         self._perdoc = perdoc
         self._doccount = doccount
         self._tables: dict[str, list[int | None] | None] = {}
+        self._norms: dict[tuple[str, float, float, float], array[float] | None] = {}
 
     def __call__(self, docnum: int, fieldname: str, default: int = 0) -> int | None:
         table = self.table(fieldname)
@@ -224,6 +240,19 @@ class LengthTable:
         if fieldname not in self._tables:
             self._tables[fieldname] = self._load(fieldname)
         return self._tables[fieldname]
+
+    def norms(self, fieldname: str, k1: float, b: float, avgfl: float) -> array[float] | None:
+        key = (fieldname, k1, b, avgfl)
+        if key not in self._norms:
+            table = self.table(fieldname)
+            one_minus_b = 1 - b
+            # Whoosh's bm25() denominator, the same operations in the same order.
+            self._norms[key] = (
+                None
+                if table is None
+                else array("d", [k1 * (one_minus_b + b * (fl or 1) / avgfl) for fl in table])
+            )
+        return self._norms[key]
 
     def _load(self, fieldname: str) -> list[int | None] | None:
         column = self._perdoc._cached_reader(f"_{fieldname}_len", LENGTHS_COLUMN)
