@@ -34,6 +34,7 @@ class CommitOrder:
         self._ranks: dict[SortOrder, array[int]] = {}
         self._orders: dict[SortOrder, array[int]] = {}
         self._columns: dict[str, array[int]] = {}
+        self._titles: list[bytes] | None = None
 
     def ranges_as_filters(self, query: Any) -> tuple[Any, set[int] | None]:
         """Date, year and comment ranges that every match must meet, as a set of documents.
@@ -174,9 +175,9 @@ class CommitOrder:
             order.sort(key=array("i", (-value for value in comments)).__getitem__)
         elif sort == "title":
             order.sort(key=later_first.__getitem__)
-            order.sort(key=bytes_column(self._searcher, "sort_title").__getitem__)
+            order.sort(key=self.titles().__getitem__)
         else:
-            order.sort(key=bytes_column(self._searcher, "sort_title").__getitem__)
+            order.sort(key=self.titles().__getitem__)
             order.sort(key=later_first.__getitem__)
         ranks = array("i", bytes(4 * len(order)))
         for place, docnum in enumerate(order):
@@ -184,6 +185,13 @@ class CommitOrder:
         self._ranks[sort] = ranks
         self._orders[sort] = array("i", order)
         return ranks
+
+    def titles(self) -> list[bytes]:
+        """Each document's title as ``identity.normalize_title`` gives it (UTF-8), the
+        title sort key: read whole once per commit."""
+        if self._titles is None:
+            self._titles = bytes_column(self._searcher, "sort_title")
+        return self._titles
 
     def order(self, sort: SortOrder) -> array[int]:
         """The documents in ``sort`` order (deleted ones included)."""
