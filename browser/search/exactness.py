@@ -21,6 +21,7 @@ library adds nothing: no paper can match it by its stem only.
 
 from __future__ import annotations
 
+import heapq
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from itertools import islice
@@ -40,6 +41,8 @@ EXACT_TITLE_SHARE: Final = 1.0
 FORMS_LOOKED_AT: Final = 400
 # The field whose postings say which papers have a stem in their title.
 TITLE_FIELD: Final = "title"
+# Papers, best by BM25 first, whose titles are checked for the word being typed.
+TYPED_POOL: Final = 2000
 
 
 @dataclass(frozen=True)
@@ -51,6 +54,7 @@ class ExactWord:
     form: bytes
     terms: tuple[str, ...]
     bonus: float
+    typed: bool = False
 
 
 @dataclass(frozen=True)
@@ -97,7 +101,8 @@ def exact_words(
             idf = min(searcher.idf(DEFAULT_FIELD, term) for term in terms)
         except Exception:  # a term the field cannot encode scores nothing
             continue
-        found[form] = ExactWord(form, terms, EXACT_TITLE_SHARE * idf * (weighting.K1 + 1))
+        bonus = EXACT_TITLE_SHARE * idf * (weighting.K1 + 1)
+        found[form] = ExactWord(form, terms, bonus, typed=is_typed)
     return list(found.values())
 
 
@@ -124,23 +129,41 @@ def _has_other_forms(vocabulary: Vocabulary, folded: str, written: str) -> bool:
 
 
 def exact_title_bonus(
-    searcher: Any, order: CommitOrder, exact: list[ExactWord], docnums: Iterable[int]
+    searcher: Any, order: CommitOrder, exact: list[ExactWord], scored: dict[int, float]
 ) -> dict[int, float]:
-    """What each of ``docnums`` gains from titles holding the query words as written.
+    """What each of the ``scored`` documents gains from titles holding the query words
+    as written.
 
-    Only papers with the stem in their title can gain: those come from the title field's
-    postings (ids only, no scores), and only their titles are looked at.
+    A finished word can only be written in titles that hold its stem: those come from
+    the title field's postings (one term's, ids only), and only their titles are looked
+    at. The word being typed stands for up to 17 completions, whose title postings cost
+    as much as the search itself: its titles are looked at among the best
+    ``TYPED_POOL`` by BM25 only, where its order is seen.
     """
     if not exact:
         return {}
-    candidates = docnums if isinstance(docnums, set | dict) else set(docnums)
     titles = order.titles()
     gained: dict[int, float] = {}
+    pool: list[int] | None = None
     for word in exact:
-        for docnum in _with_stem_in_title(searcher, word.terms, candidates):
+        if word.typed:
+            if pool is None:
+                pool = _best(scored, TYPED_POOL)
+            candidates: Iterable[int] = pool
+        else:
+            candidates = _with_stem_in_title(searcher, word.terms, scored)
+        for docnum in candidates:
             if word.form in b" " + titles[docnum] + b" ":
                 gained[docnum] = gained.get(docnum, 0.0) + word.bonus
     return gained
+
+
+def _best(scored: dict[int, float], count: int) -> list[int]:
+    """The documents of the ``count`` best scores (ties at the last one included)."""
+    if len(scored) <= count:
+        return list(scored)
+    threshold = heapq.nlargest(count, scored.values())[-1]
+    return [docnum for docnum, score in scored.items() if score >= threshold]
 
 
 def _with_stem_in_title(

@@ -8,10 +8,13 @@ tree level, plus a column read for each document's length.
 from __future__ import annotations
 
 import heapq
+from array import array
+from collections import OrderedDict
 from collections.abc import Iterable, Iterator, Sequence
 from itertools import compress, repeat
 from operator import add, mul, not_, truediv
 from typing import Any, Final
+from weakref import WeakKeyDictionary
 
 from whoosh import query as wq
 from whoosh.scoring import BM25F
@@ -25,12 +28,18 @@ from browser.search.whoosh_internals import (
     deleted_set,
     fast_path,
     length_norms,
+    positions_decoder,
     posting_values,
     whole_postings,
 )
 
 # Scoring a posting inside a region decodes its positions: about this many plain postings.
 REGION_POSTING_COST: Final = 4
+# Scored posting lists kept per commit for the next keystrokes (``ScoredLists``), in
+# postings: about 12 bytes each.
+CACHED_POSTINGS: Final = 1_500_000
+# A kept list costs this fraction of reading it again (a dictionary built in C).
+CACHED_POSTING_COST: Final = 0.1
 
 
 def postings_to_read(searcher: Any, query: Any) -> float:
@@ -42,7 +51,10 @@ def postings_to_read(searcher: Any, query: Any) -> float:
     decoded too.
     """
     if isinstance(query, wq.Term):
-        return float(searcher.doc_frequency(query.fieldname, query.text))
+        count = float(searcher.doc_frequency(query.fieldname, query.text))
+        if _is_kept(searcher, query.fieldname, query.text):
+            return CACHED_POSTING_COST * count
+        return count
     if isinstance(query, wq.NumericRange) and query.constantscore:
         return 0.0
     if isinstance(query, InRegion):
@@ -54,6 +66,16 @@ def postings_to_read(searcher: Any, query: Any) -> float:
     if query.is_leaf():
         return float("inf")
     return sum(postings_to_read(searcher, child) for child in query.children())
+
+
+def _is_kept(searcher: Any, fieldname: str, text: Any) -> bool:
+    lists = _SCORED_LISTS.get(searcher)
+    if lists is None or fieldname not in searcher.schema:
+        return False
+    try:
+        return (fieldname, searcher.schema[fieldname].to_bytes(text)) in lists
+    except ValueError:
+        return False
 
 
 def top(scored: dict[int, float], wanted: int) -> list[tuple[int, float]]:
@@ -176,16 +198,26 @@ def _and_scores(searcher: Any, node: Any, stop: Stop) -> dict[int, float]:
 
 def phrase_scores(searcher: Any, fieldname: str, words: list[str]) -> dict[int, float]:
     """As Whoosh scores a phrase: the sum of its words' scores, where they are adjacent."""
-    parts = [term_scores(searcher, fieldname, word, 1.0) for word in words]
-    if not parts or not all(parts):
+    if not words:
         return {}
-    total = parts[0]
-    for part in parts[1:]:
-        total = {d: s + part[d] for d, s in total.items() if d in part}
-    if not total or len(words) == 1:
+    # The rarest word first; the others decoded but scored only where it occurs.
+    parts: dict[int, dict[int, float]] = {}
+    joint: set[int] | None = None
+    for at in sorted(range(len(words)), key=lambda i: searcher.doc_frequency(fieldname, words[i])):
+        part = term_scores(searcher, fieldname, words[at], 1.0, joint)
+        joint = set(part) if joint is None else joint.intersection(part)
+        if not joint:
+            return {}
+        parts[at] = part
+    # Summed in the phrase's order, as Whoosh adds them.
+    total = {d: s for d, s in parts[0].items() if d in (joint or ())}
+    for at in range(1, len(words)):
+        part = parts[at]
+        total = {d: s + part[d] for d, s in total.items()}
+    if len(words) == 1:
         return total
     field = searcher.schema[fieldname]
-    decode = field.format.decode_positions
+    decode = positions_decoder(field)
     adjacent: set[int] = set()
     for subsearcher, offset in searcher.leaf_searchers():
         reader = subsearcher.reader()
@@ -238,7 +270,7 @@ def region_scores(
     if not scores:
         return scores
     low, high = region * REGION, (region + 1) * REGION
-    decode = searcher.schema[node.fieldname].format.decode_positions
+    decode = positions_decoder(searcher.schema[node.fieldname])
     tbytes = searcher.schema[node.fieldname].to_bytes(node.text)
     inside: set[int] = set()
     for subsearcher, offset in searcher.leaf_searchers():
@@ -319,13 +351,46 @@ def term_scores(
                 if not (deleted and docnum in deleted):
                     found[offset + docnum] = tf * boost
         return found
-    # The statistics BM25FScorer takes from the top-level searcher.
+    lists = scored_lists(searcher)
+    key = (fieldname, tbytes)
+    whole = lists.get(key)
+    if whole is None and (
+        within is None or len(within) * 8 >= searcher.doc_frequency(fieldname, tbytes)
+    ):
+        # Decoding the blocks is most of the cost: score the whole list once and keep it
+        # for the next keystrokes, which ask for the same words and completions again.
+        whole = _whole_list_scores(searcher, fieldname, tbytes)
+        lists.put(key, whole)
+    if whole is None:
+        # A few candidates in a long list: jump to each instead of decoding it all.
+        return _scores_at(searcher, fieldname, tbytes, boost, within or set())
+    ids, values = whole
+    if within is not None:
+        scores = dict(compress(zip(ids, values, strict=True), map(within.__contains__, ids)))
+    else:
+        scores = dict(zip(ids, values, strict=True))
+    if boost != 1.0:
+        return dict(zip(scores, map(mul, scores.values(), repeat(boost)), strict=True))
+    return scores
+
+
+def _bm25_statistics(
+    searcher: Any, fieldname: str, tbytes: bytes
+) -> tuple[float, float, float, float]:
+    """idf, avgfl, B and K1 as Whoosh's BM25FScorer takes them from the top-level searcher."""
     idf = searcher.idf(fieldname, tbytes)
     avgfl = searcher.avg_field_length(fieldname) or 1
-    b = searcher.weighting.B
-    k1 = searcher.weighting.K1
+    return idf, avgfl, searcher.weighting.B, searcher.weighting.K1
+
+
+def _whole_list_scores(
+    searcher: Any, fieldname: str, tbytes: bytes
+) -> tuple[array[int], array[float]]:
+    """Every live posting of a term: (document numbers, BM25 scores), boost 1."""
+    idf, avgfl, b, k1 = _bm25_statistics(searcher, fieldname, tbytes)
     k1_plus_1 = k1 + 1
-    scores: dict[int, float] = {}
+    docnums: array[int] = array("i")
+    scores: array[float] = array("d")
     for subsearcher, offset in searcher.leaf_searchers():
         reader = subsearcher.reader()
         if (fieldname, tbytes) not in reader:
@@ -333,16 +398,7 @@ def term_scores(
         norms = length_norms(subsearcher, fieldname, k1, b, avgfl)
         if norms is None:
             raise Unsupported
-        postings = reader.postings(fieldname, tbytes)
-        if within is not None and len(within) * 8 < reader.doc_frequency(fieldname, tbytes):
-            # A few candidates in a long list: jump to each instead of decoding it all.
-            ids, weights = postings_at(postings, sorted(d - offset for d in within))
-        else:
-            ids, weights = whole_postings(postings)
-            if within is not None:
-                # Decoding a block is cheap, scoring a posting is not: only the candidates.
-                local = {d - offset for d in within} if offset else within
-                ids, weights = _kept(ids, weights, map(local.__contains__, ids))
+        ids, weights = whole_postings(reader.postings(fieldname, tbytes))
         if reader.has_deletions():
             deleted = deleted_set(reader)
             ids, weights = _kept(ids, weights, map(not_, map(deleted.__contains__, ids)))
@@ -353,11 +409,76 @@ def term_scores(
             map(mul, weights, repeat(k1_plus_1)),
             map(add, weights, map(norms.__getitem__, ids)),
         )
-        values = map(mul, repeat(idf), ratios)
-        if boost != 1.0:
-            values = map(mul, values, repeat(boost))
-        scores.update(zip(map(add, ids, repeat(offset)) if offset else ids, values, strict=True))
+        scores.extend(map(mul, repeat(idf), ratios))
+        docnums.extend(map(add, ids, repeat(offset)) if offset else ids)
+    return docnums, scores
+
+
+def _scores_at(
+    searcher: Any, fieldname: str, tbytes: bytes, boost: float, within: set[int]
+) -> dict[int, float]:
+    """The scores of a term's postings among ``within``, each found by a skip."""
+    idf, avgfl, b, k1 = _bm25_statistics(searcher, fieldname, tbytes)
+    k1_plus_1 = k1 + 1
+    scores: dict[int, float] = {}
+    for subsearcher, offset in searcher.leaf_searchers():
+        reader = subsearcher.reader()
+        if (fieldname, tbytes) not in reader:
+            continue
+        norms = length_norms(subsearcher, fieldname, k1, b, avgfl)
+        if norms is None:
+            raise Unsupported
+        postings = reader.postings(fieldname, tbytes)
+        ids, weights = postings_at(postings, sorted(d - offset for d in within))
+        deleted = deleted_set(reader) if reader.has_deletions() else ()
+        for docnum, tf in zip(ids, weights, strict=True):
+            if deleted and docnum in deleted:
+                continue
+            score = idf * ((tf * k1_plus_1) / (tf + norms[docnum]))
+            scores[offset + docnum] = score * boost if boost != 1.0 else score
     return scores
+
+
+class ScoredLists:
+    """Whole scored posting lists of one searcher, the most recently used kept up to
+    ``CACHED_POSTINGS`` postings (about 12 bytes each)."""
+
+    def __init__(self) -> None:
+        self._lists: OrderedDict[tuple[str, bytes], tuple[array[int], array[float]]] = OrderedDict()
+        self._postings = 0
+
+    def get(self, key: tuple[str, bytes]) -> tuple[array[int], array[float]] | None:
+        found = self._lists.get(key)
+        if found is not None:
+            self._lists.move_to_end(key)
+        return found
+
+    def __contains__(self, key: tuple[str, bytes]) -> bool:
+        return key in self._lists
+
+    def put(self, key: tuple[str, bytes], scored: tuple[array[int], array[float]]) -> None:
+        if len(scored[0]) > CACHED_POSTINGS // 4:
+            return
+        self._lists[key] = scored
+        self._postings += len(scored[0])
+        while self._postings > CACHED_POSTINGS:
+            _key, (dropped, _scores) = self._lists.popitem(last=False)
+            self._postings -= len(dropped)
+
+    def clear(self) -> None:
+        self._lists.clear()
+        self._postings = 0
+
+
+_SCORED_LISTS: WeakKeyDictionary[Any, ScoredLists] = WeakKeyDictionary()
+
+
+def scored_lists(searcher: Any) -> ScoredLists:
+    """The scored lists kept for ``searcher`` (one commit's), made on first use."""
+    lists = _SCORED_LISTS.get(searcher)
+    if lists is None:
+        lists = _SCORED_LISTS[searcher] = ScoredLists()
+    return lists
 
 
 def _kept(

@@ -16,16 +16,19 @@ app's status line and ``paper-browser doctor``.
 from __future__ import annotations
 
 import os
+import pickle
 import secrets
 import sys
 from array import array
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
+from itertools import accumulate
 from typing import Any, Final
 
 import whoosh
-from whoosh import columns
+from whoosh import columns, formats
 from whoosh import query as wq
+from whoosh import system as whoosh_system
 from whoosh.codec.whoosh3 import LENGTHS_COLUMN, W3LeafMatcher
 from whoosh.fields import COLUMN, TEXT, Schema
 from whoosh.filedb.filestore import RamStorage
@@ -80,6 +83,7 @@ def probe() -> InternalsStatus:
     need(SpanWrappingMatcher, "SpanWrappingMatcher", "_replacement")
     need(wq.NumericRange, "NumericRange", "_compile_query")
     need(BM25F(), "BM25F", "_field_B")
+    need(whoosh_system, "whoosh.system", "_INT_SIZE")
     need(W3LeafMatcher, "W3LeafMatcher", "_read_ids", "_read_weights", "_read_values")
     try:
         _probe_instances(need)
@@ -262,6 +266,24 @@ class LengthTable:
         raw = bytes(column._dbfile.get(column._basepos, stored)) + bytes(self._doccount - stored)
         # Same answers as Whoosh's reader, including None for a zero length byte.
         return [_LENGTH_OF_BYTE[b] for b in raw]
+
+
+def positions_decoder(field: Any) -> Callable[[bytes], list[int]]:
+    """The positions of one posting's value, as ``field.format.decode_positions`` gives
+    them. For Whoosh's ``Positions`` format: its pickled deltas summed by
+    ``itertools.accumulate`` (C) instead of a Python loop, a third of the time of a
+    phrase or ``abstract:`` check over many postings."""
+    fmt = field.format
+    if not fast_path() or type(fmt) is not formats.Positions:
+        return fmt.decode_positions  # type: ignore[no-any-return]
+    skip = whoosh_system._INT_SIZE
+
+    def decode(value: bytes) -> list[int]:
+        if not value.endswith(b"."):
+            value += b"."  # the posting writer drops the pickle's final STOP
+        return list(accumulate(pickle.loads(value[skip:])))
+
+    return decode
 
 
 def _unwrapped(matcher: Any) -> Any:
