@@ -281,7 +281,7 @@ class Answerer:
                     for d, v in scored.items()
                     if d not in denied and (allowed is None or d in allowed)
                 }
-            _add(scored, exact_title_bonus(commit.searcher, commit.order, exact, scored))
+            _add(scored, exact_title_bonus(commit.order, exact, scored))
             return top(scored, wanted), len(scored), False
         # The settled search counts its matches with set operations over postings when
         # it can; then block skipping may find the top hits, as when typing.
@@ -305,7 +305,7 @@ class Answerer:
         if exact:
             # Only what the collector kept can be promoted here: its best by BM25.
             found = dict(ranked)
-            _add(found, exact_title_bonus(commit.searcher, commit.order, exact, found))
+            _add(found, exact_title_bonus(commit.order, exact, found))
             ranked = top(found, kept)
         total, timed_out = collector.matched, collector.timed_out
         if matching is not None:
@@ -338,7 +338,7 @@ class Answerer:
             else:
                 scores = ranked_by_bm25(commit.searcher, positive, stop)
         scored = {d: v for d, v in (scores or {}).items() if d in docnums}
-        _add(scored, exact_title_bonus(commit.searcher, commit.order, exact, scored))
+        _add(scored, exact_title_bonus(commit.order, exact, scored))
         ranked = top(scored, wanted)
         if len(ranked) < wanted:
             rest = docnums.difference(scored) if scored else docnums

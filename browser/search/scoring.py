@@ -302,7 +302,7 @@ def values_among(
     if len(candidates) * 8 < reader.doc_frequency(fieldname, tbytes):
         return values_at(postings, candidates)
     wanted = set(candidates)
-    return ((d, v) for d, v in posting_values(postings) if d in wanted)
+    return posting_values(postings, wanted)
 
 
 def landing_on(matcher: Any, docnums: Iterable[int]) -> Iterator[int]:

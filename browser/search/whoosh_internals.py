@@ -22,7 +22,7 @@ import sys
 from array import array
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
-from itertools import accumulate
+from itertools import accumulate, compress
 from typing import Any, Final
 
 import whoosh
@@ -323,17 +323,20 @@ def _blocks(
         leaf.next()
 
 
-def posting_values(matcher: Any) -> Iterator[tuple[int, bytes]]:
-    """(document number, encoded positions) of one term's postings, a block at a time."""
+def posting_values(matcher: Any, among: set[int] | None = None) -> Iterator[tuple[int, bytes]]:
+    """(document number, encoded positions) of one term's postings, a block at a time;
+    only those whose number is in ``among`` if given (picked in C, a block at once)."""
     leaf = _leaf(matcher)
     if leaf is None:
         matcher = _unwrapped(matcher)
         while matcher.is_active():
-            yield matcher.id(), matcher.value()
+            if among is None or matcher.id() in among:
+                yield matcher.id(), matcher.value()
             matcher.next()
         return
     for ids, values in _blocks(leaf, "values"):
-        yield from zip(ids, values, strict=True)
+        pairs = zip(ids, values, strict=True)
+        yield from pairs if among is None else compress(pairs, map(among.__contains__, ids))
 
 
 def whole_postings(matcher: Any) -> tuple[Sequence[int], Sequence[float]]:
