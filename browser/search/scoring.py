@@ -29,6 +29,7 @@ from browser.search.whoosh_internals import (
     fast_path,
     length_norms,
     positions_decoder,
+    posting_triples,
     posting_values,
     whole_postings,
 )
@@ -197,47 +198,90 @@ def _and_scores(searcher: Any, node: Any, stop: Stop) -> dict[int, float]:
 
 
 def phrase_scores(searcher: Any, fieldname: str, words: list[str]) -> dict[int, float]:
-    """As Whoosh scores a phrase: the sum of its words' scores, where they are adjacent."""
+    """As Whoosh scores a phrase: the sum of its words' scores, where they are adjacent.
+
+    The rarest word first; each later word is read only where the earlier ones all
+    occur (whole blocks when that is many of its postings, a skip to each otherwise),
+    its scores and positions from the same decoded block. Positions are compared only
+    for the documents that have every word.
+    """
     if not words:
         return {}
-    # The rarest word first; the others decoded but scored only where it occurs.
-    parts: dict[int, dict[int, float]] = {}
+    field = searcher.schema[fieldname]
+    if not isinstance(searcher.weighting, BM25F) or custom_field_b(searcher.weighting, fieldname):
+        raise Unsupported
+    found: dict[int, dict[int, tuple[float, bytes]]] = {}
     joint: set[int] | None = None
     for at in sorted(range(len(words)), key=lambda i: searcher.doc_frequency(fieldname, words[i])):
-        part = term_scores(searcher, fieldname, words[at], 1.0, joint)
+        part = _scored_positions(searcher, fieldname, field.to_bytes(words[at]), joint)
         joint = set(part) if joint is None else joint.intersection(part)
         if not joint:
             return {}
-        parts[at] = part
-    # Summed in the phrase's order, as Whoosh adds them.
-    total = {d: s for d, s in parts[0].items() if d in (joint or ())}
-    for at in range(1, len(words)):
-        part = parts[at]
-        total = {d: s + part[d] for d, s in total.items()}
-    if len(words) == 1:
-        return total
-    field = searcher.schema[fieldname]
+        found[at] = part
     decode = positions_decoder(field)
-    adjacent: set[int] = set()
+    total: dict[int, float] = {}
+    for docnum in sorted(joint or ()):
+        starts = set(decode(found[0][docnum][1]))
+        for shift in range(1, len(words)):
+            following = set(decode(found[shift][docnum][1]))
+            starts = {p for p in starts if p + shift in following}
+            if not starts:
+                break
+        if starts:
+            # Summed in the phrase's order, as Whoosh adds them.
+            score = found[0][docnum][0]
+            for at in range(1, len(words)):
+                score = score + found[at][docnum][0]
+            total[docnum] = score
+    return total
+
+
+def _scored_positions(
+    searcher: Any, fieldname: str, tbytes: bytes, among: set[int] | None
+) -> dict[int, tuple[float, bytes]]:
+    """BM25 score and encoded positions of a term's live postings (those in ``among``)."""
+    if (fieldname, tbytes) not in searcher.reader():
+        return {}
+    idf, avgfl, b, k1 = _bm25_statistics(searcher, fieldname, tbytes)
+    k1_plus_1 = k1 + 1
+    found: dict[int, tuple[float, bytes]] = {}
     for subsearcher, offset in searcher.leaf_searchers():
         reader = subsearcher.reader()
-        candidates = sorted(
-            d - offset for d in total if offset <= d < offset + reader.doc_count_all()
-        )
-        if not candidates:
+        if (fieldname, tbytes) not in reader:
             continue
-        places: list[dict[int, set[int]]] = []
-        for word in words:
-            values = values_among(reader, fieldname, field.to_bytes(word), candidates)
-            places.append({d: set(decode(v)) for d, v in values})
-        for docnum in candidates:
-            starts = places[0].get(docnum, set())
-            for shift, later in enumerate(places[1:], start=1):
-                following = later.get(docnum, set())
-                starts = {p for p in starts if p + shift in following}
-            if starts:
-                adjacent.add(offset + docnum)
-    return {d: s for d, s in total.items() if d in adjacent}
+        norms = length_norms(subsearcher, fieldname, k1, b, avgfl)
+        if norms is None:
+            raise Unsupported
+        postings = reader.postings(fieldname, tbytes)
+        deleted = deleted_set(reader) if reader.has_deletions() else frozenset()
+        if among is not None and len(among) * 8 < reader.doc_frequency(fieldname, tbytes):
+            local = sorted(d - offset for d in among if d >= offset)
+            blocks: Iterable[Any] = [_triples_at(postings, local)]
+        else:
+            blocks = posting_triples(postings)
+        for ids, weights, values in blocks:
+            triples: Iterable[tuple[int, float, bytes]] = zip(ids, weights, values, strict=True)
+            if among is not None:
+                # Picked in C: most of a common word's postings are not candidates.
+                shifted = map(add, ids, repeat(offset)) if offset else ids
+                triples = compress(triples, map(among.__contains__, shifted))
+            for docnum, tf, value in triples:
+                if docnum not in deleted:
+                    score = idf * ((tf * k1_plus_1) / (tf + norms[docnum]))
+                    found[offset + docnum] = (score, value)
+    return found
+
+
+def _triples_at(matcher: Any, docnums: list[int]) -> tuple[list[int], list[float], list[bytes]]:
+    """Document numbers, weights and values of the postings among ``docnums`` (sorted)."""
+    ids: list[int] = []
+    weights: list[float] = []
+    values: list[bytes] = []
+    for docnum in landing_on(matcher, docnums):
+        ids.append(docnum)
+        weights.append(matcher.weight())
+        values.append(matcher.value())
+    return ids, weights, values
 
 
 def region_scores(

@@ -323,6 +323,32 @@ def _blocks(
         leaf.next()
 
 
+def posting_triples(
+    matcher: Any,
+) -> Iterator[tuple[Sequence[int], Sequence[float], Sequence[bytes]]]:
+    """(document numbers, weights, encoded positions) of one term's postings, a decoded
+    block at a time (one posting at a time on the public path): a phrase needs all three,
+    and each block is then decompressed and unpickled once instead of twice."""
+    leaf = _leaf(matcher)
+    if leaf is None:
+        matcher = _unwrapped(matcher)
+        while matcher.is_active():
+            yield (matcher.id(),), (matcher.weight(),), (matcher.value(),)
+            matcher.next()
+        return
+    while leaf.is_active():
+        if leaf._ids is None:
+            leaf._read_ids()
+        if leaf._weights is None:
+            leaf._read_weights()
+        if leaf._values is None:
+            leaf._read_values()
+        start = leaf._i
+        yield leaf._ids[start:], leaf._weights[start:], leaf._values[start:]
+        leaf._i = leaf._blocklength - 1
+        leaf.next()
+
+
 def posting_values(matcher: Any, among: set[int] | None = None) -> Iterator[tuple[int, bytes]]:
     """(document number, encoded positions) of one term's postings, a block at a time;
     only those whose number is in ``among`` if given (picked in C, a block at once)."""
