@@ -59,10 +59,14 @@ from browser.search.vocabulary import Vocabulary
 # lower bound, so the answer is partial and the settled search fills the rest. Every
 # other way to the hits gives the typing pass the whole first page, exact and final.
 TYPING_HITS: Final = 50
-# Up to this many postings the typing pass scores everything at once (~1 µs each):
-# complete and exact, so its top hits are the settled ones. At 100k papers 40k postings
-# kept p95 near 40 ms while raising top-10 agreement with the settled pass from 46% to 57%.
-TYPING_POSTINGS: Final = 40_000
+# Up to this many postings (a list kept from an earlier keystroke counts a tenth) the
+# typing pass scores whole lists, checking its deadline before each block: complete and
+# exact when it finishes in time, so its answer is final; when it does not, the lists it
+# finished are kept and the next keystroke or the settled search starts from them.
+# Beyond it Whoosh's collector gives a partial screenful. At 100k papers the collector
+# never finished such queries in time (its block bounds skip little: 57-88% of a common
+# word's blocks may hold a top-10 score), so its rows were not the settled ones either.
+TYPING_POSTINGS: Final = 150_000
 # Words of a paper that make up its "more like this" query.
 MORE_LIKE_TERMS: Final = 25
 

@@ -22,13 +22,14 @@ from whoosh.scoring import BM25F
 from browser.search.matching import Unsupported, matching_set
 from browser.search.planning import InRegion
 from browser.search.schema import REGION
-from browser.search.stopping import NO_STOP, Stop
+from browser.search.stopping import NO_STOP, Interrupted, Stop
 from browser.search.whoosh_internals import (
     custom_field_b,
     deleted_set,
     fast_path,
     length_norms,
     positions_decoder,
+    posting_blocks,
     posting_triples,
     posting_values,
     whole_postings,
@@ -53,9 +54,8 @@ def postings_to_read(searcher: Any, query: Any) -> float:
     """
     if isinstance(query, wq.Term):
         count = float(searcher.doc_frequency(query.fieldname, query.text))
-        if _is_kept(searcher, query.fieldname, query.text):
-            return CACHED_POSTING_COST * count
-        return count
+        kept = _kept_share(searcher, query.fieldname, query.text, count)
+        return count - kept + CACHED_POSTING_COST * kept
     if isinstance(query, wq.NumericRange) and query.constantscore:
         return 0.0
     if isinstance(query, InRegion):
@@ -69,14 +69,19 @@ def postings_to_read(searcher: Any, query: Any) -> float:
     return sum(postings_to_read(searcher, child) for child in query.children())
 
 
-def _is_kept(searcher: Any, fieldname: str, text: Any) -> bool:
+def _kept_share(searcher: Any, fieldname: str, text: Any, count: float) -> float:
+    """How many of a term's ``count`` postings are kept scored (``ScoredLists``)."""
     lists = _SCORED_LISTS.get(searcher)
     if lists is None or fieldname not in searcher.schema:
-        return False
+        return 0.0
     try:
-        return (fieldname, searcher.schema[fieldname].to_bytes(text)) in lists
+        key = (fieldname, searcher.schema[fieldname].to_bytes(text))
     except ValueError:
-        return False
+        return 0.0
+    if key in lists:
+        return count
+    progress = lists.progress.get(key)
+    return 0.0 if progress is None else float(len(progress[0]))
 
 
 def top(scored: dict[int, float], wanted: int) -> list[tuple[int, float]]:
@@ -117,7 +122,7 @@ def ranked_by_bm25(searcher: Any, query: Any, stop: Stop = NO_STOP) -> dict[int,
 def node_scores(searcher: Any, node: Any, stop: Stop) -> dict[int, float]:
     stop.check()
     if isinstance(node, wq.Term):
-        return term_scores(searcher, node.fieldname, node.text, node.boost)
+        return term_scores(searcher, node.fieldname, node.text, node.boost, stop=stop)
     if isinstance(node, InRegion) and getattr(node, "boost", 1.0) == 1.0:
         return region_scores(searcher, node.q, node.region, stop=stop)
     if isinstance(node, wq.Phrase) and node.slop == 1 and node.boost == 1.0:
@@ -177,7 +182,9 @@ def _and_scores(searcher: Any, node: Any, stop: Stop) -> dict[int, float]:
         if joint is not None and not joint:
             return {}
         if isinstance(child, wq.Term) and joint is not None:
-            part = term_scores(searcher, child.fieldname, child.text, child.boost, set(joint))
+            part = term_scores(
+                searcher, child.fieldname, child.text, child.boost, set(joint), stop=stop
+            )
         else:
             part = node_scores(searcher, child, stop)
         joint = part if joint is None else {d: s + part[d] for d, s in joint.items() if d in part}
@@ -308,7 +315,7 @@ def region_scores(
         return total
     if not isinstance(node, wq.Term):
         raise Unsupported
-    scores = term_scores(searcher, node.fieldname, node.text, node.boost, within)
+    scores = term_scores(searcher, node.fieldname, node.text, node.boost, within, stop=stop)
     if within is not None:
         scores = {d: s for d, s in scores.items() if d in within}
     if not scores:
@@ -369,8 +376,16 @@ def values_at(matcher: Any, docnums: list[int]) -> Iterator[tuple[int, bytes]]:
 
 
 def term_scores(
-    searcher: Any, fieldname: str, text: Any, boost: float, within: set[int] | None = None
+    searcher: Any,
+    fieldname: str,
+    text: Any,
+    boost: float,
+    within: set[int] | None = None,
+    *,
+    stop: Stop = NO_STOP,
 ) -> dict[int, float]:
+    """BM25 scores of a term's live postings (those in ``within``); ``stop`` is checked
+    before each block of a list read whole (a common word has hundreds)."""
     schema = searcher.schema
     if fieldname not in schema:
         return {}
@@ -403,7 +418,7 @@ def term_scores(
     ):
         # Decoding the blocks is most of the cost: score the whole list once and keep it
         # for the next keystrokes, which ask for the same words and completions again.
-        whole = _whole_list_scores(searcher, fieldname, tbytes)
+        whole = _whole_list_scores(searcher, fieldname, tbytes, stop)
         lists.put(key, whole)
     if whole is None:
         # A few candidates in a long list: jump to each instead of decoding it all.
@@ -428,33 +443,56 @@ def _bm25_statistics(
 
 
 def _whole_list_scores(
-    searcher: Any, fieldname: str, tbytes: bytes
+    searcher: Any, fieldname: str, tbytes: bytes, stop: Stop = NO_STOP
 ) -> tuple[array[int], array[float]]:
-    """Every live posting of a term: (document numbers, BM25 scores), boost 1."""
+    """Every live posting of a term: (document numbers, BM25 scores), boost 1.
+
+    ``stop`` is checked before each block. A list stopped part way is kept as far as it
+    got (``ScoredLists.progress``) and the next call goes on from there: while a word
+    is typed the same long list is asked for at every keystroke, and each keystroke's
+    budget then adds to the last one's instead of starting over.
+    """
     idf, avgfl, b, k1 = _bm25_statistics(searcher, fieldname, tbytes)
     k1_plus_1 = k1 + 1
+    lists = scored_lists(searcher)
+    key = (fieldname, tbytes)
     docnums: array[int] = array("i")
     scores: array[float] = array("d")
-    for subsearcher, offset in searcher.leaf_searchers():
-        reader = subsearcher.reader()
-        if (fieldname, tbytes) not in reader:
-            continue
-        norms = length_norms(subsearcher, fieldname, k1, b, avgfl)
-        if norms is None:
-            raise Unsupported
-        ids, weights = whole_postings(reader.postings(fieldname, tbytes))
-        if reader.has_deletions():
-            deleted = deleted_set(reader)
-            ids, weights = _kept(ids, weights, map(not_, map(deleted.__contains__, ids)))
-        # Whoosh's bm25(), idf * ((tf * (k1 + 1)) / (tf + norm)), one C-level pass per
-        # operation instead of a Python loop per posting: same operations, same floats.
-        ratios = map(
-            truediv,
-            map(mul, weights, repeat(k1_plus_1)),
-            map(add, weights, map(norms.__getitem__, ids)),
-        )
-        scores.extend(map(mul, repeat(idf), ratios))
-        docnums.extend(map(add, ids, repeat(offset)) if offset else ids)
+    resume_at = 0
+    if key in lists.progress:
+        docnums, scores, resume_at = lists.progress.pop(key)
+    check = stop.check if stop.active else None
+    try:
+        for subsearcher, offset in searcher.leaf_searchers():
+            reader = subsearcher.reader()
+            end = offset + reader.doc_count_all()
+            if end <= resume_at or (fieldname, tbytes) not in reader:
+                continue
+            norms = length_norms(subsearcher, fieldname, k1, b, avgfl)
+            if norms is None:
+                raise Unsupported
+            postings = reader.postings(fieldname, tbytes)
+            if resume_at > offset:
+                postings.skip_to(resume_at - offset)
+            deleted = deleted_set(reader) if reader.has_deletions() else None
+            for ids, weights in posting_blocks(postings, check):
+                last = offset + ids[-1] + 1 if ids else resume_at
+                if deleted:
+                    ids, weights = _kept(ids, weights, map(not_, map(deleted.__contains__, ids)))
+                # Whoosh's bm25(), idf * ((tf * (k1 + 1)) / (tf + norm)), one C-level pass
+                # per operation instead of a Python loop per posting: the same floats.
+                ratios = map(
+                    truediv,
+                    map(mul, weights, repeat(k1_plus_1)),
+                    map(add, weights, map(norms.__getitem__, ids)),
+                )
+                scores.extend(map(mul, repeat(idf), ratios))
+                docnums.extend(map(add, ids, repeat(offset)) if offset else ids)
+                resume_at = last
+            resume_at = end
+    except Interrupted:
+        lists.progress[key] = (docnums, scores, resume_at)
+        raise
     return docnums, scores
 
 
@@ -490,6 +528,8 @@ class ScoredLists:
     def __init__(self) -> None:
         self._lists: OrderedDict[tuple[str, bytes], tuple[array[int], array[float]]] = OrderedDict()
         self._postings = 0
+        # Lists stopped part way: what was scored, and the document to go on from.
+        self.progress: dict[tuple[str, bytes], tuple[array[int], array[float], int]] = {}
 
     def get(self, key: tuple[str, bytes]) -> tuple[array[int], array[float]] | None:
         found = self._lists.get(key)
@@ -511,6 +551,7 @@ class ScoredLists:
 
     def clear(self) -> None:
         self._lists.clear()
+        self.progress.clear()
         self._postings = 0
 
 

@@ -365,8 +365,29 @@ def posting_values(matcher: Any, among: set[int] | None = None) -> Iterator[tupl
         yield from pairs if among is None else compress(pairs, map(among.__contains__, ids))
 
 
-def whole_postings(matcher: Any) -> tuple[Sequence[int], Sequence[float]]:
-    """All document numbers and weights of one term's postings (deleted ones included)."""
+def posting_blocks(
+    matcher: Any, check: Callable[[], None] | None = None
+) -> Iterator[tuple[Sequence[int], Sequence[float]]]:
+    """Document numbers and weights of one term's postings from the matcher's place on,
+    a decoded block at a time (deleted ones included); ``check`` (which may raise to
+    stop) runs before each block. On the public path, a posting at a time."""
+    leaf = _leaf(matcher)
+    if leaf is None:
+        matcher = _unwrapped(matcher)
+        while matcher.is_active():
+            if check is not None:
+                check()
+            yield (matcher.id(),), (matcher.weight(),)
+            matcher.next()
+        return
+    yield from _blocks(leaf, "weights", check)
+
+
+def whole_postings(
+    matcher: Any, check: Callable[[], None] | None = None
+) -> tuple[Sequence[int], Sequence[float]]:
+    """All document numbers and weights of one term's postings (deleted ones included);
+    ``check`` (which may raise to stop) runs before each block."""
     leaf = _leaf(matcher)
     ids: list[int] = []
     weights: list[float] = []
@@ -377,7 +398,7 @@ def whole_postings(matcher: Any) -> tuple[Sequence[int], Sequence[float]]:
             weights.append(matcher.weight())
             matcher.next()
         return ids, weights
-    for block_ids, block_weights in _blocks(leaf, "weights"):
+    for block_ids, block_weights in _blocks(leaf, "weights", check):
         ids.extend(block_ids)
         weights.extend(block_weights)
     return ids, weights
