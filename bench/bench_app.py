@@ -46,8 +46,8 @@ from textual import on
 
 from bench.corpus import generate_papers, load_seeds, write_corpus
 from browser.app import PaperBrowserApp
+from browser.app.messages import SearchCompleted
 from browser.config import AppConfig
-from browser.messages import SearchCompleted
 from browser.services import open_services
 
 QUERIES = ("diffusion", "reinforcement learning", "video generation", "language model", "robot")
@@ -65,7 +65,7 @@ class TimedApp(PaperBrowserApp):
     def _record_paint(self, message: SearchCompleted) -> None:
         # Runs before the app's own handler (Textual walks the MRO); the callback runs
         # after the refresh that follows both.
-        if message.request.generation == self._generation:
+        if message.request.generation == self.session.generation:
             result = message.result
             self.call_after_refresh(
                 lambda: self.painted.append((time.perf_counter(), result.query, result.partial))

@@ -12,7 +12,11 @@ measured in a fresh process:
 * stats, warm: ``Services.stats`` per month, week and day for the whole library, and per
   month for a few queries (their matching included), median over --runs;
 * screen: headless at 80x24, after the app's background warm-up, ``S`` pressed on the
-  list until the filled screen has been painted; median over --runs.
+  list (of every paper, and of SCREEN_QUERY's results) until the filled screen has been
+  painted; median over --runs.
+
+The machine's load average is recorded before and after each size: on a shared machine
+the figures are only comparable within one run.
 """
 
 from __future__ import annotations
@@ -20,6 +24,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
+import os
 import statistics
 import subprocess
 import sys
@@ -34,6 +39,8 @@ from browser.services import open_services
 from browser.widgets.stats_screen import StatsScreen
 
 QUERIES = ("diffusion", "reinforcement learning", "language model")
+# The typical search the screen is opened on (thousands of matches at 100k).
+SCREEN_QUERY = "diffusion"
 SIZE = (80, 24)
 
 
@@ -67,25 +74,33 @@ def measure_services(library: Path, runs: int) -> dict[str, Any]:
     return figures
 
 
-async def measure_screen(library: Path, runs: int) -> list[float]:
+async def measure_screen(library: Path, runs: int) -> dict[str, float]:
+    """Median ms from ``S`` to the painted stats screen, per search it is opened on."""
     services = open_services(library)
     app = PaperBrowserApp(services, config=AppConfig(), sample_dumps=Path("/nonexistent"))
-    times: list[float] = []
+    figures: dict[str, float] = {}
     async with app.run_test(size=SIZE) as pilot:
         await _wait(lambda: app.result is not None)
         await app.workers.wait_for_complete()  # the background warm-up included
-        for _ in range(runs):
-            app.table.focus()
-            await pilot.pause(0.2)
-            # The key's action itself: Pilot.press also waits for the app to go idle,
-            # which the loading indicator's animation delays.
-            started = time.perf_counter()
-            app.action_stats()
-            times.append(await _painted_stats(app) - started)
-            app.screen.dismiss(None)
-            await pilot.pause(0.3)
+        for query in ("", SCREEN_QUERY):
+            app.search_bar.value = query
+            app.request_search()
+            await _wait(lambda q=query: app.result is not None and app.result.query == q)
+            await app.workers.wait_for_complete()
+            times: list[float] = []
+            for _ in range(runs):
+                app.table.focus()
+                await pilot.pause(0.2)
+                # The key's action itself: Pilot.press also waits for the app to go idle,
+                # which the loading indicator's animation delays.
+                started = time.perf_counter()
+                app.action_stats()
+                times.append(await _painted_stats(app) - started)
+                app.screen.dismiss(None)
+                await pilot.pause(0.3)
+            figures[f"screen_time_to_show {query!r}_ms"] = ms(times)
     services.close()
-    return times
+    return figures
 
 
 async def _painted_stats(app: PaperBrowserApp) -> float:
@@ -116,7 +131,7 @@ def main() -> None:
     if options.worker:
         library, runs = Path(options.worker[0]), int(options.worker[1])
         figures = measure_services(library, runs)
-        figures["screen_time_to_show_ms"] = ms(asyncio.run(measure_screen(library, runs)))
+        figures.update(asyncio.run(measure_screen(library, runs)))
         print(json.dumps(figures))
         return
     pairs = (item.split("=", 1) for item in options.library)
@@ -127,6 +142,7 @@ def main() -> None:
         library = given.get(size) or build_library(size, options.work)
         # A fresh process per size: "cold" means nothing of the library is in memory yet.
         worker = ["-m", "bench.bench_stats", "--worker", str(library), str(options.runs)]
+        load_before = os.getloadavg()[0]
         done = subprocess.run(
             [sys.executable, *worker],
             capture_output=True,
@@ -135,6 +151,7 @@ def main() -> None:
         if done.returncode != 0:
             raise SystemExit(f"worker failed ({done.returncode}):\n{done.stderr}")
         report[size] = json.loads(done.stdout.strip().splitlines()[-1])
+        report[size]["load_average_1min"] = [round(load_before, 1), round(os.getloadavg()[0], 1)]
         print(json.dumps({size: report[size]}, indent=2), file=sys.stderr)
     print(json.dumps(report, indent=2))
 

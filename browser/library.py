@@ -3,13 +3,13 @@
 The catalog is a SQLite file in the library folder. It remembers each dump file
 (size, mtime, content hash) and every record read from it, so that re-indexing
 re-reads only changed files and re-merges only the papers they touch. The
-catalog is derived data too: it can always be rebuilt from the dumps; the only
-user data in the library folder is the tags file.
+catalog is derived data too: it can always be rebuilt from the dumps; the user's
+data lives beside it in ``userdata.sqlite3`` (``browser/userdata/``). Finding the dump
+files is ``browser/dump_files.py``; merging a paper's records is ``browser/merging.py``.
 """
 
 from __future__ import annotations
 
-import hashlib
 import json
 import os
 import sqlite3
@@ -17,68 +17,25 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from stat import S_ISDIR, S_ISREG
-from typing import TypeVar
 
-import platformdirs
-
+from browser.dump_files import (
+    file_key,
+    file_problems,
+    find_dump_files,
+    named_files,
+    sha256_of_file,
+    unreadable_problem,
+)
 from browser.identity import IDENTITY_VERSION
+from browser.merging import merge_records
 from browser.models import Paper, ParsedRecord, ParseProblem, Source
-from browser.parse import ParsedFile, parse_file
+from browser.parse import parse_file
 
-_T = TypeVar("_T")
-
-APP_NAME = "paper-browser"
-HOME_ENVIRONMENT_VARIABLE = "PAPER_BROWSER_HOME"
 CATALOG_SCHEMA_VERSION = 1
 # What the parser gives changed (2: issue 12, refusals and listing days): files read by
 # an older one are read again on the next sync. The digest marks such a file.
 PARSER_VERSION = 2
 STALE_DIGEST = "stale"
-
-
-def resolve_library_dir(explicit: Path | None = None) -> Path:
-    """``--library DIR``, else ``$PAPER_BROWSER_HOME``, else the platform's user data folder."""
-    if explicit is not None:
-        return explicit.expanduser()
-    from_environment = os.environ.get(HOME_ENVIRONMENT_VARIABLE, "").strip()
-    if from_environment:
-        return Path(from_environment).expanduser()
-    try:
-        default = platformdirs.user_data_path(APP_NAME, appauthor=False)
-    except RuntimeError:  # newer platformdirs refuse to guess instead of returning "~/..."
-        default = Path("~")
-    if not default.is_absolute():
-        # No $HOME and no passwd entry: "~" stays literal and the library would be
-        # created in a folder named "~" under wherever the command happens to run.
-        raise LibraryLocationUnknown(
-            f"cannot tell where your home folder is, so there is no default library "
-            f"folder; set ${HOME_ENVIRONMENT_VARIABLE} or pass --library DIR"
-        )
-    return default
-
-
-@dataclass(frozen=True)
-class LibraryPaths:
-    """Where everything of one library lives."""
-
-    root: Path
-
-    @property
-    def catalog_file(self) -> Path:
-        return self.root / "library.sqlite3"
-
-    @property
-    def index_dir(self) -> Path:
-        return self.root / "index"
-
-    @property
-    def tags_file(self) -> Path:
-        return self.root / "tags.json"
-
-    @property
-    def sync_lock_file(self) -> Path:
-        return self.root / "sync.lock"
 
 
 @dataclass
@@ -147,55 +104,6 @@ def _disk_full(folder: Path) -> bool:
         return os.statvfs(folder).f_bavail == 0
     except (OSError, AttributeError):
         return False
-
-
-class LibraryLocationUnknown(Exception):
-    """No library folder was given and there is no home folder to put one in."""
-
-
-def merge_records(paper_id: str, records: Sequence[ParsedRecord]) -> Paper:
-    """One Paper from every occurrence of it: keep every field that any copy has.
-
-    ``records`` come in a stable order (file, line); the first copy's title wins,
-    so a paper does not change name when a later dump spells it differently.
-    """
-    first = records[0]
-    merged = Paper(id=paper_id, title=first.title)
-    abstracts = [record.abstract for record in records if record.abstract]
-    # A truncated dump can cut an abstract short: the longest copy is the complete one.
-    merged.abstract = max(abstracts, key=len, default="")
-    merged.authors = _first_present(record.authors for record in records)
-    merged.organization = _first_present(record.organization for record in records)
-    dated = [record for record in records if record.date is not None]
-    # A date whose year was written out beats one whose year was inferred.
-    dated.sort(key=lambda record: record.year_inferred)
-    if dated:
-        merged.date = dated[0].date
-        merged.year_inferred = dated[0].year_inferred
-    # Weekly and monthly pages show a paper again later: its first page is its listing day.
-    merged.listed = min((record.listed for record in records if record.listed), default=None)
-    # Counts only grow over time, so the largest is the latest snapshot.
-    merged.comments = _largest(record.comments for record in records)
-    merged.upvotes = _largest(record.upvotes for record in records)
-    merged.arxiv_id = _first_present(record.arxiv_id for record in records)
-    merged.links = _union(link for record in records for link in record.links)
-    merged.author_names = max((record.author_names for record in records), key=len)
-    merged.keywords = _union(keyword for record in records for keyword in record.keywords)
-    merged.sources = sorted({record.source for record in records}, key=lambda s: (s.file, s.line))
-    return merged
-
-
-def _first_present(values: Iterable[_T | None]) -> _T | None:
-    return next((value for value in values if value is not None), None)
-
-
-def _largest(values: Iterable[int | None]) -> int | None:
-    present = [value for value in values if value is not None]
-    return max(present) if present else None
-
-
-def _union(values: Iterable[str]) -> list[str]:
-    return list(dict.fromkeys(values))
 
 
 _SCHEMA = """
@@ -572,168 +480,6 @@ def _identity_plan(
     return updates, {old: new for old, new in paper_moves.items() if old != new}
 
 
-def deduplicate(records: Iterable[ParsedRecord]) -> list[Paper]:
-    """Merge records in memory (no catalog): what `paper-browser parse` reports."""
-    by_id: dict[str, list[ParsedRecord]] = {}
-    id_by_arxiv: dict[str, str] = {}
-    for record in records:
-        paper_id = record.id
-        if record.arxiv_id is not None:
-            paper_id = id_by_arxiv.setdefault(record.arxiv_id, record.id)
-        by_id.setdefault(paper_id, []).append(record)
-    return [merge_records(paper_id, group) for paper_id, group in by_id.items()]
-
-
-def _file_key(path: Path) -> str:
-    """Files are remembered by absolute path, so the same dump named two ways is one file."""
-    return str(path.resolve())
-
-
-def _sha256_of_file(path: Path) -> str:
-    digest = hashlib.sha256()
-    with path.open("rb") as handle:
-        while block := handle.read(_HASH_CHUNK):
-            digest.update(block)
-    return digest.hexdigest()
-
-
-_HASH_CHUNK = 1 << 20
-
-
-# -- finding dump files -----------------------------------------------------------------
-
-# Files a folder walk picks up (a file named on its own is always read). Whatever
-# they hold is judged by content: a README.md or notes.txt is skipped as not a dump.
-DUMP_SUFFIXES = frozenset(
-    {
-        "",
-        ".txt",
-        ".text",
-        ".dump",
-        ".json",
-        ".jsonl",
-        ".ndjson",
-        ".html",
-        ".htm",
-        ".md",
-        ".markdown",
-    }
-)
-_SKIPPED_NAMES_SHOWN = 10
-
-
-def find_dump_files(paths: Iterable[Path]) -> tuple[list[Path], list[ParseProblem]]:
-    """The dump files named by ``paths``: a file is itself, a folder is walked recursively.
-
-    Folders are walked in sorted order, skipping hidden files and folders and
-    files whose suffix is not in :data:`DUMP_SUFFIXES`; a folder reached twice
-    (a symlink to a parent, say) is walked once, and a file reached twice is
-    listed once. A missing path is an error problem.
-    """
-    found: list[Path] = []
-    problems: list[ParseProblem] = []
-    seen_files: set[tuple[int, int]] = set()
-    seen_dirs: set[tuple[int, int]] = set()
-
-    def add_file(path: Path, info: os.stat_result) -> None:
-        key = (info.st_dev, info.st_ino)
-        if key not in seen_files:
-            seen_files.add(key)
-            found.append(path)
-
-    def walk(folder: Path, info: os.stat_result) -> None:
-        key = (info.st_dev, info.st_ino)
-        if key in seen_dirs:
-            return
-        seen_dirs.add(key)
-        try:
-            with os.scandir(folder) as entries:
-                names = sorted(entry.name for entry in entries)
-        except OSError as error:
-            problems.append(
-                ParseProblem(
-                    file=str(folder),
-                    severity="error",
-                    message=f"cannot read the folder: {error.strerror or error}",
-                )
-            )
-            return
-        for name in names:
-            if name.startswith("."):
-                continue
-            child = folder / name
-            try:
-                child_info = child.stat()
-            except OSError as error:
-                problems.append(
-                    ParseProblem(
-                        file=str(child),
-                        message=f"skipped: {error.strerror or error} (a broken link?)",
-                    )
-                )
-                continue
-            if S_ISDIR(child_info.st_mode):
-                walk(child, child_info)
-            elif S_ISREG(child_info.st_mode) and child.suffix.lower() in DUMP_SUFFIXES:
-                add_file(child, child_info)
-
-    for path in paths:
-        try:
-            info = path.stat()
-        except FileNotFoundError:
-            problems.append(
-                ParseProblem(file=str(path), severity="error", message="no such file or folder")
-            )
-            continue
-        except OSError as error:
-            problems.append(
-                ParseProblem(
-                    file=str(path),
-                    severity="error",
-                    message=f"cannot open: {error.strerror or error}",
-                )
-            )
-            continue
-        if S_ISDIR(info.st_mode):
-            walk(path, info)
-        else:
-            add_file(path, info)
-    return found, problems
-
-
-def named_files(paths: Iterable[Path]) -> set[Path]:
-    """The paths given that are not folders: files named on their own (each gets its warnings)."""
-    return {path for path in paths if not path.is_dir()}
-
-
-def file_problems(
-    path: Path, parsed: ParsedFile, named: set[Path]
-) -> tuple[list[ParseProblem], ParseProblem | None]:
-    """What to report of one parsed file: its problems, or (found by walking a folder and
-    not a dump) nothing but its refusal, for :func:`skipped_summary`."""
-    if parsed.refusal is not None and path not in named:
-        return [], parsed.refusal
-    problems = list(parsed.problems)
-    if not parsed.records and not problems:
-        problems.append(no_papers_problem(parsed.file))
-    return problems, None
-
-
-def skipped_summary(skipped: Sequence[ParseProblem]) -> str:
-    """``3 files skipped (not Daily Papers dumps): README.md, notes.txt, LICENSE``."""
-    names = [Path(problem.file).name for problem in skipped]
-    shown = ", ".join(names[:_SKIPPED_NAMES_SHOWN])
-    if len(names) > _SKIPPED_NAMES_SHOWN:
-        shown += f" and {len(names) - _SKIPPED_NAMES_SHOWN} more"
-    files = "file" if len(names) == 1 else "files"
-    return f"{len(names)} {files} skipped (not Daily Papers dumps): {shown}"
-
-
-def no_papers_problem(file: str) -> ParseProblem:
-    """A readable file without a single paper (only the page header, say) is worth a word."""
-    return ParseProblem(file=file, message="no papers found in the file")
-
-
 def sync_catalog(
     catalog: Catalog,
     dumps: Sequence[Path],
@@ -753,7 +499,7 @@ def sync_catalog(
     named = named_files(dumps)
     known = catalog.known_files()
     # Files an older parser read are read again, even when not named this time.
-    listed_keys = {_file_key(path) for path in files}
+    listed_keys = {file_key(path) for path in files}
     files += [
         Path(key) for key in catalog.stale_files() if key not in listed_keys and Path(key).is_file()
     ]
@@ -768,11 +514,11 @@ def sync_catalog(
     for position, path in enumerate(files):
         if progress is not None:
             progress(SyncProgress(done=position, total=len(files), current_file=str(path)))
-        key = _file_key(path)
+        key = file_key(path)
         try:
             stat = path.stat()
         except OSError as error:
-            changes.problems.append(_unreadable(path, error))
+            changes.problems.append(unreadable_problem(path, error))
             continue
         previous = known.get(key)
         if _unchanged(previous, stat, year):
@@ -780,9 +526,9 @@ def sync_catalog(
             changes.records_by_file[str(path)] = -1
             continue
         try:
-            digest = _sha256_of_file(path)
+            digest = sha256_of_file(path)
         except OSError as error:
-            changes.problems.append(_unreadable(path, error))
+            changes.problems.append(unreadable_problem(path, error))
             continue
         if previous is not None and previous[2] == digest and previous[3] == year:
             with catalog.transaction() as db:
@@ -831,8 +577,3 @@ def _unchanged(
 
 def _with_source_file(record: ParsedRecord, file: str) -> ParsedRecord:
     return record.model_copy(update={"source": Source(file=file, line=record.source.line)})
-
-
-def _unreadable(path: Path, error: OSError) -> ParseProblem:
-    reason = error.strerror or type(error).__name__
-    return ParseProblem(file=str(path), severity="error", message=f"cannot read file: {reason}")

@@ -132,6 +132,19 @@ class SearchResult(BaseModel):
     partial: bool = False
 
 
+@dataclass(frozen=True)
+class MatchingPapers:
+    """The papers a query matches, as a set (``PaperIndex.matching_ids``): no scores, no
+    order, no hits, so a count over 100k papers costs milliseconds, not seconds."""
+
+    paper_ids: frozenset[str]
+    # The query matched nothing as typed: what ran instead, as ``SearchResult`` says it.
+    corrected_query: str | None = None
+    relaxed_query: str | None = None
+    # The query could not be parsed and plain words were matched instead.
+    error: str | None = None
+
+
 class SearchCancelled(Exception):
     """The caller gave up on a search while it ran (a newer search replaced it)."""
 

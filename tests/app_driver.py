@@ -6,6 +6,7 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 import io
+import weakref
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from pathlib import Path
@@ -22,18 +23,23 @@ from browser.services import Services
 TODAY = dt.date(2025, 1, 2)
 
 
-def spy_notifications(app: Any, monkeypatch: Any) -> list[tuple[str, str]]:
-    """Every (message, severity) ``app`` shows from now on, seen through its public
-    ``notify`` (screens' ``notify`` goes through the app's too)."""
-    seen: list[tuple[str, str]] = []
-    original = app.notify
+# What each app made by make_app has shown, from its creation on.
+_HEARD: weakref.WeakKeyDictionary[PaperBrowserApp, list[tuple[str, str]]] = (
+    weakref.WeakKeyDictionary()
+)
 
-    def notify(message: str, **options: Any) -> None:
-        seen.append((str(message), str(options.get("severity", "information"))))
-        original(message, **options)
 
-    monkeypatch.setattr(app, "notify", notify)
-    return seen
+def listen(app: PaperBrowserApp) -> list[tuple[str, str]]:
+    """Every (message, severity) ``app`` shows from now on, heard through its public
+    ``notifiers`` hook (screens' ``notify`` goes through the app's too)."""
+    heard: list[tuple[str, str]] = []
+    app.notifiers.append(lambda message, severity: heard.append((message, str(severity))))
+    return heard
+
+
+def notices(app: PaperBrowserApp) -> list[tuple[str, str]]:
+    """Every (message, severity) an app made by ``make_app`` has shown so far."""
+    return _HEARD[app]
 
 
 def make_app(services: Services, **options: Any) -> PaperBrowserApp:
@@ -42,7 +48,9 @@ def make_app(services: Services, **options: Any) -> PaperBrowserApp:
     options.setdefault("config", AppConfig(read_after_seconds=0))
     options.setdefault("sample_dumps", Path("/nonexistent-sample-dumps"))
     options.setdefault("today", lambda: TODAY)
-    return PaperBrowserApp(services, **options)
+    app = PaperBrowserApp(services, **options)
+    _HEARD[app] = listen(app)
+    return app
 
 
 @asynccontextmanager

@@ -347,7 +347,7 @@ def crash_index_once(
 
 
 def expected_titles(dumps: Path) -> set[str]:
-    from browser.library import find_dump_files
+    from browser.dump_files import find_dump_files
     from browser.parse import parse_file
 
     files, _ = find_dump_files([dumps])

@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from app_driver import make_app, running, search, settle, wait_for
+from app_driver import make_app, notices, running, search, settle, wait_for
 from conftest import DumpPaper, write_dump
 from hardening import user_rows
 from textual.binding import Binding
@@ -17,10 +17,10 @@ from textual.content import Content
 from textual.widgets import Input, OptionList, Static
 
 from browser.app import PALETTE_COMMANDS, PaperBrowserApp, link_for
+from browser.app.messages import SearchCompleted, SearchRequest, SyncFinished
 from browser.config import AppConfig, LoadedConfig, load_config
 from browser.export import EXPORT_FORMATS, ExportOptions
 from browser.identity import paper_id
-from browser.messages import SearchCompleted, SearchRequest, SyncFinished
 from browser.models import ParseProblem, SearchCancelled, SearchResult
 from browser.search import whoosh_internals
 from browser.services import ExportSelection, Services, SyncSummary, open_services
@@ -304,7 +304,7 @@ async def test_bad_tag_names_are_reported_not_raised(services: Services) -> None
         await pilot.press("enter")
         await settle(pilot)
         assert app.is_running
-        assert any(n.severity == "error" for n in app._notifications)
+        assert any(severity == "error" for _, severity in notices(app))
 
 
 async def test_read_only_tag_store_refuses_tagging_with_a_message(
@@ -321,7 +321,7 @@ async def test_read_only_tag_store_refuses_tagging_with_a_message(
             await search(pilot, "robot")
             await pilot.press("1")
             assert app.is_running
-            messages = [n.message for n in app._notifications]
+            messages = [message for message, _ in notices(app)]
             assert any("read-only" in message for message in messages)
     finally:
         services.close()
@@ -576,7 +576,7 @@ async def test_export_of_tagged_papers(services: Services, tmp_path: Path) -> No
         await pilot.click("#scope-tagged")
         await pilot.click("#export-ok")
         await settle(pilot)
-        assert any(str(target) in n.message for n in app._notifications)
+        assert any(str(target) in message for message, _ in notices(app))
     with target.open(encoding="utf-8", newline="") as handle:
         rows = list(csv.DictReader(handle))
     assert [(row["id"], row["tags"]) for row in rows] == [(tagged_id, "to read")]
@@ -592,7 +592,7 @@ async def test_export_to_an_unwritable_place_says_why(services: Services, tmp_pa
         await pilot.press("enter")
         await settle(pilot)
         assert app.is_running
-        assert any("Export failed" in n.message for n in app._notifications)
+        assert any("Export failed" in message for message, _ in notices(app))
 
 
 # ---------------------------------------------------------------- keys, help, palette
@@ -707,7 +707,7 @@ async def test_dumps_given_at_launch_are_synced_with_progress(
         async with running(app) as pilot:
             await wait_for(pilot, lambda: app.result is not None)
             assert len(titles(app)) == 2
-            messages = [n.message for n in app._notifications]
+            messages = [message for message, _ in notices(app)]
             assert any("Library updated" in message for message in messages)
     finally:
         services.close()
@@ -722,7 +722,7 @@ async def test_parse_problems_are_summarised_without_blocking(services: Services
     async with running(app) as pilot:
         app.post_message(SyncFinished(SyncSummary(files_read=7, problems=problems)))
         await settle(pilot)
-        warnings = [n.message for n in app._notifications if n.severity == "warning"]
+        warnings = [message for message, severity in notices(app) if severity == "warning"]
         assert any("7 problem(s)" in m and "bad-0.txt" in m and "2 more" in m for m in warnings)
         assert app.focused is app.search_bar
 
@@ -744,7 +744,7 @@ async def test_config_problem_is_shown_and_defaults_used(services: Services) -> 
     loaded = LoadedConfig(AppConfig(), "Config x.toml is not valid TOML")
     app = make_app(services, config=loaded)
     async with running(app):
-        assert any("not valid TOML" in n.message for n in app._notifications)
+        assert any("not valid TOML" in message for message, _ in notices(app))
         assert app.config.quick_tags[0] == "to read"
 
 
@@ -757,7 +757,7 @@ async def test_bad_quick_tags_are_named_at_start_and_the_keys_still_tag(
     )
     app = make_app(services, config=load_config(config_file))
     async with running(app) as pilot:
-        messages = [n.message for n in app._notifications]
+        messages = [message for message, _ in notices(app)]
         assert any("'a,b'" in m and "'semi;colon'" in m for m in messages), messages
         assert app.triage  # auto_advance still applies
         await search(pilot, "diffusion")
@@ -806,7 +806,7 @@ async def test_tags_changed_by_another_process_show_up(services: Services) -> No
         paper = app.table.hits[0].paper
         other = UserData(services.userdata.path).tags
         other.add(paper.id, "from the cli", title=paper.title)
-        app._pick_up_outside_tag_changes()
+        app.pick_up_outside_changes()
         await settle(pilot)
         assert "from the cli" in app.table.get_row(paper.id)[-1]
         assert "from the cli" in abstract_text(app)

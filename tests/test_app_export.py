@@ -7,7 +7,7 @@ from pathlib import Path
 
 import bibtexparser
 import pytest
-from app_driver import make_app, rendered_screen, search, settle, spy_notifications
+from app_driver import listen, make_app, rendered_screen, search, settle
 from conftest import FIXTURE_PAPERS, write_dump
 from textual.widgets import Button, Checkbox, Input, Select
 
@@ -29,7 +29,7 @@ async def test_the_dialog_exports_bibtex_of_the_results(
     services: Services, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     app = make_app(services)
-    said = spy_notifications(app, monkeypatch)
+    said = listen(app)
     async with app.run_test(size=(80, 24)) as pilot:
         await settle(pilot)
         await search(pilot, "diffusion OR robot")
@@ -111,7 +111,7 @@ async def test_the_app_imports_tags_in_the_background_and_u_undoes_the_import(
         encoding="utf-8",
     )
     app = make_app(services)
-    said = spy_notifications(app, monkeypatch)
+    said = listen(app)
     async with app.run_test(size=(80, 24)) as pilot:
         await settle(pilot)
         await search(pilot, "robot")
@@ -142,7 +142,7 @@ async def test_importing_a_file_that_is_not_a_tag_export_says_why(
     services: Services, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     app = make_app(services)
-    said = spy_notifications(app, monkeypatch)
+    said = listen(app)
     async with app.run_test(size=(80, 24)) as pilot:
         await settle(pilot)
         await app.run_action("import_tags")  # the palette's way in

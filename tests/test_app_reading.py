@@ -212,7 +212,7 @@ async def test_marks_and_notes_from_another_copy_show_up(services: Services) -> 
         other = UserData(services.userdata.path)  # the CLI, or a second app
         other.reading.set_read([paper_id])
         other.reading.set_note(paper_id, "written elsewhere")
-        app._pick_up_outside_tag_changes()  # what the app's timer runs every few seconds
+        app.pick_up_outside_changes()  # what the app's timer runs every few seconds
         await settle(pilot)
         assert marks(app, paper_id) == " ✎"
         assert "written elsewhere" in abstract_text(app)

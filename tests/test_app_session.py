@@ -7,7 +7,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from app_driver import make_app, running, search, settle, wait_for
+from app_driver import make_app, notices, running, search, settle, wait_for
 from test_app import build_library, status_text, titles
 from test_app_reading import highlighted_id
 from textual.widgets import Input
@@ -102,7 +102,7 @@ async def test_new_papers_open_once_with_a_notice_and_escape_returns(services: S
         await settle(pilot)
         assert [hit.paper.id for hit in app.table.hits] == [robots]
         assert "1 new papers from the last sync" in status_text(app)
-        assert any("new papers" in n.message for n in app._notifications)
+        assert any("new papers" in message for message, _ in notices(app))
         await pilot.press("enter")  # from the search bar to the list
         await pilot.press("escape")
         await settle(pilot)
@@ -142,4 +142,4 @@ async def test_brackets_step_through_the_days_of_the_search(services: Services) 
         assert all("iffusion" in hit.paper.title for hit in app.table.hits)
         await pilot.press("right_square_bracket")  # nothing later
         await settle(pilot)
-        assert any("No later" in n.message for n in app._notifications)
+        assert any("No later" in message for message, _ in notices(app))

@@ -170,7 +170,8 @@ def test_a_day_a_note_and_the_next_launch_where_it_was_left(tmp_path: Path) -> N
         _wait_for(lambda: "saved as you type" in screen(), 15, "the note editor", screen)
         _tmux(session, "send-keys", "-l", "Read again: e2e note")
         _tmux(session, "send-keys", "Escape")
-        _wait_for(lambda: "saved as you type" not in screen(), 15, "the list", screen)
+        # Both of the editor's status lines end so; the first save changes the other part.
+        _wait_for(lambda: "Esc closes" not in screen(), 15, "the list", screen)
         noted = user_rows(library, "note", "text")
         assert list(noted.values()) == [["Read again: e2e note"]]
         (paper_id,) = noted

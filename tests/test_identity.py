@@ -11,7 +11,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from browser.identity import normalize_title, paper_id, strip_latex
-from browser.library import deduplicate
+from browser.merging import deduplicate
 from browser.parse import parse_file
 from browser.text.normalise import IGNORABLE_CHARACTERS
 from tests.conftest import SAMPLE_DUMPS

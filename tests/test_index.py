@@ -1035,6 +1035,32 @@ def test_schema_version_mismatch_is_unusable(fresh: PaperIndex) -> None:
         assert len(index) == 0
 
 
+def test_an_index_of_the_other_postings_layout_is_unusable(
+    fresh: PaperIndex, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Joined posting values are read only by ``JoinedValuesCodec``: an index written in
+    Whoosh's own layout (the fallback when its private names are missing), or the other
+    way round, is rebuilt rather than read with the wrong matcher."""
+    from browser.search import whoosh_internals
+
+    folder = fresh.index_dir
+    fresh.close()
+    meta = json.loads((folder / schema.META_FILE).read_text())
+    assert meta["postings"] == whoosh_internals.JOINED_VALUES
+    (folder / schema.META_FILE).write_text(json.dumps({**meta, "postings": "whoosh"}))
+    with pytest.raises(IndexUnusable):
+        PaperIndex.open(folder)
+    (folder / schema.META_FILE).write_text(json.dumps(meta))
+    slow = whoosh_internals.InternalsStatus(("W3PostingsWriter._mini_values",))
+    monkeypatch.setattr(whoosh_internals, "STATUS", slow)
+    with pytest.raises(IndexUnusable):
+        PaperIndex.open(folder)
+    with PaperIndex.create(folder) as index:
+        index.update([PAPERS[0]])
+        assert index.search('"' + PAPERS[0].title + '"').total == 1
+    assert json.loads((folder / schema.META_FILE).read_text())["postings"] == "whoosh"
+
+
 def test_damaged_index_is_unusable(fresh: PaperIndex) -> None:
     folder = fresh.index_dir
     fresh.close()
@@ -1174,3 +1200,33 @@ def test_explicit_fuzzy_terms_expand_over_the_vocabulary(tmp_path: Path) -> None
         ]
     finally:
         index.close()
+
+
+def test_sorting_runs_in_chunks_merge_back_in_order(tmp_path: Path) -> None:
+    """``ChunkedPostingPool`` writes runs as pickled lists: runs longer than a chunk,
+    one ending exactly on a chunk, and a merge of merged runs all come back sorted."""
+    import random
+
+    from whoosh.filedb.filestore import FileStorage
+
+    from browser.search import whoosh_internals
+
+    chunk = whoosh_internals._RUN_CHUNK
+    rng = random.Random(7)
+    postings = [
+        (rng.choice(["text", "title"]), rng.randbytes(3), n, 1.0, rng.randbytes(rng.randint(0, 9)))
+        for n in range(5 * chunk + 17)
+    ]
+    storage = FileStorage(str(tmp_path)).create()
+    pool = whoosh_internals.ChunkedPostingPool(storage, None, limitmb=1)
+    for size in (chunk, 2 * chunk + 5, chunk - 1):
+        for posting in postings[:size]:
+            pool.add(posting)
+        postings = postings[size:] + postings[:size]
+        pool.save()
+    pool.reduce_to(2, 2)  # a run written from a merge (a generator, not a list)
+    for posting in postings[:100]:
+        pool.add(posting)
+    expected = sorted(postings[-(chunk + 2 * chunk + 5 + chunk - 1) :] + postings[:100])
+    assert list(pool.items()) == expected
+    assert not list(tmp_path.glob("*.run"))

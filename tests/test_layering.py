@@ -1,4 +1,5 @@
-"""The data flows one way: pure stages never import Textual, only browser/search/ imports Whoosh."""
+"""The data flows one way: pure stages never import Textual (only the app package and the
+widgets do), only browser/search/ imports Whoosh."""
 
 from __future__ import annotations
 
@@ -53,6 +54,28 @@ def test_no_module_outside_the_search_package_imports_whoosh() -> None:
         and importing.search(path.read_text(encoding="utf-8"))
     ]
     assert offenders == []
+
+
+BROWSER = Path(__file__).resolve().parent.parent / "browser"
+# The only places that may import Textual: the app package and its widgets.
+TEXTUAL_PACKAGES = ("app", "widgets")
+
+
+def test_only_the_app_and_its_widgets_import_textual() -> None:
+    importing = re.compile(r"^\s*(?:import|from)\s+textual\b", re.MULTILINE)
+    offenders = [
+        str(path.relative_to(BROWSER))
+        for path in BROWSER.rglob("*.py")
+        if path.relative_to(BROWSER).parts[0] not in TEXTUAL_PACKAGES
+        and importing.search(path.read_text(encoding="utf-8"))
+    ]
+    assert offenders == []
+
+
+def test_no_module_is_left_beside_the_app_package() -> None:
+    """The app's modules live in browser/app/ (a stray browser/app_*.py would shadow nothing
+    but split the app in two places)."""
+    assert sorted(path.name for path in BROWSER.glob("app*.py")) == []
 
 
 SEARCH = Path(__file__).resolve().parent.parent / "browser" / "search"

@@ -10,7 +10,8 @@ import pytest
 from conftest import FIXTURE_PAPERS, DumpPaper, write_dump
 
 from browser.identity import normalize_title, paper_id
-from browser.library import LibraryPaths, deduplicate, merge_records, resolve_library_dir
+from browser.library_paths import LibraryPaths, resolve_library_dir
+from browser.merging import deduplicate, merge_records
 from browser.models import Organization, ParsedRecord, Source
 from browser.services import open_services
 

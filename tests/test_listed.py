@@ -14,7 +14,8 @@ import sqlite3
 from pathlib import Path
 from typing import Any
 
-from browser.library import Catalog, merge_records, sync_catalog
+from browser.library import Catalog, sync_catalog
+from browser.merging import merge_records
 from browser.models import ParsedRecord
 from browser.parse import parse_bytes, parse_file, parse_text
 from browser.search import PaperIndex
@@ -142,7 +143,7 @@ def test_the_catalog_stores_listed_and_migrates_an_older_catalog(tmp_path: Path)
 
 
 def test_listed_is_searchable_apart_from_date(tmp_path: Path) -> None:
-    from browser.library import deduplicate
+    from browser.merging import deduplicate
 
     data = json.dumps(api_entries(15, "2026-08-20")) + json.dumps(api_entries(5, "2026-08-21", 15))
     records = parse_bytes(data.encode(), "two-days.json").records

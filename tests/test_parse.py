@@ -10,8 +10,8 @@ from pathlib import Path
 import pytest
 
 import browser.parse.decode as decode_module
+from browser.dump_files import find_dump_files
 from browser.identity import paper_id
-from browser.library import find_dump_files
 from browser.models import Organization, ParsedRecord
 from browser.parse import (
     ParsedFile,

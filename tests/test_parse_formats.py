@@ -11,8 +11,8 @@ from typing import Any
 
 import pytest
 
+from browser.dump_files import find_dump_files
 from browser.identity import paper_id
-from browser.library import find_dump_files
 from browser.models import Organization, ParsedRecord
 from browser.parse import ParsedFile, parse_bytes, parse_file, parse_text
 

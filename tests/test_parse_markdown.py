@@ -18,8 +18,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from browser.dump_files import DUMP_SUFFIXES
 from browser.identity import paper_id
-from browser.library import DUMP_SUFFIXES
 from browser.models import Organization
 from browser.parse import parse_bytes, parse_file, parse_text
 

@@ -18,13 +18,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from browser.cli import main
-from browser.library import (
-    deduplicate,
-    file_problems,
-    find_dump_files,
-    named_files,
-    skipped_summary,
-)
+from browser.dump_files import file_problems, find_dump_files, named_files, skipped_summary
+from browser.merging import deduplicate
 from browser.models import ParsedRecord, ParseProblem
 from browser.parse import parse_bytes, parse_file, parse_text
 

@@ -15,7 +15,7 @@ from textual import events
 from textual.content import Content
 from textual.widgets import Static
 
-import browser.app
+import browser.app.searching
 from browser.app import PaperBrowserApp
 from browser.config import AppConfig
 from browser.links import is_web_link
@@ -206,14 +206,14 @@ async def test_moves_asked_for_while_a_page_is_fetched_happen_when_it_arrives(
 ) -> None:
     services = build_library(tmp_path, scaling_papers(230))
     page_may_answer = threading.Event()
-    real_run_request = browser.app.run_request
+    real_run_request = browser.app.searching.run_request
 
     def slow_pages(services: Services, request: SearchRequest, cancelled: object = None) -> object:
         if request.more:  # a next page: held until the test lets it answer
             page_may_answer.wait(10)
         return real_run_request(services, request, cancelled)  # type: ignore[arg-type]
 
-    monkeypatch.setattr(browser.app, "run_request", slow_pages)
+    monkeypatch.setattr(browser.app.searching, "run_request", slow_pages)
     try:
         app = make_app(services)
         async with running(app, size=(80, 24)) as pilot:

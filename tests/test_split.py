@@ -7,7 +7,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from app_driver import search, settle, spy_notifications, wait_for
+from app_driver import listen, search, settle, wait_for
 from test_app import build_library, make_app, running
 
 from browser.services import Services
@@ -59,7 +59,7 @@ async def test_stacked_layout_resizes_the_height_within_bounds(
     services: Services, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     app = make_app(services)
-    said = spy_notifications(app, monkeypatch)
+    said = listen(app)
     async with running(app, size=(80, 24)) as pilot:
         await search(pilot, "diffusion")
         before = pane_size(app)[1]
@@ -82,7 +82,7 @@ async def test_a_damaged_preferences_file_is_reported_not_fatal(
 ) -> None:
     ui_state_path(services.paths.root).write_text("{broken", encoding="utf-8")
     app = make_app(services)
-    said = spy_notifications(app, monkeypatch)
+    said = listen(app)
     async with running(app, size=(80, 24)) as pilot:
         assert app.is_running
         assert app.abstract_percent is None
@@ -96,7 +96,7 @@ async def test_a_damaged_preferences_file_is_reported_not_fatal(
 async def test_a_burst_of_presses_saves_the_last_size_once(
     services: Services, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    import browser.app
+    import browser.app.split_pane
     import browser.ui_state
 
     writes: list[int] = []
@@ -114,7 +114,7 @@ async def test_a_burst_of_presses_saves_the_last_size_once(
         await pilot.press("minus")
         await wait_for(pilot, lambda: writes == [30])
         # A save delay longer than the test: the burst is written once, at exit.
-        monkeypatch.setattr(browser.app, "UI_STATE_SAVE_DELAY", 60.0)
+        monkeypatch.setattr(browser.app.split_pane, "UI_STATE_SAVE_DELAY", 60.0)
         await pilot.press("plus", "plus", "minus", "plus", "plus", "plus", "minus")
         await settle(pilot)
         assert writes == [30]

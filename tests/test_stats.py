@@ -5,17 +5,21 @@ from __future__ import annotations
 import datetime as dt
 import json
 import math
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from conftest import DumpPaper, write_dump
+from stats_library import HOSTILE_AUTHOR, HOSTILE_ORG, build_stats_library
 
 from browser.cli import main
-from browser.services import open_services
+from browser.services import Services, open_services
 from browser.stats import (
+    PERIODS,
     FactColumns,
     PaperFacts,
     PeriodGap,
+    RisingTerm,
     compute_stats,
     condensed,
     paper_terms,
@@ -24,6 +28,15 @@ from browser.stats import (
     rising_terms,
 )
 from browser.stats.periods import period_start
+from browser.stats.searches import (
+    ANY_DAY,
+    NO_AUTHOR_NAMES,
+    NO_DAY,
+    NO_ORGANIZATION,
+    name_search,
+    period_search,
+    term_search,
+)
 from browser.stats.terms import log_odds_z
 
 D = dt.date
@@ -320,3 +333,101 @@ def test_cli_stats_tables(library: Path, capsys: pytest.CaptureFixture[str]) -> 
 
 def test_cli_stats_rejects_a_negative_top(library: Path) -> None:
     assert main(["stats", "--library", str(library), "--top", "-1"]) == 1
+
+
+# -- the search each row stands for (browser.stats.searches) --------------------------
+
+
+def test_row_searches_as_text() -> None:
+    assert name_search("org", 'say "hi"  there') == 'org:"say hi there"'
+    # Control and invisible characters of untrusted names never reach the search bar.
+    assert name_search("author", "Eve\x1b[2J\u202e \x07Lab") == 'author:"Eve [2J Lab"'
+    assert period_search(D(2025, 12, 1), "month", own_dates=False) == "listed:2025-12"
+    assert period_search(D(2025, 12, 5), "day", own_dates=False) == "listed:2025-12-05"
+    assert period_search(D(2025, 12, 1), "week", own_dates=False) == (
+        "listed:[2025-12-01 TO 2025-12-07]"
+    )
+    assert period_search(D(2025, 12, 1), "month", own_dates=True) == (
+        f"(listed:2025-12 OR (date:2025-12 NOT listed:{ANY_DAY}))"
+    )
+    assert term_search(RisingTerm("agent swarms", 5, 0, 3.0)) == '"agent swarms"'
+    assert term_search(RisingTerm("agent", 5, 0, 3.0)) == "agent"
+
+
+@pytest.fixture
+def hand_counted(tmp_path: Path) -> Iterator[Services]:
+    services = build_stats_library(tmp_path)
+    yield services
+    services.close()
+
+
+def test_the_hand_counted_library(hand_counted: Services) -> None:
+    stats = hand_counted.stats(top=None)
+    assert (stats.papers, stats.no_date, stats.on_own_date) == (10, 1, 2)
+    assert {p.key: p.count for p in stats.per_period} == {"2025-10": 1, "2025-11": 3, "2025-12": 5}
+    assert [(o.name, o.count) for o in stats.organizations] == [("NVIDIA", 3), (HOSTILE_ORG, 2)]
+    assert stats.no_organization == 5
+    assert [(a.name, a.count) for a in stats.authors] == [
+        ("Ada Li", 3),
+        ("Bo Chen", 2),
+        ("Chen Wei", 2),
+        (HOSTILE_AUTHOR, 1),
+    ]
+    assert stats.no_author_names == 4
+    assert ("agent swarms", 5, 0) in [(t.term, t.now, t.before) for t in stats.rising_terms]
+    assert stats.to_json()["counted_on_own_date"] == 2
+
+
+def _found(services: Services, query: str, clause: str) -> set[str]:
+    # As the app adds a row's clause to the current search.
+    query = f"({query})" if " OR " in f" {query} " else query
+    return set(services.index.matching_ids(f"{query} {clause}".strip()).paper_ids)
+
+
+@pytest.mark.parametrize("query", ["", "robot", "agent OR robot", "swarms"])
+def test_every_row_searches_exactly_the_papers_it_counts(
+    hand_counted: Services, query: str
+) -> None:
+    counted = set(hand_counted.index.matching_ids(query).paper_ids)
+    for by in PERIODS:
+        stats = hand_counted.stats(query, by=by, top=None)
+        own_dates = stats.on_own_date > 0
+        for period in stats.per_period:
+            clause = period_search(period.start, by, own_dates=own_dates)
+            found = _found(hand_counted, query, clause)
+            assert len(found) == period.count and found <= counted, (query, by, period.key)
+        assert len(_found(hand_counted, query, NO_DAY)) == stats.no_date
+    stats = hand_counted.stats(query, top=None)
+    assert len(_found(hand_counted, query, NO_ORGANIZATION)) == stats.no_organization
+    assert len(_found(hand_counted, query, NO_AUTHOR_NAMES)) == stats.no_author_names
+    # No name here is a phrase inside another, so a name's search is exact too.
+    for item in stats.organizations:
+        assert len(_found(hand_counted, query, name_search("org", item.name))) == item.count
+    for item in stats.authors:
+        assert len(_found(hand_counted, query, name_search("author", item.name))) == item.count
+    for term in stats.rising_terms:
+        assert len(_found(hand_counted, query, term_search(term))) >= term.now + term.before
+
+
+def test_papers_all_with_listing_days_search_the_listing_day(hand_counted: Services) -> None:
+    stats = hand_counted.stats("grasping")
+    assert stats.on_own_date == 0 and [p.key for p in stats.per_period] == ["2025-11"]
+    clause = period_search(stats.per_period[0].start, "month", own_dates=False)
+    assert clause == "listed:2025-11"
+    assert len(_found(hand_counted, "grasping", clause)) == 2
+
+
+def test_cli_stats_show_hostile_names_as_text(
+    hand_counted: Services, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    library = str(tmp_path / "library")
+    assert main(["stats", "--library", library]) == 0
+    out = capsys.readouterr().out
+    assert "\x1b" not in out and "\x07" not in out
+    assert "[link=https://evil.example]Evil[/link] Lab ␛[31m" in out
+    assert "[bold red]Mallory[/] \\[x] ␇" in out
+    assert "agent swarms" in out
+    assert "2 paper(s) without a listing day counted on their own date" in out
+    assert main(["stats", "--library", library, "--json"]) == 0
+    data = json.loads(capsys.readouterr().out)
+    assert data["organizations"][HOSTILE_ORG] == 2 and data["authors"][HOSTILE_AUTHOR] == 1

@@ -195,21 +195,16 @@ class Answerer:
         how many match, and whether that answer was cut short. Never raises
         ``Interrupted``: a stopped search comes back partial. ``exact``: query words a
         title holding them as written ranks higher by (``exactness``)."""
-        tags = user.tags
-        allowed_ids, denied_ids = resolve_filters(plan.filters, tags, user.states)
-        allowed = None if allowed_ids is None else commit.docnums(allowed_ids)
-        denied = commit.docnums(denied_ids) | (exclude or set())
-        if (allowed is not None and not allowed) or plan.query is wq.NullQuery:
+        restricted = _restricted(commit, plan, user, exclude)
+        if restricted is None:
             return Outcome([], 0, False, sort)
+        query, allowed, denied = restricted
         limit = max(1, limit)
-        query, in_range = commit.order.ranges_as_filters(plan.query)
         # No words to rank by (a listing, only ranges, or only NOTs): newest first.
         unranked = isinstance(query, wq.Every) or without_negations(query) is None
         effective_sort: SortOrder = "newest" if unranked and sort == "relevance" else sort
-        if in_range is not None:
-            allowed = in_range if allowed is None else allowed & in_range
-            if not allowed:
-                return Outcome([], 0, False, effective_sort)
+        if allowed is not None and not allowed:
+            return Outcome([], 0, False, effective_sort)
         # ``partial`` only when the answer really is cut short (its deadline, or a count
         # that is a lower bound): a typing pass that finished is the whole first page and
         # final, so the app runs no second search after it.
@@ -221,7 +216,36 @@ class Answerer:
         except Interrupted:
             # Stopped before anything could be ranked: the settled search follows.
             return Outcome([], 0, True, effective_sort)
-        return Outcome(_hits(commit, plan, ranked, tags), total, partial, effective_sort)
+        return Outcome(_hits(commit, plan, ranked, user.tags), total, partial, effective_sort)
+
+    def matching(
+        self, commit: Commit, query: str, *, filters: SearchFilters, user: UserData, stop: Stop
+    ) -> tuple[set[int], Plan]:
+        """The documents ``answer`` would count for ``query`` (as typed: no spelling
+        retries), as a set: no scoring, no order, no hits; and the plan that ran.
+        Raises ``Interrupted`` once ``stop`` says so."""
+        try:
+            plan = with_note_matches(
+                self._planner.plan(commit.searcher, query, stop, filters), user.states
+            )
+            return self._matching(commit, plan, user, stop), plan
+        except Interrupted:
+            raise
+        except Exception as exc:  # as in ``answer``: a query that only fails when run
+            plan = self._planner.words_plan(query, exc, filters)
+            return self._matching(commit, plan, user, stop), plan
+
+    @staticmethod
+    def _matching(commit: Commit, plan: Plan, user: UserData, stop: Stop) -> set[int]:
+        restricted = _restricted(commit, plan, user, None)
+        if restricted is None:
+            return set()
+        query, allowed, denied = restricted
+        # Live documents only: ranges read from the sort columns hold deleted ones too.
+        found = matching_set(commit.searcher, query, stop)
+        if found is None:  # a query shape set evaluation does not know, or no fast path
+            found = matching_docnums(commit.searcher, query, stop)[0]
+        return allowed_only(found, allowed, denied)
 
     def _match(
         self,
@@ -450,6 +474,23 @@ class Answerer:
 def _add(scores: dict[int, float], gained: dict[int, float]) -> None:
     for docnum, extra in gained.items():
         scores[docnum] += extra
+
+
+def _restricted(
+    commit: Commit, plan: Plan, user: UserData, exclude: set[int] | None
+) -> tuple[Any, set[int] | None, set[int]] | None:
+    """``plan``'s query without the ranges read from the sort columns, the documents
+    allowed (None: all; tags, user state and those ranges) and denied; None when nothing
+    can match."""
+    allowed_ids, denied_ids = resolve_filters(plan.filters, user.tags, user.states)
+    allowed = None if allowed_ids is None else commit.docnums(allowed_ids)
+    denied = commit.docnums(denied_ids) | (exclude or set())
+    if (allowed is not None and not allowed) or plan.query is wq.NullQuery:
+        return None
+    query, in_range = commit.order.ranges_as_filters(plan.query)
+    if in_range is not None:
+        allowed = in_range if allowed is None else allowed & in_range
+    return query, allowed, denied
 
 
 def _hits(

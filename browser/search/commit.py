@@ -9,7 +9,7 @@ from typing import Any, Final
 
 from browser.models import Paper
 from browser.search.ordering import CommitOrder
-from browser.search.whoosh_internals import field_lengths_in_memory
+from browser.search.whoosh_internals import bytes_column, field_lengths_in_memory
 
 # Papers kept rebuilt from their stored JSON: a few pages of results and then some.
 PAPER_CACHE_SIZE: Final = 4000
@@ -35,6 +35,7 @@ class Commit:
     order: CommitOrder
     _docnums: dict[str, int | None] = field(default_factory=dict)
     _papers: OrderedDict[int, Paper] = field(default_factory=OrderedDict)
+    _paper_ids: list[str] = field(default_factory=list)
 
     @classmethod
     def of(cls, searcher: Any) -> Commit:
@@ -51,6 +52,15 @@ class Commit:
         """The document numbers of those of ``paper_ids`` this commit holds."""
         found = (self.docnum(paper_id) for paper_id in paper_ids)
         return {docnum for docnum in found if docnum is not None}
+
+    def paper_ids(self) -> list[str]:
+        """Each document's paper id, by document number (deleted documents too): the id
+        column read whole once per commit (a look-up per document reads one value each)."""
+        if not self._paper_ids:
+            self._paper_ids.extend(
+                value.decode("utf-8") for value in bytes_column(self.searcher, "id")
+            )
+        return self._paper_ids
 
     def paper_at(self, docnum: int) -> Paper:
         cache = self._papers

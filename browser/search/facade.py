@@ -25,6 +25,7 @@ fast at 100k papers (bench/results/ has the figures):
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import threading
 import time
 from collections import Counter
@@ -36,6 +37,7 @@ import whoosh.index
 from whoosh.writing import CLEAR, LockError
 
 from browser.models import (
+    MatchingPapers,
     Paper,
     SearchCancelled,
     SearchFilters,
@@ -62,8 +64,9 @@ from browser.search.schema import (
     write_version,
 )
 from browser.search.scoring import scored_lists
-from browser.search.stopping import Stop
+from browser.search.stopping import Interrupted, Stop
 from browser.search.vocabulary import VOCABULARY_PREFIX, Vocabulary, VocabularyFiles
+from browser.search.whoosh_internals import chunked_posting_runs, index_codec
 
 __all__ = ["IndexBusy", "IndexUnusable", "PaperIndex", "SearchCancelled"]
 
@@ -203,21 +206,27 @@ class PaperIndex:
     @contextlib.contextmanager
     def _writing(self, *, procs: int = 1, **commit_options: Any) -> Iterator[Any]:
         """A writer that commits on success and cancels on any error (the old index stays)."""
-        options: dict[str, Any] = {"timeout": _WRITER_TIMEOUT_S, "limitmb": 96}
+        options: dict[str, Any] = {
+            "timeout": _WRITER_TIMEOUT_S,
+            "limitmb": 96,
+            # Every segment, merged ones included, in the layout the version file names.
+            "codec": index_codec(),
+        }
         if procs > 1:
             # multisegment: merging the workers' segments at the end would re-write every
             # posting in one process, costing more than the second process saved.
             options.update(procs=procs, multisegment=True)
-        try:
-            writer = self._ix.writer(**options)
-        except LockError as exc:
-            raise IndexBusy() from exc
-        try:
-            yield writer
-        except BaseException:
-            writer.cancel()
-            raise
-        writer.commit(**commit_options)
+        with chunked_posting_runs():
+            try:
+                writer = self._ix.writer(**options)
+            except LockError as exc:
+                raise IndexBusy() from exc
+            try:
+                yield writer
+            except BaseException:
+                writer.cancel()
+                raise
+            writer.commit(**commit_options)
 
     def rebuild(
         self,
@@ -350,6 +359,68 @@ class PaperIndex:
             raise SearchCancelled
         result.elapsed_ms = (time.perf_counter() - started) * 1000
         return result
+
+    def matching_ids(
+        self,
+        query: str,
+        *,
+        tags: TagLookup | None = None,
+        filters: SearchFilters | None = None,
+        states: UserStateLookup | None = None,
+        cancelled: Callable[[], bool] | None = None,
+    ) -> MatchingPapers:
+        """The ids of every paper ``search`` finds for ``query`` and ``filters``, as a set:
+        nothing scored, sorted or read (the stats count them).
+
+        A query that matches nothing as typed is matched as ``search`` would answer it:
+        its spelling correction, or without the words no paper has all of (the result
+        names the query run). Raises ``SearchCancelled`` once ``cancelled()`` says yes.
+        """
+        stop = Stop(None, cancelled)
+        with self._lock:
+            commit = self._current()
+            try:
+                found, docnums = self._matching(
+                    commit, query, filters or SearchFilters(), UserData(tags, states), stop
+                )
+            except Interrupted:
+                raise SearchCancelled from None
+            ids = commit.paper_ids()
+            paper_ids = frozenset(map(ids.__getitem__, docnums))
+        if stop.cancelled():
+            raise SearchCancelled
+        return dataclasses.replace(found, paper_ids=paper_ids)
+
+    def _matching(
+        self, commit: Commit, query: str, filters: SearchFilters, user: UserData, stop: Stop
+    ) -> tuple[MatchingPapers, set[int]]:
+        """``matching_ids`` under the lock, as document numbers (the ids left empty)."""
+        docnums, plan = self._answerer.matching(
+            commit, query, filters=filters, user=user, stop=stop
+        )
+        if docnums or not plan.words:
+            return MatchingPapers(frozenset(), error=plan.error), docnums
+        # What the search shows instead; a one-hit answer says which query that is.
+        shown = self._answerer.answer(
+            commit,
+            query,
+            sort="relevance",
+            limit=1,
+            filters=filters,
+            user=user,
+            stop=stop,
+            budget_ms=None,
+        )
+        instead = shown.corrected_query or shown.relaxed_query
+        if instead is None:
+            return MatchingPapers(frozenset(), error=plan.error), docnums
+        docnums, _ = self._answerer.matching(commit, instead, filters=filters, user=user, stop=stop)
+        found = MatchingPapers(
+            frozenset(),
+            corrected_query=shown.corrected_query,
+            relaxed_query=shown.relaxed_query,
+        )
+        return found, docnums
 
     def more_like(
         self,

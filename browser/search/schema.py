@@ -28,12 +28,14 @@ from whoosh import query as wq
 from whoosh.analysis import CharsetFilter, LowercaseFilter, RegexTokenizer
 from whoosh.fields import COLUMN, DATETIME, ID, KEYWORD, NUMERIC, STORED, TEXT, Schema
 from whoosh.filedb.filestore import FileStorage
+from whoosh.formats import Positions
 from whoosh.support.charset import accent_map
 from whoosh.util.times import adatetime, datetime_to_long, fix, is_void
 
 from browser.fsutil import atomic_write
 from browser.identity import normalize_title
 from browser.models import Paper
+from browser.search.whoosh_internals import postings_layout
 from browser.text.spelling import american
 from browser.text.stemming import stem
 from browser.text.tokens import WORD_RUN, WORD_RUN_PATTERN, analyse_run, tokenise
@@ -42,8 +44,9 @@ INDEX_NAME: Final = "papers"
 META_FILE: Final = "paper-index.json"
 # Written to META_FILE; an index with another number is rebuilt. 3: the listing day,
 # ``listed:``. 4: browser.text's tokens (compound parts, CJK pairs, one-letter words),
-# Snowball stems, US spellings.
-SCHEMA_VERSION: Final = 4
+# Snowball stems, US spellings. 5: postings with joined values
+# (``whoosh_internals.JoinedValuesCodec``), the stored paper without its default values.
+SCHEMA_VERSION: Final = 5
 # Names and organisations: words as Whoosh's default tokenizer finds them.
 TOKEN_PATTERN: Final = r"\w+(\.?\w+)*"
 TOKEN_RE: Final = re.compile(TOKEN_PATTERN, re.UNICODE)
@@ -74,6 +77,23 @@ def _name_analyzer() -> Any:
 QUERY_WORDS = _query_word_analyzer()
 
 
+_POSITIONS: Final = Positions()
+_ENCODINGS: dict[tuple[int, ...], bytes] = {}
+_ENCODINGS_MAX: Final = 100_000
+
+
+def _encoded(places: tuple[int, ...]) -> bytes:
+    """Whoosh's ``Positions`` encoding of a position list (a pickle), cached: most
+    postings hold one of a few thousand lists (one position in the title or among the
+    abstract's first few hundred). Module-level, as the schema is pickled with the index."""
+    known = _ENCODINGS.get(places)
+    if known is None:
+        if len(_ENCODINGS) >= _ENCODINGS_MAX:
+            _ENCODINGS.clear()
+        known = _ENCODINGS[places] = _POSITIONS.encode(places)
+    return known
+
+
 class AnalysedText(TEXT):  # type: ignore[misc]
     """A stemmed text field that takes its terms already analysed.
 
@@ -87,6 +107,7 @@ class AnalysedText(TEXT):  # type: ignore[misc]
     def __init__(self, *, first_weight: float = 1.0) -> None:
         super().__init__(analyzer=QUERY_WORDS)
         self._first_weight = first_weight
+        assert type(self.format) is Positions  # what ``_encoded`` writes
 
     def index(self, value: Any, **kwargs: Any) -> Iterator[tuple[bytes, int, float, bytes]]:
         terms: Terms = value if isinstance(value, list) else analyse(str(value))[0]
@@ -107,9 +128,8 @@ class AnalysedText(TEXT):  # type: ignore[misc]
             else:
                 positions[item[0]].append(base + item[1])
                 weights[item[0]] += weight
-        encode = self.format.encode
         for term, places in positions.items():
-            yield term.encode("utf-8"), len(places), weights[term], encode(places)
+            yield term.encode("utf-8"), len(places), weights[term], _encoded(tuple(places))
 
 
 def build_schema(*, raw_words: bool = False) -> Schema:
@@ -331,7 +351,8 @@ def document_for(paper: Paper) -> tuple[dict[str, Any], set[str]]:
         "sort_newest": paper.date.toordinal() if paper.date else 0,
         "sort_comments": paper.comments if paper.comments is not None else -1,
         "sort_title": (normalize_title(title) or title).encode("utf-8"),
-        "paper": paper.model_dump_json(),
+        # Defaults left out (``Paper`` puts them back): 8% less stored text.
+        "paper": paper.model_dump_json(exclude_defaults=True),
     }
     if org:
         document["org"] = org
@@ -354,18 +375,25 @@ def document_for(paper: Paper) -> tuple[dict[str, Any], set[str]]:
 
 
 def read_version(index_dir: Path) -> int | None:
-    """The schema version recorded in ``index_dir``, or None when unreadable."""
+    """The schema version recorded in ``index_dir``, or None when unreadable or when its
+    postings were written in another layout than this process reads
+    (``whoosh_internals.postings_layout``)."""
     try:
         data = json.loads((index_dir / META_FILE).read_text(encoding="utf-8"))
         version = data.get("schema_version")
+        layout = data.get("postings")
     except (OSError, ValueError, AttributeError):
+        return None
+    if layout != postings_layout():
         return None
     return version if isinstance(version, int) else None
 
 
 def write_version(index_dir: Path) -> None:
-    """Record ``SCHEMA_VERSION`` in ``index_dir``, replacing the file whole (``fsutil``)."""
-    atomic_write(index_dir / META_FILE, json.dumps({"schema_version": SCHEMA_VERSION}))
+    """Record ``SCHEMA_VERSION`` and the postings layout in ``index_dir``, replacing the
+    file whole (``fsutil``)."""
+    meta = {"schema_version": SCHEMA_VERSION, "postings": postings_layout()}
+    atomic_write(index_dir / META_FILE, json.dumps(meta))
 
 
 def as_datetime(day: dt.date) -> dt.datetime:

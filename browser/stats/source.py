@@ -85,10 +85,11 @@ def _facts(paper_id: str, fields: str) -> PaperFacts:
     listed, date, org_name, org_slug, names = json.loads(fields)
     # The listing day when the paper has one; until every library records it, the date
     # the paper carries stands in for it (the same day for Daily Papers pages).
-    day = _day(listed) or _day(date)
+    listing_day = _day(listed)
+    day = listing_day or _day(date)
     organization = (org_name or org_slug or "").strip() or None
     authors = tuple(name for name in names or () if isinstance(name, str) and name.strip())
-    return PaperFacts(paper_id, day, organization, authors)
+    return PaperFacts(paper_id, day, organization, authors, on_own_date=listing_day is None)
 
 
 def _day(value: Any) -> dt.date | None:

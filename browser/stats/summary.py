@@ -42,6 +42,8 @@ class PaperFacts:
     day: dt.date | None = None
     organization: str | None = None
     authors: tuple[str, ...] = ()
+    # ``day`` is the paper's own date: it has no listing day.
+    on_own_date: bool = False
 
 
 @dataclass(frozen=True)
@@ -104,13 +106,15 @@ class LibraryStats:
 
     papers: int
     by: Period
-    # The query counted ("" for the whole library), and the spelling correction run
-    # instead when the query as typed matched nothing.
+    # The query counted ("" for the whole library), and the query run instead when it
+    # matched nothing as typed (its spelling correction, or without words no paper has).
     query: str = ""
     corrected_query: str | None = None
     # Every period from the first paper's to the last one's, in time order, empty ones too.
     per_period: list[PeriodCount] = field(default_factory=list)
     no_date: int = 0
+    # Papers counted on their own date for want of a listing day (older dumps).
+    on_own_date: int = 0
     tags: list[NameCount] = field(default_factory=list)
     untagged: int = 0
     organizations: list[NameCount] = field(default_factory=list)
@@ -130,6 +134,7 @@ class LibraryStats:
         last when some papers have none, so its counts add up to ``papers``. Tags,
         organisations and authors map names to counts, most first; the papers without
         one are counted under ``untagged``, ``no_organization`` and ``no_author_names``.
+        ``counted_on_own_date`` papers have no listing day and are counted on their date.
         ``rising_terms`` lists ``{"term", "now", "before", "score"}`` objects.
         """
         per_period = {period.key: period.count for period in self.per_period}
@@ -141,6 +146,7 @@ class LibraryStats:
             "papers": self.papers,
             "by": self.by,
             "per_period": per_period,
+            "counted_on_own_date": self.on_own_date,
             "tags": {item.name: item.count for item in self.tags},
             "untagged": self.untagged,
             "organizations": {item.name: item.count for item in self.organizations},
@@ -164,7 +170,8 @@ class LibraryStats:
 class FactColumns:
     """The facts of many papers as columns, so counting a subset runs at C speed.
 
-    Row ``i`` is one paper: ``ids[i]``, its day as an ordinal (``0``: no date), its
+    Row ``i`` is one paper: ``ids[i]``, its day as an ordinal (``0``: no date), whether
+    that day is its own date for want of a listing day (``on_own_date[i]``, 0 or 1), its
     organisation as an index into ``organization_names`` (``-1``: none) and its authors
     as indices into ``author_names`` (each name once).
     """
@@ -172,6 +179,7 @@ class FactColumns:
     def __init__(self, facts: Iterable[PaperFacts] = ()) -> None:
         self.ids: list[str] = []
         self.days: list[int] = []
+        self.on_own_date = bytearray()
         self.organizations: list[int] = []
         self.authors: list[tuple[int, ...]] = []
         self.organization_names: list[str] = []
@@ -190,6 +198,7 @@ class FactColumns:
         self.position[paper.paper_id] = len(self.ids)
         self.ids.append(paper.paper_id)
         self.days.append(paper.day.toordinal() if paper.day is not None else 0)
+        self.on_own_date.append(paper.on_own_date and paper.day is not None)
         if paper.organization:
             index = self._organization_index.get(paper.organization)
             if index is None:
@@ -240,6 +249,7 @@ def compute_stats(
     days = columns.days
     day_counts = Counter(map(days.__getitem__, rows))
     _count_periods(stats, day_counts, by)
+    stats.on_own_date = sum(map(columns.on_own_date.__getitem__, rows))
     _count_names(stats, columns, rows, top)
     _count_tags(stats, columns, rows, tags or {}, top)
     if terms_of is not None and stats.latest is not None and stats.previous is not None:

@@ -31,15 +31,20 @@ from browser.stats import (
     NO_DATE,
     LibraryStats,
     NameCount,
-    Period,
     PeriodCount,
     PeriodGap,
     condensed,
-    period_query,
+)
+from browser.stats.periods import Period
+from browser.stats.searches import (
+    NO_AUTHOR_NAMES,
+    NO_DAY,
+    NO_ORGANIZATION,
+    name_search,
+    period_search,
+    term_search,
 )
 
-# The field a period's search names: the listing day once the index has one.
-PERIOD_FIELD = "date"
 _EIGHTHS = " ▏▎▍▌▋▊▉"
 BAR_WIDTH = 24
 LOADING_DELAY = 0.1
@@ -64,11 +69,6 @@ def bar(count: int, largest: int, width: int = BAR_WIDTH) -> str:
     return "█" * full + (_EIGHTHS[part] if part else "")
 
 
-def quoted(field: str, name: str) -> str:
-    # The query language has no escape for a quote inside a phrase: drop them.
-    return '{}:"{}"'.format(field, " ".join(name.replace('"', " ").split()))
-
-
 def _cell(text: str, style: str = "") -> Text:
     # Built from plain strings: names and terms are data, never markup.
     return Text(safe_line(text), style=style, no_wrap=True, overflow="ellipsis", end="")
@@ -79,25 +79,41 @@ def _number(count: int) -> Text:
 
 
 class StatsTable(DataTable[Text]):
-    """One table of the stats screen; each row key is an index into ``choices``."""
+    """One table of the stats screen; each row key is an index into ``choices``.
+
+    Its widest column (and the bars) follow the table's width: ``refill`` draws the
+    content again whenever the width changes (a resized terminal, or the layout settling
+    after the loading indicator), so what is shown never depends on when it was filled.
+    """
 
     def __init__(self, title: str, table_id: str) -> None:
         super().__init__(id=table_id, cursor_type="row", zebra_stripes=True)
         self.border_title = title
         self.choices: list[StatsChoice | None] = []
+        self.refill: Callable[[], None] | None = None
+        self._filled_width: int | None = None
+
+    def on_resize(self) -> None:
+        if self.refill is not None and self._filled_width != self._available_width():
+            self.refill()
+
+    def _available_width(self) -> int:
+        return self.scrollable_content_region.width or self.size.width
 
     def flex_width(self, fixed: list[int]) -> int:
         """Cells left for the one column without a fixed width (each cell has 1 padding
         each side; 1 more for the vertical scrollbar), so no row scrolls sideways."""
-        available = self.scrollable_content_region.width or self.size.width
-        return max(6, available - sum(fixed) - 2 * (len(fixed) + 1) - 1)
+        self._filled_width = self._available_width()
+        return max(6, self._filled_width - sum(fixed) - 2 * (len(fixed) + 1) - 1)
 
     def fill(
         self,
         columns: list[tuple[str, int]],
         rows: list[tuple[list[Text], StatsChoice | None]],
     ) -> None:
-        """Replace the content: ``columns`` are (label, width) pairs."""
+        """Replace the content: ``columns`` are (label, width) pairs. The cursor stays
+        on the row it was on."""
+        row = self.cursor_row
         self.clear(columns=True)
         for label, width in columns:
             self.add_column(label, width=width)
@@ -105,6 +121,8 @@ class StatsTable(DataTable[Text]):
         for cells, choice in rows:
             self.add_row(*cells, key=str(len(self.choices)))
             self.choices.append(choice)
+        if 0 < row < len(rows):
+            self.move_cursor(row=row, animate=False)
 
     def choice_at(self, row_key: str | None) -> StatsChoice | None:
         if row_key is None:
@@ -213,31 +231,44 @@ class StatsScreen(Screen[StatsChoice | None]):
     def _show(self, stats: LibraryStats) -> None:
         self._shown = True
         self.query_one("#stats-body").loading = False
-        # Column widths follow the tables' sizes, known once the layout without the
-        # loading indicator has been worked out.
-        self.call_after_refresh(self._fill, stats)
+        self._fill(stats)
 
     def _fill(self, stats: LibraryStats) -> None:
+        """Fill every table; each draws itself again when its width changes."""
         self.stats = stats
         self._show_title()
-        self._fill_periods(stats)
-        self._fill_rising(stats)
+        fills: list[tuple[str, Callable[[], None]]] = [
+            ("#stats-periods", lambda: self._fill_periods(stats)),
+            ("#stats-rising", lambda: self._fill_rising(stats)),
+            ("#stats-tags", lambda: self._fill_tags(stats)),
+            ("#stats-organizations", lambda: self._fill_organizations(stats)),
+            ("#stats-authors", lambda: self._fill_authors(stats)),
+        ]
+        for selector, fill in fills:
+            self.query_one(selector, StatsTable).refill = fill
+            fill()
+
+    def _fill_tags(self, stats: LibraryStats) -> None:
         self._fill_names("#stats-tags", stats.tags, "untagged", stats.untagged, self._tag_choice)
+
+    def _fill_organizations(self, stats: LibraryStats) -> None:
         self._fill_names(
             "#stats-organizations",
             stats.organizations,
             "no organisation",
             stats.no_organization,
-            lambda item: StatsChoice(clause=quoted("org", item.name), label=item.name),
-            StatsChoice(clause="NOT org:?*", label="no organisation"),
+            lambda item: StatsChoice(clause=name_search("org", item.name), label=item.name),
+            StatsChoice(clause=NO_ORGANIZATION, label="no organisation"),
         )
+
+    def _fill_authors(self, stats: LibraryStats) -> None:
         self._fill_names(
             "#stats-authors",
             stats.authors,
             "no author names",
             stats.no_author_names,
-            lambda item: StatsChoice(clause=quoted("author", item.name), label=item.name),
-            StatsChoice(clause="NOT author:?*", label="no author names"),
+            lambda item: StatsChoice(clause=name_search("author", item.name), label=item.name),
+            StatsChoice(clause=NO_AUTHOR_NAMES, label="no author names"),
         )
 
     def _fill_periods(self, stats: LibraryStats) -> None:
@@ -258,21 +289,22 @@ class StatsScreen(Screen[StatsChoice | None]):
                         _number(period.count),
                         Text(bar(period.count, largest, width), end=""),
                     ],
-                    self._period_choice(period, stats.by),
+                    self._period_choice(period, stats),
                 )
             )
         if stats.no_date:
             rows.append(
                 (
                     [_cell(NO_DATE, "italic"), _number(stats.no_date), _cell("")],
-                    StatsChoice(clause=f"NOT {PERIOD_FIELD}:[0001 TO 9999]", label=NO_DATE),
+                    StatsChoice(clause=NO_DAY, label=NO_DATE),
                 )
             )
         table.fill([(stats.by, 10), ("papers", 7), ("", width)], rows)
 
     @staticmethod
-    def _period_choice(period: PeriodCount, by: Period) -> StatsChoice:
-        return StatsChoice(clause=period_query(period.start, by, PERIOD_FIELD), label=period.key)
+    def _period_choice(period: PeriodCount, stats: LibraryStats) -> StatsChoice:
+        clause = period_search(period.start, stats.by, own_dates=stats.on_own_date > 0)
+        return StatsChoice(clause=clause, label=period.key)
 
     def _fill_rising(self, stats: LibraryStats) -> None:
         table = self.query_one("#stats-rising", StatsTable)
@@ -282,11 +314,10 @@ class StatsScreen(Screen[StatsChoice | None]):
             table.border_title = "Rising terms: need papers in two periods"
         rows: list[tuple[list[Text], StatsChoice | None]] = []
         for term in stats.rising_terms:
-            clause = f'"{term.term}"' if term.is_phrase else term.term
             rows.append(
                 (
                     [_cell(term.term), _number(term.now), _number(term.before)],
-                    StatsChoice(clause=clause, label=term.term),
+                    StatsChoice(clause=term_search(term), label=term.term),
                 )
             )
         table.fill([("term", table.flex_width([5, 6])), ("now", 5), ("before", 6)], rows)

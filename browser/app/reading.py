@@ -1,6 +1,6 @@
 """The app's side of the reading workflow: read marks, notes, and their undo.
 
-Kept out of ``app.py`` (which only forwards its actions here); every change goes
+The app (``main``) only forwards its actions here; every change goes
 through ``Services.reading``. Read marks change in the UI thread (one small
 transaction, ~1 ms), marking a whole list read runs its search in a worker.
 """
@@ -22,7 +22,7 @@ from browser.userdata import UserDataError
 from browser.widgets.note_editor import NoteEditor
 
 if TYPE_CHECKING:
-    from browser.app import PaperBrowserApp
+    from browser.app.main import PaperBrowserApp
 
 __all__ = ["ReadStep", "ReadingFlow"]
 
@@ -91,9 +91,7 @@ class ReadingFlow:
             return
         if self._reading.is_read(paper_id):
             return
-        self._timer = self.app.set_timer(
-            self.read_after_seconds, lambda: self._auto_read(paper_id)
-        )
+        self._timer = self.app.set_timer(self.read_after_seconds, lambda: self._auto_read(paper_id))
 
     def _auto_read(self, paper_id: str) -> None:
         self._timer = None
@@ -118,21 +116,21 @@ class ReadingFlow:
         try:
             now_read = self._reading.toggle_read(hit.paper.id)
         except UserDataError as error:
-            self.app.notify(str(error), severity="error")
+            self.app.say(str(error), "error")
             return
         state = "unread" if now_read else "read"
         self.undo_steps.append(ReadStep((hit.paper.id,), not now_read, f"marked it {state} again"))
-        self.app.note_undo_step("read")
+        self.app.tag_flow.note_undo_step("read")
         self.refresh_rows([hit.paper.id])
-        self.app.notify("Marked read" if now_read else "Marked unread", timeout=2)
+        self.app.say("Marked read" if now_read else "Marked unread", timeout=2)
 
     def mark_list_read(self) -> None:
         """Every paper of the current list (all matches, not only those loaded) read."""
         request = self.app.session.request
         if request is None or not self.app.table.hits:
-            self.app.notify("No papers to mark.", timeout=2)
+            self.app.say("No papers to mark.", timeout=2)
             return
-        self.app.notify("Marking the list read…", timeout=2)
+        self.app.say("Marking the list read…", timeout=2)
         self.app.run_worker(
             partial(self._mark_all, request),
             thread=True,
@@ -154,20 +152,20 @@ class ReadingFlow:
             )
             changed = services.reading.set_read([hit.paper.id for hit in result.hits])
         except (UserDataError, UnknownPaperId, LookupError) as error:
-            self.app.call_from_thread(self.app.notify, str(error), severity="error")
+            self.app.call_from_thread(self.app.say, str(error), "error")
             return
         self.app.call_from_thread(self._marked_all, tuple(changed))
 
     def _marked_all(self, changed: tuple[str, ...]) -> None:
         if not changed:
-            self.app.notify("Every paper of the list was already read.", timeout=3)
+            self.app.say("Every paper of the list was already read.", timeout=3)
             return
         step = ReadStep(changed, False, f"marked {len(changed):,} papers unread again")
         self.undo_steps.append(step)
-        self.app.note_undo_step("read")
+        self.app.tag_flow.note_undo_step("read")
         self.refresh_rows(changed)
         self.app.update_status_line()
-        self.app.notify(f"Marked {len(changed):,} papers read (u undoes)", timeout=4)
+        self.app.say(f"Marked {len(changed):,} papers read (u undoes)", timeout=4)
 
     def undo(self) -> str | None:
         """Undo the last read change made here; what was done, or None when none is left."""
@@ -190,9 +188,7 @@ class ReadingFlow:
             return
         paper = hit.paper
         if self.app.services.userdata.read_only:
-            self.app.notify(
-                f"Notes are read-only: {self.app.services.userdata.problem}", severity="error"
-            )
+            self.app.say(f"Notes are read-only: {self.app.services.userdata.problem}", "error")
             return
 
         def save(text: str) -> str | None:

@@ -17,7 +17,7 @@ from textual.content import Content
 from textual.timer import Timer
 
 from browser.models import SearchFilters, SortOrder, StatePredicate
-from browser.reading import SavedQuery
+from browser.reading import Reading, SavedQuery
 from browser.safe_text import safe_line
 from browser.search_session import TagFilter
 from browser.userdata import UserDataError
@@ -25,7 +25,7 @@ from browser.widgets.name_prompt import NamePrompt
 from browser.widgets.picker import PickerScreen
 
 if TYPE_CHECKING:
-    from browser.app import PaperBrowserApp
+    from browser.app.main import PaperBrowserApp
 
 __all__ = ["REMEMBER_AFTER_SECONDS", "SessionFlow", "View", "split_filters"]
 
@@ -87,7 +87,7 @@ class SessionFlow:
         self.new_seen = ""
 
     @property
-    def _reading(self):  # type: ignore[no-untyped-def]  # browser.reading.Reading
+    def _reading(self) -> Reading:
         return self.app.services.reading
 
     def current_query(self) -> SavedQuery:
@@ -170,7 +170,7 @@ class SessionFlow:
         self.new_seen = stamp
         since = f" since {_short_day(previous)}" if previous else " from the last sync"
         self.show_view(View(f"{count:,} new papers{since}", NEW_PAPERS), sort="newest")
-        self.app.notify(f"{count:,} new papers{since} · Esc shows the whole library", timeout=8)
+        self.app.say(f"{count:,} new papers{since} · Esc shows the whole library", timeout=8)
         self.remember_now()
         return True
 
@@ -197,7 +197,7 @@ class SessionFlow:
     def _show_day(self, step: tuple[dt.date, frozenset[str]] | None, delta: int) -> None:
         if step is None:
             where = "later" if delta > 0 else "earlier"
-            self.app.notify(f"No {where} Daily Papers day for this search.", timeout=3)
+            self.app.say(f"No {where} Daily Papers day for this search.", timeout=3)
             return
         day, paper_ids = step
         label = f"day {day:%a} {day.isoformat()} ({len(paper_ids):,} papers)"
@@ -218,17 +218,17 @@ class SessionFlow:
             try:
                 replaced = self._reading.save_query(name, current)
             except (UserDataError, ValueError) as error:
-                self.app.notify(str(error), severity="error")
+                self.app.say(str(error), "error")
                 return
             verb = "Replaced" if replaced else "Saved"
-            self.app.notify(f"{verb} the search “{name}” (B lists them)", timeout=3)
+            self.app.say(f"{verb} the search “{name}” (B lists them)", timeout=3)
 
         self.app.push_screen(NamePrompt("Save search", describe, names), save)
 
     def list_saved(self) -> None:
         searches = self._reading.saved_searches()
         if not searches:
-            self.app.notify("No saved searches yet: b saves the current one.", timeout=3)
+            self.app.say("No saved searches yet: b saves the current one.", timeout=3)
             return
         choices = [
             (

@@ -8,57 +8,18 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-from pathlib import Path
 from typing import Any
 
-__all__ = ["add_reading_commands"]
+from browser.cli.common import EXIT_FAILURE, EXIT_OK, UserError, open_library, print_table
 
-
-def add_reading_commands(
-    commands: Any, shared: argparse.ArgumentParser
-) -> None:
-    """Add the commands to the main parser's subparsers (``commands``)."""
-    read = commands.add_parser("read", parents=[shared], help="mark papers read")
-    read.add_argument("paper_ids", nargs="+", metavar="ID")
-    read.set_defaults(handler=read_command, read=True)
-
-    unread = commands.add_parser("unread", parents=[shared], help="mark papers unread")
-    unread.add_argument("paper_ids", nargs="+", metavar="ID")
-    unread.set_defaults(handler=read_command, read=False)
-
-    note = commands.add_parser(
-        "note",
-        parents=[shared],
-        help="print a paper's note, or set it (TEXT; - reads standard input; '' deletes)",
-    )
-    note.add_argument("paper_id", metavar="ID")
-    note.add_argument("text", nargs="?", metavar="TEXT", help="the note, in Markdown")
-    note.set_defaults(handler=note_command)
-
-    saved = commands.add_parser(
-        "saved", parents=[shared], help="list saved searches (run one: search --saved NAME)"
-    )
-    saved.add_argument("--delete", metavar="NAME", help="delete this saved search")
-    saved.add_argument("--json", action="store_true")
-    saved.set_defaults(handler=saved_command)
-
-    backup = commands.add_parser(
-        "backup",
-        parents=[shared],
-        help="copy tags, notes, read state and saved searches (database + JSON Lines)",
-    )
-    backup.add_argument(
-        "--output", "-o", type=Path, metavar="DIR", help="folder (default: backups/ in the library)"
-    )
-    backup.set_defaults(handler=backup_command)
+__all__ = ["backup_command", "note_command", "read_command", "saved_command"]
 
 
 def read_command(options: argparse.Namespace) -> int:
-    from browser.cli import EXIT_OK, UserError, _open
     from browser.reading import UnknownPaperId
     from browser.userdata import UserDataError
 
-    services = _open(options)
+    services = open_library(options)
     try:
         changed = services.reading.set_read(options.paper_ids, options.read)
     except (UnknownPaperId, UserDataError) as error:
@@ -72,14 +33,13 @@ def read_command(options: argparse.Namespace) -> int:
 
 
 def note_command(options: argparse.Namespace) -> int:
-    from browser.cli import EXIT_FAILURE, EXIT_OK, UserError, _open
     from browser.reading import UnknownPaperId
     from browser.userdata import UserDataError
 
     text: str | None = options.text
     if text == "-":
         text = sys.stdin.read()
-    services = _open(options)
+    services = open_library(options)
     try:
         if text is None:
             note = services.reading.note_of(options.paper_id)
@@ -102,10 +62,9 @@ def note_command(options: argparse.Namespace) -> int:
 
 
 def saved_command(options: argparse.Namespace) -> int:
-    from browser.cli import EXIT_OK, UserError, _open, _print_table
     from browser.userdata import UserDataError
 
-    services = _open(options)
+    services = open_library(options)
     try:
         if options.delete is not None:
             try:
@@ -127,7 +86,7 @@ def saved_command(options: argparse.Namespace) -> int:
         print(json.dumps(listed, ensure_ascii=False))
     else:
         rows = [(s.name, s.sort, _describe_filters(s.filters), s.query) for s in searches]
-        _print_table(("name", "sort", "filters", "query"), rows)
+        print_table(("name", "sort", "filters", "query"), rows)
     return EXIT_OK
 
 
@@ -146,10 +105,9 @@ def _describe_filters(filters: Any) -> str:
 
 
 def backup_command(options: argparse.Namespace) -> int:
-    from browser.cli import EXIT_OK, UserError, _open
     from browser.userdata import UserDataError
 
-    services = _open(options)
+    services = open_library(options)
     try:
         folder = options.output or services.paths.root / "backups"
         try:

@@ -25,6 +25,7 @@ __all__ = [
 if TYPE_CHECKING:
     from browser.services import SyncProgress, SyncSummary
 
+
 @dataclass
 class SearchCompleted(Message):
     """A search worker finished (possibly cut short by its time budget)."""

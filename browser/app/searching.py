@@ -1,0 +1,237 @@
+"""The app's search loop: the bar and the filters to a request, a thread worker to
+``Services.search``, the answer to rows, the notice above them and the status line.
+
+The rules (debounce, settle, stale answers, paging) are ``SearchSession``'s, without
+Textual; this module only wires them to timers, workers and widgets.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from functools import partial
+from typing import TYPE_CHECKING
+
+from textual.content import Content
+from textual.timer import Timer
+from textual.worker import get_current_worker
+
+from browser.app.messages import SearchCompleted, SearchRequest
+from browser.models import SearchCancelled, SearchResult, SortOrder
+from browser.safe_text import safe_line
+from browser.search_session import (
+    DEBOUNCE_SECONDS,
+    TYPING_BUDGET_MS,
+    AppendPage,
+    Ignore,
+    KeepWaiting,
+    ReplaceList,
+)
+from browser.services import Services
+
+if TYPE_CHECKING:
+    from browser.app.main import PaperBrowserApp
+
+__all__ = ["SORT_LABELS", "SearchFlow", "run_request"]
+
+SORT_LABELS: dict[SortOrder, str] = {
+    "relevance": "relevance",
+    "newest": "newest first",
+    "comments": "most comments",
+    "title": "title A-Z",
+}
+
+
+def run_request(
+    services: Services, request: SearchRequest, cancelled: Callable[[], bool] | None = None
+) -> SearchResult:
+    """Answer ``request`` through the one search use case (called from worker threads)."""
+    return services.search(
+        request.query,
+        sort=request.sort,
+        limit=request.limit,
+        filters=request.filters,
+        like=request.like_paper_id,
+        time_budget_ms=request.time_budget_ms,
+        cancelled=cancelled,
+    )
+
+
+class SearchFlow:
+    """Typing, submitting and paging through results; what the list, notice and status say."""
+
+    def __init__(self, app: PaperBrowserApp) -> None:
+        self.app = app
+        self._debounce: Timer | None = None
+        self._settle: Timer | None = None
+
+    # ------------------------------------------------------------------ requests
+
+    def query_changed(self) -> None:
+        """A key in the search bar: search once typing pauses, within the typing budget."""
+        self.app.like = None
+        self.stop_timers()
+        self._debounce = self.app.set_timer(
+            DEBOUNCE_SECONDS, lambda: self.request(time_budget_ms=TYPING_BUDGET_MS)
+        )
+
+    def query_submitted(self) -> None:
+        self.stop_timers()
+        self.request()
+        self.app.table.focus()
+
+    def stop_timers(self) -> None:
+        for timer in (self._debounce, self._settle):
+            if timer is not None:
+                timer.stop()
+        self._debounce = self._settle = None
+
+    def request(self, *, time_budget_ms: float | None = None) -> None:
+        """Search for what the bar and the filters say now; older answers will be dropped."""
+        app = self.app
+        if app.syncing:
+            return  # the index is being rebuilt; the sync searches when it is done
+        request = app.session.start(
+            app.search_bar.value,
+            sort=app.sort,
+            tag_filter=app.tag_filter,
+            like_paper_id=app.like.paper.id if app.like else None,
+            time_budget_ms=time_budget_ms,
+            view_filters=app.view.filters if app.view is not None else None,
+        )
+        self._run(request)
+
+    def load_more(self) -> None:
+        """The reader got near the end of the list: fetch the next page of hits."""
+        request = self.app.session.next_page()
+        if request is not None:
+            self._run(request)
+
+    def _run(self, request: SearchRequest) -> None:
+        # Exclusive in its group: a newer search cancels the one still running.
+        self.app.run_worker(
+            partial(self._search, self.app.services, request),
+            thread=True,
+            exclusive=True,
+            group="search",
+            exit_on_error=False,
+        )
+
+    def _search(self, services: Services, request: SearchRequest) -> None:
+        """In a worker thread: the answer, posted back unless a newer search cancelled it."""
+        worker = get_current_worker()
+        try:
+            # A newer search cancels this worker: the index then stops this one early
+            # rather than finishing work nobody will see while the new one waits.
+            result = run_request(services, request, cancelled=lambda: worker.is_cancelled)
+        except SearchCancelled:
+            return
+        except Exception as error:  # a broken index must not take the app down
+            result = SearchResult(query=request.query, sort=request.sort, error=str(error))
+        if not worker.is_cancelled:
+            self.app.post_message(SearchCompleted(request, result))
+
+    # ------------------------------------------------------------------ answers
+
+    def completed(self, message: SearchCompleted) -> None:
+        app = self.app
+        # Read before the session records the answer: the list still shows the old one.
+        highlighted = app.table.highlighted_hit
+        outcome = app.session.answer(message.request, message.result)
+        if isinstance(outcome, Ignore):
+            return
+        if isinstance(outcome, KeepWaiting):
+            self.update_status(searching=True)
+            self._settle = app.set_timer(outcome.settle_after, self.request)
+            return
+        result = outcome.result
+        tags = {hit.paper.id: app.services.tags.tags_of(hit.paper.id) for hit in result.hits}
+        if isinstance(outcome, AppendPage):
+            new_hits = list(outcome.new_hits)
+            app.table.append_hits(new_hits, tags, app.reading_flow.marks(new_hits))
+            self.update_status()
+            app.paper_flow.page_arrived()
+            return
+        app.paper_flow.list_replaced()
+        # A new answer on the same words, or the library changed under a page: stay
+        # on the paper being read.
+        keep_position = isinstance(outcome, ReplaceList) or outcome.keep_position
+        keep = highlighted.paper.id if highlighted and keep_position else None
+        keep = app.session_flow.paper_to_keep() or keep
+        app.table.show_hits(
+            result.hits,
+            tags,
+            result.sort,
+            keep_paper_id=keep,
+            marks=app.reading_flow.marks(result.hits),
+        )
+        if isinstance(outcome, ReplaceList):
+            self.update_status()
+            return
+        self._show_notice(result)
+        app.paper_flow.show_highlighted()
+        self.update_status()
+        app.refresh_bindings_if_changed()
+        if outcome.settle_after is not None:
+            self._settle = app.set_timer(outcome.settle_after, self.request)
+
+    def _show_notice(self, result: SearchResult) -> None:
+        notice = self.app.main_screen.notice
+        query = safe_line(result.query)
+        text: Content | None = None
+        if result.error:
+            text = Content.assemble(
+                ("Query not understood: ", "bold $text-warning"),
+                safe_line(result.error),
+                " — searched the plain words instead.",
+            )
+        elif result.corrected_query:
+            text = Content.assemble(
+                f"No results for “{query}”; showing results for ",
+                (f"“{safe_line(result.corrected_query)}”", "bold"),
+            )
+        elif result.relaxed_notice:
+            text = Content.assemble((safe_line(result.relaxed_notice), "bold"), ".")
+        elif not result.hits and result.suggestion:
+            text = Content.assemble(
+                f"No papers match “{query}”. Did you mean ",
+                (f"“{safe_line(result.suggestion)}”", "bold"),
+                "?",
+            )
+        elif not result.hits:
+            hint = " Try fewer words, or clear the filter (f)." if self.app.tag_filter else ""
+            text = Content(f"No papers match “{query}”.{hint}" if query else "No papers yet.")
+        if result.expansions and result.hits:
+            also = Content(f"Also matching {safe_line('; '.join(result.expansions))}.")
+            text = also if text is None else Content.assemble(text, " ", also)
+        notice.display = text is not None
+        notice.update(text or Content(""))
+
+    def update_status(self, *, searching: bool = False) -> None:
+        app = self.app
+        result = app.result
+        parts: list[str] = []
+        if searching:
+            parts.append("searching…")
+        elif result is not None:
+            shown = len(result.hits)
+            count = (
+                f"{result.total:,} papers"
+                if result.total == shown
+                else (f"{shown:,} of {result.total:,} papers")
+            )
+            parts.append(count)
+            unread = app.table.unread_count()
+            if unread:
+                parts.append(f"{unread:,} unread" + ("" if result.total == shown else " so far"))
+            parts.append(f"{result.elapsed_ms:.0f} ms" + (" (refining…)" if result.partial else ""))
+            # The order the list is really in: no words to rank by lists newest first.
+            parts.append(f"sort: {SORT_LABELS[result.sort]}")
+        if app.tag_filter is not None:
+            parts.append(f"filter: {app.tag_filter.describe()}")
+        if app.view is not None:
+            parts.append(app.view.label)
+        if app.like is not None:
+            parts.append(f"similar to: {app.like.paper.title}")
+        if warning := app.services.search_warning:
+            parts.append(warning)
+        app.main_screen.status.show_status(parts, triage=app.triage)

@@ -1,0 +1,57 @@
+"""Command line: each pipeline stage as a subcommand, and the app when none is given.
+
+    paper-browser [PATH...]                  index PATHs (only what changed) and open the app
+    paper-browser parse PATH... [--json]     parse dumps, print records
+    paper-browser index PATH...              parse, deduplicate and index into the library
+    paper-browser search QUERY               search the library
+    paper-browser stats [QUERY] [--by month] papers per period, tags, organisations, rising terms
+    paper-browser tag ID TAG... / untag ID TAG... / tags
+    paper-browser export [--format csv|bibtex|ris|markdown|jsonl] [--output FILE|-]
+    paper-browser import-tags FILE [--replace]    (CSV, BibTeX or RIS)
+    paper-browser read ID... / unread ID... / note ID [TEXT|-] / saved / backup [-o DIR]
+    paper-browser doctor                     check the installation (exit 1 on a problem)
+
+Every failure the user can cause ends in a one-line message and a non-zero status,
+never a traceback.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+import traceback
+from collections.abc import Sequence
+
+from browser.cli.common import EXIT_FAILURE, EXIT_OK, UserError, print_error
+from browser.cli.parser import COMMANDS, build_parser
+
+__all__ = ["build_parser", "main"]
+
+_TOP_LEVEL_FLAGS = ("-h", "--help", "--version")
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    arguments = list(sys.argv[1:] if argv is None else argv)
+    # `paper-browser PATH...` (no subcommand) opens the app.
+    if not arguments or (arguments[0] not in COMMANDS and arguments[0] not in _TOP_LEVEL_FLAGS):
+        arguments.insert(0, "app")
+    parser = build_parser()
+    options = parser.parse_args(arguments)
+    try:
+        return int(options.handler(options))
+    except UserError as problem:
+        print_error(str(problem))
+        return EXIT_FAILURE
+    except KeyboardInterrupt:
+        print_error("interrupted")
+        return 130
+    except BrokenPipeError:
+        # `paper-browser search x | head`: the reader left; that is not an error.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return EXIT_OK
+    except Exception as problem:  # the last line of defence: never a bare traceback
+        if os.environ.get("PAPER_BROWSER_DEBUG"):
+            traceback.print_exc()
+        print_error(f"unexpected error: {type(problem).__name__}: {problem}")
+        print_error("set PAPER_BROWSER_DEBUG=1 to see the details, and please report it")
+        return EXIT_FAILURE

@@ -1,0 +1,108 @@
+"""`search`: a query's hits as a table or JSON, with what the search changed."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from typing import Any
+
+from browser.cli.common import EXIT_OK, UserError, open_library, print_table, printable
+from browser.models import SearchResult
+
+__all__ = ["search_command"]
+
+
+def search_command(options: argparse.Namespace) -> int:
+    if options.limit < 1:
+        raise UserError("--limit must be at least 1")
+    from browser.models import SearchFilters
+    from browser.services import UnknownPaper
+
+    filters = SearchFilters(required_tags=tuple(options.with_tags), tagged=options.tagged)
+    services = open_library(options)
+    query, sort = options.query, options.sort
+    try:
+        if options.saved is not None:
+            saved = services.reading.saved_query(options.saved)
+            if saved is None:
+                known = ", ".join(s.name for s in services.reading.saved_searches()) or "none"
+                raise UserError(f"no saved search named {options.saved!r} (saved: {known})")
+            query = f"({saved.query}) ({query})" if query.strip() else saved.query
+            filters = saved.filters & filters
+            if sort == "relevance":
+                sort = saved.sort
+        result = services.search(
+            query,
+            sort=sort,
+            limit=options.limit,
+            filters=filters,
+            like=options.like,
+        )
+    except UnknownPaper as error:
+        raise UserError(str(error)) from error
+    finally:
+        services.close()
+    _report_search_notes(result)
+    if options.json:
+        print(json.dumps([_hit_json(hit, result) for hit in result.hits], ensure_ascii=False))
+    else:
+        rows = [
+            (
+                hit.paper.id,
+                hit.paper.date.isoformat() if hit.paper.date else "",
+                "" if hit.paper.comments is None else str(hit.paper.comments),
+                "; ".join(hit.tags),
+                hit.paper.title,
+            )
+            for hit in result.hits
+        ]
+        print_table(("id", "date", "comments", "tags", "title"), rows)
+        print(
+            f"{len(result.hits)} of {result.total} paper(s), sorted by {result.sort}, "
+            f"{result.elapsed_ms:.0f} ms",
+            file=sys.stderr,
+        )
+    return EXIT_OK
+
+
+def _hit_json(hit: Any, result: SearchResult) -> dict[str, Any]:
+    paper = hit.paper
+    return {
+        "id": paper.id,
+        "title": paper.title,
+        "score": round(hit.score, 4),
+        "date": paper.date.isoformat() if paper.date else None,
+        "comments": paper.comments,
+        "upvotes": paper.upvotes,
+        "authors": paper.authors,
+        "organization": paper.organization.model_dump() if paper.organization else None,
+        "arxiv_id": paper.arxiv_id,
+        "tags": hit.tags,
+        "links": paper.links,
+        "corrected_query": result.corrected_query,
+        "relaxed": (
+            {
+                "query": result.relaxed_query,
+                "dropped_words": result.dropped_words,
+                "notice": result.relaxed_notice,
+            }
+            if result.relaxed_query is not None
+            else None
+        ),
+        "also_matching": result.expansions,
+    }
+
+
+def _report_search_notes(result: SearchResult) -> None:
+    if result.error:
+        print(f"note: {result.error}", file=sys.stderr)
+    if result.corrected_query:
+        print(f"showing results for: {printable(result.corrected_query)}", file=sys.stderr)
+    if result.suggestion and not result.hits:
+        print(f"did you mean: {printable(result.suggestion)}", file=sys.stderr)
+    if result.relaxed_query is not None:
+        notice = result.relaxed_notice or "no paper has all the words"
+        print(f"{printable(notice)}; ran: {printable(result.relaxed_query)}", file=sys.stderr)
+    if result.expansions:
+        print(f"also matching: {printable('; '.join(result.expansions))}", file=sys.stderr)

@@ -1,0 +1,135 @@
+"""``ServicesCore``: one library's parts (paths, catalog, search index, user data) and the
+use cases every other part builds on: a paper by id, the search, backup, close.
+
+Nothing in ``browser.services`` imports Textual: the app receives a ready ``Services``.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from browser.library import Catalog
+from browser.library_paths import LibraryPaths
+from browser.models import Paper, SearchFilters, SearchResult, SortOrder
+from browser.reading import Reading
+from browser.search import PaperIndex, slow_path_reason
+from browser.stats.source import StatsSource
+from browser.userdata import BackupReport, UserData, UserTags
+
+__all__ = ["ServicesCore", "UnknownPaper", "search_engine_warning"]
+
+
+class UnknownPaper(LookupError):
+    """A paper id that is not in the library (say, for similar papers)."""
+
+
+@dataclass
+class ServicesCore:
+    """Everything one library offers: its paths, catalog, search index and tag store.
+
+    ``Services`` (``browser.services.factory``) adds the sync, export and stats use cases.
+    """
+
+    paths: LibraryPaths
+    catalog: Catalog
+    index: PaperIndex
+    userdata: UserData
+    # Why the index had to be rebuilt on open (None when it opened cleanly).
+    index_problem: str | None = None
+    # The index could not be opened at all: a rebuild must start from an empty folder.
+    index_broken: bool = False
+    # What opening the library did that the user should hear once (an id migration).
+    notices: list[str] = field(default_factory=list)
+    _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
+    _stats_source: StatsSource | None = field(default=None, repr=False)
+    # Read state, notes, saved searches and the session (issue 14).
+    reading: Reading = field(init=False, repr=False)
+
+    def __post_init__(self) -> None:
+        self.reading = Reading(self.catalog, self.userdata)
+
+    @property
+    def tags(self) -> UserTags:
+        """The user's tags (the TagStore interface), kept in the user-data store."""
+        return self.userdata.tags
+
+    def is_empty(self) -> bool:
+        return self.catalog.paper_count() == 0
+
+    @property
+    def search_warning(self) -> str | None:
+        """Why searches are slower than they should be (one sentence), or None."""
+        return search_engine_warning()
+
+    def paper(self, paper_id: str) -> Paper | None:
+        return self.catalog.paper(paper_id)
+
+    def search(
+        self,
+        query: str = "",
+        *,
+        sort: SortOrder = "relevance",
+        limit: int = 200,
+        filters: SearchFilters | None = None,
+        like: str | None = None,
+        time_budget_ms: float | None = None,
+        cancelled: Callable[[], bool] | None = None,
+    ) -> SearchResult:
+        """The papers for ``query``, or with ``like`` (a paper id) the papers similar to it.
+
+        The one search use case of the CLI and the app. ``filters`` restrict either kind
+        (tags resolve through this library's tag store); similar papers are ranked by
+        likeness, so ``query``, ``sort`` and ``time_budget_ms`` (milliseconds for a typing
+        pass, which may come back ``partial``) apply to word searches only. Never raises
+        for a bad query (``error`` says what was wrong); raises UnknownPaper for a
+        ``like`` id not in the library and SearchCancelled once ``cancelled()`` is True.
+        Safe from worker threads.
+        """
+        if like is not None:
+            if self.catalog.paper(like) is None:
+                raise UnknownPaper(f"no paper with id {like!r} in the library")
+            return self.index.more_like(
+                like,
+                limit=limit,
+                tags=self.tags,
+                filters=filters,
+                states=self.userdata.reading,
+                cancelled=cancelled,
+            )
+        return self.index.search(
+            query,
+            sort=sort,
+            limit=limit,
+            tags=self.tags,
+            filters=filters,
+            states=self.userdata.reading,
+            time_budget_ms=time_budget_ms,
+            cancelled=cancelled,
+        )
+
+    def backup(self, folder: Path) -> BackupReport:
+        """A copy of the user data and its plain-text twin in ``folder`` (see UserData)."""
+        return self.userdata.backup(folder)
+
+    def close(self) -> None:
+        self.index.close()
+        self.catalog.close()
+        self.userdata.close()
+
+    def _stats(self) -> StatsSource:
+        if self._stats_source is None:
+            self._stats_source = StatsSource(self.catalog)
+        return self._stats_source
+
+    def _forget_stats(self) -> None:
+        if self._stats_source is not None:
+            self._stats_source.forget()
+
+
+def search_engine_warning() -> str | None:
+    """One sentence when searches run on Whoosh's slower public path (the installed
+    Whoosh lacks a private name the fast path reads), else None; needs no library."""
+    return slow_path_reason()

@@ -1,0 +1,110 @@
+"""``StatsUseCases``: counts over the papers a query matches (``Services.stats``), and the
+listing days the app steps through; both read ``browser.stats``' columns."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable, Iterable
+
+from browser.models import MatchingPapers, SearchFilters
+from browser.services.core import ServicesCore
+from browser.stats import TOP, FactColumns, LibraryStats, Period, compute_stats
+
+__all__ = ["StatsUseCases"]
+
+
+class StatsUseCases(ServicesCore):
+    """The library at a glance, computed from columns read once per catalog version."""
+
+    def stats(
+        self,
+        query: str = "",
+        *,
+        by: Period = "month",
+        top: int | None = TOP,
+        filters: SearchFilters | None = None,
+        cancelled: Callable[[], bool] | None = None,
+    ) -> LibraryStats:
+        """Counts over the papers ``query`` and ``filters`` match (every paper when both
+        are empty), the papers ``search`` would find.
+
+        Papers per listing day, ISO week or month (``by``), tags, organisations, authors
+        and rising terms (see ``browser.stats``); ``top`` caps each ranked list. A query
+        that matches nothing as typed is counted as the search would show it: its
+        spelling correction or the query without the words no paper has all of
+        (``corrected_query`` names the query counted). ``cancelled`` is polled while
+        matching; once it says yes ``SearchCancelled`` is raised.
+        """
+        source = self._stats()
+        columns = source.columns()
+        query = query.strip()
+        rows, matched = self._matching_rows(columns, query, filters, cancelled)
+        tags = {entry.paper_id: entry.tags for entry in self.tags.entries()}
+        stats = compute_stats(columns, rows, by=by, tags=tags, terms_of=source.terms_of, top=top)
+        stats.query = query
+        if matched is not None:
+            stats.corrected_query = matched.corrected_query or matched.relaxed_query
+        return stats
+
+    def _matching_rows(
+        self,
+        columns: FactColumns,
+        query: str,
+        filters: SearchFilters | None,
+        cancelled: Callable[[], bool] | None = None,
+    ) -> tuple[list[int] | None, MatchingPapers | None]:
+        """The rows of ``columns`` the query and filters match, in row order (None and
+        None: every row), and what the search index said of them.
+
+        The index gives the matching ids as a set (``PaperIndex.matching_ids``): a search
+        for every hit would score, sort and read all of them (seconds at 100k papers).
+        """
+        if not query and not filters:
+            return None, None
+        matched = self.index.matching_ids(
+            query,
+            tags=self.tags,
+            filters=filters,
+            states=self.userdata.reading,
+            cancelled=cancelled,
+        )
+        rows = columns.positions_of(matched.paper_ids)
+        rows.sort()  # a set has no order; counting and term caching then never vary
+        return rows, matched
+
+    def warm_stats(self) -> None:
+        """Read what ``stats`` needs of every paper now, so its first call is fast."""
+        self._stats().columns()
+
+    def listing_day_step(
+        self,
+        current: dt.date | None,
+        delta: int,
+        *,
+        query: str = "",
+        filters: SearchFilters | None = None,
+    ) -> tuple[dt.date, frozenset[str]] | None:
+        """The Daily Papers day before (``delta`` -1) or after (+1) ``current`` that has
+        papers matching ``query`` and ``filters``, with those papers' ids; from no day,
+        the newest day. None when there is no such day. The day is the paper's listing
+        day where known, else its date (``browser.stats``' columns)."""
+        columns = self._stats().columns()
+        matching, _ = self._matching_rows(columns, query.strip(), filters)
+        rows: Iterable[int] = range(len(columns)) if matching is None else matching
+        by_day: dict[int, list[str]] = {}
+        for row in rows:
+            if columns.days[row]:
+                by_day.setdefault(columns.days[row], []).append(columns.ids[row])
+        days = sorted(by_day)
+        if not days:
+            return None
+        if current is None:
+            chosen = days[-1]
+        else:
+            here = current.toordinal()
+            later = [day for day in days if day > here]
+            earlier = [day for day in days if day < here]
+            if (delta > 0 and not later) or (delta < 0 and not earlier):
+                return None
+            chosen = later[0] if delta > 0 else earlier[-1]
+        return dt.date.fromordinal(chosen), frozenset(by_day[chosen])
