@@ -99,7 +99,8 @@ class NarrowingFlow:
         filters = request.filters if request is not None else None
         shown = f"{query} {app.tag_filter.clause()}".strip() if app.tag_filter else query
         screen = StatsScreen(
-            lambda by: app.services.stats(query, by=by, filters=filters), query=shown
+            lambda by, rising: app.services.stats(query, by=by, filters=filters, rising=rising),
+            query=shown,
         )
         app.push_screen(screen, self._stats_chosen)
 
