@@ -65,7 +65,7 @@ class TimedApp(PaperBrowserApp):
     def _record_paint(self, message: SearchCompleted) -> None:
         # Runs before the app's own handler (Textual walks the MRO); the callback runs
         # after the refresh that follows both.
-        if message.request.generation == self._generation:
+        if message.request.generation == self.session.generation:
             result = message.result
             self.call_after_refresh(
                 lambda: self.painted.append((time.perf_counter(), result.query, result.partial))

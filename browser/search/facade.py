@@ -10,6 +10,7 @@ objects. Query language (Whoosh syntax, all terms must match by default)::
     listed:2025-12-10  listed:[2025-12-01 TO 2025-12-10]  listed:2025-12   (the listing day)
     tag:NAME  -tag:NAME  NOT tag:NAME  tag:"to read"  is:tagged  is:untagged
     is:read  is:unread  is:noted  is:new  note:WORD  note:"some words"   (user data)
+    arxiv:*  org:*  -author:*  date:[* TO *]  tag:*  note:*   ("has a value" and not)
 
 The route of one query through the package is in ``docs/architecture.md``. How it stays
 fast at 100k papers (bench/results/ has the figures):
@@ -65,7 +66,7 @@ from browser.search.schema import (
 )
 from browser.search.stopping import Interrupted, Stop
 from browser.search.vocabulary import VOCABULARY_PREFIX, Vocabulary, VocabularyFiles
-from browser.search.whoosh_internals import index_codec
+from browser.search.whoosh_internals import chunked_posting_runs, index_codec
 
 __all__ = ["IndexBusy", "IndexUnusable", "PaperIndex", "SearchCancelled"]
 
@@ -214,16 +215,17 @@ class PaperIndex:
             # multisegment: merging the workers' segments at the end would re-write every
             # posting in one process, costing more than the second process saved.
             options.update(procs=procs, multisegment=True)
-        try:
-            writer = self._ix.writer(**options)
-        except LockError as exc:
-            raise IndexBusy() from exc
-        try:
-            yield writer
-        except BaseException:
-            writer.cancel()
-            raise
-        writer.commit(**commit_options)
+        with chunked_posting_runs():
+            try:
+                writer = self._ix.writer(**options)
+            except LockError as exc:
+                raise IndexBusy() from exc
+            try:
+                yield writer
+            except BaseException:
+                writer.cancel()
+                raise
+            writer.commit(**commit_options)
 
     def rebuild(
         self,
@@ -262,6 +264,7 @@ class PaperIndex:
         removed = set(removed_ids)
         if not papers and not removed:
             return
+        mined = MinedAbbreviations.load(self.index_dir)
         with self._lock:
             commit = self._current()
             segments = len(commit.searcher.reader().leaf_readers())
@@ -269,8 +272,10 @@ class PaperIndex:
             for paper_id in removed | {paper.id for paper in papers}:
                 docnum = commit.docnum(paper_id)
                 if docnum is not None:
+                    # What the old copy brought goes with it: its words, its definitions.
                     old = commit.paper_at(docnum)
                     vocabulary.add(analyse(*paper_regions(old))[1], -1)
+                    mined.remove(old)
         # Merging rewrites segments: skip it for small updates until segments pile up.
         with self._writing(merge=segments >= 8) as writer:
             for paper_id in removed | {paper.id for paper in papers}:
@@ -280,7 +285,6 @@ class PaperIndex:
                 vocabulary.add(words)
                 writer.add_document(**document)
         self._save_vocabulary(vocabulary)
-        mined = MinedAbbreviations.load(self.index_dir)
         for paper in papers:
             mined.add(paper)
         self._keep_abbreviations(mined)
