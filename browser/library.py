@@ -55,6 +55,8 @@ class CatalogChanges:
     # Ids only: holding every changed Paper would keep a whole big dump in memory.
     changed_ids: list[str] = field(default_factory=list)
     removed_ids: list[str] = field(default_factory=list)
+    # Papers that were not in the catalog before (a subset of changed_ids).
+    added_ids: list[str] = field(default_factory=list)
     files_read: int = 0
     files_unchanged: int = 0
     files_removed: int = 0
@@ -370,11 +372,12 @@ class Catalog:
 
     def remerge(
         self, db: sqlite3.Connection, paper_ids: Iterable[str]
-    ) -> tuple[list[str], list[str], int]:
-        """Recompute the merged papers for these ids: (changed ids, removed ids, new count)."""
+    ) -> tuple[list[str], list[str], list[str]]:
+        """Recompute the merged papers for these ids: (changed ids, removed ids, the ids
+        among the changed that were not in the catalog before)."""
         changed: list[str] = []
         removed: list[str] = []
-        added = 0
+        added: list[str] = []
         for paper_id in sorted(set(paper_ids)):
             rows = db.execute(
                 "SELECT data FROM records WHERE paper_id = ? ORDER BY file, line", (paper_id,)
@@ -396,7 +399,7 @@ class Catalog:
             db.execute("INSERT OR IGNORE INTO pending_index (id) VALUES (?)", (paper_id,))
             changed.append(paper_id)
             if not existed:
-                added += 1
+                added.append(paper_id)
         return changed, removed, added
 
     # -- paper identity (browser.identity_migration) ----------------------------------
@@ -569,8 +572,9 @@ def sync_catalog(
             db.execute("DELETE FROM pending_merge")
         changes.changed_ids = changed
         changes.removed_ids = removed
-        changes.papers_added = added
-        changes.papers_updated = len(changed) - added
+        changes.added_ids = added
+        changes.papers_added = len(added)
+        changes.papers_updated = len(changed) - len(added)
     return changes
 
 

@@ -7,20 +7,45 @@ knows) and saved through ``browser.userdata``. Nothing here imports Textual.
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Literal
 
 from browser.library import Catalog
 from browser.models import SORT_ORDERS, SearchFilters, SortOrder, StatePredicate
 from browser.userdata import SavedSearch, UserData
 
-__all__ = ["Reading", "SavedQuery", "UnknownPaperId", "filters_from_json", "filters_to_json"]
+__all__ = [
+    "NEW_PAPERS",
+    "Reading",
+    "SavedQuery",
+    "SavedView",
+    "UnknownPaperId",
+    "filters_from_json",
+    "filters_to_json",
+    "view_from_json",
+    "view_to_json",
+]
 
 
 class UnknownPaperId(LookupError):
     """An id that is neither in the library nor in the user data."""
+
+
+# is:new: the papers the last sync that added papers added.
+NEW_PAPERS = SearchFilters(states=(StatePredicate("new"),))
+
+
+@dataclass(frozen=True)
+class SavedView:
+    """The view a search was saved from, beyond its words and filters: the papers new at
+    the last sync (``"new"``), or one Daily Papers day (``"day"``, ``day`` set). Kept as
+    what it names, never as the ids it showed, so it is answered again when run."""
+
+    kind: Literal["new", "day"]
+    day: dt.date | None = None
 
 
 @dataclass(frozen=True)
@@ -30,6 +55,30 @@ class SavedQuery:
     query: str = ""
     sort: SortOrder = "relevance"
     filters: SearchFilters = field(default_factory=SearchFilters)
+    view: SavedView | None = None
+
+
+def view_to_json(view: SavedView) -> dict[str, str]:
+    data: dict[str, str] = {"kind": view.kind}
+    if view.day is not None:
+        data["day"] = view.day.isoformat()
+    return data
+
+
+def view_from_json(data: object) -> SavedView | None:
+    """Inverse of :func:`view_to_json`; None for anything malformed (the search then
+    runs without its view rather than failing)."""
+    if not isinstance(data, Mapping):
+        return None
+    kind = data.get("kind")
+    if kind == "new":
+        return SavedView("new")
+    if kind == "day" and isinstance(data.get("day"), str):
+        try:
+            return SavedView("day", dt.date.fromisoformat(data["day"]))
+        except ValueError:
+            return None
+    return None
 
 
 def filters_to_json(filters: SearchFilters) -> dict[str, Any]:
@@ -131,13 +180,17 @@ class Reading:
         saved = self.state.saved_search(name)
         if saved is None:
             return None
-        return SavedQuery(saved.query, _sort(saved.sort), filters_from_json(saved.filters))
+        filters = filters_from_json(saved.filters)
+        view = view_from_json(saved.filters.get("view"))
+        return SavedQuery(saved.query, _sort(saved.sort), filters, view)
 
     def save_query(self, name: str, query: SavedQuery) -> bool:
-        """Save under ``name`` (overwriting one of that name: True then)."""
-        return self.state.save_search(
-            SavedSearch(name.strip(), query.query, query.sort, filters_to_json(query.filters))
-        )
+        """Save under ``name`` (overwriting one of that name: True then); the view rides
+        in the filters' JSON under ``view`` (older versions ignore the key)."""
+        filters = filters_to_json(query.filters)
+        if query.view is not None:
+            filters["view"] = view_to_json(query.view)
+        return self.state.save_search(SavedSearch(name.strip(), query.query, query.sort, filters))
 
     def delete_saved(self, name: str) -> bool:
         return self.state.delete_search(name)

@@ -254,8 +254,10 @@ class SearchSession:
 
     def _page(self, result: SearchResult) -> Outcome:
         self.loading_more = False
-        if result.error or result.partial:
-            return Ignore("page failed")  # the list as shown stays
+        if result.failed or result.partial:
+            # The list as shown stays. (A mere ``error`` is a note on the query's syntax,
+            # the same for every page of it.)
+            return Ignore("page failed")
         shown = self.result.hits if self.result is not None else []
         self.result = result
         if [hit.paper.id for hit in result.hits[: len(shown)]] == [hit.paper.id for hit in shown]:

@@ -227,6 +227,22 @@ async def test_no_hits_and_misspellings_are_explained(services: Services) -> Non
         assert "showing results for" in notice.visual.plain or "Did you mean" in notice.visual.plain
 
 
+async def test_half_typed_syntax_shows_results_and_says_what_was_read(
+    services: Services,
+) -> None:
+    app = make_app(services)
+    async with running(app) as pilot:
+        await search(pilot, "date:[2024-01 TO")
+        notice = app.query_one("#notice", Static)
+        assert notice.display and isinstance(notice.visual, Content)
+        assert "is not closed: read it as date:[2024-01 TO]" in notice.visual.plain
+        assert "invalid literal" not in notice.visual.plain
+        assert titles(app)  # the papers from January 2024 on
+        await search(pilot, "diffusion AND")
+        assert "“AND” at the end" in notice.visual.plain
+        assert titles(app)
+
+
 # ---------------------------------------------------------------- tagging
 
 
@@ -342,6 +358,9 @@ async def test_sort_cycles_and_orders_rows(services: Services) -> None:
         dates = [hit.paper.date for hit in app.table.hits if hit.paper.date]
         assert dates == sorted(dates, reverse=True)
         assert str(app.table.columns["date"].label).endswith("▼")
+        await pilot.press("s", "s")  # the pages' order, most upvoted (test_app_days.py)
+        await settle(pilot)
+        assert app.sort == "upvotes"
         await pilot.press("s")
         await settle(pilot)
         assert app.sort == "comments"
@@ -362,8 +381,8 @@ async def test_sort_starts_from_the_order_on_screen(services: Services) -> None:
         assert app.result is not None and app.result.sort == "newest"
         await pilot.press("s")
         await settle(pilot)
-        assert app.sort == "comments"
-        assert "sort: most comments" in status_text(app)
+        assert app.sort == "listed"
+        assert "sort: listing day, most upvoted" in status_text(app)
 
 
 async def test_tag_filter_shows_tagged_or_untagged_papers(services: Services) -> None:

@@ -10,6 +10,7 @@ import pytest
 from app_driver import make_app, running, search, settle, wait_for
 from hardening import user_rows
 from test_app import PAPERS, abstract_text, build_library, status_text
+from textual.content import Content
 from textual.widgets import TextArea
 
 from browser.app import PALETTE_COMMANDS, PaperBrowserApp
@@ -141,11 +142,16 @@ async def test_n_writes_a_note_saved_as_you_type_and_shown_everywhere(
         note = "Great *benchmark*\n[x](http://e)"
         assert UserData(services.userdata.path).reading.note_of(paper_id) == note
         assert marks(app, paper_id) == "•✎"  # unread, with a note
-        assert "Great *benchmark*" in abstract_text(app)  # Markdown shown as typed
+        assert "Great benchmark" in abstract_text(app)  # Markdown rendered: no asterisks
+        assert "*" not in abstract_text(app).split("Note (n edits)")[1].split("\n")[1]
         await pilot.press("enter")
         await settle(pilot)
         assert isinstance(app.screen, ReaderScreen)
-        assert "Great *benchmark*" in app.screen.query_one("#reader-paper").visual.plain  # type: ignore[attr-defined]
+        reader = app.screen.query_one("#reader-paper").visual
+        assert isinstance(reader, Content)
+        assert "Great benchmark" in reader.plain
+        link_styles = [span.style for span in reader.spans if not isinstance(span.style, str)]
+        assert any(getattr(style, "link", None) == "http://e" for style in link_styles)
 
 
 async def test_clearing_a_note_deletes_it(services: Services) -> None:
@@ -232,3 +238,50 @@ async def test_typing_that_outlasts_the_save_interval_saves_at_once(
         await settle(pilot)
         await pilot.press(*"late")
         assert services.reading.note_of(paper_id) == "late"
+
+
+async def test_a_hostile_note_is_shown_as_its_text(services: Services) -> None:
+    """Rich markup, escape codes and non-web links in a note stay text; the Markdown
+    around them is still rendered."""
+    pokemon = services.search("pokemon").hits[0].paper.id
+    hostile = "# [@click=app.quit]Quit[/] \x1b[31mred\n\n- [bold]b[/bold] [js](javascript:x)"
+    services.reading.set_note(pokemon, hostile)
+    app = make_app(services)
+    async with running(app) as pilot:
+        await search(pilot, "pokemon")
+        shown = abstract_text(app)
+        assert "[@click=app.quit]Quit[/] ␛[31mred" in shown
+        assert "• [bold]b[/bold] [js](javascript:x)" in shown
+        assert app.is_running
+        visual = app.query_one("#paper").visual
+        assert isinstance(visual, Content)
+        assert not any(
+            "javascript" in str(getattr(span.style, "link", "") or "") for span in visual.spans
+        )
+
+
+async def test_the_unread_count_is_of_the_whole_result_not_the_loaded_rows(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from test_reader import scaling_papers
+
+    monkeypatch.setenv("HOME", str(tmp_path / "home"))
+    services = build_library(tmp_path, scaling_papers(230))
+    try:
+        every = services.search("scaling", sort="newest", limit=500).hits
+        # Read papers outside the first page: only a count of all matches sees them.
+        services.reading.set_read([hit.paper.id for hit in every[-20:]])
+        app = make_app(services)
+        async with running(app) as pilot:
+            await search(pilot, "scaling")
+            assert app.result is not None and len(app.result.hits) < app.result.total == 230
+            await wait_for(pilot, lambda: "210 unread" in status_text(app))
+            assert "so far" not in status_text(app)
+            await pilot.press("r")  # the first paper, unread
+            await settle(pilot)
+            await wait_for(pilot, lambda: "209 unread" in status_text(app))
+            await search(pilot, "scaling is:unread")
+            assert app.result is not None and app.result.total == 209
+            await wait_for(pilot, lambda: "209 unread" in status_text(app))
+    finally:
+        services.close()

@@ -101,8 +101,8 @@ async def test_new_papers_open_once_with_a_notice_and_escape_returns(services: S
     async with running(app) as pilot:
         await settle(pilot)
         assert [hit.paper.id for hit in app.table.hits] == [robots]
-        assert "1 new papers from the last sync" in status_text(app)
-        assert any("new papers" in message for message, _ in notices(app))
+        assert "1 new paper since " in status_text(app)  # the day of the first import
+        assert any("new paper" in message for message, _ in notices(app))
         await pilot.press("enter")  # from the search bar to the list
         await pilot.press("escape")
         await settle(pilot)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import os
 from pathlib import Path
@@ -93,6 +94,35 @@ def test_sync_indexes_then_skips_unchanged_files(dumps_folder: Path, library_dir
         assert len(services.index) == len(FIXTURE_PAPERS)
         again = services.sync([dumps_folder])
         assert (again.files_read, again.files_unchanged, again.papers_added) == (0, 1, 0)
+    finally:
+        services.close()
+
+
+def test_the_change_set_names_the_papers_a_sync_added(
+    dumps_folder: Path, library_dir: Path
+) -> None:
+    """``added_ids`` are the papers not in the catalog before, never the updated ones;
+    ``Services.sync`` marks exactly those "new" (a first import marks none)."""
+    from browser.library import sync_catalog
+
+    services = open_services()
+    try:
+        services.sync([dumps_folder])
+        assert services.reading.state.new_ids() == set()  # a first import is not news
+        extra = [
+            DumpPaper("Brand New Paper on Graph Search", "Graphs.", date="Jan 2, 2024"),
+            DumpPaper("Another New Paper on Sparse Codes", "Codes.", date="Jan 3, 2024"),
+        ]
+        changed = dataclasses.replace(FIXTURE_PAPERS[0], abstract="A rewritten abstract.")
+        write_dump(dumps_folder, "2024-03-05_page.txt", [changed, *FIXTURE_PAPERS[1:], *extra])
+        changes = sync_catalog(services.catalog, [dumps_folder])
+        new = {paper_id(paper.title) for paper in extra}
+        assert set(changes.added_ids) == new
+        assert changes.papers_added == 2 and changes.papers_updated >= 1
+        assert set(changes.added_ids) < set(changes.changed_ids)
+        write_dump(dumps_folder, "2024-03-06_page.txt", [DumpPaper("Third New Paper", "x.")])
+        services.sync([dumps_folder])
+        assert services.reading.state.new_ids() == {paper_id("Third New Paper")}
     finally:
         services.close()
 

@@ -4,12 +4,15 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
+from functools import partial
 from typing import TYPE_CHECKING, Any
 
 from textual.app import SystemCommand
 from textual.binding import Binding, BindingType
+from textual.markup import escape
 from textual.screen import Screen
 
+from browser.safe_text import safe_line
 from browser.widgets.reader import READER_APP_ACTIONS, READER_BINDINGS, ReaderScreen
 from browser.widgets.results_table import ResultsTable
 from browser.widgets.search_bar import SearchBar
@@ -40,7 +43,11 @@ PALETTE_COMMANDS: tuple[PaletteCommand, ...] = (
     PaletteCommand("Edit note…", "Write a Markdown note on the highlighted paper", "edit_note"),
     PaletteCommand("Toggle read", "Mark the highlighted paper read or unread", "toggle_read"),
     PaletteCommand("Mark list read", "Every paper of this list read (u undoes)", "mark_list_read"),
-    PaletteCommand("Cycle sort order", "Relevance, newest, most comments, title", "cycle_sort"),
+    PaletteCommand(
+        "Cycle sort order",
+        "Relevance, newest, Daily Papers order, most upvoted, most comments, title",
+        "cycle_sort",
+    ),
     PaletteCommand("Filter by tag…", "Show only papers with a tag, or untagged", "filter_tags"),
     PaletteCommand("Similar papers", "Papers like the highlighted one", "more_like"),
     PaletteCommand("Open paper in browser", "First link, or a Hugging Face search", "open_link"),
@@ -98,11 +105,25 @@ def palette_commands(app: PaperBrowserApp, screen: Screen[Any]) -> Iterator[Syst
             continue  # a list-only command (search, sort, filter, the split)
         if app.check_action(command.action, ()):
             yield SystemCommand(command.title, command.help, _runner(app, command.action))
+    if not in_reader:
+        yield from _saved_search_commands(app)
     if app.table.highlighted_hit is not None:
         for slot, tag in enumerate(app.config.quick_tags, start=1):
             yield SystemCommand(
-                f"Toggle tag “{tag}”", f"Quick tag, key {slot}", _runner(app, f"quick_tag({slot})")
+                escape(safe_line(f"Toggle tag “{tag}”")),
+                f"Quick tag, key {slot}",
+                _runner(app, f"quick_tag({slot})"),
             )
+
+
+def _saved_search_commands(app: PaperBrowserApp) -> Iterator[SystemCommand]:
+    """One entry per saved search, besides the picker (``B``)."""
+    session = app.session_flow
+    for saved in app.services.reading.saved_searches():
+        # The palette reads titles as markup: a name is data, escaped (and made safe).
+        title = escape(safe_line(f"Saved search: {saved.name}"))
+        shown = safe_line(saved.query) or "every paper"
+        yield SystemCommand(title, escape(shown), partial(session.run_saved, saved.name))
 
 
 def _runner(app: PaperBrowserApp, action: str) -> Callable[[], Any]:

@@ -61,10 +61,14 @@ class ReadingFlow:
             for hit in hits
         }
 
-    def refresh_rows(self, paper_ids: Sequence[str]) -> None:
-        hits = [hit for hit in self.app.table.hits if hit.paper.id in set(paper_ids)]
+    def refresh_rows(self, paper_ids: Sequence[str], *, read_changed: bool = True) -> None:
+        """Repaint these rows' marks and the paper; ``read_changed``: count unread again."""
+        wanted = set(paper_ids)
+        hits = [hit for hit in self.app.table.hits if hit.paper.id in wanted]
         for paper_id, mark in self.marks(hits).items():
             self.app.table.update_mark(paper_id, *mark)
+        if read_changed:
+            self.app.search_flow.count_unread()
         self.app.refresh_paper_view()
 
     def pick_up_outside_changes(self) -> None:
@@ -195,11 +199,11 @@ class ReadingFlow:
                 self._reading.set_note(paper.id, text)
             except (UserDataError, UnknownPaperId, ValueError) as error:
                 return str(error)
-            self.refresh_rows([paper.id])
+            self.refresh_rows([paper.id], read_changed=False)
             return None
 
         def closed(_text: str | None) -> None:
-            self.refresh_rows([paper.id])
+            self.refresh_rows([paper.id], read_changed=False)
 
         note = self._reading.note_of(paper.id)
         from browser.widgets.note_editor import NoteEditor  # a TextArea: not needed to launch

@@ -36,6 +36,8 @@ __all__ = ["SORT_LABELS", "SearchFlow", "run_request"]
 SORT_LABELS: dict[SortOrder, str] = {
     "relevance": "relevance",
     "newest": "newest first",
+    "listed": "listing day, most upvoted",
+    "upvotes": "most upvoted",
     "comments": "most comments",
     "title": "title A-Z",
 }
@@ -63,6 +65,8 @@ class SearchFlow:
         self.app = app
         self._debounce: Timer | None = None
         self._settle: Timer | None = None
+        # (generation, unread papers among all its matches) once counted.
+        self._unread: tuple[int, int] | None = None
 
     # ------------------------------------------------------------------ requests
 
@@ -126,7 +130,9 @@ class SearchFlow:
         except SearchCancelled:
             return
         except Exception as error:  # a broken index must not take the app down
-            result = SearchResult(query=request.query, sort=request.sort, error=str(error))
+            result = SearchResult(
+                query=request.query, sort=request.sort, error=str(error), failed=True
+            )
         if not worker.is_cancelled:
             self.app.post_message(SearchCompleted(request, result))
 
@@ -165,26 +171,75 @@ class SearchFlow:
             marks=app.reading_flow.marks(result.hits),
         )
         if isinstance(outcome, ReplaceList):
+            self.count_unread()
             self.update_status()
             return
         self._show_notice(result)
         app.paper_flow.show_highlighted()
+        if not result.partial:
+            self.count_unread()
         self.update_status()
         app.refresh_bindings_if_changed()
         if outcome.settle_after is not None:
             self._settle = app.set_timer(outcome.settle_after, self.request)
 
+    # ------------------------------------------------------------------ unread count
+
+    def count_unread(self) -> None:
+        """Count the unread papers of the whole result, not only the rows loaded: at once
+        when every match is loaded, else one more search in a worker (``Services``)."""
+        app = self.app
+        request, result = app.session.request, app.result
+        if request is None or result is None or result.error:
+            return
+        if result.total <= len(result.hits):
+            self._unread = (request.generation, app.table.unread_count())
+            return
+        # The words the list shows: a correction or a relaxation already applied.
+        query = result.relaxed_query or result.corrected_query or request.query
+        app.run_worker(
+            partial(self._count_unread, app.services, request, query),
+            thread=True,
+            exclusive=True,
+            group="unread-count",
+            exit_on_error=False,
+        )
+
+    def _count_unread(self, services: Services, request: SearchRequest, query: str) -> None:
+        worker = get_current_worker()
+        try:
+            count = services.unread_count(
+                query,
+                filters=request.filters,
+                like=request.like_paper_id,
+                cancelled=lambda: worker.is_cancelled,
+            )
+        except Exception:  # the status keeps counting the loaded rows
+            return
+        if not worker.is_cancelled:
+            self.app.call_from_thread(self._unread_counted, request.generation, count)
+
+    def _unread_counted(self, generation: int, count: int) -> None:
+        self._unread = (generation, count)
+        self.update_status()
+
+    def _unread_text(self, result: SearchResult) -> str | None:
+        """ "N unread" for the whole result; the loaded rows' count "so far" until known."""
+        counted = self._unread
+        if counted is not None and counted[0] == self.app.session.generation:
+            return f"{counted[1]:,} unread" if counted[1] else None
+        unread = self.app.table.unread_count()
+        if not unread:
+            return None
+        return f"{unread:,} unread" + ("" if result.total == len(result.hits) else " so far")
+
+    # ------------------------------------------------------------------ what it says
+
     def _show_notice(self, result: SearchResult) -> None:
         notice = self.app.main_screen.notice
         query = safe_line(result.query)
         text: Content | None = None
-        if result.error:
-            text = Content.assemble(
-                ("Query not understood: ", "bold $text-warning"),
-                safe_line(result.error),
-                " — searched the plain words instead.",
-            )
-        elif result.corrected_query:
+        if result.corrected_query:
             text = Content.assemble(
                 f"No results for “{query}”; showing results for ",
                 (f"“{safe_line(result.corrected_query)}”", "bold"),
@@ -203,6 +258,10 @@ class SearchFlow:
         if result.expansions and result.hits:
             also = Content(f"Also matching {safe_line('; '.join(result.expansions))}.")
             text = also if text is None else Content.assemble(text, " ", also)
+        if result.error:
+            # Half-typed or broken syntax: what was read instead, in words (syntax.repair).
+            syntax = Content.assemble(("Query: ", "bold $text-warning"), safe_line(result.error))
+            text = syntax if text is None else Content.assemble(syntax, " ", text)
         notice.display = text is not None
         notice.update(text or Content(""))
 
@@ -220,9 +279,9 @@ class SearchFlow:
                 else (f"{shown:,} of {result.total:,} papers")
             )
             parts.append(count)
-            unread = app.table.unread_count()
+            unread = self._unread_text(result)
             if unread:
-                parts.append(f"{unread:,} unread" + ("" if result.total == shown else " so far"))
+                parts.append(unread)
             parts.append(f"{result.elapsed_ms:.0f} ms" + (" (refining…)" if result.partial else ""))
             # The order the list is really in: no words to rank by lists newest first.
             parts.append(f"sort: {SORT_LABELS[result.sort]}")

@@ -3,6 +3,7 @@ stepping through the library one Daily Papers day at a time (``[``/``]``).
 
 A *view* is a structured filter on top of the query and the tag filter (the new
 papers, one listing day, a saved search's user-state filters); ``escape`` leaves it.
+A saved search keeps the view it was saved from and opens in it again.
 Everything goes through ``Services``; nothing here writes files itself.
 """
 
@@ -16,8 +17,8 @@ from typing import TYPE_CHECKING
 from textual.content import Content
 from textual.timer import Timer
 
-from browser.models import SearchFilters, SortOrder, StatePredicate
-from browser.reading import Reading, SavedQuery
+from browser.models import SearchFilters, SortOrder
+from browser.reading import NEW_PAPERS, Reading, SavedQuery, SavedView
 from browser.safe_text import safe_line
 from browser.search_session import TagFilter
 from browser.userdata import UserDataError
@@ -27,21 +28,34 @@ from browser.widgets.picker import PickerScreen
 if TYPE_CHECKING:
     from browser.app.main import PaperBrowserApp
 
-__all__ = ["REMEMBER_AFTER_SECONDS", "SessionFlow", "View", "split_filters"]
+__all__ = ["REMEMBER_AFTER_SECONDS", "SessionFlow", "View", "day_view", "split_filters"]
 
 # The session is saved this long after the list or the cursor last moved (and on quit).
 REMEMBER_AFTER_SECONDS = 1.0
-NEW_PAPERS = SearchFilters(states=(StatePredicate("new"),))
 
 
 @dataclass(frozen=True)
 class View:
     """Filters on top of the query: ``label`` is for the status line; ``day`` is set
-    when the view is one listing day (what ``[``/``]`` step from)."""
+    when the view is one listing day (what ``[``/``]`` step from), ``new`` when it is
+    the papers the last sync added."""
 
     label: str
     filters: SearchFilters
     day: dt.date | None = None
+    new: bool = False
+
+    @property
+    def saved(self) -> SavedView | None:
+        """What a saved search keeps of this view (None: only its filters)."""
+        if self.day is not None:
+            return SavedView("day", self.day)
+        return SavedView("new") if self.new else None
+
+
+def day_view(day: dt.date, paper_ids: frozenset[str]) -> View:
+    label = f"day {day:%a} {day.isoformat()} ({len(paper_ids):,} papers)"
+    return View(label, SearchFilters(allowed_ids=paper_ids), day=day)
 
 
 def split_filters(filters: SearchFilters) -> tuple[TagFilter | None, SearchFilters | None]:
@@ -90,16 +104,22 @@ class SessionFlow:
     def _reading(self) -> Reading:
         return self.app.services.reading
 
-    def current_query(self) -> SavedQuery:
+    def current_query(self, *, with_view: bool = False) -> SavedQuery:
+        """What the list shows as a query to run again. A day or the new papers are a
+        moment's view: the session keeps the order under it; a saved search
+        (``with_view``) keeps the view itself and its order."""
         app = self.app
+        view = app.view
         filters = app.tag_filter.filters() if app.tag_filter is not None else SearchFilters()
-        if app.view is not None and app.view.day is None and app.view.filters != NEW_PAPERS:
-            filters = filters & app.view.filters  # a saved search's user-state filters
-        # A day or the new papers are a moment's view: remember the order under it.
+        if view is not None and view.saved is None:
+            filters = filters & view.filters  # a saved search's user-state filters
+        query = app.search_bar.value.strip()
+        if with_view and view is not None and view.saved is not None:
+            return SavedQuery(query, app.sort, filters, view.saved)
         sort = app.sort
-        if app.view is not None and self._sort_before_view is not None:
+        if view is not None and self._sort_before_view is not None:
             sort = self._sort_before_view
-        return SavedQuery(app.search_bar.value.strip(), sort, filters)
+        return SavedQuery(query, sort, filters)
 
     # ------------------------------------------------------------------ where you left off
 
@@ -169,8 +189,10 @@ class SessionFlow:
         stamp, count, previous = unseen
         self.new_seen = stamp
         since = f" since {_short_day(previous)}" if previous else " from the last sync"
-        self.show_view(View(f"{count:,} new papers{since}", NEW_PAPERS), sort="newest")
-        self.app.say(f"{count:,} new papers{since} · Esc shows the whole library", timeout=8)
+        said = f"{count:,} new paper{'' if count == 1 else 's'}{since}"
+        # Newest listing day first, each day in its page's order (most upvoted first).
+        self.show_view(View(said, NEW_PAPERS, new=True), sort="listed")
+        self.app.say(f"{said} · Esc shows the whole library", timeout=8)
         self.remember_now()
         return True
 
@@ -200,17 +222,19 @@ class SessionFlow:
             self.app.say(f"No {where} Daily Papers day for this search.", timeout=3)
             return
         day, paper_ids = step
-        label = f"day {day:%a} {day.isoformat()} ({len(paper_ids):,} papers)"
-        # Most discussed first: the order closest to the page's (upvotes) the index sorts by.
-        self.show_view(View(label, SearchFilters(allowed_ids=paper_ids), day=day), "comments")
+        # The day's page order: most upvoted first (then most discussed, where unknown).
+        self.show_view(day_view(day, paper_ids), "upvotes")
 
     # ------------------------------------------------------------------ saved searches
 
     def save_search(self) -> None:
-        current = self.current_query()
+        current = self.current_query(with_view=True)
         names = [saved.name for saved in self._reading.saved_searches()]
         shown = f"“{current.query}”" if current.query else "every paper"
         describe = f"{shown}, sorted by {current.sort}"
+        if current.view is not None:
+            day = current.view.day
+            describe += f", on {day.isoformat()}" if day else ", new papers only"
 
         def save(name: str | None) -> None:
             if not name:
@@ -241,12 +265,45 @@ class SessionFlow:
         ]
 
         def jump(name: str | None) -> None:
-            query = self._reading.saved_query(name) if name else None
-            if query is not None:
-                self._apply(query)
-                self.app.request_search()
+            if name:
+                self.run_saved(name)
 
         self.app.push_screen(PickerScreen("Saved searches", choices), jump)
+
+    def run_saved(self, name: str) -> None:
+        """Open the saved search ``name`` in the view it was saved from."""
+        query = self._reading.saved_query(name)
+        if query is None:
+            self.app.say(f"No saved search named “{name}” any more.", "warning")
+            return
+        self._apply(query)
+        app = self.app
+        if query.view is None or query.view.day is None:
+            app.request_search()
+            return
+        # A day's papers are answered again (the library may have grown since).
+        day = query.view.day
+        filters = app.tag_filter.filters() if app.tag_filter is not None else None
+        if app.view is not None:
+            filters = app.view.filters if filters is None else filters & app.view.filters
+        app.run_worker(
+            partial(self._find_saved_day, day, query.query, filters),
+            thread=True,
+            group="day-step",
+            exclusive=True,
+            exit_on_error=False,
+        )
+
+    def _find_saved_day(self, day: dt.date, query: str, filters: SearchFilters | None) -> None:
+        paper_ids = self.app.services.listing_day_papers(day, query=query, filters=filters)
+        self.app.call_from_thread(self._show_saved_day, day, paper_ids)
+
+    def _show_saved_day(self, day: dt.date, paper_ids: frozenset[str]) -> None:
+        view = day_view(day, paper_ids)
+        if self.app.view is not None and self.app.view.saved is None:
+            view = View(view.label, view.filters & self.app.view.filters, day=day)
+        self.app.view = view
+        self.app.request_search()
 
     def _apply(self, query: SavedQuery) -> None:
         app = self.app
@@ -257,3 +314,6 @@ class SessionFlow:
         app.like = None
         app.view = View("saved filters", rest) if rest is not None else None
         self._sort_before_view = None
+        if query.view is not None and query.view.kind == "new":
+            filters = NEW_PAPERS if rest is None else NEW_PAPERS & rest
+            app.view = View("the new papers of the last sync", filters, new=True)

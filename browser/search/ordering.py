@@ -12,7 +12,7 @@ import copy
 import datetime as dt
 import heapq
 from array import array
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
 from whoosh import query as wq
@@ -166,12 +166,15 @@ class CommitOrder:
         # Stable sorts, least significant key first, each keyed by a C-level look-up:
         # several times faster than one sort on tuples.
         newest = self._column("sort_newest", 0)
-        later_first = array("i", (-value for value in newest))
+        later_first = _negated(newest)
         order = list(range(len(newest)))
-        if sort == "comments":
-            comments = self._column("sort_comments", -1)
+        if sort in ("comments", "upvotes", "listed"):
             order.sort(key=later_first.__getitem__)
-            order.sort(key=array("i", (-value for value in comments)).__getitem__)
+            order.sort(key=_negated(self._column("sort_comments", -1)).__getitem__)
+            if sort != "comments":
+                order.sort(key=_negated(self.upvotes()).__getitem__)
+            if sort == "listed":
+                order.sort(key=_negated(self.listing_days()).__getitem__)
         elif sort == "title":
             order.sort(key=later_first.__getitem__)
             order.sort(key=bytes_column(self._searcher, "sort_title").__getitem__)
@@ -185,11 +188,60 @@ class CommitOrder:
         self._orders[sort] = array("i", order)
         return ranks
 
+    def upvotes(self) -> array[int]:
+        """Each document's upvotes, -1 where the dump gave none."""
+        return self._term_column("upvotes", -1, int)
+
+    def listing_days(self) -> array[int]:
+        """Each document's listing day (a date ordinal), else its own date, else 0: the
+        day ``browser.stats`` counts a paper on and ``[``/``]`` step through."""
+        key = "listing_days"
+        cached = self._columns.get(key)
+        if cached is None:
+            listed = self._term_column("listed", 0, _day_ordinal)
+            newest = self._column("sort_newest", 0)
+            cached = self._columns[key] = array(
+                "i", (day or newest[docnum] for docnum, day in enumerate(listed))
+            )
+        return cached
+
+    def _term_column(
+        self, fieldname: str, default: int, value_of: Callable[[Any], int]
+    ) -> array[int]:
+        """A whole column made from an indexed field's terms, read once per commit, for
+        fields the schema keeps no sort column for (adding one would rebuild every index).
+
+        One posting list per distinct value (a few hundred upvote counts or listing days
+        at 100k papers) through Whoosh's public reader; the single-tier numeric fields
+        have exactly one term per value (``sortable_terms``)."""
+        key = "terms:" + fieldname
+        cached = self._columns.get(key)
+        if cached is None:
+            reader = self._searcher.reader()
+            cached = array("i", [default]) * reader.doc_count_all()
+            field = self._searcher.schema[fieldname]
+            for token in field.sortable_terms(reader, fieldname):
+                value = value_of(field.from_bytes(token))
+                for docnum in reader.postings(fieldname, token).all_ids():
+                    cached[docnum] = value
+            self._columns[key] = cached
+        return cached
+
     def order(self, sort: SortOrder) -> array[int]:
         """The documents in ``sort`` order (deleted ones included)."""
         if sort not in self._orders:
             self.ranks(sort)
         return self._orders[sort]
+
+
+def _negated(column: Sequence[int]) -> array[int]:
+    return array("i", (-value for value in column))
+
+
+def _day_ordinal(value: Any) -> int:
+    """A DATETIME term's value (a datetime, or Whoosh's long) as a date ordinal."""
+    moment = value if isinstance(value, dt.datetime) else long_to_datetime(value)
+    return moment.date().toordinal()
 
 
 def in_interval(column: Sequence[int], low: int | None, high: int | None, floor: int) -> set[int]:

@@ -13,7 +13,7 @@ from pathlib import Path
 
 from browser.library import Catalog
 from browser.library_paths import LibraryPaths
-from browser.models import Paper, SearchFilters, SearchResult, SortOrder
+from browser.models import Paper, SearchFilters, SearchResult, SortOrder, StatePredicate
 from browser.reading import Reading
 from browser.search import PaperIndex, slow_path_reason
 from browser.stats.source import StatsSource
@@ -110,6 +110,27 @@ class ServicesCore:
             cancelled=cancelled,
         )
 
+    def unread_count(
+        self,
+        query: str = "",
+        *,
+        filters: SearchFilters | None = None,
+        like: str | None = None,
+        cancelled: Callable[[], bool] | None = None,
+    ) -> int:
+        """How many of the papers ``search`` finds for these arguments are unread, all of
+        them (not a page): the same search with ``is:unread`` added, in date order so that
+        nothing is scored (the matches are a set). ``query`` is the one that was shown (a
+        correction or relaxation already applied): when this search has to correct or
+        relax it again, no unread paper has its words, and the count is 0."""
+        unread = UNREAD if filters is None else filters & UNREAD
+        result = self.search(
+            query, sort="newest", limit=1, filters=unread, like=like, cancelled=cancelled
+        )
+        if like is None and (result.corrected_query or result.relaxed_query):
+            return 0
+        return result.total
+
     def backup(self, folder: Path) -> BackupReport:
         """A copy of the user data and its plain-text twin in ``folder`` (see UserData)."""
         return self.userdata.backup(folder)
@@ -127,6 +148,10 @@ class ServicesCore:
     def _forget_stats(self) -> None:
         if self._stats_source is not None:
             self._stats_source.forget()
+
+
+# is:unread (``read`` negated: the read set is the smaller side to resolve).
+UNREAD = SearchFilters(states=(StatePredicate("read", negated=True),))
 
 
 def search_engine_warning() -> str | None:

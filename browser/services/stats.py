@@ -7,6 +7,7 @@ import datetime as dt
 from collections.abc import Callable, Iterable
 
 from browser.models import MatchingPapers, SearchFilters
+from browser.reading import NEW_PAPERS, SavedView
 from browser.services.core import ServicesCore
 from browser.stats import TOP, FactColumns, LibraryStats, Period, compute_stats
 
@@ -88,13 +89,7 @@ class StatsUseCases(ServicesCore):
         papers matching ``query`` and ``filters``, with those papers' ids; from no day,
         the newest day. None when there is no such day. The day is the paper's listing
         day where known, else its date (``browser.stats``' columns)."""
-        columns = self._stats().columns()
-        matching, _ = self._matching_rows(columns, query.strip(), filters)
-        rows: Iterable[int] = range(len(columns)) if matching is None else matching
-        by_day: dict[int, list[str]] = {}
-        for row in rows:
-            if columns.days[row]:
-                by_day.setdefault(columns.days[row], []).append(columns.ids[row])
+        by_day = self._papers_by_day(query, filters)
         days = sorted(by_day)
         if not days:
             return None
@@ -108,3 +103,32 @@ class StatsUseCases(ServicesCore):
                 return None
             chosen = later[0] if delta > 0 else earlier[-1]
         return dt.date.fromordinal(chosen), frozenset(by_day[chosen])
+
+    def listing_day_papers(
+        self, day: dt.date, *, query: str = "", filters: SearchFilters | None = None
+    ) -> frozenset[str]:
+        """The ids of the papers of Daily Papers day ``day`` that match ``query`` and
+        ``filters`` (the day as ``listing_day_step`` counts it); empty when none."""
+        return frozenset(self._papers_by_day(query, filters).get(day.toordinal(), ()))
+
+    def view_filters(
+        self, view: SavedView, *, query: str = "", filters: SearchFilters | None = None
+    ) -> SearchFilters:
+        """A saved search's view as filters: the new papers, or the papers of its day
+        that match ``query`` and ``filters`` (answered now, not when it was saved)."""
+        if view.day is None:
+            return NEW_PAPERS
+        return SearchFilters(
+            allowed_ids=self.listing_day_papers(view.day, query=query, filters=filters)
+        )
+
+    def _papers_by_day(self, query: str, filters: SearchFilters | None) -> dict[int, list[str]]:
+        """Matching paper ids by day ordinal: the listing day where known, else the date."""
+        columns = self._stats().columns()
+        matching, _ = self._matching_rows(columns, query.strip(), filters)
+        rows: Iterable[int] = range(len(columns)) if matching is None else matching
+        by_day: dict[int, list[str]] = {}
+        for row in rows:
+            if columns.days[row]:
+                by_day.setdefault(columns.days[row], []).append(columns.ids[row])
+        return by_day

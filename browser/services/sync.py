@@ -80,8 +80,8 @@ class SyncUseCases(ServicesCore):
         """
         started = time.perf_counter()
         with self._lock, sync_lock(self.paths.sync_lock_file, on_wait, wait_timeout):
-            # Which papers are there already: those the sync adds become "new" (issue 14).
-            known = {paper_id for paper_id, _ in self.catalog.paper_facts()} if dumps else set()
+            # A first import is not news: every paper would be "new" (issue 14).
+            first_import = self.is_empty()
             changes = sync_catalog(self.catalog, dumps, year=year, progress=progress)
             summary = SyncSummary(
                 files_read=changes.files_read,
@@ -95,11 +95,11 @@ class SyncUseCases(ServicesCore):
                 records_by_file=changes.records_by_file,
             )
             self._bring_index_up_to_date(summary, procs, rebuild)
-            added = [paper_id for paper_id in changes.changed_ids if paper_id not in known]
-            # A first import is not news: every paper would be "new".
-            if added and known and not self.userdata.read_only:
+            # The papers this sync added become "new" (the catalog's change set says which);
+            # a first import marks none but is the day the next ones are "new since".
+            if changes.added_ids and not self.userdata.read_only:
                 with contextlib.suppress(UserDataError):
-                    self.userdata.reading.replace_new(added)
+                    self.userdata.reading.replace_new([] if first_import else changes.added_ids)
         self._forget_stats()
         summary.seconds = time.perf_counter() - started
         return summary

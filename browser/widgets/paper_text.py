@@ -24,6 +24,7 @@ from browser.links import is_web_link
 from browser.models import Highlight, Paper, SearchHit
 from browser.readable_math import readable_math
 from browser.safe_text import safe_line, safe_text
+from browser.widgets.note_markdown import note_markdown
 from browser.widgets.results_table import paper_byline
 
 MATCH_STYLE = "bold $text-warning on $warning-muted"
@@ -129,10 +130,11 @@ def tags_line(tags: Sequence[str]) -> Content:
 
 
 def note_lines(note: str) -> list[Content]:
-    """The user's note under a label, its Markdown shown as typed (safe, links clickable)."""
+    """The user's note under a label, its Markdown rendered (``note_markdown``: styled,
+    never markup, only web links clickable)."""
     if not note.strip():
         return []
-    return [Content.styled("Note (n edits)", LABEL_STYLE), display_text(note.strip("\n"))]
+    return [Content.styled("Note (n edits)", LABEL_STYLE), note_markdown(note.strip("\n"))]
 
 
 def paper_content(
@@ -145,7 +147,7 @@ def paper_content(
 ) -> Content:
     """Everything about one paper; ``full_paths`` names each dump file by its whole path.
 
-    ``note`` (the user's Markdown, shown literally) follows the tags; ``read`` adds a
+    ``note`` (the user's Markdown, rendered) follows the tags; ``read`` adds a
     read/unread mark to the tags line when known."""
     paper = hit.paper
     parts: list[Content] = [

@@ -43,7 +43,7 @@ LIST_BINDINGS: list[BindingType] = [
         "s",
         "app.cycle_sort",
         "Sort",
-        tooltip="Cycle the order: relevance, newest, most comments, title",
+        tooltip="Cycle: relevance, newest, listed, upvotes, comments, title",
     ),
     Binding("f", "app.filter_tags", "Filter", tooltip="Show papers with a tag, any tag, or none"),
     Binding("m", "app.more_like", "Similar", tooltip="Papers like the highlighted one"),
