@@ -142,6 +142,43 @@ def test_plain_words_also_match_notes(services: Services) -> None:
     assert ids(services, "zanzibarish is:read") == set()  # filters still apply
 
 
+@pytest.mark.parametrize(
+    "query",
+    [
+        "date:2023 zanzibarish",  # the robot paper is from 2024
+        "year:2020 zanzibarish",
+        "zanzibarish date:[2023-01 TO 2023-12]",
+        "title:zanzibarish",  # a field the note is not
+        "abstract:zanzibarish",
+        "zanzibarish arxiv:*",  # no paper here has an arXiv id
+        "zanzibarish -robot",  # a NOT the paper fails
+        "zanzibarish NOT (robot OR policies)",
+    ],
+)
+def test_a_note_stands_for_its_words_only_not_for_the_other_clauses(
+    services: Services, query: str
+) -> None:
+    """Review finding: papers found by their note skipped every other clause."""
+    robots = paper_id(services, "robot")
+    services.reading.set_note(robots, "Zanzibarish idea")
+    assert robots not in ids(services, query)
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        "date:2024 zanzibarish",
+        "zanzibarish year:2024",
+        "zanzibarish -diffusion",  # the negated word need not be in the note
+        "zanzibarish NOT (diffusion OR pokémon)",
+    ],
+)
+def test_a_note_matches_beside_clauses_the_paper_meets(services: Services, query: str) -> None:
+    robots = paper_id(services, "robot")
+    services.reading.set_note(robots, "Zanzibarish idea")
+    assert robots in ids(services, query)
+
+
 def test_saved_queries_round_trip_through_services(services: Services) -> None:
     query = SavedQuery(
         "diffusion",
@@ -213,3 +250,42 @@ def test_cli_read_note_saved_and_backup(
     assert "robots" in capsys.readouterr().err
     assert main(["backup", "-o", str(tmp_path / "backups")]) == 0
     assert len(list((tmp_path / "backups").glob("userdata-*.jsonl"))) == 1
+
+
+@pytest.mark.parametrize("budget_ms", [1e-6, 0.01, 0.5, 2.0, 50.0])
+@pytest.mark.parametrize(
+    "query",
+    [
+        "robot pokémon",  # no paper has both: relaxed
+        "robto polcies",  # misspelt: corrected
+        "robot zzzqqq",  # one unknown word: relaxed
+    ],
+)
+def test_a_typing_pass_out_of_time_is_partial_never_a_final_empty_list(
+    services: Services, query: str, budget_ms: float
+) -> None:
+    """Review finding: a correction or relaxation cut by the typing budget answered an
+    empty, final list (the app then never ran the settled search)."""
+    settled = services.search(query, limit=10)
+    assert settled.total > 0
+    typing = services.search(query, limit=10, time_budget_ms=budget_ms)
+    assert typing.total > 0 or typing.partial
+
+
+def test_cli_note_shows_control_characters_on_a_terminal_and_exact_bytes_in_a_pipe(
+    services: Services, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Review finding: ``note ID`` wrote escape sequences and NULs to the terminal."""
+    robots = paper_id(services, "robot")
+    services.close()
+    hostile = "\x1b[31mred\x00 \u202eevil\x1b]52;c;aGk=\x07"
+    monkeypatch.setattr("sys.stdin", io.StringIO(hostile))
+    assert main(["note", robots, "-"]) == 0
+    capsys.readouterr()
+    assert main(["note", robots]) == 0
+    assert capsys.readouterr().out == hostile + "\n"  # a pipe: byte for byte
+    monkeypatch.setattr("sys.stdout.isatty", lambda: True)
+    assert main(["note", robots]) == 0
+    shown = capsys.readouterr().out
+    assert "red" in shown and "evil" in shown
+    assert not any(char in shown for char in "\x1b\x00\x07\u202e")

@@ -11,6 +11,7 @@ import sys
 from typing import Any
 
 from browser.cli.common import EXIT_FAILURE, EXIT_OK, UserError, open_library, print_table
+from browser.safe_text import safe_text
 
 __all__ = ["backup_command", "note_command", "read_command", "saved_command"]
 
@@ -47,7 +48,10 @@ def note_command(options: argparse.Namespace) -> int:
                 services.reading.check_ids([options.paper_id])
                 print(f"{options.paper_id} has no note", file=sys.stderr)
                 return EXIT_FAILURE
-            sys.stdout.write(note if note.endswith("\n") else note + "\n")
+            shown = note if note.endswith("\n") else note + "\n"
+            # A terminal gets control and bidi characters made visible (a note is untrusted
+            # text too, pasted from anywhere); a pipe gets the note byte for byte.
+            sys.stdout.write(safe_text(shown) if sys.stdout.isatty() else shown)
             return EXIT_OK
         changed = services.reading.set_note(options.paper_id, text)
     except (UnknownPaperId, UserDataError, ValueError) as error:

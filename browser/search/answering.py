@@ -7,7 +7,6 @@ with its words ranked first, and relevance by whole-list BM25F or Whoosh's colle
 
 from __future__ import annotations
 
-import contextlib
 import dataclasses
 import time
 from collections.abc import Callable, Iterator
@@ -41,7 +40,13 @@ from browser.search.matching import (
     resolve_filters,
     without_negations,
 )
-from browser.search.planning import PREFIX_EXPANSION_CAP, Plan, QueryPlanner, ranks_nothing
+from browser.search.planning import (
+    PREFIX_EXPANSION_CAP,
+    InRegion,
+    Plan,
+    QueryPlanner,
+    ranks_nothing,
+)
 from browser.search.schema import DEFAULT_FIELD, folded_word
 from browser.search.scoring import postings_to_read, ranked_by_bm25, top
 from browser.search.spelling import (
@@ -141,8 +146,7 @@ class Answerer:
             expansions=plan.expansions,
         )
         if outcome.total < FEW_HITS and not result.partial and plan.words:
-            # A correction is a bonus: one that cannot run leaves the result as it is.
-            with contextlib.suppress(Exception):
+            try:
                 self._offer_correction(
                     commit,
                     query,
@@ -154,6 +158,13 @@ class Answerer:
                     budget_ms=budget_ms,
                     stop=stop,
                 )
+            except Interrupted:
+                # Out of time before a correction or a shorter query could answer: an
+                # empty list is not the answer, so the settled search tries them in full.
+                result.partial = True
+            except Exception:  # Whoosh raises assorted errors
+                # A correction is a bonus: one that cannot run leaves the result as it is.
+                pass
         return result
 
     def similar(
@@ -456,6 +467,10 @@ class Answerer:
                 # Only "does anything match": the first match answers it, no count needed.
                 continue
             outcome = self.run(commit, relaxed, sort=sort, limit=limit, user=user, stop=stop)
+            if not outcome.total and (outcome.partial or stop.stopped_early):
+                # Cut short, not empty: the settled search relaxes in full.
+                result.partial = True
+                return
             if outcome.total:
                 result.hits, result.total = outcome.hits, outcome.total
                 result.partial = outcome.partial
@@ -523,15 +538,43 @@ def with_note_matches(plan: Plan, states: UserStateLookup | None) -> Plan:
     """The plan, its plain words also finding the papers whose note holds them all.
 
     Notes live in the user data, not the index (issue 14): the few matching ids are
-    OR-ed in as id terms, so the query's own filters still apply to them.
+    OR-ed in beside the clauses of plain words only, so every other clause of the query
+    (fields, ranges, ``arxiv:*``, ``NOT``) and the filters still apply to them:
+    ``date:2024 zebrafish`` is ``date:2024 AND (zebrafish OR noted ids)``.
     """
-    if states is None or plan.listing or not plan.words:
+    if states is None or plan.listing or not plan.required_words:
         return plan
+    split = _word_clauses(plan.query)
+    if split is None:
+        return plan
+    words, rest = split
     try:
-        noted = states.ids_where("note", " ".join(plan.words))
+        noted = states.ids_where("note", " ".join(plan.required_words))
     except KeyError:  # a lookup that keeps no notes
         return plan
     if not noted:
         return plan
     by_note = [wq.Term("id", paper_id) for paper_id in sorted(noted)]
-    return dataclasses.replace(plan, query=wq.Or([plan.query, *by_note]))
+    either = wq.Or([words, *by_note])
+    return dataclasses.replace(plan, query=wq.And([either, *rest]) if rest else either)
+
+
+def _word_clauses(query: Any) -> tuple[Any, list[Any]] | None:
+    """(the clauses of plain words, the other clauses) of a query ANDed at the top, or
+    None when no clause is plain words only."""
+    clauses = list(query.subqueries) if isinstance(query, wq.And) else [query]
+    words = [clause for clause in clauses if _plain_words_only(clause)]
+    if not words:
+        return None
+    rest = [clause for clause in clauses if not any(clause is word for word in words)]
+    return (words[0] if len(words) == 1 else wq.And(words)), rest
+
+
+def _plain_words_only(node: Any) -> bool:
+    """Whether a clause matches words of the default field and nothing else (no NOT, no
+    region such as ``abstract:``, no other field)."""
+    if isinstance(node, (wq.Not, InRegion)):
+        return False
+    if node.is_leaf():
+        return getattr(node, "fieldname", None) == DEFAULT_FIELD
+    return all(_plain_words_only(child) for child in node.children())

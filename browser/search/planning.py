@@ -217,6 +217,8 @@ class Plan:
     words: list[str]
     # What the query also matches, for the notice: "RL: reinforcement learning".
     expansions: list[str] = field(default_factory=list)
+    # The plain words outside any NOT: a paper whose note holds them all matches them.
+    required_words: list[str] = field(default_factory=list)
 
 
 class QueryPlanner:
@@ -296,6 +298,7 @@ class QueryPlanner:
         listing = isinstance(final, wq.Every)
         plan = Plan(final, query_filters, error, listing=listing, words=plain_words(text))
         plan.expansions = list(dict.fromkeys(self._expansions))
+        plan.required_words = plain_words(text, negated=False)
         return plan
 
     @staticmethod

@@ -117,11 +117,29 @@ def _drop_dangling_operators(text: str) -> str:
     return " ".join(kept) + trailing if kept else ""
 
 
-def plain_words(text: str) -> list[str]:
-    """Words of a query outside field prefixes and operators: what spelling can correct."""
+def plain_words(text: str, *, negated: bool = True) -> list[str]:
+    """Words of a query outside field prefixes and operators: what spelling can correct.
+
+    ``negated=False`` leaves out the words a ``NOT`` applies to (the next word, or the
+    next parenthesised group): the words a paper must have, which a note may stand for.
+    """
     words: list[str] = []
-    for chunk in text.replace('"', " ").replace("(", " ").replace(")", " ").split():
-        if chunk in OPERATORS:
+    spaced = text.replace('"', " ").replace("(", " ( ").replace(")", " ) ")
+    # Depth of parentheses inside a negated group (0: none); -1: the next word is negated.
+    negated_depth = 0
+    for chunk in spaced.split():
+        if not negated and negated_depth:
+            if chunk == "(":
+                negated_depth = negated_depth + 1 if negated_depth > 0 else 1
+            elif chunk == ")" and negated_depth > 0:
+                negated_depth -= 1
+            elif negated_depth < 0 and chunk not in OPERATORS:
+                negated_depth = 0
+            continue
+        if chunk == "NOT":
+            negated_depth = -1
+            continue
+        if chunk in OPERATORS or chunk in "()":
             continue
         fieldname, sep, value = chunk.partition(":")
         if sep and fieldname not in PROSE_FIELDS:

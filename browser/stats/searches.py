@@ -21,8 +21,8 @@ from browser.stats.terms import RisingTerm
 # Every day the query language can write: ``listed:[0001 TO 9999]`` is "has a listing day".
 ANY_DAY: Final = "[0001 TO 9999]"
 NO_DAY: Final = f"NOT listed:{ANY_DAY} NOT date:{ANY_DAY}"
-NO_ORGANIZATION: Final = "NOT org:?*"
-NO_AUTHOR_NAMES: Final = "NOT author:?*"
+NO_ORGANIZATION: Final = "NOT org:*"
+NO_AUTHOR_NAMES: Final = "NOT author:*"
 
 
 def period_search(start: dt.date, by: Period, *, own_dates: bool) -> str:
