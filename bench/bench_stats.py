@@ -12,8 +12,9 @@ measured in a fresh process:
 * stats, warm: ``Services.stats`` per month, week and day for the whole library, and per
   month for a few queries (their matching included), median over --runs;
 * screen: headless at 80x24, after the app's background warm-up, ``S`` pressed on the
-  list (of every paper, and of SCREEN_QUERY's results) until the filled screen has been
-  painted; median over --runs.
+  list (of every paper, and of SCREEN_QUERY's results) until the screen with its counts
+  has been painted, and until the rising terms (worked out after the counts) have been;
+  median over --runs.
 
 The machine's load average is recorded before and after each size: on a shared machine
 the figures are only comparable within one run.
@@ -88,6 +89,7 @@ async def measure_screen(library: Path, runs: int) -> dict[str, float]:
             await _wait(lambda q=query: app.result is not None and app.result.query == q)
             await app.workers.wait_for_complete()
             times: list[float] = []
+            rising: list[float] = []
             for _ in range(runs):
                 app.table.focus()
                 await pilot.pause(0.2)
@@ -96,9 +98,11 @@ async def measure_screen(library: Path, runs: int) -> dict[str, float]:
                 started = time.perf_counter()
                 app.action_stats()
                 times.append(await _painted_stats(app) - started)
+                rising.append(await _painted_rising_terms(app) - started)
                 app.screen.dismiss(None)
                 await pilot.pause(0.3)
             figures[f"screen_time_to_show {query!r}_ms"] = ms(times)
+            figures[f"screen_time_to_rising_terms {query!r}_ms"] = ms(rising)
     services.close()
     return figures
 
@@ -106,6 +110,17 @@ async def measure_screen(library: Path, runs: int) -> dict[str, float]:
 async def _painted_stats(app: PaperBrowserApp) -> float:
     """When the stats screen, filled, has been painted (perf_counter seconds)."""
     await _wait(lambda: isinstance(app.screen, StatsScreen) and app.screen.stats is not None)
+    painted: list[float] = []
+    app.call_after_refresh(lambda: painted.append(time.perf_counter()))
+    await _wait(lambda: bool(painted))
+    return painted[0]
+
+
+async def _painted_rising_terms(app: PaperBrowserApp) -> float:
+    """When the rising terms, worked out after the counts, have been painted."""
+    screen = app.screen
+    assert isinstance(screen, StatsScreen)
+    await _wait(lambda: screen.stats is not None and screen.stats.rising_counted)
     painted: list[float] = []
     app.call_after_refresh(lambda: painted.append(time.perf_counter()))
     await _wait(lambda: bool(painted))

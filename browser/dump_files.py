@@ -13,9 +13,13 @@ import os
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 from stat import S_ISDIR, S_ISREG
+from typing import TYPE_CHECKING
 
 from browser.models import ParseProblem
-from browser.parse import ParsedFile
+
+# The parser is needed by a sync, not by opening the catalog (the app's launch).
+if TYPE_CHECKING:
+    from browser.parse import ParsedFile
 
 
 def file_key(path: Path) -> str:

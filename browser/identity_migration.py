@@ -8,7 +8,10 @@ per catalog, when the library is opened:
 2. it moves the tags of each such paper onto its new id through the tag store's own
    operations (added to whatever the new id already has, then taken off the old id),
    so a crash in between leaves a tag on both ids, never on neither; read marks and
-   notes move the same way (two notes on one paper are kept one after the other);
+   notes move the same way (two notes on one paper are kept one after the other), and
+   so do "new" marks (their batch keeps its time), the paper highlighted when the app
+   last closed, and ids written in saved searches' and the session's query text
+   (``id:hf-...``);
 3. only then the catalog re-derives its ids and merges the papers that became one
    (``Catalog.reidentify``), recording the new version.
 
@@ -19,12 +22,17 @@ what already moved. User data that cannot be written postpones the whole migrati
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
-from typing import Protocol
+import re
+from collections.abc import Callable, Iterable, Mapping
+from typing import Final, Protocol
 
-from browser.identity import IDENTITY_VERSION, paper_id
+from browser.identity import ID_PREFIX, IDENTITY_VERSION, paper_id
 from browser.library import Catalog
 from browser.tagnames import TagError
+from browser.userdata.reading import SavedSearch
+
+# A paper id written in query text (``id:hf-0123456789abcdef``).
+_ID_IN_TEXT: Final = re.compile(rf"(?<![\w-]){re.escape(ID_PREFIX)}[0-9a-f]+(?![\w-])")
 
 __all__ = ["ReadingMover", "TagMover", "migrate_identities"]
 
@@ -45,7 +53,8 @@ class TagMover(Protocol):
 
 
 class ReadingMover(Protocol):
-    """The read marks and notes a migration moves (``browser.userdata.ReadingState``)."""
+    """The read marks, notes, "new" marks, session and saved searches a migration moves
+    (``browser.userdata.ReadingState``)."""
 
     def read_ids(self) -> set[str]: ...
 
@@ -54,6 +63,16 @@ class ReadingMover(Protocol):
     def note_of(self, paper_id: str) -> str: ...
 
     def set_note(self, paper_id: str, text: str, *, title: str = "") -> bool: ...
+
+    def rename_new(self, moves: Mapping[str, str]) -> int: ...
+
+    def session(self) -> dict[str, str]: ...
+
+    def save_session(self, values: Mapping[str, str]) -> None: ...
+
+    def saved_searches(self) -> list[SavedSearch]: ...
+
+    def save_search(self, search: SavedSearch) -> bool: ...
 
 
 def migrate_identities(
@@ -116,3 +135,26 @@ def _move_reading(reading: ReadingMover, moves: dict[str, str]) -> None:
         if note not in kept:
             reading.set_note(new, f"{kept}\n\n{note}" if kept else note)
         reading.set_note(old, "")
+    reading.rename_new(moves)
+    _move_session(reading, moves)
+    for search in reading.saved_searches():
+        query = renamed_ids(search.query, moves)
+        if query != search.query:
+            reading.save_search(SavedSearch(search.name, query, search.sort, search.filters))
+
+
+def _move_session(reading: ReadingMover, moves: Mapping[str, str]) -> None:
+    """The highlighted paper and the query of the last session, under the new ids."""
+    session = reading.session()
+    moved = dict(session)
+    if session.get("paper") in moves:
+        moved["paper"] = moves[session["paper"]]
+    if "query" in session:
+        moved["query"] = renamed_ids(session["query"], moves)
+    if moved != session:
+        reading.save_session(moved)
+
+
+def renamed_ids(text: str, moves: Mapping[str, str]) -> str:
+    """``text`` with each paper id that ``moves`` renames written as its new id."""
+    return _ID_IN_TEXT.sub(lambda found: moves.get(found.group(), found.group()), text)

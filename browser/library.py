@@ -17,6 +17,7 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from browser.dump_files import (
     file_key,
@@ -29,7 +30,9 @@ from browser.dump_files import (
 from browser.identity import IDENTITY_VERSION
 from browser.merging import merge_records
 from browser.models import Paper, ParsedRecord, ParseProblem, Source
-from browser.parse import parse_file
+
+if TYPE_CHECKING:
+    from browser.parse import ParsedFile
 
 CATALOG_SCHEMA_VERSION = 1
 # What the parser gives changed (2: issue 12, refusals and listing days): files read by
@@ -481,6 +484,14 @@ def _identity_plan(
         if paper_moves.get(paper, paper) != paper or new_own != own
     ]
     return updates, {old: new for old, new in paper_moves.items() if old != new}
+
+
+def parse_file(path: Path, *, year: int | None = None) -> ParsedFile:
+    """``browser.parse.parse_file``, imported by the first sync: opening the catalog (the
+    app's launch) needs no parser."""
+    from browser.parse import parse_file as parse
+
+    return parse(path, year=year)
 
 
 def sync_catalog(

@@ -135,8 +135,11 @@ class SearchResult(BaseModel):
     relaxed_notice: str | None = None
     # What query words also matched: "RL: reinforcement learning" (abbreviations).
     expansions: list[str] = Field(default_factory=list)
-    # Set when the query could not be parsed and plain words were searched instead.
+    # What was wrong with the query's syntax and what was searched instead, in words
+    # ("“date:[2024-01” is not closed: read it as date:[2024-01 TO]."); never Python's.
     error: str | None = None
+    # The search itself failed (the index busy or broken): ``error`` says why.
+    failed: bool = False
     # True when a time budget cut the search short (as-you-type pass).
     partial: bool = False
 

@@ -102,3 +102,13 @@ def library_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Pat
     monkeypatch.setenv("PAPER_BROWSER_HOME", str(library))
     monkeypatch.setenv("PAPER_BROWSER_CONFIG", str(tmp_path / "config.toml"))
     yield library
+
+
+@pytest.fixture(scope="session")
+def sample_library(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A library of the bundled sample dumps, indexed once through the CLI (read it only)."""
+    from browser.cli import main
+
+    library = tmp_path_factory.mktemp("sample-library")
+    assert main(["index", str(SAMPLE_DUMPS), "--library", str(library)]) == 0
+    return library

@@ -227,6 +227,22 @@ async def test_no_hits_and_misspellings_are_explained(services: Services) -> Non
         assert "showing results for" in notice.visual.plain or "Did you mean" in notice.visual.plain
 
 
+async def test_half_typed_syntax_shows_results_and_says_what_was_read(
+    services: Services,
+) -> None:
+    app = make_app(services)
+    async with running(app) as pilot:
+        await search(pilot, "date:[2024-01 TO")
+        notice = app.query_one("#notice", Static)
+        assert notice.display and isinstance(notice.visual, Content)
+        assert "is not closed: read it as date:[2024-01 TO]" in notice.visual.plain
+        assert "invalid literal" not in notice.visual.plain
+        assert titles(app)  # the papers from January 2024 on
+        await search(pilot, "diffusion AND")
+        assert "“AND” at the end" in notice.visual.plain
+        assert titles(app)
+
+
 # ---------------------------------------------------------------- tagging
 
 

@@ -12,6 +12,8 @@ import browser.parse.text
 from browser.identity import IDENTITY_VERSION, paper_id
 from browser.identity_migration import migrate_identities
 from browser.library import Catalog, sync_catalog
+from browser.models import SearchFilters
+from browser.reading import SavedQuery
 from browser.services import open_services
 from browser.tags import TagStore
 from tests.conftest import DumpPaper, write_dump
@@ -56,6 +58,19 @@ def old_library(
         services.userdata.reading.set_read([version_1_id(HIDDEN)])
         services.userdata.reading.set_note(version_1_id(HIDDEN), "from the PDF copy")
         services.userdata.reading.set_note(version_1_id(VISIBLE), "clean copy")
+        # As a later sync leaves them: every paper "new", then where the user left off,
+        # and a saved search naming papers by id.
+        services.userdata.reading.replace_new(
+            version_1_id(title) for title in (HIDDEN, VISIBLE, SOFT, PLAIN)
+        )
+        services.reading.remember_session(
+            SavedQuery(f"id:{version_1_id(HIDDEN)} OR mixing", "newest", SearchFilters()),
+            version_1_id(HIDDEN),
+            new_seen=services.userdata.reading.new_since() or "",
+        )
+        services.reading.save_query(
+            "by id", SavedQuery(f"id:{version_1_id(SOFT)} OR id:{version_1_id(PLAIN)}")
+        )
         assert services.catalog.paper_count() == 4
         services.close()
     catalog_file = library_dir / "library.sqlite3"
@@ -84,6 +99,15 @@ def test_tags_move_to_the_surviving_id_once(old_library: tuple[Path, Path]) -> N
     reading = services.userdata.reading
     assert reading.read_ids() == {paper_id(VISIBLE)}
     assert reading.note_of(paper_id(VISIBLE)) == "clean copy\n\nfrom the PDF copy"
+    # "New" marks moved without starting a new batch; so did the last session's
+    # highlighted paper and the ids written in saved and last queries.
+    assert reading.new_ids() == {paper_id(VISIBLE), paper_id(SOFT), paper_id(PLAIN)}
+    assert services.reading.unseen_new() is None
+    last = services.reading.last_session()
+    assert last is not None and last[1] == paper_id(VISIBLE)
+    assert last[0].query == f"id:{paper_id(VISIBLE)} OR mixing"
+    saved = services.reading.saved_query("by id")
+    assert saved is not None and saved.query == f"id:{paper_id(SOFT)} OR id:{paper_id(PLAIN)}"
     # Nothing is left under the old ids.
     assert version_1_id(HIDDEN) not in {entry.paper_id for entry in services.tags.entries()}
     assert reading.note_of(version_1_id(HIDDEN)) == ""
@@ -95,6 +119,8 @@ def test_tags_move_to_the_surviving_id_once(old_library: tuple[Path, Path]) -> N
     services.sync([dumps])
     hits = services.search("tag:important").hits
     assert [hit.paper.id for hit in hits] == [paper_id(VISIBLE)]
+    found = {hit.paper.id for hit in services.search(saved.query).hits}
+    assert found == {paper_id(SOFT), paper_id(PLAIN)}
     services.close()
 
     again = open_services()

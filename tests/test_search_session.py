@@ -108,13 +108,25 @@ def test_a_page_of_a_changed_library_replaces_the_list_and_a_failed_one_retries(
     session.answer(first, SearchResult(query="", hits=hits("a", "b"), total=5))
     page = session.next_page()
     assert page is not None
-    failed = session.answer(page, SearchResult(query="", error="busy", total=5))
+    failed = session.answer(page, SearchResult(query="", error="busy", failed=True, total=5))
     assert failed == Ignore("page failed")
     assert session.result is not None and len(session.result.hits) == 2
     retry = session.next_page()
     assert retry is not None
     changed = session.answer(retry, SearchResult(query="", hits=hits("z", "a", "b"), total=6))
     assert isinstance(changed, ReplaceList)
+
+
+def test_pages_of_a_query_with_a_syntax_note_are_appended() -> None:
+    # The note ("“(x” is not closed...") comes with every page of that query: not a failure.
+    session = SearchSession(page_size=2)
+    note = "A “(” is not closed: closed it at the end."
+    first = session.start("(x", sort="relevance")
+    session.answer(first, SearchResult(query="(x", hits=hits("a", "b"), total=3, error=note))
+    page = session.next_page()
+    assert page is not None
+    more = session.answer(page, SearchResult(query="(x", hits=hits(*"abc"), total=3, error=note))
+    assert isinstance(more, AppendPage) and [h.paper.id for h in more.new_hits] == ["c"]
 
 
 def test_no_page_for_a_partial_answer_or_after_a_newer_search() -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import json
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -237,3 +238,61 @@ def test_the_cli_says_what_it_left_out_and_what_it_also_matched(
     assert main(["search", "vietnam hate", "--json"]) == 0
     rows = json.loads(capsys.readouterr().out)
     assert rows[0]["relaxed"]["dropped_words"] == ["vietnam"]
+
+
+def test_mined_abbreviations_leave_with_the_papers_that_defined_them(
+    tmp_path: Path, library_dir: Path
+) -> None:
+    """Through sync: a deleted dump takes its definitions along, unless another paper
+    still gives them; an edited paper that no longer defines one takes it back too."""
+    from conftest import DumpPaper, write_dump
+
+    from browser.search.abbreviations import ACRONYMS_FILE
+    from browser.services import open_services
+
+    dumps = tmp_path / "dumps"
+    defining = DumpPaper(
+        "Zebra Quokka Networks for Counting",
+        "We propose zebra quokka networks (ZQN) for counting animals.",
+    )
+    also = DumpPaper(
+        "Herds Seen From Above",
+        "Wombat lattice codes (WLC) help; so do zebra quokka networks (ZQN).",
+    )
+    user = DumpPaper("Counting Herds With a ZQN", "A ZQN counts herds from the air.")
+    write_dump(dumps, "2024-03-05_a.txt", [defining])
+    write_dump(dumps, "2024-03-06_b.txt", [also])
+    write_dump(dumps, "2024-03-07_c.txt", [user])
+    services = open_services()
+    try:
+        services.sync([dumps])
+
+        def also_matching(query: str) -> list[str]:
+            return services.search(query).expansions
+
+        def mined() -> dict[str, dict[str, int]]:
+            file = library_dir / "index" / ACRONYMS_FILE
+            return json.loads(file.read_text(encoding="utf-8"))
+
+        assert also_matching("ZQN ") == ["ZQN: zebra quokka networks"]
+        assert mined()["zqn"] == {"zebra quokka networks": 2}
+        (dumps / "2024-03-05_a.txt").unlink()
+        services.sync([dumps])
+        # Still defined by the other paper.
+        assert mined()["zqn"] == {"zebra quokka networks": 1}
+        assert also_matching("ZQN ") == ["ZQN: zebra quokka networks"]
+        # Its paper edited so that it defines only WLC, then its dump deleted.
+        write_dump(
+            dumps, "2024-03-06_b.txt", [DumpPaper(also.title, "Wombat lattice codes (WLC).")]
+        )
+        services.sync([dumps])
+        assert "zqn" not in mined() and "wlc" in mined()
+        assert also_matching("ZQN ") == []
+        reverse = services.search("zebra quokka networks ")
+        assert [hit.paper.title for hit in reverse.hits] == []
+        (dumps / "2024-03-06_b.txt").unlink()
+        services.sync([dumps])
+        assert mined() == {}
+        assert also_matching("WLC ") == []
+    finally:
+        services.close()

@@ -55,7 +55,8 @@ async def open_stats(pilot: Pilot[None]) -> StatsScreen:
     await settle(pilot)
     screen = app.screen
     assert isinstance(screen, StatsScreen)
-    await wait_for(pilot, lambda: screen.stats is not None)
+    # The counts show first, the rising terms when worked out.
+    await wait_for(pilot, lambda: screen.stats is not None and screen.stats.rising_counted)
     await settle(pilot)
     return screen
 
@@ -303,12 +304,13 @@ async def test_hostile_rising_terms_are_shown_as_text(services: Services) -> Non
         rising_terms=[RisingTerm(hostile, 4, 0, 3.0)],
         latest=periods[1],
         previous=periods[0],
+        rising_counted=True,
     )
     app = make_app(services)
     async with running(app) as pilot:
-        screen = StatsScreen(lambda by: stats, query="[red]q[/red]")
+        screen = StatsScreen(lambda by, rising: stats, query="[red]q[/red]")
         await app.push_screen(screen)
-        await wait_for(pilot, lambda: screen.stats is not None)
+        await wait_for(pilot, lambda: screen.stats is not None and screen.stats.rising_counted)
         (term,) = [row[0] for row in cells(screen, "#stats-rising")]
         assert term == "[b]bold[/b] [link=https://evil.example]x[/link] ␛]52;c;aGk=␇"
         title = screen.query_one("#stats-title", Static).render()
@@ -385,3 +387,34 @@ async def test_the_tag_filter_counts_as_a_filter_not_as_query_text(counted: Serv
         screen = await open_stats(pilot)
         assert screen.stats is not None and screen.stats.papers == 1
         assert [(p.key, p.count) for p in screen.stats.per_period] == [("2025-11", 1)]
+
+
+async def test_the_counts_show_before_the_rising_terms(counted: Services) -> None:
+    import threading
+
+    release = threading.Event()
+    real = counted.stats
+
+    def rising_waits(*args: object, rising: bool = True, **kwargs: object) -> object:
+        if rising:
+            release.wait(60)  # set by the test; the timeout only stops a broken run hanging
+        return real(*args, rising=rising, **kwargs)  # type: ignore[arg-type]
+
+    counted.stats = rising_waits  # type: ignore[method-assign]
+    app = make_app(counted)
+    async with running(app) as pilot:
+        try:
+            app.table.focus()
+            await pilot.press("S")
+            screen = app.screen
+            assert isinstance(screen, StatsScreen)
+            await until(pilot, lambda: screen.stats is not None)
+            assert screen.stats is not None and not screen.stats.rising_counted
+            assert cells(screen, "#stats-periods")[0][:2] == ["2025-12", "5"]
+            rising = screen.query_one("#stats-rising", StatsTable)
+            assert rising.border_title == "Rising terms: counting…" and rising.row_count == 0
+            assert not screen.query_one("#stats-body").loading
+        finally:
+            release.set()
+        await wait_for(pilot, lambda: screen.stats is not None and screen.stats.rising_counted)
+        assert "agent swarms" in [row[0] for row in cells(screen, "#stats-rising")]

@@ -11,10 +11,10 @@ from browser.app.messages import TagFilter
 from browser.models import SORT_ORDERS
 from browser.safe_text import safe_line
 from browser.widgets.picker import PickerScreen
-from browser.widgets.stats_screen import StatsChoice, StatsScreen
 
 if TYPE_CHECKING:
     from browser.app.main import PaperBrowserApp
+    from browser.widgets.stats_screen import StatsChoice
 
 __all__ = ["NarrowingFlow"]
 
@@ -98,8 +98,12 @@ class NarrowingFlow:
         request = app.session.request
         filters = request.filters if request is not None else None
         shown = f"{query} {app.tag_filter.clause()}".strip() if app.tag_filter else query
+        # Imported here: the stats screen and browser.stats are not needed to launch.
+        from browser.widgets.stats_screen import StatsScreen
+
         screen = StatsScreen(
-            lambda by: app.services.stats(query, by=by, filters=filters), query=shown
+            lambda by, rising: app.services.stats(query, by=by, filters=filters, rising=rising),
+            query=shown,
         )
         app.push_screen(screen, self._stats_chosen)
 

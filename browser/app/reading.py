@@ -19,7 +19,6 @@ from browser.reading import Reading, UnknownPaperId
 from browser.search_session import SearchRequest
 from browser.services import EXPORT_LIMIT
 from browser.userdata import UserDataError
-from browser.widgets.note_editor import NoteEditor
 
 if TYPE_CHECKING:
     from browser.app.main import PaperBrowserApp
@@ -207,4 +206,6 @@ class ReadingFlow:
             self.refresh_rows([paper.id], read_changed=False)
 
         note = self._reading.note_of(paper.id)
+        from browser.widgets.note_editor import NoteEditor  # a TextArea: not needed to launch
+
         self.app.push_screen(NoteEditor(paper.title, note, save), closed)

@@ -130,7 +130,9 @@ class SearchFlow:
         except SearchCancelled:
             return
         except Exception as error:  # a broken index must not take the app down
-            result = SearchResult(query=request.query, sort=request.sort, error=str(error))
+            result = SearchResult(
+                query=request.query, sort=request.sort, error=str(error), failed=True
+            )
         if not worker.is_cancelled:
             self.app.post_message(SearchCompleted(request, result))
 
@@ -237,13 +239,7 @@ class SearchFlow:
         notice = self.app.main_screen.notice
         query = safe_line(result.query)
         text: Content | None = None
-        if result.error:
-            text = Content.assemble(
-                ("Query not understood: ", "bold $text-warning"),
-                safe_line(result.error),
-                " — searched the plain words instead.",
-            )
-        elif result.corrected_query:
+        if result.corrected_query:
             text = Content.assemble(
                 f"No results for “{query}”; showing results for ",
                 (f"“{safe_line(result.corrected_query)}”", "bold"),
@@ -262,6 +258,10 @@ class SearchFlow:
         if result.expansions and result.hits:
             also = Content(f"Also matching {safe_line('; '.join(result.expansions))}.")
             text = also if text is None else Content.assemble(text, " ", also)
+        if result.error:
+            # Half-typed or broken syntax: what was read instead, in words (syntax.repair).
+            syntax = Content.assemble(("Query: ", "bold $text-warning"), safe_line(result.error))
+            text = syntax if text is None else Content.assemble(syntax, " ", text)
         notice.display = text is not None
         notice.update(text or Content(""))
 

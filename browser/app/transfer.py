@@ -10,20 +10,14 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from browser.app.messages import ExportFinished, SearchRequest
-from browser.export.formats import ExportOptions
-from browser.export.tag_import import ImportReport
 from browser.models import SearchResult
 from browser.services import ExportSelection, Services
-from browser.widgets.export_prompt import (
-    ExportChoice,
-    ExportPrompt,
-    ExportScope,
-    ImportChoice,
-    ImportPrompt,
-)
 
+# The export dialog and formats are imported when first used: not needed to launch.
 if TYPE_CHECKING:
     from browser.app.main import PaperBrowserApp
+    from browser.export.tag_import import ImportReport
+    from browser.widgets.export_prompt import ExportChoice, ExportScope, ImportChoice
 
 __all__ = ["TransferFlow", "export_selection"]
 
@@ -54,6 +48,8 @@ class TransferFlow:
     # ------------------------------------------------------------------ import
 
     def import_tags(self) -> None:
+        from browser.widgets.export_prompt import ImportPrompt
+
         self.app.push_screen(ImportPrompt(Path.home()), self._import_chosen)
 
     def _import_chosen(self, choice: ImportChoice | None) -> None:
@@ -91,6 +87,8 @@ class TransferFlow:
     # ------------------------------------------------------------------ export
 
     def export(self) -> None:
+        from browser.widgets.export_prompt import ExportPrompt
+
         app = self.app
         result_count = app.result.total if app.result else 0
         tagged_count = len(app.services.tags)
@@ -125,6 +123,8 @@ class TransferFlow:
         )
 
     def _export(self, services: Services, choice: ExportChoice, selection: ExportSelection) -> None:
+        from browser.export.formats import ExportOptions
+
         options = ExportOptions(format=choice.format, long=choice.long, excel=choice.excel)
         try:
             written = services.export(selection, options, path=choice.path)

@@ -36,7 +36,16 @@ def main(argv: Sequence[str] | None = None) -> int:
     if not arguments or (arguments[0] not in COMMANDS and arguments[0] not in _TOP_LEVEL_FLAGS):
         arguments.insert(0, "app")
     parser = build_parser()
-    options = parser.parse_args(arguments)
+    options, unknown = parser.parse_known_args(arguments)
+    if (
+        unknown
+        and getattr(options, "query", None) is not None
+        and all(word.startswith("-") and not word.startswith("--") for word in unknown)
+    ):
+        # `search -arxiv:*` or `search diffusion -survey`: a NOT is query text, not a flag.
+        options.query = " ".join(part for part in (options.query, *unknown) if part)
+    elif unknown:
+        parser.error(f"unrecognized arguments: {' '.join(unknown)}")
     try:
         return int(options.handler(options))
     except UserError as problem:

@@ -93,12 +93,14 @@ def _hit_json(hit: Any, result: SearchResult) -> dict[str, Any]:
             else None
         ),
         "also_matching": result.expansions,
+        # What was wrong with the query's syntax and what was searched instead, in words.
+        "query_note": result.error,
     }
 
 
 def _report_search_notes(result: SearchResult) -> None:
     if result.error:
-        print(f"note: {result.error}", file=sys.stderr)
+        print(f"note: {printable(result.error)}", file=sys.stderr)
     if result.corrected_query:
         print(f"showing results for: {printable(result.corrected_query)}", file=sys.stderr)
     if result.suggestion and not result.hits:

@@ -3,8 +3,9 @@
 ``reinforcement learning (RL)`` in an abstract teaches the query side that ``RL`` also
 means those words (``browser.text.acronyms``: Schwartz and Hearst's algorithm). The
 counts (short form -> long form -> papers defining it so) live in ``ACRONYMS_FILE``,
-written whole (``fsutil``) after each rebuild or update; a paper removed later leaves
-its definitions counted, which only keeps a true definition known.
+written whole (``fsutil``) after each rebuild or update. An update takes back what the
+old copy of each replaced or removed paper defined, so a definition goes when the last
+paper that gave it does (a dump deleted, a paper edited).
 """
 
 from __future__ import annotations
@@ -44,10 +45,21 @@ class MinedAbbreviations:
 
     def add(self, paper: Paper) -> None:
         """Count the definitions in ``paper``'s title and abstract."""
-        if "(" not in paper.abstract and "(" not in paper.title:
-            return
-        for short, longs in mine_counts([f"{paper.title}. {paper.abstract}"]).items():
+        for short, longs in _definitions(paper).items():
             self.counts.setdefault(short, Counter()).update(longs)
+
+    def remove(self, paper: Paper) -> None:
+        """Take back what ``add(paper)`` counted (the paper left the index); a long form
+        no paper defines any more goes, and a short form without long forms too."""
+        for short, longs in _definitions(paper).items():
+            counts = self.counts.get(short)
+            if counts is None:
+                continue
+            counts.subtract(longs)
+            for long in [long for long, count in counts.items() if count <= 0]:
+                del counts[long]
+            if not counts:
+                del self.counts[short]
 
     def save(self, index_dir: Path) -> None:
         data = {short: dict(longs) for short, longs in sorted(self.counts.items())}
@@ -56,3 +68,10 @@ class MinedAbbreviations:
     def table(self) -> AcronymTable:
         """The built-in abbreviations with these."""
         return AcronymTable.from_counts(self.counts)
+
+
+def _definitions(paper: Paper) -> dict[str, dict[str, int]]:
+    """Short form -> long form -> 1, for each definition in ``paper``'s title and abstract."""
+    if "(" not in paper.abstract and "(" not in paper.title:
+        return {}
+    return mine_counts([f"{paper.title}. {paper.abstract}"])

@@ -35,7 +35,7 @@ from browser.search.matching import (
     resolve_filters,
     without_negations,
 )
-from browser.search.planning import PREFIX_EXPANSION_CAP, Plan, QueryPlanner
+from browser.search.planning import PREFIX_EXPANSION_CAP, Plan, QueryPlanner, ranks_nothing
 from browser.search.schema import DEFAULT_FIELD, folded_word
 from browser.search.scoring import postings_to_read, ranked_by_bm25, top
 from browser.search.spelling import (
@@ -105,11 +105,11 @@ class Answerer:
                 self._planner.plan(commit.searcher, query, stop, filters), user.states
             )
             outcome = self.run(commit, plan, sort=sort, limit=limit, user=user, stop=stop)
-        except Exception as exc:  # Whoosh raises assorted errors
+        except Exception:  # Whoosh raises assorted errors
             # Some parsed queries only fail when run (a phrase on a field without
             # positions, an empty date): search the plain words instead. A second
             # failure is not the query's fault and propagates.
-            plan = self._planner.words_plan(query, exc, filters)
+            plan = self._planner.words_plan(query, filters)
             outcome = self.run(commit, plan, sort=sort, limit=limit, user=user, stop=stop)
         result = SearchResult(
             query=query,
@@ -179,7 +179,7 @@ class Answerer:
         query, allowed, denied = restricted
         limit = max(1, limit)
         # No words to rank by (a listing, only ranges, or only NOTs): newest first.
-        unranked = isinstance(query, wq.Every) or without_negations(query) is None
+        unranked = ranks_nothing(query)
         effective_sort: SortOrder = "newest" if unranked and sort == "relevance" else sort
         if allowed is not None and not allowed:
             return Outcome([], 0, False, effective_sort)
@@ -209,8 +209,8 @@ class Answerer:
             return self._matching(commit, plan, user, stop), plan
         except Interrupted:
             raise
-        except Exception as exc:  # as in ``answer``: a query that only fails when run
-            plan = self._planner.words_plan(query, exc, filters)
+        except Exception:  # as in ``answer``: a query that only fails when run
+            plan = self._planner.words_plan(query, filters)
             return self._matching(commit, plan, user, stop), plan
 
     @staticmethod

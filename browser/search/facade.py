@@ -10,6 +10,7 @@ objects. Query language (Whoosh syntax, all terms must match by default)::
     listed:2025-12-10  listed:[2025-12-01 TO 2025-12-10]  listed:2025-12   (the listing day)
     tag:NAME  -tag:NAME  NOT tag:NAME  tag:"to read"  is:tagged  is:untagged
     is:read  is:unread  is:noted  is:new  note:WORD  note:"some words"   (user data)
+    arxiv:*  org:*  -author:*  date:[* TO *]  tag:*  note:*   ("has a value" and not)
 
 The route of one query through the package is in ``docs/architecture.md``. How it stays
 fast at 100k papers (bench/results/ has the figures):
@@ -263,6 +264,7 @@ class PaperIndex:
         removed = set(removed_ids)
         if not papers and not removed:
             return
+        mined = MinedAbbreviations.load(self.index_dir)
         with self._lock:
             commit = self._current()
             segments = len(commit.searcher.reader().leaf_readers())
@@ -270,8 +272,10 @@ class PaperIndex:
             for paper_id in removed | {paper.id for paper in papers}:
                 docnum = commit.docnum(paper_id)
                 if docnum is not None:
+                    # What the old copy brought goes with it: its words, its definitions.
                     old = commit.paper_at(docnum)
                     vocabulary.add(analyse(*paper_regions(old))[1], -1)
+                    mined.remove(old)
         # Merging rewrites segments: skip it for small updates until segments pile up.
         with self._writing(merge=segments >= 8) as writer:
             for paper_id in removed | {paper.id for paper in papers}:
@@ -281,7 +285,6 @@ class PaperIndex:
                 vocabulary.add(words)
                 writer.add_document(**document)
         self._save_vocabulary(vocabulary)
-        mined = MinedAbbreviations.load(self.index_dir)
         for paper in papers:
             mined.add(paper)
         self._keep_abbreviations(mined)

@@ -30,6 +30,7 @@ from browser.models import SearchFilters
 from browser.search.schema import (
     ABSTRACT_REGION,
     DEFAULT_FIELD,
+    PRESENCE_FIELD,
     REGION,
     STEMMED_FIELDS,
     build_schema,
@@ -39,6 +40,7 @@ from browser.search.schema import (
 )
 from browser.search.stopping import NO_STOP, Stop
 from browser.search.syntax import (
+    FIELD_ALIASES,
     FIELD_PREFIX,
     LAST_WORD,
     MINUS_WORD,
@@ -46,8 +48,7 @@ from browser.search.syntax import (
     clean_query,
     extract_tag_terms,
     plain_words,
-    short,
-    unbalanced,
+    repair,
 )
 from browser.search.vocabulary import Vocabulary
 from browser.search.whoosh_internals import SpanFilterMatcher, fast_path
@@ -62,6 +63,12 @@ WILDCARD_EXPANSION_CAP: Final = 128
 # Longest long form looked for among a query's words (``reinforcement learning from
 # human feedback`` is four words once "from" is left out).
 MAX_LONG_FORM_WORDS: Final = 6
+# What the user reads when Whoosh could not take a query even after ``syntax.repair``
+# (never Whoosh's own words: they name Python internals).
+COULD_NOT_READ: Final = "Could not read the query's syntax: searched for its words."
+COULD_NOT_RUN: Final = "Could not run the query as written: searched for its words."
+COULD_NOT_RUN_NOTHING: Final = "Could not run the query as written, and it has no words."
+NOTHING_TO_SEARCH: Final = "No words to search for in the query: listing every paper."
 # A possessive "'s" is not a word of its own (the index leaves it out too).
 _POSSESSIVE: Final = re.compile(r"(?<=\w)['\u2019][sS](?!\w)")
 
@@ -106,6 +113,25 @@ def positive_leaves(node: Any, *, regions: bool = False, inside: bool = False) -
         return
     for child in node.children():
         yield from positive_leaves(child, regions=regions, inside=inside)
+
+
+def query_is_constant(node: Any) -> bool:
+    """Whether ``node`` scores every match the same: a range, or "has a value"."""
+    return isinstance(node, wq.ConstantScoreQuery) or (
+        isinstance(node, wq.NumericRange) and node.constantscore
+    )
+
+
+def ranks_nothing(node: Any) -> bool:
+    """Whether nothing in ``node`` that can make a document match ranks one above another
+    (only NOTs, ranges, "has a value"): such a query lists its matches in sort order."""
+    if isinstance(node, wq.Not | wq.Every) or query_is_constant(node):
+        return True
+    if isinstance(node, wq.AndNot):
+        return ranks_nothing(node.a)
+    if isinstance(node, wq.CompoundQuery):
+        return all(ranks_nothing(child) for child in node.subqueries)
+    return False
 
 
 class InRegion(WrappingSpan):  # type: ignore[misc]
@@ -223,15 +249,12 @@ class QueryPlanner:
         parser = QueryParser(DEFAULT_FIELD, build_schema(raw_words=True), group=AndGroup)
         parser.add_plugin(GtLtPlugin())
         parser.add_plugin(FuzzyTermPlugin())
-        parser.add_plugin(
-            FieldAliasPlugin(
-                {
-                    "org": ["organisation", "organization", "orgs"],
-                    "author": ["by"],
-                    "keyword": ["keywords", "kw"],
-                }
-            )
-        )
+        # ``syntax.repair`` already writes aliases as their field; this keeps the parser
+        # right on its own.
+        aliases: dict[str, list[str]] = {}
+        for alias, name in FIELD_ALIASES.items():
+            aliases.setdefault(name, []).append(alias)
+        parser.add_plugin(FieldAliasPlugin(aliases))
         return parser
 
     def plan(
@@ -242,20 +265,23 @@ class QueryPlanner:
         filters: SearchFilters | None = None,
     ) -> Plan:
         """``raw_query`` as a query to run, with its tag terms and ``filters`` as filters."""
-        text, error = clean_query(raw_query)
+        text, note = clean_query(raw_query)
         text, query_filters = extract_tag_terms(text)
         if filters is not None:
             query_filters &= filters
-        text = _POSSESSIVE.sub("", MINUS_WORD.sub("NOT ", text))
+        repaired = repair(_POSSESSIVE.sub("", MINUS_WORD.sub("NOT ", text)))
+        text = repaired.text
+        error = " ".join(n for n in (note, repaired.message) if n) or None
         if not text.strip():
             return Plan(wq.Every(), query_filters, error, listing=True, words=[])
         self._expansions = []
         parsed, parse_error = self._parse(text)
-        error = error or parse_error
+        error = " ".join(n for n in (error, parse_error) if n) or None
         if parsed is None:
             # Nothing searchable (only symbols or stop words): list papers, say why.
             return Plan(wq.Every(), query_filters, error, listing=True, words=[])
-        typed = None if parse_error else self._word_being_typed(parsed, text)
+        typing_text = text[: len(text) - len(repaired.closers)]
+        typed = None if parse_error else self._word_being_typed(parsed, typing_text)
         expansion = None
         if typed is not None:
             expansion = self._typing_expansion(searcher, typed.fieldname, typed.text)
@@ -273,40 +299,32 @@ class QueryPlanner:
         return plan
 
     @staticmethod
-    def words_plan(query: str, exc: Exception, filters: SearchFilters) -> Plan:
+    def words_plan(query: str, filters: SearchFilters) -> Plan:
+        """The plan when ``query``'s own plan failed to run (a phrase on a field without
+        positions, an empty date): its words, all required. The message says so in words;
+        what Whoosh raised is no concern of the reader's."""
         text, _note = clean_query(query)
         text, query_filters = extract_tag_terms(text)
         query_filters &= filters
-        problem = short(str(exc) or type(exc).__name__)
         fallback = plain_query(text, stemmed=True)
         if fallback is None:
-            return Plan(
-                wq.NullQuery, query_filters, f"nothing to search for ({problem})", False, []
-            )
-        error = f"could not run the query ({problem}): searched for its words"
-        return Plan(fallback, query_filters, error, listing=False, words=[])
+            return Plan(wq.NullQuery, query_filters, COULD_NOT_RUN_NOTHING, False, [])
+        return Plan(fallback, query_filters, COULD_NOT_RUN, listing=False, words=[])
 
     def _parse(self, text: str) -> tuple[Any | None, str | None]:
-        """Whoosh parse, or plain words when the syntax is broken."""
-        problem = unbalanced(text)
+        """Whoosh parse of repaired text, or its plain words if Whoosh still fails."""
         parsed = None
-        if problem is None:
-            try:
-                parsed = self._parser.parse(text)
-                problem = first_parse_error(parsed)
-            except Exception as exc:  # whoosh's parser raises assorted errors on odd input
-                problem = str(exc) or type(exc).__name__
-        if problem is None and parsed is not None and parsed is not wq.NullQuery:
+        try:
+            parsed = self._parser.parse(text)
+            failed = first_parse_error(parsed) is not None
+        except Exception:  # whoosh's parser raises assorted errors on odd input
+            failed = True
+        if not failed and parsed is not None and parsed is not wq.NullQuery:
             return parsed, None
         fallback = plain_query(text, stemmed=False)
-        if problem is None:
-            problem = "no searchable words"
         if fallback is None:
-            return None, f"nothing to search for in this query ({short(problem)})"
-        return (
-            fallback,
-            f"could not understand the query ({short(problem)}): searched for its words",
-        )
+            return None, NOTHING_TO_SEARCH
+        return fallback, COULD_NOT_READ if failed else None
 
     @staticmethod
     def _word_being_typed(parsed: Any, text: str) -> Any | None:
@@ -383,6 +401,9 @@ class QueryPlanner:
         """
         if isinstance(node, wq.Every) and node.fieldname:
             return wq.Every()
+        if isinstance(node, wq.Term) and node.fieldname == PRESENCE_FIELD:
+            # "Has a value" filters; like a range it scores the same for every match.
+            return wq.ConstantScoreQuery(node)
         if not node.is_leaf() or getattr(node, "fieldname", None) not in STEMMED_FIELDS:
             return node
         if node.fieldname == "abstract" and isinstance(node, wq.TermRange):

@@ -30,7 +30,7 @@ from whoosh.fields import COLUMN, DATETIME, ID, KEYWORD, NUMERIC, STORED, TEXT, 
 from whoosh.filedb.filestore import FileStorage
 from whoosh.formats import Positions
 from whoosh.support.charset import accent_map
-from whoosh.util.times import adatetime, datetime_to_long, fix, is_void
+from whoosh.util.times import TimeError, adatetime, datetime_to_long, fix, is_void
 
 from browser.fsutil import atomic_write
 from browser.identity import normalize_title
@@ -46,7 +46,8 @@ META_FILE: Final = "paper-index.json"
 # ``listed:``. 4: browser.text's tokens (compound parts, CJK pairs, one-letter words),
 # Snowball stems, US spellings. 5: postings with joined values
 # (``whoosh_internals.JoinedValuesCodec``), the stored paper without its default values.
-SCHEMA_VERSION: Final = 5
+# 6: ``has``, which optional fields a paper has a value in.
+SCHEMA_VERSION: Final = 6
 # Names and organisations: words as Whoosh's default tokenizer finds them.
 TOKEN_PATTERN: Final = r"\w+(\.?\w+)*"
 TOKEN_RE: Final = re.compile(TOKEN_PATTERN, re.UNICODE)
@@ -61,6 +62,9 @@ TITLE_WEIGHT: Final = 2.0
 # Fields whose words come from the paper's prose: prefix/typo handling and highlights use them.
 PROSE_FIELDS: Final = frozenset({"text", "title", "abstract"})
 STEMMED_FIELDS: Final = PROSE_FIELDS | {"keyword"}
+# One term per optional field a paper has a value in (``abstract``, ``arxiv``, ``org``...),
+# so ``arxiv:*`` ("has an arXiv id") reads one posting list instead of every arXiv id's.
+PRESENCE_FIELD: Final = "has"
 
 
 def _query_word_analyzer() -> Any:
@@ -154,6 +158,7 @@ def build_schema(*, raw_words: bool = False) -> Schema:
         org=TEXT(analyzer=_name_analyzer()),
         author=TEXT(analyzer=_name_analyzer()),
         arxiv=KEYWORD(lowercase=True),
+        has=KEYWORD(scorable=False),
         # shift_step=0: one term per value instead of a tier per 4-8 bits. These fields
         # hold few distinct values, so ranges expand cheaply, and builds write far fewer
         # postings.
@@ -219,11 +224,17 @@ _PERIOD_PARTS: Final = (
 )
 
 
+_DATE_SEPARATORS: Final = re.compile(r"[-./ ]+")
+
+
 def date_period(text: str) -> adatetime:
     """The period a query's date names (``2024``, ``2024-03``, ``2024-03-05 10``...) as
     Whoosh's ``adatetime``, the parts not named left open. The format is the one Whoosh's
-    DATETIME field parses. Raises ValueError when ``text`` names no date."""
-    digits = text.replace(" ", "").replace("-", "").replace(".", "")
+    DATETIME field parses (``date_digits``). Raises ValueError when ``text`` names no
+    date (a month 13, digits left over, a year 0)."""
+    digits = date_digits(text)
+    if not digits.isdigit():
+        raise ValueError(f"{text!r} is not a date")
     parts: dict[str, int] = {}
     at = 0
     for name, width in _PERIOD_PARTS:
@@ -231,10 +242,29 @@ def date_period(text: str) -> adatetime:
             break
         parts[name] = int(digits[at : at + width])
         at += width
-    period = fix(adatetime(**parts))
+    if at != len(digits):
+        raise ValueError(f"{text!r} is not a date")
+    try:
+        period = fix(adatetime(**parts))
+        if not is_void(period):
+            # Both ends must be dates (the year 0 is none): Whoosh takes them.
+            period.floor()
+            period.ceil()
+    except (TimeError, ValueError, OverflowError) as error:  # a month 13, a year 0
+        raise ValueError(f"{text!r} is not a date") from error
     if is_void(period):
         raise ValueError(f"{text!r} is not a date")
     return period
+
+
+def date_digits(text: str) -> str:
+    """A query's date as the digits Whoosh's DATETIME reads (``YYYY[MM[DD[hh...]]]``):
+    separators (``-``, ``.``, ``/``, space) dropped, a one-digit month or day padded
+    (``2024-3-5`` is ``20240305``, where Whoosh alone would read the year 2024)."""
+    parts = _DATE_SEPARATORS.split(text.strip())
+    if len(parts) > 1 and all(part.isdigit() for part in parts):
+        return parts[0] + "".join(part.zfill(2) for part in parts[1:])
+    return "".join(parts)
 
 
 def _single_tier(date_field: DATETIME) -> DATETIME:
@@ -360,6 +390,9 @@ def document_for(paper: Paper) -> tuple[dict[str, Any], set[str]]:
         document["author"] = names
     if keywords:
         document["keyword"] = keywords
+    present = " ".join(name for name, value in _optional_values(paper, org, names) if value)
+    if present:
+        document[PRESENCE_FIELD] = present
     if paper.arxiv_id:
         document["arxiv"] = paper.arxiv_id.lower()
     if paper.date is not None:
@@ -372,6 +405,17 @@ def document_for(paper: Paper) -> tuple[dict[str, Any], set[str]]:
         if value is not None:
             document[name] = value
     return document, words
+
+
+def _optional_values(paper: Paper, org: str, names: str) -> Iterator[tuple[str, object]]:
+    """The optional fields ``has:`` knows, each with the paper's value (empty: none)."""
+    yield "abstract", paper.abstract.strip()
+    yield "arxiv", paper.arxiv_id
+    yield "org", org
+    yield "author", names
+    yield "keyword", paper.keywords
+    for name in ("date", "listed", "comments", "authors", "upvotes"):
+        yield name, getattr(paper, name) is not None
 
 
 def read_version(index_dir: Path) -> int | None:

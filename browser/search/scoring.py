@@ -15,7 +15,7 @@ from whoosh import query as wq
 from whoosh.scoring import BM25F
 
 from browser.search.matching import Unsupported, matching_set
-from browser.search.planning import InRegion
+from browser.search.planning import InRegion, query_is_constant
 from browser.search.schema import REGION
 from browser.search.stopping import NO_STOP, Stop
 from browser.search.whoosh_internals import (
@@ -41,7 +41,7 @@ def postings_to_read(searcher: Any, query: Any) -> float:
     """
     if isinstance(query, wq.Term):
         return float(searcher.doc_frequency(query.fieldname, query.text))
-    if isinstance(query, wq.NumericRange) and query.constantscore:
+    if isinstance(query, wq.NumericRange | wq.ConstantScoreQuery) and query_is_constant(query):
         return 0.0
     if isinstance(query, InRegion):
         return REGION_POSTING_COST * postings_to_read(searcher, query.q)
@@ -97,12 +97,13 @@ def node_scores(searcher: Any, node: Any, stop: Stop) -> dict[int, float]:
         return region_scores(searcher, node.q, node.region, stop=stop)
     if isinstance(node, wq.Phrase) and node.slop == 1 and node.boost == 1.0:
         return phrase_scores(searcher, node.fieldname, node.words)
-    if isinstance(node, wq.NumericRange) and node.constantscore:
-        # Whoosh scores a range match as a constant (its boost).
+    if query_is_constant(node):
+        # Whoosh scores a range match (and a "has a value" one) as a constant.
         matching = matching_set(searcher, node, stop)
         if matching is None:
             raise Unsupported
-        return dict.fromkeys(matching, float(node.boost))
+        score = node.score if isinstance(node, wq.ConstantScoreQuery) else node.boost
+        return dict.fromkeys(matching, float(score))
     if getattr(node, "boost", 1.0) != 1.0:
         raise Unsupported
     if isinstance(node, wq.Or):

@@ -105,8 +105,9 @@ def relaxable(query: str) -> bool:
 
 
 def without_words(query: str, dropped: list[str]) -> str:
-    """``query`` with the first whole-word occurrence of each of ``dropped`` taken out."""
+    """``query`` with the first whole-word occurrence of each of ``dropped`` taken out,
+    with its field if it has one (``title:penguin`` goes whole, leaving no ``title:``)."""
     for word in dropped:
-        query = re.sub(rf"(?<![\w-]){re.escape(word)}(?![\w-])", " ", query, count=1)
+        query = re.sub(rf"(?<![\w:-])(?:\w+:)?{re.escape(word)}(?![\w-])", " ", query, count=1)
     trailing = " " if query[-1:].isspace() else ""
     return " ".join(query.split()) + trailing

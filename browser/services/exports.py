@@ -7,19 +7,16 @@ import dataclasses
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TextIO
+from typing import TYPE_CHECKING, TextIO
 
-from browser.export import (
-    ExportOptions,
-    ExportRow,
-    ImportReport,
-    resolve_columns,
-    write_export,
-)
-from browser.export.usecases import build_rows, import_tags, write_export_file
 from browser.models import SearchFilters, SortOrder
 from browser.search.matching import resolve_filters
 from browser.services.core import ServicesCore
+
+# The export formats are imported by the use cases that need them: the app's launch
+# does not (see docs/architecture.md, "Launch").
+if TYPE_CHECKING:
+    from browser.export import ExportOptions, ExportRow, ImportReport
 
 __all__ = ["EXPORT_LIMIT", "ExportSelection", "ExportUseCases"]
 
@@ -49,6 +46,8 @@ class ExportUseCases(ServicesCore):
     def export_rows(self, paper_ids: Sequence[str] | None = None) -> list[ExportRow]:
         """Rows for these papers (with their tags, note and read state), or for every
         tagged paper when None."""
+        from browser.export.usecases import build_rows
+
         reading = self.userdata.reading
         read = reading.read_ids()
         notes = reading.notes(paper_ids)
@@ -106,6 +105,9 @@ class ExportUseCases(ServicesCore):
         Raises ColumnError (ValueError) for unknown CSV columns, OSError when the
         file cannot be written.
         """
+        from browser.export import resolve_columns, write_export
+        from browser.export.usecases import write_export_file
+
         if options.format == "csv" and options.columns is None:
             # The reader's own columns (issue 14) after the paper's, in every default CSV.
             default = resolve_columns(None, long=options.long)
@@ -120,4 +122,6 @@ class ExportUseCases(ServicesCore):
 
     def import_tags(self, path: Path, *, replace: bool = False) -> ImportReport:
         """Tags from a CSV, BibTeX or RIS file, matched to papers; see ``import_tags``."""
+        from browser.export.usecases import import_tags
+
         return import_tags(path, self.catalog, self.tags, replace=replace)

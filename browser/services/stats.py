@@ -24,6 +24,7 @@ class StatsUseCases(ServicesCore):
         by: Period = "month",
         top: int | None = TOP,
         filters: SearchFilters | None = None,
+        rising: bool = True,
         cancelled: Callable[[], bool] | None = None,
     ) -> LibraryStats:
         """Counts over the papers ``query`` and ``filters`` match (every paper when both
@@ -33,15 +34,18 @@ class StatsUseCases(ServicesCore):
         and rising terms (see ``browser.stats``); ``top`` caps each ranked list. A query
         that matches nothing as typed is counted as the search would show it: its
         spelling correction or the query without the words no paper has all of
-        (``corrected_query`` names the query counted). ``cancelled`` is polled while
-        matching; once it says yes ``SearchCancelled`` is raised.
+        (``corrected_query`` names the query counted). ``rising=False`` leaves the rising
+        terms out (``rising_counted`` False): they cost most, working out the terms of
+        every paper of two periods. ``cancelled`` is polled while matching; once it says
+        yes ``SearchCancelled`` is raised.
         """
         source = self._stats()
         columns = source.columns()
         query = query.strip()
         rows, matched = self._matching_rows(columns, query, filters, cancelled)
         tags = {entry.paper_id: entry.tags for entry in self.tags.entries()}
-        stats = compute_stats(columns, rows, by=by, tags=tags, terms_of=source.terms_of, top=top)
+        terms_of = source.terms_of if rising else None
+        stats = compute_stats(columns, rows, by=by, tags=tags, terms_of=terms_of, top=top)
         stats.query = query
         if matched is not None:
             stats.corrected_query = matched.corrected_query or matched.relaxed_query

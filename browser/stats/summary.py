@@ -122,6 +122,9 @@ class LibraryStats:
     authors: list[NameCount] = field(default_factory=list)
     no_author_names: int = 0
     rising_terms: list[RisingTerm] = field(default_factory=list)
+    # False when counted without terms (``compute_stats`` without ``terms_of``): the
+    # stats screen shows the counts first and the rising terms once they are known.
+    rising_counted: bool = False
     # The two periods rising terms compare: the latest with papers and the one before it
     # that has papers (days without listings, such as weekends, are skipped).
     latest: PeriodCount | None = None
@@ -252,6 +255,7 @@ def compute_stats(
     stats.on_own_date = sum(map(columns.on_own_date.__getitem__, rows))
     _count_names(stats, columns, rows, top)
     _count_tags(stats, columns, rows, tags or {}, top)
+    stats.rising_counted = terms_of is not None
     if terms_of is not None and stats.latest is not None and stats.previous is not None:
         now = _rows_in_period(columns, rows, stats.latest.start, by)
         before = _rows_in_period(columns, rows, stats.previous.start, by)

@@ -138,6 +138,18 @@ class ReadingState:
                 (iso_utc(self._clock()),),
             )
 
+    def rename_new(self, moves: Mapping[str, str]) -> int:
+        """Move "new" marks from old paper ids to new ones (``browser.identity_migration``),
+        keeping when their batch was added (so it is not announced again). Returns how
+        many moved; one transaction."""
+        moved = 0
+        with self._db.write("new marks") as db:
+            for old, new in moves.items():
+                if db.execute("DELETE FROM new_paper WHERE paper_id = ?", (old,)).rowcount:
+                    db.execute("INSERT OR IGNORE INTO new_paper (paper_id) VALUES (?)", (new,))
+                    moved += 1
+        return moved
+
     # ------------------------------------------------------------------ filters
 
     def ids_where(self, name: str, argument: str) -> set[str]:

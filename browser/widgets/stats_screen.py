@@ -141,8 +141,14 @@ class StatsScreen(Screen[StatsChoice | None]):
     ]
 
     def __init__(
-        self, compute: Callable[[Period], LibraryStats], *, query: str, by: Period = "month"
+        self,
+        compute: Callable[[Period, bool], LibraryStats],
+        *,
+        query: str,
+        by: Period = "month",
     ) -> None:
+        """``compute(by, rising)`` counts the papers; with ``rising`` False it leaves out
+        the rising terms, which cost most: the screen shows the rest first."""
         super().__init__(id="stats-screen")
         self._compute = compute
         self._query = query
@@ -193,13 +199,15 @@ class StatsScreen(Screen[StatsChoice | None]):
     @work(thread=True, exclusive=True, group="stats", exit_on_error=False)
     def _run(self, by: Period) -> None:
         worker = get_current_worker()
-        try:
-            stats = self._compute(by)
-        except Exception as error:  # a broken index must not take the app down
-            if not worker.is_cancelled:
-                self.app.call_from_thread(self._failed, str(error))
-            return
-        if not worker.is_cancelled:
+        for rising in (False, True):
+            try:
+                stats = self._compute(by, rising)
+            except Exception as error:  # a broken index must not take the app down
+                if not worker.is_cancelled:
+                    self.app.call_from_thread(self._failed, str(error))
+                return
+            if worker.is_cancelled:
+                return
             self.app.call_from_thread(self._show, stats)
 
     def _failed(self, message: str) -> None:
@@ -308,7 +316,9 @@ class StatsScreen(Screen[StatsChoice | None]):
 
     def _fill_rising(self, stats: LibraryStats) -> None:
         table = self.query_one("#stats-rising", StatsTable)
-        if stats.latest is not None and stats.previous is not None:
+        if not stats.rising_counted:
+            table.border_title = "Rising terms: counting…"
+        elif stats.latest is not None and stats.previous is not None:
             table.border_title = f"Rising: {stats.latest.key} against {stats.previous.key}"
         else:
             table.border_title = "Rising terms: need papers in two periods"
