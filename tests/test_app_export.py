@@ -176,6 +176,7 @@ async def test_an_export_of_more_than_the_loaded_rows_keeps_the_view(
         new = {hit.paper.id for hit in every[:210]}
         services.reading.state.replace_new(new)
         app = make_app(services)
+        app.session.page_size = 50  # pages of 50: an export of 210 is beyond the loaded rows
         async with app.run_test(size=(100, 30)) as pilot:
             await settle(pilot)
             assert app.view is not None and app.view.new
