@@ -285,3 +285,27 @@ def test_doctor_says_whether_searches_take_the_fast_path(
     code, out, _ = run_cli(capsys, "doctor")
     assert code == 1
     assert slow.message is not None and slow.message in out and "BM25F._field_B" in out
+
+
+def test_search_and_export_rebuild_an_index_of_another_schema_first(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path, dumps_folder: Path
+) -> None:
+    """After an upgrade that changes the index schema, the CLI answers from the catalog's
+    papers, not from an empty index, and says why it took longer."""
+    from browser.search.schema import META_FILE
+
+    library = tmp_path / "library"
+    assert main(["index", str(dumps_folder), "--library", str(library)]) == 0
+    (library / "index" / META_FILE).write_text('{"schema_version": 1}', encoding="utf-8")
+    capsys.readouterr()
+    status, out, err = run_cli(capsys, "search", "diffusion", "--library", str(library))
+    assert status == 0 and "Diffusion Models for Text-to-3D Generation" in out
+    assert "rebuilding the search index first" in err
+    status, out, err = run_cli(capsys, "search", "diffusion", "--library", str(library))
+    assert "rebuilding" not in err and "Diffusion Models" in out
+    (library / "index" / META_FILE).write_text('{"schema_version": 1}', encoding="utf-8")
+    target = tmp_path / "out.csv"
+    status, _out, err = run_cli(
+        capsys, "export", "--query", "diffusion", "-o", str(target), "--library", str(library)
+    )
+    assert status == 0 and "Text-to-3D" in target.read_text(encoding="utf-8")

@@ -9,12 +9,13 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 
 from browser.identity import paper_id
 from browser.models import Paper, SearchResult, SortOrder
-from browser.search import PaperIndex, answering
+from browser.search import PaperIndex, answering, scoring, stopping
 from browser.search_session import SearchSession, Show
 
 GENEROUS_MS = 10_000.0  # a budget no query here reaches: the pass finishes
@@ -150,3 +151,48 @@ def test_each_keystroke_gives_one_final_list(index: PaperIndex, typed: str) -> N
     outcome = session.answer(request, found)
     assert isinstance(outcome, Show) and outcome.settle_after is None, typed
     assert len(found.hits) == min(request.limit, found.total)
+
+
+class StopsEvery:
+    """A stop that gives up at every ``every``-th check: a keystroke's budget."""
+
+    active = True
+
+    def __init__(self, every: int) -> None:
+        self.every = every
+        self.checks = 0
+
+    def check(self) -> None:
+        self.checks += 1
+        if self.checks % self.every == 0:
+            raise stopping.Interrupted
+
+
+@pytest.mark.parametrize("every", [2, 3, 7])
+def test_a_list_stopped_part_way_goes_on_at_the_next_keystroke(tmp_path: Path, every: int) -> None:
+    """Scoring a long list a few blocks per call, as keystrokes with small budgets do,
+    ends with exactly the scores of one whole pass, over segments with deletions."""
+    papers = [
+        make_paper(f"Paper {n} about learning", "learning " * (1 + n % 4), n) for n in range(900)
+    ]
+    with PaperIndex.create(tmp_path / "ix") as built:
+        built.rebuild(papers[:600])
+        built.update(papers[600:], removed_ids=[p.id for p in papers[100:400:3]])
+        searcher = built._current_searcher()
+        assert len(searcher.leaf_searchers()) > 1 and searcher.reader().has_deletions()
+        whole = scoring.term_scores(searcher, "text", "learn", 1.0)
+        assert len(whole) == 800
+        scoring.scored_lists(searcher).clear()
+        stop = StopsEvery(every)
+        calls = 0
+        while True:
+            calls += 1
+            try:
+                stepped = scoring.term_scores(searcher, "text", "learn", 1.0, stop=stop)  # type: ignore[arg-type]
+                break
+            except stopping.Interrupted:
+                assert calls < 100
+        assert calls > 1  # it really was stopped and went on
+        assert stepped == whole
+        # Kept whole now: asked again, the same without reading a block.
+        assert scoring.term_scores(searcher, "text", "learn", 1.0, stop=StopsEvery(1)) == whole  # type: ignore[arg-type]

@@ -25,6 +25,7 @@ __all__ = [
     "EXIT_USAGE",
     "UserError",
     "open_library",
+    "open_searchable_library",
     "print_error",
     "print_json_line",
     "print_table",
@@ -68,6 +69,19 @@ def open_library(options: argparse.Namespace) -> Services:
         print_error(services.tags.problem)
     for notice in services.notices:
         print_error(notice)
+    return services
+
+
+def open_searchable_library(options: argparse.Namespace) -> Services:
+    """``open_library``, with an index that answers: one written for another schema
+    (after an upgrade) or out of step with the catalog would answer from nothing, so it
+    is rebuilt from the catalog first (no dump is re-read), saying so on stderr."""
+    services = open_library(options)
+    if services.index_problem is not None and not services.is_empty():
+        print_error(f"rebuilding the search index first ({services.index_problem})...")
+        services.rebuild_index(
+            on_wait=lambda: print_error("another run is writing the index; waiting for it...")
+        )
     return services
 
 

@@ -9,7 +9,14 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from browser.cli.common import EXIT_OK, UserError, open_library, print_error, printable
+from browser.cli.common import (
+    EXIT_OK,
+    UserError,
+    open_library,
+    open_searchable_library,
+    print_error,
+    printable,
+)
 from browser.safe_text import safe_text
 
 if TYPE_CHECKING:
@@ -42,7 +49,7 @@ def export_command(options: argparse.Namespace) -> int:
         like=options.like,
         filters=SearchFilters(required_tags=tuple(options.with_tags)),
     )
-    services = open_library(options)
+    services = open_searchable_library(options)
     try:
         if options.output == "-" and sys.stdout.isatty():
             # Dump text may carry escape sequences (OSC 52 writes the clipboard): an export

@@ -7,7 +7,13 @@ import json
 import sys
 from typing import Any
 
-from browser.cli.common import EXIT_OK, UserError, open_library, print_table, printable
+from browser.cli.common import (
+    EXIT_OK,
+    UserError,
+    open_searchable_library,
+    print_table,
+    printable,
+)
 from browser.models import SearchResult
 
 __all__ = ["search_command"]
@@ -20,7 +26,7 @@ def search_command(options: argparse.Namespace) -> int:
     from browser.services import UnknownPaper
 
     filters = SearchFilters(required_tags=tuple(options.with_tags), tagged=options.tagged)
-    services = open_library(options)
+    services = open_searchable_library(options)
     query, sort = options.query, options.sort
     try:
         if options.saved is not None:

@@ -26,6 +26,12 @@ from browser.models import (
     UserStateLookup,
 )
 from browser.search.commit import Commit
+from browser.search.exactness import (
+    ExactWord,
+    exact_title_bonus,
+    exact_words,
+    query_words,
+)
 from browser.search.highlighting import highlight_spans, hit_terms
 from browser.search.matching import (
     allowed_only,
@@ -53,10 +59,14 @@ from browser.search.vocabulary import Vocabulary
 # lower bound, so the answer is partial and the settled search fills the rest. Every
 # other way to the hits gives the typing pass the whole first page, exact and final.
 TYPING_HITS: Final = 50
-# Up to this many postings the typing pass scores everything at once (~1 µs each):
-# complete and exact, so its top hits are the settled ones. At 100k papers 40k postings
-# kept p95 near 40 ms while raising top-10 agreement with the settled pass from 46% to 57%.
-TYPING_POSTINGS: Final = 40_000
+# Up to this many postings (a list kept from an earlier keystroke counts a tenth) the
+# typing pass scores whole lists, checking its deadline before each block: complete and
+# exact when it finishes in time, so its answer is final; when it does not, the lists it
+# finished are kept and the next keystroke or the settled search starts from them.
+# Beyond it Whoosh's collector gives a partial screenful. At 100k papers the collector
+# never finished such queries in time (its block bounds skip little: 57-88% of a common
+# word's blocks may hold a top-10 score), so its rows were not the settled ones either.
+TYPING_POSTINGS: Final = 150_000
 # Words of a paper that make up its "more like this" query.
 MORE_LIKE_TERMS: Final = 25
 
@@ -104,7 +114,17 @@ class Answerer:
             plan = with_note_matches(
                 self._planner.plan(commit.searcher, query, stop, filters), user.states
             )
-            outcome = self.run(commit, plan, sort=sort, limit=limit, user=user, stop=stop)
+            exact = exact_words(
+                commit.searcher,
+                query_words(query, plan.words),
+                self._vocabulary_for(commit.searcher),
+                lambda prefix: self._planner.completions(
+                    commit.searcher, prefix, PREFIX_EXPANSION_CAP
+                ),
+            )
+            outcome = self.run(
+                commit, plan, sort=sort, limit=limit, user=user, stop=stop, exact=exact
+            )
         except Exception:  # Whoosh raises assorted errors
             # Some parsed queries only fail when run (a phrase on a field without
             # positions, an empty date): search the plain words instead. A second
@@ -169,10 +189,12 @@ class Answerer:
         user: UserData,
         stop: Stop = NO_STOP,
         exclude: set[int] | None = None,
+        exact: list[ExactWord] | None = None,
     ) -> Outcome:
         """The hits of ``plan`` in ``sort`` order (newest first when nothing ranks them),
         how many match, and whether that answer was cut short. Never raises
-        ``Interrupted``: a stopped search comes back partial."""
+        ``Interrupted``: a stopped search comes back partial. ``exact``: query words a
+        title holding them as written ranks higher by (``exactness``)."""
         restricted = _restricted(commit, plan, user, exclude)
         if restricted is None:
             return Outcome([], 0, False, sort)
@@ -189,7 +211,7 @@ class Answerer:
         try:
             stop.check()
             ranked, total, partial = self._match(
-                commit, query, effective_sort, limit, allowed, denied, stop
+                commit, query, effective_sort, limit, allowed, denied, stop, exact or []
             )
         except Interrupted:
             # Stopped before anything could be ranked: the settled search follows.
@@ -234,6 +256,7 @@ class Answerer:
         allowed: set[int] | None,
         denied: set[int],
         stop: Stop,
+        exact: list[ExactWord],
     ) -> tuple[list[tuple[int, float]], int, bool]:
         """The ``wanted`` best matches of ``query``, how many match, and whether that is
         cut short (``partial``). May raise ``Interrupted``."""
@@ -254,9 +277,9 @@ class Answerer:
             docnums = matching_set(commit.searcher, query, stop)
             if docnums is not None:
                 docnums = allowed_only(docnums, allowed, denied)
-                ranked, complete = self._rank_negation(commit, query, docnums, wanted, stop)
+                ranked, complete = self._rank_negation(commit, query, docnums, wanted, stop, exact)
                 return ranked, len(docnums), not complete
-        return self._by_relevance(commit, query, wanted, allowed, denied, stop)
+        return self._by_relevance(commit, query, wanted, allowed, denied, stop, exact)
 
     def _by_relevance(
         self,
@@ -266,6 +289,7 @@ class Answerer:
         allowed: set[int] | None,
         denied: set[int],
         stop: Stop,
+        exact: list[ExactWord],
     ) -> tuple[list[tuple[int, float]], int, bool]:
         """``_match`` for relevance order and a query with words to rank by."""
         typing = stop.deadline is not None
@@ -285,6 +309,7 @@ class Answerer:
                     for d, v in scored.items()
                     if d not in denied and (allowed is None or d in allowed)
                 }
+            _add(scored, exact_title_bonus(commit.order, exact, scored))
             return top(scored, wanted), len(scored), False
         # The settled search counts its matches with set operations over postings when
         # it can; then block skipping may find the top hits, as when typing.
@@ -305,6 +330,11 @@ class Answerer:
         )
         commit.searcher.search_with_collector(checked(query, stop), collector)
         ranked = list(docs_and_scores(collector.results(), kept))
+        if exact:
+            # Only what the collector kept can be promoted here: its best by BM25.
+            found = dict(ranked)
+            _add(found, exact_title_bonus(commit.order, exact, found))
+            ranked = top(found, kept)
         total, timed_out = collector.matched, collector.timed_out
         if matching is not None:
             total = len(allowed_only(matching, allowed, denied))
@@ -312,7 +342,13 @@ class Answerer:
         return ranked, total, timed_out or (typing and total >= kept)
 
     def _rank_negation(
-        self, commit: Commit, query: Any, docnums: set[int], wanted: int, stop: Stop
+        self,
+        commit: Commit,
+        query: Any,
+        docnums: set[int],
+        wanted: int,
+        stop: Stop,
+        exact: list[ExactWord],
     ) -> tuple[list[tuple[int, float]], bool]:
         """Rank the matches of a query whose NOT does the matching but that has words
         too (``agents OR NOT survey``; NOTs alone are listed newest first): those its
@@ -330,6 +366,7 @@ class Answerer:
             else:
                 scores = ranked_by_bm25(commit.searcher, positive, stop)
         scored = {d: v for d, v in (scores or {}).items() if d in docnums}
+        _add(scored, exact_title_bonus(commit.order, exact, scored))
         ranked = top(scored, wanted)
         if len(ranked) < wanted:
             rest = docnums.difference(scored) if scored else docnums
@@ -432,6 +469,11 @@ class Answerer:
                 )
                 result.expansions = relaxed.expansions
                 return
+
+
+def _add(scores: dict[int, float], gained: dict[int, float]) -> None:
+    for docnum, extra in gained.items():
+        scores[docnum] += extra
 
 
 def _restricted(

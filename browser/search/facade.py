@@ -64,6 +64,7 @@ from browser.search.schema import (
     storage,
     write_version,
 )
+from browser.search.scoring import scored_lists
 from browser.search.stopping import Interrupted, Stop
 from browser.search.vocabulary import VOCABULARY_PREFIX, Vocabulary, VocabularyFiles
 from browser.search.whoosh_internals import chunked_posting_runs, index_codec
@@ -177,6 +178,7 @@ class PaperIndex:
             self._planner.forget()
             if self._commit is not None:
                 self._commit.forget_papers()
+                scored_lists(self._commit.searcher).clear()
 
     # ------------------------------------------------------------------ vocabulary
 

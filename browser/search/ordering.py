@@ -34,6 +34,7 @@ class CommitOrder:
         self._ranks: dict[SortOrder, array[int]] = {}
         self._orders: dict[SortOrder, array[int]] = {}
         self._columns: dict[str, array[int]] = {}
+        self._titles: list[bytes] | None = None
 
     def ranges_as_filters(self, query: Any) -> tuple[Any, set[int] | None]:
         """Date, year and comment ranges that every match must meet, as a set of documents.
@@ -177,9 +178,9 @@ class CommitOrder:
                 order.sort(key=_negated(self.listing_days()).__getitem__)
         elif sort == "title":
             order.sort(key=later_first.__getitem__)
-            order.sort(key=bytes_column(self._searcher, "sort_title").__getitem__)
+            order.sort(key=self.titles().__getitem__)
         else:
-            order.sort(key=bytes_column(self._searcher, "sort_title").__getitem__)
+            order.sort(key=self.titles().__getitem__)
             order.sort(key=later_first.__getitem__)
         ranks = array("i", bytes(4 * len(order)))
         for place, docnum in enumerate(order):
@@ -187,6 +188,13 @@ class CommitOrder:
         self._ranks[sort] = ranks
         self._orders[sort] = array("i", order)
         return ranks
+
+    def titles(self) -> list[bytes]:
+        """Each document's title as ``identity.normalize_title`` gives it (UTF-8), the
+        title sort key: read whole once per commit."""
+        if self._titles is None:
+            self._titles = bytes_column(self._searcher, "sort_title")
+        return self._titles
 
     def upvotes(self) -> array[int]:
         """Each document's upvotes, -1 where the dump gave none."""

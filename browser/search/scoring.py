@@ -8,8 +8,13 @@ tree level, plus a column read for each document's length.
 from __future__ import annotations
 
 import heapq
-from collections.abc import Iterable, Iterator
+from array import array
+from collections import OrderedDict
+from collections.abc import Iterable, Iterator, Sequence
+from itertools import compress, repeat
+from operator import add, mul, not_, truediv
 from typing import Any, Final
+from weakref import WeakKeyDictionary
 
 from whoosh import query as wq
 from whoosh.scoring import BM25F
@@ -17,18 +22,26 @@ from whoosh.scoring import BM25F
 from browser.search.matching import Unsupported, matching_set
 from browser.search.planning import InRegion, query_is_constant
 from browser.search.schema import REGION
-from browser.search.stopping import NO_STOP, Stop
+from browser.search.stopping import NO_STOP, Interrupted, Stop
 from browser.search.whoosh_internals import (
     custom_field_b,
     deleted_set,
     fast_path,
-    length_table,
+    length_norms,
+    positions_decoder,
+    posting_blocks,
+    posting_triples,
     posting_values,
     whole_postings,
 )
 
 # Scoring a posting inside a region decodes its positions: about this many plain postings.
 REGION_POSTING_COST: Final = 4
+# Scored posting lists kept per commit for the next keystrokes (``ScoredLists``), in
+# postings: about 12 bytes each.
+CACHED_POSTINGS: Final = 1_500_000
+# A kept list costs this fraction of reading it again (a dictionary built in C).
+CACHED_POSTING_COST: Final = 0.1
 
 
 def postings_to_read(searcher: Any, query: Any) -> float:
@@ -40,7 +53,9 @@ def postings_to_read(searcher: Any, query: Any) -> float:
     decoded too.
     """
     if isinstance(query, wq.Term):
-        return float(searcher.doc_frequency(query.fieldname, query.text))
+        count = float(searcher.doc_frequency(query.fieldname, query.text))
+        kept = _kept_share(searcher, query.fieldname, query.text, count)
+        return count - kept + CACHED_POSTING_COST * kept
     if isinstance(query, wq.NumericRange | wq.ConstantScoreQuery) and query_is_constant(query):
         return 0.0
     if isinstance(query, InRegion):
@@ -52,6 +67,21 @@ def postings_to_read(searcher: Any, query: Any) -> float:
     if query.is_leaf():
         return float("inf")
     return sum(postings_to_read(searcher, child) for child in query.children())
+
+
+def _kept_share(searcher: Any, fieldname: str, text: Any, count: float) -> float:
+    """How many of a term's ``count`` postings are kept scored (``ScoredLists``)."""
+    lists = _SCORED_LISTS.get(searcher)
+    if lists is None or fieldname not in searcher.schema:
+        return 0.0
+    try:
+        key = (fieldname, searcher.schema[fieldname].to_bytes(text))
+    except ValueError:
+        return 0.0
+    if key in lists:
+        return count
+    progress = lists.progress.get(key)
+    return 0.0 if progress is None else float(len(progress[0]))
 
 
 def top(scored: dict[int, float], wanted: int) -> list[tuple[int, float]]:
@@ -92,7 +122,7 @@ def ranked_by_bm25(searcher: Any, query: Any, stop: Stop = NO_STOP) -> dict[int,
 def node_scores(searcher: Any, node: Any, stop: Stop) -> dict[int, float]:
     stop.check()
     if isinstance(node, wq.Term):
-        return term_scores(searcher, node.fieldname, node.text, node.boost)
+        return term_scores(searcher, node.fieldname, node.text, node.boost, stop=stop)
     if isinstance(node, InRegion) and getattr(node, "boost", 1.0) == 1.0:
         return region_scores(searcher, node.q, node.region, stop=stop)
     if isinstance(node, wq.Phrase) and node.slop == 1 and node.boost == 1.0:
@@ -153,7 +183,9 @@ def _and_scores(searcher: Any, node: Any, stop: Stop) -> dict[int, float]:
         if joint is not None and not joint:
             return {}
         if isinstance(child, wq.Term) and joint is not None:
-            part = term_scores(searcher, child.fieldname, child.text, child.boost, set(joint))
+            part = term_scores(
+                searcher, child.fieldname, child.text, child.boost, set(joint), stop=stop
+            )
         else:
             part = node_scores(searcher, child, stop)
         joint = part if joint is None else {d: s + part[d] for d, s in joint.items() if d in part}
@@ -174,37 +206,90 @@ def _and_scores(searcher: Any, node: Any, stop: Stop) -> dict[int, float]:
 
 
 def phrase_scores(searcher: Any, fieldname: str, words: list[str]) -> dict[int, float]:
-    """As Whoosh scores a phrase: the sum of its words' scores, where they are adjacent."""
-    parts = [term_scores(searcher, fieldname, word, 1.0) for word in words]
-    if not parts or not all(parts):
+    """As Whoosh scores a phrase: the sum of its words' scores, where they are adjacent.
+
+    The rarest word first; each later word is read only where the earlier ones all
+    occur (whole blocks when that is many of its postings, a skip to each otherwise),
+    its scores and positions from the same decoded block. Positions are compared only
+    for the documents that have every word.
+    """
+    if not words:
         return {}
-    total = parts[0]
-    for part in parts[1:]:
-        total = {d: s + part[d] for d, s in total.items() if d in part}
-    if not total or len(words) == 1:
-        return total
     field = searcher.schema[fieldname]
-    decode = field.format.decode_positions
-    adjacent: set[int] = set()
+    if not isinstance(searcher.weighting, BM25F) or custom_field_b(searcher.weighting, fieldname):
+        raise Unsupported
+    found: dict[int, dict[int, tuple[float, bytes]]] = {}
+    joint: set[int] | None = None
+    for at in sorted(range(len(words)), key=lambda i: searcher.doc_frequency(fieldname, words[i])):
+        part = _scored_positions(searcher, fieldname, field.to_bytes(words[at]), joint)
+        joint = set(part) if joint is None else joint.intersection(part)
+        if not joint:
+            return {}
+        found[at] = part
+    decode = positions_decoder(field)
+    total: dict[int, float] = {}
+    for docnum in sorted(joint or ()):
+        starts = set(decode(found[0][docnum][1]))
+        for shift in range(1, len(words)):
+            following = set(decode(found[shift][docnum][1]))
+            starts = {p for p in starts if p + shift in following}
+            if not starts:
+                break
+        if starts:
+            # Summed in the phrase's order, as Whoosh adds them.
+            score = found[0][docnum][0]
+            for at in range(1, len(words)):
+                score = score + found[at][docnum][0]
+            total[docnum] = score
+    return total
+
+
+def _scored_positions(
+    searcher: Any, fieldname: str, tbytes: bytes, among: set[int] | None
+) -> dict[int, tuple[float, bytes]]:
+    """BM25 score and encoded positions of a term's live postings (those in ``among``)."""
+    if (fieldname, tbytes) not in searcher.reader():
+        return {}
+    idf, avgfl, b, k1 = _bm25_statistics(searcher, fieldname, tbytes)
+    k1_plus_1 = k1 + 1
+    found: dict[int, tuple[float, bytes]] = {}
     for subsearcher, offset in searcher.leaf_searchers():
         reader = subsearcher.reader()
-        candidates = sorted(
-            d - offset for d in total if offset <= d < offset + reader.doc_count_all()
-        )
-        if not candidates:
+        if (fieldname, tbytes) not in reader:
             continue
-        places: list[dict[int, set[int]]] = []
-        for word in words:
-            values = values_among(reader, fieldname, field.to_bytes(word), candidates)
-            places.append({d: set(decode(v)) for d, v in values})
-        for docnum in candidates:
-            starts = places[0].get(docnum, set())
-            for shift, later in enumerate(places[1:], start=1):
-                following = later.get(docnum, set())
-                starts = {p for p in starts if p + shift in following}
-            if starts:
-                adjacent.add(offset + docnum)
-    return {d: s for d, s in total.items() if d in adjacent}
+        norms = length_norms(subsearcher, fieldname, k1, b, avgfl)
+        if norms is None:
+            raise Unsupported
+        postings = reader.postings(fieldname, tbytes)
+        deleted = deleted_set(reader) if reader.has_deletions() else frozenset()
+        if among is not None and len(among) * 8 < reader.doc_frequency(fieldname, tbytes):
+            local = sorted(d - offset for d in among if d >= offset)
+            blocks: Iterable[Any] = [_triples_at(postings, local)]
+        else:
+            blocks = posting_triples(postings)
+        for ids, weights, values in blocks:
+            triples: Iterable[tuple[int, float, bytes]] = zip(ids, weights, values, strict=True)
+            if among is not None:
+                # Picked in C: most of a common word's postings are not candidates.
+                shifted = map(add, ids, repeat(offset)) if offset else ids
+                triples = compress(triples, map(among.__contains__, shifted))
+            for docnum, tf, value in triples:
+                if docnum not in deleted:
+                    score = idf * ((tf * k1_plus_1) / (tf + norms[docnum]))
+                    found[offset + docnum] = (score, value)
+    return found
+
+
+def _triples_at(matcher: Any, docnums: list[int]) -> tuple[list[int], list[float], list[bytes]]:
+    """Document numbers, weights and values of the postings among ``docnums`` (sorted)."""
+    ids: list[int] = []
+    weights: list[float] = []
+    values: list[bytes] = []
+    for docnum in landing_on(matcher, docnums):
+        ids.append(docnum)
+        weights.append(matcher.weight())
+        values.append(matcher.value())
+    return ids, weights, values
 
 
 def region_scores(
@@ -231,13 +316,13 @@ def region_scores(
         return total
     if not isinstance(node, wq.Term):
         raise Unsupported
-    scores = term_scores(searcher, node.fieldname, node.text, node.boost, within)
+    scores = term_scores(searcher, node.fieldname, node.text, node.boost, within, stop=stop)
     if within is not None:
         scores = {d: s for d, s in scores.items() if d in within}
     if not scores:
         return scores
     low, high = region * REGION, (region + 1) * REGION
-    decode = searcher.schema[node.fieldname].format.decode_positions
+    decode = positions_decoder(searcher.schema[node.fieldname])
     tbytes = searcher.schema[node.fieldname].to_bytes(node.text)
     inside: set[int] = set()
     for subsearcher, offset in searcher.leaf_searchers():
@@ -269,7 +354,7 @@ def values_among(
     if len(candidates) * 8 < reader.doc_frequency(fieldname, tbytes):
         return values_at(postings, candidates)
     wanted = set(candidates)
-    return ((d, v) for d, v in posting_values(postings) if d in wanted)
+    return posting_values(postings, wanted)
 
 
 def landing_on(matcher: Any, docnums: Iterable[int]) -> Iterator[int]:
@@ -292,8 +377,16 @@ def values_at(matcher: Any, docnums: list[int]) -> Iterator[tuple[int, bytes]]:
 
 
 def term_scores(
-    searcher: Any, fieldname: str, text: Any, boost: float, within: set[int] | None = None
+    searcher: Any,
+    fieldname: str,
+    text: Any,
+    boost: float,
+    within: set[int] | None = None,
+    *,
+    stop: Stop = NO_STOP,
 ) -> dict[int, float]:
+    """BM25 scores of a term's live postings (those in ``within``); ``stop`` is checked
+    before each block of a list read whole (a common word has hundreds)."""
     schema = searcher.schema
     if fieldname not in schema:
         return {}
@@ -318,36 +411,168 @@ def term_scores(
                 if not (deleted and docnum in deleted):
                     found[offset + docnum] = tf * boost
         return found
-    # The statistics BM25FScorer takes from the top-level searcher.
+    lists = scored_lists(searcher)
+    key = (fieldname, tbytes)
+    whole = lists.get(key)
+    if whole is None and (
+        within is None or len(within) * 8 >= searcher.doc_frequency(fieldname, tbytes)
+    ):
+        # Decoding the blocks is most of the cost: score the whole list once and keep it
+        # for the next keystrokes, which ask for the same words and completions again.
+        whole = _whole_list_scores(searcher, fieldname, tbytes, stop)
+        lists.put(key, whole)
+    if whole is None:
+        # A few candidates in a long list: jump to each instead of decoding it all.
+        return _scores_at(searcher, fieldname, tbytes, boost, within or set())
+    ids, values = whole
+    if within is not None:
+        scores = dict(compress(zip(ids, values, strict=True), map(within.__contains__, ids)))
+    else:
+        scores = dict(zip(ids, values, strict=True))
+    if boost != 1.0:
+        return dict(zip(scores, map(mul, scores.values(), repeat(boost)), strict=True))
+    return scores
+
+
+def _bm25_statistics(
+    searcher: Any, fieldname: str, tbytes: bytes
+) -> tuple[float, float, float, float]:
+    """idf, avgfl, B and K1 as Whoosh's BM25FScorer takes them from the top-level searcher."""
     idf = searcher.idf(fieldname, tbytes)
     avgfl = searcher.avg_field_length(fieldname) or 1
-    b = searcher.weighting.B
-    k1 = searcher.weighting.K1
+    return idf, avgfl, searcher.weighting.B, searcher.weighting.K1
+
+
+def _whole_list_scores(
+    searcher: Any, fieldname: str, tbytes: bytes, stop: Stop = NO_STOP
+) -> tuple[array[int], array[float]]:
+    """Every live posting of a term: (document numbers, BM25 scores), boost 1.
+
+    ``stop`` is checked before each block. A list stopped part way is kept as far as it
+    got (``ScoredLists.progress``) and the next call goes on from there: while a word
+    is typed the same long list is asked for at every keystroke, and each keystroke's
+    budget then adds to the last one's instead of starting over.
+    """
+    idf, avgfl, b, k1 = _bm25_statistics(searcher, fieldname, tbytes)
     k1_plus_1 = k1 + 1
-    one_minus_b = 1 - b
+    lists = scored_lists(searcher)
+    key = (fieldname, tbytes)
+    docnums: array[int] = array("i")
+    scores: array[float] = array("d")
+    resume_at = 0
+    if key in lists.progress:
+        docnums, scores, resume_at = lists.progress.pop(key)
+    check = stop.check if stop.active else None
+    try:
+        for subsearcher, offset in searcher.leaf_searchers():
+            reader = subsearcher.reader()
+            end = offset + reader.doc_count_all()
+            if end <= resume_at or (fieldname, tbytes) not in reader:
+                continue
+            norms = length_norms(subsearcher, fieldname, k1, b, avgfl)
+            if norms is None:
+                raise Unsupported
+            postings = reader.postings(fieldname, tbytes)
+            if resume_at > offset:
+                postings.skip_to(resume_at - offset)
+            deleted = deleted_set(reader) if reader.has_deletions() else None
+            for ids, weights in posting_blocks(postings, check):
+                last = offset + ids[-1] + 1 if ids else resume_at
+                if deleted:
+                    ids, weights = _kept(ids, weights, map(not_, map(deleted.__contains__, ids)))
+                # Whoosh's bm25(), idf * ((tf * (k1 + 1)) / (tf + norm)), one C-level pass
+                # per operation instead of a Python loop per posting: the same floats.
+                ratios = map(
+                    truediv,
+                    map(mul, weights, repeat(k1_plus_1)),
+                    map(add, weights, map(norms.__getitem__, ids)),
+                )
+                scores.extend(map(mul, repeat(idf), ratios))
+                docnums.extend(map(add, ids, repeat(offset)) if offset else ids)
+                resume_at = last
+            resume_at = end
+    except Interrupted:
+        lists.progress[key] = (docnums, scores, resume_at)
+        raise
+    return docnums, scores
+
+
+def _scores_at(
+    searcher: Any, fieldname: str, tbytes: bytes, boost: float, within: set[int]
+) -> dict[int, float]:
+    """The scores of a term's postings among ``within``, each found by a skip."""
+    idf, avgfl, b, k1 = _bm25_statistics(searcher, fieldname, tbytes)
+    k1_plus_1 = k1 + 1
     scores: dict[int, float] = {}
     for subsearcher, offset in searcher.leaf_searchers():
         reader = subsearcher.reader()
         if (fieldname, tbytes) not in reader:
             continue
-        table = length_table(subsearcher, fieldname)
-        if table is None:
+        norms = length_norms(subsearcher, fieldname, k1, b, avgfl)
+        if norms is None:
             raise Unsupported
         postings = reader.postings(fieldname, tbytes)
-        if within is not None and len(within) * 8 < reader.doc_frequency(fieldname, tbytes):
-            # A few candidates in a long list: jump to each instead of decoding it all.
-            ids, weights = postings_at(postings, sorted(d - offset for d in within))
-        else:
-            ids, weights = whole_postings(postings)
+        ids, weights = postings_at(postings, sorted(d - offset for d in within))
         deleted = deleted_set(reader) if reader.has_deletions() else ()
         for docnum, tf in zip(ids, weights, strict=True):
             if deleted and docnum in deleted:
                 continue
-            fl = table[docnum] or 1
-            # Whoosh's bm25(), written out: same operations, same order, same floats.
-            score = idf * ((tf * k1_plus_1) / (tf + k1 * (one_minus_b + b * fl / avgfl)))
+            score = idf * ((tf * k1_plus_1) / (tf + norms[docnum]))
             scores[offset + docnum] = score * boost if boost != 1.0 else score
     return scores
+
+
+class ScoredLists:
+    """Whole scored posting lists of one searcher, the most recently used kept up to
+    ``CACHED_POSTINGS`` postings (about 12 bytes each)."""
+
+    def __init__(self) -> None:
+        self._lists: OrderedDict[tuple[str, bytes], tuple[array[int], array[float]]] = OrderedDict()
+        self._postings = 0
+        # Lists stopped part way: what was scored, and the document to go on from.
+        self.progress: dict[tuple[str, bytes], tuple[array[int], array[float], int]] = {}
+
+    def get(self, key: tuple[str, bytes]) -> tuple[array[int], array[float]] | None:
+        found = self._lists.get(key)
+        if found is not None:
+            self._lists.move_to_end(key)
+        return found
+
+    def __contains__(self, key: tuple[str, bytes]) -> bool:
+        return key in self._lists
+
+    def put(self, key: tuple[str, bytes], scored: tuple[array[int], array[float]]) -> None:
+        if len(scored[0]) > CACHED_POSTINGS // 4:
+            return
+        self._lists[key] = scored
+        self._postings += len(scored[0])
+        while self._postings > CACHED_POSTINGS:
+            _key, (dropped, _scores) = self._lists.popitem(last=False)
+            self._postings -= len(dropped)
+
+    def clear(self) -> None:
+        self._lists.clear()
+        self.progress.clear()
+        self._postings = 0
+
+
+_SCORED_LISTS: WeakKeyDictionary[Any, ScoredLists] = WeakKeyDictionary()
+
+
+def scored_lists(searcher: Any) -> ScoredLists:
+    """The scored lists kept for ``searcher`` (one commit's), made on first use."""
+    lists = _SCORED_LISTS.get(searcher)
+    if lists is None:
+        lists = _SCORED_LISTS[searcher] = ScoredLists()
+    return lists
+
+
+def _kept(
+    ids: Sequence[int], weights: Sequence[float], keep: Iterable[bool]
+) -> tuple[list[int], list[float]]:
+    """The postings whose ``keep`` is true (``keep`` runs along ``ids``)."""
+    pairs = list(compress(zip(ids, weights, strict=True), keep))
+    return [d for d, _ in pairs], [w for _, w in pairs]
 
 
 def postings_at(matcher: Any, docnums: list[int]) -> tuple[list[int], list[float]]:

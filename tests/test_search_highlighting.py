@@ -1,0 +1,76 @@
+"""Highlights: the quick path for ASCII text lights up exactly what the full path does.
+
+In ASCII text a pattern of the terms' roots picks the word runs to analyse; other text
+analyses every run. A non-ASCII word appended at the end sends the same text down the
+full path without moving any offset before it: the oracle.
+"""
+
+from __future__ import annotations
+
+import re
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from browser.search.highlighting import _shortest_roots, _trie_pattern, highlight_spans
+from browser.search.schema import index_term
+
+WORDS = [
+    "learning",
+    "learned",
+    "learn",
+    "unlearn",
+    "policy",
+    "policies",
+    "generative",
+    "generation",
+    "general",
+    "GPT-4",
+    "multi-task",
+    "e.g.",
+    "x_learning",
+    "re-learning",
+    "Diffusion",
+    "diffuse",
+    "a",
+    "model",
+    "modelling",
+    "models.",
+    "(RL)",
+    "RL-based",
+    "2024",
+    "v2.5",
+    "qwen2.5",
+]
+SEPARATORS = [" ", ", ", "; ", " (", ") ", "\n", "-", "."]
+
+
+def full_path(text: str, terms: frozenset[str]) -> list[tuple[int, int]]:
+    spans = highlight_spans(text + " é", terms)
+    return [(h.start, h.end) for h in spans if h.end <= len(text)]
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    words=st.lists(st.sampled_from(WORDS), min_size=1, max_size=30),
+    separators=st.lists(st.sampled_from(SEPARATORS), min_size=30, max_size=30),
+    query=st.lists(st.sampled_from(WORDS), min_size=1, max_size=6),
+)
+def test_the_quick_path_lights_up_what_the_full_path_does(
+    words: list[str], separators: list[str], query: list[str]
+) -> None:
+    text = "".join(word + separators[i] for i, word in enumerate(words))
+    terms = frozenset(index_term(word.lower().strip(".()")) for word in query)
+    quick = [(h.start, h.end) for h in highlight_spans(text, terms)]
+    assert quick == full_path(text, terms)
+
+
+@given(st.lists(st.text("abcdeg", min_size=1, max_size=5), min_size=1, max_size=12))
+def test_the_trie_pattern_matches_each_root_and_no_other_word(roots: list[str]) -> None:
+    kept = _shortest_roots(sorted(set(roots)))
+    pattern = re.compile(_trie_pattern(kept))
+    for root in roots:
+        assert pattern.match(root), root
+    for word in ["f", "gg", "z" + roots[0]]:
+        found = pattern.match(word)
+        assert found is None or any(found.group() == root for root in kept)
