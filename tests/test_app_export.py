@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import csv
 from collections.abc import Iterator
 from pathlib import Path
 
 import bibtexparser
 import pytest
-from app_driver import listen, make_app, rendered_screen, search, settle
+from app_driver import listen, make_app, rendered_screen, search, settle, wait_for
 from conftest import FIXTURE_PAPERS, write_dump
 from textual.widgets import Button, Checkbox, Input, Select
 
@@ -157,3 +158,37 @@ async def test_importing_a_file_that_is_not_a_tag_export_says_why(
         failures = [message for message, severity in said if severity == "error"]
         assert failures and failures[0].startswith("Import failed"), failures
         assert app.is_running
+
+
+
+async def test_an_export_of_more_than_the_loaded_rows_keeps_the_view(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Results beyond the loaded page are searched again for the export: with the view's
+    filters (here the new papers), not only the query and the tag filter."""
+    from test_app import build_library
+    from test_reader import scaling_papers
+
+    monkeypatch.setenv("HOME", str(tmp_path / "home"))
+    services = build_library(tmp_path, scaling_papers(230))
+    try:
+        every = services.search("", sort="newest", limit=500).hits
+        new = {hit.paper.id for hit in every[:210]}
+        services.reading.state.replace_new(new)
+        app = make_app(services)
+        app.session.page_size = 50  # pages of 50: an export of 210 is beyond the loaded rows
+        async with app.run_test(size=(100, 30)) as pilot:
+            await settle(pilot)
+            assert app.view is not None and app.view.new
+            assert app.result is not None and len(app.result.hits) < app.result.total == 210
+            await pilot.press("enter", "e")  # to the list, then export
+            assert isinstance(app.screen, ExportPrompt)
+            app.screen.query_one("#export-path", Input).value = str(tmp_path / "new.csv")
+            app.screen.query_one("#export-ok", Button).press()
+            await settle(pilot)
+            await wait_for(pilot, lambda: (tmp_path / "new.csv").exists())
+        with (tmp_path / "new.csv").open(encoding="utf-8", newline="") as file:
+            exported = {row["id"] for row in csv.DictReader(file)}
+        assert exported == new
+    finally:
+        services.close()

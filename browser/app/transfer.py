@@ -111,6 +111,8 @@ class TransferFlow:
                 sort=app.sort,
                 tag_filter=app.tag_filter,
                 like_paper_id=app.like.paper.id if app.like else None,
+                # The list's view too (a day, the new papers): the export is what it shows.
+                view_filters=app.view.filters if app.view is not None else None,
             )
         selection = export_selection(request, app.result)
         app.run_worker(
