@@ -143,3 +143,36 @@ async def test_brackets_step_through_the_days_of_the_search(services: Services) 
         await pilot.press("right_square_bracket")  # nothing later
         await settle(pilot)
         assert any("No later" in message for message, _ in notices(app))
+
+
+async def test_a_saved_searchs_state_filters_stay_under_days_and_when_saved_again(
+    services: Services,
+) -> None:
+    """Review finding: stepping to a day from a saved ``is:unread`` search, or saving it
+    again from a day, dropped ``is:unread``."""
+    pokemon = services.search("pokemon").hits[0].paper.id  # the newest day, 2024-06-02
+    video = services.search("video diffusion transformers").hits[0].paper.id  # 2024-05-05
+    services.reading.set_read([pokemon])
+    unread = SearchFilters(states=(StatePredicate("read", "", True),))
+    services.reading.save_query("unread days", SavedQuery("", "newest", unread))
+    app = make_app(services)
+    async with running(app) as pilot:
+        await pilot.press("enter")  # to the list
+        await pilot.press("B", "enter")
+        await settle(pilot)
+        await wait_for(pilot, lambda: pokemon not in {h.paper.id for h in app.table.hits})
+        await pilot.press("right_square_bracket")  # the newest day with an unread paper
+        await settle(pilot)
+        await wait_for(pilot, lambda: "day " in status_text(app))
+        await wait_for(pilot, lambda: [h.paper.id for h in app.table.hits] == [video])
+        await pilot.press("b")
+        await settle(pilot)
+        assert isinstance(app.screen, NamePrompt)
+        app.screen.query_one(Input).value = "unread days"
+        await pilot.press("enter")
+        await settle(pilot)
+        saved = services.reading.saved_query("unread days")
+        assert saved is not None
+        assert saved.filters.states == unread.states
+        assert saved.view is not None and saved.view.day is not None
+        assert saved.view.day.isoformat() == "2024-05-05"

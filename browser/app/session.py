@@ -44,6 +44,9 @@ class View:
     filters: SearchFilters
     day: dt.date | None = None
     new: bool = False
+    # A saved search's own filters (user state, several tags) under a day or the new
+    # papers: part of ``filters``, kept when stepping day by day and when saved again.
+    base: SearchFilters | None = None
 
     @property
     def saved(self) -> SavedView | None:
@@ -53,9 +56,12 @@ class View:
         return SavedView("new") if self.new else None
 
 
-def day_view(day: dt.date, paper_ids: frozenset[str]) -> View:
+def day_view(
+    day: dt.date, paper_ids: frozenset[str], base: SearchFilters | None = None
+) -> View:
     label = f"day {day:%a} {day.isoformat()} ({len(paper_ids):,} papers)"
-    return View(label, SearchFilters(allowed_ids=paper_ids), day=day)
+    filters = SearchFilters(allowed_ids=paper_ids)
+    return View(label, filters if base is None else filters & base, day=day, base=base)
 
 
 def split_filters(filters: SearchFilters) -> tuple[TagFilter | None, SearchFilters | None]:
@@ -113,6 +119,8 @@ class SessionFlow:
         filters = app.tag_filter.filters() if app.tag_filter is not None else SearchFilters()
         if view is not None and view.saved is None:
             filters = filters & view.filters  # a saved search's user-state filters
+        elif view is not None and view.base is not None:
+            filters = filters & view.base  # the same, under a day or the new papers
         query = app.search_bar.value.strip()
         if with_view and view is not None and view.saved is not None:
             return SavedQuery(query, app.sort, filters, view.saved)
@@ -202,6 +210,9 @@ class SessionFlow:
         app = self.app
         current = app.view.day if app.view is not None else None
         tag_filters = app.tag_filter.filters() if app.tag_filter is not None else None
+        base = self._base_filters()
+        if base is not None:
+            tag_filters = base if tag_filters is None else tag_filters & base
         app.run_worker(
             partial(self._find_day, current, delta, app.search_bar.value, tag_filters),
             thread=True,
@@ -223,7 +234,14 @@ class SessionFlow:
             return
         day, paper_ids = step
         # The day's page order: most upvoted first (then most discussed, where unknown).
-        self.show_view(day_view(day, paper_ids), "upvotes")
+        self.show_view(day_view(day, paper_ids, self._base_filters()), "upvotes")
+
+    def _base_filters(self) -> SearchFilters | None:
+        """The filters a saved search put under the current view (None: none)."""
+        view = self.app.view
+        if view is None:
+            return None
+        return view.filters if view.saved is None else view.base
 
     # ------------------------------------------------------------------ saved searches
 
@@ -299,10 +317,7 @@ class SessionFlow:
         self.app.call_from_thread(self._show_saved_day, day, paper_ids)
 
     def _show_saved_day(self, day: dt.date, paper_ids: frozenset[str]) -> None:
-        view = day_view(day, paper_ids)
-        if self.app.view is not None and self.app.view.saved is None:
-            view = View(view.label, view.filters & self.app.view.filters, day=day)
-        self.app.view = view
+        self.app.view = day_view(day, paper_ids, self._base_filters())
         self.app.request_search()
 
     def _apply(self, query: SavedQuery) -> None:
@@ -312,8 +327,8 @@ class SessionFlow:
         app.sort = query.sort
         app.tag_filter = tag_filter
         app.like = None
-        app.view = View("saved filters", rest) if rest is not None else None
+        app.view = View("saved filters", rest, base=rest) if rest is not None else None
         self._sort_before_view = None
         if query.view is not None and query.view.kind == "new":
             filters = NEW_PAPERS if rest is None else NEW_PAPERS & rest
-            app.view = View("the new papers of the last sync", filters, new=True)
+            app.view = View("the new papers of the last sync", filters, new=True, base=rest)
