@@ -9,11 +9,13 @@ from __future__ import annotations
 
 import re
 
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from browser.search.highlighting import _shortest_roots, _trie_pattern, highlight_spans
 from browser.search.schema import index_term
+from browser.text.spelling import listed_pairs
 
 WORDS = [
     "learning",
@@ -74,3 +76,35 @@ def test_the_trie_pattern_matches_each_root_and_no_other_word(roots: list[str]) 
     for word in ["f", "gg", "z" + roots[0]]:
         found = pattern.match(word)
         assert found is None or any(found.group() == root for root in kept)
+
+
+@pytest.mark.parametrize(("british", "american"), listed_pairs())
+def test_british_spellings_light_up_on_the_quick_path_as_on_the_full_one(
+    british: str, american: str
+) -> None:
+    """Review finding: ``grey`` (indexed as ``gray``) lit up only in non-ASCII text: the
+    quick path looked for the American word's first letters."""
+    for written in (british, british.capitalize(), american):
+        text = f"The {written} results were clear"
+        terms = frozenset({index_term(british)})
+        quick = highlight_spans(text, terms)
+        full = highlight_spans(text + " é", terms)  # non-ASCII: every run is analysed
+        assert quick == full
+        assert [text[h.start : h.end] for h in quick] == [written]
+
+
+@pytest.mark.parametrize(
+    ("written", "query_word"),
+    [("aging", "ageing"), ("using", "use"), ("used", "using"), ("hoping", "hope"), ("eyes", "eye")],
+)
+def test_a_short_stem_with_a_letter_the_word_lacks_still_lights_up(
+    written: str, query_word: str
+) -> None:
+    """Snowball restores an ``e`` (``aging`` -> ``age``): a three-letter stem's first letters
+    are then not the word's."""
+    text = f"{written.capitalize()} it here"
+    terms = frozenset({index_term(query_word)})
+    assert index_term(written) in terms
+    quick = highlight_spans(text, terms)
+    assert quick == highlight_spans(text + " é", terms)
+    assert [text[h.start : h.end] for h in quick] == [written.capitalize()]

@@ -12,6 +12,7 @@ import pytest
 from browser.identity import paper_id
 from browser.models import Paper
 from browser.search import PaperIndex
+from browser.search.spelling import without_words
 
 
 def make_paper(title: str, abstract: str = "", day: int = 1) -> Paper:
@@ -296,3 +297,21 @@ def test_mined_abbreviations_leave_with_the_papers_that_defined_them(
         assert also_matching("WLC ") == []
     finally:
         services.close()
+
+
+@pytest.mark.parametrize(
+    ("query", "dropped", "left"),
+    [
+        ("foo:bar", ["foo"], "bar"),  # not a field: read as two words
+        ("mamba: linear", ["linear"], "mamba "),  # no dangling colon
+        ("title:penguin robots", ["penguin"], "robots"),  # a field goes with its word
+        ("x foo:bar y", ["bar"], "x y"),
+        ("vietnam hate speech", ["speech"], "vietnam hate "),
+        ("multi-task learning", ["learning"], "multi-task "),
+    ],
+)
+def test_a_relaxed_query_is_one_a_reader_would_type(
+    query: str, dropped: list[str], left: str
+) -> None:
+    """Review finding: ``foo:bar`` without ``foo`` ran ``:bar``."""
+    assert without_words(query, dropped) == left

@@ -10,6 +10,7 @@ from typing import Any, Final
 from browser.models import Highlight
 from browser.search.planning import positive_leaves
 from browser.search.schema import PROSE_FIELDS, index_term
+from browser.text.spelling import listed_pairs
 from browser.text.tokens import WORD_RUN, tokenise
 
 # Letters of a term that pick the places to analyse (see ``_candidate_starts``).
@@ -125,12 +126,30 @@ def _candidate_starts(terms: frozenset[str]) -> re.Pattern[str] | None:
     each root at each place otherwise; a wildcard expands to 128 terms).
     """
     roots = set()
+    british = _british_roots()
     for term in terms:
         if not term.isascii():
             return None
-        roots.add(term[:ROOT_LETTERS].lower())
+        # A stem can end in a letter the word lacks (``aging``, ``using`` -> ``age``,
+        # ``use``): within a short term that letter is part of the root, so drop it.
+        root = (term[:ROOT_LETTERS] if len(term) > ROOT_LETTERS else term[:-1] or term).lower()
+        roots.add(root)
+        # A term indexed under its American spelling is also written the British way
+        # (``gray`` as "grey"): those roots too, or the quick path never looks there.
+        roots |= british.get(root, frozenset())
     # A root that starts with another finds nothing the shorter one does not.
     return re.compile(_trie_pattern(_shortest_roots(sorted(roots))) if roots else "(?!)")
+
+
+@lru_cache(maxsize=1)
+def _british_roots() -> dict[str, frozenset[str]]:
+    """American root -> the roots of its British spellings where they differ
+    (``gra`` -> ``gre``; ``hem`` -> ``hae``), from ``browser.text.spelling``."""
+    extra: dict[str, set[str]] = {}
+    for british, american in listed_pairs():
+        if british[:ROOT_LETTERS] != american[:ROOT_LETTERS]:
+            extra.setdefault(american[:ROOT_LETTERS], set()).add(british[:ROOT_LETTERS])
+    return {root: frozenset(found) for root, found in extra.items()}
 
 
 def _shortest_roots(roots: list[str]) -> list[str]:

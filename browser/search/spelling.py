@@ -106,8 +106,17 @@ def relaxable(query: str) -> bool:
 
 def without_words(query: str, dropped: list[str]) -> str:
     """``query`` with the first whole-word occurrence of each of ``dropped`` taken out,
-    with its field if it has one (``title:penguin`` goes whole, leaving no ``title:``)."""
+    with its field if it has one (``title:penguin`` goes whole, leaving no ``title:``).
+
+    A dropped word that was read as a word although written as a field (``foo:bar``, not
+    a field) goes with its colon, leaving ``bar``; a colon left dangling at the end
+    (``mamba: linear`` without ``linear``) goes too, so the query shown as run is one a
+    reader would type.
+    """
     for word in dropped:
-        query = re.sub(rf"(?<![\w:-])(?:\w+:)?{re.escape(word)}(?![\w-])", " ", query, count=1)
+        query = re.sub(
+            rf"(?<![\w:-])(?:\w+:)?{re.escape(word)}(?::(?=\S)|(?![\w:-]))", " ", query, count=1
+        )
     trailing = " " if query[-1:].isspace() else ""
+    query = re.sub(r"(?<=\w):$", "", query.rstrip())
     return " ".join(query.split()) + trailing

@@ -21,7 +21,7 @@ import re
 from functools import lru_cache
 from typing import Final
 
-__all__ = ["american"]
+__all__ = ["american", "listed_pairs"]
 
 
 def _word_set(words: str) -> frozenset[str]:
@@ -176,3 +176,10 @@ def american(word: str) -> str:
     if match is not None and match.group("root") in _DOUBLE_L_ROOTS:
         return f"{match.group('root')}{match.group('end')}"
     return word
+
+
+def listed_pairs() -> tuple[tuple[str, str], ...]:
+    """The single-word pairs (British, American), e.g. ``("grey", "gray")``: the only
+    spellings whose first letters differ, which matters to whoever looks for a word by
+    its first letters (highlighting)."""
+    return tuple(_WORDS.items())
