@@ -1292,9 +1292,7 @@ def _order_key(paper: Paper, sort: str) -> tuple[object, ...]:
 
 
 @pytest.mark.parametrize("sort", ["upvotes", "listed"])
-def test_the_pages_orders_match_their_definition_across_segments(
-    tmp_path: Path, sort: Any
-) -> None:
+def test_the_pages_orders_match_their_definition_across_segments(tmp_path: Path, sort: Any) -> None:
     papers = _page_order_papers(120, seed=14)
     by_id = {paper.id: paper for paper in papers}
     removed = {papers[0].id, papers[70].id}
