@@ -30,15 +30,14 @@ from browser.search.whoosh_internals import (
     fast_path,
     positions_decoder,
     posting_blocks,
-    posting_triples,
+    posting_parts,
     posting_values,
-    postings_among,
     whole_postings,
 )
 
 # Scoring a posting inside a region decodes its positions: about this many plain postings.
 REGION_POSTING_COST: Final = 4
-# Reading a long list only where candidates are (``postings_among``) still reads every
+# Reading a long list only where candidates are (``posting_parts``) still reads every
 # block's header, about this share of reading the list whole, and decodes the ids and
 # weights of each block a candidate lands in: about this many postings read whole.
 HEADERS_SHARE: Final = 0.15
@@ -323,9 +322,9 @@ def _scored_positions(
         deleted = deleted_set(reader) if reader.has_deletions() else frozenset()
         if among is not None and len(among) * 8 < frequency(reader, fieldname, tbytes):
             local = sorted(d - offset for d in among if d >= offset)
-            blocks: Iterable[Any] = postings_among(postings, local, "both")
+            blocks: Iterable[Any] = posting_parts(postings, "both", among=local)
         else:
-            blocks = posting_triples(postings)
+            blocks = posting_parts(postings, "both")
         for ids, weights, values in blocks:
             triples: Iterable[tuple[int, float, bytes]] = zip(ids, weights, values, strict=True)
             if among is not None:
@@ -403,7 +402,7 @@ def values_among(
     if len(candidates) * 8 < frequency(reader, fieldname, tbytes):
         return (
             pair
-            for ids, _, values in postings_among(postings, candidates, "values")
+            for ids, _, values in posting_parts(postings, "values", among=candidates)
             for pair in compress(zip(ids, values, strict=True), map(wanted.__contains__, ids))
         )
     return posting_values(postings, wanted)
@@ -534,7 +533,7 @@ def _scores_at(
     searcher: Any, fieldname: str, tbytes: bytes, boost: float, within: set[int]
 ) -> dict[int, float]:
     """The scores of a term's postings among ``within``, from the blocks that may hold
-    them (``postings_among``)."""
+    them (``posting_parts``)."""
     idf, avgfl, b, k1 = _bm25_statistics(searcher, fieldname, tbytes)
     k1_plus_1 = k1 + 1
     scores: dict[int, float] = {}
@@ -550,7 +549,7 @@ def _scores_at(
         wanted = set(local)
         deleted = deleted_set(reader) if reader.has_deletions() else ()
         found: list[tuple[int, float]] = []
-        for ids, weights, _ in postings_among(postings, local, "weights"):
+        for ids, weights, _ in posting_parts(postings, "weights", among=local):
             found.extend(compress(zip(ids, weights, strict=True), map(wanted.__contains__, ids)))
         for docnum, tf in found:
             if deleted and docnum in deleted:

@@ -5,11 +5,10 @@ at a time; the fast path reads whole posting blocks, length tables and column fi
 once, writes postings in its own layout and hooks our wrappers into Whoosh's private
 extension points. No other module touches a Whoosh name that starts with ``_``.
 
-At import ``probe()`` checks, on a tiny index in memory, that every private name used
-here exists in the installed Whoosh. If one is missing, ``fast_path()`` is False and each
-caller takes Whoosh's public path instead: slower, the same answers
-(``tests/test_search_oracle.py``). ``STATUS.message`` says so in one sentence, for the
-app's status line and ``paper-browser doctor``.
+At import ``probe()`` checks on a tiny index in memory that every private name used here
+exists. If one is missing, ``fast_path()`` is False and each caller takes Whoosh's public
+path: slower, the same answers (``tests/test_search_oracle.py``); ``STATUS.message``
+says so in one sentence (the status line, ``paper-browser doctor``).
 """
 
 from __future__ import annotations
@@ -95,10 +94,9 @@ def _probe_instances(need: Callable[..., None]) -> None:
         number=COLUMN(columns.NumericColumn("i")),
         words=COLUMN(columns.VarBytesColumn()),
     )
-    # Whoosh's writer keeps its sorting files in "<indexname>.tmp" under the system temp
-    # folder even for a RAM index, and removes that folder when it commits; with the
-    # default name every process starting at the same moment shares "MAIN.tmp" and one
-    # removes it under another, which made the probe fail and the search fall back.
+    # Whoosh keeps a RAM index's sorting files in "<indexname>.tmp" under the system temp
+    # folder and removes it at commit: with the default name, processes starting at once
+    # shared "MAIN.tmp" and one removed it under another (the probe failed).
     ix = RamStorage().create_index(schema, indexname=f"probe-{os.getpid()}-{secrets.token_hex(6)}")
     with ix.writer(codec=JoinedValuesCodec()) as writer:
         writer.add_document(text="probe words probe", number=1, words=b"a")
@@ -113,6 +111,7 @@ def _probe_instances(need: Callable[..., None]) -> None:
         need(getattr(reader, "_perdoc", None), "PerDocumentReader", "_cached_reader")
         leaf = _unwrapped(reader.postings("text", "probe"))
         need(leaf, "W3LeafMatcher", "_ids", "_weights", "_values", "_i", "_blocklength")
+        need(leaf, "W3LeafMatcher", "_maxid", "_next_block", "_dataoffset", "_nextoffset")
         numbers = reader.column_reader("number", translate=False)
         need(numbers, "NumericColumn.Reader", "_typecode", "_count", "_dbfile", "_basepos")
         words = reader.column_reader("words", translate=False)
@@ -426,7 +425,7 @@ def _leaf(matcher: Any) -> Any | None:
     return leaf if fast_path() and isinstance(leaf, W3LeafMatcher) else None
 
 
-def _blocks(
+def posting_parts(
     matcher: Any,
     part: str | None,
     check: Callable[[], None] | None = None,
@@ -434,10 +433,12 @@ def _blocks(
 ) -> Iterator[tuple[Sequence[int], Sequence[Any], Sequence[Any]]]:
     """Each remaining block of a term's postings: its ids, weights if ``part`` is
     "weights" or "both", values if "values" or "both" (else empty), each decoded whole
-    once. ``check`` (which may raise to stop) runs before each block is read. With
-    ``among`` (sorted document numbers), only the blocks that may hold one of them: the
-    others are passed over by their header (their last id), undecoded. On the public
-    path, a posting at a time (a skip to each of ``among``)."""
+    once (a phrase reads each block once for scores and positions). ``check`` (which may
+    raise to stop) runs before each block is read. With ``among`` (sorted, segment-local
+    document numbers), only the blocks that may hold one of them, for the caller to pick
+    from in C: the others are passed over by their header (their last id), undecoded.
+    Whoosh's ``skip_to`` walks inside a block a posting at a time in Python, slower than
+    decoding the block. On the public path, a posting at a time (a skip to each)."""
     weights, values = part in ("weights", "both"), part in ("values", "both")
     leaf = _leaf(matcher)
     if leaf is None:
@@ -501,27 +502,10 @@ def _public_blocks(
         matcher.next()
 
 
-def postings_among(
-    matcher: Any, docnums: Sequence[int], part: str
-) -> Iterator[tuple[Sequence[int], Sequence[Any], Sequence[Any]]]:
-    """The blocks that may hold one of ``docnums`` (sorted, segment-local), as ``_blocks``
-    gives them, for the caller to pick from in C: Whoosh's ``skip_to`` walks inside a
-    block a posting at a time in Python, slower than decoding the block."""
-    return _blocks(matcher, part, among=docnums)
-
-
-def posting_triples(
-    matcher: Any,
-) -> Iterator[tuple[Sequence[int], Sequence[float], Sequence[bytes]]]:
-    """(document numbers, weights, encoded positions) of one term's postings, a decoded
-    block at a time: a phrase needs all three, each block read once instead of twice."""
-    return _blocks(matcher, "both")
-
-
 def posting_values(matcher: Any, among: set[int] | None = None) -> Iterator[tuple[int, bytes]]:
     """(document number, encoded positions) of one term's postings, a block at a time;
     only those whose number is in ``among`` if given (picked in C, a block at once)."""
-    for ids, _, values in _blocks(matcher, "values"):
+    for ids, _, values in posting_parts(matcher, "values"):
         pairs = zip(ids, values, strict=True)
         yield from pairs if among is None else compress(pairs, map(among.__contains__, ids))
 
@@ -532,7 +516,7 @@ def posting_blocks(
     """Document numbers and weights of one term's postings from the matcher's place on,
     a decoded block at a time (deleted ones included); ``check`` (which may raise to
     stop) runs before each block."""
-    for ids, weights, _ in _blocks(matcher, "weights", check):
+    for ids, weights, _ in posting_parts(matcher, "weights", check):
         yield ids, weights
 
 
@@ -543,7 +527,7 @@ def whole_postings(
     ``check`` (which may raise to stop) runs before each block."""
     ids: list[int] = []
     weights: list[float] = []
-    for block_ids, block_weights, _ in _blocks(matcher, "weights", check):
+    for block_ids, block_weights, _ in posting_parts(matcher, "weights", check):
         ids.extend(block_ids)
         weights.extend(block_weights)
     return ids, weights
@@ -554,7 +538,7 @@ def posting_ids(matcher: Any, check: Callable[[], None] | None = None) -> set[in
     (which may raise to stop) runs before each block. Deleted documents are not filtered
     here (the caller removes them once)."""
     ids: set[int] = set()
-    for block_ids, _, _ in _blocks(matcher, None, check):
+    for block_ids, _, _ in posting_parts(matcher, None, check):
         ids.update(block_ids)
     return ids
 
