@@ -455,7 +455,7 @@ def term_scores(
         lists.put(key, whole)
     if whole is None:
         # A few candidates in a long list: jump to each instead of decoding it all.
-        return _scores_at(searcher, fieldname, tbytes, boost, within or set())
+        return _scores_at(searcher, fieldname, tbytes, boost, within or set(), stop)
     ids, values = whole
     if within is not None:
         scores = dict(compress(zip(ids, values, strict=True), map(within.__contains__, ids)))
@@ -530,10 +530,10 @@ def _whole_list_scores(
 
 
 def _scores_at(
-    searcher: Any, fieldname: str, tbytes: bytes, boost: float, within: set[int]
+    searcher: Any, fieldname: str, tbytes: bytes, boost: float, within: set[int], stop: Stop
 ) -> dict[int, float]:
     """The scores of a term's postings among ``within``, from the blocks that may hold
-    them (``posting_parts``)."""
+    them (``posting_parts``); ``stop`` is checked before each block."""
     idf, avgfl, b, k1 = _bm25_statistics(searcher, fieldname, tbytes)
     k1_plus_1 = k1 + 1
     scores: dict[int, float] = {}
@@ -549,7 +549,8 @@ def _scores_at(
         wanted = set(local)
         deleted = deleted_set(reader) if reader.has_deletions() else ()
         found: list[tuple[int, float]] = []
-        for ids, weights, _ in posting_parts(postings, "weights", among=local):
+        check = stop.check if stop.active else None
+        for ids, weights, _ in posting_parts(postings, "weights", check, among=local):
             found.extend(compress(zip(ids, weights, strict=True), map(wanted.__contains__, ids)))
         for docnum, tf in found:
             if deleted and docnum in deleted:

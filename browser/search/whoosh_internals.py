@@ -434,8 +434,8 @@ def posting_parts(
     """Each remaining block of a term's postings: its ids, weights if ``part`` is
     "weights" or "both", values if "values" or "both" (else empty), each decoded whole
     once (a phrase reads each block once for scores and positions). ``check`` (which may
-    raise to stop) runs before each block is read. With ``among`` (sorted, segment-local
-    document numbers), only the blocks that may hold one of them, for the caller to pick
+    raise to stop) runs before each block, read or passed over. With ``among`` (sorted,
+    segment-local document numbers), only the blocks that may hold one of them, to pick
     from in C: the others are passed over by their header (their last id), undecoded.
     Whoosh's ``skip_to`` walks inside a block a posting at a time in Python, slower than
     decoding the block. On the public path, a posting at a time (a skip to each)."""
@@ -446,14 +446,14 @@ def posting_parts(
         return
     at = 0
     while leaf.is_active():
+        if check is not None:
+            check()
         if among is not None:
             if at >= len(among):
                 return
             if among[at] > leaf._maxid:
                 leaf._next_block()
                 continue
-        if check is not None:
-            check()
         if leaf._ids is None:
             leaf._read_ids()
         if weights and leaf._weights is None:
