@@ -36,7 +36,7 @@ __all__ = ["SORT_LABELS", "SearchFlow", "run_request"]
 SORT_LABELS: dict[SortOrder, str] = {
     "relevance": "relevance",
     "newest": "newest first",
-    "listed": "listing day, most upvoted",
+    "listed": "Daily Papers order",
     "upvotes": "most upvoted",
     "comments": "most comments",
     "title": "title A-Z",
