@@ -317,8 +317,8 @@ def test_search_and_export_rebuild_an_index_of_another_schema_first(
         (["--library", "L", "index", "d"], ["index", "--library", "L", "d"]),
         (["--library=L", "search", "x"], ["search", "--library=L", "x"]),
         (
-            ["--userdata", "u.sqlite3", "--year", "2024", "tags"],
-            ["tags", "--userdata", "u.sqlite3", "--year", "2024"],
+            ["--userdata", "u.sqlite3", "--year", "2024", "index", "d"],
+            ["index", "--userdata", "u.sqlite3", "--year", "2024", "d"],
         ),
         (["--tags", "t.json", "note", "ID"], ["note", "--tags", "t.json", "ID"]),
         (["--library", "L"], ["app", "--library", "L"]),
@@ -345,3 +345,20 @@ def test_library_given_before_the_command_indexes_and_searches_there(
     assert status == 0, err
     status, out, _ = run_cli(capsys, f"--library={library}", "search", "diffusion")
     assert status == 0 and "Diffusion Models for Text-to-3D Generation" in out
+
+
+@pytest.mark.parametrize(
+    ("arguments", "said"),
+    [
+        (["--year", "2025", "search", "rl"], "--year does not apply to `search`"),
+        (["--library", "L", "doctor"], "--library does not apply to `doctor`"),
+        (["--library=L", "parse", "x.txt"], "--library does not apply to `parse`"),
+    ],
+)
+def test_a_shared_option_a_command_does_not_take_is_named(
+    capsys: pytest.CaptureFixture[str], arguments: list[str], said: str
+) -> None:
+    with pytest.raises(SystemExit) as exit_:
+        main(arguments)
+    assert exit_.value.code == 2
+    assert said in capsys.readouterr().err
