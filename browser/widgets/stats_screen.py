@@ -23,7 +23,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
 from textual.screen import Screen
-from textual.widgets import DataTable, Footer, Static
+from textual.widgets import DataTable, Static
 from textual.worker import get_current_worker
 
 from browser.safe_text import safe_line
@@ -44,6 +44,7 @@ from browser.stats.searches import (
     period_search,
     term_search,
 )
+from browser.widgets.quiet_footer import QuietFooter
 
 _EIGHTHS = " ▏▎▍▌▋▊▉"
 BAR_WIDTH = 24
@@ -167,7 +168,7 @@ class StatsScreen(Screen[StatsChoice | None]):
                 yield StatsTable("Tags", "stats-tags")
                 yield StatsTable("Organisations", "stats-organizations")
                 yield StatsTable("Authors", "stats-authors")
-        yield Footer()
+        yield QuietFooter()
 
     def on_mount(self) -> None:
         self._show_title()
