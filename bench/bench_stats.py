@@ -43,6 +43,8 @@ import time
 from pathlib import Path
 from typing import Any
 
+from textual.worker import WorkerCancelled
+
 from bench.bench_app import build_library
 from browser.app import PaperBrowserApp
 from browser.app.syncing import WARM_STATS_AFTER_SECONDS
@@ -100,12 +102,12 @@ async def measure_screen(library: Path, runs: int) -> dict[str, float]:
         await _wait(lambda: app.result is not None)
         # The background warm-up, started after a delay, included.
         await pilot.pause(WARM_STATS_AFTER_SECONDS + 0.5)
-        await app.workers.wait_for_complete()
+        await _workers_done(app)
         for query in ("", SCREEN_QUERY):
             app.search_bar.value = query
             app.request_search()
             await _wait(lambda q=query: app.result is not None and app.result.query == q)
-            await app.workers.wait_for_complete()
+            await _workers_done(app)
             times: list[float] = []
             cpu: list[float] = []
             rising: list[float] = []
@@ -161,6 +163,18 @@ async def _painted_rising_terms(app: PaperBrowserApp) -> float:
 def _is_stats_screen(screen: Any) -> bool:
     # By name: importing the screen here would take its import out of the first open.
     return type(screen).__name__ == "StatsScreen"
+
+
+async def _workers_done(app: PaperBrowserApp) -> None:
+    """Every worker finished. A worker cancelled by a newer one of its group (the app's
+    searches are exclusive) makes ``wait_for_complete`` raise; it is done all the same."""
+    for _ in range(1000):
+        try:
+            await app.workers.wait_for_complete()
+            return
+        except WorkerCancelled:
+            await asyncio.sleep(0.01)
+    raise TimeoutError("workers never finished")
 
 
 async def _wait(condition: Any, timeout: float = 120.0) -> None:
