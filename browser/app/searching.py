@@ -36,7 +36,7 @@ __all__ = ["SORT_LABELS", "SearchFlow", "run_request"]
 SORT_LABELS: dict[SortOrder, str] = {
     "relevance": "relevance",
     "newest": "newest first",
-    "listed": "listing day, most upvoted",
+    "listed": "Daily Papers order",
     "upvotes": "most upvoted",
     "comments": "most comments",
     "title": "title A-Z",
@@ -259,7 +259,7 @@ class SearchFlow:
             also = Content(f"Also matching {safe_line('; '.join(result.expansions))}.")
             text = also if text is None else Content.assemble(text, " ", also)
         if result.error:
-            # Half-typed or broken syntax: what was read instead, in words (syntax.repair).
+            # Half-typed or broken syntax: what was read instead, in words (search/repair.py).
             syntax = Content.assemble(("Query: ", "bold $text-warning"), safe_line(result.error))
             text = syntax if text is None else Content.assemble(syntax, " ", text)
         notice.display = text is not None
