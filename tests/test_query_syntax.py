@@ -207,6 +207,9 @@ def test_broken_syntax_searches_what_it_can_and_says_so(
         "x - y",
         "Q AND: A on diffusion",
         " NOT AND:",
+        "date:(arxiv:diffusion>diffusion)",
+        "upvotes:(title:a<b)",
+        "title:x>y",
         "NOT: diffusion",
     ],
 )

@@ -224,9 +224,13 @@ class _Scanner:
         return found.end()
 
     def _no_fields_inside(self, start: int, end: int) -> None:
-        """A colon inside a field's value is not another field (``title:a:b``)."""
-        if ":" in self.text[start:end]:
-            self.edits.append((start, end, self.text[start:end].replace(":", ";")))
+        """A word field's value is words and punctuation, as ``_word`` keeps them: a colon
+        is not another field (``title:a:b``), ``<``/``>`` not a range of the field
+        around it (``date:(arxiv:a>b`` read ``>b`` as a date), nor a bracket half of one."""
+        value = self.text[start:end]
+        plain = _NOT_IN_WORDS.sub(";", value)
+        if plain != value:
+            self.edits.append((start, end, plain))
 
     def _field(self, at: int, name: re.Match[str]) -> int:
         """``name:`` and its value: a known field checked, an unknown one read as words."""
