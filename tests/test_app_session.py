@@ -218,3 +218,22 @@ async def test_a_saved_searchs_state_filters_stay_under_days_and_when_saved_agai
         assert saved.filters.states == unread.states
         assert saved.view is not None and saved.view.day is not None
         assert saved.view.day.isoformat() == "2024-05-05"
+
+
+async def test_tab_completes_an_existing_saved_name(services: Services) -> None:
+    """The prompt says "Tab completes": Tab takes the suggested name, so Enter replaces
+    that search instead of saving a new one under the typed prefix."""
+    services.reading.save_query("semi; ctlred", SavedQuery("robots"))
+    app = make_app(services)
+    async with running(app) as pilot:
+        await search(pilot, "diffusion")
+        await pilot.press("b")
+        await settle(pilot)
+        assert isinstance(app.screen, NamePrompt)
+        await pilot.press("s", "E")  # completion ignores case
+        await pilot.pause(0.2)  # the suggester answers in a worker
+        await pilot.press("tab", "enter")
+        await settle(pilot)
+        assert [s.name for s in services.reading.saved_searches()] == ["semi; ctlred"]
+        saved = services.reading.saved_query("semi; ctlred")
+        assert saved is not None and saved.query == "diffusion"

@@ -20,7 +20,12 @@ from browser.safe_text import safe_line
 class NamePrompt(ModalScreen[str | None]):
     """Returns the name typed (trimmed), or None when cancelled or empty."""
 
-    BINDINGS: ClassVar[list[BindingType]] = [Binding("escape", "cancel", "Cancel")]
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("escape", "cancel", "Cancel"),
+        # The hint promises Tab (where dialogs move focus): Right alone was easy to miss,
+        # and Enter on "se" saved a new "se" beside "semi-supervised".
+        Binding("tab", "complete", "Complete", show=False),
+    ]
 
     def __init__(self, title: str, describe: str, existing: Sequence[str]) -> None:
         super().__init__(classes="dialog-screen")
@@ -47,6 +52,12 @@ class NamePrompt(ModalScreen[str | None]):
     @on(Input.Submitted)
     def submit(self, event: Input.Submitted) -> None:
         self.dismiss(event.value.strip() or None)
+
+    def action_complete(self) -> None:
+        """Take the suggested existing name (Input accepts it on Right at the end)."""
+        name = self.query_one(Input)
+        name.action_end()
+        name.action_cursor_right()
 
     def action_cancel(self) -> None:
         self.dismiss(None)

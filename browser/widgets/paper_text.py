@@ -134,7 +134,9 @@ def note_lines(note: str) -> list[Content]:
     never markup, only web links clickable)."""
     if not note.strip():
         return []
-    return [Content.styled("Note (n edits)", LABEL_STYLE), note_markdown(note.strip("\n"))]
+    # The list edits a note with n; in the reader n is "next", so N edits there.
+    label = Content.styled("Note (n edits; N in the reader)", LABEL_STYLE)
+    return [label, note_markdown(note.strip("\n"))]
 
 
 def paper_content(
