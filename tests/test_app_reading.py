@@ -143,7 +143,8 @@ async def test_n_writes_a_note_saved_as_you_type_and_shown_everywhere(
         assert UserData(services.userdata.path).reading.note_of(paper_id) == note
         assert marks(app, paper_id) == "•✎"  # unread, with a note
         assert "Great benchmark" in abstract_text(app)  # Markdown rendered: no asterisks
-        assert "*" not in abstract_text(app).split("Note (n edits; N in the reader)")[1].split("\n")[1]
+        note_part = abstract_text(app).split("Note (n edits; N in the reader)")[1]
+        assert "*" not in note_part.split("\n")[1]
         await pilot.press("enter")
         await settle(pilot)
         assert isinstance(app.screen, ReaderScreen)
