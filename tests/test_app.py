@@ -742,7 +742,7 @@ async def test_parse_problems_are_summarised_without_blocking(services: Services
         app.post_message(SyncFinished(SyncSummary(files_read=7, problems=problems)))
         await settle(pilot)
         warnings = [message for message, severity in notices(app) if severity == "warning"]
-        assert any("7 problem(s)" in m and "bad-0.txt" in m and "2 more" in m for m in warnings)
+        assert any("7 problems" in m and "bad-0.txt" in m and "2 more" in m for m in warnings)
         assert app.focused is app.search_bar
 
 

@@ -12,6 +12,7 @@ from typing import Any
 
 from browser.cli.common import EXIT_FAILURE, EXIT_OK, UserError, open_library, print_table
 from browser.safe_text import safe_text
+from browser.wording import counted
 
 __all__ = ["backup_command", "note_command", "read_command", "saved_command"]
 
@@ -29,7 +30,7 @@ def read_command(options: argparse.Namespace) -> int:
         services.close()
     state = "read" if options.read else "unread"
     already = len(set(options.paper_ids)) - len(changed)
-    print(f"{len(changed)} paper(s) marked {state}; {already} already {state}")
+    print(f"{counted(len(changed), 'paper')} marked {state}; {already:,} already {state}")
     return EXIT_OK
 
 
