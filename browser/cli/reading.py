@@ -40,7 +40,9 @@ def note_command(options: argparse.Namespace) -> int:
 
     text: str | None = options.text
     if text == "-":
-        text = sys.stdin.read()
+        # As the shell's $(...) does: the newlines that end the input are not part of the
+        # note (echo, printf '...\n' and editors all add one); those inside it are.
+        text = sys.stdin.read().rstrip("\n")
     services = open_library(options)
     try:
         if text is None:
