@@ -126,7 +126,7 @@ async def test_typing_searches_as_you_type_and_shows_the_best_match(services: Se
         assert titles(app)[0] == "Pokémon Battles as a Benchmark for Planning"
         status = app.query_one("#status-text", Static).visual
         assert isinstance(status, Content)
-        assert "1 papers" in status.plain and "sort: relevance" in status.plain
+        assert "1 paper " in status.plain and "sort: relevance" in status.plain
 
 
 async def test_stale_results_are_dropped(services: Services) -> None:
