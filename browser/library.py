@@ -35,9 +35,10 @@ if TYPE_CHECKING:
     from browser.parse import ParsedFile
 
 CATALOG_SCHEMA_VERSION = 1
-# What the parser gives changed (2: issue 12, refusals and listing days): files read by
-# an older one are read again on the next sync. The digest marks such a file.
-PARSER_VERSION = 2
+# What the parser gives changed (2: issue 12, refusals and listing days; 3: each record's
+# place in its file, ``Source.position``, the page's order): files read by an older one
+# are read again on the next sync. The digest marks such a file.
+PARSER_VERSION = 3
 STALE_DIGEST = "stale"
 
 
@@ -379,8 +380,10 @@ class Catalog:
         removed: list[str] = []
         added: list[str] = []
         for paper_id in sorted(set(paper_ids)):
+            # rowid: records sharing a line (a JSON array) stay in the file's order.
             rows = db.execute(
-                "SELECT data FROM records WHERE paper_id = ? ORDER BY file, line", (paper_id,)
+                "SELECT data FROM records WHERE paper_id = ? ORDER BY file, line, rowid",
+                (paper_id,),
             ).fetchall()
             existed = db.execute("SELECT 1 FROM papers WHERE id = ?", (paper_id,)).fetchone()
             if not rows:
@@ -591,4 +594,7 @@ def _unchanged(
 
 
 def _with_source_file(record: ParsedRecord, file: str) -> ParsedRecord:
-    return record.model_copy(update={"source": Source(file=file, line=record.source.line)})
+    source = record.source
+    return record.model_copy(
+        update={"source": Source(file=file, line=source.line, position=source.position)}
+    )

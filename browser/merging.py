@@ -6,10 +6,11 @@ Used by the catalog for every merge and, without a catalog, by ``paper-browser p
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Iterable, Sequence
 from typing import TypeVar
 
-from browser.models import Paper, ParsedRecord
+from browser.models import Paper, ParsedRecord, Source
 
 _T = TypeVar("_T")
 
@@ -42,8 +43,27 @@ def merge_records(paper_id: str, records: Sequence[ParsedRecord]) -> Paper:
     merged.links = _union(link for record in records for link in record.links)
     merged.author_names = max((record.author_names for record in records), key=len)
     merged.keywords = _union(keyword for record in records for keyword in record.keywords)
-    merged.sources = sorted({record.source for record in records}, key=lambda s: (s.file, s.line))
+    merged.sources = sorted({record.source for record in records}, key=_file_order)
+    merged.page = page_occurrence(records, merged.listed)
     return merged
+
+
+def page_occurrence(records: Sequence[ParsedRecord], listed: dt.date | None) -> Source:
+    """Where the paper stands on its listing day's page: the first (by file, then place in
+    the file) of its occurrences listed on ``listed``, or of all when no copy gives a day.
+
+    A paper shown again on a later weekly page, or copied into several dumps, has one
+    such occurrence whatever order the files were read in, so the day's order is
+    deterministic. ``records`` must not be empty.
+    """
+    on_day = [record.source for record in records if record.listed == listed]
+    return min(on_day or [record.source for record in records], key=_file_order)
+
+
+def _file_order(source: Source) -> tuple[str, int, int]:
+    # ``position`` orders records within a file (several may share a line); records
+    # stored before positions existed all have 0, and then the line decides.
+    return (source.file, source.position, source.line)
 
 
 def _first_present(values: Iterable[_T | None]) -> _T | None:

@@ -23,12 +23,16 @@ class Organization(BaseModel):
 
 
 class Source(BaseModel):
-    """Where one occurrence of a paper was read: the dump file and the 1-based line of its title."""
+    """Where one occurrence of a paper was read: the dump file, the 1-based line of its
+    title, and its 0-based place among the records read from that file (``position``:
+    the page's order, also where several records share a line, as in a JSON array on
+    one line; 0 in records stored before it existed)."""
 
     model_config = ConfigDict(frozen=True)
 
     file: str
     line: int
+    position: int = 0
 
 
 class PaperFields(BaseModel):
@@ -64,6 +68,10 @@ class Paper(PaperFields):
 
     id: str
     sources: list[Source] = Field(default_factory=list)
+    # The occurrence on its listing day's page (``merging.page_occurrence``): where the
+    # paper stands on that page, the ``listed`` order's key after upvotes. None for papers
+    # merged before it existed.
+    page: Source | None = None
 
 
 Severity = Literal["warning", "error"]
@@ -94,7 +102,8 @@ class Highlight(BaseModel):
 
 
 # "listed": the Daily Papers pages' own order, newest listing day (else the paper's date)
-# first and each day most upvoted first; "upvotes": most upvoted first, unknown last.
+# first, each day most upvoted first (unknown last), then as its page showed them
+# (``Paper.page``); "upvotes": most upvoted first, unknown last.
 SortOrder = Literal["relevance", "newest", "listed", "upvotes", "comments", "title"]
 SORT_ORDERS: tuple[SortOrder, ...] = (
     "relevance",

@@ -382,7 +382,7 @@ async def test_sort_starts_from_the_order_on_screen(services: Services) -> None:
         await pilot.press("s")
         await settle(pilot)
         assert app.sort == "listed"
-        assert "sort: listing day, most upvoted" in status_text(app)
+        assert "sort: Daily Papers order" in status_text(app)
 
 
 async def test_tag_filter_shows_tagged_or_untagged_papers(services: Services) -> None:

@@ -61,13 +61,13 @@ def write_api_dump(folder: Path, name: str, batch: list[tuple[str, str, int | No
     return path
 
 
-def page_order(papers: list[Paper]) -> list[tuple[int, int, int]]:
-    """What the pages' order compares: newest listing day, most upvoted, most comments."""
+def page_order(papers: list[Paper]) -> list[tuple[int, int]]:
+    """What the pages' order compares first: newest listing day, most upvoted (ties go
+    in the page's own order, which tests/test_page_order.py checks)."""
     return [
         (
             -(paper.listed or dt.date.min).toordinal(),
             -(paper.upvotes if paper.upvotes is not None else -1),
-            -(paper.comments if paper.comments is not None else -1),
         )
         for paper in papers
     ]
@@ -99,7 +99,7 @@ async def test_a_day_shows_its_papers_most_upvoted_first(services: Services) -> 
         assert {paper.listed for paper in papers} == {dt.date(2025, 3, 3)}
         assert len(papers) == 4
         assert [paper.upvotes for paper in papers] == [80, 35, 12, None]  # unknown last
-        assert "sort: most upvoted" in status_text(app)
+        assert "sort: Daily Papers order" in status_text(app)
         await pilot.press("left_square_bracket")
         await settle(pilot)
         await wait_for(pilot, lambda: {p.listed for p in shown(app)} == {dt.date(2025, 3, 2)})
@@ -114,7 +114,7 @@ async def test_the_upvotes_and_listing_day_orders_are_in_the_sort_cycle(
         await search(pilot, "")  # nothing to rank by: newest first
         await pilot.press("s")
         await settle(pilot)
-        assert app.sort == "listed" and "sort: listing day, most upvoted" in status_text(app)
+        assert app.sort == "listed" and "sort: Daily Papers order" in status_text(app)
         assert page_order(shown(app)) == sorted(page_order(shown(app)))
         await pilot.press("s")
         await settle(pilot)
@@ -170,7 +170,7 @@ async def test_a_saved_search_keeps_its_day_and_the_palette_lists_it(
         await settle(pilot)
         saved = services.reading.saved_query("[bold]march 2[/bold]")
         assert saved is not None and saved.view == SavedView("day", dt.date(2025, 3, 2))
-        assert saved.sort == "upvotes"
+        assert saved.sort == "listed"
         await pilot.press("escape")  # back to the whole library
         await settle(pilot)
         assert app.view is None
@@ -186,7 +186,7 @@ async def test_a_saved_search_keeps_its_day_and_the_palette_lists_it(
             "Scaling Laws of Reward Models",
             "Robots That Fold Laundry",
         ]
-        assert app.sort == "upvotes"
+        assert app.sort == "listed"
 
 
 async def test_the_new_papers_view_is_saved_as_such(services: Services, tmp_path: Path) -> None:

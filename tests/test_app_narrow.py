@@ -122,7 +122,7 @@ async def test_a_day_status_keeps_count_day_and_unread(app: PaperBrowserApp, siz
         assert "Mon 2025-03-03" in text, text
         if size == (160, 48):
             # Room for the wording too: only the time and the day's repeated count gave way.
-            assert "sort: most upvoted" in text and "filter: untagged" in text, text
+            assert "sort: Daily Papers order" in text and "filter: untagged" in text, text
 
 
 async def test_a_day_of_one_paper_says_paper(app: PaperBrowserApp) -> None:

@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 from conftest import FIXTURE_PAPERS, SAMPLE_DUMPS
 
-from browser.cli import main
+from browser.cli import main, with_command_first
 from browser.identity import paper_id
 from browser.search import whoosh_internals
 
@@ -309,3 +309,39 @@ def test_search_and_export_rebuild_an_index_of_another_schema_first(
         capsys, "export", "--query", "diffusion", "-o", str(target), "--library", str(library)
     )
     assert status == 0 and "Text-to-3D" in target.read_text(encoding="utf-8")
+
+
+@pytest.mark.parametrize(
+    ("typed", "meant"),
+    [
+        (["--library", "L", "index", "d"], ["index", "--library", "L", "d"]),
+        (["--library=L", "search", "x"], ["search", "--library=L", "x"]),
+        (
+            ["--userdata", "u.sqlite3", "--year", "2024", "tags"],
+            ["tags", "--userdata", "u.sqlite3", "--year", "2024"],
+        ),
+        (["--tags", "t.json", "note", "ID"], ["note", "--tags", "t.json", "ID"]),
+        (["--library", "L"], ["app", "--library", "L"]),
+        (["--library", "L", "dumps/"], ["app", "--library", "L", "dumps/"]),
+        ([], ["app"]),
+        (["dumps/"], ["app", "dumps/"]),
+        (["search", "--library", "L", "x"], ["search", "--library", "L", "x"]),
+        (["--version"], ["--version"]),
+        (["-h"], ["-h"]),
+        (["--library", "L", "--help"], ["app", "--library", "L", "--help"]),
+    ],
+)
+def test_shared_options_may_come_before_the_command(typed: list[str], meant: list[str]) -> None:
+    assert with_command_first(typed) == meant
+
+
+def test_library_given_before_the_command_indexes_and_searches_there(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path, dumps_folder: Path
+) -> None:
+    """`paper-browser --library DIR index PATH` indexes into DIR; it used to open the
+    app on a dump called "index"."""
+    library = tmp_path / "library"
+    status, _, err = run_cli(capsys, "--library", str(library), "index", str(dumps_folder))
+    assert status == 0, err
+    status, out, _ = run_cli(capsys, f"--library={library}", "search", "diffusion")
+    assert status == 0 and "Diffusion Models for Text-to-3D Generation" in out

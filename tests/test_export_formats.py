@@ -320,7 +320,7 @@ def test_jsonl_has_every_field_tags_and_notes() -> None:
     assert set(row.paper.model_dump()) <= set(first)
     assert first["title"] == "A Paper" and first["date"] == "2024-03-04"
     assert first["organization"] == {"slug": "nvidia", "name": "NVIDIA"}
-    assert first["sources"] == [{"file": "dumps/a.txt", "line": 12}]
+    assert first["sources"] == [{"file": "dumps/a.txt", "line": 12, "position": 0}]
     assert (first["tags"], first["note"], first["read"]) == (["to read", "R&D_x"], "a note", True)
     assert first["arxiv_id"] == "2403.01234" and first["citation_key"] == citation_key(row)
     assert second["id"] == "hf-gone" and second["tags"] == ["t"] and second["note"] is None

@@ -1,4 +1,4 @@
-"""Half-typed and broken query syntax (``syntax.repair``) and ``field:*`` ("has a value"),
+"""Half-typed and broken query syntax (``repair.repair``) and ``field:*`` ("has a value"),
 over a small hand-made library: results for what can be understood, one message in words,
 never Python's own text."""
 
@@ -19,7 +19,8 @@ from browser.cli import main
 from browser.models import Organization, SearchResult
 from browser.search import PaperIndex
 from browser.search.planning import QueryPlanner, first_parse_error
-from browser.search.syntax import MINUS_WORD, clean_query, extract_tag_terms, repair
+from browser.search.repair import repair
+from browser.search.syntax import MINUS_WORD, clean_query, extract_tag_terms
 
 PAPERS = [
     make_paper(

@@ -42,7 +42,7 @@ __all__ = ["SORT_LABELS", "SearchFlow", "run_request"]
 # shorten but never drop.
 _DROP_TIMING = 10
 _SHORT_DAY = 9  # "day Thu 2025-12-25 (39 papers)" -> "day Thu 2025-12-25": the count says it
-_SHORT_SORT = 8  # "sort: most upvoted" -> "most upvoted"
+_SHORT_SORT = 8  # "sort: Daily Papers order" -> "Daily Papers order"
 _SHORT_UNREAD = 7  # "12 unread so far" -> "12 unread"
 _SHORT_FILTER = 6  # "filter: tag x" -> "tag x"
 _SHORT_SIMILAR = 5  # "similar to: TITLE" -> "similar papers"
@@ -53,7 +53,7 @@ _SHORTEST_VIEW = 2  # "day Thu 2025-12-25" -> "Thu 2025-12-25"; "37 new papers â
 SORT_LABELS: dict[SortOrder, str] = {
     "relevance": "relevance",
     "newest": "newest first",
-    "listed": "listing day, most upvoted",
+    "listed": "Daily Papers order",
     "upvotes": "most upvoted",
     "comments": "most comments",
     "title": "title A-Z",
@@ -279,7 +279,7 @@ class SearchFlow:
             also = Content(f"Also matching {safe_line('; '.join(result.expansions))}.")
             text = also if text is None else Content.assemble(text, " ", also)
         if result.error:
-            # Half-typed or broken syntax: what was read instead, in words (syntax.repair).
+            # Half-typed or broken syntax: what was read instead, in words (search/repair.py).
             syntax = Content.assemble(("Query: ", "bold $text-warning"), safe_line(result.error))
             text = syntax if text is None else Content.assemble(syntax, " ", text)
         notice.display = text is not None

@@ -234,8 +234,8 @@ class SessionFlow:
             self.app.say(f"No {where} Daily Papers day for this search.", timeout=3)
             return
         day, paper_ids = step
-        # The day's page order: most upvoted first (then most discussed, where unknown).
-        self.show_view(day_view(day, paper_ids, self._base_filters()), "upvotes")
+        # The day's page order: most upvoted first, then as the page showed them.
+        self.show_view(day_view(day, paper_ids, self._base_filters()), "listed")
 
     def _base_filters(self) -> SearchFilters | None:
         """The filters a saved search put under the current view (None: none)."""

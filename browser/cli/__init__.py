@@ -28,13 +28,38 @@ from browser.cli.parser import COMMANDS, build_parser
 __all__ = ["build_parser", "main"]
 
 _TOP_LEVEL_FLAGS = ("-h", "--help", "--version")
+# Options many commands share that take a value; written before the command
+# (`paper-browser --library DIR index PATH`) they still belong to that command.
+_SHARED_OPTIONS_WITH_VALUE = ("--library", "--userdata", "--tags", "--year")
+
+
+def with_command_first(arguments: Sequence[str]) -> list[str]:
+    """``arguments`` with the subcommand first, as argparse needs it.
+
+    Shared options may come before the command (``--library DIR index PATH`` becomes
+    ``index --library DIR PATH``); with no command the app is meant
+    (``paper-browser PATH...``, ``paper-browser --library DIR``), so ``app`` is put first.
+    Anything else (``--help``, ``--version``, unknown flags) is left for argparse to judge.
+    """
+    leading: list[str] = []
+    rest = list(arguments)
+    while rest:
+        word = rest[0]
+        name = word.split("=", 1)[0]
+        if name not in _SHARED_OPTIONS_WITH_VALUE:
+            break
+        taken = 1 if "=" in word else 2
+        leading += rest[:taken]
+        rest = rest[taken:]
+    if rest and rest[0] in COMMANDS:
+        return [rest[0], *leading, *rest[1:]]
+    if rest and rest[0] in _TOP_LEVEL_FLAGS and not leading:
+        return rest
+    return ["app", *leading, *rest]
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    arguments = list(sys.argv[1:] if argv is None else argv)
-    # `paper-browser PATH...` (no subcommand) opens the app.
-    if not arguments or (arguments[0] not in COMMANDS and arguments[0] not in _TOP_LEVEL_FLAGS):
-        arguments.insert(0, "app")
+    arguments = with_command_first(sys.argv[1:] if argv is None else argv)
     parser = build_parser()
     options, unknown = parser.parse_known_args(arguments)
     if (

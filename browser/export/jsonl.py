@@ -1,10 +1,10 @@
 """Papers to JSON Lines for scripts: one object per paper with every field, tags and notes.
 
-Each line is ``Paper.model_dump`` (dates as ISO strings, ``sources`` and
-``organization`` as objects) plus ``tags``, ``note``, ``read``, the derived
-``arxiv_id``/``url``/``listed`` and the BibTeX ``citation_key``. A tagged paper whose
-dump is gone has only ``id``, ``title``, ``tags``, ``note`` and ``read``. Text is
-exact (JSON escapes control characters), UTF-8, one ``\\n`` per line.
+Each line is ``Paper.model_dump`` (dates as ISO strings; ``sources``, ``page`` (file,
+line, place in the file) and ``organization`` as objects) plus ``tags``, ``note``,
+``read``, the derived ``arxiv_id``/``url``/``listed`` and the BibTeX ``citation_key``.
+A tagged paper whose dump is gone has only ``id``, ``title``, ``tags``, ``note`` and
+``read``. Text is exact (JSON escapes control characters), UTF-8, one ``\\n`` per line.
 """
 
 from __future__ import annotations

@@ -17,6 +17,7 @@ import threading
 from collections.abc import Iterator
 from pathlib import Path
 
+from browser.models import Source
 from browser.parse import decode
 from browser.parse.api_json import JSON_SUFFIXES, parse_json
 from browser.parse.dates import DateResolver
@@ -31,6 +32,22 @@ __all__ = ["parse_bytes", "parse_file", "parse_text"]
 
 
 def _parse_chunks(
+    chunks: Iterator[str], file: str, *, year: int | None, anchor: dt.date | None
+) -> ParsedFile:
+    """Records of decoded text (``_read_chunks``), each source given its place in the file
+    (``Source.position``): one numbering for every format, so a JSON array on one line
+    or a page's several data elements keep the page's order too."""
+    parsed = _read_chunks(chunks, file, year=year, anchor=anchor)
+    for position, record in enumerate(parsed.records):
+        source = record.source
+        # Built unvalidated: the parser validated file and line; this runs per record.
+        record.source = Source.model_construct(
+            file=source.file, line=source.line, position=position
+        )
+    return parsed
+
+
+def _read_chunks(
     chunks: Iterator[str], file: str, *, year: int | None, anchor: dt.date | None
 ) -> ParsedFile:
     """Records of decoded text, whatever its format: text dump, API JSON or saved page.

@@ -4,6 +4,10 @@ Whoosh's sorting collector reads the sort columns one document at a time (a read
 each without mmap): a listing of 100k papers took ~1 s. Here a commit's columns are read
 whole once (``CommitOrder``), ordered once per sort, and a search only picks its
 matches' smallest ranks.
+
+The ``listed`` order is the Daily Papers pages' own: newest listing day first, each
+day most upvoted first (unknown upvotes last), then the order the dump showed the
+papers in (``page_places``); comments and the date only break what is left.
 """
 
 from __future__ import annotations
@@ -35,6 +39,7 @@ class CommitOrder:
         self._orders: dict[SortOrder, array[int]] = {}
         self._columns: dict[str, array[int]] = {}
         self._titles: list[bytes] | None = None
+        self._pages: list[bytes] | None = None
 
     def ranges_as_filters(self, query: Any) -> tuple[Any, set[int] | None]:
         """Date, year and comment ranges that every match must meet, as a set of documents.
@@ -172,6 +177,9 @@ class CommitOrder:
         if sort in ("comments", "upvotes", "listed"):
             order.sort(key=later_first.__getitem__)
             order.sort(key=_negated(self._column("sort_comments", -1)).__getitem__)
+            if sort == "listed":
+                # A day's page: the most upvoted first, then as the page showed them.
+                order.sort(key=self.page_places().__getitem__)
             if sort != "comments":
                 order.sort(key=_negated(self.upvotes()).__getitem__)
             if sort == "listed":
@@ -195,6 +203,13 @@ class CommitOrder:
         if self._titles is None:
             self._titles = bytes_column(self._searcher, "sort_title")
         return self._titles
+
+    def page_places(self) -> list[bytes]:
+        """Each document's place on its listing day's page (``schema.page_key``: compares
+        as file, place in the file, line), read whole once per commit."""
+        if self._pages is None:
+            self._pages = bytes_column(self._searcher, "sort_page")
+        return self._pages
 
     def upvotes(self) -> array[int]:
         """Each document's upvotes, -1 where the dump gave none."""

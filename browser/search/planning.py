@@ -27,6 +27,7 @@ from whoosh.qparser import (
 from whoosh.query.spans import WrappingSpan
 
 from browser.models import SearchFilters
+from browser.search.repair import FIELD_ALIASES, repair
 from browser.search.schema import (
     ABSTRACT_REGION,
     DEFAULT_FIELD,
@@ -40,7 +41,6 @@ from browser.search.schema import (
 )
 from browser.search.stopping import NO_STOP, Stop
 from browser.search.syntax import (
-    FIELD_ALIASES,
     FIELD_PREFIX,
     LAST_WORD,
     MINUS_WORD,
@@ -48,7 +48,6 @@ from browser.search.syntax import (
     clean_query,
     extract_tag_terms,
     plain_words,
-    repair,
 )
 from browser.search.vocabulary import Vocabulary
 from browser.search.whoosh_internals import SpanFilterMatcher, fast_path
@@ -63,7 +62,7 @@ WILDCARD_EXPANSION_CAP: Final = 128
 # Longest long form looked for among a query's words (``reinforcement learning from
 # human feedback`` is four words once "from" is left out).
 MAX_LONG_FORM_WORDS: Final = 6
-# What the user reads when Whoosh could not take a query even after ``syntax.repair``
+# What the user reads when Whoosh could not take a query even after ``repair.repair``
 # (never Whoosh's own words: they name Python internals).
 COULD_NOT_READ: Final = "Could not read the query's syntax: searched for its words."
 COULD_NOT_RUN: Final = "Could not run the query as written: searched for its words."
@@ -251,7 +250,7 @@ class QueryPlanner:
         parser = QueryParser(DEFAULT_FIELD, build_schema(raw_words=True), group=AndGroup)
         parser.add_plugin(GtLtPlugin())
         parser.add_plugin(FuzzyTermPlugin())
-        # ``syntax.repair`` already writes aliases as their field; this keeps the parser
+        # ``repair.repair`` already writes aliases as their field; this keeps the parser
         # right on its own.
         aliases: dict[str, list[str]] = {}
         for alias, name in FIELD_ALIASES.items():

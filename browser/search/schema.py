@@ -46,8 +46,9 @@ META_FILE: Final = "paper-index.json"
 # ``listed:``. 4: browser.text's tokens (compound parts, CJK pairs, one-letter words),
 # Snowball stems, US spellings. 5: postings with joined values
 # (``whoosh_internals.JoinedValuesCodec``), the stored paper without its default values.
-# 6: ``has``, which optional fields a paper has a value in.
-SCHEMA_VERSION: Final = 6
+# 6: ``has``, which optional fields a paper has a value in. 7: ``sort_page``, where a
+# paper stands on its listing day's page (``page_key``).
+SCHEMA_VERSION: Final = 7
 # Names and organisations: words as Whoosh's default tokenizer finds them.
 TOKEN_PATTERN: Final = r"\w+(\.?\w+)*"
 TOKEN_RE: Final = re.compile(TOKEN_PATTERN, re.UNICODE)
@@ -171,6 +172,7 @@ def build_schema(*, raw_words: bool = False) -> Schema:
         sort_newest=COLUMN(columns.NumericColumn("i", default=0)),
         sort_comments=COLUMN(columns.NumericColumn("i", default=-1)),
         sort_title=COLUMN(columns.VarBytesColumn()),
+        sort_page=COLUMN(columns.VarBytesColumn()),
         paper=STORED(),
         **prose,
     )
@@ -381,6 +383,7 @@ def document_for(paper: Paper) -> tuple[dict[str, Any], set[str]]:
         "sort_newest": paper.date.toordinal() if paper.date else 0,
         "sort_comments": paper.comments if paper.comments is not None else -1,
         "sort_title": (normalize_title(title) or title).encode("utf-8"),
+        "sort_page": page_key(paper),
         # Defaults left out (``Paper`` puts them back): 8% less stored text.
         "paper": paper.model_dump_json(exclude_defaults=True),
     }
@@ -405,6 +408,30 @@ def document_for(paper: Paper) -> tuple[dict[str, Any], set[str]]:
         if value is not None:
             document[name] = value
     return document, words
+
+
+# After every ``page_key`` (0xFF starts no UTF-8 sequence): a paper with no known place.
+NO_PAGE: Final = b"\xff"
+
+
+def page_key(paper: Paper) -> bytes:
+    """Where ``paper`` stands on its listing day's page, as bytes that compare like
+    (file, place in the file, line): UTF-8 of the file (surrogates kept, as paths may
+    hold them), NUL (no path has one), then place and line as 4-byte big-endian numbers.
+    ``Paper.page``, else its first source (papers merged before ``page`` existed);
+    ``NO_PAGE`` when the paper has no source at all."""
+    source = paper.page or (paper.sources[0] if paper.sources else None)
+    if source is None:
+        return NO_PAGE
+    limit = (1 << 32) - 1
+    return b"".join(
+        (
+            source.file.encode("utf-8", "surrogatepass"),
+            b"\0",
+            min(max(source.position, 0), limit).to_bytes(4, "big"),
+            min(max(source.line, 0), limit).to_bytes(4, "big"),
+        )
+    )
 
 
 def _optional_values(paper: Paper, org: str, names: str) -> Iterator[tuple[str, object]]:

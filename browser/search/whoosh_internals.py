@@ -23,11 +23,10 @@ import sys
 import tempfile
 from array import array
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from dataclasses import dataclass
+from functools import partial
 from itertools import accumulate, compress, islice
 from typing import Any, Final
 
-import whoosh
 import whoosh.writing
 from whoosh import columns, formats
 from whoosh import query as wq
@@ -39,34 +38,10 @@ from whoosh.filedb.filestore import FileStorage, RamStorage
 from whoosh.matching.wrappers import FilterMatcher, WrappingMatcher
 from whoosh.query.spans import SpanWrappingMatcher
 from whoosh.scoring import BM25F
-from whoosh.util.numeric import byte_to_length
 from whoosh.writing import PostingPool, SegmentWriter
 
-# The Whoosh release this module was written against (pinned in pyproject.toml).
-WRITTEN_FOR: Final = "whoosh-reloaded 2.7.5"
-
-
-@dataclass(frozen=True)
-class InternalsStatus:
-    """Which private Whoosh names the installed release lacks (none: the fast path)."""
-
-    missing: tuple[str, ...] = ()
-
-    @property
-    def fast(self) -> bool:
-        return not self.missing
-
-    @property
-    def message(self) -> str | None:
-        """One plain sentence when searches run on the slower path, else None."""
-        if self.fast:
-            return None
-        version = ".".join(map(str, whoosh.__version__))
-        return (
-            f"Searches use Whoosh's slower public path (same results): Whoosh {version} "
-            f"lacks {', '.join(self.missing)}, which the fast path written for "
-            f"{WRITTEN_FOR} reads."
-        )
+from browser.search.internals_status import InternalsStatus
+from browser.search.lengths import LengthTable
 
 
 def probe() -> InternalsStatus:
@@ -217,7 +192,9 @@ class JoinedValuesCodec(W3Codec):  # type: ignore[misc]
         writer asks for the length of each posting's document when it writes a segment
         (an eighth of a build's time as one file read per posting)."""
         reader = super().per_document_reader(storage, segment)
-        reader.doc_field_length = LengthTable(reader, segment.doc_count_all())
+        reader.doc_field_length = LengthTable(
+            partial(_length_column, reader, segment.doc_count_all())
+        )
         return reader
 
 
@@ -346,9 +323,6 @@ def deleted_set(reader: Any) -> frozenset[int] | set[int]:
     return {docnum for docnum in range(reader.doc_count_all()) if reader.is_deleted(docnum)}
 
 
-_LENGTH_OF_BYTE: Final = [byte_to_length(b) if b else None for b in range(256)]
-
-
 def field_lengths_in_memory(searcher: Any) -> None:
     """Serve each segment's field lengths from memory instead of one file read per call.
 
@@ -364,7 +338,7 @@ def field_lengths_in_memory(searcher: Any) -> None:
         perdoc = getattr(segment, "_perdoc", None)
         if perdoc is None or not hasattr(perdoc, "_cached_reader"):
             continue
-        table = LengthTable(perdoc, segment.doc_count_all())
+        table = LengthTable(partial(_length_column, perdoc, segment.doc_count_all()))
         # Searchers copy the reader's bound method when created: replace both.
         segment.doc_field_length = table
         subsearcher.doc_field_length = table
@@ -391,47 +365,13 @@ def length_norms(
     return lengths.norms(fieldname, k1, b, avgfl)
 
 
-class LengthTable:
-    """``doc_field_length`` of one segment from whole length columns read once per field."""
-
-    def __init__(self, perdoc: Any, doccount: int) -> None:
-        self._perdoc = perdoc
-        self._doccount = doccount
-        self._tables: dict[str, list[int | None] | None] = {}
-        self._norms: dict[tuple[str, float, float, float], array[float] | None] = {}
-
-    def __call__(self, docnum: int, fieldname: str, default: int = 0) -> int | None:
-        table = self.table(fieldname)
-        if table is None or docnum >= len(table):
-            return int(default)
-        return table[docnum]
-
-    def table(self, fieldname: str) -> list[int | None] | None:
-        if fieldname not in self._tables:
-            self._tables[fieldname] = self._load(fieldname)
-        return self._tables[fieldname]
-
-    def norms(self, fieldname: str, k1: float, b: float, avgfl: float) -> array[float] | None:
-        key = (fieldname, k1, b, avgfl)
-        if key not in self._norms:
-            table = self.table(fieldname)
-            one_minus_b = 1 - b
-            # Whoosh's bm25() denominator, the same operations in the same order.
-            self._norms[key] = (
-                None
-                if table is None
-                else array("d", [k1 * (one_minus_b + b * (fl or 1) / avgfl) for fl in table])
-            )
-        return self._norms[key]
-
-    def _load(self, fieldname: str) -> list[int | None] | None:
-        column = self._perdoc._cached_reader(f"_{fieldname}_len", LENGTHS_COLUMN)
-        if not isinstance(column, columns.NumericColumn.Reader) or column._typecode != "B":
-            return None
-        stored = min(self._doccount, column._count)
-        raw = bytes(column._dbfile.get(column._basepos, stored)) + bytes(self._doccount - stored)
-        # Same answers as Whoosh's reader, including None for a zero length byte.
-        return [_LENGTH_OF_BYTE[b] for b in raw]
+def _length_column(perdoc: Any, doccount: int, fieldname: str) -> bytes | None:
+    """A segment's length bytes of ``fieldname``, one per document, read at once."""
+    column = perdoc._cached_reader(f"_{fieldname}_len", LENGTHS_COLUMN)
+    if not isinstance(column, columns.NumericColumn.Reader) or column._typecode != "B":
+        return None
+    stored = min(doccount, column._count)
+    return bytes(column._dbfile.get(column._basepos, stored)) + bytes(doccount - stored)
 
 
 def positions_decoder(field: Any) -> Callable[[bytes], list[int]]:
