@@ -515,11 +515,15 @@ def sync_catalog(
     changes.problems.extend(problems)
     named = named_files(dumps)
     known = catalog.known_files()
-    # Files an older parser read are read again, even when not named this time.
+    # Files an older parser read are read again, even when not named this time, with
+    # the --year they were first read with (this sync's may be another or none).
     listed_keys = {file_key(path) for path in files}
-    files += [
-        Path(key) for key in catalog.stale_files() if key not in listed_keys and Path(key).is_file()
-    ]
+    stale_years = {
+        key: known[key][3]
+        for key in catalog.stale_files()
+        if key not in listed_keys and key in known and Path(key).is_file()
+    }
+    files += map(Path, stale_years)
     touched: set[str] = set()
 
     for known_file in known:
@@ -532,13 +536,14 @@ def sync_catalog(
         if progress is not None:
             progress(SyncProgress(done=position, total=len(files), current_file=str(path)))
         key = file_key(path)
+        file_year = stale_years.get(key, year)
         try:
             stat = path.stat()
         except OSError as error:
             changes.problems.append(unreadable_problem(path, error))
             continue
         previous = known.get(key)
-        if _unchanged(previous, stat, year):
+        if _unchanged(previous, stat, file_year):
             changes.files_unchanged += 1
             changes.records_by_file[str(path)] = -1
             continue
@@ -547,14 +552,14 @@ def sync_catalog(
         except OSError as error:
             changes.problems.append(unreadable_problem(path, error))
             continue
-        if previous is not None and previous[2] == digest and previous[3] == year:
+        if previous is not None and previous[2] == digest and previous[3] == file_year:
             with catalog.transaction() as db:
                 catalog.touch_file(db, key, stat)
             changes.files_unchanged += 1
             continue
         # parse_file streams the file: a 200 MB dump is never in memory as bytes and text
         # at once, and a file that vanishes or turns unreadable now is a problem, not a crash.
-        parsed = parse_file(path, year=year)
+        parsed = parse_file(path, year=file_year)
         changes.files_read += 1
         file_warnings, refusal = file_problems(path, parsed, named)
         changes.problems.extend(file_warnings)
@@ -562,7 +567,7 @@ def sync_catalog(
             changes.skipped.append(refusal)
         changes.records_by_file[str(path)] = len(parsed.records)
         with catalog.transaction() as db:
-            touched |= catalog.replace_file(db, key, stat, digest, year, parsed.records)
+            touched |= catalog.replace_file(db, key, stat, digest, file_year, parsed.records)
         del parsed
 
     if progress is not None:

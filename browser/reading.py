@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal
@@ -23,8 +24,11 @@ __all__ = [
     "SavedQuery",
     "SavedView",
     "UnknownPaperId",
+    "describe_query",
+    "filter_terms",
     "filters_from_json",
     "filters_to_json",
+    "query_of",
     "view_from_json",
     "view_to_json",
 ]
@@ -129,6 +133,56 @@ def _sort(value: str) -> SortOrder:
     return "relevance"
 
 
+def query_of(saved: SavedSearch) -> SavedQuery:
+    """A stored saved search as the query it runs (filters and view parsed; anything
+    malformed dropped, never raised)."""
+    filters = filters_from_json(saved.filters)
+    view = view_from_json(saved.filters.get("view"))
+    return SavedQuery(saved.query, _sort(saved.sort), filters, view)
+
+
+def describe_query(query: SavedQuery) -> str:
+    """What a saved search is, in one line, as the app's ``B`` list, the command palette,
+    the save prompt and ``paper-browser saved`` show it: its words (``every paper`` when
+    none), its filters as query terms, its view, its sort. For example
+    ``“diffusion” · tag:"to read" is:unread · day Mon 2025-03-02 · sort: listed``.
+    The text is the user's (words, tag names): callers make it safe for their screen."""
+    parts = [f"“{query.query}”" if query.query.strip() else "every paper"]
+    terms = filter_terms(query.filters)
+    if terms:
+        parts.append(" ".join(terms))
+    if query.view is not None:
+        day = query.view.day
+        parts.append(f"day {day:%a} {day.isoformat()}" if day else "the new papers")
+    parts.append(f"sort: {query.sort}")
+    return " · ".join(parts)
+
+
+def filter_terms(filters: SearchFilters) -> list[str]:
+    """The structured filters as the query terms that ask for them (``tag:"to read"``,
+    ``-tag:done``, ``is:tagged``, ``is:unread``, ``note:word``)."""
+    terms = [f"tag:{_term_text(name)}" for name in filters.required_tags]
+    terms += [f"-tag:{_term_text(name)}" for name in filters.excluded_tags]
+    if filters.tagged is not None:
+        terms.append("is:tagged" if filters.tagged else "is:untagged")
+    for state in filters.states:
+        terms.append(_state_term(state))
+    return terms
+
+
+def _state_term(state: StatePredicate) -> str:
+    if state.name == "read":  # is:unread is read negated
+        return "is:unread" if state.negated else "is:read"
+    word = f"{state.name}:{_term_text(state.argument)}" if state.argument else f"is:{state.name}"
+    return ("-" if state.negated else "") + word
+
+
+def _term_text(text: str) -> str:
+    """A tag name or note word as a query term writes it: quoted when it has spaces,
+    parentheses or quotes."""
+    return text if text and not re.search(r'[\s()"]', text) else f'"{text}"'
+
+
 class Reading:
     """Read state, notes, saved searches and the session of one library."""
 
@@ -178,11 +232,7 @@ class Reading:
 
     def saved_query(self, name: str) -> SavedQuery | None:
         saved = self.state.saved_search(name)
-        if saved is None:
-            return None
-        filters = filters_from_json(saved.filters)
-        view = view_from_json(saved.filters.get("view"))
-        return SavedQuery(saved.query, _sort(saved.sort), filters, view)
+        return None if saved is None else query_of(saved)
 
     def save_query(self, name: str, query: SavedQuery) -> bool:
         """Save under ``name`` (overwriting one of that name: True then); the view rides

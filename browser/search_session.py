@@ -47,7 +47,10 @@ __all__ = [
 # newer key cancels a search still running, so a shorter wait costs little.
 DEBOUNCE_SECONDS = 0.1
 TYPING_BUDGET_MS = 60.0
-SETTLE_SECONDS = 0.35
+# A cut-short pass is shown, and settled this long after: the debounce already saw the
+# typing pause, and a newer key stops the timer or cancels the settled search, so a
+# longer wait (it was 0.35 s) only delayed every cut-short keystroke's final list.
+SETTLE_SECONDS = 0.1
 # A typing pass that found nothing in time has nothing to show: settle sooner. A newer
 # keystroke cancels that search, so starting it early costs little.
 SETTLE_EMPTY_SECONDS = 0.05

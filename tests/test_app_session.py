@@ -47,6 +47,48 @@ async def test_launch_restores_the_query_sort_filter_and_paper(services: Service
         assert highlighted_id(again) == chosen
 
 
+def count_searches(services: Services, monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """The queries ``services.search`` is asked for a list, in order (the unread count's
+    one-hit searches left out)."""
+    asked: list[str] = []
+    search = services.search
+
+    def counting(query: str = "", **options: object) -> object:
+        if options.get("limit") != 1:
+            asked.append(query)
+        return search(query, **options)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(services, "search", counting)
+    return asked
+
+
+async def test_the_app_setting_the_bar_searches_once(
+    services: Services, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # A restored session and a saved search put their query in the bar themselves; the
+    # bar's change event must not search the same words a second time (as a typing pass).
+    services.reading.remember_session(SavedQuery("diffusion"), None)
+    services.reading.save_query("robots", SavedQuery("robot"))
+    asked = count_searches(services, monkeypatch)
+    app = make_app(services)
+    async with running(app) as pilot:
+        await wait_for(pilot, lambda: getattr(app.result, "query", "") == "diffusion")
+        await pilot.pause(0.3)  # past the debounce
+        await settle(pilot)
+        assert asked == ["diffusion"]
+        app.session_flow.run_saved("robots")
+        await wait_for(pilot, lambda: getattr(app.result, "query", "") == "robot")
+        await pilot.pause(0.3)
+        await settle(pilot)
+        assert asked == ["diffusion", "robot"]
+        # Typing still searches, even back to the words already shown.
+        app.search_bar.focus()
+        await pilot.press("s", "backspace")
+        await pilot.pause(0.3)
+        await settle(pilot)
+        assert asked[-1] == "robot" and len(asked) == 3
+
+
 async def test_paths_on_the_command_line_start_afresh(services: Services, tmp_path: Path) -> None:
     services.reading.remember_session(SavedQuery("pokemon"), None)
     dumps = tmp_path / "dumps"

@@ -317,8 +317,8 @@ def test_search_and_export_rebuild_an_index_of_another_schema_first(
         (["--library", "L", "index", "d"], ["index", "--library", "L", "d"]),
         (["--library=L", "search", "x"], ["search", "--library=L", "x"]),
         (
-            ["--userdata", "u.sqlite3", "--year", "2024", "tags"],
-            ["tags", "--userdata", "u.sqlite3", "--year", "2024"],
+            ["--userdata", "u.sqlite3", "--year", "2024", "index", "d"],
+            ["index", "--userdata", "u.sqlite3", "--year", "2024", "d"],
         ),
         (["--tags", "t.json", "note", "ID"], ["note", "--tags", "t.json", "ID"]),
         (["--library", "L"], ["app", "--library", "L"]),
@@ -345,3 +345,51 @@ def test_library_given_before_the_command_indexes_and_searches_there(
     assert status == 0, err
     status, out, _ = run_cli(capsys, f"--library={library}", "search", "diffusion")
     assert status == 0 and "Diffusion Models for Text-to-3D Generation" in out
+
+
+@pytest.mark.parametrize(
+    ("arguments", "said"),
+    [
+        (["--year", "2025", "search", "rl"], "--year does not apply to `search`"),
+        (["--library", "L", "doctor"], "--library does not apply to `doctor`"),
+        (["--library=L", "parse", "x.txt"], "--library does not apply to `parse`"),
+    ],
+)
+def test_a_shared_option_a_command_does_not_take_is_named(
+    capsys: pytest.CaptureFixture[str], arguments: list[str], said: str
+) -> None:
+    with pytest.raises(SystemExit) as exit_:
+        main(arguments)
+    assert exit_.value.code == 2
+    assert said in capsys.readouterr().err
+
+
+def test_after_an_upgrade_of_parser_and_schema_the_first_search_reads_old_files_once(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path, dumps_folder: Path
+) -> None:
+    """A parser bump marks every file to read again and a schema bump needs a new index:
+    the first command rebuilds the index from the files read again, so the next `index`
+    has nothing left to do (it used to rebuild from the old records, then update every
+    paper again one batch at a time)."""
+    import sqlite3
+
+    from browser.library import Catalog
+    from browser.search.schema import META_FILE
+
+    library = tmp_path / "library"
+    assert main(["index", str(dumps_folder), "--library", str(library)]) == 0
+    with sqlite3.connect(library / "library.sqlite3") as db:
+        db.execute("UPDATE files SET sha256 = 'stale'")
+    (library / "index" / META_FILE).write_text('{"schema_version": 1}', encoding="utf-8")
+    capsys.readouterr()
+    status, out, err = run_cli(capsys, "search", "diffusion", "--library", str(library))
+    assert status == 0 and "Diffusion Models for Text-to-3D Generation" in out
+    assert "rebuilding the search index first" in err
+    catalog = Catalog(library / "library.sqlite3")
+    try:
+        assert catalog.stale_files() == []
+        assert catalog.pending_index_ids() == []
+    finally:
+        catalog.close()
+    status, out, err = run_cli(capsys, "index", str(dumps_folder), "--library", str(library))
+    assert status == 0 and out.startswith("0 file") and " 0 updated," in out, out + err

@@ -162,3 +162,33 @@ def test_listed_is_searchable_apart_from_date(tmp_path: Path) -> None:
         assert count("date:2026-08-02") == 1
     finally:
         index.close()
+
+
+def test_a_file_read_again_for_a_new_parser_keeps_the_year_it_was_read_with(
+    tmp_path: Path,
+) -> None:
+    """Dates written without a year took the user's ``--year``; reading the file again
+    because the parser changed (not because the user named it) must not drop it: a
+    sync of another folder without ``--year`` left "Oct 1" papers in the wrong year."""
+    yearless = tmp_path / "old" / "dump.txt"
+    yearless.parent.mkdir()
+    yearless.write_text("Yearless One\nAbout it.\n• 2 authors\n·\nOct 1\n", encoding="utf-8")
+    other = tmp_path / "new" / "2025-12-10_daily-papers.txt"
+    other.parent.mkdir()
+    other.write_bytes((SAMPLE_DUMPS / other.name).read_bytes())
+    path = tmp_path / "library.sqlite3"
+    catalog = Catalog(path)
+    try:
+        sync_catalog(catalog, [yearless.parent], year=2020)
+        (before,) = [p for p in catalog.papers() if p.title == "Yearless One"]
+        assert before.date == dt.date(2020, 10, 1)
+        with catalog.transaction() as db:  # as a parser version bump marks them
+            db.execute("UPDATE files SET sha256 = 'stale'")
+        sync_catalog(catalog, [other.parent])  # no --year this time
+        (after,) = [p for p in catalog.papers() if p.title == "Yearless One"]
+        assert after.date == dt.date(2020, 10, 1)
+        assert catalog.stale_files() == []
+        # Read with its own year, the file is now up to date: a later sync leaves it.
+        assert sync_catalog(catalog, [other.parent]).files_read == 0
+    finally:
+        catalog.close()

@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import math
+import random
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -127,6 +128,28 @@ def test_a_subset_of_rows_is_counted_alone() -> None:
 def test_top_caps_each_ranked_table() -> None:
     stats = compute_stats(FactColumns(FACTS), top=1, tags=TAGS)
     assert len(stats.organizations) == len(stats.authors) == len(stats.tags) == 1
+
+
+@pytest.mark.parametrize("top", [0, 1, 3, 7, 50, None])
+def test_ranked_tables_keep_the_top_with_ties_broken_by_name(top: int | None) -> None:
+    # Many names, many ties at every count, names that differ only in case: the top is
+    # the head of the whole list sorted by count, then name (case-folded, then as is).
+    rng = random.Random(7)
+    names = [f"{rng.choice('abcAB')}{rng.choice('xyzXY')}{n % 5}" for n in range(400)]
+    facts = [
+        PaperFacts(f"p{n}", D(2025, 1, 1), organization=name, authors=(name, names[-n]))
+        for n, name in enumerate(names)
+    ]
+    stats = compute_stats(FactColumns(facts), top=top)
+    organizations = [[paper.organization or ""] for paper in facts]
+    authors = [list(paper.authors) for paper in facts]
+    for shown, per_paper in ((stats.organizations, organizations), (stats.authors, authors)):
+        counts: dict[str, int] = {}
+        for paper_names in per_paper:
+            for name in dict.fromkeys(paper_names):
+                counts[name] = counts.get(name, 0) + 1
+        whole = sorted(counts.items(), key=lambda item: (-item[1], item[0].casefold(), item[0]))
+        assert [(item.name, item.count) for item in shown] == whole[:top]
 
 
 def test_an_empty_set_has_no_periods() -> None:
@@ -288,6 +311,31 @@ def test_services_stats_of_the_library_and_of_a_query(library: Path) -> None:
         assert robots.query == "robot"
         by_day = services.stats("agent", by="day")
         assert [p.count for p in by_day.per_period] == [1, 1, 1]
+    finally:
+        services.close()
+
+
+def test_the_whole_library_counts_are_kept_and_follow_the_tags(library: Path) -> None:
+    services = open_services(library)
+    try:
+        first = services.stats(rising=False)
+        assert [(t.name, t.count) for t in first.tags] == [("to read", 1)]
+        untagged = next(
+            hit.paper.id
+            for hit in services.index.search("robot").hits
+            if not services.tags.tags_of(hit.paper.id)
+        )
+        services.tags.add(untagged, "robots")
+        again = services.stats(rising=False)
+        assert [(t.name, t.count) for t in again.tags] == [("robots", 1), ("to read", 1)]
+        assert again.untagged == first.untagged - 1
+        # The counts the first call returned are not changed by the second.
+        assert [(t.name, t.count) for t in first.tags] == [("to read", 1)]
+        assert again.organizations == first.organizations
+        # Kept with the rising terms, they serve a call without them.
+        assert services.stats().rising_counted
+        assert services.stats(rising=False).rising_counted
+        assert services.stats(by="day").by == "day"
     finally:
         services.close()
 

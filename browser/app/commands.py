@@ -12,6 +12,7 @@ from textual.binding import Binding, BindingType
 from textual.markup import escape
 from textual.screen import Screen
 
+from browser.reading import describe_query, query_of
 from browser.safe_text import safe_line
 from browser.widgets.reader import READER_APP_ACTIONS, READER_BINDINGS, ReaderScreen
 from browser.widgets.results_table import ResultsTable
@@ -122,7 +123,7 @@ def _saved_search_commands(app: PaperBrowserApp) -> Iterator[SystemCommand]:
     for saved in app.services.reading.saved_searches():
         # The palette reads titles as markup: a name is data, escaped (and made safe).
         title = escape(safe_line(f"Saved search: {saved.name}"))
-        shown = safe_line(saved.query) or "every paper"
+        shown = safe_line(describe_query(query_of(saved)))
         yield SystemCommand(title, escape(shown), partial(session.run_saved, saved.name))
 
 

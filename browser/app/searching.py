@@ -27,6 +27,7 @@ from browser.search_session import (
     ReplaceList,
 )
 from browser.services import Services
+from browser.widgets.results_table import REST_ROWS_DELAY
 from browser.widgets.status_line import StatusPart
 from browser.wording import counted
 
@@ -89,10 +90,26 @@ class SearchFlow:
 
     def query_changed(self) -> None:
         """A key in the search bar: search once typing pauses, within the typing budget."""
+        if self._already_asked():
+            return
         self.app.like = None
         self.stop_timers()
-        self._debounce = self.app.set_timer(
-            DEBOUNCE_SECONDS, lambda: self.request(time_budget_ms=TYPING_BUDGET_MS)
+        self._debounce = self.app.set_timer(DEBOUNCE_SECONDS, self._typing_paused)
+
+    def _typing_paused(self) -> None:
+        self._debounce = None
+        self.request(time_budget_ms=TYPING_BUDGET_MS)
+
+    def _already_asked(self) -> bool:
+        """The bar says what the newest search asked, and no typing is pending: the bar was
+        set by the app (a restored session, a saved search) right after it searched."""
+        request = self.app.session.request
+        return (
+            request is not None
+            and self._debounce is None
+            and request.like_paper_id is None
+            and self.app.like is None
+            and request.query == self.app.search_bar.value.strip()
         )
 
     def query_submitted(self) -> None:
@@ -186,19 +203,27 @@ class SearchFlow:
             result.sort,
             keep_paper_id=keep,
             marks=app.reading_flow.marks(result.hits),
+            # A typing pass is likely replaced by the next key: its rows past the first
+            # screenful wait, so a burst of keys paints each list once.
+            rest_after=REST_ROWS_DELAY if message.request.typing else None,
         )
         if isinstance(outcome, ReplaceList):
             self.count_unread()
             self.update_status()
             return
         self._show_notice(result)
-        app.paper_flow.show_highlighted()
+        # The list is painted first, the highlighted paper's pane just after it.
+        app.call_after_refresh(self._show_paper, message.request.generation)
         if not result.partial:
             self.count_unread()
         self.update_status()
         app.refresh_bindings_if_changed()
         if outcome.settle_after is not None:
             self._settle = app.set_timer(outcome.settle_after, self.request)
+
+    def _show_paper(self, generation: int) -> None:
+        if generation == self.app.session.generation:  # else a newer list shows its own
+            self.app.paper_flow.show_highlighted()
 
     # ------------------------------------------------------------------ unread count
 

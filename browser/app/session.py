@@ -18,9 +18,17 @@ from textual.content import Content
 from textual.timer import Timer
 
 from browser.models import SearchFilters, SortOrder
-from browser.reading import NEW_PAPERS, Reading, SavedQuery, SavedView
+from browser.reading import (
+    NEW_PAPERS,
+    Reading,
+    SavedQuery,
+    SavedView,
+    describe_query,
+    query_of,
+)
 from browser.safe_text import safe_line
 from browser.search_session import TagFilter
+from browser.services import OpenedSearch, UnknownSavedSearch
 from browser.userdata import UserDataError
 from browser.widgets.name_prompt import NamePrompt
 from browser.widgets.picker import PickerScreen
@@ -249,11 +257,7 @@ class SessionFlow:
     def save_search(self) -> None:
         current = self.current_query(with_view=True)
         names = [saved.name for saved in self._reading.saved_searches()]
-        shown = f"“{current.query}”" if current.query else "every paper"
-        describe = f"{shown}, sorted by {current.sort}"
-        if current.view is not None:
-            day = current.view.day
-            describe += f", on {day.isoformat()}" if day else ", new papers only"
+        describe = describe_query(current)
 
         def save(name: str | None) -> None:
             if not name:
@@ -277,7 +281,8 @@ class SessionFlow:
             (
                 saved.name,
                 Content.assemble(
-                    safe_line(saved.name), (f"  {safe_line(saved.query) or '(all)'}", "$text-muted")
+                    safe_line(saved.name),
+                    (f"  {safe_line(describe_query(query_of(saved)))}", "$text-muted"),
                 ),
             )
             for saved in searches
@@ -290,36 +295,39 @@ class SessionFlow:
         self.app.push_screen(PickerScreen("Saved searches", choices), jump)
 
     def run_saved(self, name: str) -> None:
-        """Open the saved search ``name`` in the view it was saved from."""
-        query = self._reading.saved_query(name)
-        if query is None:
-            self.app.say(f"No saved search named “{name}” any more.", "warning")
-            return
-        self._apply(query)
-        app = self.app
-        if query.view is None or query.view.day is None:
-            app.request_search()
-            return
-        # A day's papers are answered again (the library may have grown since).
-        day = query.view.day
-        filters = app.tag_filter.filters() if app.tag_filter is not None else None
-        if app.view is not None:
-            filters = app.view.filters if filters is None else filters & app.view.filters
-        app.run_worker(
-            partial(self._find_saved_day, day, query.query, filters),
+        """Open the saved search ``name`` in the view it was saved from
+        (``Services.open_saved``, in a worker: a day's papers are answered again)."""
+        self.app.run_worker(
+            partial(self._open_saved, name),
             thread=True,
             group="day-step",
             exclusive=True,
             exit_on_error=False,
         )
 
-    def _find_saved_day(self, day: dt.date, query: str, filters: SearchFilters | None) -> None:
-        paper_ids = self.app.services.listing_day_papers(day, query=query, filters=filters)
-        self.app.call_from_thread(self._show_saved_day, day, paper_ids)
+    def _open_saved(self, name: str) -> None:
+        try:
+            opened = self.app.services.open_saved(name)
+        except UnknownSavedSearch:
+            message = f"No saved search named “{name}” any more."
+            self.app.call_from_thread(self.app.say, message, "warning")
+            return
+        except UserDataError as error:
+            self.app.call_from_thread(self.app.say, str(error), "error")
+            return
+        self.app.call_from_thread(self._show_saved, opened)
 
-    def _show_saved_day(self, day: dt.date, paper_ids: frozenset[str]) -> None:
-        self.app.view = day_view(day, paper_ids, self._base_filters())
-        self.app.request_search()
+    def _show_saved(self, opened: OpenedSearch) -> None:
+        app = self.app
+        self._apply(opened.saved)
+        view, rest = opened.saved.view, self._base_filters()
+        if view is not None and opened.view_filters is not None:
+            if view.day is not None:
+                app.view = day_view(view.day, opened.day_ids or frozenset(), rest)
+            else:
+                filters = opened.view_filters if rest is None else opened.view_filters & rest
+                app.view = View("the new papers of the last sync", filters, new=True, base=rest)
+        app.request_search()
 
     def _apply(self, query: SavedQuery) -> None:
         app = self.app
@@ -330,6 +338,3 @@ class SessionFlow:
         app.like = None
         app.view = View("saved filters", rest, base=rest) if rest is not None else None
         self._sort_before_view = None
-        if query.view is not None and query.view.kind == "new":
-            filters = NEW_PAPERS if rest is None else NEW_PAPERS & rest
-            app.view = View("the new papers of the last sync", filters, new=True, base=rest)

@@ -58,10 +58,24 @@ def with_command_first(arguments: Sequence[str]) -> list[str]:
     return ["app", *leading, *rest]
 
 
+def _shared_options_given(arguments: Sequence[str]) -> list[str]:
+    """The shared options in a command line (before or after the command)."""
+    return [
+        word.split("=", 1)[0]
+        for word in arguments[1:]
+        if word.split("=", 1)[0] in _SHARED_OPTIONS_WITH_VALUE
+    ]
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     arguments = with_command_first(sys.argv[1:] if argv is None else argv)
     parser = build_parser()
     options, unknown = parser.parse_known_args(arguments)
+    unknown_names = {word.split("=", 1)[0] for word in unknown}
+    for option in _shared_options_given(arguments):
+        if option in unknown_names:
+            # `--year 2025 search rl` would otherwise blame "--year rl".
+            parser.error(f"{option} does not apply to `{arguments[0]}`")
     if (
         unknown
         and getattr(options, "query", None) is not None

@@ -8,7 +8,6 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-from typing import Any
 
 from browser.cli.common import EXIT_FAILURE, EXIT_OK, UserError, open_library, print_table
 from browser.safe_text import safe_text
@@ -85,30 +84,24 @@ def saved_command(options: argparse.Namespace) -> int:
         searches = services.reading.saved_searches()
     finally:
         services.close()
+    from browser.reading import describe_query, query_of
+
+    described = [(s, describe_query(query_of(s))) for s in searches]
     if options.json:
         listed = [
-            {"name": s.name, "query": s.query, "sort": s.sort, "filters": dict(s.filters)}
-            for s in searches
+            {
+                "name": s.name,
+                "query": s.query,
+                "sort": s.sort,
+                "filters": dict(s.filters),
+                "description": description,
+            }
+            for s, description in described
         ]
         print(json.dumps(listed, ensure_ascii=False))
     else:
-        rows = [(s.name, s.sort, _describe_filters(s.filters), s.query) for s in searches]
-        print_table(("name", "sort", "filters", "query"), rows)
+        print_table(("name", "search"), [(s.name, text) for s, text in described])
     return EXIT_OK
-
-
-def _describe_filters(filters: Any) -> str:
-    from browser.reading import filters_from_json
-
-    parsed = filters_from_json(filters)
-    parts = [f"tag:{name!r}" for name in parsed.required_tags]
-    parts += [f"-tag:{name!r}" for name in parsed.excluded_tags]
-    if parsed.tagged is not None:
-        parts.append("is:tagged" if parsed.tagged else "is:untagged")
-    for state in parsed.states:
-        word = f"{state.name}:{state.argument}" if state.argument else f"is:{state.name}"
-        parts.append(("-" if state.negated else "") + word)
-    return " ".join(parts) or "-"
 
 
 def backup_command(options: argparse.Namespace) -> int:

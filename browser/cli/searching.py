@@ -24,23 +24,21 @@ def search_command(options: argparse.Namespace) -> int:
     if options.limit < 1:
         raise UserError("--limit must be at least 1")
     from browser.models import SearchFilters
-    from browser.services import UnknownPaper
+    from browser.services import UnknownPaper, UnknownSavedSearch
 
     filters = SearchFilters(required_tags=tuple(options.with_tags), tagged=options.tagged)
     services = open_searchable_library(options)
     query, sort = options.query, options.sort
     try:
         if options.saved is not None:
-            saved = services.reading.saved_query(options.saved)
-            if saved is None:
-                known = ", ".join(s.name for s in services.reading.saved_searches()) or "none"
-                raise UserError(f"no saved search named {options.saved!r} (saved: {known})")
-            query = f"({saved.query}) ({query})" if query.strip() else saved.query
-            filters = saved.filters & filters
-            if saved.view is not None:  # the day or the new papers it was saved from
-                filters = filters & services.view_filters(saved.view, query=query, filters=filters)
-            if sort == "relevance":
-                sort = saved.sort
+            # In the view it was saved from; --sort other than the default overrides.
+            opened = services.open_saved(
+                options.saved,
+                query=query,
+                filters=filters,
+                sort=None if sort == "relevance" else sort,
+            )
+            query, sort, filters = opened.query, opened.sort, opened.filters
         result = services.search(
             query,
             sort=sort,
@@ -48,7 +46,7 @@ def search_command(options: argparse.Namespace) -> int:
             filters=filters,
             like=options.like,
         )
-    except UnknownPaper as error:
+    except (UnknownPaper, UnknownSavedSearch) as error:
         raise UserError(str(error)) from error
     finally:
         services.close()

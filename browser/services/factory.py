@@ -13,7 +13,7 @@ from browser.library import Catalog, CatalogUnusable
 from browser.library_paths import LibraryPaths, resolve_library_dir
 from browser.search import IndexUnusable, PaperIndex
 from browser.services.exports import ExportUseCases
-from browser.services.stats import StatsUseCases
+from browser.services.saved import SavedSearchUseCases
 from browser.services.sync import SyncUseCases, sync_lock
 from browser.userdata import UserTags, open_user_data
 
@@ -32,9 +32,10 @@ def _bundled_sample_dumps() -> Path:
 BUNDLED_SAMPLE_DUMPS = _bundled_sample_dumps()
 
 
-class Services(SyncUseCases, ExportUseCases, StatsUseCases):
+class Services(SyncUseCases, ExportUseCases, SavedSearchUseCases):
     """Everything one library offers (``ServicesCore``: paths, catalog, search index, user
-    data; search, papers by id, backup) with its sync, export and stats use cases."""
+    data; search, papers by id, backup) with its sync, export, stats and saved-search
+    use cases."""
 
 
 def open_services(

@@ -114,8 +114,9 @@ class SyncUseCases(ServicesCore):
             return
         if not pending:
             return
-        # A first build goes through the bulk path (faster, and may use both cores).
-        if len(self.index) == 0 and len(pending) > 1000:
+        # A first build, or one that changes most papers (a parser upgrade reads every
+        # file again), goes through the bulk path: faster, and may use both cores.
+        if len(pending) > 1000 and 2 * len(pending) > len(self.index):
             summary.rebuilt = True
             self._rebuild_index(procs=procs)
             return
@@ -136,11 +137,16 @@ class SyncUseCases(ServicesCore):
         on_wait: Callable[[], None] | None = None,
         wait_timeout: float = 300.0,
     ) -> None:
-        """Recreate the search index from the catalog (no dump is re-read).
+        """Recreate the search index from the catalog (no dump is re-read, except the
+        files an older parser read: they are read again first, so that after an upgrade
+        the index is built once, from what this parser gives, not twice).
 
         Takes the same locks as :meth:`sync`: the app rebuilds from a worker thread
         while a CLI `index` may be writing the same folder.
         """
+        if self.catalog.stale_files():
+            self.sync([], procs=procs, on_wait=on_wait, wait_timeout=wait_timeout, rebuild=True)
+            return
         with self._lock, sync_lock(self.paths.sync_lock_file, on_wait, wait_timeout):
             self._rebuild_index(procs=procs)
 

@@ -13,10 +13,10 @@ import datetime as dt
 import json
 import threading
 from collections import OrderedDict
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Hashable, Iterable, Sequence
 from typing import Any, Final, Protocol
 
-from browser.stats.summary import FactColumns, PaperFacts
+from browser.stats.summary import FactColumns, LibraryStats, PaperFacts
 from browser.stats.terms import paper_terms
 
 MAX_CACHED_TERMS: Final = 60_000
@@ -44,6 +44,7 @@ class StatsSource:
         self._version: tuple[int, int, int] | None = None
         self._columns = FactColumns()
         self._terms: OrderedDict[str, frozenset[str]] = OrderedDict()
+        self._kept: dict[Hashable, LibraryStats] = {}
 
     def forget(self) -> None:
         """Drop everything (the library was changed by this process)."""
@@ -51,6 +52,7 @@ class StatsSource:
             self._version = None
             self._columns = FactColumns()
             self._terms.clear()
+            self._kept.clear()
 
     def columns(self) -> FactColumns:
         """Facts of every paper in the catalog (read again only after a change)."""
@@ -61,8 +63,33 @@ class StatsSource:
                     _facts(paper_id, fields) for paper_id, fields in self._catalog.paper_facts()
                 )
                 self._terms.clear()
+                self._kept.clear()
                 self._version = version
             return self._columns
+
+    def kept(
+        self, columns: FactColumns, key: Hashable, count: Callable[[], LibraryStats]
+    ) -> LibraryStats:
+        """``count()``, worked out once for these ``columns`` and ``key`` and kept until the
+        catalog changes (the whole library's counts: 0.1-0.5 s at 100k papers otherwise).
+
+        Counted outside the lock, so a count of other papers need not wait for it; a count
+        of columns no longer current is returned but not kept.
+        """
+        with self._lock:
+            found = self._kept.get(key) if columns is self._columns else None
+        if found is not None:
+            return found
+        counted = count()
+        with self._lock:
+            if columns is self._columns:
+                self._kept[key] = counted
+        return counted
+
+    def kept_already(self, columns: FactColumns, key: Hashable) -> LibraryStats | None:
+        """What ``kept`` holds for ``key``, if anything (nothing is counted)."""
+        with self._lock:
+            return self._kept.get(key) if columns is self._columns else None
 
     def terms_of(self, paper_ids: Sequence[str]) -> list[frozenset[str]]:
         """The terms (``paper_terms`` of title and abstract) of each paper, in order.

@@ -8,9 +8,10 @@ two periods that rising terms compare.
 from __future__ import annotations
 
 import datetime as dt
+import heapq
 from collections import Counter
-from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Callable, Container, Iterable, Mapping, Sequence
+from dataclasses import dataclass, field, replace
 from itertools import chain
 from typing import Any, Final
 
@@ -246,6 +247,21 @@ def compute_stats(
     latest two periods only. ``top`` caps each ranked list (None: all). Ties are broken
     by name, so the output is stable.
     """
+    counted = count_papers(columns, rows, by=by, terms_of=terms_of, top=top)
+    return with_tags(counted, columns, rows, tags or {}, top)
+
+
+def count_papers(
+    columns: FactColumns,
+    rows: Sequence[int] | None = None,
+    *,
+    by: Period = "month",
+    terms_of: Callable[[Sequence[str]], Sequence[frozenset[str]]] | None = None,
+    top: int | None = TOP,
+) -> LibraryStats:
+    """``compute_stats`` without the tags (``tags`` empty, ``untagged`` 0): what depends
+    on the catalog only, so that the counts of the whole library can be kept per catalog
+    version while tags change (``with_tags`` adds them)."""
     if rows is None:
         rows = range(len(columns))
     stats = LibraryStats(papers=len(rows), by=by)
@@ -254,7 +270,6 @@ def compute_stats(
     _count_periods(stats, day_counts, by)
     stats.on_own_date = sum(map(columns.on_own_date.__getitem__, rows))
     _count_names(stats, columns, rows, top)
-    _count_tags(stats, columns, rows, tags or {}, top)
     stats.rising_counted = terms_of is not None
     if terms_of is not None and stats.latest is not None and stats.previous is not None:
         now = _rows_in_period(columns, rows, stats.latest.start, by)
@@ -306,15 +321,21 @@ def _count_names(
     stats.authors = _ranked({names[i]: n for i, n in authors.items()}, top)
 
 
-def _count_tags(
-    stats: LibraryStats,
+def with_tags(
+    counted: LibraryStats,
     columns: FactColumns,
-    rows: Sequence[int],
+    rows: Sequence[int] | None,
     tags: Mapping[str, Sequence[str]],
-    top: int | None,
-) -> None:
+    top: int | None = TOP,
+) -> LibraryStats:
+    """A copy of ``counted`` (``count_papers`` of these ``rows``) with its tags counted;
+    ``counted`` itself is left as it is, so a kept count can be shared."""
     # Tagged papers are few: look each one up instead of walking every row.
-    chosen = rows if isinstance(rows, range) else set(rows)
+    chosen: Container[int]
+    if rows is None or isinstance(rows, range):
+        chosen = range(len(columns)) if rows is None else rows
+    else:
+        chosen = set(rows)
     position = columns.position
     counts: Counter[str] = Counter()
     forms: dict[str, str] = {}
@@ -330,12 +351,18 @@ def _count_tags(
             forms.setdefault(key, name)
             keys.add(key)
         counts.update(keys)
-    stats.untagged = stats.papers - tagged
-    stats.tags = [NameCount(forms[item.name], item.count) for item in _ranked(counts, top)]
+    ranked = [NameCount(forms[item.name], item.count) for item in _ranked(counts, top)]
+    return replace(counted, tags=ranked, untagged=counted.papers - tagged)
 
 
 def _ranked(counts: Mapping[str, int], top: int | None) -> list[NameCount]:
-    ordered = sorted(counts.items(), key=lambda item: (-item[1], item[0].casefold(), item[0]))
+    items: Iterable[tuple[str, int]] = counts.items()
+    if top is not None and len(counts) > top:
+        # A library has names by the hundred thousand: only those that can make the top
+        # are sorted by name (the threshold is found over bare counts, in C).
+        lowest = heapq.nlargest(top, counts.values())[-1] if top > 0 else None
+        items = [item for item in items if lowest is not None and item[1] >= lowest]
+    ordered = sorted(items, key=lambda item: (-item[1], item[0].casefold(), item[0]))
     if top is not None:
         ordered = ordered[:top]
     return [NameCount(name, count) for name, count in ordered]

@@ -11,10 +11,11 @@ from collections.abc import Sequence
 from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical
 from textual.screen import Screen
-from textual.widgets import Footer, Static
+from textual.widgets import Static
 
 from browser.widgets.abstract_pane import AbstractPane
 from browser.widgets.quick_tags import QuickTagBar
+from browser.widgets.quiet_footer import QuietFooter
 from browser.widgets.results_table import ResultsTable
 from browser.widgets.search_bar import SearchBar
 from browser.widgets.status_line import StatusLine
@@ -48,4 +49,4 @@ class MainScreen(Screen[None]):
             with self.paper_column:
                 yield self.abstract
                 yield self.quick_tag_bar
-        yield Footer()
+        yield QuietFooter()

@@ -11,9 +11,9 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from functools import cache
+from typing import TYPE_CHECKING
 
-from markdown_it import MarkdownIt
-from markdown_it.token import Token
 from rich.style import Style
 from rich.text import Text
 from textual.content import Content
@@ -21,10 +21,22 @@ from textual.content import Content
 from browser.links import is_web_link
 from browser.safe_text import safe_line
 
+if TYPE_CHECKING:
+    from markdown_it import MarkdownIt
+    from markdown_it.token import Token
+
 __all__ = ["note_markdown"]
 
-# html=False: "<b>" in a note is the text "<b>", as typed.
-_PARSER = MarkdownIt("commonmark", {"html": False}).enable("strikethrough")
+
+@cache
+def _parser() -> MarkdownIt:
+    # Imported on the first note shown, not at launch: most papers have no note.
+    from markdown_it import MarkdownIt
+
+    # html=False: "<b>" in a note is the text "<b>", as typed.
+    return MarkdownIt("commonmark", {"html": False}).enable("strikethrough")
+
+
 CODE_STYLE = "$text-accent"
 HEADING_STYLE = "bold $text-primary"
 QUOTE_BAR = "▌ "
@@ -115,7 +127,7 @@ def note_markdown(note: str) -> Content:
         if lines and not stack and lines[-1].plain.strip():
             lines.append(Content(""))
 
-    for token in _PARSER.parse(note):
+    for token in _parser().parse(note):
         kind = token.type
         if kind == "heading_open":
             gap()

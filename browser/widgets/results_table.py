@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from functools import partial
 from typing import ClassVar
 
 from rich.text import Text
@@ -11,6 +12,7 @@ from textual import events
 from textual.binding import Binding, BindingType
 from textual.coordinate import Coordinate
 from textual.message import Message
+from textual.timer import Timer
 from textual.widgets import DataTable
 
 from browser.models import Paper, SearchHit, SortOrder
@@ -137,6 +139,11 @@ LIST_BINDINGS: list[BindingType] = [
 ]
 
 FIRST_PAINT_ROWS = 40
+# A list from a typing pass gets its rows past the first screenful this long (seconds)
+# after it is shown, unless a newer list replaces it first. Adding a row invalidates
+# every rendered line of a DataTable, so adding them at once paints the visible rows a
+# second time per keystroke, and the next keystroke waits for that paint.
+REST_ROWS_DELAY = 0.25
 # The next page of hits is fetched when the cursor or the view gets this close to the end.
 NEAR_END_ROWS = 20
 
@@ -198,6 +205,9 @@ class ResultsTable(DataTable[Text]):
         self._laid_out_width = -1
         self._build_number = 0
         self._rows_added = 0
+        self._rest_timer: Timer | None = None
+        # True while rows are being added: the cursor watch must not add more then.
+        self._adding = False
 
     class NearEnd(Message):
         """The cursor or the scroll came close to the last row: time to fetch more."""
@@ -220,14 +230,18 @@ class ResultsTable(DataTable[Text]):
         *,
         keep_paper_id: str | None = None,
         marks: dict[str, tuple[bool, bool]] | None = None,
+        rest_after: float | None = None,
     ) -> None:
         """Replace the rows; keep ``keep_paper_id`` highlighted if it is still there.
-        ``marks``: paper id -> (read, has a note), shown before the title."""
+        ``marks``: paper id -> (read, has a note), shown before the title. The rows past
+        the first screenful are added just after the first paint, or ``rest_after``
+        seconds later (a typing pass, likely replaced soon), or as soon as the reader
+        moves or scrolls towards them."""
         self._hits = list(hits)
         self._tags = tags
         self._marks = dict(marks or {})
         self._sort = sort
-        self._rebuild(keep_paper_id)
+        self._rebuild(keep_paper_id, rest_after)
 
     def append_hits(
         self,
@@ -292,43 +306,85 @@ class ResultsTable(DataTable[Text]):
             for c in [title, *columns]
         ]
 
-    def _rebuild(self, keep_paper_id: str | None) -> None:
-        # Rebuilding (cheap at a few hundred rows) is how a DataTable re-sizes columns.
-        width = self.scrollable_content_region.width or self.size.width
+    def _rebuild(self, keep_paper_id: str | None, rest_after: float | None = None) -> None:
         self._laid_out_width = self.size.width
         self._build_number += 1
         self._rows_added = 0
+        if self._rest_timer is not None:
+            self._rest_timer.stop()
+            self._rest_timer = None
+        self._adding = True
+        try:
+            self._layout_rows(keep_paper_id)
+        finally:
+            self._adding = False
+        if len(self._hits) > self._rows_added:
+            add_rest = partial(self._add_remaining_rows, self._build_number)
+            if rest_after is None:
+                self.call_after_refresh(add_rest)
+            else:
+                self._rest_timer = self.set_timer(rest_after, add_rest)
+
+    def _layout_rows(self, keep_paper_id: str | None) -> None:
+        # Rebuilding (cheap at a few hundred rows) is how a DataTable re-sizes columns.
+        width = self.scrollable_content_region.width or self.size.width
         self.clear(columns=True)
         for spec in self._columns_for(width):
             self.add_column(spec.label, width=spec.width, key=spec.key)
         ids = [hit.paper.id for hit in self._hits]
         cursor = ids.index(keep_paper_id) if keep_paper_id in ids else 0
-        # Adding a row costs ~0.2 ms: paint the first screenful now, the rest just after.
+        # Adding a row costs ~0.2 ms: paint the first screenful now, the rest later.
         first = max(FIRST_PAINT_ROWS, self.size.height + 1, cursor + 1)
         self._add_rows(0, first)
         if self._hits:
             self.move_cursor(row=cursor, animate=False, scroll=True)
-        if len(self._hits) > first:
-            build = self._build_number
-            self.call_after_refresh(self._add_remaining_rows, build, first)
 
-    def _add_remaining_rows(self, build: int, start: int) -> None:
-        if build == self._build_number:  # not superseded by a newer search
-            self._add_rows(start, len(self._hits))
+    def _add_remaining_rows(self, build: int | None = None) -> None:
+        """The rows not added yet (``build``: only if no newer list replaced that one)."""
+        if build is not None and build != self._build_number:
+            return
+        if self._rest_timer is not None:
+            self._rest_timer.stop()
+            self._rest_timer = None
+        if self._rows_added < len(self._hits):
+            self._add_rows(self._rows_added, len(self._hits))
+
+    def _near_unadded_rows(self, row: float) -> bool:
+        return (
+            not self._adding
+            and self._rows_added < len(self._hits)
+            and row >= self._rows_added - NEAR_END_ROWS
+        )
+
+    def action_scroll_bottom(self) -> None:
+        self._add_remaining_rows()
+        super().action_scroll_bottom()
+
+    def action_scroll_end(self) -> None:
+        self._add_remaining_rows()
+        super().action_scroll_end()
 
     def _add_rows(self, start: int, stop: int) -> None:
         keys = [str(key.value) for key in self.columns]
-        for hit in self._hits[start:stop]:
-            self.add_row(*(self._cell(hit, key) for key in keys), key=hit.paper.id)
+        adding, self._adding = self._adding, True
+        try:
+            for hit in self._hits[start:stop]:
+                self.add_row(*(self._cell(hit, key) for key in keys), key=hit.paper.id)
+        finally:
+            self._adding = adding
         self._rows_added = max(self._rows_added, min(stop, len(self._hits)))
 
     def watch_cursor_coordinate(self, old: Coordinate, new: Coordinate) -> None:
         super().watch_cursor_coordinate(old, new)
+        if self._near_unadded_rows(new.row):
+            self._add_remaining_rows()
         if new.row >= len(self._hits) - NEAR_END_ROWS:
             self.post_message(self.NearEnd())
 
     def watch_scroll_y(self, old_value: float, new_value: float) -> None:
         super().watch_scroll_y(old_value, new_value)
+        if new_value > old_value and self._near_unadded_rows(new_value + self.size.height):
+            self._add_remaining_rows()
         # Scrolling with the mouse or the wheel moves the view, not the cursor.
         if new_value > old_value and new_value >= self.max_scroll_y - NEAR_END_ROWS:
             self.post_message(self.NearEnd())

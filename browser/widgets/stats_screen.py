@@ -23,7 +23,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
 from textual.screen import Screen
-from textual.widgets import DataTable, Footer, Static
+from textual.widgets import DataTable, Static
 from textual.worker import get_current_worker
 
 from browser.safe_text import safe_line
@@ -44,6 +44,7 @@ from browser.stats.searches import (
     period_search,
     term_search,
 )
+from browser.widgets.quiet_footer import QuietFooter
 from browser.wording import counted
 
 _EIGHTHS = " ▏▎▍▌▋▊▉"
@@ -168,7 +169,7 @@ class StatsScreen(Screen[StatsChoice | None]):
                 yield StatsTable("Tags", "stats-tags")
                 yield StatsTable("Organisations", "stats-organizations")
                 yield StatsTable("Authors", "stats-authors")
-        yield Footer()
+        yield QuietFooter()
 
     def on_mount(self) -> None:
         self._show_title()
@@ -191,25 +192,27 @@ class StatsScreen(Screen[StatsChoice | None]):
         # The loading indicator only once counting takes a moment: mounting it and taking
         # it down again costs more than a quick count.
         self.set_timer(LOADING_DELAY, lambda: self._show_loading(generation))
-        self._run(self.by)
+        self._run(self.by, False, generation)
 
     def _show_loading(self, generation: int) -> None:
         if generation == self._generation and not self._shown:
             self.query_one("#stats-body").loading = True
 
     @work(thread=True, exclusive=True, group="stats", exit_on_error=False)
-    def _run(self, by: Period) -> None:
+    def _run(self, by: Period, rising: bool, generation: int) -> None:
         worker = get_current_worker()
-        for rising in (False, True):
-            try:
-                stats = self._compute(by, rising)
-            except Exception as error:  # a broken index must not take the app down
-                if not worker.is_cancelled:
-                    self.app.call_from_thread(self._failed, str(error))
-                return
-            if worker.is_cancelled:
-                return
-            self.app.call_from_thread(self._show, stats)
+        try:
+            stats = self._compute(by, rising)
+        except Exception as error:  # a broken index must not take the app down
+            if not worker.is_cancelled:
+                self.app.call_from_thread(self._failed, str(error))
+            return
+        if not worker.is_cancelled:
+            self.app.call_from_thread(self._show, stats, generation)
+
+    def _count_rising(self, generation: int) -> None:
+        if generation == self._generation:
+            self._run(self.by, True, generation)
 
     def _failed(self, message: str) -> None:
         self.query_one("#stats-body").loading = False
@@ -237,10 +240,25 @@ class StatsScreen(Screen[StatsChoice | None]):
         what.append("   d/w/m switch · Enter searches · Esc back", style="dim")
         self.query_one("#stats-title", Static).update(what)
 
-    def _show(self, stats: LibraryStats) -> None:
+    def _show(self, stats: LibraryStats, generation: int) -> None:
+        if generation != self._generation:
+            return  # counted for a period no longer asked for
+        if self._shown and self.stats is not None and stats.rising_counted:
+            self._fill_rising_only(stats)
+            return
         self._shown = True
         self.query_one("#stats-body").loading = False
         self._fill(stats)
+        if not stats.rising_counted:
+            # Once the counts are on screen: working out the terms holds the interpreter
+            # for up to a second at 100k papers, and would slow their painting.
+            self.call_after_refresh(self._count_rising, generation)
+
+    def _fill_rising_only(self, stats: LibraryStats) -> None:
+        """The rising terms, worked out after the counts: only their table changes."""
+        self.stats = stats
+        self.query_one("#stats-rising", StatsTable).refill = lambda: self._fill_rising(stats)
+        self._fill_rising(stats)
 
     def _fill(self, stats: LibraryStats) -> None:
         """Fill every table; each draws itself again when its width changes."""
