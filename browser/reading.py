@@ -138,7 +138,12 @@ def query_of(saved: SavedSearch) -> SavedQuery:
     malformed dropped, never raised)."""
     filters = filters_from_json(saved.filters)
     view = view_from_json(saved.filters.get("view"))
-    return SavedQuery(saved.query, _sort(saved.sort), filters, view)
+    sort = _sort(saved.sort)
+    if view is not None and view.day is not None and sort == "upvotes":
+        # Day views saved before pages kept their order sorted by upvotes; within one
+        # day `listed` is that order with the page's order breaking ties, as [ ] show it.
+        sort = "listed"
+    return SavedQuery(saved.query, sort, filters, view)
 
 
 def describe_query(query: SavedQuery) -> str:

@@ -24,6 +24,7 @@ from browser.models import (
     Paper,
     SearchCancelled,
     SearchFilters,
+    Source,
     StatePredicate,
 )
 from browser.search import (
@@ -1248,6 +1249,17 @@ def _page_order_papers(count: int, seed: int) -> list[Paper]:
     for number in range(count):
         date = dt.date(2025, 3, 1) + dt.timedelta(days=rng.randrange(6))
         listed = rng.choice([None, date, date + dt.timedelta(days=rng.randrange(1, 4))])
+        # Pages in a few files, places often out of line order (a JSON array on one
+        # line), some papers with no page (merged before pages were kept) or no source.
+        sources = [
+            Source(
+                file=rng.choice(["a.txt", "b.txt", "b.txt2"]),
+                line=rng.randrange(1, 50),
+                position=rng.randrange(30),
+            )
+            for _ in range(rng.choice([0, 1, 1, 2]))
+        ]
+        page = rng.choice([None, *sources[:1]])
         papers.append(
             make_paper(
                 f"Order study number {number} on learning",
@@ -1256,27 +1268,31 @@ def _page_order_papers(count: int, seed: int) -> list[Paper]:
                 listed=listed,
                 upvotes=rng.choice([None, 0, 3, 3, 7, 40, rng.randrange(100)]),
                 comments=rng.choice([None, 0, 2, 2, 9]),
+                sources=sources,
+                page=page,
             )
         )
     return papers
 
 
-def _order_key(paper: Paper, sort: str) -> tuple[int, ...]:
+def _order_key(paper: Paper, sort: str) -> tuple[object, ...]:
     """The documented orders written the plain way, one tuple per paper (the oracle):
-    unknown upvotes and comments count as -1, a missing listing day as the date."""
+    unknown upvotes and comments count as -1, a missing listing day as the date; a
+    day's page order is (file, place, line) of ``page``, else of the first source, and
+    papers without any come last."""
     newest = paper.date.toordinal() if paper.date else 0
     upvotes = -1 if paper.upvotes is None else paper.upvotes
     comments = -1 if paper.comments is None else paper.comments
     if sort == "upvotes":
         return (-upvotes, -comments, -newest)
     day = paper.listed.toordinal() if paper.listed else newest
-    return (-day, -upvotes, -comments, -newest)
+    source = paper.page or (paper.sources[0] if paper.sources else None)
+    page = (0, source.file, source.position, source.line) if source else (1, "", 0, 0)
+    return (-day, -upvotes, *page, -comments, -newest)
 
 
 @pytest.mark.parametrize("sort", ["upvotes", "listed"])
-def test_the_pages_orders_match_their_definition_across_segments(
-    tmp_path: Path, sort: Any
-) -> None:
+def test_the_pages_orders_match_their_definition_across_segments(tmp_path: Path, sort: Any) -> None:
     papers = _page_order_papers(120, seed=14)
     by_id = {paper.id: paper for paper in papers}
     removed = {papers[0].id, papers[70].id}

@@ -160,3 +160,20 @@ async def test_the_b_list_and_the_palette_show_what_each_saved_search_is(
         await settle(pilot)
         commands = {c.title: c.help for c in app.get_system_commands(app.screen)}
         assert commands["Saved search: march 3 to read"] == describe_query(saved)
+
+
+def test_a_day_saved_before_pages_kept_their_order_opens_in_the_page_order() -> None:
+    """Day views used to be saved with sort `upvotes`; within one day `listed` is that
+    order with the page's order for ties, as [ ] now show a day. Other views and other
+    sorts are left as they were saved."""
+    from browser.reading import query_of
+    from browser.userdata.reading import SavedSearch
+
+    day_view = {"view": {"kind": "day", "day": "2025-03-03"}}
+    old_day = SavedSearch("march 3", "", "upvotes", day_view)
+    assert query_of(old_day).sort == "listed"
+    assert query_of(SavedSearch("march 3", "", "title", day_view)).sort == "title"
+    assert query_of(SavedSearch("fresh", "", "upvotes", {"view": {"kind": "new"}})).sort == (
+        "upvotes"
+    )
+    assert query_of(SavedSearch("popular", "gan", "upvotes")).sort == "upvotes"

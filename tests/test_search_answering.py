@@ -196,3 +196,52 @@ def test_a_list_stopped_part_way_goes_on_at_the_next_keystroke(tmp_path: Path, e
         assert stepped == whole
         # Kept whole now: asked again, the same without reading a block.
         assert scoring.term_scores(searcher, "text", "learn", 1.0, stop=StopsEvery(1)) == whole  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize("seed", [1, 2, 3])
+def test_a_term_read_only_where_the_candidates_are_scores_as_the_whole_list(
+    tmp_path: Path, seed: int
+) -> None:
+    """Inside an AND a long list is read only in the blocks that may hold the other
+    parts' matches (a block's header gives its last id): the same scores as the whole
+    list kept to those candidates, for a term and for an OR of completions, over
+    segments with deletions, on the fast path and on Whoosh's public one."""
+    import random
+
+    from whoosh import query as wq
+
+    from browser.search import whoosh_internals
+    from browser.search.internals_status import InternalsStatus
+
+    papers = [
+        make_paper(f"Paper {n} on {'lemma' if n % 3 else 'lexicon'}", "learning " * (1 + n % 4), n)
+        for n in range(900)
+    ]
+    rng = random.Random(seed)
+    with PaperIndex.create(tmp_path / "ix") as built:
+        built.rebuild(papers[:600])
+        built.update(papers[600:], removed_ids=[p.id for p in papers[100:400:3]])
+        searcher = built._current_searcher()
+        assert len(searcher.leaf_searchers()) > 1 and searcher.reader().has_deletions()
+        either = wq.Or([wq.Term("text", "lemma"), wq.Term("text", "lexicon")])
+        whole = {
+            "term": scoring.term_scores(searcher, "text", "learn", 1.0),
+            "or": scoring.node_scores(searcher, either, stopping.NO_STOP),
+        }
+        for size in (1, 5, 40):  # few enough to be read by their blocks only
+            within = set(rng.sample(range(900), size))
+            for public in (False, True):
+                slow = InternalsStatus(("a name",) if public else ())
+                original, whoosh_internals.STATUS = whoosh_internals.STATUS, slow
+                try:
+                    scoring.scored_lists(searcher).clear()
+                    term = scoring._scores_within(
+                        searcher, wq.Term("text", "learn"), within, stopping.NO_STOP
+                    )
+                    ored = scoring._scores_within(searcher, either, within, stopping.NO_STOP)
+                finally:
+                    whoosh_internals.STATUS = original
+                assert term == {d: s for d, s in whole["term"].items() if d in within}
+                expected = {d: s for d, s in whole["or"].items() if d in within}
+                assert ored.keys() == expected.keys()
+                assert all(abs(ored[d] - expected[d]) < 1e-9 for d in expected)

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from array import array
 from collections.abc import Callable
-from typing import Final
+from typing import Any, Final
 
 from whoosh.util.numeric import byte_to_length
 
@@ -53,3 +53,18 @@ class LengthTable:
                 else array("d", [k1 * (one_minus_b + b * (fl or 1) / avgfl) for fl in table])
             )
         return self._norms[key]
+
+
+def length_norms(
+    subsearcher: Any, fieldname: str, k1: float, b: float, avgfl: float
+) -> array[float] | None:
+    """BM25's length part ``k1 * (1 - b + b * fl / avgfl)`` per document of a segment
+    (``fl`` its length of ``fieldname``, 1 when unknown), if the lengths are in memory.
+
+    The same for every term of the field: worked out once per segment, field and
+    statistics (a new commit has new segments or a new average), not per posting.
+    """
+    lengths = subsearcher.doc_field_length
+    if not isinstance(lengths, LengthTable):
+        return None
+    return lengths.norms(fieldname, k1, b, avgfl)

@@ -232,7 +232,8 @@ class CommitOrder:
         self, fieldname: str, default: int, value_of: Callable[[Any], int]
     ) -> array[int]:
         """A whole column made from an indexed field's terms, read once per commit, for
-        fields the schema keeps no sort column for (adding one would rebuild every index).
+        fields the schema keeps no sort column for (upvotes and listing days are indexed
+        as terms already: a column would store them a second time).
 
         One posting list per distinct value (a few hundred upvote counts or listing days
         at 100k papers) through Whoosh's public reader; the single-tier numeric fields

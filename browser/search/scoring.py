@@ -9,16 +9,17 @@ from __future__ import annotations
 
 import heapq
 from array import array
-from collections import OrderedDict
 from collections.abc import Iterable, Iterator, Sequence
 from itertools import compress, repeat
 from operator import add, mul, not_, truediv
 from typing import Any, Final
-from weakref import WeakKeyDictionary
 
 from whoosh import query as wq
 from whoosh.scoring import BM25F
 
+from browser.search.kept import frequency, kept_share
+from browser.search.kept import scored_lists as scored_lists  # facade clears it
+from browser.search.lengths import length_norms
 from browser.search.matching import Unsupported, matching_set
 from browser.search.planning import InRegion, query_is_constant
 from browser.search.schema import REGION
@@ -27,19 +28,20 @@ from browser.search.whoosh_internals import (
     custom_field_b,
     deleted_set,
     fast_path,
-    length_norms,
     positions_decoder,
     posting_blocks,
-    posting_triples,
+    posting_parts,
     posting_values,
     whole_postings,
 )
 
 # Scoring a posting inside a region decodes its positions: about this many plain postings.
 REGION_POSTING_COST: Final = 4
-# Scored posting lists kept per commit for the next keystrokes (``ScoredLists``), in
-# postings: about 12 bytes each.
-CACHED_POSTINGS: Final = 1_500_000
+# Reading a long list only where candidates are (``posting_parts``) still reads every
+# block's header, about this share of reading the list whole, and decodes the ids and
+# weights of each block a candidate lands in: about this many postings read whole.
+HEADERS_SHARE: Final = 0.15
+SKIP_COST: Final = 40
 # A kept list costs this fraction of reading it again (a dictionary built in C).
 CACHED_POSTING_COST: Final = 0.1
 
@@ -53,8 +55,8 @@ def postings_to_read(searcher: Any, query: Any) -> float:
     decoded too.
     """
     if isinstance(query, wq.Term):
-        count = float(searcher.doc_frequency(query.fieldname, query.text))
-        kept = _kept_share(searcher, query.fieldname, query.text, count)
+        count = float(frequency(searcher, query.fieldname, query.text))
+        kept = kept_share(searcher, query.fieldname, query.text, count)
         return count - kept + CACHED_POSTING_COST * kept
     if isinstance(query, wq.NumericRange | wq.ConstantScoreQuery) and query_is_constant(query):
         return 0.0
@@ -62,26 +64,53 @@ def postings_to_read(searcher: Any, query: Any) -> float:
         return REGION_POSTING_COST * postings_to_read(searcher, query.q)
     if isinstance(query, wq.Phrase) and query.slop == 1 and query.boost == 1.0:
         # ``phrase_scores``: every word's postings, then positions for the rarest's.
-        counts = [searcher.doc_frequency(query.fieldname, word) for word in query.words]
+        counts = [frequency(searcher, query.fieldname, word) for word in query.words]
         return float(sum(counts) + REGION_POSTING_COST * min(counts, default=0))
     if query.is_leaf():
         return float("inf")
+    if isinstance(query, wq.And):
+        return _and_postings(searcher, query)
     return sum(postings_to_read(searcher, child) for child in query.children())
 
 
-def _kept_share(searcher: Any, fieldname: str, text: Any, count: float) -> float:
-    """How many of a term's ``count`` postings are kept scored (``ScoredLists``)."""
-    lists = _SCORED_LISTS.get(searcher)
-    if lists is None or fieldname not in searcher.schema:
-        return 0.0
-    try:
-        key = (fieldname, searcher.schema[fieldname].to_bytes(text))
-    except ValueError:
-        return 0.0
-    if key in lists:
-        return count
-    progress = lists.progress.get(key)
-    return 0.0 if progress is None else float(len(progress[0]))
+def _and_postings(searcher: Any, query: Any) -> float:
+    """``postings_to_read`` for an AND as ``_and_scores`` reads it: its cheapest part
+    whole, then each later term or OR of terms only where that part matched (a skip per
+    candidate, when few) as ``term_scores`` decides."""
+    parts, rest = [], []
+    for child in query.subqueries:
+        if isinstance(child, wq.Not | InRegion):
+            rest.append(postings_to_read(searcher, child))
+        else:
+            parts.append(child)
+    if not parts:
+        return sum(rest)
+    costs = [postings_to_read(searcher, c) for c in parts]
+    first = min(range(len(parts)), key=costs.__getitem__)
+    candidates = _matches_at_most(searcher, parts[first])
+    total = costs[first] + sum(rest)
+    for at, part in enumerate(parts):
+        if at == first:
+            continue
+        terms = [part] if isinstance(part, wq.Term) else list(part.subqueries)
+        if candidates is None or not _terms_within(part):
+            total += costs[at]
+            continue
+        for term in terms:
+            count = frequency(searcher, term.fieldname, term.text)
+            whole = postings_to_read(searcher, term)
+            skipping = HEADERS_SHARE * whole + candidates * SKIP_COST
+            total += whole if candidates * 8 >= count else min(whole, skipping)
+    return total
+
+
+def _matches_at_most(searcher: Any, node: Any) -> int | None:
+    """An upper bound on the documents a term or an OR of terms matches, else None."""
+    if isinstance(node, wq.Term):
+        return frequency(searcher, node.fieldname, node.text)
+    if _terms_within(node):
+        return sum(frequency(searcher, c.fieldname, c.text) for c in node.subqueries)
+    return None
 
 
 def top(scored: dict[int, float], wanted: int) -> list[tuple[int, float]]:
@@ -182,10 +211,8 @@ def _and_scores(searcher: Any, node: Any, stop: Stop) -> dict[int, float]:
     for child in plain:
         if joint is not None and not joint:
             return {}
-        if isinstance(child, wq.Term) and joint is not None:
-            part = term_scores(
-                searcher, child.fieldname, child.text, child.boost, set(joint), stop=stop
-            )
+        if joint is not None and _terms_within(child):
+            part = _scores_within(searcher, child, set(joint), stop)
         else:
             part = node_scores(searcher, child, stop)
         joint = part if joint is None else {d: s + part[d] for d, s in joint.items() if d in part}
@@ -205,6 +232,37 @@ def _and_scores(searcher: Any, node: Any, stop: Stop) -> dict[int, float]:
     return total
 
 
+def _terms_within(node: Any) -> bool:
+    """Whether ``_scores_within`` can score ``node``: a term, or a plain OR of terms
+    (the completions of the word being typed)."""
+    if isinstance(node, wq.Term):
+        return True
+    return (
+        isinstance(node, wq.Or)
+        and getattr(node, "boost", 1.0) == 1.0
+        and not (node.minmatch and node.minmatch > 1)
+        and not node.scale
+        and all(isinstance(child, wq.Term) for child in node.subqueries)
+    )
+
+
+def _scores_within(searcher: Any, node: Any, within: set[int], stop: Stop) -> dict[int, float]:
+    """Scores of a term or an OR of terms (``_terms_within``) among ``within`` only.
+
+    Inside an AND the other parts have already cut the candidates down: each term of an
+    OR is then read where they are (a skip to each, when few) instead of whole.
+    """
+    if isinstance(node, wq.Term):
+        return term_scores(searcher, node.fieldname, node.text, node.boost, within, stop=stop)
+    total: dict[int, float] = {}
+    for child in node.subqueries:
+        part = term_scores(searcher, child.fieldname, child.text, child.boost, within, stop=stop)
+        get = total.get
+        for docnum, score in part.items():
+            total[docnum] = get(docnum, 0.0) + score
+    return total
+
+
 def phrase_scores(searcher: Any, fieldname: str, words: list[str]) -> dict[int, float]:
     """As Whoosh scores a phrase: the sum of its words' scores, where they are adjacent.
 
@@ -220,7 +278,7 @@ def phrase_scores(searcher: Any, fieldname: str, words: list[str]) -> dict[int, 
         raise Unsupported
     found: dict[int, dict[int, tuple[float, bytes]]] = {}
     joint: set[int] | None = None
-    for at in sorted(range(len(words)), key=lambda i: searcher.doc_frequency(fieldname, words[i])):
+    for at in sorted(range(len(words)), key=lambda i: frequency(searcher, fieldname, words[i])):
         part = _scored_positions(searcher, fieldname, field.to_bytes(words[at]), joint)
         joint = set(part) if joint is None else joint.intersection(part)
         if not joint:
@@ -262,11 +320,11 @@ def _scored_positions(
             raise Unsupported
         postings = reader.postings(fieldname, tbytes)
         deleted = deleted_set(reader) if reader.has_deletions() else frozenset()
-        if among is not None and len(among) * 8 < reader.doc_frequency(fieldname, tbytes):
+        if among is not None and len(among) * 8 < frequency(reader, fieldname, tbytes):
             local = sorted(d - offset for d in among if d >= offset)
-            blocks: Iterable[Any] = [_triples_at(postings, local)]
+            blocks: Iterable[Any] = posting_parts(postings, "both", among=local)
         else:
-            blocks = posting_triples(postings)
+            blocks = posting_parts(postings, "both")
         for ids, weights, values in blocks:
             triples: Iterable[tuple[int, float, bytes]] = zip(ids, weights, values, strict=True)
             if among is not None:
@@ -278,18 +336,6 @@ def _scored_positions(
                     score = idf * ((tf * k1_plus_1) / (tf + norms[docnum]))
                     found[offset + docnum] = (score, value)
     return found
-
-
-def _triples_at(matcher: Any, docnums: list[int]) -> tuple[list[int], list[float], list[bytes]]:
-    """Document numbers, weights and values of the postings among ``docnums`` (sorted)."""
-    ids: list[int] = []
-    weights: list[float] = []
-    values: list[bytes] = []
-    for docnum in landing_on(matcher, docnums):
-        ids.append(docnum)
-        weights.append(matcher.weight())
-        values.append(matcher.value())
-    return ids, weights, values
 
 
 def region_scores(
@@ -345,35 +391,21 @@ def values_among(
     """(document number, encoded positions) of a term's postings among ``candidates``
     (sorted, segment-local).
 
-    Few candidates: skip to each. Many: read every block and keep theirs, since a skip
-    per posting cost 0.7 s for the 72k candidates of ``"learning model"`` at 100k papers.
+    Few candidates: only the blocks that may hold them. Many: read every block and keep
+    theirs (a skip per posting cost 0.7 s for the 72k candidates of ``"learning model"``
+    at 100k papers).
     """
     if (fieldname, tbytes) not in reader:
         return iter(())
     postings = reader.postings(fieldname, tbytes)
-    if len(candidates) * 8 < reader.doc_frequency(fieldname, tbytes):
-        return values_at(postings, candidates)
     wanted = set(candidates)
+    if len(candidates) * 8 < frequency(reader, fieldname, tbytes):
+        return (
+            pair
+            for ids, _, values in posting_parts(postings, "values", among=candidates)
+            for pair in compress(zip(ids, values, strict=True), map(wanted.__contains__, ids))
+        )
     return posting_values(postings, wanted)
-
-
-def landing_on(matcher: Any, docnums: Iterable[int]) -> Iterator[int]:
-    """Each of the sorted ``docnums`` that ``matcher`` holds, with the matcher on it."""
-    for docnum in docnums:
-        if docnum < 0:
-            continue
-        if not matcher.is_active():
-            return
-        if matcher.id() < docnum:
-            matcher.skip_to(docnum)
-            if not matcher.is_active():
-                return
-        if matcher.id() == docnum:
-            yield docnum
-
-
-def values_at(matcher: Any, docnums: list[int]) -> Iterator[tuple[int, bytes]]:
-    return ((docnum, matcher.value()) for docnum in landing_on(matcher, docnums))
 
 
 def term_scores(
@@ -415,7 +447,7 @@ def term_scores(
     key = (fieldname, tbytes)
     whole = lists.get(key)
     if whole is None and (
-        within is None or len(within) * 8 >= searcher.doc_frequency(fieldname, tbytes)
+        within is None or len(within) * 8 >= frequency(searcher, fieldname, tbytes)
     ):
         # Decoding the blocks is most of the cost: score the whole list once and keep it
         # for the next keystrokes, which ask for the same words and completions again.
@@ -423,7 +455,7 @@ def term_scores(
         lists.put(key, whole)
     if whole is None:
         # A few candidates in a long list: jump to each instead of decoding it all.
-        return _scores_at(searcher, fieldname, tbytes, boost, within or set())
+        return _scores_at(searcher, fieldname, tbytes, boost, within or set(), stop)
     ids, values = whole
     if within is not None:
         scores = dict(compress(zip(ids, values, strict=True), map(within.__contains__, ids)))
@@ -498,9 +530,10 @@ def _whole_list_scores(
 
 
 def _scores_at(
-    searcher: Any, fieldname: str, tbytes: bytes, boost: float, within: set[int]
+    searcher: Any, fieldname: str, tbytes: bytes, boost: float, within: set[int], stop: Stop
 ) -> dict[int, float]:
-    """The scores of a term's postings among ``within``, each found by a skip."""
+    """The scores of a term's postings among ``within``, from the blocks that may hold
+    them (``posting_parts``); ``stop`` is checked before each block."""
     idf, avgfl, b, k1 = _bm25_statistics(searcher, fieldname, tbytes)
     k1_plus_1 = k1 + 1
     scores: dict[int, float] = {}
@@ -512,59 +545,19 @@ def _scores_at(
         if norms is None:
             raise Unsupported
         postings = reader.postings(fieldname, tbytes)
-        ids, weights = postings_at(postings, sorted(d - offset for d in within))
+        local = sorted(d - offset for d in within if d >= offset)
+        wanted = set(local)
         deleted = deleted_set(reader) if reader.has_deletions() else ()
-        for docnum, tf in zip(ids, weights, strict=True):
+        found: list[tuple[int, float]] = []
+        check = stop.check if stop.active else None
+        for ids, weights, _ in posting_parts(postings, "weights", check, among=local):
+            found.extend(compress(zip(ids, weights, strict=True), map(wanted.__contains__, ids)))
+        for docnum, tf in found:
             if deleted and docnum in deleted:
                 continue
             score = idf * ((tf * k1_plus_1) / (tf + norms[docnum]))
             scores[offset + docnum] = score * boost if boost != 1.0 else score
     return scores
-
-
-class ScoredLists:
-    """Whole scored posting lists of one searcher, the most recently used kept up to
-    ``CACHED_POSTINGS`` postings (about 12 bytes each)."""
-
-    def __init__(self) -> None:
-        self._lists: OrderedDict[tuple[str, bytes], tuple[array[int], array[float]]] = OrderedDict()
-        self._postings = 0
-        # Lists stopped part way: what was scored, and the document to go on from.
-        self.progress: dict[tuple[str, bytes], tuple[array[int], array[float], int]] = {}
-
-    def get(self, key: tuple[str, bytes]) -> tuple[array[int], array[float]] | None:
-        found = self._lists.get(key)
-        if found is not None:
-            self._lists.move_to_end(key)
-        return found
-
-    def __contains__(self, key: tuple[str, bytes]) -> bool:
-        return key in self._lists
-
-    def put(self, key: tuple[str, bytes], scored: tuple[array[int], array[float]]) -> None:
-        if len(scored[0]) > CACHED_POSTINGS // 4:
-            return
-        self._lists[key] = scored
-        self._postings += len(scored[0])
-        while self._postings > CACHED_POSTINGS:
-            _key, (dropped, _scores) = self._lists.popitem(last=False)
-            self._postings -= len(dropped)
-
-    def clear(self) -> None:
-        self._lists.clear()
-        self.progress.clear()
-        self._postings = 0
-
-
-_SCORED_LISTS: WeakKeyDictionary[Any, ScoredLists] = WeakKeyDictionary()
-
-
-def scored_lists(searcher: Any) -> ScoredLists:
-    """The scored lists kept for ``searcher`` (one commit's), made on first use."""
-    lists = _SCORED_LISTS.get(searcher)
-    if lists is None:
-        lists = _SCORED_LISTS[searcher] = ScoredLists()
-    return lists
 
 
 def _kept(
@@ -573,13 +566,3 @@ def _kept(
     """The postings whose ``keep`` is true (``keep`` runs along ``ids``)."""
     pairs = list(compress(zip(ids, weights, strict=True), keep))
     return [d for d, _ in pairs], [w for _, w in pairs]
-
-
-def postings_at(matcher: Any, docnums: list[int]) -> tuple[list[int], list[float]]:
-    """Document numbers and weights of the postings among ``docnums`` (sorted)."""
-    ids: list[int] = []
-    weights: list[float] = []
-    for docnum in landing_on(matcher, docnums):
-        ids.append(docnum)
-        weights.append(matcher.weight())
-    return ids, weights

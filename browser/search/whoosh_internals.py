@@ -1,16 +1,14 @@
 """Every use of Whoosh's private names, in one place, each with Whoosh's public way beside it.
 
 Whoosh's public path reads a posting, a stored length or a column value one Python call
-at a time. The fast path reads whole posting blocks, length tables and column files at
-once, and hooks our query and matcher wrappers into Whoosh's private extension points.
-No other module reads, calls or overrides a Whoosh name that starts with ``_``
-(``docs/architecture.md``, "Whoosh internals").
+at a time; the fast path reads whole posting blocks, length tables and column files at
+once, writes postings in its own layout and hooks our wrappers into Whoosh's private
+extension points. No other module touches a Whoosh name that starts with ``_``.
 
-At import ``probe()`` checks, on a tiny index in memory, that every private name used
-here exists in the installed Whoosh. If one is missing, ``fast_path()`` is False and each
-caller takes Whoosh's public path instead: slower, the same answers
-(``tests/test_search_oracle.py``). ``STATUS.message`` says so in one sentence, for the
-app's status line and ``paper-browser doctor``.
+At import ``probe()`` checks on a tiny index in memory that every private name used here
+exists. If one is missing, ``fast_path()`` is False and each caller takes Whoosh's public
+path: slower, the same answers (``tests/test_search_oracle.py``); ``STATUS.message``
+says so in one sentence (the status line, ``paper-browser doctor``).
 """
 
 from __future__ import annotations
@@ -19,9 +17,12 @@ import contextlib
 import os
 import pickle
 import secrets
+import struct
 import sys
 import tempfile
+import zlib
 from array import array
+from bisect import bisect_right
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from functools import partial
 from itertools import accumulate, compress, islice
@@ -31,13 +32,20 @@ import whoosh.writing
 from whoosh import columns, formats
 from whoosh import query as wq
 from whoosh import system as whoosh_system
-from whoosh.codec.whoosh3 import LENGTHS_COLUMN, W3Codec, W3LeafMatcher, W3PostingsWriter
+from whoosh.codec.whoosh3 import (
+    LENGTHS_COLUMN,
+    WHOOSH3_HEADER_MAGIC,
+    W3Codec,
+    W3LeafMatcher,
+    W3PostingsWriter,
+)
 from whoosh.externalsort import SortingPool
 from whoosh.fields import COLUMN, TEXT, Schema
 from whoosh.filedb.filestore import FileStorage, RamStorage
 from whoosh.matching.wrappers import FilterMatcher, WrappingMatcher
 from whoosh.query.spans import SpanWrappingMatcher
 from whoosh.scoring import BM25F
+from whoosh.util.numeric import length_to_byte
 from whoosh.writing import PostingPool, SegmentWriter
 
 from browser.search.internals_status import InternalsStatus
@@ -65,8 +73,9 @@ def probe() -> InternalsStatus:
     need(BM25F(), "BM25F", "_field_B")
     need(whoosh_system, "whoosh.system", "_INT_SIZE")
     need(W3LeafMatcher, "W3LeafMatcher", "_read_ids", "_read_weights", "_read_values")
-    called(W3PostingsWriter, "_write_block", "_mini_values")
+    need(W3PostingsWriter, "W3PostingsWriter", "_mini_ids", "_mini_weights", "_new_block")
     called(W3LeafMatcher, "_read_values", "_read_data")
+    called(W3LeafMatcher, "_read_ids", "_read_data")
     need(W3Codec(), "W3Codec", "_blocklimit", "_compression", "_inlinelimit")
     called(SegmentWriter, "__init__", "PostingPool")
     called(SortingPool, "save", "_write_run")
@@ -85,10 +94,9 @@ def _probe_instances(need: Callable[..., None]) -> None:
         number=COLUMN(columns.NumericColumn("i")),
         words=COLUMN(columns.VarBytesColumn()),
     )
-    # Whoosh's writer keeps its sorting files in "<indexname>.tmp" under the system temp
-    # folder even for a RAM index, and removes that folder when it commits; with the
-    # default name every process starting at the same moment shares "MAIN.tmp" and one
-    # removes it under another, which made the probe fail and the search fall back.
+    # Whoosh keeps a RAM index's sorting files in "<indexname>.tmp" under the system temp
+    # folder and removes it at commit: with the default name, processes starting at once
+    # shared "MAIN.tmp" and one removed it under another (the probe failed).
     ix = RamStorage().create_index(schema, indexname=f"probe-{os.getpid()}-{secrets.token_hex(6)}")
     with ix.writer(codec=JoinedValuesCodec()) as writer:
         writer.add_document(text="probe words probe", number=1, words=b"a")
@@ -103,6 +111,7 @@ def _probe_instances(need: Callable[..., None]) -> None:
         need(getattr(reader, "_perdoc", None), "PerDocumentReader", "_cached_reader")
         leaf = _unwrapped(reader.postings("text", "probe"))
         need(leaf, "W3LeafMatcher", "_ids", "_weights", "_values", "_i", "_blocklength")
+        need(leaf, "W3LeafMatcher", "_maxid", "_next_block", "_dataoffset", "_nextoffset")
         numbers = reader.column_reader("number", translate=False)
         need(numbers, "NumericColumn.Reader", "_typecode", "_count", "_dbfile", "_basepos")
         words = reader.column_reader("words", translate=False)
@@ -125,42 +134,80 @@ def _probe_instances(need: Callable[..., None]) -> None:
 
 # Recorded beside the index (``schema.write_version``): an index written with another
 # layout is rebuilt, never read with the wrong matcher.
-JOINED_VALUES: Final = "joined-values"
+JOINED_VALUES: Final = "split-values"
 WHOOSH_VALUES: Final = "whoosh"
+_HEAD_SIZE: Final = 4  # the byte length of a block's first part, before it
 
 
 class JoinedValuesWriter(W3PostingsWriter):  # type: ignore[misc]
-    """Whoosh's postings writer, with a block's variable-length values (encoded
-    positions) stored as their lengths and one joined byte string.
+    """Whoosh's postings writer, a block's data in two parts compressed apart: ids and
+    weights (pickled at the newest protocol), then the values (encoded positions) as
+    their lengths and one joined byte string. Whoosh pickles all three as one tuple at
+    protocol 2 (each value a ``_codecs.encode`` call), so scoring a word inflated and
+    unpickled all its positions; apart, BM25 reads only the first part. Whoosh's public
+    way has no hook for this (``_write_block`` is private)."""
 
-    Whoosh pickles a block's values as a tuple of bytes at pickle protocol 2, which has
-    no bytes opcode: each value becomes a call of ``_codecs.encode`` on a latin-1 string,
-    about 18 bytes of framing a posting, with memo numbers that defeat zlib. Joined, the
-    text field's postings take 46% less room (10k papers: 19.1 -> 10.4 MiB). Whoosh's
-    public way has no hook for this (``_mini_values`` is private).
-    """
-
-    def _mini_values(self) -> Any:
+    def _write_block(self, last: bool = False) -> None:
         fixed = self._format.fixed_value_size()
         if self._byteids or (fixed is not None and fixed >= 0):
-            return super()._mini_values()
+            super()._write_block(last)
+            return
+        if not self._blockcount:
+            self._postfile.write(WHOOSH3_HEADER_MAGIC)
+        self._terminfo.add_block(self)
+        head = pickle.dumps((self._mini_ids(), self._mini_weights()), pickle.HIGHEST_PROTOCOL)
         values = self._values
-        return tuple(map(len, values)), b"".join(values)
+        tail = struct.pack(f"<{len(values)}I", *map(len, values)) + b"".join(values)
+        comp = self._compression
+        if comp:
+            head, tail = zlib.compress(head, comp), zlib.compress(tail, comp)
+        ids = self._ids
+        # As Whoosh writes a block's info, read before its data is.
+        info = (len(ids), ids[-1], self._maxweight, comp)
+        lengths = (length_to_byte(self._minlength), length_to_byte(self._maxlength))
+        infobytes = pickle.dumps((*info, *lengths), 2)
+        size = len(infobytes) + _HEAD_SIZE + len(head) + len(tail)
+        self._postfile.write_int(-size if last else size)
+        self._postfile.write(infobytes)
+        self._postfile.write(len(head).to_bytes(_HEAD_SIZE, "little") + head + tail)
+        self._blockcount += 1
+        self._new_block()
 
 
 class JoinedValuesMatcher(W3LeafMatcher):  # type: ignore[misc]
-    """Reads the blocks ``JoinedValuesWriter`` wrote (values split back by their lengths)."""
+    """Reads the blocks ``JoinedValuesWriter`` wrote: the values only when asked for."""
+
+    def _read_data(self) -> None:
+        fixed = self._fixedsize
+        if self._byteids or (fixed is not None and fixed >= 0):
+            super()._read_data()
+            return
+        data = self._postfile.get(self._dataoffset, self._nextoffset - self._dataoffset)
+        end = _HEAD_SIZE + int.from_bytes(data[:_HEAD_SIZE], "little")
+        head = data[_HEAD_SIZE:end]
+        ids, weights = pickle.loads(zlib.decompress(head) if self._compression else head)
+        self._data = (ids, weights, data[end:])
+
+    def _read_ids(self) -> None:
+        # Whoosh sums a block's id deltas in a Python generator (``delta_decode``);
+        # ``accumulate`` gives the same ids in C.
+        if self._data is None:
+            self._read_data()
+        ids = self._data[0]
+        self._ids = ids if self._byteids else tuple(accumulate(ids))
 
     def _read_values(self) -> None:
         fixed = self._fixedsize
-        if fixed is not None and fixed >= 0:
+        if self._byteids or (fixed is not None and fixed >= 0):
             super()._read_values()
             return
         if self._data is None:
             self._read_data()
-        lengths, joined = self._data[2]
-        ends = list(accumulate(lengths))
-        self._values = tuple(map(joined.__getitem__, map(slice, [0, *ends], ends)))
+        tail = self._data[2]
+        tail = zlib.decompress(tail) if self._compression else bytes(tail)
+        count = self._blocklength
+        ends = list(accumulate(struct.unpack_from(f"<{count}I", tail), initial=4 * count))
+        self._values = tuple(map(tail.__getitem__, map(slice, ends, ends[1:])))
 
 
 class JoinedValuesCodec(W3Codec):  # type: ignore[misc]
@@ -211,14 +258,9 @@ class ChunkedPostingPool(PostingPool):  # type: ignore[misc]
     Whoosh's public way has no hook for the run format (``_write_run``/``_read_run``)."""
 
     def _write_run(self, f: Any, items: Iterable[Any]) -> None:
-        dump = pickle.dump
-        if isinstance(items, list):
-            for start in range(0, len(items), _RUN_CHUNK):
-                dump(items[start : start + _RUN_CHUNK], f, pickle.HIGHEST_PROTOCOL)
-        else:
-            iterator = iter(items)
-            while batch := list(islice(iterator, _RUN_CHUNK)):
-                dump(batch, f, pickle.HIGHEST_PROTOCOL)
+        iterator = iter(items)
+        while batch := list(islice(iterator, _RUN_CHUNK)):
+            pickle.dump(batch, f, pickle.HIGHEST_PROTOCOL)
         f.close()
 
     def _read_run(self, path: str) -> Iterator[Any]:
@@ -344,27 +386,6 @@ def field_lengths_in_memory(searcher: Any) -> None:
         subsearcher.doc_field_length = table
 
 
-def length_table(subsearcher: Any, fieldname: str) -> list[int | None] | None:
-    """A segment's length of ``fieldname`` per document, if held in memory."""
-    lengths = subsearcher.doc_field_length
-    return lengths.table(fieldname) if isinstance(lengths, LengthTable) else None
-
-
-def length_norms(
-    subsearcher: Any, fieldname: str, k1: float, b: float, avgfl: float
-) -> array[float] | None:
-    """BM25's length part ``k1 * (1 - b + b * fl / avgfl)`` per document of a segment
-    (``fl`` its length of ``fieldname``, 1 when unknown), if the lengths are in memory.
-
-    The same for every term of the field: worked out once per segment, field and
-    statistics (a new commit has new segments or a new average), not per posting.
-    """
-    lengths = subsearcher.doc_field_length
-    if not isinstance(lengths, LengthTable):
-        return None
-    return lengths.norms(fieldname, k1, b, avgfl)
-
-
 def _length_column(perdoc: Any, doccount: int, fieldname: str) -> bytes | None:
     """A segment's length bytes of ``fieldname``, one per document, read at once."""
     column = perdoc._cached_reader(f"_{fieldname}_len", LENGTHS_COLUMN)
@@ -404,69 +425,87 @@ def _leaf(matcher: Any) -> Any | None:
     return leaf if fast_path() and isinstance(leaf, W3LeafMatcher) else None
 
 
-def _blocks(
-    leaf: Any, part: str | None, check: Callable[[], None] | None = None
-) -> Iterator[tuple[Sequence[int], Sequence[Any]]]:
-    """Each remaining block of a leaf matcher: its ids and its ``part`` ("weights" or
-    "values"), decoded whole. ``check`` runs before each block is read."""
+def posting_parts(
+    matcher: Any,
+    part: str | None,
+    check: Callable[[], None] | None = None,
+    among: Sequence[int] | None = None,
+) -> Iterator[tuple[Sequence[int], Sequence[Any], Sequence[Any]]]:
+    """Each remaining block of a term's postings: its ids, weights if ``part`` is
+    "weights" or "both", values if "values" or "both" (else empty), each decoded whole
+    once (a phrase reads each block once for scores and positions). ``check`` (which may
+    raise to stop) runs before each block, read or passed over. With ``among`` (sorted,
+    segment-local document numbers), only the blocks that may hold one of them, to pick
+    from in C: the others are passed over by their header (their last id), undecoded.
+    Whoosh's ``skip_to`` walks inside a block a posting at a time in Python, slower than
+    decoding the block. On the public path, a posting at a time (a skip to each)."""
+    weights, values = part in ("weights", "both"), part in ("values", "both")
+    leaf = _leaf(matcher)
+    if leaf is None:
+        yield from _public_blocks(_unwrapped(matcher), weights, values, check, among)
+        return
+    at = 0
     while leaf.is_active():
         if check is not None:
             check()
+        if among is not None:
+            if at >= len(among):
+                return
+            if among[at] > leaf._maxid:
+                leaf._next_block()
+                continue
         if leaf._ids is None:
             leaf._read_ids()
-        start = leaf._i
-        extra: Sequence[Any] = ()
-        if part == "weights":
-            if leaf._weights is None:
-                leaf._read_weights()
-            extra = leaf._weights[start:]
-        elif part == "values":
-            if leaf._values is None:
-                leaf._read_values()
-            extra = leaf._values[start:]
-        yield leaf._ids[start:], extra
-        leaf._i = leaf._blocklength - 1
-        leaf.next()
-
-
-def posting_triples(
-    matcher: Any,
-) -> Iterator[tuple[Sequence[int], Sequence[float], Sequence[bytes]]]:
-    """(document numbers, weights, encoded positions) of one term's postings, a decoded
-    block at a time (one posting at a time on the public path): a phrase needs all three,
-    and each block is then decompressed and unpickled once instead of twice."""
-    leaf = _leaf(matcher)
-    if leaf is None:
-        matcher = _unwrapped(matcher)
-        while matcher.is_active():
-            yield (matcher.id(),), (matcher.weight(),), (matcher.value(),)
-            matcher.next()
-        return
-    while leaf.is_active():
-        if leaf._ids is None:
-            leaf._read_ids()
-        if leaf._weights is None:
+        if weights and leaf._weights is None:
             leaf._read_weights()
-        if leaf._values is None:
+        if values and leaf._values is None:
             leaf._read_values()
         start = leaf._i
-        yield leaf._ids[start:], leaf._weights[start:], leaf._values[start:]
+        yield (
+            leaf._ids[start:],
+            leaf._weights[start:] if weights else (),
+            leaf._values[start:] if values else (),
+        )
+        if among is not None:
+            at = bisect_right(among, leaf._maxid, at)
         leaf._i = leaf._blocklength - 1
         leaf.next()
+
+
+def _public_blocks(
+    matcher: Any,
+    weights: bool,
+    values: bool,
+    check: Callable[[], None] | None,
+    among: Sequence[int] | None,
+) -> Iterator[tuple[Sequence[int], Sequence[Any], Sequence[Any]]]:
+    """``_blocks`` through Whoosh's public matcher API, one posting a block."""
+    wanted = iter(among) if among is not None else None
+    while matcher.is_active():
+        if check is not None:
+            check()
+        if wanted is not None:
+            target = next(wanted, None)
+            if target is None:
+                return
+            if matcher.id() < target:
+                matcher.skip_to(target)
+            if not matcher.is_active():
+                return
+            if matcher.id() != target:
+                continue
+        yield (
+            (matcher.id(),),
+            (matcher.weight(),) if weights else (),
+            (matcher.value(),) if values else (),
+        )
+        matcher.next()
 
 
 def posting_values(matcher: Any, among: set[int] | None = None) -> Iterator[tuple[int, bytes]]:
     """(document number, encoded positions) of one term's postings, a block at a time;
     only those whose number is in ``among`` if given (picked in C, a block at once)."""
-    leaf = _leaf(matcher)
-    if leaf is None:
-        matcher = _unwrapped(matcher)
-        while matcher.is_active():
-            if among is None or matcher.id() in among:
-                yield matcher.id(), matcher.value()
-            matcher.next()
-        return
-    for ids, values in _blocks(leaf, "values"):
+    for ids, _, values in posting_parts(matcher, "values"):
         pairs = zip(ids, values, strict=True)
         yield from pairs if among is None else compress(pairs, map(among.__contains__, ids))
 
@@ -476,17 +515,9 @@ def posting_blocks(
 ) -> Iterator[tuple[Sequence[int], Sequence[float]]]:
     """Document numbers and weights of one term's postings from the matcher's place on,
     a decoded block at a time (deleted ones included); ``check`` (which may raise to
-    stop) runs before each block. On the public path, a posting at a time."""
-    leaf = _leaf(matcher)
-    if leaf is None:
-        matcher = _unwrapped(matcher)
-        while matcher.is_active():
-            if check is not None:
-                check()
-            yield (matcher.id(),), (matcher.weight(),)
-            matcher.next()
-        return
-    yield from _blocks(leaf, "weights", check)
+    stop) runs before each block."""
+    for ids, weights, _ in posting_parts(matcher, "weights", check):
+        yield ids, weights
 
 
 def whole_postings(
@@ -494,17 +525,9 @@ def whole_postings(
 ) -> tuple[Sequence[int], Sequence[float]]:
     """All document numbers and weights of one term's postings (deleted ones included);
     ``check`` (which may raise to stop) runs before each block."""
-    leaf = _leaf(matcher)
     ids: list[int] = []
     weights: list[float] = []
-    if leaf is None:
-        matcher = _unwrapped(matcher)
-        while matcher.is_active():
-            ids.append(matcher.id())
-            weights.append(matcher.weight())
-            matcher.next()
-        return ids, weights
-    for block_ids, block_weights in _blocks(leaf, "weights", check):
+    for block_ids, block_weights, _ in posting_parts(matcher, "weights", check):
         ids.extend(block_ids)
         weights.extend(block_weights)
     return ids, weights
@@ -514,11 +537,8 @@ def posting_ids(matcher: Any, check: Callable[[], None] | None = None) -> set[in
     """The document numbers of one term's postings, a decoded block at a time; ``check``
     (which may raise to stop) runs before each block. Deleted documents are not filtered
     here (the caller removes them once)."""
-    leaf = _leaf(matcher)
-    if leaf is None:
-        return set(_unwrapped(matcher).all_ids())
     ids: set[int] = set()
-    for block_ids, _ in _blocks(leaf, None, check):
+    for block_ids, _, _ in posting_parts(matcher, None, check):
         ids.update(block_ids)
     return ids
 
