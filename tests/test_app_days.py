@@ -7,8 +7,10 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-from collections.abc import Iterator
+import time
+from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 from app_driver import make_app, notices, running, search, settle, wait_for
@@ -232,3 +234,91 @@ def test_the_cli_runs_a_saved_search_in_its_view(
         "Scaling Laws of Reward Models",
         "Diffusion Policies for Dexterous Hands",
     ]
+
+
+# -- answers that come too late -----------------------------------------------------------
+
+
+def slowed(method: Callable[..., Any], seconds: float) -> Callable[..., Any]:
+    def slow(*arguments: Any, **options: Any) -> Any:
+        time.sleep(seconds)
+        return method(*arguments, **options)
+
+    return slow
+
+
+async def test_a_day_step_overtaken_by_a_saved_search_is_dropped(
+    services: Services, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The exclusive worker group only flags the older worker cancelled: its day used to
+    replace the saved search opened after it (review finding)."""
+    services.reading.save_query(
+        "march 2", SavedQuery("", "listed", view=SavedView("day", dt.date(2025, 3, 2)))
+    )
+    app = make_app(services)
+    async with running(app) as pilot:
+        await search(pilot, "")
+        monkeypatch.setattr(services, "listing_day_step", slowed(services.listing_day_step, 0.6))
+        await pilot.press("right_square_bracket")  # slow: 2025-03-03 would come back late
+        app.session_flow.run_saved("march 2")
+        await settle(pilot)
+        await pilot.pause(0.8)
+        await settle(pilot)
+        assert app.view is not None and app.view.day == dt.date(2025, 3, 2)
+        assert {paper.listed for paper in shown(app)} == {dt.date(2025, 3, 2)}
+
+
+async def test_a_saved_search_overtaken_by_a_day_step_or_typing_is_dropped(
+    services: Services, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    services.reading.save_query("robots", SavedQuery("robots", "title"))
+    app = make_app(services)
+    async with running(app) as pilot:
+        await search(pilot, "")
+        monkeypatch.setattr(services, "open_saved", slowed(services.open_saved, 0.6))
+        app.session_flow.run_saved("robots")
+        await pilot.press("right_square_bracket")
+        await settle(pilot)
+        await pilot.pause(0.8)
+        await settle(pilot)
+        assert app.search_bar.value == "" and app.sort == "listed"
+        assert app.view is not None and app.view.day == dt.date(2025, 3, 3)
+        # Typed while it was opening: the user has moved on.
+        app.session_flow.run_saved("robots")
+        app.search_bar.value = "diffusion"
+        await pilot.pause(0.8)
+        await settle(pilot)
+        assert app.search_bar.value == "diffusion"
+
+
+async def test_a_failing_day_step_is_reported(
+    services: Services, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def broken(*_arguments: Any, **_options: Any) -> None:
+        raise OSError("disk I/O error")
+
+    app = make_app(services)
+    async with running(app) as pilot:
+        await search(pilot, "")
+        monkeypatch.setattr(services, "listing_day_step", broken)
+        await pilot.press("right_square_bracket")
+        await settle(pilot)
+        assert any("disk I/O error" in message for message, _ in notices(app))
+
+
+async def test_quitting_before_the_first_answer_keeps_the_place_to_restore(
+    services: Services, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Before the first list nothing is highlighted; remembering then used to store no
+    paper, so the next launch lost the place (review finding)."""
+    robots = next(p.id for p in services.catalog.papers() if p.title.startswith("Robots"))
+    services.reading.remember_session(SavedQuery("robots"), robots)
+    monkeypatch.setattr(services, "search", slowed(services.search, 1.0))
+    app = make_app(services)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.pause(0.1)
+        assert app.result is None  # still searching
+        app.session_flow.remember_now()
+        last = services.reading.last_session()
+        assert last is not None and last[1] == robots
+        await settle(pilot)

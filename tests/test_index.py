@@ -1308,3 +1308,33 @@ def test_the_pages_orders_match_their_definition_across_segments(tmp_path: Path,
         assert [_order_key(by_id[hit.paper.id], sort) for hit in listing.hits] == expected
         worded = index.search("study", sort=sort, limit=50)
         assert [_order_key(by_id[hit.paper.id], sort) for hit in worded.hits] == expected[:50]
+
+
+def test_a_search_after_close_or_waiting_for_it_is_cancelled(tmp_path: Path) -> None:
+    """The app's workers can outlive it: a search that waited for the index while it was
+    being closed, or starts after, ends as cancelled instead of reading closed files
+    (quitting mid-search at 100k crashed the process)."""
+    import threading
+
+    index = PaperIndex.create(tmp_path / "ix")
+    index.rebuild(PAPERS)
+    assert index.search("policy").total > 0
+    outcome: list[object] = []
+    started = threading.Event()
+
+    def search_when_free() -> None:
+        started.set()
+        try:
+            outcome.append(index.search("policy"))
+        except SearchCancelled as cancelled:
+            outcome.append(cancelled)
+
+    with index._lock:  # a search in flight holds it
+        waiting = threading.Thread(target=search_when_free)
+        waiting.start()
+        started.wait()
+        index.close()
+    waiting.join(timeout=10)
+    assert len(outcome) == 1 and isinstance(outcome[0], SearchCancelled)
+    with pytest.raises(SearchCancelled):
+        index.matching_ids("policy")

@@ -164,6 +164,14 @@ BROKEN = [
     ("comments:>x", "", ["not a whole number"]),
     ("comments:>", "", ["needs a number"]),
     ('"diffusion models', "diffusion models", ["quote"]),
+    # A field's phrase left open keeps its words in that field (the field's name used
+    # to become a word searched everywhere); a field with only a quote is left out
+    # (inside date:(...) it was read as a broken date).
+    ('title:"latent diffusion ', "title:(latent diffusion) ", ["quote", "in title"]),
+    ('Abstract:"denoising model ', "abstract:(denoising model) ", ["in abstract"]),
+    ('diffusion abstract:"', "diffusion ", ["abstract:", "needs something"]),
+    ('date:(arxiv:"', "", ["arxiv:", "needs something"]),
+    ('(title:"offline control ', "title:(offline control) ", ["in title"]),
     ("(diffusion models ", "diffusion models ", ["not closed"]),
     ("diffusion models) ", "diffusion models ", ["“)”"]),
     ("diffusion () ", "diffusion ", ["Empty parentheses"]),
@@ -192,7 +200,15 @@ def test_broken_syntax_searches_what_it_can_and_says_so(
 
 @pytest.mark.parametrize(
     "query",
-    ["Mamba: Linear-Time Sequence Modeling", "see http://example.org", "at 10:30", "x - y"],
+    [
+        "Mamba: Linear-Time Sequence Modeling",
+        "see http://example.org",
+        "at 10:30",
+        "x - y",
+        "Q AND: A on diffusion",
+        " NOT AND:",
+        "NOT: diffusion",
+    ],
 )
 def test_punctuation_in_pasted_text_is_not_syntax(built: PaperIndex, query: str) -> None:
     assert built.search(query).error is None

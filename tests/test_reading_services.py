@@ -246,6 +246,11 @@ def test_cli_read_note_saved_and_backup(
     assert json.loads(capsys.readouterr().out)[0]["name"] == "robots"
     assert main(["search", "--saved", "robots", "--json"]) == 0
     assert robots in {hit["id"] for hit in json.loads(capsys.readouterr().out)}
+    # The saved sort holds unless one is given, relevance included.
+    assert main(["search", "--saved", "robots"]) == 0
+    assert "sorted by newest" in capsys.readouterr().err
+    assert main(["search", "--saved", "robots", "--sort", "relevance"]) == 0
+    assert "sorted by relevance" in capsys.readouterr().err
     assert main(["search", "--saved", "nope"]) == 1
     assert "robots" in capsys.readouterr().err
     assert main(["backup", "-o", str(tmp_path / "backups")]) == 0

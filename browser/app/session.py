@@ -10,12 +10,15 @@ Everything goes through ``Services``; nothing here writes files itself.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from dataclasses import dataclass
 from functools import partial
 from typing import TYPE_CHECKING
 
 from textual.content import Content
+from textual.notifications import SeverityLevel
 from textual.timer import Timer
+from textual.worker import get_current_worker
 
 from browser.models import SearchFilters, SortOrder
 from browser.reading import (
@@ -65,9 +68,7 @@ class View:
         return SavedView("new") if self.new else None
 
 
-def day_view(
-    day: dt.date, paper_ids: frozenset[str], base: SearchFilters | None = None
-) -> View:
+def day_view(day: dt.date, paper_ids: frozenset[str], base: SearchFilters | None = None) -> View:
     label = f"day {day:%a} {day.isoformat()} ({counted(len(paper_ids), 'paper')})"
     filters = SearchFilters(allowed_ids=paper_ids)
     return View(label, filters if base is None else filters & base, day=day, base=base)
@@ -114,6 +115,9 @@ class SessionFlow:
         self._restore_paper: str | None = None
         self._sort_before_view: SortOrder | None = None
         self.new_seen = ""
+        # Bumped by every day step, saved search opened and view left: a worker's answer
+        # for an older one is dropped (the exclusive worker group only flags it cancelled).
+        self._view_asks = 0
 
     @property
     def _reading(self) -> Reading:
@@ -167,10 +171,11 @@ class SessionFlow:
         if self.app.services.userdata.read_only:
             return
         hit = self.app.table.highlighted_hit
+        # Before the first answer nothing is highlighted: keep the paper still to restore
+        # (quitting during launch used to forget the place in the list).
+        paper_id = hit.paper.id if hit else self._restore_paper
         try:
-            self._reading.remember_session(
-                self.current_query(), hit.paper.id if hit else None, new_seen=self.new_seen
-            )
+            self._reading.remember_session(self.current_query(), paper_id, new_seen=self.new_seen)
         except UserDataError:
             return  # losing a cursor position is not worth interrupting the user
 
@@ -191,6 +196,7 @@ class SessionFlow:
         app = self.app
         if app.view is None:
             return False
+        self._view_asks += 1
         app.view = None
         if self._sort_before_view is not None:
             app.sort = self._sort_before_view
@@ -222,19 +228,53 @@ class SessionFlow:
         base = self._base_filters()
         if base is not None:
             tag_filters = base if tag_filters is None else tag_filters & base
+        ask = self._ask()
         app.run_worker(
-            partial(self._find_day, current, delta, app.search_bar.value, tag_filters),
+            partial(self._find_day, current, delta, app.search_bar.value, tag_filters, ask),
             thread=True,
             group="day-step",
             exclusive=True,
             exit_on_error=False,
         )
 
+    def _ask(self) -> tuple[int, str]:
+        """A token for a view being worked out in a worker: see :meth:`_still_wanted`."""
+        self._view_asks += 1
+        return self._view_asks, self.app.search_bar.value
+
+    def _still_wanted(self, ask: tuple[int, str]) -> bool:
+        """No other day, saved search or leaving came since, and the bar still says what
+        it said: otherwise the answer belongs to a search the user has left."""
+        return ask == (self._view_asks, self.app.search_bar.value)
+
+    def _answer(self, ask: tuple[int, str], show: Callable[[], None]) -> None:
+        """From a worker: ``show`` on the UI thread, if the answer is still wanted."""
+        if get_current_worker().is_cancelled:
+            return
+
+        def show_if_wanted() -> None:
+            if self._still_wanted(ask):
+                show()
+
+        self.app.call_from_thread(show_if_wanted)
+
+    def _fail(self, ask: tuple[int, str], message: str, severity: SeverityLevel = "error") -> None:
+        self._answer(ask, partial(self.app.say, message, severity))
+
     def _find_day(
-        self, current: dt.date | None, delta: int, query: str, filters: SearchFilters | None
+        self,
+        current: dt.date | None,
+        delta: int,
+        query: str,
+        filters: SearchFilters | None,
+        ask: tuple[int, str],
     ) -> None:
-        step = self.app.services.listing_day_step(current, delta, query=query, filters=filters)
-        self.app.call_from_thread(self._show_day, step, delta)
+        try:
+            step = self.app.services.listing_day_step(current, delta, query=query, filters=filters)
+        except Exception as error:  # any failure must reach the user, not end silently
+            self._fail(ask, f"Could not find the next day: {error}")
+            return
+        self._answer(ask, partial(self._show_day, step, delta))
 
     def _show_day(self, step: tuple[dt.date, frozenset[str]] | None, delta: int) -> None:
         if step is None:
@@ -298,24 +338,26 @@ class SessionFlow:
         """Open the saved search ``name`` in the view it was saved from
         (``Services.open_saved``, in a worker: a day's papers are answered again)."""
         self.app.run_worker(
-            partial(self._open_saved, name),
+            partial(self._open_saved, name, self._ask()),
             thread=True,
             group="day-step",
             exclusive=True,
             exit_on_error=False,
         )
 
-    def _open_saved(self, name: str) -> None:
+    def _open_saved(self, name: str, ask: tuple[int, str]) -> None:
         try:
             opened = self.app.services.open_saved(name)
         except UnknownSavedSearch:
-            message = f"No saved search named “{name}” any more."
-            self.app.call_from_thread(self.app.say, message, "warning")
+            self._fail(ask, f"No saved search named “{name}” any more.", "warning")
             return
         except UserDataError as error:
-            self.app.call_from_thread(self.app.say, str(error), "error")
+            self._fail(ask, str(error))
             return
-        self.app.call_from_thread(self._show_saved, opened)
+        except Exception as error:  # any failure must reach the user, not end silently
+            self._fail(ask, f"Could not open the saved search “{name}”: {error}")
+            return
+        self._answer(ask, partial(self._show_saved, opened))
 
     def _show_saved(self, opened: OpenedSearch) -> None:
         app = self.app
@@ -331,6 +373,8 @@ class SessionFlow:
 
     def _apply(self, query: SavedQuery) -> None:
         app = self.app
+        # A key typed just before must not run its own typing pass after this search.
+        app.search_flow.stop_timers()
         tag_filter, rest = split_filters(query.filters)
         app.search_bar.value = query.query
         app.sort = query.sort

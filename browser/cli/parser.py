@@ -125,7 +125,11 @@ def _add_pipeline_commands(commands: Any, parents: _Parents) -> None:
     search = commands.add_parser("search", parents=[shared], help="search the library")
     search.add_argument("query", nargs="?", default="", help="query (empty: every paper)")
     search.add_argument("--limit", type=int, default=20, metavar="N")
-    search.add_argument("--sort", choices=SORT_ORDERS, default="relevance")
+    search.add_argument(
+        "--sort",
+        choices=SORT_ORDERS,
+        help="default: relevance, or the saved search's own sort with --saved",
+    )
     search.add_argument("--like", metavar="ID", help="papers similar to this one")
     search.add_argument(
         "--saved", metavar="NAME", help="run this saved search (a QUERY narrows it further)"

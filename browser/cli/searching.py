@@ -14,7 +14,7 @@ from browser.cli.common import (
     print_table,
     printable,
 )
-from browser.models import SearchResult
+from browser.models import SearchResult, SortOrder
 from browser.wording import counted
 
 __all__ = ["search_command"]
@@ -28,15 +28,13 @@ def search_command(options: argparse.Namespace) -> int:
 
     filters = SearchFilters(required_tags=tuple(options.with_tags), tagged=options.tagged)
     services = open_searchable_library(options)
-    query, sort = options.query, options.sort
+    query = options.query
+    sort: SortOrder = options.sort or "relevance"
     try:
         if options.saved is not None:
-            # In the view it was saved from; --sort other than the default overrides.
+            # In the view it was saved from; a --sort given (even relevance) overrides.
             opened = services.open_saved(
-                options.saved,
-                query=query,
-                filters=filters,
-                sort=None if sort == "relevance" else sort,
+                options.saved, query=query, filters=filters, sort=options.sort
             )
             query, sort, filters = opened.query, opened.sort, opened.filters
         result = services.search(

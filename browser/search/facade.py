@@ -99,6 +99,7 @@ class PaperIndex:
         self._ix = ix
         self._lock = threading.RLock()
         self._commit: Commit | None = None
+        self._closed = False
         self._vocabularies = VocabularyFiles(index_dir, self._vocabulary_from_papers)
         self._planner = QueryPlanner(self._vocabulary_for)
         self._planner.acronyms = MinedAbbreviations.load(index_dir).table()
@@ -143,7 +144,11 @@ class PaperIndex:
         return cls(index_dir, ix)
 
     def close(self) -> None:
+        """Close the index once the search holding it (if any) is done; a search that
+        was waiting for it, or comes later (a worker the app left behind when it quit),
+        raises ``SearchCancelled`` instead of reopening closed files."""
         with self._lock:
+            self._closed = True
             if self._commit is not None:
                 self._commit.searcher.close()
                 self._commit = None
@@ -158,6 +163,8 @@ class PaperIndex:
     def _current(self) -> Commit:
         """The newest commit (ours or another process's), opened once."""
         with self._lock:
+            if self._closed:
+                raise SearchCancelled
             commit = self._commit
             if commit is not None and commit.searcher.up_to_date():
                 return commit

@@ -128,6 +128,9 @@ class _Scanner:
         self.notes: list[str] = []
         # One entry per open parenthesis: the field it is the value of (``date:(...)``).
         self.groups: list[str | None] = []
+        # The depths of groups opened for a field's unclosed phrase (``title:"a b``), not
+        # typed by the user: closing them needs no note.
+        self.quote_groups: set[int] = set()
 
     @property
     def depth(self) -> int:
@@ -160,12 +163,29 @@ class _Scanner:
             else:
                 at = self._word(at)
 
-    def _phrase(self, start: int, quote: int) -> int:
-        """A phrase from ``start`` (a field name, or its opening quote at ``quote``)."""
+    def _phrase(self, start: int, quote: int, fieldname: str | None = None) -> int:
+        """A phrase from ``start`` (``fieldname:``, or its opening quote at ``quote``)."""
         closing = self.text.find('"', quote + 1)
         if closing < 0:
-            self.notes.append('A quote (") is not closed: searched its words one by one.')
-            self.edits.append((quote, quote + 1, " "))
+            if fieldname and not self.text[quote + 1 :].strip():
+                # ``arxiv:"`` and nothing after it: a field left without a value would be
+                # read as a word, or inside ``date:(...)`` as a broken date.
+                written = self.text[start : quote - 1]
+                self.notes.append(
+                    f"“{written}:” needs something after it, as in {_EXAMPLES[fieldname]}:"
+                    " left it out."
+                )
+                self.edits.append((start, quote + 1, " "))
+                return quote + 1
+            where = f" in {fieldname}" if fieldname else ""
+            self.notes.append(f'A quote (") is not closed: searched its words one by one{where}.')
+            if not fieldname:
+                self.edits.append((quote, quote + 1, " "))
+                return quote + 1
+            # ``title:"policy grad`` -> ``title:(policy grad)``: the words stay in their field.
+            self.edits.append((quote, quote + 1, "("))
+            self._open(start, quote + 1, fieldname)
+            self.quote_groups.add(self.depth)
             return quote + 1
         end = _SLOP.match(self.text, closing + 1)
         assert end is not None
@@ -181,6 +201,7 @@ class _Scanner:
             self.notes.append("A “)” has no “(” before it: left it out.")
             self.edits.append((at, at + 1, " "))
         else:
+            self.quote_groups.discard(self.depth)
             self.groups.pop()
             self.tokens.append(_Token("close", at, at + 1))
         return at + 1
@@ -220,8 +241,12 @@ class _Scanner:
                     f"“{written}:” is not a field (fields: {_FIELD_LIST}):"
                     f" searched “{written}” as a word."
                 )
-            # A name and a colon ("Mamba: ...", "http://") is a word and punctuation.
-            self.edits.append((value_at - 1, value_at, " "))
+            # A name and a colon ("Mamba: ...", "http://") is a word and punctuation;
+            # "AND:" is the word, not an operator with nothing to join.
+            if written in OPERATORS:
+                self.edits.append((at, value_at, written.lower() + " "))
+            else:
+                self.edits.append((value_at - 1, value_at, " "))
             self.tokens.append(_Token("operand", at, value_at - 1))
             return value_at
         if value_at == len(text) or text[value_at].isspace() or text[value_at] == ")":
@@ -249,7 +274,7 @@ class _Scanner:
         if char in "[{":
             return self._range(at, value_at, fieldname)
         if char == '"' and fieldname in WORD_FIELDS:
-            return self._phrase(at, value_at)
+            return self._phrase(at, value_at, fieldname)
         if char == '"':
             closing = text.find('"', value_at + 1)
             end = len(text) if closing < 0 else closing + 1
@@ -466,7 +491,8 @@ def repair(text: str) -> Repair:
     """``text`` (cleaned, tag terms cut out, ``-word`` as ``NOT word``) as syntax Whoosh
     reads, keeping all that can be understood, with a note for each change:
 
-    * an unclosed quote is dropped (its words are searched one by one); a ``)`` without
+    * an unclosed quote is dropped (its words are searched one by one, still in their
+      field: ``title:"a b`` -> ``title:(a b)``; ``arxiv:"`` alone is left out); a ``)`` without
       ``(`` is dropped; a ``(`` left open is closed at the end;
     * an unclosed range is closed (``date:[2024-01 TO 2024-06`` -> ``...]``, ``[2024 TO``
       -> from 2024 on); a range with other words inside, or no ends, is left out;
@@ -481,7 +507,7 @@ def repair(text: str) -> Repair:
     _operator_problems(scanner)
     body = _applied(text, scanner.edits)
     closers = ")" * scanner.depth
-    if closers:
+    if scanner.depth > len(scanner.quote_groups):
         scanner.notes.append("A “(” is not closed: closed it at the end.")
     return Repair(body + closers, scanner.notes, closers)
 
