@@ -24,6 +24,7 @@ from platformdirs import user_config_dir
 
 from browser.safe_text import safe_line
 from browser.tagnames import TagError, clean_tag, tag_key
+from browser.wording import noun_for
 
 CONFIG_ENV = "PAPER_BROWSER_CONFIG"
 MAX_QUICK_TAGS = 9
@@ -138,7 +139,7 @@ def read_settings(
     unknown = sorted(set(table) - KNOWN_SETTINGS)
     if unknown:
         problems.append(
-            f"unknown setting(s) {', '.join(unknown)} ignored "
+            f"unknown {noun_for(len(unknown), 'setting')} {', '.join(unknown)} ignored "
             f"(known: {', '.join(sorted(KNOWN_SETTINGS))})"
         )
     config = AppConfig(

@@ -16,6 +16,7 @@ from stat import S_ISDIR, S_ISREG
 from typing import TYPE_CHECKING
 
 from browser.models import ParseProblem
+from browser.wording import counted
 
 # The parser is needed by a sync, not by opening the catalog (the app's launch).
 if TYPE_CHECKING:
@@ -164,8 +165,7 @@ def skipped_summary(skipped: Sequence[ParseProblem]) -> str:
     shown = ", ".join(names[:_SKIPPED_NAMES_SHOWN])
     if len(names) > _SKIPPED_NAMES_SHOWN:
         shown += f" and {len(names) - _SKIPPED_NAMES_SHOWN} more"
-    files = "file" if len(names) == 1 else "files"
-    return f"{len(names)} {files} skipped (not Daily Papers dumps): {shown}"
+    return f"{counted(len(names), 'file')} skipped (not Daily Papers dumps): {shown}"
 
 
 def no_papers_problem(file: str) -> ParseProblem:

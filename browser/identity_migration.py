@@ -30,6 +30,7 @@ from browser.identity import ID_PREFIX, IDENTITY_VERSION, paper_id
 from browser.library import Catalog
 from browser.tagnames import TagError
 from browser.userdata.reading import SavedSearch
+from browser.wording import counted
 
 # A paper id written in query text (``id:hf-0123456789abcdef``).
 _ID_IN_TEXT: Final = re.compile(rf"(?<![\w-]){re.escape(ID_PREFIX)}[0-9a-f]+(?![\w-])")
@@ -105,7 +106,7 @@ def migrate_identities(
     if not moves:
         return None
     message = (
-        f"{len(moves)} paper(s) whose titles differed only by invisible characters"
+        f"{counted(len(moves), 'paper')} whose titles differed only by invisible characters"
         " now have the id of their visible title"
     )
     if moved:

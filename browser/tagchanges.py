@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from browser.tagnames import TagError, clean_tag, tag_key
+from browser.wording import counted
 
 __all__ = [
     "TagChange",
@@ -237,7 +238,7 @@ class TagOperations:
                     only = inverses[0]
                     description = f"restored the tags of {change_label(only.paper_id, only.title)}"
                 else:
-                    description = f"restored the tags of {len(inverses)} papers"
+                    description = f"restored the tags of {counted(len(inverses), 'paper')}"
                 self._push_undo(inverses, description)
         return len(inverses)
 
@@ -258,11 +259,8 @@ class TagOperations:
             inverses = self._commit(changes)
             if inverses:
                 papers = len({inverse.paper_id for inverse in inverses})
-                tags = "tag" if len(inverses) == 1 else "tags"
-                where = "paper" if papers == 1 else "papers"
-                self._push_undo(
-                    inverses, f"removed {len(inverses)} added {tags} from {papers} {where}"
-                )
+                added = counted(len(inverses), "added tag")
+                self._push_undo(inverses, f"removed {added} from {counted(papers, 'paper')}")
         return len(inverses)
 
     def undo(self) -> str | None:

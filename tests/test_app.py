@@ -126,7 +126,7 @@ async def test_typing_searches_as_you_type_and_shows_the_best_match(services: Se
         assert titles(app)[0] == "Pokémon Battles as a Benchmark for Planning"
         status = app.query_one("#status-text", Static).visual
         assert isinstance(status, Content)
-        assert "1 papers" in status.plain and "sort: relevance" in status.plain
+        assert "1 paper " in status.plain and "sort: relevance" in status.plain
 
 
 async def test_stale_results_are_dropped(services: Services) -> None:
@@ -742,7 +742,7 @@ async def test_parse_problems_are_summarised_without_blocking(services: Services
         app.post_message(SyncFinished(SyncSummary(files_read=7, problems=problems)))
         await settle(pilot)
         warnings = [message for message, severity in notices(app) if severity == "warning"]
-        assert any("7 problem(s)" in m and "bad-0.txt" in m and "2 more" in m for m in warnings)
+        assert any("7 problems" in m and "bad-0.txt" in m and "2 more" in m for m in warnings)
         assert app.focused is app.search_bar
 
 

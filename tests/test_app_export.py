@@ -130,7 +130,7 @@ async def test_the_app_imports_tags_in_the_background_and_u_undoes_the_import(
         assert services.tags.tags_of(robot.id) == ["imported", "also"]
         assert "never" not in services.tags.counts()
         summary = next(message for message, _ in said if message.startswith("Imported"))
-        assert "imported 2 tag(s) on 1 paper(s)" in summary.lower() and "u undoes" in summary
+        assert "imported 2 tags on 1 paper" in summary.lower() and "u undoes" in summary
         warnings = [message for message, severity in said if severity == "warning"]
         assert any("skipped" in message and "A Paper Nobody Has" in message for message in warnings)
         assert "imported" in str(app.table.get_row_at(0))  # the list shows the new tags

@@ -50,8 +50,8 @@ def test_parse_json_prints_one_object_per_record(
     assert (first["authors"], first["comments"], first["date"]) == (5, 3, "2024-01-10")
     assert first["source"]["file"].endswith("2024-03-05_page.txt")
     assert records[2]["organization"] == {"slug": "nvidia", "name": "NVIDIA"}
-    assert "4 record(s)" in err
-    assert "4 unique paper(s)" in err
+    assert "4 records" in err
+    assert "4 unique papers" in err
 
 
 def test_parse_sample_dumps_prints_a_paper_twice_with_one_id(
@@ -64,7 +64,7 @@ def test_parse_sample_dumps_prints_a_paper_twice_with_one_id(
     assert len(sailor) == 3
     assert len({r["id"] for r in sailor}) == 1
     assert len({r["id"] for r in records}) < len(records)
-    assert "unique paper(s) in 5 file(s)" in err
+    assert "unique papers in 5 files" in err
 
 
 def test_parse_readable_table(capsys: pytest.CaptureFixture[str], dumps_folder: Path) -> None:
@@ -101,7 +101,7 @@ def test_index_search_tag_export_import_round_trip(
 ) -> None:
     status, out, _ = run_cli(capsys, "index", str(dumps_folder))
     assert status == 0
-    assert "4 paper(s) added" in out
+    assert "4 papers added" in out
 
     status, out, _ = run_cli(capsys, "search", "reinforcement", "--json")
     hits = json.loads(out)

@@ -82,7 +82,7 @@ def old_library(
 def test_tags_move_to_the_surviving_id_once(old_library: tuple[Path, Path]) -> None:
     dumps, _library = old_library
     services = open_services()
-    assert services.notices and "2 paper(s)" in services.notices[0]
+    assert services.notices and "2 papers whose titles" in services.notices[0]
     assert "tags of 2" in services.notices[0]
     assert services.catalog.identity_version() == IDENTITY_VERSION
     # The two copies are one paper, under the visible title's id, with both copies' tags.

@@ -153,10 +153,10 @@ def test_markdown_that_only_links_papers_is_refused(text: str) -> None:
     assert parsed.records == []
     (problem,) = parsed.problems
     assert problem.message == (
-        "not a Daily Papers dump (Markdown with 0 link(s) to papers, but no Daily Papers cards: "
+        "not a Daily Papers dump (Markdown with 0 links to papers, but no Daily Papers cards: "
         "no upvotes, author counts or '·' dates); skipped"
     ) or re.fullmatch(
-        r"not a Daily Papers dump \(Markdown with \d+ link\(s\) to papers, but no Daily Papers "
+        r"not a Daily Papers dump \(Markdown with \d+ links? to papers, but no Daily Papers "
         r"cards: no upvotes, author counts or '·' dates\); skipped",
         problem.message,
     )

@@ -34,7 +34,7 @@ OWN_REASONS = {
     "package.json": "not a Daily Papers dump (JSON, but not of Daily Papers); skipped",
     "events.jsonl": "not a Daily Papers dump (JSON, but not of Daily Papers); skipped",
     "blog.html": "not a Daily Papers dump (a web page without Daily Papers data); skipped",
-    "digest-links.md": "not a Daily Papers dump (Markdown with 2 link(s) to papers, but no "
+    "digest-links.md": "not a Daily Papers dump (Markdown with 2 links to papers, but no "
     "Daily Papers cards: no upvotes, author counts or '·' dates); skipped",
 }
 # Reported file by file even when a folder walk finds them (they may be damaged dumps).
@@ -92,7 +92,7 @@ def test_text_without_evidence_of_the_page_is_refused(text: str) -> None:
 def test_the_refusal_says_what_it_saw() -> None:
     message = refusal("zen.txt", (NOT_DUMPS / "zen-of-python.txt").read_bytes())
     assert message == (
-        "not a Daily Papers dump (no paper cards found: 10 block(s) of text, but no Daily Papers "
+        "not a Daily Papers dump (no paper cards found: 10 blocks of text, but no Daily Papers "
         "page header, no '·' before a date and no author count); skipped"
     )
 

@@ -309,7 +309,7 @@ def test_the_cli_takes_a_query_that_starts_with_a_minus(
     status = main(["search", "-arxiv:*", "--limit", "1", "--library", str(sample_library)])
     captured = capsys.readouterr()
     assert status == 0
-    assert "of 516 paper(s)" in captured.err
+    assert "of 516 papers" in captured.err
     status = main(["search", "diffusion", "-policy", "--json", "--library", str(sample_library)])
     hits = json.loads(capsys.readouterr().out)
     assert hits and all("policy" not in hit["title"].lower() for hit in hits)

@@ -373,7 +373,7 @@ def test_cli_stats_json_shape(library: Path, capsys: pytest.CaptureFixture[str])
 def test_cli_stats_tables(library: Path, capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["stats", "agent OR robot", "--library", str(library), "--by", "week"]) == 0
     out = capsys.readouterr().out
-    assert "6 paper(s) matching" in out
+    assert "6 papers matching" in out
     assert "2025-W49" in out and "no date" in out
     assert "(no organisation)" in out and "[red]Meta[/red]" in out
     assert "rising terms: 2025-W49" in out
@@ -475,7 +475,7 @@ def test_cli_stats_show_hostile_names_as_text(
     assert "[link=https://evil.example]Evil[/link] Lab ␛[31m" in out
     assert "[bold red]Mallory[/] \\[x] ␇" in out
     assert "agent swarms" in out
-    assert "2 paper(s) without a listing day counted on their own date" in out
+    assert "2 papers without a listing day counted on their own date" in out
     assert main(["stats", "--library", library, "--json"]) == 0
     data = json.loads(capsys.readouterr().out)
     assert data["organizations"][HOSTILE_ORG] == 2 and data["authors"][HOSTILE_AUTHOR] == 1

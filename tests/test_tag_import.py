@@ -106,7 +106,7 @@ def test_bibtex_import_adds_by_default_and_reports_what_matched_nothing(
     assert report.unmatched == [f"{path}:2: A Paper Nobody Indexed"]
     assert (report.tags_added, report.papers_changed, report.tags_removed) == (2, 2, 0)
     assert any("line 4" in problem for problem in report.problems)
-    assert "imported 2 tag(s) on 2 paper(s) from BibTeX, UTF-8" in report.summary()
+    assert "imported 2 tags on 2 papers from BibTeX, UTF-8" in report.summary()
     assert "1 matched nothing" in report.summary()
 
 
@@ -203,7 +203,7 @@ def test_cli_export_formats_and_import_report(
     assert "wrote 4 entries" in capsys.readouterr().err
     assert main(["import-tags", "--library", library, str(target)]) == 0
     out = capsys.readouterr().out
-    assert "imported 0 tag(s) on 0 paper(s) from BibTeX, UTF-8" in out
+    assert "imported 0 tags on 0 papers from BibTeX, UTF-8" in out
     assert main(["export", "--library", library, "--columns", "title,colour"]) == 1
     assert "valid columns: id, title" in capsys.readouterr().err
     assert main(["export", "--library", library, "--format", "ris", "--excel"]) == 1

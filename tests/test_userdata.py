@@ -130,7 +130,7 @@ def test_migration_keeps_every_tag_title_and_date_and_sets_the_file_aside(librar
     legacy = _legacy_file(library)
     original = (library / "tags.json").read_bytes()
     data = open_user_data(library)
-    assert data.notice is not None and "migrated 4 tag(s)" in data.notice
+    assert data.notice is not None and "migrated 4 tags" in data.notice
     assert data.tags.entries() == legacy.entries()
     assert not (library / "tags.json").exists()
     assert (library / f"tags.json{MIGRATED_SUFFIX}").read_bytes() == original

@@ -19,6 +19,7 @@ from browser.reading import Reading, UnknownPaperId
 from browser.search_session import SearchRequest
 from browser.services import EXPORT_LIMIT
 from browser.userdata import UserDataError
+from browser.wording import counted
 
 if TYPE_CHECKING:
     from browser.app.main import PaperBrowserApp
@@ -163,12 +164,12 @@ class ReadingFlow:
         if not changed:
             self.app.say("Every paper of the list was already read.", timeout=3)
             return
-        step = ReadStep(changed, False, f"marked {len(changed):,} papers unread again")
+        step = ReadStep(changed, False, f"marked {counted(len(changed), 'paper')} unread again")
         self.undo_steps.append(step)
         self.app.tag_flow.note_undo_step("read")
         self.refresh_rows(changed)
         self.app.update_status_line()
-        self.app.say(f"Marked {len(changed):,} papers read (u undoes)", timeout=4)
+        self.app.say(f"Marked {counted(len(changed), 'paper')} read (u undoes)", timeout=4)
 
     def undo(self) -> str | None:
         """Undo the last read change made here; what was done, or None when none is left."""

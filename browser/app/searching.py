@@ -28,11 +28,28 @@ from browser.search_session import (
 )
 from browser.services import Services
 from browser.widgets.results_table import REST_ROWS_DELAY
+from browser.widgets.status_line import StatusPart
+from browser.wording import counted
 
 if TYPE_CHECKING:
     from browser.app.main import PaperBrowserApp
+    from browser.app.session import View
 
 __all__ = ["SORT_LABELS", "SearchFlow", "run_request"]
+
+# What a narrow status line gives up, first to last (StatusPart ranks: highest first):
+# the search time, what the count already says, the wording around values, the
+# loaded-rows count, then the sort. The count, the day or view and the unread count
+# shorten but never drop.
+_DROP_TIMING = 10
+_SHORT_DAY = 9  # "day Thu 2025-12-25 (39 papers)" -> "day Thu 2025-12-25": the count says it
+_SHORT_SORT = 8  # "sort: Daily Papers order" -> "Daily Papers order"
+_SHORT_UNREAD = 7  # "12 unread so far" -> "12 unread"
+_SHORT_FILTER = 6  # "filter: tag x" -> "tag x"
+_SHORT_SIMILAR = 5  # "similar to: TITLE" -> "similar papers"
+_SHORT_COUNT = 4  # "200 of 516 papers" -> "516 papers"
+_DROP_SORT = 3
+_SHORTEST_VIEW = 2  # "day Thu 2025-12-25" -> "Thu 2025-12-25"; "37 new papers …" -> "new papers"
 
 SORT_LABELS: dict[SortOrder, str] = {
     "relevance": "relevance",
@@ -248,15 +265,18 @@ class SearchFlow:
         self._unread = (generation, count)
         self.update_status()
 
-    def _unread_text(self, result: SearchResult) -> str | None:
-        """ "N unread" for the whole result; the loaded rows' count "so far" until known."""
-        counted = self._unread
-        if counted is not None and counted[0] == self.app.session.generation:
-            return f"{counted[1]:,} unread" if counted[1] else None
+    def _unread_text(self, result: SearchResult) -> tuple[str, ...]:
+        """ "N unread" for the whole result; the loaded rows' count "so far" until known
+        (then "N unread" as the short form). Empty when nothing is unread."""
+        known = self._unread
+        if known is not None and known[0] == self.app.session.generation:
+            return (f"{known[1]:,} unread",) if known[1] else ()
         unread = self.app.table.unread_count()
         if not unread:
-            return None
-        return f"{unread:,} unread" + ("" if result.total == len(result.hits) else " so far")
+            return ()
+        if result.total == len(result.hits):
+            return (f"{unread:,} unread",)
+        return (f"{unread:,} unread so far", f"{unread:,} unread")
 
     # ------------------------------------------------------------------ what it says
 
@@ -293,29 +313,46 @@ class SearchFlow:
     def update_status(self, *, searching: bool = False) -> None:
         app = self.app
         result = app.result
-        parts: list[str] = []
+        parts: list[StatusPart] = []
         if searching:
-            parts.append("searching…")
+            parts.append(StatusPart.of("searching…"))
         elif result is not None:
-            shown = len(result.hits)
-            count = (
-                f"{result.total:,} papers"
-                if result.total == shown
-                else (f"{shown:,} of {result.total:,} papers")
-            )
-            parts.append(count)
-            unread = self._unread_text(result)
-            if unread:
-                parts.append(unread)
-            parts.append(f"{result.elapsed_ms:.0f} ms" + (" (refining…)" if result.partial else ""))
+            total = counted(result.total, "paper")
+            if result.total == len(result.hits):
+                parts.append(StatusPart.of(total))
+            else:
+                loaded = f"{len(result.hits):,} of {total}"
+                parts.append(StatusPart.of(loaded, (_SHORT_COUNT, total)))
+            if unread := self._unread_text(result):
+                parts.append(StatusPart.of(unread[0], *((_SHORT_UNREAD, u) for u in unread[1:])))
+            timing = f"{result.elapsed_ms:.0f} ms"
+            if result.partial:
+                refining = (f"{timing} (refining…)", (_DROP_TIMING, "refining…"))
+                parts.append(StatusPart.of(*refining))
+            else:
+                parts.append(StatusPart.of(timing, (_DROP_TIMING, "")))
             # The order the list is really in: no words to rank by lists newest first.
-            parts.append(f"sort: {SORT_LABELS[result.sort]}")
+            label = SORT_LABELS[result.sort]
+            parts.append(StatusPart.of(f"sort: {label}", (_SHORT_SORT, label), (_DROP_SORT, "")))
         if app.tag_filter is not None:
-            parts.append(f"filter: {app.tag_filter.describe()}")
+            described = app.tag_filter.describe()
+            parts.append(StatusPart.of(f"filter: {described}", (_SHORT_FILTER, described)))
         if app.view is not None:
-            parts.append(app.view.label)
+            parts.append(_view_part(app.view))
         if app.like is not None:
-            parts.append(f"similar to: {app.like.paper.title}")
+            title = app.like.paper.title
+            parts.append(StatusPart.of(f"similar to: {title}", (_SHORT_SIMILAR, "similar papers")))
         if warning := app.services.search_warning:
-            parts.append(warning)
+            parts.append(StatusPart.of(warning))
         app.main_screen.status.show_status(parts, triage=app.triage)
+
+
+def _view_part(view: View) -> StatusPart:
+    """The view's label, with shorter forms for a narrow status line: a day keeps its
+    weekday and date, the new papers their name."""
+    if view.day is not None:
+        day = f"{view.day:%a} {view.day.isoformat()}"
+        return StatusPart.of(view.label, (_SHORT_DAY, f"day {day}"), (_SHORTEST_VIEW, day))
+    if view.new:
+        return StatusPart.of(view.label, (_SHORTEST_VIEW, "new papers"))
+    return StatusPart.of(view.label)

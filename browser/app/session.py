@@ -35,6 +35,7 @@ from browser.services import OpenedSearch, UnknownSavedSearch
 from browser.userdata import UserDataError
 from browser.widgets.name_prompt import NamePrompt
 from browser.widgets.picker import PickerScreen
+from browser.wording import counted
 
 if TYPE_CHECKING:
     from browser.app.main import PaperBrowserApp
@@ -68,7 +69,7 @@ class View:
 
 
 def day_view(day: dt.date, paper_ids: frozenset[str], base: SearchFilters | None = None) -> View:
-    label = f"day {day:%a} {day.isoformat()} ({len(paper_ids):,} papers)"
+    label = f"day {day:%a} {day.isoformat()} ({counted(len(paper_ids), 'paper')})"
     filters = SearchFilters(allowed_ids=paper_ids)
     return View(label, filters if base is None else filters & base, day=day, base=base)
 
@@ -211,7 +212,7 @@ class SessionFlow:
         stamp, count, previous = unseen
         self.new_seen = stamp
         since = f" since {_short_day(previous)}" if previous else " from the last sync"
-        said = f"{count:,} new paper{'' if count == 1 else 's'}{since}"
+        said = f"{counted(count, 'new paper')}{since}"
         # Newest listing day first, each day in its page's order (most upvoted first).
         self.show_view(View(said, NEW_PAPERS, new=True), sort="listed")
         self.app.say(f"{said} · Esc shows the whole library", timeout=8)

@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING
 from browser.app.messages import SyncFinished, SyncProgressed
 from browser.dump_files import skipped_summary
 from browser.services import Services, SyncProgress, SyncSummary
+from browser.wording import counted
 
 if TYPE_CHECKING:
     from browser.app.main import PaperBrowserApp
@@ -86,8 +87,9 @@ class SyncFlow:
         changed = summary.papers_added + summary.papers_updated + summary.papers_removed
         if changed or summary.rebuilt:
             say(
-                f"Library updated: {summary.papers_added} new, {summary.papers_updated} updated, "
-                f"{summary.papers_removed} removed ({summary.seconds:.1f} s)",
+                f"Library updated: {summary.papers_added:,} new, "
+                f"{summary.papers_updated:,} updated, {summary.papers_removed:,} removed "
+                f"({summary.seconds:.1f} s)",
                 timeout=4,
             )
         if summary.skipped:
@@ -96,7 +98,7 @@ class SyncFlow:
             files = sorted({Path(problem.file).name for problem in summary.problems})
             shown = ", ".join(files[:5]) + (f" and {len(files) - 5} more" if len(files) > 5 else "")
             say(
-                f"{len(summary.problems)} problem(s) while reading {shown}. "
+                f"{counted(len(summary.problems), 'problem')} while reading {shown}. "
                 "Run `paper-browser parse PATH` for details.",
                 "warning",
                 timeout=8,

@@ -24,6 +24,7 @@ from browser.cli.common import (
     report_skipped,
 )
 from browser.models import ParsedRecord, ParseProblem
+from browser.wording import counted
 
 if TYPE_CHECKING:
     from browser.library import SyncProgress
@@ -62,10 +63,10 @@ def _parse_and_print(options: argparse.Namespace) -> int:
         _print_records_table(records)
     unique = len(deduplicate(records))
     for file, count in counts:
-        print(f"{printable(file)}: {count} record(s)", file=sys.stderr)
+        print(f"{printable(file)}: {counted(count, 'record')}", file=sys.stderr)
     report_problems(problems)
     report_skipped(skipped, verbose=options.verbose)
-    print(f"{unique} unique paper(s) in {len(files)} file(s)", file=sys.stderr)
+    print(f"{counted(unique, 'unique paper')} in {counted(len(files), 'file')}", file=sys.stderr)
     return EXIT_FAILURE if any(p.severity == "error" for p in problems) else EXIT_OK
 
 

@@ -11,6 +11,7 @@ import sys
 
 from browser.cli.common import EXIT_FAILURE, EXIT_OK, UserError, open_library, print_table
 from browser.safe_text import safe_text
+from browser.wording import counted
 
 __all__ = ["backup_command", "note_command", "read_command", "saved_command"]
 
@@ -28,7 +29,7 @@ def read_command(options: argparse.Namespace) -> int:
         services.close()
     state = "read" if options.read else "unread"
     already = len(set(options.paper_ids)) - len(changed)
-    print(f"{len(changed)} paper(s) marked {state}; {already} already {state}")
+    print(f"{counted(len(changed), 'paper')} marked {state}; {already:,} already {state}")
     return EXIT_OK
 
 
@@ -38,7 +39,9 @@ def note_command(options: argparse.Namespace) -> int:
 
     text: str | None = options.text
     if text == "-":
-        text = sys.stdin.read()
+        # As the shell's $(...) does: the newlines that end the input are not part of the
+        # note (echo, printf '...\n' and editors all add one); those inside it are.
+        text = sys.stdin.read().rstrip("\n")
     services = open_library(options)
     try:
         if text is None:

@@ -15,6 +15,7 @@ from browser.cli.common import (
     printable,
 )
 from browser.models import SearchResult, SortOrder
+from browser.wording import counted
 
 __all__ = ["search_command"]
 
@@ -63,7 +64,7 @@ def search_command(options: argparse.Namespace) -> int:
         ]
         print_table(("id", "date", "comments", "tags", "title"), rows)
         print(
-            f"{len(result.hits)} of {result.total} paper(s), sorted by {result.sort}, "
+            f"{len(result.hits):,} of {counted(result.total, 'paper')}, sorted by {result.sort}, "
             f"{result.elapsed_ms:.0f} ms",
             file=sys.stderr,
         )

@@ -8,6 +8,7 @@ import sys
 
 from browser.cli.common import EXIT_OK, UserError, open_library, print_table, printable
 from browser.stats import NO_DATE, LibraryStats, PeriodGap, condensed
+from browser.wording import counted
 
 __all__ = ["stats_command"]
 
@@ -32,9 +33,11 @@ def stats_command(options: argparse.Namespace) -> int:
 def _print_stats(stats: LibraryStats) -> None:
     """The same tables as the stats screen, one after the other."""
     what = f"matching {stats.query!r}" if stats.query else "in the library"
-    print(f"{stats.papers:,} paper(s) {what}, per {stats.by}")
+    print(f"{counted(stats.papers, 'paper')} {what}, per {stats.by}")
     if stats.on_own_date:
-        print(f"{stats.on_own_date:,} paper(s) without a listing day counted on their own date")
+        print(
+            f"{counted(stats.on_own_date, 'paper')} without a listing day counted on their own date"
+        )
     print()
     largest = max((period.count for period in stats.per_period), default=0)
     period_rows: list[tuple[str, str, str]] = []
@@ -44,7 +47,7 @@ def _print_stats(stats: LibraryStats) -> None:
                 (
                     f"{period.first}..{period.last}",
                     "0",
-                    f"({period.periods} {stats.by}s without papers)",
+                    f"({counted(period.periods, stats.by)} without papers)",
                 )
             )
         else:
@@ -68,8 +71,8 @@ def _print_stats(stats: LibraryStats) -> None:
         print("rising terms: need papers in two periods to compare")
         return
     print(
-        f"rising terms: {stats.latest.key} ({stats.latest.count} papers) "
-        f"against {stats.previous.key} ({stats.previous.count} papers)"
+        f"rising terms: {stats.latest.key} ({counted(stats.latest.count, 'paper')}) "
+        f"against {stats.previous.key} ({counted(stats.previous.count, 'paper')})"
     )
     rising = [(str(term.now), str(term.before), term.term) for term in stats.rising_terms]
     if rising:

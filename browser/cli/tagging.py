@@ -6,6 +6,7 @@ import argparse
 import json
 
 from browser.cli.common import EXIT_OK, UserError, open_library, print_table
+from browser.wording import counted
 
 __all__ = ["tag_command", "tags_command"]
 
@@ -36,7 +37,8 @@ def tag_command(options: argparse.Namespace) -> int:
     finally:
         services.close()
     verb = "added" if options.adding else "removed"
-    print(f"{options.paper_id}: {changed} tag(s) {verb}; tags now: {'; '.join(tags_now) or '-'}")
+    now = "; ".join(tags_now) or "-"
+    print(f"{options.paper_id}: {counted(changed, 'tag')} {verb}; tags now: {now}")
     return EXIT_OK
 
 

@@ -13,6 +13,7 @@ from browser.export.jsonl import write_jsonl
 from browser.export.markdown import write_markdown
 from browser.export.ris import write_ris
 from browser.export.rows import ExportRow
+from browser.wording import counted
 
 ExportFormat = Literal["csv", "bibtex", "ris", "markdown", "jsonl"]
 EXPORT_FORMATS: tuple[ExportFormat, ...] = ("csv", "bibtex", "ris", "markdown", "jsonl")
@@ -76,9 +77,7 @@ class ExportOptions:
     def unit(self, count: int) -> str:
         """``3 rows`` / ``1 entry``: what a count of this format's output means."""
         noun = {"csv": "row", "bibtex": "entry", "ris": "record"}.get(self.format, "paper")
-        if count == 1:
-            return f"1 {noun}"
-        return f"{count} {'entries' if noun == 'entry' else noun + 's'}"
+        return counted(count, noun, "entries" if noun == "entry" else None)
 
 
 def write_export(out: TextIO, rows: Sequence[ExportRow], options: ExportOptions) -> int:

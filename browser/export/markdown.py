@@ -14,6 +14,7 @@ from collections.abc import Iterable, Sequence
 from typing import TextIO
 
 from browser.export.rows import ExportRow, first_sentence, listing_day, one_line, web_link
+from browser.wording import counted
 
 UNTAGGED_HEADING = "Untagged"
 # Left alone: punctuation with no Markdown meaning, so titles stay readable.
@@ -74,8 +75,7 @@ def write_markdown(out: TextIO, rows: Iterable[ExportRow], *, title: str = "Read
     with two tags is under both), untagged papers last. Returns papers written."""
     papers = list(rows)
     out.write(f"# {escape_markdown(title)}\n\n")
-    count = "1 paper" if len(papers) == 1 else f"{len(papers)} papers"
-    out.write(f"{count}\n")
+    out.write(f"{counted(len(papers), 'paper')}\n")
     for heading, members in _groups(papers):
         out.write(f"\n## {escape_markdown(heading)}\n\n")
         for row in members:

@@ -28,6 +28,7 @@ from browser.export.csv_format import (
 from browser.export.ris_reader import RisRecord, parse_ris
 from browser.export.rows import arxiv_id_in_link, normalize_arxiv_id
 from browser.identity import normalize_title
+from browser.wording import counted
 
 ImportFormat = Literal["csv", "bibtex", "ris"]
 _RIS_START = re.compile(r"^\s*TY {1,2}-", re.MULTILINE)
@@ -193,16 +194,17 @@ class ImportReport:
     problems: list[str] = field(default_factory=list)
 
     def summary(self) -> str:
-        """One line: ``imported 3 tag(s) on 2 paper(s) from BibTeX, UTF-8; ...``."""
+        """One line: ``imported 3 tags on 1 paper from BibTeX, UTF-8; ...``."""
         parts = [
-            f"imported {self.tags_added} tag(s) on {self.papers_changed} paper(s) "
-            f"from {self.detection}"
+            f"imported {counted(self.tags_added, 'tag')} on "
+            f"{counted(self.papers_changed, 'paper')} from {self.detection}"
         ]
         if self.replace:
-            parts.append(f"{self.tags_removed} tag(s) removed (--replace)")
-        parts.append(f"{self.papers_matched} of {self.entries} entries matched a paper")
+            parts.append(f"{counted(self.tags_removed, 'tag')} removed (--replace)")
+        entries = counted(self.entries, "entry", "entries")
+        parts.append(f"{self.papers_matched:,} of {entries} matched a paper")
         if self.unmatched:
-            parts.append(f"{len(self.unmatched)} matched nothing")
+            parts.append(f"{len(self.unmatched):,} matched nothing")
         if self.kept_unknown:
-            parts.append(f"{len(self.kept_unknown)} not in the library (tags kept)")
+            parts.append(f"{len(self.kept_unknown):,} not in the library (tags kept)")
         return "; ".join(parts)

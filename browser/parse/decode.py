@@ -10,6 +10,7 @@ import codecs
 from collections.abc import Callable, Iterator
 
 from browser.models import ParseProblem
+from browser.wording import counted
 
 __all__ = ["BINARY_SAMPLE", "CHUNK", "ChunkSource", "decode_dump", "decode_with", "memory_chunks"]
 
@@ -137,7 +138,8 @@ class _Decoding:
                     file=self.file,
                     line=newlines + 1,
                     message=f"the file ends in the middle of a {self.name} character "
-                    f"(truncated?); the last {len(tail)} byte(s) were dropped",
+                    f"(truncated?); the last {counted(len(tail), 'byte')} "
+                    f"{'was' if len(tail) == 1 else 'were'} dropped",
                 )
             )
 
@@ -147,7 +149,7 @@ class _Decoding:
             ParseProblem(
                 file=self.file,
                 line=line,
-                message=f"{text.count(chr(0))} stray NUL byte(s) replaced with \ufffd",
+                message=f"{counted(text.count(chr(0)), 'stray NUL byte')} replaced with \ufffd",
             )
         )
         return text.replace("\x00", "\ufffd")

@@ -35,6 +35,7 @@ from browser.parse.dates import DateResolver, match_date
 from browser.parse.lines import DOT, PAGE_MARKS, iter_lines
 from browser.parse.links import extract_links
 from browser.parse.result import NOT_A_DUMP, cached_paper_id
+from browser.wording import counted
 
 __all__ = ["MarkdownParser", "looks_like_markdown_page"]
 
@@ -138,8 +139,8 @@ class MarkdownParser:
             cards = len(self.records)
             self.refusal = ParseProblem(
                 file=self.file,
-                message=f"{NOT_A_DUMP} (Markdown with {cards} link(s) to papers, but no Daily "
-                "Papers cards: no upvotes, author counts or '·' dates); skipped",
+                message=f"{NOT_A_DUMP} (Markdown with {counted(cards, 'link')} to papers, but "
+                "no Daily Papers cards: no upvotes, author counts or '·' dates); skipped",
             )
 
     # -- lines ----------------------------------------------------------------------------

@@ -47,6 +47,7 @@ from browser.parse.lines import (
 )
 from browser.parse.links import extract_links
 from browser.parse.result import NOT_A_DUMP, cached_paper_id, printable
+from browser.wording import counted
 
 __all__ = ["TextParser"]
 
@@ -192,8 +193,9 @@ class TextParser:
             blocks = len(self.records)
             self.refusal = ParseProblem(
                 file=self.file,
-                message=f"{NOT_A_DUMP} (no paper cards found: {blocks} block(s) of text, but "
-                "no Daily Papers page header, no '·' before a date and no author count); skipped",
+                message=f"{NOT_A_DUMP} (no paper cards found: {counted(blocks, 'block')} of "
+                "text, but no Daily Papers page header, no '·' before a date and no author "
+                "count); skipped",
             )
 
     def is_dump(self) -> bool:

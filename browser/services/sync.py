@@ -18,6 +18,7 @@ from browser.models import ParseProblem
 from browser.search import IndexBusy, PaperIndex
 from browser.services.core import ServicesCore
 from browser.userdata import UserDataError
+from browser.wording import counted
 
 __all__ = ["AnotherSyncRunning", "SyncProgress", "SyncSummary", "SyncUseCases", "sync_lock"]
 
@@ -42,14 +43,14 @@ class SyncSummary:
 
     def describe(self) -> str:
         parts = [
-            f"{self.files_read} file(s) read",
-            f"{self.files_unchanged} unchanged",
-            f"{self.papers_added} paper(s) added",
-            f"{self.papers_updated} updated",
-            f"{self.papers_removed} removed",
+            f"{counted(self.files_read, 'file')} read",
+            f"{self.files_unchanged:,} unchanged",
+            f"{counted(self.papers_added, 'paper')} added",
+            f"{self.papers_updated:,} updated",
+            f"{self.papers_removed:,} removed",
         ]
         if self.files_removed:
-            parts.append(f"{self.files_removed} deleted file(s) dropped")
+            parts.append(f"{counted(self.files_removed, 'deleted file')} dropped")
         if self.rebuilt:
             parts.append("index rebuilt")
         return ", ".join(parts) + f" in {self.seconds:.2f} s"

@@ -22,6 +22,7 @@ from browser.userdata.database import USERDATA_FILE, Database, UserDataError
 from browser.userdata.migrate import MIGRATED_SUFFIX, migrate_tags_file
 from browser.userdata.reading import STATE_NAMES, ReadingState, SavedSearch
 from browser.userdata.tags import UserTags
+from browser.wording import counted
 
 __all__ = [
     "MIGRATED_SUFFIX",
@@ -36,6 +37,15 @@ __all__ = [
 ]
 
 
+# What each count of ``write_text`` names, singular and plural ("1 saved search").
+_BACKUP_NOUNS: dict[str, tuple[str, str]] = {
+    "tagged": ("tagged paper", "tagged papers"),
+    "noted": ("note", "notes"),
+    "read": ("read mark", "read marks"),
+    "saved searches": ("saved search", "saved searches"),
+}
+
+
 class BackupReport:
     """What :meth:`UserData.backup` wrote: the database copy and its plain-text twin."""
 
@@ -45,8 +55,11 @@ class BackupReport:
         self.counts = counts
 
     def describe(self) -> str:
-        counted = ", ".join(f"{value} {name}" for name, value in self.counts.items())
-        return f"backed up {counted} to {self.database} and {self.text}"
+        what = ", ".join(
+            counted(value, *_BACKUP_NOUNS.get(name, (name, name)))
+            for name, value in self.counts.items()
+        )
+        return f"backed up {what} to {self.database} and {self.text}"
 
 
 class UserData:

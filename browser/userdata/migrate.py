@@ -21,6 +21,7 @@ from browser.tagnames import tag_key
 from browser.tags import TagFileUnreadable, read_tags_file
 from browser.userdata.database import Database, UserDataError
 from browser.userdata.tags import load_tagged, store_tagged, tag_forms
+from browser.wording import counted
 
 __all__ = ["MIGRATED_SUFFIX", "migrate_tags_file"]
 
@@ -50,8 +51,11 @@ def migrate_tags_file(database: Database, legacy: Path) -> str | None:
         return f"{legacy} was not migrated: {error}"
     kept = _set_aside(legacy)
     if kept is None:
-        return f"migrated {added} tag(s) from {legacy}, but could not rename it"
-    return f"migrated {added} tag(s) from {legacy.name} into {database.path.name}; kept {kept.name}"
+        return f"migrated {counted(added, 'tag')} from {legacy}, but could not rename it"
+    return (
+        f"migrated {counted(added, 'tag')} from {legacy.name} into {database.path.name}; "
+        f"kept {kept.name}"
+    )
 
 
 def _merge(database: Database, entries: list[TagEntry]) -> int:

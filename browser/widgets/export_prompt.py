@@ -22,6 +22,7 @@ from browser.export.formats import (
     ExportFormat,
     format_of_path,
 )
+from browser.wording import counted
 
 ExportScope = Literal["results", "tagged"]
 
@@ -71,7 +72,7 @@ class ExportPrompt(ModalScreen[ExportChoice | None]):
             )
             with RadioSet(id="export-scope"):
                 yield RadioButton(
-                    f"Current results ({self._result_count} papers)",
+                    f"Current results ({counted(self._result_count, 'paper')})",
                     value=self._scope == "results",
                     id="scope-results",
                     disabled=self._result_count == 0,

@@ -1,42 +1,97 @@
-"""Every key the app understands, with what it does."""
+"""Every key the app understands, with what it does.
+
+One section per area (list, reader, search bar, anywhere); keys with the same meaning
+share a row ("j, ↓"). Descriptions wrap to the dialog's width, never cut, and the
+sections scroll (arrows, PgUp/PgDn, Home/End), so all of it reads at 80x24.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 from typing import ClassVar
 
+from rich.console import Group, RenderableType
+from rich.table import Table
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
-from textual.containers import Vertical
+from textual.containers import Vertical, VerticalScroll
 from textual.content import Content
 from textual.screen import ModalScreen
-from textual.widgets import DataTable, Static
+from textual.widgets import Static
+
+__all__ = ["HelpScreen", "help_sections"]
+
+
+def help_sections(rows: Sequence[tuple[str, str, str]]) -> list[tuple[str, list[tuple[str, str]]]]:
+    """``(area, [(keys, description)])`` in the rows' order: an area's keys with the same
+    description are joined into one entry (``"j, n, →"``)."""
+    sections: dict[str, dict[str, list[str]]] = {}
+    for area, key, description in rows:
+        keys = sections.setdefault(area, {}).setdefault(description, [])
+        if key not in keys:
+            keys.append(key)
+    return [
+        (area, [(", ".join(keys), description) for description, keys in entries.items()])
+        for area, entries in sections.items()
+    ]
+
+
+def _help_renderable(rows: Sequence[tuple[str, str, str]]) -> RenderableType:
+    tables: list[RenderableType] = []
+    for area, entries in help_sections(rows):
+        table = Table(
+            title=Text(area, style="bold"),
+            title_justify="left",
+            show_header=False,
+            box=None,
+            expand=True,
+            padding=(0, 2, 0, 0),
+        )
+        table.add_column("Key", style="bold", no_wrap=True)
+        table.add_column("What it does", ratio=1, overflow="fold")
+        for keys, description in entries:
+            table.add_row(keys, Text(description))
+        tables.append(table)
+        tables.append(Text(""))
+    return Group(*tables[:-1])
 
 
 class HelpScreen(ModalScreen[None]):
-    """A table of (area, key, description) rows; any of escape, ?, q closes it."""
+    """Rows of (area, key, description), shown by area; any of escape, ?, q closes it."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("escape,question_mark,q", "close", "Close help"),
+        Binding("escape,question_mark,q,f1", "close", "Close help"),
+        Binding("j", "scroll(1)", "Scroll down", show=False),
+        Binding("k", "scroll(-1)", "Scroll up", show=False),
     ]
 
     def __init__(self, rows: Sequence[tuple[str, str, str]], footnote: str = "") -> None:
         super().__init__(classes="dialog-screen")
         self.rows = list(rows)
         self._footnote = footnote
+        self.keys_view = VerticalScroll(id="help-keys")
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog", id="help-dialog") as dialog:
             dialog.border_title = "Keys"
-            table: DataTable[Text] = DataTable(id="help-table", cursor_type="row")
-            table.add_columns("Where", "Key", "What it does")
-            for area, key, description in self.rows:
-                table.add_row(Text(area, style="dim"), Text(key, style="bold"), Text(description))
-            yield table
+            with self.keys_view:
+                yield Static(_help_renderable(self.rows), id="help-text")
             if self._footnote:
                 yield Static(Content.styled(self._footnote, "$text-muted"), classes="hint")
-            yield Static(Content.styled("Esc, ? or q closes", "$text-muted"), classes="hint")
+            yield Static(
+                Content.styled("↑ ↓ PgUp PgDn scroll · Esc, ? or q closes", "$text-muted"),
+                classes="hint",
+            )
+
+    def on_mount(self) -> None:
+        self.keys_view.focus()
+
+    def action_scroll(self, direction: int) -> None:
+        if direction > 0:
+            self.keys_view.scroll_down()
+        else:
+            self.keys_view.scroll_up()
 
     def action_close(self) -> None:
         self.dismiss(None)

@@ -161,7 +161,7 @@ def paper_content(
         parts.append(facts)
     tags_shown = tags_line(tags)
     if read is not None:
-        state = "read" if read else "unread (r marks read)"
+        state = "marked read" if read else "unread (r marks read)"
         tags_shown = Content.assemble(tags_shown, ("   " + state, LABEL_STYLE))
     parts.append(tags_shown)
     parts.extend(note_lines(note))

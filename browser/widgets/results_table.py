@@ -21,6 +21,8 @@ from browser.safe_text import safe_line
 
 # Shown in the footer while the list has focus; quick tags 1-9 are added by the app's help.
 LIST_BINDINGS: list[BindingType] = [
+    # First: a narrow footer (80 columns) cuts from the end, and ? must stay in sight.
+    Binding("question_mark", "app.help", "Keys", key_display="?", tooltip="Show every key"),
     Binding(
         "slash",
         "app.focus_search",
@@ -76,9 +78,7 @@ LIST_BINDINGS: list[BindingType] = [
         show=False,
         tooltip="Import tags from a CSV, BibTeX or RIS file (u undoes it)",
     ),
-    Binding("question_mark", "app.help", "Keys", key_display="?", tooltip="Show every key"),
     Binding("q", "app.quit", "Quit", tooltip="Quit (tags are already saved)"),
-    # Last of the shown keys: a narrow footer cuts from the end, and ? must stay.
     Binding(
         "plus", "app.resize_pane(1)", "Bigger", key_display="+", tooltip="Grow the abstract pane"
     ),

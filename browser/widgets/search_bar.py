@@ -1,15 +1,22 @@
-"""The query input at the top of the screen."""
+"""The query input at the top of the screen.
+
+The app opens with the cursor here (type and the list answers), so the keys that mean
+something before any query must work here too: ``?`` in the empty bar shows the keys
+(a query of a lone ``?``, one wildcard character, finds nothing useful; once there is
+text, ``?`` is typed as the wildcard it is), and F1 shows them always.
+"""
 
 from __future__ import annotations
 
 from typing import ClassVar
 
+from textual import events
 from textual.binding import Binding, BindingType
 from textual.widgets import Input
 
 PLACEHOLDER = (
-    "Search titles and abstracts   e.g.  diffusion video   author:smith   "
-    'tag:"to read"   -tag:read   is:untagged'
+    "Type to search (? shows the keys)   e.g.  diffusion video   author:smith   "
+    'is:unread   tag:"to read"'
 )
 
 
@@ -30,7 +37,20 @@ class SearchBar(Input):
             show=False,
             tooltip="Back to the result list",
         ),
+        Binding(
+            "f1",
+            "app.help",
+            "Keys",
+            tooltip="Show every key (so does ? while the search bar is empty)",
+        ),
     ]
 
     def __init__(self) -> None:
         super().__init__(placeholder=PLACEHOLDER, id="search", select_on_focus=False)
+
+    async def on_key(self, event: events.Key) -> None:
+        # Runs before Input's own key handler; prevent_default keeps the ? out of the bar.
+        if event.character == "?" and not self.value:
+            event.stop()
+            event.prevent_default()
+            await self.run_action("app.help")

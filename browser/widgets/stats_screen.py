@@ -45,6 +45,7 @@ from browser.stats.searches import (
     term_search,
 )
 from browser.widgets.quiet_footer import QuietFooter
+from browser.wording import counted
 
 _EIGHTHS = " ▏▎▍▌▋▊▉"
 BAR_WIDTH = 24
@@ -232,7 +233,7 @@ class StatsScreen(Screen[StatsChoice | None]):
         if stats is not None and stats.corrected_query:
             what.append(f" (as “{safe_line(stats.corrected_query)}”)")
         if stats is not None:
-            what.append(f" · {stats.papers:,} papers")
+            what.append(f" · {counted(stats.papers, 'paper')}")
         what.append(f" · per {self.by}")
         if counting:
             what.append(" · counting…", style="italic")
@@ -305,7 +306,7 @@ class StatsScreen(Screen[StatsChoice | None]):
         rows: list[tuple[list[Text], StatsChoice | None]] = []
         for period in reversed(condensed(stats.per_period)):
             if isinstance(period, PeriodGap):
-                label = f"{period.periods} {stats.by}s without papers"
+                label = f"{counted(period.periods, stats.by)} without papers"
                 rows.append(([_cell(f"{period.first}…"), _number(0), _cell(label, "dim")], None))
                 continue
             rows.append(

@@ -1,0 +1,297 @@
+"""The app at 80x24 and 160x48 as a newcomer meets it: the status line keeps the count,
+the day and the unread count when it is narrow; the key help wraps and scrolls instead
+of cutting descriptions; ``?`` shows the keys from the first moment (the search bar
+has the focus at launch), F1 always; counts agree with their noun on screen."""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+import re
+from pathlib import Path
+
+import pytest
+from app_driver import make_app, notices, running, search, settle, wait_for
+from rich.cells import cell_len
+from rich.console import Console
+from test_app import status_text
+from test_app_days import services  # noqa: F401  (the fixture: API JSON with listing days)
+from textual.binding import Binding, BindingType
+from textual.pilot import Pilot
+from textual.widgets import Footer, Static
+from textual.widgets._footer import FooterKey
+
+from browser.app import PaperBrowserApp
+from browser.services import Services
+from browser.widgets.help_screen import HelpScreen, _help_renderable, help_sections
+from browser.widgets.reader import READER_BINDINGS
+from browser.widgets.results_table import LIST_BINDINGS, ResultsTable
+from browser.widgets.status_line import StatusPart, fit_parts
+
+SIZES = [(80, 24), (160, 48)]
+
+
+Size = tuple[int, int]
+
+
+@pytest.fixture
+def app(services: Services) -> PaperBrowserApp:  # noqa: F811
+    """The app over the API-JSON library of test_app_days (listing days, upvotes)."""
+    return make_app(services)
+
+
+@pytest.fixture(params=SIZES, ids=["80x24", "160x48"])
+def size(request: pytest.FixtureRequest) -> Size:
+    """Each test that takes it runs at 80x24 and at 160x48."""
+    return request.param  # type: ignore[no-any-return]
+
+# ------------------------------------------------------------------ fitting the status line
+
+
+def test_the_line_gives_up_detail_by_rank_and_keeps_the_essentials() -> None:
+    parts = [
+        StatusPart.of("200 of 516 papers", (4, "516 papers")),
+        StatusPart.of("12 ms", (10, "")),
+        StatusPart.of("sort: most upvoted", (9, "most upvoted"), (3, "")),
+        StatusPart.of(
+            "day Thu 2025-12-25 (39 papers)", (8, "day Thu 2025-12-25"), (2, "Thu 2025-12-25")
+        ),
+    ]
+    wide, separator = fit_parts(parts, 200)
+    assert separator == "  ·  " and wide[1] == "12 ms" and len(wide) == 4
+    # Each width takes the next step only: time first, then wording, then whole parts.
+    shown, separator = fit_parts(parts, 75)
+    assert separator == " · " and "12 ms" not in shown and "sort: most upvoted" in shown
+    shown, _ = fit_parts(parts, 60)
+    assert shown == ["200 of 516 papers", "most upvoted", "day Thu 2025-12-25"]
+    shown, _ = fit_parts(parts, 40)
+    assert shown == ["516 papers", "day Thu 2025-12-25"]
+    # Nothing fits: every essential part is still there, at its shortest.
+    shown, _ = fit_parts(parts, 5)
+    assert shown == ["516 papers", "Thu 2025-12-25"]
+
+
+def test_a_fitted_line_is_never_wider_than_asked_when_it_can_fit() -> None:
+    parts = [
+        StatusPart.of("3 papers"),
+        StatusPart.of("1 unread"),
+        StatusPart.of("7 ms", (10, "")),
+        StatusPart.of("sort: newest first", (9, "newest first"), (3, "")),
+        StatusPart.of("filter: tag “to read”", (6, "tag “to read”")),
+    ]
+    floor = cell_len(" · ".join(["3 papers", "1 unread", "tag “to read”"]))
+    for width in range(floor, 90):
+        shown, separator = fit_parts(parts, width)
+        assert cell_len(separator.join(shown)) <= width, width
+
+
+@pytest.mark.parametrize("ranks", [(3, 5), (4, 4)])
+def test_ranks_must_fall_along_a_part(ranks: tuple[int, int]) -> None:
+    with pytest.raises(ValueError):
+        StatusPart(("a", "b", "c"), ranks)
+
+
+# ------------------------------------------------------------------ the status line on screen
+
+
+def shown_status(app: PaperBrowserApp) -> tuple[str, int]:
+    """The status text and the cells it may use."""
+    text = status_text(app)
+    return text, app.query_one("#status-text", Static).content_size.width
+
+
+async def open_day(pilot: Pilot[None], app: PaperBrowserApp, day: dt.date) -> None:
+    await pilot.press("right_square_bracket")
+    await settle(pilot)
+    await wait_for(pilot, lambda: app.view is not None and app.view.day == day)
+
+
+async def test_a_day_status_keeps_count_day_and_unread(app: PaperBrowserApp, size: Size) -> None:
+    async with running(app, size=size) as pilot:
+        await search(pilot, "")
+        await pilot.press("a")  # triage: its badge takes room too
+        await pilot.press("f")
+        await pilot.press("down", "down", "enter")  # filter: untagged
+        await settle(pilot)
+        await open_day(pilot, app, dt.date(2025, 3, 3))
+        await pilot.pause(0.1)  # the refit after layout
+        text, width = shown_status(app)
+        assert "4 papers" in text and "4 unread" in text and "2025-03-03" in text
+        assert "untagged" in text
+        assert cell_len(text) <= width and not text.endswith("…"), (text, width)
+        assert "Mon 2025-03-03" in text, text
+        if size == (160, 48):
+            # Room for the wording too: only the time and the day's repeated count gave way.
+            assert "sort: Daily Papers order" in text and "filter: untagged" in text, text
+
+
+async def test_a_day_of_one_paper_says_paper(app: PaperBrowserApp) -> None:
+    async with running(app, size=(160, 48)) as pilot:
+        await search(pilot, "laundry")
+        await open_day(pilot, app, dt.date(2025, 3, 2))
+        text = status_text(app)
+        assert text.startswith("1 paper ") and "(1 paper)" in text, text
+        assert "papers" not in text
+        await pilot.press("ctrl+r")  # mark the list read
+        await settle(pilot)
+        await wait_for(pilot, lambda: "unread" not in status_text(app))
+        assert any("Marked 1 paper read" in message for message, _ in notices(app))
+
+
+# ------------------------------------------------------------------ the key help
+
+
+async def test_help_wraps_and_scrolls_to_the_end(app: PaperBrowserApp, size: Size) -> None:
+    async with running(app, size=size) as pilot:
+        await pilot.press("question_mark")
+        assert isinstance(app.screen, HelpScreen)
+        help_screen = app.screen
+        await pilot.pause(0.1)
+        text_widget = help_screen.query_one("#help-text", Static)
+        view = help_screen.keys_view
+        # The text is laid out within the scroll area's width: nothing clipped at the side.
+        assert text_widget.size.width <= view.scrollable_content_region.width
+        console = Console(width=text_widget.size.width, file=io.StringIO(), record=True)
+        console.print(_help_renderable(help_screen.rows))
+        lines = console.export_text().splitlines()
+        assert all(cell_len(line) <= text_widget.size.width for line in lines)
+        words = " ".join(lines).split()
+        for _, entries in help_sections(help_screen.rows):
+            for _, description in entries:
+                for word in description.split():
+                    assert word in words, (description, word)
+        assert not any("…" in line for line in lines)
+        # Taller than the dialog at 80x24: it scrolls, and the end is reachable.
+        if size == (80, 24):
+            assert view.max_scroll_y > 0
+        await pilot.press("end")
+        await pilot.pause(0.6)  # the scroll animates
+        assert view.scroll_y == view.max_scroll_y
+        await pilot.press("escape")
+        assert not isinstance(app.screen, HelpScreen)
+
+
+def test_help_joins_keys_with_one_meaning() -> None:
+    rows = [
+        ("Reader", "j", "Next paper"),
+        ("Reader", "n", "Next paper"),
+        ("Reader", "k", "Previous paper"),
+        ("List", "j", "Next paper"),
+    ]
+    assert help_sections(rows) == [
+        ("Reader", [("j, n", "Next paper"), ("k", "Previous paper")]),
+        ("List", [("j", "Next paper")]),
+    ]
+
+
+# ------------------------------------------------------------------ ? and F1 from launch
+
+
+async def test_question_mark_at_launch_shows_the_keys(app: PaperBrowserApp, size: Size) -> None:
+    async with running(app, size=size) as pilot:
+        assert app.focused is app.search_bar and app.search_bar.value == ""
+        await pilot.press("question_mark")
+        assert isinstance(app.screen, HelpScreen)
+        await pilot.press("question_mark")  # ? closes it again
+        assert not isinstance(app.screen, HelpScreen)
+        assert app.search_bar.value == "" and app.focused is app.search_bar
+
+
+async def test_question_mark_after_text_is_the_wildcard_and_f1_still_helps(
+    app: PaperBrowserApp,
+) -> None:
+    async with running(app) as pilot:
+        await pilot.press(*"dif", "question_mark")
+        assert app.search_bar.value == "dif?"
+        assert not isinstance(app.screen, HelpScreen)
+        await pilot.press("f1")
+        assert isinstance(app.screen, HelpScreen)
+        await pilot.press("f1")
+        assert not isinstance(app.screen, HelpScreen)
+        assert app.search_bar.value == "dif?"
+        await pilot.press("enter", "question_mark")  # from the list too
+        assert isinstance(app.screen, HelpScreen)
+
+
+def footer_keys(app: PaperBrowserApp) -> dict[str, FooterKey]:
+    footer = app.screen.query_one(Footer)
+    return {key.key: key for key in footer.query(FooterKey)}
+
+
+async def test_the_footer_shows_how_to_get_the_keys(app: PaperBrowserApp, size: Size) -> None:
+    async with running(app, size=size) as pilot:
+        width = size[0]
+        bar_keys = footer_keys(app)
+        assert "f1" in bar_keys and bar_keys["f1"].region.right <= width
+        await pilot.press("enter")
+        await pilot.pause(0.1)
+        list_keys = footer_keys(app)
+        assert "question_mark" in list_keys
+        assert 0 < list_keys["question_mark"].region.right <= width
+
+
+# ------------------------------------------------------------------ the README's key tables
+
+README = Path(__file__).resolve().parent.parent / "README.md"
+# How the README writes a key -> Textual's key name.
+_KEY_NAMES = {
+    "[": "left_square_bracket",
+    "]": "right_square_bracket",
+    "+": "plus",
+    "=": "equals_sign",
+    "-": "minus",
+    "?": "question_mark",
+    "esc": "escape",
+    "→": "right",
+    "←": "left",
+    "↑": "up",
+    "↓": "down",
+    "Enter": "enter",
+    "space": "space",
+    "PgDn": "pagedown",
+    "PgUp": "pageup",
+    "Home": "home",
+    "End": "end",
+    "F1": "f1",
+}
+
+
+def readme_keys(table_header: str) -> set[str]:
+    """The keys named in the first column of the README table headed ``table_header``."""
+    text = README.read_text(encoding="utf-8")
+    table = text.split(f"| {table_header} | does |", 1)[1].split("\n\n", 1)[0]
+    keys: set[str] = set()
+    for row in table.splitlines()[2:]:
+        first = row.split("|")[1]
+        for token in re.findall(r"`([^`]+)`|\b(Enter|space|PgDn|PgUp|Home|End)\b", first):
+            name = token[0] or token[1]
+            if name == "1`…`9" or name.startswith("1"):
+                keys.update(str(slot) for slot in range(1, 10))
+            else:
+                keys.add(_KEY_NAMES.get(name, name))
+    return keys
+
+
+def binding_keys(bindings: list[BindingType]) -> set[str]:
+    return {
+        key.strip()
+        for binding in bindings
+        if isinstance(binding, Binding)
+        for key in binding.key.split(",")
+    }
+
+
+@pytest.mark.parametrize(
+    ("header", "bindings"),
+    [
+        ("in the list", [*LIST_BINDINGS, *PaperBrowserApp.BINDINGS, *ResultsTable.BINDINGS]),
+        ("in the reader", READER_BINDINGS),
+    ],
+)
+def test_every_key_the_readme_names_exists(header: str, bindings: list[BindingType]) -> None:
+    named = readme_keys(header)
+    arrows = {"up", "down", "left", "right", "pageup", "pagedown", "home", "end"}
+    # The list is a DataTable: arrows, page and home/end keys are its own.
+    known = binding_keys(bindings) | (arrows if header == "in the list" else set())
+    assert named, header
+    assert named <= known, named - known
