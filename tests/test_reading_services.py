@@ -236,6 +236,13 @@ def test_cli_read_note_saved_and_backup(
     capsys.readouterr()
     assert main(["note", robots]) == 0
     assert capsys.readouterr().out == "from stdin\n"
+    # Empty standard input (a failed generator) keeps the note; '' deletes on purpose.
+    for empty in ("", "\n\n", "  \n"):
+        monkeypatch.setattr("sys.stdin", io.StringIO(empty))
+        assert main(["note", robots, "-"]) == 1
+        assert "the note is kept" in capsys.readouterr().err
+        assert main(["note", robots]) == 0
+        assert capsys.readouterr().out == "from stdin\n"
     assert main(["note", robots, ""]) == 0
     assert main(["note", robots]) == 1
     reopened = open_services()

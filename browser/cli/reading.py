@@ -42,6 +42,12 @@ def note_command(options: argparse.Namespace) -> int:
         # As the shell's $(...) does: the newlines that end the input are not part of the
         # note (echo, printf '...\n' and editors all add one); those inside it are.
         text = sys.stdin.read().rstrip("\n")
+        if not text.strip():
+            # A script whose text generator failed must not wipe the note: deleting is
+            # said explicitly, with ''.
+            raise UserError(
+                "standard input was empty: the note is kept (an empty TEXT, '', deletes it)"
+            )
     services = open_library(options)
     try:
         if text is None:
