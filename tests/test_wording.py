@@ -189,14 +189,19 @@ def test_note_from_stdin_drops_only_the_final_newlines(
     assert capsys.readouterr().out == note + "\n"  # printed with one newline to end it
 
 
-def test_a_note_of_only_newlines_from_stdin_is_no_note(
+def test_a_note_of_only_newlines_from_stdin_keeps_the_note(
     one_paper: str, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    """Empty input is most likely a failed generator: the note stays, and '' deletes."""
     assert main(["note", one_paper, "kept until replaced"]) == 0
     monkeypatch.setattr("sys.stdin", io.StringIO("\n\n"))
-    assert main(["note", one_paper, "-"]) == 0
+    assert main(["note", one_paper, "-"]) == 1
+    assert "the note is kept" in capsys.readouterr().err
+    assert main(["note", one_paper]) == 0
+    assert capsys.readouterr().out == "kept until replaced\n"
+    assert main(["note", one_paper, ""]) == 0
     capsys.readouterr()
-    assert main(["note", one_paper]) == 1  # an empty note is no note
+    assert main(["note", one_paper]) == 1
     assert "has no note" in capsys.readouterr().err
 
 
