@@ -141,7 +141,9 @@ async def measure_screen(library: Path, runs: int) -> dict[str, float]:
 async def _painted_stats(app: PaperBrowserApp) -> float:
     """When the stats screen, filled, has been painted (perf_counter seconds)."""
     await _wait(
-        lambda: _is_stats_screen(app.screen) and getattr(app.screen, "stats", None) is not None
+        lambda: _is_stats_screen(app.screen)
+        and getattr(app.screen, "stats", None) is not None
+        and getattr(app.screen, "filled", True)
     )
     painted: list[float] = []
     app.call_after_refresh(lambda: painted.append(time.perf_counter()))
