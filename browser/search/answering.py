@@ -27,9 +27,9 @@ from browser.models import (
 from browser.search.commit import Commit
 from browser.search.exactness import (
     ExactWord,
-    exact_title_bonus,
     exact_words,
     query_words,
+    ranked_with_exact_bonus,
 )
 from browser.search.highlighting import highlight_spans, hit_terms
 from browser.search.matching import (
@@ -48,7 +48,7 @@ from browser.search.planning import (
     ranks_nothing,
 )
 from browser.search.schema import DEFAULT_FIELD, folded_word
-from browser.search.scoring import postings_to_read, ranked_by_bm25, top
+from browser.search.scoring import postings_to_read, ranked_by_bm25
 from browser.search.spelling import (
     FEW_HITS,
     corrected_query,
@@ -320,8 +320,8 @@ class Answerer:
                     for d, v in scored.items()
                     if d not in denied and (allowed is None or d in allowed)
                 }
-            _add(scored, exact_title_bonus(commit.order, exact, scored))
-            return top(scored, wanted), len(scored), False
+            ranked = ranked_with_exact_bonus(commit.order, exact, scored, wanted)
+            return ranked, len(scored), False
         # The settled search counts its matches with set operations over postings when
         # it can; then block skipping may find the top hits, as when typing.
         matching = None if typing else matching_set(commit.searcher, query, stop)
@@ -343,9 +343,7 @@ class Answerer:
         ranked = list(docs_and_scores(collector.results(), kept))
         if exact:
             # Only what the collector kept can be promoted here: its best by BM25.
-            found = dict(ranked)
-            _add(found, exact_title_bonus(commit.order, exact, found))
-            ranked = top(found, kept)
+            ranked = ranked_with_exact_bonus(commit.order, exact, dict(ranked), kept)
         total, timed_out = collector.matched, collector.timed_out
         if matching is not None:
             total = len(allowed_only(matching, allowed, denied))
@@ -377,8 +375,7 @@ class Answerer:
             else:
                 scores = ranked_by_bm25(commit.searcher, positive, stop)
         scored = {d: v for d, v in (scores or {}).items() if d in docnums}
-        _add(scored, exact_title_bonus(commit.order, exact, scored))
-        ranked = top(scored, wanted)
+        ranked = ranked_with_exact_bonus(commit.order, exact, scored, wanted)
         if len(ranked) < wanted:
             rest = docnums.difference(scored) if scored else docnums
             ranked += commit.order.first_in_order("newest", rest, wanted - len(ranked))
@@ -484,11 +481,6 @@ class Answerer:
                 )
                 result.expansions = relaxed.expansions
                 return
-
-
-def _add(scores: dict[int, float], gained: dict[int, float]) -> None:
-    for docnum, extra in gained.items():
-        scores[docnum] += extra
 
 
 def _restricted(
