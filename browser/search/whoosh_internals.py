@@ -14,6 +14,7 @@ says so in one sentence (the status line, ``paper-browser doctor``).
 from __future__ import annotations
 
 import contextlib
+import io
 import os
 import pickle
 import secrets
@@ -45,7 +46,7 @@ from whoosh.filedb.filestore import FileStorage, RamStorage
 from whoosh.matching.wrappers import FilterMatcher, WrappingMatcher
 from whoosh.query.spans import SpanWrappingMatcher
 from whoosh.scoring import BM25F
-from whoosh.util.numeric import length_to_byte
+from whoosh.util.numeric import byte_to_length, length_to_byte
 from whoosh.writing import PostingPool, SegmentWriter
 
 from browser.search.internals_status import InternalsStatus
@@ -72,6 +73,11 @@ def probe() -> InternalsStatus:
     need(wq.NumericRange, "NumericRange", "_compile_query")
     need(BM25F(), "BM25F", "_field_B")
     need(whoosh_system, "whoosh.system", "_INT_SIZE")
+    pack_int = getattr(whoosh_system, "pack_int", None)
+    if pack_int is None or pack_int(-7) != _INT.pack(-7):
+        missing.append("whoosh.system.pack_int as '!i'")
+    need(W3LeafMatcher, "W3LeafMatcher", "_goto")
+    called(W3LeafMatcher, "_next_block", "_goto")
     need(W3LeafMatcher, "W3LeafMatcher", "_read_ids", "_read_weights", "_read_values")
     need(W3PostingsWriter, "W3PostingsWriter", "_mini_ids", "_mini_weights", "_new_block")
     called(W3LeafMatcher, "_read_values", "_read_data")
@@ -137,6 +143,11 @@ def _probe_instances(need: Callable[..., None]) -> None:
 JOINED_VALUES: Final = "split-values"
 WHOOSH_VALUES: Final = "whoosh"
 _HEAD_SIZE: Final = 4  # the byte length of a block's first part, before it
+# A block starts with its length as Whoosh's ``write_int`` writes it, then its pickled
+# info tuple (about 40 bytes at protocol 2; read this much, Whoosh's way when longer).
+_INT: Final = struct.Struct("!i")
+_INT_SIZE: Final = _INT.size
+_BLOCK_INFO_READ: Final = 96
 
 
 class JoinedValuesWriter(W3PostingsWriter):  # type: ignore[misc]
@@ -176,6 +187,41 @@ class JoinedValuesWriter(W3PostingsWriter):  # type: ignore[misc]
 
 class JoinedValuesMatcher(W3LeafMatcher):  # type: ignore[misc]
     """Reads the blocks ``JoinedValuesWriter`` wrote: the values only when asked for."""
+
+    def _goto(self, position: int) -> None:
+        # Whoosh reads a block's header with ``read_int`` and then ``pickle.load`` on the
+        # posting file: inside a compound segment file each small read of the unpickler is
+        # a seek and a read (about 20 a block, a fifth of a cold typing pass at 100k
+        # papers). One read of the header's bytes, unpickled in memory, sets the same.
+        head = self._postfile.get(position, _INT_SIZE + _BLOCK_INFO_READ)
+        stream = io.BytesIO(head)
+        stream.seek(_INT_SIZE)
+        try:
+            info = pickle.load(stream)
+        except (pickle.UnpicklingError, EOFError, ValueError):
+            super()._goto(position)  # a header longer than read: Whoosh's own way
+            return
+        (length,) = _INT.unpack_from(head)
+        # Whoosh's attributes (untyped there): a new block's parts are read when asked for.
+        self._data: Any = None
+        self._ids: Any = None
+        self._weights: Any = None
+        self._values: Any = None
+        self._i = 0
+        if length < 0:
+            self._lastblock = True
+        self._nextoffset = position + _INT_SIZE + abs(length)
+        self._dataoffset = position + stream.tell()
+        (
+            self._blocklength,
+            self._maxid,
+            self._maxweight,
+            self._compression,
+            shortest,
+            longest,
+        ) = info
+        self._minlength = byte_to_length(shortest)
+        self._maxlength = byte_to_length(longest)
 
     def _read_data(self) -> None:
         fixed = self._fixedsize
