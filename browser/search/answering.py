@@ -11,6 +11,7 @@ import dataclasses
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from functools import partial
 from typing import Any, Final
 
 from whoosh import query as wq
@@ -509,15 +510,13 @@ def _hits(
     hits: list[SearchHit] = []
     for docnum, score in ranked:
         paper = commit.paper_at(docnum)
-        hits.append(
-            SearchHit(
-                paper=paper,
-                score=score,
-                title_highlights=highlight_spans(paper.title, lit[0]),
-                abstract_highlights=highlight_spans(paper.abstract, lit[1]),
-                tags=tags.tags_of(paper.id) if tags is not None else [],
-            )
+        hit = SearchHit(
+            paper=paper,
+            score=score,
+            title_highlights=highlight_spans(paper.title, lit[0]),
+            tags=tags.tags_of(paper.id) if tags is not None else [],
         )
+        hits.append(hit.highlight_abstract_with(partial(highlight_spans, paper.abstract, lit[1])))
     return hits
 
 
