@@ -60,6 +60,7 @@ class TaggedPaper:
     extra: Mapping[str, Any] = field(default_factory=dict)
 
 
+
 @dataclass(frozen=True)
 class TagChange:
     """One operation on one paper, applied onto what is on disk under the lock.
@@ -143,7 +144,6 @@ def apply_change(
 
 
 # ---------------------------------------------------------------- file format
-
 
 def describe_os_error(error: OSError) -> str:
     if error.errno == errno.ENOSPC:
@@ -277,6 +277,7 @@ class TagOperations:
             return step.description
 
     # ---------------------------------------------------------------- internals
+
 
     @staticmethod
     def _check_id(paper_id: str) -> str:

@@ -119,10 +119,8 @@ def print_table(header: Sequence[str], rows: Sequence[Sequence[str]]) -> None:
     for row in cleaned:
         for column, cell in enumerate(row[:-1]):
             widths[column] = max(widths[column], len(cell))
-    formatter: Callable[[Sequence[str]], str] = (
-        lambda cells: "  ".join(  # noqa: E731
-            [cell.ljust(widths[i]) for i, cell in enumerate(cells[:-1])] + [cells[-1]]
-        )
+    formatter: Callable[[Sequence[str]], str] = lambda cells: "  ".join(  # noqa: E731
+        [cell.ljust(widths[i]) for i, cell in enumerate(cells[:-1])] + [cells[-1]]
     )
     last_width = max(20, width - sum(widths) - 2 * len(widths))
     print(formatter(header))

@@ -89,7 +89,9 @@ def _shared_options() -> _Parents:
         "library; a tags.json given here is migrated into a userdata.sqlite3 beside it)",
     )
     year = argparse.ArgumentParser(add_help=False)
-    year.add_argument("--year", type=int, metavar="YYYY", help="year of dates written without one")
+    year.add_argument(
+        "--year", type=int, metavar="YYYY", help="year of dates written without one"
+    )
     # Only the commands that print what reading the dumps gave (the app shows a notice).
     verbose = argparse.ArgumentParser(add_help=False)
     verbose.add_argument(

@@ -81,7 +81,9 @@ class ExportUseCases(ServicesCore):
             selection.like is not None or selection.query is not None
         )
         if selection.filters and not searched:
-            allowed, denied = resolve_filters(selection.filters, self.tags, self.userdata.reading)
+            allowed, denied = resolve_filters(
+                selection.filters, self.tags, self.userdata.reading
+            )
             paper_ids = [
                 paper_id
                 for paper_id in paper_ids

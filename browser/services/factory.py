@@ -67,7 +67,9 @@ def open_services(
             except IndexUnusable as error:
                 index_problem = str(error) or "the search index could not be opened"
                 index = PaperIndex.create(paths.index_dir)
-    userdata = open_user_data(paths.root, tags_file.expanduser() if tags_file is not None else None)
+    userdata = open_user_data(
+        paths.root, tags_file.expanduser() if tags_file is not None else None
+    )
     # Its own tag store, so the migration is not the user's first undo.
     migrated = migrate_identities(
         catalog, lambda: UserTags(userdata.database), reading=userdata.reading

@@ -206,7 +206,9 @@ class FactColumns:
         if paper.organization:
             index = self._organization_index.get(paper.organization)
             if index is None:
-                index = self._organization_index[paper.organization] = len(self.organization_names)
+                index = self._organization_index[paper.organization] = len(
+                    self.organization_names
+                )
                 self.organization_names.append(paper.organization)
             self.organizations.append(index)
         else:

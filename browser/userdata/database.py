@@ -102,7 +102,9 @@ class Database:
     it raises UserDataError (nothing changed) when the change cannot be saved.
     """
 
-    def __init__(self, path: Path, *, clock: Callable[[], Any] = utc_now) -> None:
+    def __init__(
+        self, path: Path, *, clock: Callable[[], Any] = utc_now
+    ) -> None:
         self.path = Path(path)
         self.read_only = False
         self.problem: str | None = None
@@ -251,7 +253,8 @@ class Database:
             self._damaged(f"is damaged ({error})")
             return UserDataError(f"{what} are read-only because {self.problem}")
         return UserDataError(
-            f"could not save {what} to {self.path}: {_describe(error)}; the change was not saved"
+            f"could not save {what} to {self.path}: {_describe(error)}; "
+            "the change was not saved"
         )
 
     def data_version(self) -> int | None:

@@ -195,13 +195,8 @@ class ReadingState:
             db.execute(
                 "INSERT OR REPLACE INTO saved_search (name, query, sort, filters, changed)"
                 " VALUES (?, ?, ?, ?, ?)",
-                (
-                    name,
-                    search.query,
-                    search.sort,
-                    json.dumps(dict(search.filters)),
-                    iso_utc(self._clock()),
-                ),
+                (name, search.query, search.sort, json.dumps(dict(search.filters)),
+                 iso_utc(self._clock())),
             )
         return existed is not None
 

@@ -157,7 +157,9 @@ class UserTags(TagOperations):
 
 
 def load_tagged(db: sqlite3.Connection, paper_id: str) -> TaggedPaper | None:
-    row = db.execute("SELECT title, changed FROM tagged WHERE paper_id = ?", (paper_id,)).fetchone()
+    row = db.execute(
+        "SELECT title, changed FROM tagged WHERE paper_id = ?", (paper_id,)
+    ).fetchone()
     if row is None:
         return None
     tags = db.execute(

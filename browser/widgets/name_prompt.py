@@ -45,7 +45,9 @@ class NamePrompt(ModalScreen[str | None]):
                 suggester=SuggestFromList(self._existing, case_sensitive=False),
                 id="name-input",
             )
-            yield Static(Content.styled("Enter saves · Esc cancels", "$text-muted"), classes="hint")
+            yield Static(
+                Content.styled("Enter saves · Esc cancels", "$text-muted"), classes="hint"
+            )
 
     @on(Input.Submitted)
     def submit(self, event: Input.Submitted) -> None:
