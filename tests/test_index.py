@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import json
 import os
@@ -1206,34 +1207,77 @@ def test_explicit_fuzzy_terms_expand_over_the_vocabulary(tmp_path: Path) -> None
         index.close()
 
 
-def test_sorting_runs_in_chunks_merge_back_in_order(tmp_path: Path) -> None:
-    """``ChunkedPostingPool`` writes runs as pickled lists: runs longer than a chunk,
-    one ending exactly on a chunk, and a merge of merged runs all come back sorted."""
+def test_grouped_postings_come_back_by_term_in_document_order(tmp_path: Path) -> None:
+    """``GroupedPostingPool`` groups postings by term as they are added and sorts only the
+    terms: spilled runs longer than a pickled chunk, one ending on a chunk, an empty
+    spill, a term in several runs and in memory, and a list added out of document order
+    (which only a merge of old segments could do) all come back as Whoosh's sort
+    gives them, with no run file left behind."""
     import random
 
     from whoosh.filedb.filestore import FileStorage
 
-    from browser.search import whoosh_internals
+    from browser.search.whoosh_internals import postings as layout
 
-    chunk = whoosh_internals._RUN_CHUNK
+    chunk = layout._RUN_CHUNK
     rng = random.Random(7)
-    postings = [
-        (rng.choice(["text", "title"]), rng.randbytes(3), n, 1.0, rng.randbytes(rng.randint(0, 9)))
-        for n in range(5 * chunk + 17)
+    terms = [(rng.choice(["text", "title"]), rng.randbytes(3)) for _ in range(3 * chunk)]
+    added = [
+        (*rng.choice(terms), n, float(rng.randint(1, 3)), rng.randbytes(rng.randint(0, 9)))
+        for n in range(8 * chunk + 17)
     ]
     storage = FileStorage(str(tmp_path)).create()
-    pool = whoosh_internals.ChunkedPostingPool(storage, None, limitmb=1)
-    for size in (chunk, 2 * chunk + 5, chunk - 1):
-        for posting in postings[:size]:
+    pool = layout.GroupedPostingPool(storage, None, limitmb=1)
+    at = 0
+    for size in (chunk, 2 * chunk + 5, 0, chunk - 1):
+        for posting in added[at : at + size]:
             pool.add(posting)
-        postings = postings[size:] + postings[:size]
-        pool.save()
-    pool.reduce_to(2, 2)  # a run written from a merge (a generator, not a list)
-    for posting in postings[:100]:
+        at += size
+        pool.spill()
+    for posting in added[at:]:
         pool.add(posting)
-    expected = sorted(postings[-(chunk + 2 * chunk + 5 + chunk - 1) :] + postings[:100])
-    assert list(pool.items()) == expected
-    assert not list(tmp_path.glob("*.run"))
+    shuffled = [("text", b"late", n, 1.0, b"v") for n in (9, 3, 7, 1)]
+    for posting in shuffled:
+        pool.add(posting)
+    assert list(pool.iter_postings()) == sorted(added + shuffled)
+    assert not [p for p in tmp_path.iterdir() if p.suffix == ".run"]
+    pool.cleanup()
+
+
+@pytest.mark.parametrize("limitmb", [1, 96])
+def test_grouped_postings_write_the_same_files(tmp_path: Path, limitmb: int) -> None:
+    """Postings written a term at a time from the grouped pool make the same terms and
+    postings files, byte for byte, as Whoosh's pool and its posting-at-a-time field
+    writer (with 1 MB the pool spills runs and merges them)."""
+    from whoosh.filedb.filestore import FileStorage
+
+    from browser.search.whoosh_internals import postings as layout
+
+    papers = [
+        Paper(
+            id=f"hf-{n:016x}",
+            title=f"{PAPERS[n % len(PAPERS)].title} part {n}",
+            abstract=" ".join(p.abstract for p in PAPERS[n % 3 :: 3]) + f" word{n % 17}",
+            authors=n % 9 or None,
+        )
+        for n in range(300)
+    ]
+    documents = [schema.document_for(paper)[0] for paper in papers]
+    written = []
+    for grouped in (True, False):
+        folder = tmp_path / str(grouped)
+        folder.mkdir()
+        ix = FileStorage(str(folder)).create_index(schema.build_schema(), indexname="papers")
+        swap = layout.pool_swapped() if grouped else contextlib.nullcontext()
+        codec = layout.JoinedValuesCodec()
+        with swap, ix.writer(codec=codec, limitmb=limitmb, compound=False) as writer:
+            for document in documents:
+                writer.add_document(**document)
+        written.append(
+            {p.suffix: p.read_bytes() for p in folder.iterdir() if p.suffix in (".trm", ".pst")}
+        )
+    assert set(written[0]) == {".trm", ".pst"}
+    assert written[0] == written[1]
 
 
 # ---------------------------------------------------------------- the pages' orders

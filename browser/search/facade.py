@@ -67,7 +67,7 @@ from browser.search.schema import (
 from browser.search.scoring import scored_lists
 from browser.search.stopping import Interrupted, Stop
 from browser.search.vocabulary import VOCABULARY_PREFIX, Vocabulary, VocabularyFiles
-from browser.search.whoosh_internals import chunked_posting_runs, index_codec
+from browser.search.whoosh_internals import grouped_postings, index_codec
 
 __all__ = ["IndexBusy", "IndexUnusable", "PaperIndex", "SearchCancelled"]
 
@@ -224,7 +224,7 @@ class PaperIndex:
             # multisegment: merging the workers' segments at the end would re-write every
             # posting in one process, costing more than the second process saved.
             options.update(procs=procs, multisegment=True)
-        with chunked_posting_runs():
+        with grouped_postings():
             try:
                 writer = self._ix.writer(**options)
             except LockError as exc:

@@ -13,47 +13,57 @@ says so in one sentence (the status line, ``paper-browser doctor``).
 
 from __future__ import annotations
 
-import contextlib
 import os
 import pickle
 import secrets
-import struct
 import sys
 import tempfile
-import zlib
 from array import array
 from bisect import bisect_right
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from functools import partial
-from itertools import accumulate, compress, islice
-from typing import Any, Final
+from itertools import accumulate, compress
+from typing import Any
 
-import whoosh.writing
 from whoosh import columns, formats
 from whoosh import query as wq
 from whoosh import system as whoosh_system
-from whoosh.codec.whoosh3 import (
-    LENGTHS_COLUMN,
-    WHOOSH3_HEADER_MAGIC,
-    W3Codec,
-    W3LeafMatcher,
-    W3PostingsWriter,
-)
-from whoosh.externalsort import SortingPool
+from whoosh.codec.whoosh3 import W3Codec, W3FieldWriter, W3LeafMatcher, W3PostingsWriter
 from whoosh.fields import COLUMN, TEXT, Schema
 from whoosh.filedb.filestore import FileStorage, RamStorage
 from whoosh.matching.wrappers import FilterMatcher, WrappingMatcher
 from whoosh.query.spans import SpanWrappingMatcher
 from whoosh.scoring import BM25F
-from whoosh.util.numeric import length_to_byte
 from whoosh.writing import PostingPool, SegmentWriter
 
 from browser.search.internals_status import InternalsStatus
 from browser.search.lengths import LengthTable
+from browser.search.whoosh_internals.postings import (
+    BLOCK_LENGTH,
+    GroupedPostingPool,
+    JoinedValuesCodec,
+    length_column,
+    pool_swapped,
+)
+from browser.search.whoosh_internals.postings import (
+    JOINED_VALUES as JOINED_VALUES,
+)
+from browser.search.whoosh_internals.postings import (
+    WHOOSH_VALUES as WHOOSH_VALUES,
+)
+from browser.search.whoosh_internals.postings import (
+    grouped_postings as grouped_postings,
+)
+from browser.search.whoosh_internals.postings import (
+    index_codec as index_codec,
+)
+from browser.search.whoosh_internals.postings import (
+    postings_layout as postings_layout,
+)
 
 
 def probe() -> InternalsStatus:
-    """Check every private name this module uses against the installed Whoosh."""
+    """Check every private name this package uses against the installed Whoosh."""
     missing: list[str] = []
 
     def need(owner: object, label: str, *names: str) -> None:
@@ -72,14 +82,23 @@ def probe() -> InternalsStatus:
     need(wq.NumericRange, "NumericRange", "_compile_query")
     need(BM25F(), "BM25F", "_field_B")
     need(whoosh_system, "whoosh.system", "_INT_SIZE")
+    pack_int = getattr(whoosh_system, "pack_int", None)
+    if pack_int is None or pack_int(-7) != BLOCK_LENGTH.pack(-7):
+        missing.append("whoosh.system.pack_int as '!i'")
+    need(W3LeafMatcher, "W3LeafMatcher", "_goto")
+    called(W3LeafMatcher, "_next_block", "_goto")
     need(W3LeafMatcher, "W3LeafMatcher", "_read_ids", "_read_weights", "_read_values")
     need(W3PostingsWriter, "W3PostingsWriter", "_mini_ids", "_mini_weights", "_new_block")
+    need(W3PostingsWriter, "W3PostingsWriter", "_mini_values", "_write_block")
     called(W3LeafMatcher, "_read_values", "_read_data")
     called(W3LeafMatcher, "_read_ids", "_read_data")
+    called(W3PostingsWriter, "add_posting", "_write_block")
+    called(W3FieldWriter, "finish_term", "_postwriter")
     need(W3Codec(), "W3Codec", "_blocklimit", "_compression", "_inlinelimit")
     called(SegmentWriter, "__init__", "PostingPool")
-    called(SortingPool, "save", "_write_run")
-    need(PostingPool, "PostingPool", "_read_run", "_open_run", "_remove_run")
+    called(SegmentWriter, "_flush_segment", "iter_postings")
+    called(SegmentWriter, "_flush_segment", "add_postings")
+    need(PostingPool, "PostingPool", "_new_run", "_open_run", "_remove_run")
     try:
         _probe_instances(need)
     except Exception as exc:  # a release that cannot even build the probe index
@@ -98,7 +117,8 @@ def _probe_instances(need: Callable[..., None]) -> None:
     # folder and removes it at commit: with the default name, processes starting at once
     # shared "MAIN.tmp" and one removed it under another (the probe failed).
     ix = RamStorage().create_index(schema, indexname=f"probe-{os.getpid()}-{secrets.token_hex(6)}")
-    with ix.writer(codec=JoinedValuesCodec()) as writer:
+    # Through the grouped pool and the block-at-a-time field writer, as the index is built.
+    with pool_swapped(), ix.writer(codec=JoinedValuesCodec()) as writer:
         writer.add_document(text="probe words probe", number=1, words=b"a")
         writer.add_document(text="probe", number=2, words=b"bc")
     with ix.searcher() as searcher:
@@ -116,192 +136,17 @@ def _probe_instances(need: Callable[..., None]) -> None:
         need(numbers, "NumericColumn.Reader", "_typecode", "_count", "_dbfile", "_basepos")
         words = reader.column_reader("words", translate=False)
         need(words, "VarBytesColumn.Reader", "_offsets", "_lengths", "_dbfile", "_basepos")
-    # Sorting runs in our format come back merged, in order (two runs, one merge;
-    # longer runs, in chunks, in tests/test_index.py).
+    # Spilled runs in our format come back merged by term, each list in order (three
+    # spills and memory; longer runs in tests/test_index.py).
     with tempfile.TemporaryDirectory(prefix="paper-browser-probe-") as folder:
-        pool = ChunkedPostingPool(FileStorage(folder), None, limitmb=1)
+        pool = GroupedPostingPool(FileStorage(folder), None, limitmb=1)
         postings = [("text", bytes([n % 7]), n, 1.0, b"v") for n in range(12)]
-        for posting in postings[::2]:
+        for at, posting in enumerate(postings):
             pool.add(posting)
-        pool.save()
-        for posting in postings[1::2]:
-            pool.add(posting)
-        if list(pool.items()) != sorted(postings):
-            need(ChunkedPostingPool, "ChunkedPostingPool", "_runs_read_back")
-
-
-# -- the postings layout
-
-# Recorded beside the index (``schema.write_version``): an index written with another
-# layout is rebuilt, never read with the wrong matcher.
-JOINED_VALUES: Final = "split-values"
-WHOOSH_VALUES: Final = "whoosh"
-_HEAD_SIZE: Final = 4  # the byte length of a block's first part, before it
-
-
-class JoinedValuesWriter(W3PostingsWriter):  # type: ignore[misc]
-    """Whoosh's postings writer, a block's data in two parts compressed apart: ids and
-    weights (pickled at the newest protocol), then the values (encoded positions) as
-    their lengths and one joined byte string. Whoosh pickles all three as one tuple at
-    protocol 2 (each value a ``_codecs.encode`` call), so scoring a word inflated and
-    unpickled all its positions; apart, BM25 reads only the first part. Whoosh's public
-    way has no hook for this (``_write_block`` is private)."""
-
-    def _write_block(self, last: bool = False) -> None:
-        fixed = self._format.fixed_value_size()
-        if self._byteids or (fixed is not None and fixed >= 0):
-            super()._write_block(last)
-            return
-        if not self._blockcount:
-            self._postfile.write(WHOOSH3_HEADER_MAGIC)
-        self._terminfo.add_block(self)
-        head = pickle.dumps((self._mini_ids(), self._mini_weights()), pickle.HIGHEST_PROTOCOL)
-        values = self._values
-        tail = struct.pack(f"<{len(values)}I", *map(len, values)) + b"".join(values)
-        comp = self._compression
-        if comp:
-            head, tail = zlib.compress(head, comp), zlib.compress(tail, comp)
-        ids = self._ids
-        # As Whoosh writes a block's info, read before its data is.
-        info = (len(ids), ids[-1], self._maxweight, comp)
-        lengths = (length_to_byte(self._minlength), length_to_byte(self._maxlength))
-        infobytes = pickle.dumps((*info, *lengths), 2)
-        size = len(infobytes) + _HEAD_SIZE + len(head) + len(tail)
-        self._postfile.write_int(-size if last else size)
-        self._postfile.write(infobytes)
-        self._postfile.write(len(head).to_bytes(_HEAD_SIZE, "little") + head + tail)
-        self._blockcount += 1
-        self._new_block()
-
-
-class JoinedValuesMatcher(W3LeafMatcher):  # type: ignore[misc]
-    """Reads the blocks ``JoinedValuesWriter`` wrote: the values only when asked for."""
-
-    def _read_data(self) -> None:
-        fixed = self._fixedsize
-        if self._byteids or (fixed is not None and fixed >= 0):
-            super()._read_data()
-            return
-        data = self._postfile.get(self._dataoffset, self._nextoffset - self._dataoffset)
-        end = _HEAD_SIZE + int.from_bytes(data[:_HEAD_SIZE], "little")
-        head = data[_HEAD_SIZE:end]
-        ids, weights = pickle.loads(zlib.decompress(head) if self._compression else head)
-        self._data = (ids, weights, data[end:])
-
-    def _read_ids(self) -> None:
-        # Whoosh sums a block's id deltas in a Python generator (``delta_decode``);
-        # ``accumulate`` gives the same ids in C.
-        if self._data is None:
-            self._read_data()
-        ids = self._data[0]
-        self._ids = ids if self._byteids else tuple(accumulate(ids))
-
-    def _read_values(self) -> None:
-        fixed = self._fixedsize
-        if self._byteids or (fixed is not None and fixed >= 0):
-            super()._read_values()
-            return
-        if self._data is None:
-            self._read_data()
-        tail = self._data[2]
-        tail = zlib.decompress(tail) if self._compression else bytes(tail)
-        count = self._blocklength
-        ends = list(accumulate(struct.unpack_from(f"<{count}I", tail), initial=4 * count))
-        self._values = tuple(map(tail.__getitem__, map(slice, ends, ends[1:])))
-
-
-class JoinedValuesCodec(W3Codec):  # type: ignore[misc]
-    """Whoosh's codec with ``JoinedValuesWriter`` and ``JoinedValuesMatcher`` for term
-    postings (term vectors, which the index does not keep, stay as Whoosh writes them).
-    Each segment keeps its codec, so Whoosh reads a segment as it was written."""
-
-    def postings_writer(self, dbfile: Any, byteids: bool = False) -> Any:
-        if byteids:
-            return super().postings_writer(dbfile, byteids=byteids)
-        return JoinedValuesWriter(
-            dbfile,
-            blocklimit=self._blocklimit,
-            byteids=byteids,
-            compression=self._compression,
-            inlinelimit=self._inlinelimit,
-        )
-
-    def postings_reader(
-        self, dbfile: Any, terminfo: Any, format_: Any, term: Any = None, scorer: Any = None
-    ) -> Any:
-        if terminfo.is_inlined():
-            return super().postings_reader(dbfile, terminfo, format_, term=term, scorer=scorer)
-        offset, length = terminfo.extent()
-        return JoinedValuesMatcher(dbfile, offset, length, format_, term=term, scorer=scorer)
-
-    def per_document_reader(self, storage: Any, segment: Any) -> Any:
-        """Whoosh's reader, with field lengths served from memory (``LengthTable``): the
-        writer asks for the length of each posting's document when it writes a segment
-        (an eighth of a build's time as one file read per posting)."""
-        reader = super().per_document_reader(storage, segment)
-        reader.doc_field_length = LengthTable(
-            partial(_length_column, reader, segment.doc_count_all())
-        )
-        return reader
-
-
-# Postings per pickled list in a sorting run: large enough that the per-call cost of
-# pickle vanishes, small enough that merging a dozen runs holds little in memory.
-_RUN_CHUNK: Final = 2048
-
-
-class ChunkedPostingPool(PostingPool):  # type: ignore[misc]
-    """Whoosh's posting pool with its sorted runs written as pickled lists of postings at
-    the newest protocol, not one protocol-2 pickle per posting: every posting of a build
-    is written to a run and read back once, and protocol 2 turns each of its two byte
-    strings into a ``_codecs.encode`` call (a sixth of a build's time at 10k papers).
-    Whoosh's public way has no hook for the run format (``_write_run``/``_read_run``)."""
-
-    def _write_run(self, f: Any, items: Iterable[Any]) -> None:
-        iterator = iter(items)
-        while batch := list(islice(iterator, _RUN_CHUNK)):
-            pickle.dump(batch, f, pickle.HIGHEST_PROTOCOL)
-        f.close()
-
-    def _read_run(self, path: str) -> Iterator[Any]:
-        f = self._open_run(path)
-        try:
-            while True:
-                try:
-                    batch = pickle.load(f)
-                except EOFError:
-                    return
-                yield from batch
-        finally:
-            f.close()
-            self._remove_run(path)
-
-
-@contextlib.contextmanager
-def chunked_posting_runs() -> Iterator[None]:
-    """Writers made inside use ``ChunkedPostingPool`` (and so do the worker processes
-    they fork). Whoosh's ``SegmentWriter`` names ``PostingPool`` from its module, so the
-    name is swapped there for the time of one write; one writer runs at a time (the index
-    lock), and on Whoosh's public path nothing is swapped."""
-    if not fast_path():
-        yield
-        return
-    original = whoosh.writing.PostingPool
-    whoosh.writing.PostingPool = ChunkedPostingPool
-    try:
-        yield
-    finally:
-        whoosh.writing.PostingPool = original
-
-
-def postings_layout() -> str:
-    """How this process writes postings: joined values on the fast path, else Whoosh's."""
-    return JOINED_VALUES if fast_path() else WHOOSH_VALUES
-
-
-def index_codec() -> Any:
-    """The codec for every writer of the index (``postings_layout``)."""
-    return JoinedValuesCodec() if fast_path() else W3Codec()
+            if at % 4 == 3:
+                pool.spill()
+        if list(pool.iter_postings()) != sorted(postings):
+            need(GroupedPostingPool, "GroupedPostingPool", "_runs_read_back")
 
 
 # -- hooks: our wrappers plugged into Whoosh's private extension points
@@ -380,19 +225,10 @@ def field_lengths_in_memory(searcher: Any) -> None:
         perdoc = getattr(segment, "_perdoc", None)
         if perdoc is None or not hasattr(perdoc, "_cached_reader"):
             continue
-        table = LengthTable(partial(_length_column, perdoc, segment.doc_count_all()))
+        table = LengthTable(partial(length_column, perdoc, segment.doc_count_all()))
         # Searchers copy the reader's bound method when created: replace both.
         segment.doc_field_length = table
         subsearcher.doc_field_length = table
-
-
-def _length_column(perdoc: Any, doccount: int, fieldname: str) -> bytes | None:
-    """A segment's length bytes of ``fieldname``, one per document, read at once."""
-    column = perdoc._cached_reader(f"_{fieldname}_len", LENGTHS_COLUMN)
-    if not isinstance(column, columns.NumericColumn.Reader) or column._typecode != "B":
-        return None
-    stored = min(doccount, column._count)
-    return bytes(column._dbfile.get(column._basepos, stored)) + bytes(doccount - stored)
 
 
 def positions_decoder(field: Any) -> Callable[[bytes], list[int]]:
