@@ -86,6 +86,8 @@ def probe() -> InternalsStatus:
     need(W3PostingsWriter, "W3PostingsWriter", "_mini_values", "_write_block")
     called(W3LeafMatcher, "_read_values", "_read_data")
     called(W3LeafMatcher, "_read_ids", "_read_data")
+    called(W3LeafMatcher, "_next_block", "_goto")
+    called(W3LeafMatcher, "reset", "_goto")
     called(W3PostingsWriter, "add_posting", "_write_block")
     called(W3FieldWriter, "finish_term", "_postwriter")
     need(W3Codec(), "W3Codec", "_blocklimit", "_compression", "_inlinelimit")

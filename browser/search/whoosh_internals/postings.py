@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import contextlib
 import heapq
+import io
 import pickle
 import struct
 import zlib
@@ -28,6 +29,7 @@ from typing import Any, Final
 
 import whoosh.writing
 from whoosh import columns
+from whoosh import system as whoosh_system
 from whoosh.codec.whoosh3 import (
     LENGTHS_COLUMN,
     WHOOSH3_HEADER_MAGIC,
@@ -36,7 +38,7 @@ from whoosh.codec.whoosh3 import (
     W3LeafMatcher,
     W3PostingsWriter,
 )
-from whoosh.util.numeric import length_to_byte
+from whoosh.util.numeric import byte_to_length, length_to_byte
 from whoosh.writing import PostingPool
 
 from browser.search.lengths import LengthTable
@@ -46,6 +48,9 @@ from browser.search.lengths import LengthTable
 JOINED_VALUES: Final = "split-values"
 WHOOSH_VALUES: Final = "whoosh"
 _HEAD_SIZE: Final = 4  # the byte length of a block's first part, before it
+# Blocks whose data is shorter are stored uncompressed: deflate's header and block
+# framing (about a dozen bytes) would outweigh what it saves.
+_COMPRESS_FROM: Final = 96
 
 
 def _fast_path() -> bool:
@@ -82,7 +87,6 @@ class JoinedValuesWriter(W3PostingsWriter):  # type: ignore[misc]
         if not self._blockcount:
             self._postfile.write(WHOOSH3_HEADER_MAGIC)
         self._terminfo.add_block(self)
-        comp = self._compression
         fixed = self._format.fixed_value_size()
         if fixed is not None and fixed >= 0:
             # Whoosh's own block (``W3PostingsWriter._write_block``), compressed faster.
@@ -93,6 +97,10 @@ class JoinedValuesWriter(W3PostingsWriter):  # type: ignore[misc]
             values = self._values
             tail = struct.pack(f"<{len(values)}I", *map(len, values)) + b"".join(values)
             parts = [head, tail]
+        # A block's info says whether its data is compressed, and readers (Whoosh's too)
+        # decompress only then: most terms are rare, and deflating their few bytes only
+        # adds framing (Whoosh's writer means to skip it under 20 bytes, then sets it again).
+        comp = self._compression if sum(map(len, parts)) >= _COMPRESS_FROM else 0
         if comp:
             parts = [compressed(part, comp) for part in parts]
         if len(parts) == 2:
@@ -127,14 +135,47 @@ class JoinedValuesWriter(W3PostingsWriter):  # type: ignore[misc]
 
 
 class JoinedValuesMatcher(W3LeafMatcher):  # type: ignore[misc]
-    """Reads the blocks ``JoinedValuesWriter`` wrote: the values only when asked for."""
+    """Reads the blocks ``JoinedValuesWriter`` wrote: the values only when asked for;
+    a block whole in one read."""
+
+    def _goto(self, position: int) -> None:
+        # Whoosh reads a block's info with ``pickle.load`` on the postings file: a read
+        # call per opcode, each a seek and a read in a compound file (a sixth of reading
+        # a long list). One read of the block, its info unpickled from memory.
+        self._data: Any = None
+        self._ids: Any = None
+        self._weights: Any = None
+        self._values: Any = None
+        self._i = 0
+        postfile = self._postfile
+        length = postfile.get_int(position)
+        if length < 0:
+            self._lastblock = True
+            length = -length
+        start = position + whoosh_system._INT_SIZE
+        self._nextoffset = start + length
+        self._block = postfile.get(start, length)
+        stream = io.BytesIO(self._block)
+        info = pickle.load(stream)
+        self._blockdata = stream.tell()
+        self._dataoffset = start + self._blockdata
+        (
+            self._blocklength,
+            self._maxid,
+            self._maxweight,
+            self._compression,
+            shortest,
+            longest,
+        ) = info
+        self._minlength = byte_to_length(shortest)
+        self._maxlength = byte_to_length(longest)
 
     def _read_data(self) -> None:
         fixed = self._fixedsize
         if self._byteids or (fixed is not None and fixed >= 0):
             super()._read_data()
             return
-        data = self._postfile.get(self._dataoffset, self._nextoffset - self._dataoffset)
+        data = self._block[self._blockdata :]
         end = _HEAD_SIZE + int.from_bytes(data[:_HEAD_SIZE], "little")
         head = data[_HEAD_SIZE:end]
         ids, weights = pickle.loads(zlib.decompress(head) if self._compression else head)
