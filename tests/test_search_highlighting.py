@@ -108,3 +108,22 @@ def test_a_short_stem_with_a_letter_the_word_lacks_still_lights_up(
     quick = highlight_spans(text, terms)
     assert quick == highlight_spans(text + " é", terms)
     assert [text[h.start : h.end] for h in quick] == [written.capitalize()]
+
+
+def test_a_hits_abstract_spans_are_worked_out_once_when_first_asked_for() -> None:
+    from browser.models import Highlight, Paper, SearchHit
+
+    calls: list[int] = []
+
+    def spans() -> list[Highlight]:
+        calls.append(1)
+        return [Highlight(start=0, end=5)]
+
+    hit = SearchHit(paper=Paper(id="x", title="t", abstract="Learn more")).highlight_abstract_with(
+        spans
+    )
+    assert calls == []  # a page of hits costs nothing until one is shown
+    assert hit.abstract_highlights == [Highlight(start=0, end=5)]
+    assert hit.abstract_highlights == [Highlight(start=0, end=5)]
+    assert calls == [1]
+    assert SearchHit(paper=Paper(id="y", title="t")).abstract_highlights == []

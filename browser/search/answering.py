@@ -11,6 +11,7 @@ import dataclasses
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from functools import partial
 from typing import Any, Final
 
 from whoosh import query as wq
@@ -27,9 +28,9 @@ from browser.models import (
 from browser.search.commit import Commit
 from browser.search.exactness import (
     ExactWord,
-    exact_title_bonus,
     exact_words,
     query_words,
+    ranked_with_exact_bonus,
 )
 from browser.search.highlighting import highlight_spans, hit_terms
 from browser.search.matching import (
@@ -48,7 +49,7 @@ from browser.search.planning import (
     ranks_nothing,
 )
 from browser.search.schema import DEFAULT_FIELD, folded_word
-from browser.search.scoring import postings_to_read, ranked_by_bm25, top
+from browser.search.scoring import postings_to_read, ranked_by_bm25
 from browser.search.spelling import (
     FEW_HITS,
     corrected_query,
@@ -320,8 +321,8 @@ class Answerer:
                     for d, v in scored.items()
                     if d not in denied and (allowed is None or d in allowed)
                 }
-            _add(scored, exact_title_bonus(commit.order, exact, scored))
-            return top(scored, wanted), len(scored), False
+            ranked = ranked_with_exact_bonus(commit.order, exact, scored, wanted)
+            return ranked, len(scored), False
         # The settled search counts its matches with set operations over postings when
         # it can; then block skipping may find the top hits, as when typing.
         matching = None if typing else matching_set(commit.searcher, query, stop)
@@ -343,9 +344,7 @@ class Answerer:
         ranked = list(docs_and_scores(collector.results(), kept))
         if exact:
             # Only what the collector kept can be promoted here: its best by BM25.
-            found = dict(ranked)
-            _add(found, exact_title_bonus(commit.order, exact, found))
-            ranked = top(found, kept)
+            ranked = ranked_with_exact_bonus(commit.order, exact, dict(ranked), kept)
         total, timed_out = collector.matched, collector.timed_out
         if matching is not None:
             total = len(allowed_only(matching, allowed, denied))
@@ -377,8 +376,7 @@ class Answerer:
             else:
                 scores = ranked_by_bm25(commit.searcher, positive, stop)
         scored = {d: v for d, v in (scores or {}).items() if d in docnums}
-        _add(scored, exact_title_bonus(commit.order, exact, scored))
-        ranked = top(scored, wanted)
+        ranked = ranked_with_exact_bonus(commit.order, exact, scored, wanted)
         if len(ranked) < wanted:
             rest = docnums.difference(scored) if scored else docnums
             ranked += commit.order.first_in_order("newest", rest, wanted - len(ranked))
@@ -486,11 +484,6 @@ class Answerer:
                 return
 
 
-def _add(scores: dict[int, float], gained: dict[int, float]) -> None:
-    for docnum, extra in gained.items():
-        scores[docnum] += extra
-
-
 def _restricted(
     commit: Commit, plan: Plan, user: UserData, exclude: set[int] | None
 ) -> tuple[Any, set[int] | None, set[int]] | None:
@@ -517,15 +510,13 @@ def _hits(
     hits: list[SearchHit] = []
     for docnum, score in ranked:
         paper = commit.paper_at(docnum)
-        hits.append(
-            SearchHit(
-                paper=paper,
-                score=score,
-                title_highlights=highlight_spans(paper.title, lit[0]),
-                abstract_highlights=highlight_spans(paper.abstract, lit[1]),
-                tags=tags.tags_of(paper.id) if tags is not None else [],
-            )
+        hit = SearchHit(
+            paper=paper,
+            score=score,
+            title_highlights=highlight_spans(paper.title, lit[0]),
+            tags=tags.tags_of(paper.id) if tags is not None else [],
         )
+        hits.append(hit.highlight_abstract_with(partial(highlight_spans, paper.abstract, lit[1])))
     return hits
 
 

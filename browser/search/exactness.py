@@ -20,8 +20,7 @@ without a trailing space still treats it as being typed."""
 
 from __future__ import annotations
 
-import heapq
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from itertools import islice
 from typing import Any, Final
@@ -31,6 +30,7 @@ from whoosh.scoring import BM25F
 from browser.identity import normalize_title
 from browser.search.ordering import CommitOrder
 from browser.search.schema import DEFAULT_FIELD, folded_word, index_term
+from browser.search.scoring import kth_largest, top
 from browser.search.vocabulary import Vocabulary
 
 # Of the most a term can add under BM25 (idf * (k1 + 1)): see the module docstring.
@@ -137,9 +137,16 @@ def exact_title_bonus(
     """
     if not exact:
         return {}
+    return _title_gains(order, exact, _best(scored, EXACT_POOL))
+
+
+def _title_gains(
+    order: CommitOrder, exact: list[ExactWord], docnums: Iterable[int]
+) -> dict[int, float]:
+    """What each of ``docnums`` gains from its title holding the ``exact`` words."""
     titles = order.titles()
     gained: dict[int, float] = {}
-    for docnum in _best(scored, EXACT_POOL):
+    for docnum in docnums:
         title = b" " + titles[docnum] + b" "
         for word in exact:
             if word.form in title:
@@ -147,9 +154,30 @@ def exact_title_bonus(
     return gained
 
 
+def ranked_with_exact_bonus(
+    order: CommitOrder, exact: list[ExactWord], scored: dict[int, float], wanted: int
+) -> list[tuple[int, float]]:
+    """``top(scored, wanted)`` once ``exact_title_bonus`` is added to ``scored``, without
+    a second pass over every match: the bonus goes only to the ``EXACT_POOL`` best, and
+    everything outside the pool scores below all of it, so when ``wanted`` fits in the
+    pool the top comes from the pool alone (the same list, ties and all). ``scored`` is
+    left as it was."""
+    if not exact:
+        return top(scored, wanted)
+    if wanted > EXACT_POOL:
+        boosted = dict(scored)
+        for docnum, extra in exact_title_bonus(order, exact, scored).items():
+            boosted[docnum] += extra
+        return top(boosted, wanted)
+    pool = {docnum: scored[docnum] for docnum in _best(scored, EXACT_POOL)}
+    for docnum, extra in _title_gains(order, exact, pool).items():
+        pool[docnum] += extra
+    return top(pool, wanted)
+
+
 def _best(scored: dict[int, float], count: int) -> list[int]:
     """The documents of the ``count`` best scores (ties at the last one included)."""
     if len(scored) <= count:
         return list(scored)
-    threshold = heapq.nlargest(count, scored.values())[-1]
+    threshold = kth_largest(list(scored.values()), count)
     return [docnum for docnum, score in scored.items() if score >= threshold]

@@ -40,17 +40,18 @@ from whoosh.writing import PostingPool, SegmentWriter
 from browser.search.internals_status import InternalsStatus
 from browser.search.lengths import LengthTable
 from browser.search.whoosh_internals.postings import (
-    JOINED_VALUES as JOINED_VALUES,
-)
-from browser.search.whoosh_internals.postings import (
-    WHOOSH_VALUES as WHOOSH_VALUES,
-)
-from browser.search.whoosh_internals.postings import (
+    BLOCK_LENGTH,
     GroupedPostingPool,
     GroupedSegmentWriter,
     JoinedValuesCodec,
     length_column,
     pool_swapped,
+)
+from browser.search.whoosh_internals.postings import (
+    JOINED_VALUES as JOINED_VALUES,
+)
+from browser.search.whoosh_internals.postings import (
+    WHOOSH_VALUES as WHOOSH_VALUES,
 )
 from browser.search.whoosh_internals.postings import (
     grouped_postings as grouped_postings,
@@ -86,12 +87,16 @@ def probe() -> InternalsStatus:
     need(wq.NumericRange, "NumericRange", "_compile_query")
     need(BM25F(), "BM25F", "_field_B")
     need(whoosh_system, "whoosh.system", "_INT_SIZE")
+    pack_int = getattr(whoosh_system, "pack_int", None)
+    if pack_int is None or pack_int(-7) != BLOCK_LENGTH.pack(-7):
+        missing.append("whoosh.system.pack_int as '!i'")
+    need(W3LeafMatcher, "W3LeafMatcher", "_goto")
+    called(W3LeafMatcher, "_next_block", "_goto")
     need(W3LeafMatcher, "W3LeafMatcher", "_read_ids", "_read_weights", "_read_values")
     need(W3PostingsWriter, "W3PostingsWriter", "_mini_ids", "_mini_weights", "_new_block")
     need(W3PostingsWriter, "W3PostingsWriter", "_mini_values", "_write_block")
     called(W3LeafMatcher, "_read_values", "_read_data")
     called(W3LeafMatcher, "_read_ids", "_read_data")
-    called(W3LeafMatcher, "_next_block", "_goto")
     called(W3LeafMatcher, "reset", "_goto")
     called(W3PostingsWriter, "add_posting", "_write_block")
     called(W3FieldWriter, "finish_term", "_postwriter")
