@@ -1244,6 +1244,22 @@ def test_grouped_postings_come_back_by_term_in_document_order(tmp_path: Path) ->
     pool.cleanup()
 
 
+def test_grouped_postings_refuse_whooshs_run_hand_over(tmp_path: Path) -> None:
+    """Whoosh's sorted-run hand-over would read the pool's own, always empty, buffer and
+    write a segment without postings: it raises instead (review finding)."""
+    from whoosh.filedb.filestore import FileStorage
+
+    from browser.search.whoosh_internals import postings as layout
+
+    pool = layout.GroupedPostingPool(FileStorage(str(tmp_path)).create(), None, limitmb=1)
+    pool.add(("text", b"word", 0, 1.0, b"v"))
+    with pytest.raises(NotImplementedError):
+        pool.save()
+    with pytest.raises(NotImplementedError):
+        pool.reduce_to(str(tmp_path / "run"), 2)
+    pool.cleanup()
+
+
 @pytest.mark.parametrize("limitmb", [1, 96])
 def test_grouped_postings_write_the_same_files(tmp_path: Path, limitmb: int) -> None:
     """Documents added through ``GroupedSegmentWriter`` and its grouped pool, their

@@ -312,6 +312,14 @@ class GroupedPostings:
             yield from zip(repeat(fieldname), repeat(btext), ids, weights, values)
 
 
+# Whoosh's sorted-run hand-over (``save``, ``reduce_to``) would read the pool's own,
+# always empty, buffer and write a segment without postings: refused, never silent.
+_NO_RUN_HANDOVER: Final = (
+    "GroupedPostingPool serves SegmentWriter only, not the sorted-run hand-over of "
+    "a single-segment MpWriter"
+)
+
+
 class GroupedPostingPool(PostingPool):  # type: ignore[misc]
     """Whoosh's posting pool, its postings grouped by term as they are added.
 
@@ -331,6 +339,12 @@ class GroupedPostingPool(PostingPool):  # type: ignore[misc]
         self._pooled = 0
         self._most = max(1, self.limit // _POSTING_BYTES)
         self._spills: list[str] = []
+
+    def save(self) -> None:
+        raise NotImplementedError(_NO_RUN_HANDOVER)
+
+    def reduce_to(self, *_args: Any, **_options: Any) -> None:
+        raise NotImplementedError(_NO_RUN_HANDOVER)
 
     def add(self, item: tuple[str, bytes, int, float, Any]) -> None:
         """One posting (Whoosh's ``PostingPool.add``: what a merge of segments adds)."""
