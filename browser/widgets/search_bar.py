@@ -48,6 +48,20 @@ class SearchBar(Input):
     def __init__(self) -> None:
         super().__init__(placeholder=PLACEHOLDER, id="search", select_on_focus=False)
 
+    def on_paste(self, event: events.Paste) -> None:
+        # Input keeps a paste's first line only; a title copied from a PDF or a web page
+        # often spans two. Its lines become one query (the query layer cleans the rest).
+        lines = [line.strip() for line in event.text.splitlines()]
+        text = " ".join(line for line in lines if line)
+        event.prevent_default()  # not Input's own paste as well
+        event.stop()
+        if not text:
+            return
+        if self.selection.is_empty:
+            self.insert_text_at_cursor(text)
+        else:
+            self.replace(text, *self.selection)
+
     async def on_key(self, event: events.Key) -> None:
         # Runs before Input's own key handler; prevent_default keeps the ? out of the bar.
         if event.character == "?" and not self.value:
