@@ -130,6 +130,15 @@ async def test_enter_on_a_period_runs_its_search_within_the_current_one(
         )
         assert titles(app) == ["Agent Swarms for Planning"]
         assert app.focused is app.table
+        # Typing goes on after the query, not before it (newcomer's finding).
+        assert app.search_bar.cursor_position == len(app.search_bar.value)
+        # The same row again: the search already has its clause, so nothing is added.
+        shown = app.search_bar.value
+        screen = await open_stats(pilot)
+        await wait_for(pilot, lambda: bool(cells(screen, "#stats-periods")))
+        await pilot.press("enter")
+        await settle(pilot)
+        assert app.search_bar.value == shown
 
 
 async def test_enter_on_an_organisation_and_on_a_tag(services: Services) -> None:

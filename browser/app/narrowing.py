@@ -132,9 +132,12 @@ class NarrowingFlow:
             app.tag_filter = TagFilter(kind="untagged")
         else:
             query = app.search_bar.value.strip()
-            if " OR " in f" {query} ":
-                query = f"({query})"
-            app.search_bar.value = f"{query} {choice.clause}".strip()
+            if f" {choice.clause} " not in f" {query} ":  # a row of the search's own clause
+                if " OR " in f" {query} ":
+                    query = f"({query})"
+                query = f"{query} {choice.clause}".strip()
+            app.search_bar.value = query
+            app.search_bar.cursor_position = len(query)  # typing goes on after it
         app.like = None
         app.search_flow.stop_timers()
         self._search_again()

@@ -377,6 +377,7 @@ class SessionFlow:
         app.search_flow.stop_timers()
         tag_filter, rest = split_filters(query.filters)
         app.search_bar.value = query.query
+        app.search_bar.cursor_position = len(query.query)  # typing goes on after it
         app.sort = query.sort
         app.tag_filter = tag_filter
         app.like = None
