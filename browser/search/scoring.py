@@ -94,10 +94,12 @@ def _and_postings(searcher: Any, query: Any) -> float:
     for at, part in enumerate(parts):
         if at == first:
             continue
-        terms = [part] if isinstance(part, wq.Term) else list(part.subqueries)
         if candidates is None or not _terms_within(part):
             total += costs[at]
             continue
+        # A term, or an OR of terms (``_terms_within``): a phrase or a range has no
+        # ``subqueries`` (asking raised, and the typing pass searched the bare words).
+        terms = [part] if isinstance(part, wq.Term) else list(part.subqueries)
         for term in terms:
             count = frequency(searcher, term.fieldname, term.text)
             whole = postings_to_read(searcher, term)
