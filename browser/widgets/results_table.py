@@ -50,6 +50,12 @@ LIST_BINDINGS: list[BindingType] = [
         tooltip="Cycle: relevance, newest, listed, upvotes, comments, title",
     ),
     Binding("f", "app.filter_tags", "Filter", tooltip="Show papers with a tag, any tag, or none"),
+    Binding(
+        "S",
+        "app.stats",
+        "Stats",
+        tooltip="Papers over time, tags, organisations and rising terms of this search",
+    ),
     Binding("m", "app.more_like", "Similar", tooltip="Papers like the highlighted one"),
     Binding(
         "o",
@@ -88,12 +94,6 @@ LIST_BINDINGS: list[BindingType] = [
         "Smaller",
         key_display="-",
         tooltip="Shrink the abstract pane",
-    ),
-    Binding(
-        "S",
-        "app.stats",
-        "Stats",
-        tooltip="Papers over time, tags, organisations and rising terms of this search",
     ),
     Binding(
         "equals_sign",
