@@ -242,6 +242,13 @@ def test_rising_terms_compare_the_latest_two_periods_with_papers() -> None:
         ("agent swarms", 5, 0),
         ("swarms", 5, 0),
     ]
+    # The words of the search counted are not news (newcomer's finding): left out.
+    searched = compute_stats(
+        FactColumns(facts),  # type: ignore[arg-type]
+        terms_of=terms_of,
+        leave_out=paper_terms("swarms"),
+    )
+    assert [r.term for r in searched.rising_terms] == ["agent", "agent swarms"]
 
 
 # -- through the library: Services.stats and the CLI ---------------------------------

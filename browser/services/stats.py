@@ -11,6 +11,7 @@ from browser.reading import NEW_PAPERS, SavedView
 from browser.services.core import ServicesCore
 from browser.stats import TOP, FactColumns, LibraryStats, Period
 from browser.stats.summary import count_papers, with_tags
+from browser.stats.terms import paper_terms
 
 __all__ = ["StatsUseCases"]
 
@@ -45,9 +46,14 @@ class StatsUseCases(ServicesCore):
         query = query.strip()
         rows, matched = self._matching_rows(columns, query, filters, cancelled)
         terms_of = source.terms_of if rising else None
+        # The words searched for hold in every paper counted: never "rising" news.
+        counted_query = matched and (matched.corrected_query or matched.relaxed_query)
+        searched = paper_terms(counted_query or query) if rows is not None else frozenset()
 
         def count() -> LibraryStats:
-            return count_papers(columns, rows, by=by, terms_of=terms_of, top=top)
+            return count_papers(
+                columns, rows, by=by, terms_of=terms_of, top=top, leave_out=searched
+            )
 
         if rows is None:
             # The whole library's counts change only with the catalog: kept. Those with

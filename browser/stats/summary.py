@@ -237,6 +237,7 @@ def compute_stats(
     tags: Mapping[str, Sequence[str]] | None = None,
     terms_of: Callable[[Sequence[str]], Sequence[frozenset[str]]] | None = None,
     top: int | None = TOP,
+    leave_out: frozenset[str] = frozenset(),
 ) -> LibraryStats:
     """Count the papers at ``rows`` of ``columns`` (all when None) by period, tag,
     organisation and author, and find the rising terms.
@@ -246,9 +247,12 @@ def compute_stats(
     one tag, shown as first met). ``terms_of`` gives the term sets of a list of paper
     ids, in order (see ``terms.paper_terms``); it is called once, for the papers of the
     latest two periods only. ``top`` caps each ranked list (None: all). Ties are broken
-    by name, so the output is stable.
+    by name, so the output is stable. Terms in ``leave_out`` never rise (a search's own
+    words).
     """
-    counted = count_papers(columns, rows, by=by, terms_of=terms_of, top=top)
+    counted = count_papers(
+        columns, rows, by=by, terms_of=terms_of, top=top, leave_out=leave_out
+    )
     return with_tags(counted, columns, rows, tags or {}, top)
 
 
@@ -259,10 +263,12 @@ def count_papers(
     by: Period = "month",
     terms_of: Callable[[Sequence[str]], Sequence[frozenset[str]]] | None = None,
     top: int | None = TOP,
+    leave_out: frozenset[str] = frozenset(),
 ) -> LibraryStats:
     """``compute_stats`` without the tags (``tags`` empty, ``untagged`` 0): what depends
     on the catalog only, so that the counts of the whole library can be kept per catalog
-    version while tags change (``with_tags`` adds them)."""
+    version while tags change (``with_tags`` adds them). ``leave_out``: terms never
+    rising (the search's own words)."""
     if rows is None:
         rows = range(len(columns))
     stats = LibraryStats(papers=len(rows), by=by)
@@ -278,7 +284,10 @@ def count_papers(
         ids = columns.ids
         term_sets = terms_of([ids[row] for row in now + before])
         stats.rising_terms = rising_terms(
-            term_sets[: len(now)], term_sets[len(now) :], limit=top or 1_000_000
+            term_sets[: len(now)],
+            term_sets[len(now) :],
+            limit=top or 1_000_000,
+            leave_out=leave_out,
         )
     return stats
 

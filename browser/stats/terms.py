@@ -128,6 +128,7 @@ def rising_terms(
     limit: int = 20,
     min_papers: int = MIN_PAPERS_NOW,
     min_share: float = MIN_SHARE_NOW,
+    leave_out: frozenset[str] = frozenset(),
 ) -> list[RisingTerm]:
     """Terms whose share of papers grew most from the ``before`` papers to the ``now`` ones.
 
@@ -145,8 +146,9 @@ def rising_terms(
     term seen once before and twice now above one that went from 40 papers to 120; the z
     weighs growth by the evidence for it. A term qualifies only when its share grew and
     it is in at least ``min_papers`` papers now and in ``min_share`` of them, so that
-    noise does not rise. Ordered by score, then by papers now, then by term; empty when
-    either period has no papers.
+    noise does not rise. Terms in ``leave_out`` (the words of the search counted, which
+    every paper counted holds in some form) are not news and are left out. Ordered by
+    score, then by papers now, then by term; empty when either period has no papers.
     """
     now_sets = list(now)
     before_sets = list(before)
@@ -157,7 +159,11 @@ def rising_terms(
     for terms in now_sets:
         counts_now.update(terms)
     floor = max(min_papers, math.ceil(min_share * n1))
-    candidates = {term: count for term, count in counts_now.items() if count >= floor}
+    candidates = {
+        term: count
+        for term, count in counts_now.items()
+        if count >= floor and term not in leave_out
+    }
     if not candidates:
         return []
     counts_before: Counter[str] = Counter()
