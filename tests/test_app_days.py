@@ -18,6 +18,7 @@ from app_driver import make_app, notices, running, search, settle, wait_for
 from test_app import status_text
 from textual.widgets import Input
 
+import browser.app.main as app_main
 from browser.models import Paper, SearchFilters
 from browser.reading import SavedQuery, SavedView
 from browser.services import Services, open_services
@@ -333,3 +334,20 @@ async def test_quitting_before_the_first_answer_keeps_the_place_to_restore(
         released.set()
         assert last is not None and last[1] == robots
         await settle(pilot)
+
+
+@pytest.mark.parametrize("asked", [True, False])
+async def test_the_start_up_heap_is_set_aside_once_after_the_first_list(
+    services: Services, monkeypatch: pytest.MonkeyPatch, asked: bool
+) -> None:
+    """``run_app`` asks for it (``browser.heap``); tests, which start many apps, do not.
+    The real ``gc.freeze`` is not run here: it would keep this test process's heap."""
+    calls: list[int] = []
+    monkeypatch.setattr(app_main, "set_aside_startup_heap", lambda: calls.append(len(calls)))
+    app = make_app(services, set_aside_heap=asked)
+    async with running(app) as pilot:
+        await wait_for(pilot, lambda: app.result is not None)
+        await settle(pilot)
+        await search(pilot, "robots")
+        await settle(pilot)
+    assert calls == ([0] if asked else [])

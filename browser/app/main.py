@@ -38,6 +38,7 @@ from browser.app.syncing import SyncFlow
 from browser.app.tagging import TagFlow
 from browser.app.transfer import TransferFlow
 from browser.config import AppConfig, LoadedConfig, load_config
+from browser.heap import set_aside_startup_heap
 from browser.models import SearchHit, SearchResult, SortOrder
 from browser.safe_text import safe_line
 from browser.search_session import SearchSession
@@ -95,7 +96,10 @@ class PaperBrowserApp(App[None]):
         config: AppConfig | LoadedConfig | None = None,
         sample_dumps: Path = BUNDLED_SAMPLE_DUMPS,
         today: Callable[[], dt.date] = dt.date.today,
+        set_aside_heap: bool = False,
     ) -> None:
+        """``set_aside_heap``: once the first list is painted, leave the heap alive then
+        out of later garbage collections (``browser.heap``; ``run_app`` asks for it)."""
         super().__init__()
         loaded = load_config() if config is None else config
         if isinstance(loaded, AppConfig):
@@ -118,6 +122,7 @@ class PaperBrowserApp(App[None]):
         self.notifiers: list[Notifier] = []
         self._main_screen: MainScreen | None = None
         self._binding_state: tuple[bool | None, ...] = ()
+        self._set_aside_heap = set_aside_heap
         self.search_flow = SearchFlow(self)
         self.narrowing_flow = NarrowingFlow(self)
         self.paper_flow = PaperFlow(self)
@@ -216,6 +221,9 @@ class PaperBrowserApp(App[None]):
 
     def on_search_completed(self, message: SearchCompleted) -> None:
         self.search_flow.completed(message)
+        if self._set_aside_heap:
+            self._set_aside_heap = False
+            self.call_after_refresh(set_aside_startup_heap)  # after the first list's paint
 
     @on(DataTable.RowHighlighted, "#results")
     def _row_highlighted(self) -> None:
@@ -402,6 +410,6 @@ def run_app(
 ) -> int:
     """Open the app over ready services (the CLI's entry point); returns the app's exit
     status (Textual's ``return_code``: 0 after a normal quit, non-zero after a crash)."""
-    app = PaperBrowserApp(services, dumps=dumps, year=year, config=config)
+    app = PaperBrowserApp(services, dumps=dumps, year=year, config=config, set_aside_heap=True)
     app.run()
     return app.return_code or 0
