@@ -416,8 +416,10 @@ class StatsScreen(Screen[StatsChoice | None]):
         rows: list[tuple[list[Text], StatsChoice | None]] = []
         for period in shown:
             if isinstance(period, PeriodGap):
-                label = f"{counted(period.periods, stats.by)} without papers"
-                rows.append(([_cell(f"{period.first}…"), _number(0), _cell(label, "dim")], None))
+                # Short enough for the bar column at 80x24 ("2025-12-10…" and "14 days
+                # without papers" were cut): the gap's first period, and its length.
+                label = f"none in {counted(period.periods, stats.by)}"
+                rows.append(([_cell(f"{period.first}"), _number(0), _cell(label, "dim")], None))
                 continue
             rows.append(
                 (
