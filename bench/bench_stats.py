@@ -18,9 +18,11 @@ measured in a fresh process:
 * screen: headless at 80x24, after the app's background warm-up, ``S`` (its action)
   on the list of every paper, and of SCREEN_QUERY's results. "Show" is key press to
   counts visible: from the action until the first refresh of the screen after it holds
-  the counts (its periods, tags, organisations and authors tables filled), as
-  ``call_after_refresh`` reports it. The rising terms are worked out after that and
-  are timed apart ("rising terms"), until the refresh after their table is filled.
+  the counts (its periods, tags, organisations and authors tables filled and shown:
+  since 2026-12-07c its ``filled``), as ``call_after_refresh`` reports it. Since then
+  the app keeps one stats screen: ``first`` creates it, the other opens reuse it. The
+  rising terms are worked out after that and are timed apart ("rising terms"), until
+  the refresh after their table is filled.
   ``first`` is the first open in the process (the screen's module imported, nothing
   reused), the others the median over --runs further opens; ``cpu`` is the process's
   CPU time over the same span (both threads), steadier than wall time on a loaded
@@ -141,7 +143,9 @@ async def measure_screen(library: Path, runs: int) -> dict[str, float]:
 async def _painted_stats(app: PaperBrowserApp) -> float:
     """When the stats screen, filled, has been painted (perf_counter seconds)."""
     await _wait(
-        lambda: _is_stats_screen(app.screen) and getattr(app.screen, "stats", None) is not None
+        lambda: _is_stats_screen(app.screen)
+        and getattr(app.screen, "stats", None) is not None
+        and getattr(app.screen, "filled", True)
     )
     painted: list[float] = []
     app.call_after_refresh(lambda: painted.append(time.perf_counter()))

