@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import threading
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -313,12 +314,21 @@ async def test_quitting_before_the_first_answer_keeps_the_place_to_restore(
     paper, so the next launch lost the place (review finding)."""
     robots = next(p.id for p in services.catalog.papers() if p.title.startswith("Robots"))
     services.reading.remember_session(SavedQuery("robots"), robots)
-    monkeypatch.setattr(services, "search", slowed(services.search, 1.0))
+    # Searches wait for the gate: "before the first answer" however slow the machine.
+    gate = threading.Event()
+    search = services.search
+
+    def held(*arguments: Any, **options: Any) -> Any:
+        gate.wait(timeout=30)
+        return search(*arguments, **options)
+
+    monkeypatch.setattr(services, "search", held)
     app = make_app(services)
     async with app.run_test(size=(120, 40)) as pilot:
         await pilot.pause(0.1)
         assert app.result is None  # still searching
         app.session_flow.remember_now()
         last = services.reading.last_session()
+        gate.set()
         assert last is not None and last[1] == robots
         await settle(pilot)
