@@ -314,12 +314,13 @@ async def test_quitting_before_the_first_answer_keeps_the_place_to_restore(
     paper, so the next launch lost the place (review finding)."""
     robots = next(p.id for p in services.catalog.papers() if p.title.startswith("Robots"))
     services.reading.remember_session(SavedQuery("robots"), robots)
-    # Searches wait for the gate: "before the first answer" however slow the machine.
-    gate = threading.Event()
+    # Held until the place is remembered: a search slowed by a fixed second answered
+    # before the check when the machine was busy (the app took that long to start).
+    released = threading.Event()
     search = services.search
 
     def held(*arguments: Any, **options: Any) -> Any:
-        gate.wait(timeout=30)
+        released.wait(timeout=30)
         return search(*arguments, **options)
 
     monkeypatch.setattr(services, "search", held)
@@ -329,6 +330,6 @@ async def test_quitting_before_the_first_answer_keeps_the_place_to_restore(
         assert app.result is None  # still searching
         app.session_flow.remember_now()
         last = services.reading.last_session()
-        gate.set()
+        released.set()
         assert last is not None and last[1] == robots
         await settle(pilot)

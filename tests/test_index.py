@@ -1246,9 +1246,10 @@ def test_grouped_postings_come_back_by_term_in_document_order(tmp_path: Path) ->
 
 @pytest.mark.parametrize("limitmb", [1, 96])
 def test_grouped_postings_write_the_same_files(tmp_path: Path, limitmb: int) -> None:
-    """Postings written a term at a time from the grouped pool make the same terms and
-    postings files, byte for byte, as Whoosh's pool and its posting-at-a-time field
-    writer (with 1 MB the pool spills runs and merges them)."""
+    """Documents added through ``GroupedSegmentWriter`` and its grouped pool, their
+    postings written a term at a time, make the same files, byte for byte, as Whoosh's
+    writer, pool and posting-at-a-time field writer (with 1 MB the pool spills runs and
+    merges them)."""
     from whoosh.filedb.filestore import FileStorage
 
     from browser.search.whoosh_internals import postings as layout
@@ -1268,15 +1269,21 @@ def test_grouped_postings_write_the_same_files(tmp_path: Path, limitmb: int) -> 
         folder = tmp_path / str(grouped)
         folder.mkdir()
         ix = FileStorage(str(folder)).create_index(schema.build_schema(), indexname="papers")
-        swap = layout.pool_swapped() if grouped else contextlib.nullcontext()
-        codec = layout.JoinedValuesCodec()
-        with swap, ix.writer(codec=codec, limitmb=limitmb, compound=False) as writer:
-            for document in documents:
-                writer.add_document(**document)
-        written.append(
-            {p.suffix: p.read_bytes() for p in folder.iterdir() if p.suffix in (".trm", ".pst")}
-        )
-    assert set(written[0]) == {".trm", ".pst"}
+        options: dict[str, Any] = {"codec": layout.JoinedValuesCodec(), "limitmb": limitmb}
+        # The pool is made with the writer: swapped in before it.
+        with layout.pool_swapped() if grouped else contextlib.nullcontext():
+            if grouped:
+                writer = layout.GroupedSegmentWriter(ix, compound=False, **options)
+            else:
+                writer = ix.writer(compound=False, **options)
+            with writer:
+                for document in documents:
+                    writer.add_document(**document)
+        # Every file of the segment: terms, postings, and the columns (lengths, stored
+        # fields, sort keys); not the table of contents, which names the segment.
+        segment = [p for p in folder.iterdir() if p.suffix not in (".toc", "")]
+        written.append({p.name.split(".", 1)[1]: p.read_bytes() for p in segment})
+    assert {"trm", "pst", "_stored.col", "_text_len.col", "sort_page.col"} <= set(written[0])
     assert written[0] == written[1]
 
 

@@ -196,6 +196,20 @@ def _cases(count: int, seed: int) -> list[tuple[str, SortOrder]]:
     return [(_query(rng), rng.choice(SORTS)) for _ in range(count)]
 
 
+def _phrases(count: int, seed: int) -> list[str]:
+    """Phrases of two to four of the commonest words (many documents hold them all, so
+    positions decide), a word twice in some, some kept to the title."""
+    rng = random.Random(seed)
+    phrases = []
+    for number in range(count):
+        words = rng.choices(WORDS[:10], k=rng.randint(2, 4))
+        if number % 5 == 0:
+            words[1] = words[0]
+        text = '"' + " ".join(words) + '"'
+        phrases.append(f"title:{text}" if number % 7 == 0 else text)
+    return phrases
+
+
 # -- the oracle
 
 _FACETS: dict[str, list[Any]] = {
@@ -307,3 +321,15 @@ def test_the_probe_does_not_share_a_temp_folder_with_other_processes(
     (tmp_path / "MAIN.tmp").write_text("another process's folder, in the way")
     assert whoosh_internals.probe().missing == ()
     assert sorted(path.name for path in tmp_path.iterdir()) == ["MAIN.tmp"]
+
+
+def test_phrases_agree_with_whoosh(index: PaperIndex) -> None:
+    """Phrases of two to four common words, a word repeated, in the title: the documents,
+    count and scores of Whoosh's own Phrase (``scoring.phrase_scores`` decodes the
+    positions of all candidates at once and compares them as sets)."""
+    matched = 0
+    for text in _phrases(60, SEED + 2):
+        _assert_same_answer(index, text + " ", "relevance")
+        matched += index.search(text + " ").total > 0
+    # Most phrases must match something, or positions were never compared.
+    assert matched >= 30

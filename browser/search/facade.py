@@ -67,7 +67,7 @@ from browser.search.schema import (
 from browser.search.scoring import scored_lists
 from browser.search.stopping import Interrupted, Stop
 from browser.search.vocabulary import VOCABULARY_PREFIX, Vocabulary, VocabularyFiles
-from browser.search.whoosh_internals import grouped_postings, index_codec
+from browser.search.whoosh_internals import grouped_postings, index_codec, index_writer
 
 __all__ = ["IndexBusy", "IndexUnusable", "PaperIndex", "SearchCancelled"]
 
@@ -226,7 +226,7 @@ class PaperIndex:
             options.update(procs=procs, multisegment=True)
         with grouped_postings():
             try:
-                writer = self._ix.writer(**options)
+                writer = index_writer(self._ix, **options)
             except LockError as exc:
                 raise IndexBusy() from exc
             try:

@@ -224,8 +224,8 @@ class FactColumns:
 
     def positions_of(self, paper_ids: Iterable[str]) -> list[int]:
         """Rows of these papers (ids not in the columns are left out)."""
-        # One look-up per id (``in`` then ``[]`` took twice as long: ~10 ms for the
-        # 12k papers a query matches at 100k).
+        # One look-up per id, not ``in`` then ``[]`` (still ~10 ms for the 12k papers a
+        # query matches at 100k; the two look-ups took ~12 ms).
         return [row for row in map(self.position.get, paper_ids) if row is not None]
 
 

@@ -25,6 +25,7 @@ from functools import partial
 from itertools import accumulate, compress
 from typing import Any
 
+import whoosh.multiproc
 from whoosh import columns, formats
 from whoosh import query as wq
 from whoosh import system as whoosh_system
@@ -42,6 +43,7 @@ from browser.search.whoosh_internals.postings import (
     BLOCK_LENGTH,
     SET_BY_GOTO,
     GroupedPostingPool,
+    GroupedSegmentWriter,
     JoinedValuesCodec,
     length_column,
     pool_swapped,
@@ -57,6 +59,9 @@ from browser.search.whoosh_internals.postings import (
 )
 from browser.search.whoosh_internals.postings import (
     index_codec as index_codec,
+)
+from browser.search.whoosh_internals.postings import (
+    index_writer as index_writer,
 )
 from browser.search.whoosh_internals.postings import (
     postings_layout as postings_layout,
@@ -96,12 +101,16 @@ def probe() -> InternalsStatus:
     need(W3PostingsWriter, "W3PostingsWriter", "_mini_values", "_write_block")
     called(W3LeafMatcher, "_read_values", "_read_data")
     called(W3LeafMatcher, "_read_ids", "_read_data")
+    called(W3LeafMatcher, "reset", "_goto")
     called(W3PostingsWriter, "add_posting", "_write_block")
     called(W3FieldWriter, "finish_term", "_postwriter")
     need(W3Codec(), "W3Codec", "_blocklimit", "_compression", "_inlinelimit")
     called(SegmentWriter, "__init__", "PostingPool")
     called(SegmentWriter, "_flush_segment", "iter_postings")
     called(SegmentWriter, "_flush_segment", "add_postings")
+    need(SegmentWriter, "SegmentWriter", "_doc_boost", "_field_boost", "_check_fields")
+    need(SegmentWriter, "SegmentWriter", "_check_state")
+    need(whoosh.multiproc, "whoosh.multiproc", "SegmentWriter")
     need(PostingPool, "PostingPool", "_new_run", "_open_run", "_remove_run")
     try:
         _probe_instances(need)
@@ -122,7 +131,7 @@ def _probe_instances(need: Callable[..., None]) -> None:
     # shared "MAIN.tmp" and one removed it under another (the probe failed).
     ix = RamStorage().create_index(schema, indexname=f"probe-{os.getpid()}-{secrets.token_hex(6)}")
     # Through the grouped pool and the block-at-a-time field writer, as the index is built.
-    with pool_swapped(), ix.writer(codec=JoinedValuesCodec()) as writer:
+    with pool_swapped(), GroupedSegmentWriter(ix, codec=JoinedValuesCodec()) as writer:
         writer.add_document(text="probe words probe", number=1, words=b"a")
         writer.add_document(text="probe", number=2, words=b"bc")
     with ix.searcher() as searcher:

@@ -21,12 +21,13 @@ import pickle
 import struct
 import zlib
 from array import array
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from functools import partial
 from itertools import accumulate, chain, islice, repeat
 from operator import itemgetter, lt, sub
 from typing import Any, Final
 
+import whoosh.multiproc
 import whoosh.writing
 from whoosh import columns
 from whoosh.codec.whoosh3 import (
@@ -38,7 +39,7 @@ from whoosh.codec.whoosh3 import (
     W3PostingsWriter,
 )
 from whoosh.util.numeric import byte_to_length, length_to_byte
-from whoosh.writing import PostingPool
+from whoosh.writing import PostingPool, SegmentWriter
 
 from browser.search.lengths import LengthTable
 
@@ -47,6 +48,9 @@ from browser.search.lengths import LengthTable
 JOINED_VALUES: Final = "split-values"
 WHOOSH_VALUES: Final = "whoosh"
 _HEAD_SIZE: Final = 4  # the byte length of a block's first part, before it
+# Blocks whose data is shorter are stored uncompressed: deflate's header and block
+# framing (about a dozen bytes) would outweigh what it saves.
+_COMPRESS_FROM: Final = 96
 # A block starts with its length as Whoosh's ``write_int`` writes it, then its pickled
 # info tuple (about 40 bytes at protocol 2; read this much, Whoosh's way when longer).
 BLOCK_LENGTH: Final = struct.Struct("!i")
@@ -94,7 +98,6 @@ class JoinedValuesWriter(W3PostingsWriter):  # type: ignore[misc]
         if not self._blockcount:
             self._postfile.write(WHOOSH3_HEADER_MAGIC)
         self._terminfo.add_block(self)
-        comp = self._compression
         fixed = self._format.fixed_value_size()
         if fixed is not None and fixed >= 0:
             # Whoosh's own block (``W3PostingsWriter._write_block``), compressed faster.
@@ -105,6 +108,10 @@ class JoinedValuesWriter(W3PostingsWriter):  # type: ignore[misc]
             values = self._values
             tail = struct.pack(f"<{len(values)}I", *map(len, values)) + b"".join(values)
             parts = [head, tail]
+        # A block's info says whether its data is compressed, and readers (Whoosh's too)
+        # decompress only then: most terms are rare, and deflating their few bytes only
+        # adds framing (Whoosh's writer means to skip it under 20 bytes, then sets it again).
+        comp = self._compression if sum(map(len, parts)) >= _COMPRESS_FROM else 0
         if comp:
             parts = [compressed(part, comp) for part in parts]
         if len(parts) == 2:
@@ -326,23 +333,45 @@ class GroupedPostingPool(PostingPool):  # type: ignore[misc]
 
     def __init__(self, tempstore: Any, segment: Any, limitmb: int = 128, **kwargs: Any) -> None:
         super().__init__(tempstore, segment, limitmb=limitmb, **kwargs)
-        self._groups: dict[tuple[str, bytes], _Group] = {}
+        # field name -> term -> its postings
+        self._groups: dict[str, dict[bytes, _Group]] = {}
         self._pooled = 0
         self._most = max(1, self.limit // _POSTING_BYTES)
         self._spills: list[str] = []
 
     def add(self, item: tuple[str, bytes, int, float, Any]) -> None:
-        key = item[:2]
-        group = self._groups.get(key)
-        if group is None:
-            group = self._groups[key] = (array("I"), array("d"), [])
-            self.fieldnames.add(item[0])
-        group[0].append(item[2])
-        group[1].append(item[3])
-        group[2].append(item[4])
-        self._pooled += 1
+        """One posting (Whoosh's ``PostingPool.add``: what a merge of segments adds)."""
+        fieldname, tbytes, docnum, weight, value = item
+        self.add_field(fieldname, docnum, ((tbytes, 0, weight, value),), 1.0)
+
+    def add_field(
+        self,
+        fieldname: str,
+        docnum: int,
+        items: Iterable[tuple[bytes, int, float, Any]],
+        boost: float,
+    ) -> int:
+        """The postings one field of document ``docnum`` gives (``field.index``: term,
+        frequency, weight, value), each weight times ``boost``; returns the sum of the
+        frequencies (the field's length, as ``SegmentWriter.add_document`` counts it)."""
+        terms = self._groups.get(fieldname)
+        if terms is None:
+            terms = self._groups[fieldname] = {}
+            self.fieldnames.add(fieldname)
+        length = count = 0
+        for tbytes, freq, weight, value in items:
+            group = terms.get(tbytes)
+            if group is None:
+                group = terms[tbytes] = (array("I"), array("d"), [])
+            group[0].append(docnum)
+            group[1].append(weight * boost)
+            group[2].append(value)
+            length += freq
+            count += 1
+        self._pooled += count
         if self._pooled >= self._most:
             self.spill()
+        return length
 
     def spill(self) -> None:
         """Write the groups in memory to a run file, sorted by term, and drop them."""
@@ -360,10 +389,10 @@ class GroupedPostingPool(PostingPool):  # type: ignore[misc]
         self._pooled = 0
 
     def _memory_rows(self) -> Iterator[_Row]:
-        groups = self._groups
-        for key in sorted(groups):
-            ids, weights, values = groups[key]
-            yield key, ids, weights, values
+        for fieldname, terms in sorted(self._groups.items()):
+            for tbytes in sorted(terms):
+                ids, weights, values = terms[tbytes]
+                yield (fieldname, tbytes), ids, weights, values
 
     def _spilled_rows(self, path: str) -> Iterator[_Row]:
         f = self._open_run(path)
@@ -403,6 +432,57 @@ class GroupedPostingPool(PostingPool):  # type: ignore[misc]
         self._spills = []
         self._groups = {}
         super().cleanup()
+
+
+class GroupedSegmentWriter(SegmentWriter):  # type: ignore[misc]
+    """Whoosh's segment writer, a document's postings handed to ``GroupedPostingPool`` a
+    field at a time (``add_field``) instead of as one tuple and one ``pool.add`` call
+    each (a third of adding a document). ``add_document`` is Whoosh's own otherwise,
+    line for line; with another pool, term vectors or spelling fields, it is Whoosh's."""
+
+    def add_document(self, **fields: Any) -> None:
+        pool = self.pool
+        schema = self.schema
+        if not isinstance(pool, GroupedPostingPool) or any(
+            field.vector or field.separate_spelling() for field in schema
+        ):
+            super().add_document(**fields)
+            return
+        self._check_state()
+        perdocwriter = self.perdocwriter
+        docnum = self.docnum
+        docboost = self._doc_boost(fields)
+        fieldnames = sorted(name for name in fields if not name.startswith("_"))
+        self._check_fields(schema, fieldnames)
+        perdocwriter.start_doc(docnum)
+        try:
+            for fieldname in fieldnames:
+                value = fields.get(fieldname)
+                if value is None:
+                    continue
+                field = schema[fieldname]
+                length = 0
+                if field.indexed:
+                    fieldboost = self._field_boost(fields, fieldname, docboost)
+                    items = field.index(value)
+                    length = pool.add_field(fieldname, docnum, items, fieldboost)
+                    if not field.scorable:
+                        length = 0
+                customval = fields.get(f"_stored_{fieldname}", value)
+                perdocwriter.add_field(
+                    fieldname, field, customval if field.stored else None, length
+                )
+                column = field.column_type
+                if column and customval is not None:
+                    perdocwriter.add_column_value(
+                        fieldname, column, field.to_column_value(customval)
+                    )
+        except Exception:
+            perdocwriter.cancel_doc()
+            raise
+        perdocwriter.finish_doc()
+        self._added = True
+        self.docnum += 1
 
 
 def _joined(sources: list[Iterator[_Row]]) -> Iterator[_Row]:
@@ -474,16 +554,27 @@ class JoinedValuesCodec(W3Codec):  # type: ignore[misc]
 
 @contextlib.contextmanager
 def pool_swapped() -> Iterator[None]:
-    """Writers made inside use ``GroupedPostingPool`` (and so do the worker processes
-    they fork): Whoosh's ``SegmentWriter`` names ``PostingPool`` from its module, so the
-    name is swapped there for the time of one write (one writer runs at a time: the
-    index lock)."""
-    original = whoosh.writing.PostingPool
+    """Writers made inside use ``GroupedPostingPool``, and the worker processes of
+    Whoosh's ``MpWriter`` (forked inside) are ``GroupedSegmentWriter``s: Whoosh names
+    both classes from its modules, so the names are swapped there for the time of one
+    write (one writer runs at a time: the index lock). ``whoosh.writing``'s own
+    ``SegmentWriter`` stays (its methods call ``super(SegmentWriter, self)``): a
+    one-process writer comes from ``index_writer``."""
+    pool, worker = whoosh.writing.PostingPool, whoosh.multiproc.SegmentWriter
     whoosh.writing.PostingPool = GroupedPostingPool
+    whoosh.multiproc.SegmentWriter = GroupedSegmentWriter
     try:
         yield
     finally:
-        whoosh.writing.PostingPool = original
+        whoosh.writing.PostingPool, whoosh.multiproc.SegmentWriter = pool, worker
+
+
+def index_writer(ix: Any, procs: int = 1, **options: Any) -> Any:
+    """``ix.writer(procs=procs, **options)``; on the fast path a one-process writer is a
+    ``GroupedSegmentWriter`` (Whoosh's ``FileIndex.writer`` names its class inside)."""
+    if procs <= 1 and _fast_path():
+        return GroupedSegmentWriter(ix, **options)
+    return ix.writer(procs=procs, **options)
 
 
 @contextlib.contextmanager
