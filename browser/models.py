@@ -120,7 +120,9 @@ class SearchHit(BaseModel):
 
     The abstract's spans are worked out when first asked for (``abstract_highlights``):
     only the paper shown in the pane needs them, and finding them in every abstract of a
-    200-hit page was up to half of an as-you-type search at 100k papers.
+    200-hit page was up to half of an as-you-type search at 100k papers. So they are not
+    a field: not a constructor argument, not in ``model_dump``; and two hits compare
+    equal only once both have worked theirs out.
     """
 
     paper: Paper
@@ -139,11 +141,13 @@ class SearchHit(BaseModel):
     @property
     def abstract_highlights(self) -> list[Highlight]:
         """Character spans of the abstract that matched (empty without a query's words)."""
-        if self._abstract_highlights is None:
+        found = self._abstract_highlights
+        if found is None:
+            # The function is kept: a second thread asking at the same time works the
+            # same spans out again rather than finding it gone.
             spans = self._abstract_spans
-            self._abstract_highlights = [] if spans is None else spans()
-            self._abstract_spans = None
-        return self._abstract_highlights
+            found = self._abstract_highlights = [] if spans is None else spans()
+        return found
 
 
 class SearchResult(BaseModel):

@@ -16,7 +16,6 @@ from hypothesis import strategies as st
 from browser.search.exactness import (
     EXACT_POOL,
     ExactWord,
-    exact_title_bonus,
     ranked_with_exact_bonus,
 )
 from browser.search.scoring import _SAMPLED_FROM, kth_largest, top
@@ -68,16 +67,21 @@ class Titles:
 
 
 @settings(max_examples=60)
-@given(st.integers(1, 6000), st.integers(1, 400), st.integers(0, 2**32))
+@given(st.integers(1, 6000), st.sampled_from([1, 10, 200, 400, EXACT_POOL]), st.integers(0, 2**32))
 def test_promoting_in_the_pool_ranks_as_promoting_all(count: int, wanted: int, seed: int) -> None:
     rng = random.Random(seed)
     titles = [rng.choice([b"diffusion models", b"diffusive flows", b"other"]) for _ in range(count)]
     scored = {docnum: float(rng.randint(0, 40)) / 4 for docnum in range(count)}
     exact = [ExactWord(b" diffusion ", ("diffus",), 3.0)]
     order: Any = Titles(titles)
-    everything = dict(scored)
-    for docnum, extra in exact_title_bonus(order, exact, scored).items():
-        everything[docnum] += extra
+    # The rule written out plainly: the 2000 best by BM25 (ties at the last included)
+    # gain the bonus when their title holds the word; then everything is sorted.
+    cutoff = sorted(scored.values(), reverse=True)[min(EXACT_POOL, count) - 1]
+    everything = {
+        docnum: score
+        + (3.0 if score >= cutoff and b" diffusion " in b" " + titles[docnum] + b" " else 0.0)
+        for docnum, score in scored.items()
+    }
     expected = sorted_top(everything, wanted)
     assert ranked_with_exact_bonus(order, exact, scored, wanted) == expected
     assert top(everything, wanted) == expected

@@ -517,6 +517,10 @@ def _hits(
             tags=tags.tags_of(paper.id) if tags is not None else [],
         )
         hits.append(hit.highlight_abstract_with(partial(highlight_spans, paper.abstract, lit[1])))
+    if hits:
+        # The pane shows the first hit as soon as the list lands: its spans are worked
+        # out here, in the search's thread, not in the UI's.
+        hits[0].abstract_highlights  # noqa: B018
     return hits
 
 

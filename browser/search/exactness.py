@@ -160,8 +160,9 @@ def ranked_with_exact_bonus(
     """``top(scored, wanted)`` once ``exact_title_bonus`` is added to ``scored``, without
     a second pass over every match: the bonus goes only to the ``EXACT_POOL`` best, and
     everything outside the pool scores below all of it, so when ``wanted`` fits in the
-    pool the top comes from the pool alone (the same list, ties and all). ``scored`` is
-    left as it was."""
+    pool the top comes from the pool alone (the same list, ties and all): this holds
+    because a bonus is never negative (``idf * (k1 + 1)`` with Whoosh's idf above 1).
+    ``scored`` is left as it was."""
     if not exact:
         return top(scored, wanted)
     if wanted > EXACT_POOL:

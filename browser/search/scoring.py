@@ -140,6 +140,7 @@ def kth_largest(values: list[float], k: int) -> float:
     gives a cut-off that about ``1.25 k`` values reach; the values reaching it are kept in
     one comprehension and only those are sorted. When the sample misjudged (fewer than
     ``k`` reach the cut-off, as a skewed order can make it) the whole list is sorted.
+    Raises ValueError when ``k`` is outside 1..len(values).
     """
     count = len(values)
     if not 1 <= k <= count:

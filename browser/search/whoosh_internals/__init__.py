@@ -41,6 +41,7 @@ from browser.search.internals_status import InternalsStatus
 from browser.search.lengths import LengthTable
 from browser.search.whoosh_internals.postings import (
     BLOCK_LENGTH,
+    SET_BY_GOTO,
     GroupedPostingPool,
     GroupedSegmentWriter,
     JoinedValuesCodec,
@@ -92,6 +93,9 @@ def probe() -> InternalsStatus:
         missing.append("whoosh.system.pack_int as '!i'")
     need(W3LeafMatcher, "W3LeafMatcher", "_goto")
     called(W3LeafMatcher, "_next_block", "_goto")
+    called(W3LeafMatcher, "_next_block", "_lastblock")
+    for name in SET_BY_GOTO:  # our ``_goto`` replaces Whoosh's: the same fields
+        called(W3LeafMatcher, "_goto", name)
     need(W3LeafMatcher, "W3LeafMatcher", "_read_ids", "_read_weights", "_read_values")
     need(W3PostingsWriter, "W3PostingsWriter", "_mini_ids", "_mini_weights", "_new_block")
     need(W3PostingsWriter, "W3PostingsWriter", "_mini_values", "_write_block")

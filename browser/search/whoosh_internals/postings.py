@@ -55,6 +55,13 @@ _COMPRESS_FROM: Final = 96
 # info tuple (about 40 bytes at protocol 2; read this much, Whoosh's way when longer).
 BLOCK_LENGTH: Final = struct.Struct("!i")
 _BLOCK_INFO_READ: Final = 96
+# What Whoosh's ``W3LeafMatcher._goto`` sets and its other methods read: ours sets the
+# same (the probe checks Whoosh's still does; ``tests/test_postings_goto.py`` compares).
+SET_BY_GOTO: Final = (
+    "_data", "_ids", "_weights", "_values", "_i", "_lastblock", "_nextoffset",
+    "_dataoffset", "_blocklength", "_maxid", "_maxweight", "_compression",
+    "_minlength", "_maxlength",
+)  # fmt: skip
 
 
 def _fast_path() -> bool:
