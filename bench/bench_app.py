@@ -40,29 +40,43 @@ import subprocess
 import sys
 import time
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from textual import on
-
-from bench.corpus import generate_papers, load_seeds, write_corpus
-from browser.app import PaperBrowserApp
-from browser.app.messages import SearchCompleted
+# Light at the top (the launch worker is timed from its process' start, imports and all):
+# the app module and the kept first screen; the services and the corpus where needed.
+from browser.app.main import PaperBrowserApp
 from browser.config import AppConfig
-from browser.services import open_services
+from browser.first_screen import discard_first_screen, load_first_screen
+
+if TYPE_CHECKING:
+    from browser.app.messages import SearchCompleted
+    from browser.services import Services
 
 QUERIES = ("diffusion", "reinforcement learning", "video generation", "language model", "robot")
 SIZE = (120, 40)
 
 
 class TimedApp(PaperBrowserApp):
-    """Records when each result list has been painted."""
+    """Records when each result list has been painted, and the first rows (a kept first
+    screen's, or the first answer's) with their CPU time."""
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.painted: list[tuple[float, str, bool]] = []  # (time, query, partial)
+        self.first_rows: tuple[float, float] | None = None  # (perf_counter, process_time)
 
-    @on(SearchCompleted)
-    def _record_paint(self, message: SearchCompleted) -> None:
+    def on_mount(self) -> None:
+        # Runs before the app's own on_mount (Textual walks the MRO).
+        self.call_after_refresh(self._first_rows_painted)
+
+    def _first_rows_painted(self) -> None:
+        table = self.table
+        if self.first_rows is None and table.row_count and table.size.width:
+            self.first_rows = (time.perf_counter(), time.process_time())
+        elif self.first_rows is None:
+            self.call_after_refresh(self._first_rows_painted)
+
+    def on_search_completed(self, message: SearchCompleted) -> None:
         # Runs before the app's own handler (Textual walks the MRO); the callback runs
         # after the refresh that follows both.
         if message.request.generation == self.session.generation:
@@ -73,6 +87,9 @@ class TimedApp(PaperBrowserApp):
 
 
 def build_library(size: int, work: Path) -> Path:
+    from bench.corpus import generate_papers, load_seeds, write_corpus
+    from browser.services import open_services
+
     library = work / f"app-library-{size}"
     done = library / "built"
     if done.exists():
@@ -96,22 +113,54 @@ async def _wait(app: TimedApp, condition: Any, timeout: float = 60.0) -> None:
         await asyncio.sleep(0.002)
 
 
-async def launch_worker(library: Path) -> float:
-    """Run the app until the first results are painted; returns the wall-clock time then."""
-    services = open_services(library)
+def _open(library: Path) -> Services:
+    from browser.services import open_services
+
+    return open_services(library)
+
+
+async def launch_worker(library: Path, kept: bool) -> dict[str, Any]:
+    """Launch as ``paper-browser app`` does (``browser.cli.app``): over the first screen
+    the last session kept if ``kept`` and it is still true, else with the services opened
+    first. Runs until the first answer is painted, then quits as the user does (which
+    keeps the first screen for the next launch). Returns the wall-clock times (and CPU
+    seconds of this process) when the first rows and the first answer were painted."""
+    first_screen = load_first_screen(library) if kept else None
+    if not kept:
+        discard_first_screen(library)
+    services = None if first_screen is not None else _open(library)
     # As ``run_app`` starts it (the heap set aside after the first list, ``browser.heap``).
     app = TimedApp(
-        services, config=AppConfig(), sample_dumps=Path("/nonexistent"), set_aside_heap=True
+        services,
+        config=AppConfig(),
+        sample_dumps=Path("/nonexistent"),
+        set_aside_heap=True,
+        first_screen=first_screen,
+        open_library=lambda: _open(library),
     )
     async with app.run_test(size=SIZE):
-        await _wait(app, lambda: bool(app.painted))
-        painted_at = time.time() - (time.perf_counter() - app.painted[0][0])
-    services.close()
-    return painted_at
+        await _wait(app, lambda: bool(app.painted) and app.first_rows is not None)
+        answer_cpu = time.process_time()
+        now_wall, now = time.time(), time.perf_counter()
+        await app.action_quit()
+    assert app.first_rows is not None
+    opened = services or (app.first_paint.wait() if app.first_paint else None)
+    assert opened is not None
+    from browser.app.first_paint import keep_first_screen
+
+    keep_first_screen(app.kept_screen, library)  # as run_app does after the app
+    opened.close()
+    return {
+        "kept": first_screen is not None,
+        "first_rows": now_wall - (now - app.first_rows[0]),
+        "first_rows_cpu": app.first_rows[1],
+        "answer": now_wall - (now - app.painted[0][0]),
+        "answer_cpu": answer_cpu,
+    }
 
 
 async def keystroke_runs(library: Path, runs: int) -> dict[str, list[float]]:
-    services = open_services(library)
+    services = _open(library)
     # As ``run_app`` starts it (the heap set aside after the first list, ``browser.heap``).
     app = TimedApp(
         services, config=AppConfig(), sample_dumps=Path("/nonexistent"), set_aside_heap=True
@@ -151,19 +200,32 @@ async def keystroke_runs(library: Path, runs: int) -> dict[str, list[float]]:
     return timings
 
 
-def measure_launch(library: Path, runs: int) -> list[float]:
-    seconds = []
-    for _ in range(runs):
+def measure_launch(library: Path, runs: int, *, kept: bool) -> dict[str, list[float]]:
+    """Seconds from process spawn to the first rows and to the first answer painted, and
+    CPU seconds then, per run; ``kept``: over the first screen the run before kept (one
+    unmeasured launch first keeps one), else without one (the launch of main before)."""
+    found: dict[str, list[float]] = {key: [] for key in LAUNCH_FIGURES}
+    for run in range(runs + (1 if kept else 0)):
         spawned = time.time()
+        command = [sys.executable, "-m", "bench.bench_app", "--launch-worker", str(library)]
         done = subprocess.run(
-            [sys.executable, "-m", "bench.bench_app", "--launch-worker", str(library)],
-            capture_output=True,
-            text=True,
+            [*command, *(["--kept"] if kept else [])], capture_output=True, text=True
         )
         if done.returncode != 0:
             raise SystemExit(f"launch worker failed ({done.returncode}):\n{done.stderr}")
-        seconds.append(float(done.stdout.strip().splitlines()[-1]) - spawned)
-    return seconds
+        report = json.loads(done.stdout.strip().splitlines()[-1])
+        if kept and not report["kept"]:
+            if run == 0:
+                continue  # the launch that keeps the first one
+            raise SystemExit("the launch found no kept first screen")
+        found["first_rows"].append(report["first_rows"] - spawned)
+        found["answer"].append(report["answer"] - spawned)
+        found["first_rows_cpu"].append(report["first_rows_cpu"])
+        found["answer_cpu"].append(report["answer_cpu"])
+    return found
+
+
+LAUNCH_FIGURES = ("first_rows", "answer", "first_rows_cpu", "answer_cpu")
 
 
 def ms(values: list[float]) -> str:
@@ -175,20 +237,32 @@ def main() -> None:
     parser.add_argument("--sizes", type=int, nargs="+", default=[1000, 100_000])
     parser.add_argument("--runs", type=int, default=5)
     parser.add_argument("--work", type=Path, default=Path("/tmp/paper-browser-bench-app"))
+    parser.add_argument(
+        "--no-kept",
+        action="store_true",
+        help="measure the launch only without a kept first screen (as before it existed)",
+    )
     parser.add_argument("--launch-worker", type=Path, help=argparse.SUPPRESS)
+    parser.add_argument("--kept", action="store_true", help=argparse.SUPPRESS)
     options = parser.parse_args()
     if options.launch_worker:
-        print(asyncio.run(launch_worker(options.launch_worker)))
+        print(json.dumps(asyncio.run(launch_worker(options.launch_worker, options.kept))))
         return
     options.work.mkdir(parents=True, exist_ok=True)
     report = {}
     for size in options.sizes:
         print(f"{size} papers", file=sys.stderr)
         library = build_library(size, options.work)
-        launch = measure_launch(library, options.runs)
+        cold = measure_launch(library, options.runs, kept=False)
+        kept = None if options.no_kept else measure_launch(library, options.runs, kept=True)
         keys = asyncio.run(keystroke_runs(library, options.runs))
         report[size] = {
-            "launch_to_first_results": ms(launch),
+            "launch_to_first_results": ms((kept or cold)["first_rows"]),
+            "launch_to_first_answer": ms((kept or cold)["answer"]),
+            "cpu_at_first_results": ms((kept or cold)["first_rows_cpu"]),
+            "cpu_at_first_answer": ms((kept or cold)["answer_cpu"]),
+            "launch_without_kept_screen (first results = first answer)": ms(cold["answer"]),
+            "cpu_without_kept_screen": ms(cold["answer_cpu"]),
             "keystroke_to_results (debounced, budgeted)": ms(keys["typed"]),
             "keystroke_to_full_results (when cut short)": ms(keys["settled"]),
             "cut_short": f"{len(keys['settled'])}/{len(keys['typed'])}",

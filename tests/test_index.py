@@ -34,6 +34,7 @@ from browser.search import (
     PaperIndex,
     answering,
     facade,
+    phrases,
     planning,
     schema,
     stopping,
@@ -684,6 +685,25 @@ def test_a_numeric_range_can_stop_while_it_gathers_its_matches(tmp_path: Path) -
         assert index.search("date:[2024-01 TO 2024-06]").total == sum(
             1 for p in papers if p.date and p.date < dt.date(2024, 7, 1)
         )
+
+
+def test_a_phrase_of_common_words_can_stop_while_it_compares_positions(tmp_path: Path) -> None:
+    # A phrase of two common words compares positions in thousands of documents (170 ms
+    # at 100k papers): a typing pass's deadline or a newer search must stop it.
+    papers = [
+        make_paper(f"Paper {n}", "policy gradient" if n % 2 else "gradient of the policy")
+        for n in range(1200)
+    ]
+    words = [schema.term_of("policy"), schema.term_of("gradient")]
+    with PaperIndex.create(tmp_path / "ix") as index:
+        index.rebuild(papers)
+        searcher = index._current().searcher  # with the field lengths in memory
+        assert len(phrases.phrase_scores(searcher, "text", words)) == 600
+        stop = ThirdPollStops(deadline=0.0)
+        with pytest.raises(stopping.Interrupted):
+            phrases.phrase_scores(searcher, "text", words, stop)
+        assert stop.polls == 3
+        assert index.search('"policy gradient"').total == 600
 
 
 def test_a_wide_or_inside_an_and_can_stop_in_the_middle_of_one_skip(tmp_path: Path) -> None:

@@ -8,6 +8,7 @@ from browser.search_session import (
     SETTLE_EMPTY_SECONDS,
     SETTLE_SECONDS,
     TYPING_BUDGET_MS,
+    TYPING_PAGE_SIZE,
     AppendPage,
     Ignore,
     KeepWaiting,
@@ -155,3 +156,26 @@ def test_a_final_typing_pass_is_not_searched_again_and_pages_like_a_settled_one(
     assert page is not None and page.more and not page.typing and page.limit == 4
     appended = session.answer(page, SearchResult(query="robot", hits=hits(*"abcd"), total=7))
     assert isinstance(appended, AppendPage)
+
+
+def test_a_typing_pass_asks_for_a_first_page_and_the_next_pages_are_whole() -> None:
+    """The typing pass reads only the rows a screen can show (issue 13: at 100k papers the
+    200 cold papers were a quarter of it); Enter and every next page ask for PAGE_SIZE."""
+    session = SearchSession()
+    typing = session.start("robot", sort="relevance", time_budget_ms=TYPING_BUDGET_MS)
+    assert typing.limit == TYPING_PAGE_SIZE < PAGE_SIZE
+    first = hits(*(f"p{n}" for n in range(TYPING_PAGE_SIZE)))
+    shown = session.answer(typing, SearchResult(query="robot", hits=first, total=900))
+    assert isinstance(shown, Show) and shown.settle_after is None
+    page = session.next_page()
+    assert page is not None and not page.typing
+    assert page.limit == TYPING_PAGE_SIZE + PAGE_SIZE
+    assert session.start("robot", sort="relevance").limit == PAGE_SIZE
+
+
+def test_a_small_page_size_bounds_the_typing_page_too() -> None:
+    session = SearchSession(page_size=2)
+    assert session.start("x", sort="relevance", time_budget_ms=TYPING_BUDGET_MS).limit == 2
+    wide = SearchSession(page_size=500, typing_page_size=30)
+    assert wide.start("x", sort="relevance", time_budget_ms=TYPING_BUDGET_MS).limit == 30
+    assert wide.start("x", sort="relevance").limit == 500

@@ -175,6 +175,44 @@ def test_no_paper_with_all_words_runs_a_shorter_query_and_says_so(index: PaperIn
     assert many.total == 0 or many.dropped_words
 
 
+@pytest.mark.parametrize(
+    ("query", "dropped", "ran"),
+    [
+        # "foo:" is not a field: "foo" was searched as a word, and leaving out "x" takes
+        # "foo:x" whole, so the notice must name both.
+        ("foo:x hate ", ["foo", "x"], "hate "),
+        ("zork:qqxqzzv minecraft ", ["zork", "qqxqzzv"], "minecraft "),
+        ("vietnam qqxqzzv hate ", ["vietnam", "qqxqzzv"], "hate "),
+    ],
+)
+def test_the_relaxation_notice_names_every_word_left_out(
+    index: PaperIndex, query: str, dropped: list[str], ran: str
+) -> None:
+    result = index.search(query)
+    assert result.total > 0
+    assert sorted(result.dropped_words) == sorted(dropped)
+    assert result.relaxed_query == ran
+    asked = len(dropped) + len(ran.split())
+    assert result.relaxed_notice is not None
+    assert result.relaxed_notice.startswith(
+        f"No paper has all {asked} words; showing papers with {asked - len(dropped)} of them"
+    )
+    for word in dropped:
+        assert f"“{word}”" in result.relaxed_notice
+
+
+@pytest.mark.parametrize("query", ["foo:x year:2024 ", "zork:qqxqzzv date:2024-05 "])
+def test_a_relaxation_never_leaves_only_a_range(index: PaperIndex, query: str) -> None:
+    """Leaving out the words of ``foo:x year:2024`` must not list every paper of 2024 as
+    if it were an answer: a shortened query keeps at least one of the words."""
+    result = index.search(query)
+    assert result.relaxed_query is None or any(
+        word in result.relaxed_query.split() for word in ("foo", "x", "zork", "qqxqzzv")
+    )
+    if result.relaxed_query is None:
+        assert result.total == 0
+
+
 def test_the_most_common_word_is_dropped_first(index: PaperIndex) -> None:
     # "agents" is in several papers, "minecraft" and "arithmetic" in one each: leaving
     # out "agents" still matches nothing, so one of the rare ones goes.

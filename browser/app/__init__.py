@@ -16,10 +16,16 @@
 | ``messages`` | what workers post back to the UI thread |
 """
 
-from browser.app.commands import PALETTE_COMMANDS, PaletteCommand
-from browser.app.main import Notifier, PaperBrowserApp, run_app
-from browser.app.paper import link_for
-from browser.app.searching import run_request
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from browser.app.commands import PALETTE_COMMANDS, PaletteCommand
+    from browser.app.main import Notifier, PaperBrowserApp, run_app, run_app_from_first_screen
+    from browser.app.paper import link_for
+    from browser.app.searching import run_request
 
 __all__ = [
     "PALETTE_COMMANDS",
@@ -28,5 +34,27 @@ __all__ = [
     "PaperBrowserApp",
     "link_for",
     "run_app",
+    "run_app_from_first_screen",
     "run_request",
 ]
+
+# Each name from its module on first use: importing the package (as every module of it
+# does) must not import the flows, which a launch over a kept first screen defers.
+_HOMES = {
+    "PALETTE_COMMANDS": "commands",
+    "PaletteCommand": "commands",
+    "Notifier": "main",
+    "PaperBrowserApp": "main",
+    "run_app": "main",
+    "run_app_from_first_screen": "main",
+    "link_for": "paper",
+    "run_request": "searching",
+}
+
+
+def __getattr__(name: str) -> Any:
+    if name not in _HOMES:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    value = getattr(importlib.import_module(f"browser.app.{_HOMES[name]}"), name)
+    globals()[name] = value
+    return value

@@ -154,6 +154,11 @@ class SessionFlow:
         self._apply(query)
         self._restore_paper = paper_id
 
+    def keep_paper(self, paper_id: str) -> None:
+        """Highlight ``paper_id`` in the first answer (the cursor moved on a kept first
+        screen before the library was open)."""
+        self._restore_paper = paper_id
+
     def paper_to_keep(self) -> str | None:
         """The paper to highlight in the first answer after a restore (once)."""
         paper_id, self._restore_paper = self._restore_paper, None

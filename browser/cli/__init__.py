@@ -69,7 +69,8 @@ def _shared_options_given(arguments: Sequence[str]) -> list[str]:
 
 def main(argv: Sequence[str] | None = None) -> int:
     arguments = with_command_first(sys.argv[1:] if argv is None else argv)
-    parser = build_parser()
+    # Opening the app builds its own parser only: the others import half the package.
+    parser = build_parser(app_only=arguments[0] == "app" and not {"-h", "--help"} & {*arguments})
     options, unknown = parser.parse_known_args(arguments)
     unknown_names = {word.split("=", 1)[0] for word in unknown}
     for option in _shared_options_given(arguments):

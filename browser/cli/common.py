@@ -13,10 +13,10 @@ import sys
 from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any
 
-from browser.models import ParseProblem
 from browser.safe_text import safe_line as printable
 
 if TYPE_CHECKING:
+    from browser.models import ParseProblem
     from browser.services import Services
 
 __all__ = [
@@ -41,11 +41,15 @@ class UserError(Exception):
     """A problem the user can fix: printed as one line, exit status 1."""
 
 
-def open_library(options: argparse.Namespace) -> Services:
-    """``Services`` for ``--library``/``--userdata``; notices of the opening go to stderr.
+def open_library(
+    options: argparse.Namespace, *, say: Callable[[str], None] | None = None
+) -> Services:
+    """``Services`` for ``--library``/``--userdata``; notices of the opening go to
+    ``say`` (default: stderr; the app opening behind a kept first screen collects them).
 
     Raises UserError when the library folder cannot be found or opened.
     """
+    say = print_error if say is None else say
     from browser.library_paths import LibraryLocationUnknown
     from browser.services import open_services
 
@@ -53,7 +57,7 @@ def open_library(options: argparse.Namespace) -> Services:
         services = open_services(
             options.library,
             getattr(options, "tags", None),
-            on_wait=lambda: print_error(
+            on_wait=lambda: say(
                 "the search index is being rebuilt by another run; waiting for it to finish..."
             ),
         )
@@ -64,11 +68,11 @@ def open_library(options: argparse.Namespace) -> Services:
         reason = problem.strerror or problem
         raise UserError(f"cannot open the library at {where}: {reason}") from problem
     if services.userdata.notice:
-        print_error(services.userdata.notice)
+        say(services.userdata.notice)
     if services.tags.problem and services.tags.problem != services.userdata.notice:
-        print_error(services.tags.problem)
+        say(services.tags.problem)
     for notice in services.notices:
-        print_error(notice)
+        say(notice)
     return services
 
 

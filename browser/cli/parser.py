@@ -8,16 +8,9 @@ from typing import Any, NamedTuple
 
 from browser import __version__
 from browser.cli.app import doctor_command, run_app_command
-from browser.cli.exporting import export_command, import_tags_command
-from browser.cli.indexing import index_command, parse_command
-from browser.cli.reading import backup_command, note_command, read_command, saved_command
-from browser.cli.searching import search_command
-from browser.cli.stats import stats_command
-from browser.cli.tagging import tag_command, tags_command
-from browser.export.csv_format import CSV_COLUMNS
-from browser.export.formats import EXPORT_FORMATS
-from browser.models import SORT_ORDERS
-from browser.stats import PERIODS, TOP
+
+# The other commands' modules (and the models, export formats and stats they name) are
+# imported where their parsers are built: the app alone needs none of them (launch time).
 
 __all__ = ["COMMANDS", "build_parser"]
 
@@ -41,7 +34,9 @@ COMMANDS = (
 )
 
 
-def build_parser() -> argparse.ArgumentParser:
+def build_parser(*, app_only: bool = False) -> argparse.ArgumentParser:
+    """The parser of every command, or with ``app_only`` of the ``app`` command alone
+    (what ``main`` builds to open the app: the other commands' imports are skipped)."""
     parser = argparse.ArgumentParser(
         prog="paper-browser",
         description="Search, read and tag Hugging Face Daily Papers dumps.",
@@ -49,6 +44,13 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"paper-browser {__version__}")
     commands = parser.add_subparsers(dest="command", metavar="COMMAND")
     parents = _shared_options()
+    app = commands.add_parser(
+        "app", parents=[parents.library, parents.year], help="open the app (default)"
+    )
+    app.add_argument("paths", nargs="*", type=Path, metavar="PATH", help="dumps to index first")
+    app.set_defaults(handler=run_app_command)
+    if app_only:
+        return parser
     _add_pipeline_commands(commands, parents)
     _add_tag_commands(commands, parents.library)
     _add_export_commands(commands, parents.library)
@@ -89,9 +91,7 @@ def _shared_options() -> _Parents:
         "library; a tags.json given here is migrated into a userdata.sqlite3 beside it)",
     )
     year = argparse.ArgumentParser(add_help=False)
-    year.add_argument(
-        "--year", type=int, metavar="YYYY", help="year of dates written without one"
-    )
+    year.add_argument("--year", type=int, metavar="YYYY", help="year of dates written without one")
     # Only the commands that print what reading the dumps gave (the app shows a notice).
     verbose = argparse.ArgumentParser(add_help=False)
     verbose.add_argument(
@@ -104,11 +104,14 @@ def _shared_options() -> _Parents:
 
 
 def _add_pipeline_commands(commands: Any, parents: _Parents) -> None:
-    """``app``, ``parse``, ``index``, ``search``, ``stats``."""
+    """``parse``, ``index``, ``search``, ``stats``."""
+    from browser.cli.indexing import index_command, parse_command
+    from browser.cli.searching import search_command
+    from browser.cli.stats import stats_command
+    from browser.models import SORT_ORDERS
+    from browser.stats import PERIODS, TOP
+
     shared, year, verbose = parents
-    app = commands.add_parser("app", parents=[shared, year], help="open the app (default)")
-    app.add_argument("paths", nargs="*", type=Path, metavar="PATH", help="dumps to index first")
-    app.set_defaults(handler=run_app_command)
 
     parse = commands.add_parser(
         "parse", parents=[year, verbose], help="parse dumps and print the records"
@@ -161,6 +164,8 @@ def _add_pipeline_commands(commands: Any, parents: _Parents) -> None:
 
 def _add_tag_commands(commands: Any, shared: argparse.ArgumentParser) -> None:
     """``tag``, ``untag``, ``tags``."""
+    from browser.cli.tagging import tag_command, tags_command
+
     tag = commands.add_parser("tag", parents=[shared], help="add tags to a paper")
     tag.add_argument("paper_id", metavar="ID")
     tag.add_argument("tag_names", nargs="+", metavar="TAG")
@@ -178,6 +183,11 @@ def _add_tag_commands(commands: Any, shared: argparse.ArgumentParser) -> None:
 
 def _add_export_commands(commands: Any, shared: argparse.ArgumentParser) -> None:
     """``export``, ``import-tags``."""
+    from browser.cli.exporting import export_command, import_tags_command
+    from browser.export.csv_format import CSV_COLUMNS
+    from browser.export.formats import EXPORT_FORMATS
+    from browser.models import SORT_ORDERS
+
     export = commands.add_parser(
         "export",
         parents=[shared],
@@ -251,6 +261,8 @@ def _add_tag_filter(command: argparse.ArgumentParser) -> None:
 
 def _add_reading_commands(commands: Any, shared: argparse.ArgumentParser) -> None:
     """``read``, ``unread``, ``note``, ``saved``, ``backup`` on the subparsers ``commands``."""
+    from browser.cli.reading import backup_command, note_command, read_command, saved_command
+
     read = commands.add_parser("read", parents=[shared], help="mark papers read")
     read.add_argument("paper_ids", nargs="+", metavar="ID")
     read.set_defaults(handler=read_command, read=True)

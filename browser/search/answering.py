@@ -456,10 +456,18 @@ class Answerer:
         """
         if not relaxable(query):
             return
+        asked = list(dict.fromkeys(plan.words))
         for dropped in words_to_drop(plan.words, self._vocabulary_for(commit.searcher)):
             candidate = without_words(query, dropped)
             relaxed = self._planner.plan(commit.searcher, candidate, stop, plan.filters)
             if relaxed.listing or relaxed.query is wq.NullQuery:
+                continue
+            # Taking a word out can take more with it (``foo:x``, ``foo`` not a field, goes
+            # whole): the notice names every word the query run lacks, and a query left
+            # with none of them (only ``listed:2025-12``) would list papers, not relax.
+            kept = set(relaxed.words)
+            dropped = [word for word in asked if word not in kept]
+            if len(dropped) == len(asked):
                 continue
             if not plan.filters and not relaxed.query.matcher(commit.searcher).is_active():
                 # Only "does anything match": the first match answers it, no count needed.
@@ -474,7 +482,7 @@ class Answerer:
                 result.partial = outcome.partial
                 result.relaxed_query = candidate
                 result.dropped_words = dropped
-                total = len(dict.fromkeys(plan.words))
+                total = len(asked)
                 left_out = ", ".join(f"“{word}”" for word in dropped)
                 result.relaxed_notice = (
                     f"No paper has all {total} words; showing papers with"

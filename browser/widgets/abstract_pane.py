@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
 from textual.app import ComposeResult
 from textual.containers import VerticalScroll
 from textual.content import Content
 
-from browser.models import SearchHit
 from browser.widgets.paper_text import LABEL_STYLE, PaperText, paper_content
+
+if TYPE_CHECKING:
+    from browser.models import SearchHit
 
 
 class AbstractPane(VerticalScroll, can_focus=False):

@@ -12,6 +12,7 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 from pathlib import Path, PurePath
+from typing import TYPE_CHECKING
 
 from rich.style import Style
 from rich.text import Text
@@ -21,11 +22,13 @@ from textual.message import Message
 from textual.widgets import Static
 
 from browser.links import is_web_link
-from browser.models import Highlight, Paper, SearchHit
 from browser.readable_math import readable_math
 from browser.safe_text import safe_line, safe_text
 from browser.widgets.note_markdown import note_markdown
 from browser.widgets.results_table import paper_byline
+
+if TYPE_CHECKING:
+    from browser.models import Highlight, Paper, SearchHit
 
 MATCH_STYLE = "bold $text-warning on $warning-muted"
 LABEL_STYLE = "$text-muted"

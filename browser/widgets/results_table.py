@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import partial
-from typing import ClassVar
+from typing import TYPE_CHECKING, ClassVar
 
 from rich.text import Text
 from textual import events
@@ -15,9 +15,13 @@ from textual.message import Message
 from textual.timer import Timer
 from textual.widgets import DataTable
 
-from browser.models import Paper, SearchHit, SortOrder
+from browser.first_screen import ListRow
 from browser.readable_math import readable_math
 from browser.safe_text import safe_line
+
+if TYPE_CHECKING:
+    # Types only: the launch paints a kept first screen before pydantic is imported.
+    from browser.models import Paper, SearchHit, SortOrder
 
 # Shown in the footer while the list has focus; quick tags 1-9 are added by the app's help.
 LIST_BINDINGS: list[BindingType] = [
@@ -147,7 +151,7 @@ REST_ROWS_DELAY = 0.25
 # The next page of hits is fetched when the cursor or the view gets this close to the end.
 NEAR_END_ROWS = 20
 
-_SORTED_COLUMN: dict[SortOrder, tuple[str, str]] = {
+_SORTED_COLUMN: dict[str, tuple[str, str]] = {
     "newest": ("date", " ▼"),
     "comments": ("comments", " ▼"),
     "title": ("title", " ▲"),
@@ -198,10 +202,13 @@ class ResultsTable(DataTable[Text]):
     def __init__(self) -> None:
         super().__init__(id="results", cursor_type="row", zebra_stripes=True)
         self._hits: list[SearchHit] = []
+        # A kept first screen (``browser.first_screen``) shown until the first answer.
+        self._first_rows: list[ListRow] = []
+        self._keep_on_layout: str | None = None
         self._tags: dict[str, list[str]] = {}
         # paper id -> (read, has a note); a paper not in it shows no marks.
         self._marks: dict[str, tuple[bool, bool]] = {}
-        self._sort: SortOrder = "relevance"
+        self._sort: str = "relevance"
         self._laid_out_width = -1
         self._build_number = 0
         self._rows_added = 0
@@ -222,6 +229,36 @@ class ResultsTable(DataTable[Text]):
             return None
         return self._hits[self.cursor_row]
 
+    @property
+    def highlighted_id(self) -> str | None:
+        """The highlighted paper's id, of a hit or of a kept first screen's row."""
+        ids = self._ids()
+        return ids[self.cursor_row] if 0 <= self.cursor_row < len(ids) else None
+
+    @property
+    def showing_first_screen(self) -> bool:
+        """True while the rows are a kept first screen's, not an answer's."""
+        return bool(self._first_rows)
+
+    def show_first_screen(self, rows: Sequence[ListRow], sort: str, cursor: int) -> None:
+        """Show a kept first screen's rows (no papers yet: no hit is highlighted) with
+        row ``cursor`` highlighted, until ``show_hits`` replaces them."""
+        self._hits = []
+        self._tags = {}
+        self._marks = {}
+        self._first_rows = list(rows)
+        self._sort = sort
+        keep = rows[cursor].paper_id if 0 <= cursor < len(rows) else None
+        if self.size.width:
+            self._rebuild(keep)
+        else:
+            # Not laid out yet (the launch): the first resize builds the rows, once.
+            self._keep_on_layout = keep
+
+    def list_rows(self, count: int) -> list[ListRow]:
+        """The first ``count`` rows of the answer shown, as the table shows them."""
+        return [self._list_row(hit) for hit in self._hits[:count]]
+
     def show_hits(
         self,
         hits: Sequence[SearchHit],
@@ -238,6 +275,7 @@ class ResultsTable(DataTable[Text]):
         seconds later (a typing pass, likely replaced soon), or as soon as the reader
         moves or scrolls towards them."""
         self._hits = list(hits)
+        self._first_rows = []
         self._tags = tags
         self._marks = dict(marks or {})
         self._sort = sort
@@ -274,9 +312,10 @@ class ResultsTable(DataTable[Text]):
         self._marks[paper_id] = (read, noted)
         hit = next((hit for hit in self._hits if hit.paper.id == paper_id), None)
         if hit is not None and paper_id in self.rows:
+            row = self._list_row(hit)
             for key in ("title", "mark"):
                 if key in self.columns:
-                    self.update_cell(paper_id, key, self._cell(hit, key))
+                    self.update_cell(paper_id, key, _cell(row, key))
 
     def unread_count(self) -> int:
         """Unread papers among the rows loaded."""
@@ -284,8 +323,8 @@ class ResultsTable(DataTable[Text]):
 
     def on_resize(self, event: events.Resize) -> None:
         if event.size.width != self._laid_out_width:
-            highlighted = self.highlighted_hit
-            self._rebuild(highlighted.paper.id if highlighted else None)
+            keep, self._keep_on_layout = self._keep_on_layout, None
+            self._rebuild(keep or self.highlighted_id)
 
     def _columns_for(self, width: int) -> list[_ColumnSpec]:
         # Each column costs 2 cells of padding; the title takes what is left.
@@ -318,7 +357,7 @@ class ResultsTable(DataTable[Text]):
             self._layout_rows(keep_paper_id)
         finally:
             self._adding = False
-        if len(self._hits) > self._rows_added:
+        if self._row_count() > self._rows_added:
             add_rest = partial(self._add_remaining_rows, self._build_number)
             if rest_after is None:
                 self.call_after_refresh(add_rest)
@@ -331,12 +370,12 @@ class ResultsTable(DataTable[Text]):
         self.clear(columns=True)
         for spec in self._columns_for(width):
             self.add_column(spec.label, width=spec.width, key=spec.key)
-        ids = [hit.paper.id for hit in self._hits]
+        ids = self._ids()
         cursor = ids.index(keep_paper_id) if keep_paper_id in ids else 0
         # Adding a row costs ~0.2 ms: paint the first screenful now, the rest later.
         first = max(FIRST_PAINT_ROWS, self.size.height + 1, cursor + 1)
         self._add_rows(0, first)
-        if self._hits:
+        if ids:
             self.move_cursor(row=cursor, animate=False, scroll=True)
 
     def _add_remaining_rows(self, build: int | None = None) -> None:
@@ -346,13 +385,13 @@ class ResultsTable(DataTable[Text]):
         if self._rest_timer is not None:
             self._rest_timer.stop()
             self._rest_timer = None
-        if self._rows_added < len(self._hits):
-            self._add_rows(self._rows_added, len(self._hits))
+        if self._rows_added < self._row_count():
+            self._add_rows(self._rows_added, self._row_count())
 
     def _near_unadded_rows(self, row: float) -> bool:
         return (
             not self._adding
-            and self._rows_added < len(self._hits)
+            and self._rows_added < self._row_count()
             and row >= self._rows_added - NEAR_END_ROWS
         )
 
@@ -364,21 +403,32 @@ class ResultsTable(DataTable[Text]):
         self._add_remaining_rows()
         super().action_scroll_end()
 
+    def _ids(self) -> list[str]:
+        if self._first_rows:
+            return [row.paper_id for row in self._first_rows]
+        return [hit.paper.id for hit in self._hits]
+
+    def _row_count(self) -> int:
+        return len(self._first_rows) or len(self._hits)
+
     def _add_rows(self, start: int, stop: int) -> None:
         keys = [str(key.value) for key in self.columns]
         adding, self._adding = self._adding, True
+        rows = self._first_rows[start:stop] or [
+            self._list_row(hit) for hit in self._hits[start:stop]
+        ]
         try:
-            for hit in self._hits[start:stop]:
-                self.add_row(*(self._cell(hit, key) for key in keys), key=hit.paper.id)
+            for row in rows:
+                self.add_row(*(_cell(row, key) for key in keys), key=row.paper_id)
         finally:
             self._adding = adding
-        self._rows_added = max(self._rows_added, min(stop, len(self._hits)))
+        self._rows_added = max(self._rows_added, min(stop, self._row_count()))
 
     def watch_cursor_coordinate(self, old: Coordinate, new: Coordinate) -> None:
         super().watch_cursor_coordinate(old, new)
         if self._near_unadded_rows(new.row):
             self._add_remaining_rows()
-        if new.row >= len(self._hits) - NEAR_END_ROWS:
+        if self._hits and new.row >= len(self._hits) - NEAR_END_ROWS:
             self.post_message(self.NearEnd())
 
     def watch_scroll_y(self, old_value: float, new_value: float) -> None:
@@ -389,25 +439,40 @@ class ResultsTable(DataTable[Text]):
         if new_value > old_value and new_value >= self.max_scroll_y - NEAR_END_ROWS:
             self.post_message(self.NearEnd())
 
-    def _cell(self, hit: SearchHit, key: str) -> Text:
+    def _list_row(self, hit: SearchHit) -> ListRow:
+        """What the row of ``hit`` shows (also what a kept first screen keeps of it)."""
         paper = hit.paper
-        if key == "title":
-            # Inline LaTeX shown as Unicode; the index's spans are mapped onto it.
-            title = readable_math(safe_line(paper.title))
-            cell = _plain_cell(title.text)
-            if not self._marks.get(paper.id, (True, False))[0]:
-                cell.stylize("bold")  # unread
-            for span in hit.title_highlights:
-                cell.stylize("bold underline", *title.shown_span(span.start, span.end))
-            return cell
-        if key == "mark":
-            mark = self._marks.get(paper.id)
-            return Text(marks_text(*mark) if mark else "  ", style="bold", end="")
-        if key == "date":
-            return _plain_cell(paper.date.isoformat() if paper.date else "", "dim")
-        if key == "by":
-            return _plain_cell(paper_byline(paper), "dim")
-        if key == "comments":
-            comments = "" if paper.comments is None else str(paper.comments)
-            return Text(comments, justify="right", end="")
-        return tags_cell(self._tags.get(paper.id, hit.tags))
+        # Inline LaTeX shown as Unicode; the index's spans are mapped onto it.
+        title = readable_math(safe_line(paper.title))
+        return ListRow(
+            paper_id=paper.id,
+            title=title.text,
+            title_spans=tuple(
+                title.shown_span(span.start, span.end) for span in hit.title_highlights
+            ),
+            marks=self._marks.get(paper.id),
+            date=paper.date.isoformat() if paper.date else "",
+            byline=paper_byline(paper),
+            comments="" if paper.comments is None else str(paper.comments),
+            tags=tuple(self._tags.get(paper.id, hit.tags)),
+        )
+
+
+def _cell(row: ListRow, key: str) -> Text:
+    """The cell of column ``key`` for ``row``."""
+    if key == "title":
+        cell = _plain_cell(row.title)
+        if row.marks is not None and not row.marks[0]:
+            cell.stylize("bold")  # unread
+        for start, end in row.title_spans:
+            cell.stylize("bold underline", start, end)
+        return cell
+    if key == "mark":
+        return Text(marks_text(*row.marks) if row.marks else "  ", style="bold", end="")
+    if key == "date":
+        return _plain_cell(row.date, "dim")
+    if key == "by":
+        return _plain_cell(row.byline, "dim")
+    if key == "comments":
+        return Text(row.comments, justify="right", end="")
+    return tags_cell(row.tags)

@@ -4,8 +4,6 @@ from __future__ import annotations
 
 from textual.widget import Widget
 
-from browser.ui_state import MAX_ABSTRACT_PERCENT, MIN_ABSTRACT_PERCENT
-
 SPLIT_STEP_PERCENT = 10
 # The stylesheet's own split: side by side the list gets 3fr and the pane 2fr; stacked, halves.
 DEFAULT_PERCENT_WIDE = 40
@@ -18,6 +16,9 @@ def default_percent(wide: bool) -> int:
 
 def stepped(percent: int | None, direction: int, *, wide: bool) -> int:
     """The share after one step of ``direction`` (+1 grow, -1 shrink), kept in bounds."""
+    # Here, not at the top: the launch applies a kept split before pydantic is imported.
+    from browser.ui_state import MAX_ABSTRACT_PERCENT, MIN_ABSTRACT_PERCENT
+
     start = default_percent(wide) if percent is None else percent
     moved = start + direction * SPLIT_STEP_PERCENT
     return max(MIN_ABSTRACT_PERCENT, min(MAX_ABSTRACT_PERCENT, moved))

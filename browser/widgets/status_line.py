@@ -93,6 +93,11 @@ class StatusLine(Horizontal):
         yield self._text
         yield self._progress
 
+    @property
+    def parts(self) -> tuple[StatusPart, ...]:
+        """The parts shown (empty while a progress bar shows)."""
+        return tuple(self._parts)
+
     def show_status(self, parts: Sequence[StatusPart | str], *, triage: bool = False) -> None:
         """Show ``parts`` (a plain string is an essential part with one form), fitted to
         the line's width now and again whenever the width changes."""
