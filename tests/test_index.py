@@ -1237,7 +1237,7 @@ def test_grouped_postings_come_back_by_term_in_document_order(tmp_path: Path) ->
 
     from whoosh.filedb.filestore import FileStorage
 
-    from browser.search.whoosh_internals import postings as layout
+    from browser.search.whoosh_internals import pool as layout
 
     chunk = layout._RUN_CHUNK
     rng = random.Random(7)
@@ -1280,12 +1280,16 @@ def test_grouped_postings_refuse_whooshs_run_hand_over(tmp_path: Path) -> None:
     pool.cleanup()
 
 
-@pytest.mark.parametrize("limitmb", [1, 96])
-def test_grouped_postings_write_the_same_files(tmp_path: Path, limitmb: int) -> None:
+@pytest.mark.parametrize(("limitmb", "blocklimit"), [(1, 128), (96, 128), (96, 3)])
+def test_grouped_postings_write_the_same_files(
+    tmp_path: Path, limitmb: int, blocklimit: int
+) -> None:
     """Documents added through ``GroupedSegmentWriter`` and its grouped pool, their
     postings written a term at a time, make the same files, byte for byte, as Whoosh's
     writer, pool and posting-at-a-time field writer (with 1 MB the pool spills runs and
-    merges them)."""
+    merges them). A term whose postings fit one block is written by
+    ``JoinedFieldWriter._write_term``, a longer one block by block: with blocks of 3
+    postings most terms take the second way, lists of exactly one block included."""
     from whoosh.filedb.filestore import FileStorage
 
     from browser.search.whoosh_internals import postings as layout
@@ -1305,7 +1309,8 @@ def test_grouped_postings_write_the_same_files(tmp_path: Path, limitmb: int) -> 
         folder = tmp_path / str(grouped)
         folder.mkdir()
         ix = FileStorage(str(folder)).create_index(schema.build_schema(), indexname="papers")
-        options: dict[str, Any] = {"codec": layout.JoinedValuesCodec(), "limitmb": limitmb}
+        codec = layout.JoinedValuesCodec(blocklimit=blocklimit)
+        options: dict[str, Any] = {"codec": codec, "limitmb": limitmb}
         # The pool is made with the writer: swapped in before it.
         with layout.pool_swapped() if grouped else contextlib.nullcontext():
             if grouped:
