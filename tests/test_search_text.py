@@ -215,6 +215,9 @@ def test_the_relaxation_notice_names_every_word_left_out(
         # "foo" is not a field and is searched as a word: leaving it out alone keeps
         # "diffusion" (2 of 3 words), rather than taking "foo:diffusion" whole.
         ("foo:diffusion behaviour ", ["foo"], "diffusion behaviour "),
+        # A wildcard word is one word: "colo?r" was split into "colo?" and "r".
+        ("minecraft colo?r ", ["colo?r"], "minecraft "),
+        ("zebr* minecraft ", ["zebr*"], "minecraft "),
     ],
 )
 def test_a_shortened_query_leaves_out_words_as_written(

@@ -76,9 +76,9 @@ def closest_word(vocabulary: Vocabulary, word: str) -> str | None:
     )
 
 
-# A word as a reader wrote it: letters and digits, joined by inner hyphens, dots or
-# apostrophes (``GPT-5``, ``2401.01234``, ``Qwen2.5``, ``model's``).
-_WRITTEN_WORD: Final = re.compile(r"[^\W_]+(?:[-.'][^\W_]+)*")
+# A word as a reader wrote it: letters, digits and wildcards, joined by inner hyphens,
+# dots or apostrophes (``GPT-5``, ``2401.01234``, ``Qwen2.5``, ``model's``, ``colo?r``).
+_WRITTEN_WORD: Final = re.compile(r"(?:[^\W_]|[?*])+(?:[-.'](?:[^\W_]|[?*])+)*")
 _LETTERS: Final = re.compile(r"[^\W\d_]+")
 
 
