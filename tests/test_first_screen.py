@@ -364,6 +364,13 @@ def test_the_first_screen_needs_neither_pydantic_nor_whoosh_nor_the_services() -
     loaded = subprocess.run(
         [sys.executable, "-c", code], capture_output=True, text=True, check=True
     ).stdout.split()
-    heavy = ("pydantic", "whoosh", "browser.models", "browser.services", "browser.search")
+    heavy = (
+        "pydantic",
+        "whoosh",
+        "pylatexenc",
+        "browser.models",
+        "browser.services",
+        "browser.search",
+    )
     assert not [name for name in loaded if name.startswith(heavy)]
     assert "browser.app.main" in loaded and "textual.app" in loaded

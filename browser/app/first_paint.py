@@ -69,6 +69,7 @@ _ATTACH_MODULES = (
     "browser.app.syncing",
     "browser.app.tagging",
     "browser.app.transfer",
+    "browser.readable_math",
 )
 
 
