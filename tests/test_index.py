@@ -34,6 +34,7 @@ from browser.search import (
     PaperIndex,
     answering,
     facade,
+    phrases,
     planning,
     schema,
     stopping,
@@ -686,6 +687,25 @@ def test_a_numeric_range_can_stop_while_it_gathers_its_matches(tmp_path: Path) -
         )
 
 
+def test_a_phrase_of_common_words_can_stop_while_it_compares_positions(tmp_path: Path) -> None:
+    # A phrase of two common words compares positions in thousands of documents (170 ms
+    # at 100k papers): a typing pass's deadline or a newer search must stop it.
+    papers = [
+        make_paper(f"Paper {n}", "policy gradient" if n % 2 else "gradient of the policy")
+        for n in range(1200)
+    ]
+    words = [schema.term_of("policy"), schema.term_of("gradient")]
+    with PaperIndex.create(tmp_path / "ix") as index:
+        index.rebuild(papers)
+        searcher = index._current().searcher  # with the field lengths in memory
+        assert len(phrases.phrase_scores(searcher, "text", words)) == 600
+        stop = ThirdPollStops(deadline=0.0)
+        with pytest.raises(stopping.Interrupted):
+            phrases.phrase_scores(searcher, "text", words, stop)
+        assert stop.polls == 3
+        assert index.search('"policy gradient"').total == 600
+
+
 def test_a_wide_or_inside_an_and_can_stop_in_the_middle_of_one_skip(tmp_path: Path) -> None:
     # One skip of an OR skips each of its terms; with 128 terms at 100k papers that one
     # step took 90 ms, so each term checks as it is skipped.
@@ -1217,7 +1237,7 @@ def test_grouped_postings_come_back_by_term_in_document_order(tmp_path: Path) ->
 
     from whoosh.filedb.filestore import FileStorage
 
-    from browser.search.whoosh_internals import postings as layout
+    from browser.search.whoosh_internals import pool as layout
 
     chunk = layout._RUN_CHUNK
     rng = random.Random(7)
@@ -1260,12 +1280,16 @@ def test_grouped_postings_refuse_whooshs_run_hand_over(tmp_path: Path) -> None:
     pool.cleanup()
 
 
-@pytest.mark.parametrize("limitmb", [1, 96])
-def test_grouped_postings_write_the_same_files(tmp_path: Path, limitmb: int) -> None:
+@pytest.mark.parametrize(("limitmb", "blocklimit"), [(1, 128), (96, 128), (96, 3)])
+def test_grouped_postings_write_the_same_files(
+    tmp_path: Path, limitmb: int, blocklimit: int
+) -> None:
     """Documents added through ``GroupedSegmentWriter`` and its grouped pool, their
     postings written a term at a time, make the same files, byte for byte, as Whoosh's
     writer, pool and posting-at-a-time field writer (with 1 MB the pool spills runs and
-    merges them)."""
+    merges them). A term whose postings fit one block is written by
+    ``JoinedFieldWriter._write_term``, a longer one block by block: with blocks of 3
+    postings most terms take the second way, lists of exactly one block included."""
     from whoosh.filedb.filestore import FileStorage
 
     from browser.search.whoosh_internals import postings as layout
@@ -1285,7 +1309,8 @@ def test_grouped_postings_write_the_same_files(tmp_path: Path, limitmb: int) -> 
         folder = tmp_path / str(grouped)
         folder.mkdir()
         ix = FileStorage(str(folder)).create_index(schema.build_schema(), indexname="papers")
-        options: dict[str, Any] = {"codec": layout.JoinedValuesCodec(), "limitmb": limitmb}
+        codec = layout.JoinedValuesCodec(blocklimit=blocklimit)
+        options: dict[str, Any] = {"codec": codec, "limitmb": limitmb}
         # The pool is made with the writer: swapped in before it.
         with layout.pool_swapped() if grouped else contextlib.nullcontext():
             if grouped:

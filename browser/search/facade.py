@@ -37,6 +37,7 @@ from typing import Any, Final
 import whoosh.index
 from whoosh.writing import CLEAR, LockError
 
+from browser.heap import collector_paused
 from browser.models import (
     MatchingPapers,
     Paper,
@@ -250,7 +251,8 @@ class PaperIndex:
         seen: set[str] = set()
         counts: Counter[str] = Counter()
         mined = MinedAbbreviations()
-        with self._writing(procs=procs, mergetype=CLEAR) as writer:
+        # The CLI's build runs in its own process: no cyclic collections while it runs.
+        with collector_paused(procs > 1), self._writing(procs=procs, mergetype=CLEAR) as writer:
             for paper in papers:
                 if paper.id in seen:
                     continue

@@ -17,9 +17,10 @@ from __future__ import annotations
 import datetime as dt
 import json
 import re
-from collections import defaultdict
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from functools import lru_cache
+from itertools import repeat
+from operator import add
 from pathlib import Path
 from typing import Any, Final
 
@@ -83,20 +84,24 @@ QUERY_WORDS = _query_word_analyzer()
 
 
 _POSITIONS: Final = Positions()
-_ENCODINGS: dict[tuple[int, ...], bytes] = {}
 _ENCODINGS_MAX: Final = 100_000
 
 
-def _encoded(places: tuple[int, ...]) -> bytes:
+class _Encodings(dict[tuple[int, ...], bytes]):
     """Whoosh's ``Positions`` encoding of a position list (a pickle), cached: most
     postings hold one of a few thousand lists (one position in the title or among the
-    abstract's first few hundred). Module-level, as the schema is pickled with the index."""
-    known = _ENCODINGS.get(places)
-    if known is None:
-        if len(_ENCODINGS) >= _ENCODINGS_MAX:
-            _ENCODINGS.clear()
-        known = _ENCODINGS[places] = _POSITIONS.encode(places)
-    return known
+    abstract's first few hundred). A miss encodes (``__missing__``), so a field's lists
+    are looked up in one ``map``. Module-level, as the schema is pickled with the index."""
+
+    def __missing__(self, places: tuple[int, ...]) -> bytes:
+        if len(self) >= _ENCODINGS_MAX:
+            self.clear()
+        encoded: bytes = _POSITIONS.encode(places)
+        self[places] = encoded
+        return encoded
+
+
+_ENCODINGS: Final = _Encodings()
 
 
 class AnalysedText(TEXT):  # type: ignore[misc]
@@ -112,29 +117,59 @@ class AnalysedText(TEXT):  # type: ignore[misc]
     def __init__(self, *, first_weight: float = 1.0) -> None:
         super().__init__(analyzer=QUERY_WORDS)
         self._first_weight = first_weight
-        assert type(self.format) is Positions  # what ``_encoded`` writes
+        assert type(self.format) is Positions  # what ``_ENCODINGS`` writes
 
     def index(self, value: Any, **kwargs: Any) -> Iterator[tuple[bytes, int, float, bytes]]:
+        """(term, frequency, weight, encoded positions) of each term, in the order the
+        terms first come: a term counts once per position, ``first_weight`` times in
+        the first region. ``value`` is ``Terms`` or a string (one region)."""
         terms: Terms = value if isinstance(value, list) else analyse(str(value))[0]
-        positions: defaultdict[str, list[int]] = defaultdict(list)
-        weights: defaultdict[str, float] = defaultdict(float)
-        base = position = 0
-        weight = self._first_weight
-        for item in terms:
-            if item is None:
-                base += REGION
-                position = base
-                weight = 1.0
-                continue
-            if isinstance(item, str):
-                positions[item].append(position)
-                weights[item] += weight
-                position += 1
+        places, first = _placed(terms)
+        lists = list(places.values())
+        freqs = list(map(len, lists))
+        extra = self._first_weight - 1.0
+        if not extra:
+            weights: Iterable[float] = map(float, freqs)
+        else:
+            in_first = map(len, map(first.get, places, repeat(())))
+            weights = map(add, map(float, freqs), map(extra.__mul__, in_first))
+        return zip(
+            map(str.encode, places),
+            freqs,
+            weights,
+            map(_ENCODINGS.__getitem__, map(tuple, lists)),
+            strict=True,
+        )
+
+
+def _placed(terms: Terms) -> tuple[dict[str, list[int]], dict[str, list[int]]]:
+    """Each term's positions in ``terms`` (in the order its tokens come), and the same
+    for the first region alone (the same lists when there is only one region)."""
+    places: dict[str, list[int]] = {}
+    first: dict[str, list[int]] | None = None
+    get = places.get
+    base = position = 0
+    for item in terms:
+        if isinstance(item, str):
+            at = get(item)
+            if at is None:
+                places[item] = [position]
             else:
-                positions[item[0]].append(base + item[1])
-                weights[item[0]] += weight
-        for term, places in positions.items():
-            yield term.encode("utf-8"), len(places), weights[term], _encoded(tuple(places))
+                at.append(position)
+            position += 1
+        elif item is None:
+            if first is None:
+                first = {term: at[:] for term, at in places.items()}
+            base += REGION
+            position = base
+        else:
+            term, offset = item
+            at = get(term)
+            if at is None:
+                places[term] = [base + offset]
+            else:
+                at.append(base + offset)
+    return places, places if first is None else first
 
 
 def build_schema(*, raw_words: bool = False) -> Schema:

@@ -20,6 +20,7 @@ from browser.search.kept import frequency, kept_share
 from browser.search.kept import scored_lists as scored_lists  # facade clears it
 from browser.search.lengths import length_norms
 from browser.search.matching import Unsupported, matching_set
+from browser.search.phrases import phrase_scores
 from browser.search.planning import InRegion, query_is_constant
 from browser.search.schema import REGION
 from browser.search.stopping import NO_STOP, Interrupted, Stop
@@ -186,7 +187,7 @@ def node_scores(searcher: Any, node: Any, stop: Stop) -> dict[int, float]:
     if isinstance(node, InRegion) and getattr(node, "boost", 1.0) == 1.0:
         return region_scores(searcher, node.q, node.region, stop=stop)
     if isinstance(node, wq.Phrase) and node.slop == 1 and node.boost == 1.0:
-        return phrase_scores(searcher, node.fieldname, node.words)
+        return phrase_scores(searcher, node.fieldname, node.words, stop)
     if query_is_constant(node):
         # Whoosh scores a range match (and a "has a value" one) as a constant.
         matching = matching_set(searcher, node, stop)
@@ -292,81 +293,6 @@ def _scores_within(searcher: Any, node: Any, within: set[int], stop: Stop) -> di
         for docnum, score in part.items():
             total[docnum] = get(docnum, 0.0) + score
     return total
-
-
-def phrase_scores(searcher: Any, fieldname: str, words: list[str]) -> dict[int, float]:
-    """As Whoosh scores a phrase: the sum of its words' scores, where they are adjacent.
-
-    The rarest word first; each later word is read only where the earlier ones all
-    occur (whole blocks when that is many of its postings, a skip to each otherwise),
-    its scores and positions from the same decoded block. Positions are compared only
-    for the documents that have every word.
-    """
-    if not words:
-        return {}
-    field = searcher.schema[fieldname]
-    if not isinstance(searcher.weighting, BM25F) or custom_field_b(searcher.weighting, fieldname):
-        raise Unsupported
-    found: dict[int, dict[int, tuple[float, bytes]]] = {}
-    joint: set[int] | None = None
-    for at in sorted(range(len(words)), key=lambda i: frequency(searcher, fieldname, words[i])):
-        part = _scored_positions(searcher, fieldname, field.to_bytes(words[at]), joint)
-        joint = set(part) if joint is None else joint.intersection(part)
-        if not joint:
-            return {}
-        found[at] = part
-    decode = positions_decoder(field)
-    total: dict[int, float] = {}
-    for docnum in sorted(joint or ()):
-        starts = set(decode(found[0][docnum][1]))
-        for shift in range(1, len(words)):
-            following = set(decode(found[shift][docnum][1]))
-            starts = {p for p in starts if p + shift in following}
-            if not starts:
-                break
-        if starts:
-            # Summed in the phrase's order, as Whoosh adds them.
-            score = found[0][docnum][0]
-            for at in range(1, len(words)):
-                score = score + found[at][docnum][0]
-            total[docnum] = score
-    return total
-
-
-def _scored_positions(
-    searcher: Any, fieldname: str, tbytes: bytes, among: set[int] | None
-) -> dict[int, tuple[float, bytes]]:
-    """BM25 score and encoded positions of a term's live postings (those in ``among``)."""
-    if (fieldname, tbytes) not in searcher.reader():
-        return {}
-    idf, avgfl, b, k1 = _bm25_statistics(searcher, fieldname, tbytes)
-    k1_plus_1 = k1 + 1
-    found: dict[int, tuple[float, bytes]] = {}
-    for subsearcher, offset in searcher.leaf_searchers():
-        reader = subsearcher.reader()
-        if (fieldname, tbytes) not in reader:
-            continue
-        norms = length_norms(subsearcher, fieldname, k1, b, avgfl)
-        if norms is None:
-            raise Unsupported
-        postings = reader.postings(fieldname, tbytes)
-        deleted = deleted_set(reader) if reader.has_deletions() else frozenset()
-        if among is not None and len(among) * 8 < frequency(reader, fieldname, tbytes):
-            local = sorted(d - offset for d in among if d >= offset)
-            blocks: Iterable[Any] = posting_parts(postings, "both", among=local)
-        else:
-            blocks = posting_parts(postings, "both")
-        for ids, weights, values in blocks:
-            triples: Iterable[tuple[int, float, bytes]] = zip(ids, weights, values, strict=True)
-            if among is not None:
-                # Picked in C: most of a common word's postings are not candidates.
-                shifted = map(add, ids, repeat(offset)) if offset else ids
-                triples = compress(triples, map(among.__contains__, shifted))
-            for docnum, tf, value in triples:
-                if docnum not in deleted:
-                    score = idf * ((tf * k1_plus_1) / (tf + norms[docnum]))
-                    found[offset + docnum] = (score, value)
-    return found
 
 
 def region_scores(

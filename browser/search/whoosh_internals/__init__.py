@@ -39,11 +39,10 @@ from whoosh.writing import PostingPool, SegmentWriter
 
 from browser.search.internals_status import InternalsStatus
 from browser.search.lengths import LengthTable
+from browser.search.whoosh_internals.pool import GroupedPostingPool, GroupedSegmentWriter
 from browser.search.whoosh_internals.postings import (
     BLOCK_LENGTH,
     SET_BY_GOTO,
-    GroupedPostingPool,
-    GroupedSegmentWriter,
     JoinedValuesCodec,
     length_column,
     pool_swapped,
@@ -97,8 +96,18 @@ def probe() -> InternalsStatus:
     for name in SET_BY_GOTO:  # our ``_goto`` replaces Whoosh's: the same fields
         called(W3LeafMatcher, "_goto", name)
     need(W3LeafMatcher, "W3LeafMatcher", "_read_ids", "_read_weights", "_read_values")
-    need(W3PostingsWriter, "W3PostingsWriter", "_mini_ids", "_mini_weights", "_new_block")
-    need(W3PostingsWriter, "W3PostingsWriter", "_mini_values", "_write_block")
+    need(W3PostingsWriter, "W3PostingsWriter", "_new_block", "_write_block")
+    # JoinedFieldWriter._write_term writes a one-block term as these write it.
+    called(W3PostingsWriter, "__init__", "_byteids")
+    called(W3PostingsWriter, "__init__", "_inlinelimit")
+    called(W3PostingsWriter, "__init__", "_blocklimit")
+    called(W3PostingsWriter, "__init__", "_compression")
+    called(W3PostingsWriter, "finish_postings", "set_extent")
+    called(W3FieldWriter, "__init__", "_postfile")
+    called(W3FieldWriter, "start_field", "_fieldid")
+    called(W3FieldWriter, "start_field", "_format")
+    called(W3FieldWriter, "finish_term", "_tindex")
+    called(W3FieldWriter, "finish_term", "_fieldid")
     called(W3LeafMatcher, "_read_values", "_read_data")
     called(W3LeafMatcher, "_read_ids", "_read_data")
     called(W3LeafMatcher, "reset", "_goto")
@@ -140,6 +149,11 @@ def _probe_instances(need: Callable[..., None]) -> None:
         positions = reader.postings("text", "probe").items_as("positions")
         if list(positions) != [(0, [0, 2]), (1, [0])]:
             need(JoinedValuesCodec, "JoinedValuesCodec", "_positions_read_back")
+        # The term info ``_write_term`` packs: document frequency, total weight, ids.
+        stats = (reader.doc_frequency("text", "probe"), reader.frequency("text", "probe"))
+        info = reader.term_info("text", "words")
+        if stats != (2, 3.0) or (info.min_id(), info.max_id(), info.max_weight()) != (0, 0, 1.0):
+            need(JoinedValuesCodec, "JoinedValuesCodec", "_term_info_read_back")
         need(reader, "SegmentReader", "_perdoc", "deleted_docs_set")
         need(getattr(reader, "_perdoc", None), "PerDocumentReader", "_cached_reader")
         leaf = _unwrapped(reader.postings("text", "probe"))

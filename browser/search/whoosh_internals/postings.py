@@ -4,27 +4,26 @@ Part of ``whoosh_internals``: every private Whoosh name here is checked by its p
 without them (``fast_path()`` False) Whoosh's own pool, writer and layout are used.
 
 A build sends each posting (field, term, document, weight, positions) through Whoosh's
-posting pool: an external sort of one tuple per posting (sorted, pickled to run files,
-read back and merged a posting at a time), then a field writer called once per posting.
-``GroupedPostingPool`` keeps the postings grouped by term as they come (documents arrive
-in order, so each term's list is already sorted) and sorts only the terms;
-``JoinedFieldWriter`` writes each term's list a block at a time. The files written are
-byte for byte the ones the posting-at-a-time path writes (``tests/test_index.py``).
+posting pool, then a field writer called once per posting. ``pool.GroupedPostingPool``
+hands the postings over grouped by term; ``JoinedFieldWriter`` writes each term's list a
+block at a time, and a term whose list fits one block (most terms of a segment have one
+or two postings) straight into the postings file and terms table, without Whoosh's
+per-term writer state. The files written are byte for byte the ones the
+posting-at-a-time path writes (``tests/test_index.py``).
 """
 
 from __future__ import annotations
 
 import contextlib
-import heapq
 import io
 import pickle
 import struct
 import zlib
 from array import array
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterator
 from functools import partial
-from itertools import accumulate, chain, islice, repeat
-from operator import itemgetter, lt, sub
+from itertools import accumulate, chain
+from operator import sub
 from typing import Any, Final
 
 import whoosh.multiproc
@@ -37,11 +36,17 @@ from whoosh.codec.whoosh3 import (
     W3FieldWriter,
     W3LeafMatcher,
     W3PostingsWriter,
+    W3TermInfo,
 )
+from whoosh.system import pack_ushort
 from whoosh.util.numeric import byte_to_length, length_to_byte
-from whoosh.writing import PostingPool, SegmentWriter
 
 from browser.search.lengths import LengthTable
+from browser.search.whoosh_internals.pool import (
+    GroupedPostingPool,
+    GroupedPostings,
+    GroupedSegmentWriter,
+)
 
 # Recorded beside the index (``schema.write_version``): an index written with another
 # layout is rebuilt, never read with the wrong matcher.
@@ -98,51 +103,65 @@ class JoinedValuesWriter(W3PostingsWriter):  # type: ignore[misc]
         if not self._blockcount:
             self._postfile.write(WHOOSH3_HEADER_MAGIC)
         self._terminfo.add_block(self)
-        fixed = self._format.fixed_value_size()
-        if fixed is not None and fixed >= 0:
-            # Whoosh's own block (``W3PostingsWriter._write_block``), compressed faster.
-            block = (self._mini_ids(), self._mini_weights(), self._mini_values())
-            parts = [pickle.dumps(block, 2)]
-        else:
-            head = pickle.dumps((self._mini_ids(), self._mini_weights()), pickle.HIGHEST_PROTOCOL)
-            values = self._values
-            tail = struct.pack(f"<{len(values)}I", *map(len, values)) + b"".join(values)
-            parts = [head, tail]
-        # A block's info says whether its data is compressed, and readers (Whoosh's too)
-        # decompress only then: most terms are rare, and deflating their few bytes only
-        # adds framing (Whoosh's writer means to skip it under 20 bytes, then sets it again).
-        comp = self._compression if sum(map(len, parts)) >= _COMPRESS_FROM else 0
-        if comp:
-            parts = [compressed(part, comp) for part in parts]
-        if len(parts) == 2:
-            parts.insert(0, len(parts[0]).to_bytes(_HEAD_SIZE, "little"))
-        ids = self._ids
-        # As Whoosh writes a block's info, read before its data is.
-        info = (len(ids), ids[-1], self._maxweight, comp)
-        lengths = (length_to_byte(self._minlength), length_to_byte(self._maxlength))
-        infobytes = pickle.dumps((*info, *lengths), 2)
-        data = b"".join(parts)
-        size = len(infobytes) + len(data)
-        self._postfile.write_int(-size if last else size)
-        self._postfile.write(infobytes)
-        self._postfile.write(data)
+        self._postfile.write(
+            block_record(
+                self._ids,
+                self._weights,
+                self._values,
+                (self._maxweight, self._minlength, self._maxlength),
+                self._format.fixed_value_size(),
+                self._compression,
+                last,
+            )
+        )
         self._blockcount += 1
         self._new_block()
 
-    def _mini_ids(self) -> Any:
-        # Whoosh's ``delta_encode`` is a Python generator; the same deltas in C.
-        ids = self._ids
-        if self._byteids:
-            return tuple(ids)
-        return tuple(map(sub, ids, chain((0,), ids)))
 
-    def _mini_weights(self) -> Any:
-        # Whoosh's two generator passes over the weights, as one C-level count.
-        weights = self._weights
-        first = weights[0]
-        if weights.count(first) == len(weights):
-            return None if first == 1.0 else first
-        return tuple(weights)
+def block_record(
+    ids: array[int],
+    weights: array[float],
+    values: list[bytes],
+    stats: tuple[float, int | None, int],
+    fixed: int | None,
+    compression: int,
+    last: bool,
+) -> bytes:
+    """One block of a term's postings as ``JoinedValuesWriter`` writes it: its signed
+    length (negative for a term's last block), its info, its data. ``ids`` ascending,
+    ``weights`` as Whoosh keeps them (single precision), ``values`` the non-empty ones;
+    ``stats``: the highest weight, the shortest (None: no lengths) and longest field
+    length of its documents. Fields whose values have a fixed size keep Whoosh's block
+    (``W3PostingsWriter._write_block``), compressed faster; the others are in two parts
+    compressed apart (``JoinedValuesWriter``)."""
+    mini_ids = tuple(map(sub, ids, chain((0,), ids)))  # Whoosh's delta_encode, in C
+    # Whoosh's two generator passes over the weights, as one C-level count.
+    first = weights[0]
+    if weights.count(first) == len(weights):
+        mini_weights: Any = None if first == 1.0 else first
+    else:
+        mini_weights = tuple(weights)
+    if fixed is not None and fixed >= 0:
+        block = (mini_ids, mini_weights, None if fixed == 0 else b"".join(values))
+        parts = [pickle.dumps(block, 2)]
+    else:
+        head = pickle.dumps((mini_ids, mini_weights), pickle.HIGHEST_PROTOCOL)
+        tail = struct.pack(f"<{len(values)}I", *map(len, values)) + b"".join(values)
+        parts = [head, tail]
+    # A block's info says whether its data is compressed, and readers (Whoosh's too)
+    # decompress only then: most terms are rare, and deflating their few bytes only
+    # adds framing (Whoosh's writer means to skip it under 20 bytes, then sets it again).
+    comp = compression if sum(map(len, parts)) >= _COMPRESS_FROM else 0
+    if comp:
+        parts = [compressed(part, comp) for part in parts]
+    if len(parts) == 2:
+        parts.insert(0, len(parts[0]).to_bytes(_HEAD_SIZE, "little"))
+    # As Whoosh writes a block's info, read before its data is.
+    maxweight, minlength, maxlength = stats
+    info = (len(ids), ids[-1], maxweight, comp, length_to_byte(minlength))
+    infobytes = pickle.dumps((*info, length_to_byte(maxlength)), 2)
+    size = len(infobytes) + sum(map(len, parts))
+    return b"".join((BLOCK_LENGTH.pack(-size if last else size), infobytes, *parts))
 
 
 class JoinedValuesMatcher(W3LeafMatcher):  # type: ignore[misc]
@@ -229,6 +248,7 @@ class JoinedFieldWriter(W3FieldWriter):  # type: ignore[misc]
             return
         field: str | None = None
         lengths_of: Callable[[array[int]], list[int | None]] = _no_lengths
+        one_block = 0
         for fieldname, btext, ids, weights, values in items.groups():
             if fieldname != field:
                 if field is not None:
@@ -236,11 +256,60 @@ class JoinedFieldWriter(W3FieldWriter):  # type: ignore[misc]
                 self.start_field(fieldname, schema[fieldname])
                 field = fieldname
                 lengths_of = _lengths_reader(lengths, fieldname)
+                one_block = self._one_block_limit()
+            if len(ids) <= one_block:
+                self._write_term(btext, ids, weights, values, lengths_of)
+                continue
             self.start_term(btext)
             _fill_blocks(self._postwriter, ids, weights, values, lengths_of)
             self.finish_term()
         if field is not None:
             self.finish_field()
+
+    def _one_block_limit(self) -> int:
+        """The most postings ``_write_term`` writes for a term of the current field: one
+        block's worth, or 0 when its postings writer is not a ``JoinedValuesWriter``
+        that writes document numbers and never inlines (the case for every field)."""
+        writer = self._postwriter
+        if type(writer) is not JoinedValuesWriter or writer._byteids or writer._inlinelimit > 1:
+            return 0
+        return int(writer._blocklimit)
+
+    def _write_term(
+        self,
+        btext: bytes,
+        ids: array[int],
+        weights: array[float],
+        values: list[Any],
+        lengths_of: Callable[[array[int]], list[int | None]],
+    ) -> None:
+        """A term whose postings fit in one block, written as ``start_term``, one
+        ``add_posting`` per posting and ``finish_term`` write it (the same bytes, in
+        the postings file and the terms table), without the per-term state of the
+        postings writer and its term info: most terms of a segment have one or two
+        postings, and that state cost more than writing them."""
+        writer = self._postwriter
+        known = list(filter(None, lengths_of(ids)))
+        minlength = min(known) if known else None
+        maxlength = max(known, default=0)
+        maxweight = max(0, max(weights))
+        single = array("f", weights)
+        record = block_record(
+            ids,
+            single,
+            list(filter(None, values)),
+            (maxweight, minlength, maxlength),
+            self._format.fixed_value_size(),
+            writer._compression,
+            True,
+        )
+        postfile = self._postfile
+        start = postfile.tell()
+        postfile.write(WHOOSH3_HEADER_MAGIC)
+        postfile.write(record)
+        info = W3TermInfo(sum(single), len(ids), minlength, maxlength, maxweight, ids[0], ids[-1])
+        info.set_extent(start, len(WHOOSH3_HEADER_MAGIC) + len(record))
+        self._tindex.add(pack_ushort(self._fieldid) + btext, info.to_bytes())
 
 
 def _no_lengths(ids: array[int]) -> list[int | None]:
@@ -290,241 +359,6 @@ def _fill_blocks(
         known = list(filter(None, lengths_of(block)))
         writer._minlength = min(known) if known else None
         writer._maxlength = max(known, default=0)
-
-
-# What one pooled posting holds, about: a document number, a weight, a reference to its
-# value, and its share of its term's group.
-_POSTING_BYTES: Final = 48
-# Groups per pickled list in a spilled run.
-_RUN_CHUNK: Final = 2048
-# A term's postings: document numbers (ascending), weights, encoded values.
-_Group = tuple["array[int]", "array[float]", list[Any]]
-_Row = tuple[tuple[str, bytes], "array[int]", "array[float]", list[Any]]
-
-
-class GroupedPostings:
-    """A segment's postings from ``GroupedPostingPool``: ``groups()`` gives each term's
-    (field, term, document numbers, weights, values) in field and term order; iterating
-    gives Whoosh's (field, term, document, weight, value) tuples, in the same order."""
-
-    def __init__(self, rows: Callable[[], Iterator[_Row]]) -> None:
-        self._rows = rows
-
-    def groups(self) -> Iterator[tuple[str, bytes, array[int], array[float], list[Any]]]:
-        for (fieldname, btext), ids, weights, values in self._rows():
-            yield fieldname, btext, ids, weights, values
-
-    def __iter__(self) -> Iterator[tuple[str, bytes, int, float, Any]]:
-        for fieldname, btext, ids, weights, values in self.groups():
-            yield from zip(repeat(fieldname), repeat(btext), ids, weights, values)
-
-
-# Whoosh's sorted-run hand-over (``save``, ``reduce_to``) would read the pool's own,
-# always empty, buffer and write a segment without postings: refused, never silent.
-_NO_RUN_HANDOVER: Final = (
-    "GroupedPostingPool serves SegmentWriter only, not the sorted-run hand-over of "
-    "a single-segment MpWriter"
-)
-
-
-class GroupedPostingPool(PostingPool):  # type: ignore[misc]
-    """Whoosh's posting pool, its postings grouped by term as they are added.
-
-    A writer adds a document's postings when it adds the document (and a merged
-    segment's in document order after them), so each term's list grows in document
-    order: only the terms need sorting. Past ``limitmb`` the groups are spilled, sorted,
-    to a run file (pickled lists at the newest protocol); the runs and what is left in
-    memory are merged by term, each term's lists joined in the order they were spilled.
-    Serves ``SegmentWriter`` (``iter_postings``, ``cleanup``); not the run hand-over of
-    Whoosh's single-segment ``MpWriter``, which the index never uses (its ``procs > 1``
-    writers keep one segment per process)."""
-
-    def __init__(self, tempstore: Any, segment: Any, limitmb: int = 128, **kwargs: Any) -> None:
-        super().__init__(tempstore, segment, limitmb=limitmb, **kwargs)
-        # field name -> term -> its postings
-        self._groups: dict[str, dict[bytes, _Group]] = {}
-        self._pooled = 0
-        self._most = max(1, self.limit // _POSTING_BYTES)
-        self._spills: list[str] = []
-
-    def save(self) -> None:
-        raise NotImplementedError(_NO_RUN_HANDOVER)
-
-    def reduce_to(self, *_args: Any, **_options: Any) -> None:
-        raise NotImplementedError(_NO_RUN_HANDOVER)
-
-    def add(self, item: tuple[str, bytes, int, float, Any]) -> None:
-        """One posting (Whoosh's ``PostingPool.add``: what a merge of segments adds)."""
-        fieldname, tbytes, docnum, weight, value = item
-        self.add_field(fieldname, docnum, ((tbytes, 0, weight, value),), 1.0)
-
-    def add_field(
-        self,
-        fieldname: str,
-        docnum: int,
-        items: Iterable[tuple[bytes, int, float, Any]],
-        boost: float,
-    ) -> int:
-        """The postings one field of document ``docnum`` gives (``field.index``: term,
-        frequency, weight, value), each weight times ``boost``; returns the sum of the
-        frequencies (the field's length, as ``SegmentWriter.add_document`` counts it)."""
-        terms = self._groups.get(fieldname)
-        if terms is None:
-            terms = self._groups[fieldname] = {}
-            self.fieldnames.add(fieldname)
-        length = count = 0
-        for tbytes, freq, weight, value in items:
-            group = terms.get(tbytes)
-            if group is None:
-                group = terms[tbytes] = (array("I"), array("d"), [])
-            group[0].append(docnum)
-            group[1].append(weight * boost)
-            group[2].append(value)
-            length += freq
-            count += 1
-        self._pooled += count
-        if self._pooled >= self._most:
-            self.spill()
-        return length
-
-    def spill(self) -> None:
-        """Write the groups in memory to a run file, sorted by term, and drop them."""
-        if not self._groups:
-            return
-        path, f = self._new_run()
-        try:
-            rows = self._memory_rows()
-            while batch := list(islice(rows, _RUN_CHUNK)):
-                pickle.dump(batch, f, pickle.HIGHEST_PROTOCOL)
-        finally:
-            f.close()
-        self._spills.append(path)
-        self._groups = {}
-        self._pooled = 0
-
-    def _memory_rows(self) -> Iterator[_Row]:
-        for fieldname, terms in sorted(self._groups.items()):
-            for tbytes in sorted(terms):
-                ids, weights, values = terms[tbytes]
-                yield (fieldname, tbytes), ids, weights, values
-
-    def _spilled_rows(self, path: str) -> Iterator[_Row]:
-        f = self._open_run(path)
-        try:
-            while True:
-                try:
-                    batch = pickle.load(f)
-                except EOFError:
-                    return
-                yield from batch
-        finally:
-            f.close()
-            self._remove_run(path)
-
-    def rows(self) -> Iterator[_Row]:
-        """Every term's postings, by field and term, each list in document order."""
-        sources = [self._spilled_rows(path) for path in self._spills]
-        self._spills = []
-        sources.append(self._memory_rows())
-        merged: Iterator[_Row] = sources[0] if len(sources) == 1 else _joined(sources)
-        for key, ids, weights, values in merged:
-            if not all(map(lt, ids, islice(ids, 1, None))):
-                ids, weights, values = _in_document_order(ids, weights, values)
-            yield key, ids, weights, values
-        self._groups = {}
-
-    def iter_postings(self) -> GroupedPostings:
-        return GroupedPostings(self.rows)
-
-    def items(self, maxfiles: int = 128) -> Iterator[tuple[str, bytes, int, float, Any]]:
-        return iter(self.iter_postings())
-
-    def cleanup(self) -> None:
-        for path in self._spills:
-            with contextlib.suppress(OSError):
-                self._remove_run(path)
-        self._spills = []
-        self._groups = {}
-        super().cleanup()
-
-
-class GroupedSegmentWriter(SegmentWriter):  # type: ignore[misc]
-    """Whoosh's segment writer, a document's postings handed to ``GroupedPostingPool`` a
-    field at a time (``add_field``) instead of as one tuple and one ``pool.add`` call
-    each (a third of adding a document). ``add_document`` is Whoosh's own otherwise,
-    line for line; with another pool, term vectors or spelling fields, it is Whoosh's."""
-
-    def add_document(self, **fields: Any) -> None:
-        pool = self.pool
-        schema = self.schema
-        if not isinstance(pool, GroupedPostingPool) or any(
-            field.vector or field.separate_spelling() for field in schema
-        ):
-            super().add_document(**fields)
-            return
-        self._check_state()
-        perdocwriter = self.perdocwriter
-        docnum = self.docnum
-        docboost = self._doc_boost(fields)
-        fieldnames = sorted(name for name in fields if not name.startswith("_"))
-        self._check_fields(schema, fieldnames)
-        perdocwriter.start_doc(docnum)
-        try:
-            for fieldname in fieldnames:
-                value = fields.get(fieldname)
-                if value is None:
-                    continue
-                field = schema[fieldname]
-                length = 0
-                if field.indexed:
-                    fieldboost = self._field_boost(fields, fieldname, docboost)
-                    items = field.index(value)
-                    length = pool.add_field(fieldname, docnum, items, fieldboost)
-                    if not field.scorable:
-                        length = 0
-                customval = fields.get(f"_stored_{fieldname}", value)
-                perdocwriter.add_field(
-                    fieldname, field, customval if field.stored else None, length
-                )
-                column = field.column_type
-                if column and customval is not None:
-                    perdocwriter.add_column_value(
-                        fieldname, column, field.to_column_value(customval)
-                    )
-        except Exception:
-            perdocwriter.cancel_doc()
-            raise
-        perdocwriter.finish_doc()
-        self._added = True
-        self.docnum += 1
-
-
-def _joined(sources: list[Iterator[_Row]]) -> Iterator[_Row]:
-    """Rows of several sorted sources merged by term; a term in several is one row, its
-    lists joined in source order (``heapq.merge`` keeps equal keys in that order)."""
-    current: _Row | None = None
-    for row in heapq.merge(*sources, key=itemgetter(0)):
-        if current is not None and current[0] == row[0]:
-            current[1].extend(row[1])
-            current[2].extend(row[2])
-            current[3].extend(row[3])
-            continue
-        if current is not None:
-            yield current
-        current = row
-    if current is not None:
-        yield current
-
-
-def _in_document_order(
-    ids: array[int], weights: array[float], values: list[Any]
-) -> tuple[array[int], array[float], list[Any]]:
-    order = sorted(range(len(ids)), key=ids.__getitem__)
-    return (
-        array("I", map(ids.__getitem__, order)),
-        array("d", map(weights.__getitem__, order)),
-        list(map(values.__getitem__, order)),
-    )
 
 
 class JoinedValuesCodec(W3Codec):  # type: ignore[misc]

@@ -1,0 +1,158 @@
+"""Phrases: Whoosh's ``Phrase`` scores over whole posting lists, positions compared as sets.
+
+Whoosh scores a phrase as the sum of its words' BM25F scores in the documents where
+the words stand next to each other (``tests/test_search_oracle.py`` compares the two).
+A phrase of common words ("preference learning") has tens of thousands of postings per
+word and thousands of documents holding every word, of which a few hundred hold the
+phrase: the cost is in reading positions, so each step below is done in C (zips,
+``compress``, set intersections) and a score is worked out only for a match.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from itertools import compress, repeat
+from operator import add, sub
+from typing import Any, Final
+
+from whoosh.scoring import BM25F
+
+from browser.search.kept import frequency
+from browser.search.lengths import length_norms
+from browser.search.matching import Unsupported
+from browser.search.stopping import NO_STOP, Stop
+from browser.search.whoosh_internals import (
+    custom_field_b,
+    deleted_set,
+    positions_decoder,
+    posting_parts,
+)
+
+# (term frequency, encoded positions) of one posting.
+_Posting = tuple[float, bytes]
+# Documents whose positions are compared between two checks of the stop.
+_CHECK_EVERY: Final = 256
+
+
+def phrase_scores(
+    searcher: Any, fieldname: str, words: list[str], stop: Stop = NO_STOP
+) -> dict[int, float]:
+    """Document number -> score for the documents where ``words`` stand in this order,
+    one after the other, in ``fieldname``: the sum of the words' BM25F scores, in the
+    phrase's order, as Whoosh adds them.
+
+    The rarest word is read first; each later one only where the earlier ones all occur
+    (whole blocks when that is many of its postings, a skip to each otherwise), its
+    frequencies and positions from the same decoded block. Positions are compared only
+    for the documents that hold every word. ``Unsupported`` when the weighting is not
+    Whoosh's BM25F as built; ``Interrupted`` (``stop``) between blocks and documents.
+    """
+    if not words:
+        return {}
+    field = searcher.schema[fieldname]
+    if not isinstance(searcher.weighting, BM25F) or custom_field_b(searcher.weighting, fieldname):
+        raise Unsupported
+    terms = [field.to_bytes(word) for word in words]
+    found: dict[int, dict[int, _Posting]] = {}
+    joint: set[int] | None = None
+    for at in sorted(range(len(words)), key=lambda i: frequency(searcher, fieldname, words[i])):
+        part = _postings(searcher, fieldname, terms[at], joint, stop)
+        joint = set(part) if joint is None else joint.intersection(part)
+        if not joint:
+            return {}
+        found[at] = part
+    matches = _adjacent(field, [found[at] for at in range(len(words))], joint or set(), stop)
+    if not matches:
+        return {}
+    scores = [_bm25(searcher, fieldname, term, found[at], matches) for at, term in enumerate(terms)]
+    total: dict[int, float] = {}
+    for docnum in matches:
+        score = scores[0][docnum]
+        for part_scores in scores[1:]:
+            score = score + part_scores[docnum]
+        total[docnum] = score
+    return total
+
+
+def _adjacent(
+    field: Any, postings: list[dict[int, _Posting]], candidates: set[int], stop: Stop
+) -> list[int]:
+    """The candidates (in document order) where the words' positions follow each other:
+    a start ``p`` of the first word with the ``k``-th word at ``p + k`` for every ``k``.
+
+    One ``pickle.loads`` per posting is most of the cost (joining a batch's pickles into
+    one was slower); what is around it stays in C: sets, ``map``, ``intersection_update``.
+    """
+    decode = positions_decoder(field)
+    first, rest = postings[0], list(enumerate(postings[1:], start=1))
+    matches: list[int] = []
+    for count, docnum in enumerate(sorted(candidates)):
+        if not count % _CHECK_EVERY:
+            stop.check()
+        starts = set(decode(first[docnum][1]))
+        for shift, following in rest:
+            # Starts p with the word at p + shift: the word's positions moved back.
+            starts.intersection_update(map(sub, decode(following[docnum][1]), repeat(shift)))
+            if not starts:
+                break
+        if starts:
+            matches.append(docnum)
+    return matches
+
+
+def _postings(
+    searcher: Any, fieldname: str, tbytes: bytes, among: set[int] | None, stop: Stop
+) -> dict[int, _Posting]:
+    """Document number -> (frequency, encoded positions) of a term's live postings (those
+    in ``among``), read a block at a time with ``stop`` checked before each."""
+    found: dict[int, _Posting] = {}
+    if (fieldname, tbytes) not in searcher.reader():
+        return found
+    check = stop.check if stop.active else None
+    for subsearcher, offset in searcher.leaf_searchers():
+        reader = subsearcher.reader()
+        if (fieldname, tbytes) not in reader:
+            continue
+        postings = reader.postings(fieldname, tbytes)
+        if among is not None and len(among) * 8 < frequency(reader, fieldname, tbytes):
+            local = sorted(d - offset for d in among if d >= offset)
+            blocks: Iterable[Any] = posting_parts(postings, "both", check, among=local)
+        else:
+            blocks = posting_parts(postings, "both", check)
+        deleted = deleted_set(reader) if reader.has_deletions() else None
+        for ids, weights, values in blocks:
+            shifted = list(map(add, ids, repeat(offset))) if offset else ids
+            pairs: Iterable[tuple[int, _Posting]] = zip(
+                shifted, zip(weights, values, strict=True), strict=True
+            )
+            if among is not None:
+                # Picked in C: most of a common word's postings are not candidates.
+                pairs = compress(pairs, map(among.__contains__, shifted))
+            if deleted:
+                pairs = ((d, p) for d, p in pairs if d - offset not in deleted)
+            found.update(pairs)
+    return found
+
+
+def _bm25(
+    searcher: Any, fieldname: str, tbytes: bytes, postings: dict[int, _Posting], docs: list[int]
+) -> dict[int, float]:
+    """The term's BM25F score in each of ``docs``: Whoosh's ``bm25()``, the same
+    operations in the same order, so the floats are Whoosh's."""
+    idf = searcher.idf(fieldname, tbytes)
+    avgfl = searcher.avg_field_length(fieldname) or 1
+    k1, b = searcher.weighting.K1, searcher.weighting.B
+    k1_plus_1 = k1 + 1
+    scores: dict[int, float] = {}
+    wanted = iter(docs)  # in document order, as the segments are
+    docnum = next(wanted, None)
+    for subsearcher, offset in searcher.leaf_searchers():
+        end = offset + subsearcher.reader().doc_count_all()
+        norms = length_norms(subsearcher, fieldname, k1, b, avgfl)
+        if norms is None:
+            raise Unsupported
+        while docnum is not None and docnum < end:
+            tf = postings[docnum][0]
+            scores[docnum] = idf * ((tf * k1_plus_1) / (tf + norms[docnum - offset]))
+            docnum = next(wanted, None)
+    return scores
