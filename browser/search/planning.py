@@ -478,7 +478,7 @@ class QueryPlanner:
             )
             terms = sorted({t for w in words if (t := term_of(w)) is not None})
             if not terms:
-                return wq.NullQuery
+                return _matching_nothing(fieldname, f"[{node.start} TO {node.end}]", node.boost)
             return wq.Or([wq.Term(fieldname, t) for t in terms], boost=node.boost)
         if isinstance(node, wq.Prefix | wq.Wildcard):
             pattern = node.text
@@ -492,7 +492,7 @@ class QueryPlanner:
             )
             terms = sorted({t for w in words if (t := term_of(w)) is not None})
             if not terms:
-                return wq.NullQuery
+                return _matching_nothing(fieldname, pattern, node.boost)
             return wq.Or([wq.Term(fieldname, t) for t in terms], boost=node.boost)
         return node
 
@@ -550,3 +550,11 @@ def plain_query(text: str, *, stemmed: bool) -> Any | None:
     if not terms:
         return None
     return terms[0] if len(terms) == 1 else wq.And(terms)
+
+
+def _matching_nothing(fieldname: str, written: str, boost: float) -> Any:
+    """A wildcard or word range that no word of the library matches (``colo?r``): a term
+    no paper has, so an AND with it matches nothing and the query is shortened with a
+    notice. ``NullQuery`` would be dropped from the AND by Whoosh's ``normalize``, and
+    ``colo?r behavior`` would silently have run as ``behavior``."""
+    return wq.Term(fieldname, written, boost=boost)
