@@ -6,7 +6,8 @@ be tested without an app; the app only runs the timers and the workers it is tol
 to and paints what an :data:`Outcome` says.
 
 - A keystroke waits :data:`DEBOUNCE_SECONDS` for the next one, then searches with
-  a time budget (:data:`TYPING_BUDGET_MS`); Enter searches at once without one.
+  a time budget (:data:`TYPING_BUDGET_MS`); the first key after a pause searches at
+  once (:func:`debounce_delay`); Enter searches at once without one.
 - Every request has a generation; an answer to anything but the newest is stale.
 - A typing pass the budget cut short is shown and searched again, without a budget,
   :data:`SETTLE_SECONDS` later; one that found nothing in time is not "no papers
@@ -41,6 +42,7 @@ __all__ = [
     "SearchSession",
     "Show",
     "TagFilter",
+    "debounce_delay",
 ]
 
 # As-you-type: wait this long after the last key, then search within a time budget;
@@ -63,6 +65,20 @@ PAGE_SIZE = 200
 # 12 of 45 ms at p95). A 160x48 terminal shows about 40 rows, so 50 fill any screen; the
 # reader who scrolls on gets the next page (``next_page``) as after Enter.
 TYPING_PAGE_SIZE = 50
+
+def debounce_delay(since_last_key: float | None, *, waiting: bool) -> float:
+    """Seconds to wait after a key before the typing pass: none after a pause, else
+    :data:`DEBOUNCE_SECONDS` (a leading- and trailing-edge debounce).
+
+    ``since_last_key``: seconds since the previous key in the bar (None for the first);
+    ``waiting``: a debounce from an earlier key is still pending. A key that follows a
+    pause of at least the debounce cannot be part of a burst the debounce would merge,
+    so waiting would only delay its list; keys in a burst still wait, and each newer
+    search cancels the one before it.
+    """
+    paused = since_last_key is None or since_last_key >= DEBOUNCE_SECONDS
+    return 0.0 if paused and not waiting else DEBOUNCE_SECONDS
+
 
 FilterKind = Literal["tag", "tagged", "untagged"]
 

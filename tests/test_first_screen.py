@@ -364,6 +364,31 @@ def test_the_first_screen_needs_neither_pydantic_nor_whoosh_nor_the_services() -
     loaded = subprocess.run(
         [sys.executable, "-c", code], capture_output=True, text=True, check=True
     ).stdout.split()
-    heavy = ("pydantic", "whoosh", "browser.models", "browser.services", "browser.search")
+    heavy = (
+        "pydantic",
+        "whoosh",
+        "pylatexenc",
+        "browser.models",
+        "browser.services",
+        "browser.search",
+    )
     assert not [name for name in loaded if name.startswith(heavy)]
     assert "browser.app.main" in loaded and "textual.app" in loaded
+
+
+async def test_quitting_never_fails_over_a_screen_it_cannot_keep(
+    services: Services, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import browser.app.first_paint
+
+    def broken(root: Path, paper_ids: object) -> object:
+        raise RuntimeError("a bug while reading the library's state")
+
+    monkeypatch.setattr(browser.app.first_paint, "library_state", broken)
+    app = make_app(services)
+    async with running(app) as pilot:
+        await search(pilot, "diffusion")
+        await pilot.press("q")
+    assert app.return_code == 0 and app.kept_screen is None
+    keep_first_screen(app.kept_screen, root_of(services))
+    assert not (root_of(services) / FIRST_SCREEN_FILE).exists()

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from browser.models import Paper, SearchHit, SearchResult
 from browser.search_session import (
+    DEBOUNCE_SECONDS,
     PAGE_SIZE,
     SETTLE_EMPTY_SECONDS,
     SETTLE_SECONDS,
@@ -16,6 +17,7 @@ from browser.search_session import (
     SearchSession,
     Show,
     TagFilter,
+    debounce_delay,
 )
 
 
@@ -179,3 +181,15 @@ def test_a_small_page_size_bounds_the_typing_page_too() -> None:
     wide = SearchSession(page_size=500, typing_page_size=30)
     assert wide.start("x", sort="relevance", time_budget_ms=TYPING_BUDGET_MS).limit == 30
     assert wide.start("x", sort="relevance").limit == 500
+
+
+def test_the_first_key_after_a_pause_searches_at_once_and_a_burst_waits() -> None:
+    # Leading and trailing edge: a key after a pause cannot be merged with another, so
+    # waiting would only delay its list; keys in a burst wait for the pause.
+    assert debounce_delay(None, waiting=False) == 0.0
+    assert debounce_delay(DEBOUNCE_SECONDS, waiting=False) == 0.0
+    assert debounce_delay(2.0, waiting=False) == 0.0
+    assert debounce_delay(DEBOUNCE_SECONDS / 2, waiting=False) == DEBOUNCE_SECONDS
+    assert debounce_delay(0.0, waiting=False) == DEBOUNCE_SECONDS
+    # An earlier key's debounce still pending: this key is part of that burst.
+    assert debounce_delay(2.0, waiting=True) == DEBOUNCE_SECONDS

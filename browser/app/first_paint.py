@@ -69,7 +69,12 @@ _ATTACH_MODULES = (
     "browser.app.syncing",
     "browser.app.tagging",
     "browser.app.transfer",
+    "browser.readable_math",
 )
+
+
+# Refreshes the opening waits for the rows to be painted before it starts anyway.
+_PAINT_WAITS = 5
 
 
 class LibraryOpened(Message):
@@ -135,7 +140,14 @@ class FirstPaint:
             wide=main.has_class("-wide"),
         )
 
-    def _open_behind(self) -> None:
+    def _open_behind(self, waited: int = 0) -> None:
+        """Start the opening thread once the rows are on screen: its imports would take
+        the interpreter lock from the paint. (The rows are laid out by the list's first
+        resize, which may come a refresh after the first; a few refreshes at most.)"""
+        table = self.app.table
+        if (not table.row_count or not table.size.width) and waited < _PAINT_WAITS:
+            self.app.call_after_refresh(self._open_behind, waited + 1)
+            return
         self._thread = threading.Thread(target=self._open_library, name="open-library")
         self._thread.start()
 
@@ -277,5 +289,5 @@ def keep_first_screen(kept: KeptScreen | None, root: Path) -> None:
             discard_first_screen(root)
             return
         save_first_screen(root, kept.screen, kept.state)
-    except (OSError, sqlite3.Error, ValueError):
+    except Exception:  # after a normal quit, a screen not kept is no error to report
         discard_first_screen(root)

@@ -484,8 +484,13 @@ class PaperBrowserApp(App[None]):
             self.session_flow.remember_now()
             from browser.app.first_paint import take_first_screen
 
-            # What the next launch paints first, if this list is one to restore.
-            self.kept_screen = take_first_screen(self)
+            # What the next launch paints first, if this list is one to restore. Quitting
+            # must never fail over it: a screen not kept costs the next launch its head
+            # start, nothing else.
+            try:
+                self.kept_screen = take_first_screen(self)
+            except Exception:
+                self.kept_screen = None
         await super().action_quit()
 
     def action_read(self) -> None:

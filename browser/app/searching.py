@@ -7,6 +7,7 @@ Textual; this module only wires them to timers, workers and widgets.
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable
 from functools import partial
 from typing import TYPE_CHECKING
@@ -19,12 +20,12 @@ from browser.app.messages import SearchCompleted, SearchRequest
 from browser.models import SearchCancelled, SearchResult, SortOrder
 from browser.safe_text import safe_line
 from browser.search_session import (
-    DEBOUNCE_SECONDS,
     TYPING_BUDGET_MS,
     AppendPage,
     Ignore,
     KeepWaiting,
     ReplaceList,
+    debounce_delay,
 )
 from browser.services import Services
 from browser.widgets.results_table import REST_ROWS_DELAY
@@ -82,6 +83,7 @@ class SearchFlow:
     def __init__(self, app: PaperBrowserApp) -> None:
         self.app = app
         self._debounce: Timer | None = None
+        self._last_key: float | None = None  # time.monotonic() of the last key in the bar
         self._settle: Timer | None = None
         # (generation, unread papers among all its matches) once counted.
         self._unread: tuple[int, int] | None = None
@@ -89,12 +91,20 @@ class SearchFlow:
     # ------------------------------------------------------------------ requests
 
     def query_changed(self) -> None:
-        """A key in the search bar: search once typing pauses, within the typing budget."""
+        """A key in the search bar: search within the typing budget, at once after a pause,
+        else once typing pauses (``debounce_delay``)."""
         if self._already_asked():
             return
         self.app.like = None
+        now = time.monotonic()
+        since = None if self._last_key is None else now - self._last_key
+        delay = debounce_delay(since, waiting=self._debounce is not None)
+        self._last_key = now
         self.stop_timers()
-        self._debounce = self.app.set_timer(DEBOUNCE_SECONDS, self._typing_paused)
+        if delay:
+            self._debounce = self.app.set_timer(delay, self._typing_paused)
+        else:
+            self._typing_paused()
 
     def _typing_paused(self) -> None:
         self._debounce = None

@@ -22,7 +22,6 @@ from textual.message import Message
 from textual.widgets import Static
 
 from browser.links import is_web_link
-from browser.readable_math import readable_math
 from browser.safe_text import safe_line, safe_text
 from browser.widgets.note_markdown import note_markdown
 from browser.widgets.results_table import paper_byline
@@ -70,6 +69,9 @@ def display_text(
     ``highlights`` are character offsets into ``stored`` (as the index reports them).
     """
     safe = safe_line(stored) if one_line else safe_text(stored)
+    # Here: pylatexenc is not needed for a kept first screen (launch time).
+    from browser.readable_math import readable_math
+
     readable = readable_math(safe)
     text = Text(readable.text, end="")
     # Links are found in the stored text: safe_text keeps offsets, and a URL with a

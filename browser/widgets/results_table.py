@@ -16,7 +16,6 @@ from textual.timer import Timer
 from textual.widgets import DataTable
 
 from browser.first_screen import ListRow
-from browser.readable_math import readable_math
 from browser.safe_text import safe_line
 
 if TYPE_CHECKING:
@@ -443,6 +442,9 @@ class ResultsTable(DataTable[Text]):
         """What the row of ``hit`` shows (also what a kept first screen keeps of it)."""
         paper = hit.paper
         # Inline LaTeX shown as Unicode; the index's spans are mapped onto it.
+        # Here: pylatexenc is not needed for a kept first screen (launch time).
+        from browser.readable_math import readable_math
+
         title = readable_math(safe_line(paper.title))
         return ListRow(
             paper_id=paper.id,

@@ -85,13 +85,19 @@ class StatusLine(Horizontal):
         super().__init__(id=id)
         # Kept, not queried: updates may still arrive while the app shuts down.
         self._text = Static(id="status-text")
+        # Mounted by the first sync's progress: most launches never show it, and its four
+        # widgets cost the launch's first paint some styling and layout.
         self._progress = ProgressBar(id="sync-progress", show_eta=False)
+        self._progress_mounted = False
         self._parts: list[StatusPart] = []
         self._triage = False
 
     def compose(self) -> ComposeResult:
         yield self._text
-        yield self._progress
+
+    def on_mount(self) -> None:
+        if self._progress_mounted and not self._progress.is_mounted:
+            self.mount(self._progress)
 
     @property
     def parts(self) -> tuple[StatusPart, ...]:
@@ -124,6 +130,11 @@ class StatusLine(Horizontal):
 
     def show_progress(self, done: int, total: int, label: str) -> None:
         bar = self._progress
+        if not self._progress_mounted:
+            self._progress_mounted = True
+            if self.is_mounted:
+                self.mount(bar)
+            # Else the line is not mounted yet (a sync at launch): on_mount mounts it.
         bar.display = True
         bar.update(total=max(total, 1), progress=done)
         self._parts = []
