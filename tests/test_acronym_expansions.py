@@ -242,3 +242,22 @@ def test_the_cli_says_it_as_the_readme_does(
         "Offline Reinforcement Learning With Plans",
     }
     assert rows[0]["also_matching"] == ["reinforcement learning: RL"]
+
+
+def test_definitions_saved_before_long_forms_kept_stop_words_are_still_taken_back(
+    tmp_path: Path,
+) -> None:
+    from browser.search.abbreviations import ACRONYMS_FILE, MinedAbbreviations
+
+    paper = make_paper("Routing", "A sparse mixture of experts (SMoE) routes tokens.")
+    # As an older version saved it: the long form's words only.
+    (tmp_path / ACRONYMS_FILE).write_text(
+        json.dumps({"smoe": {"sparse mixture experts": 1}}), encoding="utf-8"
+    )
+    mined = MinedAbbreviations.load(tmp_path)
+    assert mined.table().expansions("smoe") == (("sparse", "mixture", "experts"),)
+    mined.remove(paper)
+    assert mined.counts == {}
+    mined.add(paper)
+    assert mined.counts == {"smoe": {"sparse mixture of experts": 1}}
+    assert mined.table().labels["smoe"] == ("sparse mixture of experts",)

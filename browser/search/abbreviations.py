@@ -5,7 +5,9 @@ means those words (``browser.text.acronyms``: Schwartz and Hearst's algorithm). 
 counts (short form -> long form -> papers defining it so) live in ``ACRONYMS_FILE``,
 written whole (``fsutil``) after each rebuild or update. An update takes back what the
 old copy of each replaced or removed paper defined, so a definition goes when the last
-paper that gave it does (a dump deleted, a paper edited).
+paper that gave it does (a dump deleted, a paper edited). Long forms are kept as
+written (``mixture of experts``); a file from before that (``mixture experts``) is still
+read and taken back from, and rewritten as written by the next rebuild.
 """
 
 from __future__ import annotations
@@ -17,7 +19,7 @@ from typing import Final
 
 from browser.fsutil import atomic_write
 from browser.models import Paper
-from browser.text.acronyms import AcronymTable, mine_counts
+from browser.text.acronyms import AcronymTable, long_form_key, mine_counts
 
 __all__ = ["ACRONYMS_FILE", "MinedAbbreviations"]
 
@@ -55,7 +57,7 @@ class MinedAbbreviations:
             counts = self.counts.get(short)
             if counts is None:
                 continue
-            counts.subtract(longs)
+            counts.subtract({_as_counted(counts, long): n for long, n in longs.items()})
             for long in [long for long, count in counts.items() if count <= 0]:
                 del counts[long]
             if not counts:
@@ -75,3 +77,12 @@ def _definitions(paper: Paper) -> dict[str, dict[str, int]]:
     if "(" not in paper.abstract and "(" not in paper.title:
         return {}
     return mine_counts([f"{paper.title}. {paper.abstract}"])
+
+
+def _as_counted(counts: Counter[str], long: str) -> str:
+    """``long`` (as written) as ``counts`` holds it: a file saved before long forms were
+    kept as written holds only their words (``mixture experts``, no stop words)."""
+    if long in counts:
+        return long
+    words = " ".join(long_form_key(long))
+    return words if words in counts else long
