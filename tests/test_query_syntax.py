@@ -342,3 +342,18 @@ def test_tag_and_note_wildcards_are_tagged_and_noted(
         assert ids("NOT note:*") == everything - pokemon
     finally:
         services.close()
+
+
+@given(st.text(max_size=80))
+def test_relaxable_words_are_words_of_the_query_and_never_raise(text: str) -> None:
+    from browser.search.spelling import relaxable_words, without_words
+    from browser.text.query_text import clean_query
+
+    words = relaxable_words(text)
+    cleaned = clean_query(text)
+    for word in words:
+        assert word and word in cleaned
+    if words and text.strip():
+        # Leaving a word out never raises and never adds one.
+        shorter = relaxable_words(without_words(cleaned, words[:1]))
+        assert len(shorter) <= len(words)

@@ -201,6 +201,48 @@ def test_the_relaxation_notice_names_every_word_left_out(
         assert f"“{word}”" in result.relaxed_notice
 
 
+@pytest.mark.parametrize(
+    ("query", "dropped", "ran"),
+    [
+        # A word with digits is a word: no paper has it, so it is left out, with a notice
+        # (it used to give a silent empty list, since only letters counted as words).
+        ("minecraft 98765 ", ["98765"], "minecraft "),
+        ("minecraft v9 ", ["v9"], "minecraft "),
+        ("minecraft gpt-9 ", ["gpt-9"], "minecraft "),
+        ("minecraft 2401.01234 ", ["2401.01234"], "minecraft "),
+        ("R1V3 minecraft ", ["R1V3"], "minecraft "),
+        ("Qwen9.5 arithmetic ", ["Qwen9.5"], "arithmetic "),
+        # "foo" is not a field and is searched as a word: leaving it out alone keeps
+        # "diffusion" (2 of 3 words), rather than taking "foo:diffusion" whole.
+        ("foo:diffusion behaviour ", ["foo"], "diffusion behaviour "),
+        # A wildcard word is one word: "colo?r" was split into "colo?" and "r".
+        ("minecraft colo?r ", ["colo?r"], "minecraft "),
+        ("zebr* minecraft ", ["zebr*"], "minecraft "),
+    ],
+)
+def test_a_shortened_query_leaves_out_words_as_written(
+    index: PaperIndex, query: str, dropped: list[str], ran: str
+) -> None:
+    result = index.search(query)
+    assert result.total > 0
+    assert result.dropped_words == dropped
+    assert result.relaxed_query == ran
+    assert result.relaxed_notice is not None and f"(without “{dropped[0]}”)" in (
+        result.relaxed_notice
+    )
+
+
+@pytest.mark.parametrize(
+    "query",
+    ["'gradient policy' ", "‘gradient policy’ ", "‹gradient policy› ", "«gradient policy» "],
+)
+def test_a_phrase_in_any_quotes_is_never_shortened(index: PaperIndex, query: str) -> None:
+    # "gradient policy" is in no paper as a phrase, though both words are.
+    result = index.search(query)
+    assert result.total == 0
+    assert result.relaxed_query is None and result.dropped_words == []
+
+
 @pytest.mark.parametrize("query", ["foo:x year:2024 ", "zork:qqxqzzv date:2024-05 "])
 def test_a_relaxation_never_leaves_only_a_range(index: PaperIndex, query: str) -> None:
     """Leaving out the words of ``foo:x year:2024`` must not list every paper of 2024 as

@@ -54,6 +54,7 @@ from browser.search.spelling import (
     FEW_HITS,
     corrected_query,
     relaxable,
+    relaxable_words,
     without_words,
     words_to_drop,
 )
@@ -425,7 +426,7 @@ class Answerer:
                 # Cut short by the typing budget: the settled search tries it in full.
                 result.partial = True
                 return
-        if result.total == 0 and len(plan.words) > 1:
+        if result.total == 0:
             self._relax(commit, query, plan, result, sort=sort, limit=limit, user=user, stop=stop)
 
     def _is_being_typed(self, query: str, word: str, commit: Commit) -> bool:
@@ -454,20 +455,19 @@ class Answerer:
         Only for words that are all required: leaving a word out of an OR, a NOT, a range
         or a phrase would change what the query means, not how strict it is.
         """
-        if not relaxable(query):
+        asked = list(dict.fromkeys(relaxable_words(query)))
+        if len(asked) < 2 or not relaxable(query):
             return
-        asked = list(dict.fromkeys(plan.words))
-        for dropped in words_to_drop(plan.words, self._vocabulary_for(commit.searcher)):
+        for dropped in words_to_drop(asked, self._vocabulary_for(commit.searcher)):
             candidate = without_words(query, dropped)
+            # Taking a word out must not take another with it (``foo:diffusion``, ``foo``
+            # not a field, goes whole when ``diffusion`` does): that shorter query is
+            # tried when its turn comes, and the notice names exactly what was left out.
+            kept = set(relaxable_words(candidate))
+            if {word for word in asked if word not in kept} != set(dropped):
+                continue
             relaxed = self._planner.plan(commit.searcher, candidate, stop, plan.filters)
             if relaxed.listing or relaxed.query is wq.NullQuery:
-                continue
-            # Taking a word out can take more with it (``foo:x``, ``foo`` not a field, goes
-            # whole): the notice names every word the query run lacks, and a query left
-            # with none of them (only ``listed:2025-12``) would list papers, not relax.
-            kept = set(relaxed.words)
-            dropped = [word for word in asked if word not in kept]
-            if len(dropped) == len(asked):
                 continue
             if not plan.filters and not relaxed.query.matcher(commit.searcher).is_active():
                 # Only "does anything match": the first match answers it, no count needed.

@@ -13,8 +13,11 @@ from typing import Final
 
 from whoosh.support.levenshtein import damerau_levenshtein
 
-from browser.search.schema import folded_word
+from browser.search.repair import FIELD_ALIASES, KNOWN_FIELDS
+from browser.search.schema import PROSE_FIELDS, folded_word
+from browser.search.syntax import OPERATORS
 from browser.search.vocabulary import Vocabulary
+from browser.text.query_text import clean_query
 
 # Below this many hits a spelling correction is offered as a suggestion.
 FEW_HITS: Final = 3
@@ -73,13 +76,58 @@ def closest_word(vocabulary: Vocabulary, word: str) -> str | None:
     )
 
 
+# A word as a reader wrote it: letters, digits and wildcards, joined by inner hyphens,
+# dots or apostrophes (``GPT-5``, ``2401.01234``, ``Qwen2.5``, ``model's``, ``colo?r``).
+_WRITTEN_WORD: Final = re.compile(r"(?:[^\W_]|[?*])+(?:[-.'](?:[^\W_]|[?*])+)*")
+_LETTERS: Final = re.compile(r"[^\W\d_]+")
+
+
+def relaxable_words(query: str) -> list[str]:
+    """The words of ``query`` a shortened query may leave out, each whole as written.
+
+    Outside operators, and outside the values of fields that are not prose (``year:2024``,
+    ``listed:2025-12``, ``author:smith`` stay as they are); a prose field's value counts
+    (``title:penguin`` -> ``penguin``), and so does a would-be field that is not one,
+    which the search reads as a word (``foo:diffusion`` -> ``foo``, ``diffusion``).
+    Unlike ``plain_words`` (what spelling can correct) digits count: ``diffusion 98765``
+    has two words, and a word no paper has must be one a shortened query can leave out.
+    """
+    words: list[str] = []
+    spaced = clean_query(query).replace('"', " ").replace("(", " ").replace(")", " ")
+    for chunk in spaced.split():
+        if chunk in OPERATORS:
+            continue
+        name, sep, value = chunk.partition(":")
+        if sep and name:
+            field = FIELD_ALIASES.get(name.lower(), name.lower())
+            if field in KNOWN_FIELDS and field not in PROSE_FIELDS:
+                continue
+            if field not in KNOWN_FIELDS:
+                words.extend(_WRITTEN_WORD.findall(name))
+            chunk = value
+        words.extend(_WRITTEN_WORD.findall(chunk))
+    return words
+
+
 def words_to_drop(words: list[str], vocabulary: Vocabulary) -> Iterator[list[str]]:
     """Sets of ``words`` to leave out when no paper has them all: one word, then two, ...
     and among as many the most common first, since they say least about what is looked
     for (``vietnam hate`` tries without "hate" before without "vietnam"). At most
-    ``MAX_RELAXATIONS`` sets; never all the words."""
+    ``MAX_RELAXATIONS`` sets; never all the words.
+
+    A word with digits counts as common as its letters (``GPT-4`` as ``gpt``); one of
+    digits only as a word no paper has (``98765``): the most specific, left out last.
+    """
     unique = list(dict.fromkeys(words))
-    frequency = {w: vocabulary.frequency(folded_word(w) or w.lower()) for w in unique}
+
+    def common(word: str) -> int:
+        parts = _LETTERS.findall(word)
+        return min(
+            (vocabulary.frequency(folded_word(part) or part.lower()) for part in parts),
+            default=0,
+        )
+
+    frequency = {w: common(w) for w in unique}
     tried = 0
     for count in range(1, len(unique)):
         for dropped in sorted(
@@ -100,8 +148,8 @@ _NOT_ONLY_REQUIRED_WORDS: Final = re.compile(
 
 def relaxable(query: str) -> bool:
     """Whether every word of ``query`` is required (no operators, ``-word``, ranges or
-    phrases)."""
-    return _NOT_ONLY_REQUIRED_WORDS.search(query) is None
+    phrases, in quotes of any kind: ``‘gradient policy’`` is a phrase too)."""
+    return _NOT_ONLY_REQUIRED_WORDS.search(clean_query(query)) is None
 
 
 def without_words(query: str, dropped: list[str]) -> str:
