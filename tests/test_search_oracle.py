@@ -333,3 +333,24 @@ def test_phrases_agree_with_whoosh(index: PaperIndex) -> None:
         matched += index.search(text + " ").total > 0
     # Most phrases must match something, or positions were never compared.
     assert matched >= 30
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "RL ",
+        "RL policy ",
+        "RLs ",
+        "reinforcement learning ",
+        "graph neural network ",
+        "LM reasoning ",
+        "LM ",
+        "language model reasoning ",
+    ],
+)
+def test_abbreviations_agree_with_whoosh(index: PaperIndex, text: str) -> None:
+    """An abbreviation's long form is a phrase weighing less than the words typed (a
+    boosted phrase, ``planning``), and a long form's short form a boosted term: the
+    fast scorer gives Whoosh's documents, count and scores."""
+    assert index.search(text).expansions
+    _assert_same_answer(index, text, "relevance")

@@ -79,17 +79,19 @@ def test_table_merges_built_in_and_mined_forms() -> None:
     mined = mine_counts(
         [
             "Representation learning (RL) of graphs.",
+            "Representation learning (RL) of molecules.",
             "Large vision-language models (VLMs) describe images.",
             "Sparse mixture of experts (SMoE) layers.",
         ]
     )
     table = AcronymTable.from_counts(mined)
-    # The built-in sense comes first, the library's own is kept too.
+    # The built-in sense comes first, the library's own is kept too (two papers say so).
     assert table.expansions("rl")[0] == ("reinforcement", "learning")
     assert ("representation", "learning") in table.expansions("rl")
     assert ("vision", "language", "models") in table.expansions("vlm")
     assert table.expansions("vlms") == table.expansions("vlm")
     assert table.expansions("smoe") == (("sparse", "mixture", "experts"),)
+    assert table.labels["smoe"] == ("sparse mixture of experts",)
     assert table.short_forms[("generative", "adversarial", "imitation", "learning")] == "gail"
     assert table.expansions("unknown") == ()
 

@@ -112,4 +112,5 @@ def _report_search_notes(result: SearchResult) -> None:
         notice = result.relaxed_notice or "no paper has all the words"
         print(f"{printable(notice)}; ran: {printable(result.relaxed_query)}", file=sys.stderr)
     if result.expansions:
-        print(f"also matching: {printable('; '.join(result.expansions))}", file=sys.stderr)
+        # The app's words too (README, "What a query can also match").
+        print(f"Also matching {printable('; '.join(result.expansions))}.", file=sys.stderr)

@@ -27,6 +27,7 @@ from whoosh.qparser import (
 from whoosh.query.spans import WrappingSpan
 
 from browser.models import SearchFilters
+from browser.search.abbreviating import AbbreviationRewriter
 from browser.search.repair import FIELD_ALIASES, repair
 from browser.search.schema import (
     ABSTRACT_REGION,
@@ -52,16 +53,12 @@ from browser.search.syntax import (
 from browser.search.vocabulary import Vocabulary
 from browser.search.whoosh_internals import SpanFilterMatcher, fast_path
 from browser.text.acronyms import AcronymTable
-from browser.text.normalise import normalise
 from browser.text.tokens import STOP_WORDS, Token, is_cjk, tokenise
 
 # How many completions the word being typed expands to (its most frequent words).
 PREFIX_EXPANSION_CAP: Final = 16
 # An explicit wildcard (``learn*``) may match many words: keep the most frequent ones.
 WILDCARD_EXPANSION_CAP: Final = 128
-# Longest long form looked for among a query's words (``reinforcement learning from
-# human feedback`` is four words once "from" is left out).
-MAX_LONG_FORM_WORDS: Final = 6
 # What the user reads when Whoosh could not take a query even after ``repair.repair``
 # (never Whoosh's own words: they name Python internals).
 COULD_NOT_READ: Final = "Could not read the query's syntax: searched for its words."
@@ -230,14 +227,22 @@ class QueryPlanner:
 
     def __init__(self, vocabulary_for: Callable[[Any], Vocabulary]) -> None:
         self._vocabulary_for = vocabulary_for
-        # Built-in abbreviations; the facade adds those mined from the library.
-        self.acronyms = AcronymTable.from_counts()
-        # Expansions made while planning one query (plans run under the index lock).
-        self._expansions: list[str] = []
+        # Built-in abbreviations; the facade adds those mined from the library (through
+        # ``acronyms``). Notes of one query's plan (plans run under the index lock).
+        self._abbreviations = AbbreviationRewriter(AcronymTable.from_counts())
         self._parser = self._make_parser()
         self._prefix_cache: OrderedDict[tuple[str, str], list[str]] = OrderedDict()
         # The vocabulary the cached completions came from.
         self._prefix_source: Vocabulary | None = None
+
+    @property
+    def acronyms(self) -> AcronymTable:
+        """The abbreviations queries expand: built in, and mined from the library."""
+        return self._abbreviations.table
+
+    @acronyms.setter
+    def acronyms(self, table: AcronymTable) -> None:
+        self._abbreviations.table = table
 
     def forget(self) -> None:
         """Drop cached completions (a new commit, or a new typing session)."""
@@ -275,7 +280,7 @@ class QueryPlanner:
         error = " ".join(n for n in (note, repaired.message) if n) or None
         if not text.strip():
             return Plan(wq.Every(), query_filters, error, listing=True, words=[])
-        self._expansions = []
+        self._abbreviations.start(text)
         parsed, parse_error = self._parse(text)
         error = " ".join(n for n in (error, parse_error) if n) or None
         if parsed is None:
@@ -286,7 +291,7 @@ class QueryPlanner:
         expansion = None
         if typed is not None:
             expansion = self._typing_expansion(searcher, typed.fieldname, typed.text)
-        parsed = self._with_short_forms(parsed, typed)
+        parsed = self._abbreviations.with_short_forms(parsed)
         final = parsed.accept(
             lambda node: (
                 expansion
@@ -296,7 +301,7 @@ class QueryPlanner:
         ).normalize()
         listing = isinstance(final, wq.Every)
         plan = Plan(final, query_filters, error, listing=listing, words=plain_words(text))
-        plan.expansions = list(dict.fromkeys(self._expansions))
+        plan.expansions = list(dict.fromkeys(self._abbreviations.notes))
         plan.required_words = plain_words(text, negated=False)
         return plan
 
@@ -357,6 +362,11 @@ class QueryPlanner:
             if len(last) <= 1:
                 return None
             query: Any = union([wq.Term(field_of_terms, term) for term in last])
+            # A whole known abbreviation is a word already, not only a prefix: ``RL``
+            # also matches "reinforcement learning" before a space is typed.
+            long_forms = self._abbreviations.long_form_queries(field_of_terms, parts[0].text, 1.0)
+            if long_forms:
+                query = wq.Or([query, *long_forms])
         else:
             earlier = [
                 wq.Term(field_of_terms, index_term(t.text))
@@ -450,11 +460,9 @@ class QueryPlanner:
             if len(stems) == 1:
                 return wq.Term(fieldname, stems[0], boost=node.boost)
             phrase = wq.Phrase(fieldname, stems, slop=node.slop, boost=node.boost)
-            short_form = self.acronyms.short_forms.get(tuple(words))
-            if short_form is None:
+            if tuple(words) not in self.acronyms.short_forms:
                 return phrase
-            self._expansions.append(f"{' '.join(words)}: {short_form.upper()}")
-            return wq.Or([phrase, wq.Term(fieldname, index_term(short_form))])
+            return wq.Or([phrase, self._abbreviations.short_form_query(fieldname, words)])
         if isinstance(node, wq.TermRange):
             # A word range (`title:[a TO m]`, or `x:>2` on a field that is not numeric)
             # would otherwise walk the whole vocabulary while the matcher is built, before
@@ -515,51 +523,8 @@ class QueryPlanner:
         return wq.Or([self._with_long_forms(fieldname, spanning[0], joined, boost), phrase])
 
     def _with_long_forms(self, fieldname: str, token: Token, term: Any, boost: float) -> Any:
-        long_forms = self.acronyms.expansions(token.text)
-        if not long_forms:
-            return term
-        alternatives = [term]
-        for words in long_forms:
-            stems = [index_term(word) for word in words]
-            self._expansions.append(f"{token.text.upper()}: {' '.join(words)}")
-            alternatives.append(
-                wq.Phrase(fieldname, stems, boost=boost)
-                if len(stems) > 1
-                else wq.Term(fieldname, stems[0], boost=boost)
-            )
-        return wq.Or(alternatives)
-
-    def _with_short_forms(self, parsed: Any, typed: Any) -> Any:
-        """Runs of query words that spell out a known abbreviation also match it:
-        ``reinforcement learning`` also finds "RL"."""
-        if not isinstance(parsed, wq.And):
-            return parsed
-        children = list(parsed.subqueries)
-        words: list[tuple[int, str]] = []
-        for index, child in enumerate(children):
-            if (
-                isinstance(child, wq.Term)
-                and child.fieldname == DEFAULT_FIELD
-                and child is not typed
-                and (folded := normalise(child.text)) not in STOP_WORDS
-            ):
-                words.append((index, folded))
-        for size in range(min(MAX_LONG_FORM_WORDS, len(words)), 1, -1):
-            for start in range(len(words) - size + 1):
-                window = words[start : start + size]
-                if window[-1][0] - window[0][0] >= 2 * size:
-                    continue  # not next to each other
-                short_form = self.acronyms.short_forms.get(tuple(w for _i, w in window))
-                if short_form is None:
-                    continue
-                first, last = window[0][0], window[-1][0]
-                acronym = wq.Term(DEFAULT_FIELD, short_form)
-                acronym.short_form = True
-                group = wq.Or([wq.And(children[first : last + 1]), acronym])
-                self._expansions.append(f"{' '.join(w for _i, w in window)}: {short_form.upper()}")
-                rest = [*children[:first], group, *children[last + 1 :]]
-                return self._with_short_forms(wq.And(rest), typed) if len(rest) > 1 else group
-        return parsed
+        long_forms = self._abbreviations.long_form_queries(fieldname, token.text, boost)
+        return wq.Or([term, *long_forms]) if long_forms else term
 
 
 def union(terms: list[Any], boost: float = 1.0) -> Any:

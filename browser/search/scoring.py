@@ -65,7 +65,7 @@ def postings_to_read(searcher: Any, query: Any) -> float:
         return 0.0
     if isinstance(query, InRegion):
         return REGION_POSTING_COST * postings_to_read(searcher, query.q)
-    if isinstance(query, wq.Phrase) and query.slop == 1 and query.boost == 1.0:
+    if isinstance(query, wq.Phrase) and query.slop == 1:
         # ``phrase_scores``: every word's postings, then positions for the rarest's.
         counts = [frequency(searcher, query.fieldname, word) for word in query.words]
         return float(sum(counts) + REGION_POSTING_COST * min(counts, default=0))
@@ -186,8 +186,13 @@ def node_scores(searcher: Any, node: Any, stop: Stop) -> dict[int, float]:
         return term_scores(searcher, node.fieldname, node.text, node.boost, stop=stop)
     if isinstance(node, InRegion) and getattr(node, "boost", 1.0) == 1.0:
         return region_scores(searcher, node.q, node.region, stop=stop)
-    if isinstance(node, wq.Phrase) and node.slop == 1 and node.boost == 1.0:
-        return phrase_scores(searcher, node.fieldname, node.words, stop)
+    if isinstance(node, wq.Phrase) and node.slop == 1:
+        scores = phrase_scores(searcher, node.fieldname, node.words, stop)
+        if node.boost != 1.0:
+            # As Whoosh's Phrase wraps its matcher: each score times the boost (an
+            # abbreviation's long form weighs less than the words typed).
+            return {docnum: score * node.boost for docnum, score in scores.items()}
+        return scores
     if query_is_constant(node):
         # Whoosh scores a range match (and a "has a value" one) as a constant.
         matching = matching_set(searcher, node, stop)

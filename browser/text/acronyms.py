@@ -22,6 +22,8 @@ from dataclasses import dataclass, field
 from typing import Final, NamedTuple
 
 from browser.text.normalise import normalise
+from browser.text.spelling import american
+from browser.text.stemming import stem
 from browser.text.tokens import tokenise
 
 __all__ = [
@@ -31,6 +33,7 @@ __all__ = [
     "find_definitions",
     "long_form_key",
     "mine_counts",
+    "short_as_written",
     "short_form_key",
 ]
 
@@ -49,17 +52,17 @@ BUILT_IN: Final[Mapping[str, tuple[str, ...]]] = {
     "gan": ("generative adversarial network",),
     "gnn": ("graph neural network",),
     "grpo": ("group relative policy optimization",),
-    "icl": ("in context learning",),
+    "icl": ("in-context learning",),
     "il": ("imitation learning",),
     "irl": ("inverse reinforcement learning",),
     "kd": ("knowledge distillation",),
     "llm": ("large language model",),
     "lm": ("language model",),
     "lmm": ("large multimodal model",),
-    "lora": ("low rank adaptation",),
-    "lstm": ("long short term memory",),
-    "lvlm": ("large vision language model",),
-    "marl": ("multi agent reinforcement learning",),
+    "lora": ("low-rank adaptation",),
+    "lstm": ("long short-term memory",),
+    "lvlm": ("large vision-language model",),
+    "marl": ("multi-agent reinforcement learning",),
     "mcts": ("monte carlo tree search",),
     "mdp": ("markov decision process",),
     "mllm": ("multimodal large language model",),
@@ -71,26 +74,26 @@ BUILT_IN: Final[Mapping[str, tuple[str, ...]]] = {
     "nlp": ("natural language processing",),
     "nmt": ("neural machine translation",),
     "ocr": ("optical character recognition",),
-    "ood": ("out of distribution",),
-    "peft": ("parameter efficient fine tuning",),
+    "ood": ("out-of-distribution",),
+    "peft": ("parameter-efficient fine-tuning",),
     "ppo": ("proximal policy optimization",),
     "qa": ("question answering",),
-    "rag": ("retrieval augmented generation",),
+    "rag": ("retrieval-augmented generation",),
     "rl": ("reinforcement learning",),
     "rlhf": ("reinforcement learning from human feedback",),
     "rlvr": ("reinforcement learning with verifiable rewards",),
     "rnn": ("recurrent neural network",),
     "sae": ("sparse autoencoder",),
-    "sft": ("supervised fine tuning",),
+    "sft": ("supervised fine-tuning",),
     "sgd": ("stochastic gradient descent",),
     "slm": ("small language model",),
-    "ssl": ("self supervised learning",),
-    "t2i": ("text to image",),
-    "tts": ("text to speech",),
+    "ssl": ("self-supervised learning",),
+    "t2i": ("text-to-image",),
+    "tts": ("text-to-speech",),
     "vae": ("variational autoencoder",),
     "vit": ("vision transformer",),
-    "vla": ("vision language action",),
-    "vlm": ("vision language model",),
+    "vla": ("vision-language-action",),
+    "vlm": ("vision-language model",),
     "vqa": ("visual question answering",),
 }
 
@@ -189,52 +192,135 @@ def _best_long_form(short: str, long: str) -> str | None:
     return result
 
 
+# How an abbreviation is written when the field does not write it in capitals.
+SPELLINGS: Final[Mapping[str, str]] = {
+    "cot": "CoT",
+    "lora": "LoRA",
+    "moe": "MoE",
+    "nerf": "NeRF",
+    "vit": "ViT",
+}
+# A mined long form is offered beside another meaning (built in or mined) only when
+# this many papers define it so: a one-off phrasing is not a meaning of its own.
+MIN_SUPPORT: Final = 2
+
+
+@dataclass
+class _Meaning:
+    """One meaning of a short form: its long forms that stem alike (``vision language
+    model`` and ``... models``, ``fine tuned`` and ``fine tuning``), counted together."""
+
+    count: int = 0
+    built_in: str | None = None
+    written: Counter[str] = field(default_factory=Counter)
+    keys: dict[tuple[str, ...], None] = field(default_factory=dict)
+
+    def label(self) -> str:
+        """The long form to show: the built-in one, else the most written one."""
+        if self.built_in is not None:
+            return self.built_in
+        return min(self.written.items(), key=lambda item: (-item[1], item[0]))[0]
+
+
 @dataclass
 class AcronymTable:
     """Short forms and long forms both ways: ``long_forms["rl"]`` and ``short_forms[(...)]``.
 
     Built from ``BUILT_IN`` plus mined definitions (``add_text``/``from_counts``).
+    ``labels["moe"]`` are its meanings as written (``("mixture of experts",)``), one per
+    meaning; ``label_of[("mixture", "experts")]`` is the label of that long form.
     """
 
     long_forms: dict[str, tuple[tuple[str, ...], ...]] = field(default_factory=dict)
     short_forms: dict[tuple[str, ...], str] = field(default_factory=dict)
+    labels: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    label_of: dict[tuple[str, ...], str] = field(default_factory=dict)
 
     @classmethod
     def from_counts(cls, mined: Mapping[str, Mapping[str, int]] | None = None) -> AcronymTable:
-        """The built-in list plus ``mined`` (short key -> long form text -> papers)."""
-        merged: dict[str, Counter[tuple[str, ...]]] = {}
+        """The built-in list plus ``mined`` (short key -> long form as written -> papers).
+
+        Long forms that stem alike are one meaning. The built-in meaning always stays
+        and comes first; a mined one needs ``MIN_SUPPORT`` papers unless it is the short
+        form's only meaning; at most ``MAX_LONG_FORMS`` meanings, most defined first.
+        """
+        merged: dict[str, dict[str, _Meaning]] = {}
         for short, longs in BUILT_IN.items():
-            # Built-in long forms come first whatever the library says.
-            built_in = {long_form_key(long): _BUILT_IN_WEIGHT for long in longs}
-            merged.setdefault(short, Counter()).update(built_in)
+            for long in longs:
+                meaning = _meaning(merged, short, long_form_key(long))
+                meaning.built_in, meaning.count = long, _BUILT_IN_WEIGHT
         for short, counts in (mined or {}).items():
-            counter = merged.setdefault(short, Counter())
             for long, count in counts.items():
-                key = tuple(long.split())
-                if key:
-                    counter[key] += count
+                key = long_form_key(long)
+                if key and count > 0:
+                    meaning = _meaning(merged, short, key)
+                    meaning.count += count
+                    meaning.written[long] += count
         table = cls()
-        for short, ranked in merged.items():
-            kept = tuple(words for words, _count in ranked.most_common(MAX_LONG_FORMS))
-            table.long_forms[short] = kept
-            for words in kept:
-                table.short_forms.setdefault(words, short)
+        for short, meanings in merged.items():
+            ranked = sorted(meanings.values(), key=lambda m: -m.count)
+            if len(ranked) > 1:
+                ranked = [m for m in ranked if m.built_in or m.count >= MIN_SUPPORT]
+            kept = ranked[:MAX_LONG_FORMS]
+            if not kept:
+                continue
+            table.long_forms[short] = tuple(key for m in kept for key in m.keys)
+            table.labels[short] = tuple(m.label() for m in kept)
+            for meaning in kept:
+                for key in meaning.keys:
+                    table.short_forms.setdefault(key, short)
+                    table.label_of.setdefault(key, meaning.label())
         return table
 
     def expansions(self, word: str) -> tuple[tuple[str, ...], ...]:
         """Long forms of the query word ``word`` (normalised), plural ``s`` allowed."""
-        found = self.long_forms.get(word)
-        if found is None and len(word) > 2 and word.endswith("s"):
-            found = self.long_forms.get(word[:-1])
-        return found or ()
+        return self.long_forms.get(self.short_key(word) or "", ())
+
+    def short_key(self, word: str) -> str | None:
+        """The table's key of the query word ``word`` (normalised): ``vlms`` -> ``vlm``;
+        None when it is no known short form."""
+        if word in self.long_forms:
+            return word
+        if len(word) > 2 and word.endswith("s") and word[:-1] in self.long_forms:
+            return word[:-1]
+        return None
+
+
+def short_as_written(short: str, typed: str | None = None) -> str:
+    """How to write the short form ``short`` (a key) in a notice: as the field writes it
+    (``LoRA``, ``MoE``, ``RL``); a mined one as typed when the user mixed cases, else in
+    capitals. A plural as typed keeps its ``s`` (``vlms`` -> ``VLMs``)."""
+    if short not in SPELLINGS and short not in BUILT_IN and typed and not _one_case(typed):
+        return typed
+    written = SPELLINGS.get(short, short.upper())
+    plural = bool(typed) and typed is not None and normalise(typed) == f"{short}s"
+    return f"{written}s" if plural else written
+
+
+def _one_case(text: str) -> bool:
+    return text.isupper() or text.islower() or not any(char.isalpha() for char in text)
+
+
+def _meaning(merged: dict[str, dict[str, _Meaning]], short: str, key: tuple[str, ...]) -> _Meaning:
+    """The meaning of ``short`` that ``key`` stems to, made on first sight."""
+    stems = "".join(stem(american(word)) for word in key)
+    meaning = merged.setdefault(short, {}).setdefault(stems, _Meaning())
+    meaning.keys[key] = None
+    return meaning
 
 
 def mine_counts(texts: Iterable[str]) -> dict[str, dict[str, int]]:
-    """Short key -> long form (its words joined by spaces) -> how many texts define it so."""
+    """Short key -> long form as written (folded) -> how many texts define it so."""
     counts: dict[str, Counter[str]] = {}
     for text in texts:
         for short, long in set(find_definitions(text)):
             key = long_form_key(long)
             if key:
-                counts.setdefault(short_form_key(short), Counter())[" ".join(key)] += 1
+                counts.setdefault(short_form_key(short), Counter())[_as_written(long)] += 1
     return {short: dict(longs) for short, longs in counts.items()}
+
+
+def _as_written(long: str) -> str:
+    """A mined long form to count and show: folded, spaces closed up
+    (``Mixture of  Experts`` -> ``mixture of experts``)."""
+    return " ".join(normalise(long).split())

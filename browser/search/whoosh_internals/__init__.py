@@ -29,12 +29,19 @@ import whoosh.multiproc
 from whoosh import columns, formats
 from whoosh import query as wq
 from whoosh import system as whoosh_system
-from whoosh.codec.whoosh3 import W3Codec, W3FieldWriter, W3LeafMatcher, W3PostingsWriter
+from whoosh.codec.whoosh3 import (
+    W3Codec,
+    W3FieldWriter,
+    W3LeafMatcher,
+    W3PostingsWriter,
+    W3TermInfo,
+)
 from whoosh.fields import COLUMN, TEXT, Schema
 from whoosh.filedb.filestore import FileStorage, RamStorage
 from whoosh.matching.wrappers import FilterMatcher, WrappingMatcher
 from whoosh.query.spans import SpanWrappingMatcher
 from whoosh.scoring import BM25F
+from whoosh.util.numeric import length_to_byte
 from whoosh.writing import PostingPool, SegmentWriter
 
 from browser.search.internals_status import InternalsStatus
@@ -46,6 +53,7 @@ from browser.search.whoosh_internals.postings import (
     JoinedValuesCodec,
     length_column,
     pool_swapped,
+    term_info_bytes,
 )
 from browser.search.whoosh_internals.postings import (
     JOINED_VALUES as JOINED_VALUES,
@@ -120,6 +128,12 @@ def probe() -> InternalsStatus:
     need(SegmentWriter, "SegmentWriter", "_doc_boost", "_field_boost", "_check_fields")
     need(SegmentWriter, "SegmentWriter", "_check_state")
     need(whoosh.multiproc, "whoosh.multiproc", "SegmentWriter")
+    # ``JoinedFieldWriter._write_term`` packs a term's info as Whoosh does.
+    info = W3TermInfo(3.0, 2, 5, 300, 2.0, 1, 7)
+    info.set_extent(100, 50)
+    stats = (2.0, length_to_byte(5), length_to_byte(300))
+    if info.to_bytes() != term_info_bytes(3.0, 2, stats, (1, 7), (100, 50)):
+        missing.append("W3TermInfo.to_bytes as term_info_bytes")
     need(PostingPool, "PostingPool", "_new_run", "_open_run", "_remove_run")
     try:
         _probe_instances(need)

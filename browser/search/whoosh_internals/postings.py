@@ -36,7 +36,6 @@ from whoosh.codec.whoosh3 import (
     W3FieldWriter,
     W3LeafMatcher,
     W3PostingsWriter,
-    W3TermInfo,
 )
 from whoosh.system import pack_ushort
 from whoosh.util.numeric import byte_to_length, length_to_byte
@@ -103,12 +102,13 @@ class JoinedValuesWriter(W3PostingsWriter):  # type: ignore[misc]
         if not self._blockcount:
             self._postfile.write(WHOOSH3_HEADER_MAGIC)
         self._terminfo.add_block(self)
+        lengths = (length_to_byte(self._minlength), length_to_byte(self._maxlength))
         self._postfile.write(
             block_record(
                 self._ids,
                 self._weights,
                 self._values,
-                (self._maxweight, self._minlength, self._maxlength),
+                (self._maxweight, *lengths),
                 self._format.fixed_value_size(),
                 self._compression,
                 last,
@@ -122,16 +122,18 @@ def block_record(
     ids: array[int],
     weights: array[float],
     values: list[bytes],
-    stats: tuple[float, int | None, int],
+    stats: tuple[float, int, int],
     fixed: int | None,
     compression: int,
     last: bool,
+    prefix: bytes = b"",
 ) -> bytes:
-    """One block of a term's postings as ``JoinedValuesWriter`` writes it: its signed
-    length (negative for a term's last block), its info, its data. ``ids`` ascending,
-    ``weights`` as Whoosh keeps them (single precision), ``values`` the non-empty ones;
-    ``stats``: the highest weight, the shortest (None: no lengths) and longest field
-    length of its documents. Fields whose values have a fixed size keep Whoosh's block
+    """One block of a term's postings as ``JoinedValuesWriter`` writes it, after
+    ``prefix``: its signed length (negative for a term's last block), its info, its
+    data. ``ids`` ascending, ``weights`` as Whoosh keeps them (single precision),
+    ``values`` the non-empty ones; ``stats``: the highest weight, the shortest and the
+    longest field length of its documents as ``length_to_byte`` encodes them (0: no
+    lengths). Fields whose values have a fixed size keep Whoosh's block
     (``W3PostingsWriter._write_block``), compressed faster; the others are in two parts
     compressed apart (``JoinedValuesWriter``)."""
     mini_ids = tuple(map(sub, ids, chain((0,), ids)))  # Whoosh's delta_encode, in C
@@ -157,11 +159,10 @@ def block_record(
     if len(parts) == 2:
         parts.insert(0, len(parts[0]).to_bytes(_HEAD_SIZE, "little"))
     # As Whoosh writes a block's info, read before its data is.
-    maxweight, minlength, maxlength = stats
-    info = (len(ids), ids[-1], maxweight, comp, length_to_byte(minlength))
-    infobytes = pickle.dumps((*info, length_to_byte(maxlength)), 2)
+    maxweight, shortest, longest = stats
+    infobytes = pickle.dumps((len(ids), ids[-1], maxweight, comp, shortest, longest), 2)
     size = len(infobytes) + sum(map(len, parts))
-    return b"".join((BLOCK_LENGTH.pack(-size if last else size), infobytes, *parts))
+    return b"".join((prefix, BLOCK_LENGTH.pack(-size if last else size), infobytes, *parts))
 
 
 class JoinedValuesMatcher(W3LeafMatcher):  # type: ignore[misc]
@@ -242,6 +243,9 @@ class JoinedFieldWriter(W3FieldWriter):  # type: ignore[misc]
     same blocks ``add_posting`` fills. ``add_postings`` is public, the writer's state
     it sets is not."""
 
+    # The current field's ``fixed_value_size`` (set with ``_one_block_limit``).
+    _fixed_size: int | None = None
+
     def add_postings(self, schema: Any, lengths: Any, items: Any) -> None:
         if not isinstance(items, GroupedPostings):
             super().add_postings(schema, lengths, items)
@@ -273,6 +277,7 @@ class JoinedFieldWriter(W3FieldWriter):  # type: ignore[misc]
         writer = self._postwriter
         if type(writer) is not JoinedValuesWriter or writer._byteids or writer._inlinelimit > 1:
             return 0
+        self._fixed_size = self._format.fixed_value_size()
         return int(writer._blocklimit)
 
     def _write_term(
@@ -285,31 +290,52 @@ class JoinedFieldWriter(W3FieldWriter):  # type: ignore[misc]
     ) -> None:
         """A term whose postings fit in one block, written as ``start_term``, one
         ``add_posting`` per posting and ``finish_term`` write it (the same bytes, in
-        the postings file and the terms table), without the per-term state of the
-        postings writer and its term info: most terms of a segment have one or two
-        postings, and that state cost more than writing them."""
-        writer = self._postwriter
+        the postings file and the terms table: ``term_info_bytes``), without the
+        per-term state of the postings writer and its term info: most terms of a
+        segment have one or two postings, and that state cost more than writing them."""
         known = list(filter(None, lengths_of(ids)))
-        minlength = min(known) if known else None
-        maxlength = max(known, default=0)
+        shortest = length_to_byte(min(known) if known else None)
+        longest = length_to_byte(max(known, default=0))
         maxweight = max(0, max(weights))
         single = array("f", weights)
+        stats = (maxweight, shortest, longest)
         record = block_record(
             ids,
             single,
             list(filter(None, values)),
-            (maxweight, minlength, maxlength),
-            self._format.fixed_value_size(),
-            writer._compression,
+            stats,
+            self._fixed_size,
+            self._postwriter._compression,
             True,
+            WHOOSH3_HEADER_MAGIC,
         )
         postfile = self._postfile
         start = postfile.tell()
-        postfile.write(WHOOSH3_HEADER_MAGIC)
         postfile.write(record)
-        info = W3TermInfo(sum(single), len(ids), minlength, maxlength, maxweight, ids[0], ids[-1])
-        info.set_extent(start, len(WHOOSH3_HEADER_MAGIC) + len(record))
-        self._tindex.add(pack_ushort(self._fieldid) + btext, info.to_bytes())
+        extent = (start, len(record))
+        info = term_info_bytes(sum(single), len(ids), stats, (ids[0], ids[-1]), extent)
+        self._tindex.add(pack_ushort(self._fieldid) + btext, info)
+
+
+# A term info as ``W3TermInfo.to_bytes`` packs one whose postings are in the postings file:
+# not inlined, total weight, document frequency, shortest and longest field length (as
+# ``length_to_byte`` encodes them), highest weight, first and last document, then where
+# its postings start and how many bytes they take (``pack_long``, ``pack_int``).
+_TERM_INFO: Final = struct.Struct("!BfIBBfIIqi")
+
+
+def term_info_bytes(
+    weight: float,
+    df: int,
+    stats: tuple[float, int, int],
+    span: tuple[int, int],
+    extent: tuple[int, int],
+) -> bytes:
+    """The terms table's value for a term (``W3TermInfo.to_bytes``, checked against it
+    by the probe): ``stats`` as for ``block_record``, ``span`` its first and last
+    document, ``extent`` the offset and length of its postings."""
+    maxweight, shortest, longest = stats
+    return _TERM_INFO.pack(False, weight, df, shortest, longest, maxweight, *span, *extent)
 
 
 def _no_lengths(ids: array[int]) -> list[int | None]:
