@@ -5,9 +5,15 @@
 For each size a library is built once (synthetic corpus from bench/corpus.py, cached
 under --work). Then, headless at 120x40:
 
-* launch: a fresh process imports the app, opens the services and runs the app until
-  the first result list has been painted; measured from process spawn (so Python start
-  and imports count), median over --runs processes.
+* launch: a fresh process launches the app as ``paper-browser app`` does and runs it
+  until the first answer has been painted, then quits as the user does; measured from
+  process spawn (so Python start and imports count), median over --runs processes.
+  "first results": the first rows painted, which after a session that quit on a settled
+  list are the rows it kept (``browser.first_screen``: painted before the library is
+  opened; one unmeasured launch keeps the first); "first answer": the first search's
+  list painted; "without kept screen": the launch with no kept screen (services opened
+  first, as every launch did before 2026-12-07, whose "launch" figure it continues).
+  CPU: ``time.process_time()`` of the process then (all threads, Python start included).
 * keystroke: in one running app, the last letter of a query is pressed and the clock
   stops when results for the full query are painted. "typed" includes the debounce
   (since 2026-12-07 none for a key after a pause, as this one is; 100 ms in a burst)
@@ -201,12 +207,22 @@ async def keystroke_runs(library: Path, runs: int) -> dict[str, list[float]]:
     return timings
 
 
-def measure_launch(library: Path, runs: int, *, kept: bool) -> dict[str, list[float]]:
+def measure_launch(
+    library: Path, runs: int, *, kept: bool, bare: bool = False
+) -> dict[str, list[float]]:
     """Seconds from process spawn to the first rows and to the first answer painted, and
     CPU seconds then, per run; ``kept``: over the first screen the run before kept (one
-    unmeasured launch first keeps one), else without one (the launch of main before)."""
-    found: dict[str, list[float]] = {key: [] for key in LAUNCH_FIGURES}
+    unmeasured launch first keeps one), else without one (the launch of main before).
+    ``bare``: each run also launches the bare Textual app (``bench.bare_app``), alternating."""
+    found: dict[str, list[float]] = {key: [] for key in (*LAUNCH_FIGURES, "bare", "bare_cpu")}
     for run in range(runs + (1 if kept else 0)):
+        if bare and (run > 0 or not kept):
+            spawned = time.time()
+            command = [sys.executable, "-m", "bench.bare_app"]
+            done = subprocess.run(command, capture_output=True, text=True, check=True)
+            report = json.loads(done.stdout.strip().splitlines()[-1])
+            found["bare"].append(report["first_rows"] - spawned)
+            found["bare_cpu"].append(report["first_rows_cpu"])
         spawned = time.time()
         command = [sys.executable, "-m", "bench.bench_app", "--launch-worker", str(library)]
         done = subprocess.run(
@@ -255,7 +271,9 @@ def main() -> None:
         print(f"{size} papers", file=sys.stderr)
         library = build_library(size, options.work)
         cold = measure_launch(library, options.runs, kept=False)
-        kept = None if options.no_kept else measure_launch(library, options.runs, kept=True)
+        kept = (
+            None if options.no_kept else measure_launch(library, options.runs, kept=True, bare=True)
+        )
         keys = asyncio.run(keystroke_runs(library, options.runs))
         report[size] = {
             "launch_to_first_results": ms((kept or cold)["first_rows"]),
@@ -264,6 +282,10 @@ def main() -> None:
             "cpu_at_first_answer": ms((kept or cold)["answer_cpu"]),
             "launch_without_kept_screen (first results = first answer)": ms(cold["answer"]),
             "cpu_without_kept_screen": ms(cold["answer_cpu"]),
+            "bare_textual_app_first_paint (alternating with the kept launches)": ms(
+                kept["bare"] if kept else []
+            ),
+            "bare_textual_app_cpu": ms(kept["bare_cpu"] if kept else []),
             "keystroke_to_results (debounced, budgeted)": ms(keys["typed"]),
             "keystroke_to_full_results (when cut short)": ms(keys["settled"]),
             "cut_short": f"{len(keys['settled'])}/{len(keys['typed'])}",

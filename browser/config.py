@@ -15,7 +15,6 @@ Example::
 from __future__ import annotations
 
 import os
-import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -83,6 +82,8 @@ def load_config(path: Path | None = None, environ: Mapping[str, str] | None = No
         return LoadedConfig(AppConfig())
     except OSError as error:
         return LoadedConfig(AppConfig(), f"Cannot read config {path}: {error.strerror or error}")
+    import tomllib  # here: most launches have no config file to parse
+
     try:
         table = tomllib.loads(data.decode("utf-8"))
     except (UnicodeDecodeError, tomllib.TOMLDecodeError) as error:

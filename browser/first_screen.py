@@ -39,7 +39,6 @@ from pathlib import Path
 from typing import Any
 
 from browser import __version__
-from browser.fsutil import atomic_write
 
 __all__ = [
     "FIRST_SCREEN_FILE",
@@ -226,6 +225,8 @@ def save_first_screen(root: Path, screen: FirstScreen, state: LibraryState) -> N
         "state": _state_json(state),
         "screen": asdict(screen),
     }
+    from browser.fsutil import atomic_write  # only at quit: not on the launch's path
+
     atomic_write(root / FIRST_SCREEN_FILE, json.dumps(document, ensure_ascii=False))
 
 

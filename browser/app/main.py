@@ -31,7 +31,6 @@ from browser.config import AppConfig, LoadedConfig, load_config
 from browser.first_screen import FirstScreen
 from browser.heap import set_aside_startup_heap
 from browser.safe_text import safe_line
-from browser.widgets.help_screen import HelpScreen
 from browser.widgets.main_screen import MainScreen
 from browser.widgets.results_table import ResultsTable
 from browser.widgets.search_bar import SearchBar
@@ -512,6 +511,8 @@ class PaperBrowserApp(App[None]):
         self.split_flow.resize(direction)
 
     def action_help(self) -> None:
+        from browser.widgets.help_screen import HelpScreen  # rich's tables: not at launch
+
         self.push_screen(
             HelpScreen(
                 self.binding_rows(),

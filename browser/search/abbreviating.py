@@ -67,13 +67,15 @@ class AbbreviationRewriter:
                 )
         return [query for query in queries.values() if query is not None]
 
-    def short_form_query(self, fieldname: str, words: list[str]) -> Any:
-        """The short form of the long form ``words`` (a key of ``table.short_forms``) as
-        index terms, singular and plural, noted (``chain of thought: CoT``); KeyError
-        for another phrase."""
-        key = tuple(words)
-        short = self.table.short_forms[key]
-        self._note_short_form(key, short)
+    def short_form_query(self, fieldname: str, words: list[str]) -> Any | None:
+        """The short form of the long form ``words`` (normalised phrase words) as index
+        terms, singular and plural, noted (``chain of thought: CoT``); None when the
+        words are no known long form."""
+        found = self.table.short_form_of(tuple(words))
+        if found is None:
+            return None
+        short, label = found
+        self.notes.append(f"{label}: {short_as_written(short)}")
         terms = dict.fromkeys(index_term(form) for form in (short, f"{short}s"))
         return wq.Or([wq.Term(fieldname, term, boost=EXPANSION_BOOST) for term in terms])
 
@@ -83,9 +85,12 @@ class AbbreviationRewriter:
         The parsed words are raw (``planning`` stems them later); a run must take whole
         query words (not half a compound), stop words between them aside. The word
         being typed counts once it completes the long form."""
-        if not isinstance(parsed, wq.And):
+        if isinstance(parsed, wq.Term):
+            children = [parsed]  # one compound word: ``chain-of-thought``
+        elif isinstance(parsed, wq.And):
+            children = list(parsed.subqueries)
+        else:
             return parsed
-        children = list(parsed.subqueries)
         # (child index, word, whether the word starts its child, whether it ends it)
         words: list[tuple[int, str, bool, bool]] = []
         for index, child in enumerate(children):
@@ -100,10 +105,10 @@ class AbbreviationRewriter:
                 first, last = window[0][0], window[-1][0]
                 if last - first >= 2 * size or not (window[0][2] and window[-1][3]):
                     continue  # not next to each other, or part of a compound only
-                key = tuple(word for _i, word, _s, _e in window)
-                short = self.table.short_forms.get(key)
-                if short is None:
+                found = self.table.short_form_of(tuple(word for _i, word, _s, _e in window))
+                if found is None:
                     continue
+                short, label = found
                 acronyms = []
                 for form in (short, f"{short}s"):  # VLM and VLMs
                     acronym = wq.Term(DEFAULT_FIELD, form, boost=EXPANSION_BOOST)
@@ -111,14 +116,10 @@ class AbbreviationRewriter:
                     acronym.short_form = True
                     acronyms.append(acronym)
                 group = wq.Or([wq.And(children[first : last + 1]), *acronyms])
-                self._note_short_form(key, short)
+                self.notes.append(f"{label}: {short_as_written(short)}")
                 rest = [*children[:first], group, *children[last + 1 :]]
                 return self.with_short_forms(wq.And(rest)) if len(rest) > 1 else group
         return parsed
-
-    def _note_short_form(self, words: tuple[str, ...], short: str) -> None:
-        label = self.table.label_of.get(words, " ".join(words))
-        self.notes.append(f"{label}: {short_as_written(short)}")
 
     def _as_typed(self, word: str) -> str | None:
         """``word`` (normalised) as the query writes it (``vlms`` -> ``VLMs``), or None

@@ -460,9 +460,8 @@ class QueryPlanner:
             if len(stems) == 1:
                 return wq.Term(fieldname, stems[0], boost=node.boost)
             phrase = wq.Phrase(fieldname, stems, slop=node.slop, boost=node.boost)
-            if tuple(words) not in self.acronyms.short_forms:
-                return phrase
-            return wq.Or([phrase, self._abbreviations.short_form_query(fieldname, words)])
+            short_form = self._abbreviations.short_form_query(fieldname, words)
+            return phrase if short_form is None else wq.Or([phrase, short_form])
         if isinstance(node, wq.TermRange):
             # A word range (`title:[a TO m]`, or `x:>2` on a field that is not numeric)
             # would otherwise walk the whole vocabulary while the matcher is built, before

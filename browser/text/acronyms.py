@@ -228,13 +228,15 @@ class AcronymTable:
 
     Built from ``BUILT_IN`` plus mined definitions (``add_text``/``from_counts``).
     ``labels["moe"]`` are its meanings as written (``("mixture of experts",)``), one per
-    meaning; ``label_of[("mixture", "experts")]`` is the label of that long form.
+    meaning; ``by_stems`` finds a long form by its words' stems (``large language
+    models`` is ``large language model``), see ``short_form_of``.
     """
 
     long_forms: dict[str, tuple[tuple[str, ...], ...]] = field(default_factory=dict)
     short_forms: dict[tuple[str, ...], str] = field(default_factory=dict)
     labels: dict[str, tuple[str, ...]] = field(default_factory=dict)
-    label_of: dict[tuple[str, ...], str] = field(default_factory=dict)
+    # Stems of a long form's words -> (short form, the meaning's label).
+    by_stems: dict[tuple[str, ...], tuple[str, str]] = field(default_factory=dict)
 
     @classmethod
     def from_counts(cls, mined: Mapping[str, Mapping[str, int]] | None = None) -> AcronymTable:
@@ -269,8 +271,14 @@ class AcronymTable:
             for meaning in kept:
                 for key in meaning.keys:
                     table.short_forms.setdefault(key, short)
-                    table.label_of.setdefault(key, meaning.label())
+                    table.by_stems.setdefault(_stems(key), (short, meaning.label()))
         return table
+
+    def short_form_of(self, words: tuple[str, ...]) -> tuple[str, str] | None:
+        """(short form key, label of the meaning) for the normalised words ``words`` of a
+        long form, any number of each word (``vision language models`` -> ``("vlm",
+        "vision-language model")``); None for other words."""
+        return self.by_stems.get(_stems(words))
 
     def expansions(self, word: str) -> tuple[tuple[str, ...], ...]:
         """Long forms of the query word ``word`` (normalised), plural ``s`` allowed."""
@@ -301,9 +309,13 @@ def _one_case(text: str) -> bool:
     return text.isupper() or text.islower() or not any(char.isalpha() for char in text)
 
 
+def _stems(words: tuple[str, ...]) -> tuple[str, ...]:
+    return tuple(stem(american(word)) for word in words)
+
+
 def _meaning(merged: dict[str, dict[str, _Meaning]], short: str, key: tuple[str, ...]) -> _Meaning:
     """The meaning of ``short`` that ``key`` stems to, made on first sight."""
-    stems = "".join(stem(american(word)) for word in key)
+    stems = "".join(_stems(key))
     meaning = merged.setdefault(short, {}).setdefault(stems, _Meaning())
     meaning.keys[key] = None
     return meaning

@@ -23,7 +23,6 @@ from textual.widgets import Static
 
 from browser.links import is_web_link
 from browser.safe_text import safe_line, safe_text
-from browser.widgets.note_markdown import note_markdown
 from browser.widgets.results_table import paper_byline
 
 if TYPE_CHECKING:
@@ -141,6 +140,8 @@ def note_lines(note: str) -> list[Content]:
         return []
     # The list edits a note with n; in the reader n is "next", so N edits there.
     label = Content.styled("Note (n edits; N in the reader)", LABEL_STYLE)
+    from browser.widgets.note_markdown import note_markdown  # not for a kept first screen
+
     return [label, note_markdown(note.strip("\n"))]
 
 
