@@ -158,6 +158,24 @@ async def test_new_papers_open_once_with_a_notice_and_escape_returns(services: S
         assert len(titles(again)) > 1  # the same batch is not announced twice
 
 
+async def test_no_match_among_the_new_papers_says_the_search_was_only_there(
+    services: Services,
+) -> None:
+    # "No papers match “pokemon”" while only the new papers were searched read as if
+    # the library had none (newcomer's finding): the notice names the view and esc.
+    robots = services.search("robot").hits[0].paper.id
+    services.reading.state.replace_new([robots])
+    app = make_app(services)
+    async with running(app) as pilot:
+        await settle(pilot)
+        await search(pilot, "pokemon")
+        await wait_for(pilot, lambda: getattr(app.result, "query", "") == "pokemon")
+        notice = app.main_screen.notice
+        text = str(notice.visual) if notice.display else ""
+        assert "No papers match “pokemon”" in text
+        assert "the new papers only" in text and "esc" in text
+
+
 async def test_brackets_step_through_the_days_of_the_search(services: Services) -> None:
     app = make_app(services)
     async with running(app) as pilot:

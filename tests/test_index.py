@@ -1017,6 +1017,29 @@ def test_rebuild_reports_progress(tmp_path: Path) -> None:
     assert seen[-1] == len(PAPERS)
 
 
+def test_only_the_clis_multi_process_rebuild_pauses_the_collector(tmp_path: Path) -> None:
+    """``rebuild(procs=2)`` (the CLI's build) runs without cyclic collections and turns
+    the collector back on after; ``procs=1`` (what the app may run) leaves it alone."""
+    import gc
+
+    seen: list[bool] = []
+
+    def papers() -> Iterator[Paper]:
+        for paper in PAPERS:
+            seen.append(gc.isenabled())
+            yield paper
+
+    assert gc.isenabled()
+    with PaperIndex.create(tmp_path / "ix") as index:
+        index.rebuild(papers(), procs=1)
+        assert all(seen) and gc.isenabled()
+        seen.clear()
+        index.rebuild(papers(), procs=2)
+        assert seen and not any(seen)
+        assert gc.isenabled()
+        assert index.all_ids() == {paper.id for paper in PAPERS}
+
+
 def test_failing_writer_leaves_the_previous_index_usable(fresh: PaperIndex) -> None:
     def broken() -> Iterator[Paper]:
         yield make_paper("A Paper That Never Lands", "nothing")

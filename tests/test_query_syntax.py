@@ -357,3 +357,18 @@ def test_relaxable_words_are_words_of_the_query_and_never_raise(text: str) -> No
         # Leaving a word out never raises and never adds one.
         shorter = relaxable_words(without_words(cleaned, words[:1]))
         assert len(shorter) <= len(words)
+
+
+@pytest.mark.parametrize(
+    ("query", "read_as"),
+    [("foo:*", "foo"), ("xqzv:* robot", "xqzv robot"), ("(bar:*)", "(bar )")],
+)
+def test_an_unknown_field_with_a_star_is_its_word_as_the_note_says(
+    query: str, read_as: str
+) -> None:
+    # "foo:*" said "searched “foo” as a word" but listed every paper (the "*").
+    from browser.search.repair import repair
+
+    repaired = repair(query)
+    assert " ".join(repaired.text.split()) == " ".join(read_as.split())
+    assert repaired.message is not None and "as a word" in repaired.message

@@ -309,6 +309,11 @@ class SearchFlow:
             )
         elif not result.hits:
             hint = " Try fewer words, or clear the filter (f)." if self.app.tag_filter else ""
+            view = self.app.view
+            if view is not None and query:
+                # Searched within the new papers or one day only: say so, and the way out.
+                within = "the new papers" if view.new else safe_line(view.label)
+                hint = f" Searched {within} only: esc searches the whole library.{hint}"
             text = Content(f"No papers match “{query}”.{hint}" if query else "No papers yet.")
         if result.expansions and result.hits:
             also = Content(f"Also matching {safe_line('; '.join(result.expansions))}.")

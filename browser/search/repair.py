@@ -247,8 +247,17 @@ class _Scanner:
                 )
             # A name and a colon ("Mamba: ...", "http://") is a word and punctuation;
             # "AND:" is the word, not an operator with nothing to join.
+            after_star = text[value_at + 1 : value_at + 2]
+            lone_star = text[value_at : value_at + 1] == "*" and after_star in ("", ")")
+            lone_star = lone_star or (text[value_at : value_at + 1] == "*" and after_star.isspace())
             if written in OPERATORS:
                 self.edits.append((at, value_at, written.lower() + " "))
+            elif lone_star:
+                # "foo:*" asks whether an unknown field has a value: the word, not "*"
+                # (every paper), is what the note says was searched.
+                self.edits.append((value_at - 1, value_at + 1, " "))
+                self.tokens.append(_Token("operand", at, value_at - 1))
+                return value_at + 1
             else:
                 self.edits.append((value_at - 1, value_at, " "))
             self.tokens.append(_Token("operand", at, value_at - 1))
