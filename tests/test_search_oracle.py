@@ -354,3 +354,24 @@ def test_abbreviations_agree_with_whoosh(index: PaperIndex, text: str) -> None:
     fast scorer gives Whoosh's documents, count and scores."""
     assert index.search(text).expansions
     _assert_same_answer(index, text, "relevance")
+
+
+def test_phrase_scores_are_whooshs_to_the_last_bit(index: PaperIndex) -> None:
+    """Whoosh adds a phrase's word scores in a balanced tree (``s0 + (s1 + s2)``), not
+    left to right: ``phrases.phrase_scores`` must give the same floats, or hits of
+    equal score come out in another order than Whoosh's."""
+    from whoosh import query as wq
+
+    from browser.search import phrases, schema
+
+    searcher = index._current().searcher
+    rng = random.Random(SEED + 3)
+    compared = 0
+    for _ in range(40):
+        words = [schema.term_of(w) or w for w in rng.choices(WORDS[:10], k=rng.randint(2, 4))]
+        ours = phrases.phrase_scores(searcher, "text", words)
+        found = searcher.search(wq.Phrase("text", words), limit=None)
+        theirs = {hit.docnum: hit.score for hit in found}
+        assert ours == theirs  # the same documents and bitwise the same scores
+        compared += len(ours)
+    assert compared >= 50

@@ -218,6 +218,13 @@ def test_the_relaxation_notice_names_every_word_left_out(
         # A wildcard word is one word: "colo?r" was split into "colo?" and "r".
         ("minecraft colo?r ", ["colo?r"], "minecraft "),
         ("zebr* minecraft ", ["zebr*"], "minecraft "),
+        # ... and not respelt into another pattern ("zzq*" became "zz*").
+        ("zzq* minecraft ", ["zzq*"], "minecraft "),
+        ("agnt? minecraft ", ["agnt?"], "minecraft "),
+        # A word written twice is one word, left out wherever it is.
+        ("minecraft qqxqzzv qqxqzzv ", ["qqxqzzv"], "minecraft "),
+        # A curly apostrophe does not split a word ("minecraft’s" is one of 2 words).
+        ("minecraft’s qqxqzzv ", ["qqxqzzv"], "minecraft’s "),
     ],
 )
 def test_a_shortened_query_leaves_out_words_as_written(

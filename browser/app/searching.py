@@ -146,6 +146,9 @@ class SearchFlow:
             time_budget_ms=time_budget_ms,
             view_filters=app.view.filters if app.view is not None else None,
         )
+        # The unread count of the list being replaced would search on beside this one
+        # (a typing pass's first page has 50 rows, so most lists are counted by a search).
+        app.workers.cancel_group(app, "unread-count")
         self._run(request)
 
     def load_more(self) -> None:
@@ -312,8 +315,10 @@ class SearchFlow:
             view = self.app.view
             if view is not None and query:
                 # Searched within the new papers or one day only: say so, and the way out.
-                within = "the new papers" if view.new else safe_line(view.label)
-                hint = f" Searched {within} only: esc searches the whole library.{hint}"
+                within = safe_line(view.label)
+                if view.new or view.day is not None:
+                    within = "the new papers" if view.new else f"{view.day:%a %Y-%m-%d}"
+                hint = f" Searched {within} only (esc leaves them).{hint}"
             text = Content(f"No papers match “{query}”.{hint}" if query else "No papers yet.")
         if result.expansions and result.hits:
             also = Content(f"Also matching {safe_line('; '.join(result.expansions))}.")

@@ -455,7 +455,9 @@ class Answerer:
         Only for words that are all required: leaving a word out of an OR, a NOT, a range
         or a phrase would change what the query means, not how strict it is.
         """
-        asked = list(dict.fromkeys(relaxable_words(query)))
+        # One word however often and in whatever case it is written ("Learning learning").
+        asked = list({word.casefold(): word for word in reversed(relaxable_words(query))}.values())
+        asked.reverse()
         if len(asked) < 2 or not relaxable(query):
             return
         for dropped in words_to_drop(asked, self._vocabulary_for(commit.searcher)):
@@ -463,8 +465,8 @@ class Answerer:
             # Taking a word out must not take another with it (``foo:diffusion``, ``foo``
             # not a field, goes whole when ``diffusion`` does): that shorter query is
             # tried when its turn comes, and the notice names exactly what was left out.
-            kept = set(relaxable_words(candidate))
-            if {word for word in asked if word not in kept} != set(dropped):
+            kept = {word.casefold() for word in relaxable_words(candidate)}
+            if {word for word in asked if word.casefold() not in kept} != set(dropped):
                 continue
             relaxed = self._planner.plan(commit.searcher, candidate, stop, plan.filters)
             if relaxed.listing or relaxed.query is wq.NullQuery:

@@ -38,8 +38,8 @@ def phrase_scores(
     searcher: Any, fieldname: str, words: list[str], stop: Stop = NO_STOP
 ) -> dict[int, float]:
     """Document number -> score for the documents where ``words`` stand in this order,
-    one after the other, in ``fieldname``: the sum of the words' BM25F scores, in the
-    phrase's order, as Whoosh adds them.
+    one after the other, in ``fieldname``: the sum of the words' BM25F scores, added as
+    Whoosh adds them (``_tree_sum``).
 
     The rarest word is read first; each later one only where the earlier ones all occur
     (whole blocks when that is many of its postings, a skip to each otherwise), its
@@ -65,13 +65,17 @@ def phrase_scores(
     if not matches:
         return {}
     scores = [_bm25(searcher, fieldname, term, found[at], matches) for at, term in enumerate(terms)]
-    total: dict[int, float] = {}
-    for docnum in matches:
-        score = scores[0][docnum]
-        for part_scores in scores[1:]:
-            score = score + part_scores[docnum]
-        total[docnum] = score
-    return total
+    return {docnum: _tree_sum([part[docnum] for part in scores]) for docnum in matches}
+
+
+def _tree_sum(values: list[float]) -> float:
+    """The words' scores added as Whoosh's phrase matcher adds them: an intersection of
+    the halves, recursively (``whoosh.util.make_binary_tree``), so ``s0 + (s1 + s2)``
+    for three words. Left to right differs in the last bit and can reorder ties."""
+    if len(values) == 1:
+        return values[0]
+    half = len(values) // 2
+    return _tree_sum(values[:half]) + _tree_sum(values[half:])
 
 
 def _adjacent(

@@ -78,7 +78,7 @@ def closest_word(vocabulary: Vocabulary, word: str) -> str | None:
 
 # A word as a reader wrote it: letters, digits and wildcards, joined by inner hyphens,
 # dots or apostrophes (``GPT-5``, ``2401.01234``, ``Qwen2.5``, ``model's``, ``colo?r``).
-_WRITTEN_WORD: Final = re.compile(r"(?:[^\W_]|[?*])+(?:[-.'](?:[^\W_]|[?*])+)*")
+_WRITTEN_WORD: Final = re.compile(r"(?:[^\W_]|[?*])+(?:[-.'’ʼ](?:[^\W_]|[?*])+)*")
 _LETTERS: Final = re.compile(r"[^\W\d_]+")
 
 
@@ -153,7 +153,7 @@ def relaxable(query: str) -> bool:
 
 
 def without_words(query: str, dropped: list[str]) -> str:
-    """``query`` with the first whole-word occurrence of each of ``dropped`` taken out,
+    """``query`` with every whole-word occurrence of each of ``dropped`` taken out,
     with its field if it has one (``title:penguin`` goes whole, leaving no ``title:``).
 
     A dropped word that was read as a word although written as a field (``foo:bar``, not
@@ -163,7 +163,7 @@ def without_words(query: str, dropped: list[str]) -> str:
     """
     for word in dropped:
         query = re.sub(
-            rf"(?<![\w:-])(?:\w+:)?{re.escape(word)}(?::(?=\S)|(?![\w:-]))", " ", query, count=1
+            rf"(?<![\w:-])(?:\w+:)?{re.escape(word)}(?::(?=\S)|(?![\w:-]))", " ", query
         )
     trailing = " " if query[-1:].isspace() else ""
     query = re.sub(r"(?<=\w):$", "", query.rstrip())

@@ -142,5 +142,7 @@ def plain_words(text: str, *, negated: bool = True) -> list[str]:
         fieldname, sep, value = chunk.partition(":")
         if sep and fieldname not in PROSE_FIELDS:
             continue
+        if "*" in chunk or "?" in chunk:
+            continue  # a pattern, not a word to correct: "zzq*" is not "zz*"
         words.extend(m.group() for m in re.finditer(r"[^\W\d_]+", value if sep else chunk))
     return words
