@@ -68,3 +68,13 @@ def length_norms(
     if not isinstance(lengths, LengthTable):
         return None
     return lengths.norms(fieldname, k1, b, avgfl)
+
+
+def bm25_statistics(
+    searcher: Any, fieldname: str, tbytes: bytes
+) -> tuple[float, float, float, float]:
+    """idf, avgfl, B and K1 of a term as Whoosh's ``BM25FScorer`` takes them from the
+    top-level searcher (every segment shares them); ``avgfl`` 1 for an empty field."""
+    idf = searcher.idf(fieldname, tbytes)
+    avgfl = searcher.avg_field_length(fieldname) or 1
+    return idf, avgfl, searcher.weighting.B, searcher.weighting.K1

@@ -18,7 +18,7 @@ from typing import Any, Final
 from whoosh.scoring import BM25F
 
 from browser.search.kept import frequency
-from browser.search.lengths import length_norms
+from browser.search.lengths import bm25_statistics, length_norms
 from browser.search.matching import Unsupported
 from browser.search.stopping import NO_STOP, Stop
 from browser.search.whoosh_internals import (
@@ -143,9 +143,7 @@ def _bm25(
 ) -> dict[int, float]:
     """The term's BM25F score in each of ``docs``: Whoosh's ``bm25()``, the same
     operations in the same order, so the floats are Whoosh's."""
-    idf = searcher.idf(fieldname, tbytes)
-    avgfl = searcher.avg_field_length(fieldname) or 1
-    k1, b = searcher.weighting.K1, searcher.weighting.B
+    idf, avgfl, b, k1 = bm25_statistics(searcher, fieldname, tbytes)
     k1_plus_1 = k1 + 1
     scores: dict[int, float] = {}
     wanted = iter(docs)  # in document order, as the segments are

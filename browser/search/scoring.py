@@ -18,7 +18,7 @@ from whoosh.scoring import BM25F
 
 from browser.search.kept import frequency, kept_share
 from browser.search.kept import scored_lists as scored_lists  # facade clears it
-from browser.search.lengths import length_norms
+from browser.search.lengths import bm25_statistics, length_norms
 from browser.search.matching import Unsupported, matching_set
 from browser.search.phrases import phrase_scores
 from browser.search.planning import InRegion, query_is_constant
@@ -428,15 +428,6 @@ def term_scores(
     return scores
 
 
-def _bm25_statistics(
-    searcher: Any, fieldname: str, tbytes: bytes
-) -> tuple[float, float, float, float]:
-    """idf, avgfl, B and K1 as Whoosh's BM25FScorer takes them from the top-level searcher."""
-    idf = searcher.idf(fieldname, tbytes)
-    avgfl = searcher.avg_field_length(fieldname) or 1
-    return idf, avgfl, searcher.weighting.B, searcher.weighting.K1
-
-
 def _whole_list_scores(
     searcher: Any, fieldname: str, tbytes: bytes, stop: Stop = NO_STOP
 ) -> tuple[array[int], array[float]]:
@@ -447,7 +438,7 @@ def _whole_list_scores(
     is typed the same long list is asked for at every keystroke, and each keystroke's
     budget then adds to the last one's instead of starting over.
     """
-    idf, avgfl, b, k1 = _bm25_statistics(searcher, fieldname, tbytes)
+    idf, avgfl, b, k1 = bm25_statistics(searcher, fieldname, tbytes)
     k1_plus_1 = k1 + 1
     lists = scored_lists(searcher)
     key = (fieldname, tbytes)
@@ -496,7 +487,7 @@ def _scores_at(
 ) -> dict[int, float]:
     """The scores of a term's postings among ``within``, from the blocks that may hold
     them (``posting_parts``); ``stop`` is checked before each block."""
-    idf, avgfl, b, k1 = _bm25_statistics(searcher, fieldname, tbytes)
+    idf, avgfl, b, k1 = bm25_statistics(searcher, fieldname, tbytes)
     k1_plus_1 = k1 + 1
     scores: dict[int, float] = {}
     for subsearcher, offset in searcher.leaf_searchers():
