@@ -133,6 +133,10 @@ def ranks_nothing(node: Any) -> bool:
 class InRegion(WrappingSpan):  # type: ignore[misc]
     """Matches where the wrapped query matches inside one region of the text field."""
 
+    # Whoosh's ``normalize`` reads a child's boost when it flattens nested groups
+    # (``abstract:(a b)`` parsed without normalising); the wrapped query holds the real one.
+    boost = 1.0
+
     def __init__(self, q: Any, region: int) -> None:
         self.q = q
         self.region = region
@@ -298,7 +302,8 @@ class QueryPlanner:
                 if expansion is not None and node is typed
                 else self.to_index_terms(searcher, node, stop)
             )
-        ).normalize()
+        )
+        final = final.accept(every_beside_others_dropped).normalize()
         listing = isinstance(final, wq.Every)
         plan = Plan(final, query_filters, error, listing=listing, words=plain_words(text))
         plan.expansions = list(dict.fromkeys(self._abbreviations.notes))
@@ -322,11 +327,14 @@ class QueryPlanner:
         """Whoosh parse of repaired text, or its plain words if Whoosh still fails."""
         parsed = None
         try:
-            parsed = self._parser.parse(text)
+            # Not normalised yet: Whoosh's normalising makes an AND with ``*`` or
+            # ``text:*`` in it every paper (``every_beside_others_dropped``); the plan is
+            # normalised once built.
+            parsed = self._parser.parse(text, normalize=False)
             failed = first_parse_error(parsed) is not None
         except Exception:  # whoosh's parser raises assorted errors on odd input
             failed = True
-        if not failed and parsed is not None and parsed is not wq.NullQuery:
+        if not failed and parsed is not None and parsed.normalize() is not wq.NullQuery:
             return parsed, None
         fallback = plain_query(text, stemmed=False)
         if fallback is None:
@@ -524,6 +532,25 @@ class QueryPlanner:
     def _with_long_forms(self, fieldname: str, token: Token, term: Any, boost: float) -> Any:
         long_forms = self._abbreviations.long_form_queries(fieldname, token.text, boost)
         return wq.Or([term, *long_forms]) if long_forms else term
+
+
+def every_beside_others_dropped(node: Any) -> Any:
+    """An AND without its "every paper" parts (``title:*``, ``*``: a value every paper
+    has), unless nothing else is left. Whoosh's ``normalize`` makes any compound with an
+    ``Every`` in it ``Every``: right for an OR, but ``title:* learning`` listed every
+    paper instead of those with ``learning``."""
+    if not isinstance(node, wq.And):
+        return node
+    kept = [child for child in node.subqueries if not _is_every(child)]
+    if len(kept) == len(node.subqueries):
+        return node
+    if not kept:
+        return wq.Every()
+    return kept[0] if len(kept) == 1 else wq.And(kept, boost=node.boost)
+
+
+def _is_every(node: Any) -> bool:
+    return isinstance(node, wq.Every) and not node.fieldname
 
 
 def union(terms: list[Any], boost: float = 1.0) -> Any:
