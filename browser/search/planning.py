@@ -273,8 +273,15 @@ class QueryPlanner:
         raw_query: str,
         stop: Stop = NO_STOP,
         filters: SearchFilters | None = None,
+        *,
+        prefix_last_word: bool = True,
     ) -> Plan:
-        """``raw_query`` as a query to run, with its tag terms and ``filters`` as filters."""
+        """``raw_query`` as a query to run, with its tag terms and ``filters`` as filters.
+
+        ``prefix_last_word``: the query is being typed, so its last word, unless a space
+        follows it, also matches its completions (``diffus``); False for a query given
+        whole (the command line, Enter in the app), where ``foo`` must not find "food".
+        """
         text, note = clean_query(raw_query)
         text, query_filters = extract_tag_terms(text)
         if filters is not None:
@@ -291,7 +298,11 @@ class QueryPlanner:
             # Nothing searchable (only symbols or stop words): list papers, say why.
             return Plan(wq.Every(), query_filters, error, listing=True, words=[])
         typing_text = text[: len(text) - len(repaired.closers)]
-        typed = None if parse_error else self._word_being_typed(parsed, typing_text)
+        typed = (
+            None
+            if parse_error or not prefix_last_word
+            else self._word_being_typed(parsed, typing_text)
+        )
         expansion = None
         if typed is not None:
             expansion = self._typing_expansion(searcher, typed.fieldname, typed.text)
