@@ -26,7 +26,7 @@ def search(library: Path, query: str, *options: str) -> tuple[list[dict[str, obj
     arguments = ["search", query, "--json", "--limit", "50", "--library", str(library)]
     assert main([*arguments, *options]) == 0
     out = capsys.readouterr()
-    return json.loads(out.out), out.err
+    return json.loads(out.out)["hits"], out.err
 
 
 def titles(hits: list[dict[str, object]]) -> list[str]:

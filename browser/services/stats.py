@@ -6,7 +6,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Callable, Iterable
 
-from browser.models import MatchingPapers, SearchFilters
+from browser.models import MatchingPapers, Relaxation, SearchFilters
 from browser.reading import NEW_PAPERS, SavedView
 from browser.services.core import ServicesCore
 from browser.stats import TOP, FactColumns, LibraryStats, Period
@@ -67,8 +67,22 @@ class StatsUseCases(ServicesCore):
         stats = with_tags(counted, columns, rows, tags, top)
         stats.query = query
         if matched is not None:
-            stats.corrected_query = matched.corrected_query or matched.relaxed_query
+            stats.corrected_query = matched.corrected_query
+            if matched.relaxed_query is not None:
+                stats.relaxed = self._relaxation(query, filters, matched.relaxed_query)
         return stats
+
+    def _relaxation(
+        self, query: str, filters: SearchFilters | None, relaxed_query: str
+    ) -> Relaxation:
+        """The words left out and the notice, as ``search`` says them: the set the
+        counts come from names only the query run. A one-hit search in date order
+        scores nothing, and only a query no paper has all the words of gets here."""
+        result = self.search(query, sort="newest", limit=1, filters=filters)
+        found = Relaxation.of(result)
+        if found is None or found.query != relaxed_query:
+            return Relaxation(relaxed_query)
+        return found
 
     def _matching_rows(
         self,
