@@ -45,6 +45,7 @@ def size(request: pytest.FixtureRequest) -> Size:
     """Each test that takes it runs at 80x24 and at 160x48."""
     return request.param  # type: ignore[no-any-return]
 
+
 # ------------------------------------------------------------------ fitting the status line
 
 
@@ -295,3 +296,23 @@ def test_every_key_the_readme_names_exists(header: str, bindings: list[BindingTy
     known = binding_keys(bindings) | (arrows if header == "in the list" else set())
     assert named, header
     assert named <= known, named - known
+
+
+# ------------------------------------------------------------------ the list's columns
+
+
+async def test_a_wide_terminal_gives_its_spare_width_to_the_title(app: PaperBrowserApp) -> None:
+    widths: dict[Size, int] = {}
+    for size in SIZES:
+        async with running(app, size=size) as pilot:
+            await search(pilot, "")
+            await pilot.pause(0.1)
+            widths[size] = app.table.columns["title"].width
+            shown = set(app.table.columns)
+            assert {"title", "date", "tags"} <= {str(key.value) for key in shown}
+            # Nothing cut at the side: the columns fit the list.
+            total = sum(column.get_render_width(app.table) for column in app.table.columns.values())
+            assert total <= app.table.scrollable_content_region.width
+        app = make_app(app.services)
+    # At 160 columns the byline had taken the room: the title got 38 cells, fewer than at 80.
+    assert widths[(160, 48)] >= 56 > widths[(80, 24)]

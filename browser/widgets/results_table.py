@@ -147,6 +147,8 @@ FIRST_PAINT_ROWS = 40
 # every rendered line of a DataTable, so adding them at once paints the visible rows a
 # second time per keystroke, and the next keystroke waits for that paint.
 REST_ROWS_DELAY = 0.25
+# The title's width (cells) before the list spends spare width on the byline or wider tags.
+TITLE_COMFORT = 60
 # The next page of hits is fetched when the cursor or the view gets this close to the end.
 NEAR_END_ROWS = 20
 
@@ -326,22 +328,31 @@ class ResultsTable(DataTable[Text]):
             self._rebuild(keep or self.highlighted_id)
 
     def _columns_for(self, width: int) -> list[_ColumnSpec]:
-        # Each column costs 2 cells of padding; the title takes what is left.
-        columns: list[_ColumnSpec] = [_ColumnSpec("mark", "", 2)]
-        if width >= 44:
-            columns.append(_ColumnSpec("date", "Date", 10))
-        if width >= 90:
-            columns.append(_ColumnSpec("by", "Authors / org", 16))
-        if width >= 64:
-            columns.append(_ColumnSpec("comments", "Cmts", 4))
-        if width >= 56:
-            columns.append(_ColumnSpec("tags", "Tags", 14 if width < 120 else 20))
-        used = sum(column.width + 2 for column in columns) + 2
-        title = _ColumnSpec("title", "Title", max(12, width - used))
+        # Each column costs 2 cells of padding; the title takes what is left. The date,
+        # comments and tags come as the row can hold them; the wider extras (the byline,
+        # wider tags) only while the title keeps TITLE_COMFORT cells: spare width goes
+        # to the title first (at 160 columns the byline had left it 38 cells, fewer than
+        # at 80).
+        mark = _ColumnSpec("mark", "", 2)
+        date = _ColumnSpec("date", "Date", 10) if width >= 44 else None
+        comments = _ColumnSpec("comments", "Cmts", 4) if width >= 64 else None
+        tags = _ColumnSpec("tags", "Tags", 14) if width >= 56 else None
+        by = None
+
+        def title_width() -> int:
+            shown = [column for column in (mark, date, by, comments, tags) if column]
+            return width - sum(column.width + 2 for column in shown) - 2
+
+        if width >= 90 and title_width() - (16 + 2) >= TITLE_COMFORT:
+            by = _ColumnSpec("by", "Authors / org", 16)
+        if tags and width >= 120 and title_width() - 6 >= TITLE_COMFORT:
+            tags = _ColumnSpec("tags", "Tags", 20)
+        title = _ColumnSpec("title", "Title", max(12, title_width()))
         sorted_key, arrow = _SORTED_COLUMN.get(self._sort, ("", ""))
         return [
             _ColumnSpec(c.key, c.label + arrow if c.key == sorted_key else c.label, c.width)
-            for c in [title, *columns]
+            for c in (title, mark, date, by, comments, tags)
+            if c is not None
         ]
 
     def _rebuild(self, keep_paper_id: str | None, rest_after: float | None = None) -> None:
