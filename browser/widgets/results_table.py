@@ -24,7 +24,8 @@ if TYPE_CHECKING:
 
 # Shown in the footer while the list has focus; quick tags 1-9 are added by the app's help.
 LIST_BINDINGS: list[BindingType] = [
-    # First: a narrow footer (80 columns) cuts from the end, and ? must stay in sight.
+    # Most important first: the footer shows as many whole keys as its width holds, in
+    # this order (QuietFooter); the rest are in ? and the command palette.
     Binding("question_mark", "app.help", "Keys", key_display="?", tooltip="Show every key"),
     Binding(
         "slash",
@@ -35,17 +36,6 @@ LIST_BINDINGS: list[BindingType] = [
     ),
     Binding("enter", "app.read", "Read", tooltip="Read the paper full-screen, with next/previous"),
     Binding("t", "app.tag_prompt", "Tag", tooltip="Add any tag, with completion (-name removes)"),
-    Binding("x", "app.remove_tag", "Untag", tooltip="Remove one of the paper's tags"),
-    Binding("u", "app.undo", "Undo", tooltip="Undo the last tag or read-mark change"),
-    Binding("n", "app.edit_note", "Note", tooltip="Write a note on the paper (Markdown)"),
-    Binding("r", "app.toggle_read", "Read/unread", show=False, tooltip="Mark read or unread"),
-    Binding(
-        "ctrl+r",
-        "app.mark_list_read",
-        "All read",
-        show=False,
-        tooltip="Mark every paper of this list read (u undoes)",
-    ),
     Binding(
         "s",
         "app.cycle_sort",
@@ -59,6 +49,22 @@ LIST_BINDINGS: list[BindingType] = [
         "Stats",
         tooltip="Papers over time, tags, organisations and rising terms of this search",
     ),
+    # Shown only in similar papers, a day or the new papers (check_action), where it matters.
+    Binding(
+        "escape",
+        "app.clear_context",
+        "Back",
+        tooltip="Leave similar papers, a day or the new papers: back to the search results",
+    ),
+    Binding("q", "app.quit", "Quit", tooltip="Quit (tags are already saved)"),
+    Binding("u", "app.undo", "Undo", tooltip="Undo the last tag or read-mark change"),
+    Binding(
+        "e",
+        "app.export",
+        "Export",
+        tooltip="Export results or tagged papers (CSV, BibTeX, RIS, Markdown, JSONL)",
+    ),
+    Binding("n", "app.edit_note", "Note", tooltip="Write a note on the paper (Markdown)"),
     Binding("m", "app.more_like", "Similar", tooltip="Papers like the highlighted one"),
     Binding(
         "o",
@@ -66,55 +72,7 @@ LIST_BINDINGS: list[BindingType] = [
         "Open",
         tooltip="Open the paper's link (or a Hugging Face search) in the browser",
     ),
-    Binding("y", "app.copy", "Copy", show=False, tooltip="Copy title and link to the clipboard"),
-    Binding(
-        "a",
-        "app.toggle_triage",
-        "Triage mode",
-        show=False,
-        tooltip="Toggle moving to the next paper after each quick tag",
-    ),
-    Binding(
-        "e",
-        "app.export",
-        "Export",
-        tooltip="Export results or tagged papers (CSV, BibTeX, RIS, Markdown, JSONL)",
-    ),
-    Binding(
-        "i",
-        "app.import_tags",
-        "Import",
-        show=False,
-        tooltip="Import tags from a CSV, BibTeX or RIS file (u undoes it)",
-    ),
-    Binding("q", "app.quit", "Quit", tooltip="Quit (tags are already saved)"),
-    Binding(
-        "plus", "app.resize_pane(1)", "Bigger", key_display="+", tooltip="Grow the abstract pane"
-    ),
-    Binding(
-        "minus",
-        "app.resize_pane(-1)",
-        "Smaller",
-        key_display="-",
-        tooltip="Shrink the abstract pane",
-    ),
-    Binding(
-        "equals_sign",
-        "app.resize_pane(1)",
-        "Bigger",
-        show=False,
-        key_display="=",
-        tooltip="Grow the abstract pane (+ without shift)",
-    ),
-    Binding(
-        "escape",
-        "app.clear_context",
-        "Back",
-        show=False,
-        tooltip="Leave similar papers, a day or the new papers: back to the search results",
-    ),
-    Binding("b", "app.save_search", "Save search", show=False, tooltip="Save this search"),
-    Binding("B", "app.saved_searches", "Saved", show=False, tooltip="List saved searches"),
+    Binding("x", "app.remove_tag", "Untag", tooltip="Remove one of the paper's tags"),
     Binding(
         "left_square_bracket",
         "app.step_day(-1)",
@@ -129,6 +87,53 @@ LIST_BINDINGS: list[BindingType] = [
         key_display="]",
         tooltip="The Daily Papers day after (of this search)",
     ),
+    Binding(
+        "plus",
+        "app.resize_pane(1)",
+        "Bigger",
+        key_display="+",
+        tooltip="Grow the abstract pane",
+    ),
+    Binding(
+        "minus",
+        "app.resize_pane(-1)",
+        "Smaller",
+        key_display="-",
+        tooltip="Shrink the abstract pane",
+    ),
+    Binding("r", "app.toggle_read", "Read/unread", show=False, tooltip="Mark read or unread"),
+    Binding(
+        "ctrl+r",
+        "app.mark_list_read",
+        "All read",
+        show=False,
+        tooltip="Mark every paper of this list read (u undoes)",
+    ),
+    Binding("y", "app.copy", "Copy", show=False, tooltip="Copy title and link to the clipboard"),
+    Binding(
+        "a",
+        "app.toggle_triage",
+        "Triage mode",
+        show=False,
+        tooltip="Toggle moving to the next paper after each quick tag",
+    ),
+    Binding(
+        "i",
+        "app.import_tags",
+        "Import",
+        show=False,
+        tooltip="Import tags from a CSV, BibTeX or RIS file (u undoes it)",
+    ),
+    Binding(
+        "equals_sign",
+        "app.resize_pane(1)",
+        "Bigger",
+        show=False,
+        key_display="=",
+        tooltip="Grow the abstract pane (+ without shift)",
+    ),
+    Binding("b", "app.save_search", "Save search", show=False, tooltip="Save this search"),
+    Binding("B", "app.saved_searches", "Saved", show=False, tooltip="List saved searches"),
     Binding("j", "cursor_down", "Next paper", show=False),
     Binding("k", "cursor_up", "Previous paper", show=False),
     Binding("g", "scroll_top", "First paper", show=False),
