@@ -33,6 +33,7 @@ from browser.search.exactness import (
     ranked_with_exact_bonus,
 )
 from browser.search.highlighting import highlight_spans, hit_terms
+from browser.search.identifiers import read_arxiv_ids
 from browser.search.matching import (
     allowed_only,
     driven_by_negation,
@@ -488,6 +489,8 @@ class Answerer:
         Only for words that are all required: leaving a word out of an OR, a NOT, a range
         or a phrase would change what the query means, not how strict it is.
         """
+        # A pasted link is one arXiv id, not words to leave out one by one (``https``).
+        query = read_arxiv_ids(query).text
         # One word however often and in whatever case it is written ("Learning learning").
         asked = list({word.casefold(): word for word in reversed(relaxable_words(query))}.values())
         asked.reverse()

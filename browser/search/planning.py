@@ -28,6 +28,7 @@ from whoosh.query.spans import WrappingSpan
 
 from browser.models import SearchFilters
 from browser.search.abbreviating import AbbreviationRewriter
+from browser.search.identifiers import read_arxiv_ids
 from browser.search.repair import FIELD_ALIASES, repair
 from browser.search.schema import (
     ABSTRACT_REGION,
@@ -286,9 +287,12 @@ class QueryPlanner:
         text, query_filters = extract_tag_terms(text)
         if filters is not None:
             query_filters &= filters
-        repaired = repair(_POSSESSIVE.sub("", MINUS_WORD.sub("NOT ", text)))
+        # A pasted link or id (``https://arxiv.org/abs/2401.01234v2``) as ``arxiv:ID``.
+        ids = read_arxiv_ids(text)
+        id_note = ids.notice(lambda arxiv_id: searcher.doc_frequency("arxiv", arxiv_id) > 0)
+        repaired = repair(_POSSESSIVE.sub("", MINUS_WORD.sub("NOT ", ids.text)))
         text = repaired.text
-        error = " ".join(n for n in (note, repaired.message) if n) or None
+        error = " ".join(n for n in (note, id_note, repaired.message) if n) or None
         if not text.strip():
             return Plan(wq.Every(), query_filters, error, listing=True, words=[])
         self._abbreviations.start(text)
@@ -305,7 +309,8 @@ class QueryPlanner:
         )
         expansion = None
         if typed is not None:
-            expansion = self._typing_expansion(searcher, typed.fieldname, typed.text)
+            narrowed = narrowed_by_words(parsed, typed)
+            expansion = self._typing_expansion(searcher, typed.fieldname, typed.text, narrowed)
         parsed = self._abbreviations.with_short_forms(parsed)
         final = parsed.accept(
             lambda node: (
@@ -368,12 +373,23 @@ class QueryPlanner:
                 target = leaf
         return target
 
-    def _typing_expansion(self, searcher: Any, fieldname: str, word: str) -> Any | None:
+    def _typing_expansion(
+        self, searcher: Any, fieldname: str, word: str, narrowed: bool
+    ) -> Any | None:
         """The word being typed as index terms, its last part (after a hyphen too) also
         matching its most frequent completions: ``fine-tun`` is ``fine`` and ``tun*``,
-        or ``finetun*``. None when there is nothing to complete."""
+        or ``finetun*``. None when there is nothing to complete.
+
+        One letter completes only where other words narrow it (``narrowed``, or the
+        parts before a hyphen): ``offline r`` is ``offline`` and ``r*``, whose completions
+        are scored only among the papers with ``offline`` (``scoring``'s AND). A lone
+        letter would be its most frequent words over the whole library: it stays a word.
+        """
         parts = [t for t in tokenise(word, keep_stop_words=True) if not t.derived]
-        if not parts or (len(parts[-1].text) < 2 and not is_cjk(parts[-1].text)):
+        if not parts:
+            return None
+        one_letter = len(parts[-1].text) < 2 and not is_cjk(parts[-1].text)
+        if one_letter and not narrowed and len(parts) == 1:
             return None
         field_of_terms = DEFAULT_FIELD if fieldname == "abstract" else fieldname
         last = self._completed_terms(searcher, parts[-1].text)
@@ -543,6 +559,28 @@ class QueryPlanner:
     def _with_long_forms(self, fieldname: str, token: Token, term: Any, boost: float) -> Any:
         long_forms = self._abbreviations.long_form_queries(fieldname, token.text, boost)
         return wq.Or([term, *long_forms]) if long_forms else term
+
+
+def narrowed_by_words(parsed: Any, typed: Any) -> bool:
+    """Whether the word being typed is ANDed with a part that needs words of the text
+    (not only a NOT, ``*``, a range or "has a value", which narrow little or nothing)."""
+    for node in walk(parsed):
+        if isinstance(node, wq.And) and any(child is typed for child in node.subqueries):
+            return any(child is not typed and _needs_words(child) for child in node.subqueries)
+    return False
+
+
+def _needs_words(node: Any) -> bool:
+    if isinstance(node, wq.Not):
+        return False
+    if node.is_leaf():
+        return (
+            isinstance(node, wq.Term | wq.Phrase)
+            and getattr(node, "fieldname", None) in STEMMED_FIELDS
+        )
+    if isinstance(node, wq.And):
+        return any(_needs_words(child) for child in node.children())
+    return all(_needs_words(child) for child in node.children())
 
 
 def every_beside_others_dropped(node: Any) -> Any:
