@@ -51,10 +51,11 @@ from browser.search.syntax import (
     extract_tag_terms,
     plain_words,
 )
+from browser.search.typed_word import TypedWord, narrowing_postings
 from browser.search.vocabulary import Vocabulary
 from browser.search.whoosh_internals import SpanFilterMatcher, fast_path
 from browser.text.acronyms import AcronymTable
-from browser.text.tokens import STOP_WORDS, Token, is_cjk, tokenise
+from browser.text.tokens import Token, tokenise
 
 # How many completions the word being typed expands to (its most frequent words).
 PREFIX_EXPANSION_CAP: Final = 16
@@ -303,14 +304,20 @@ class QueryPlanner:
             return Plan(wq.Every(), query_filters, error, listing=True, words=[])
         typing_text = text[: len(text) - len(repaired.closers)]
         typed = (
-            None
-            if parse_error or not prefix_last_word
-            else self._word_being_typed(parsed, typing_text)
+            None if parse_error or not prefix_last_word else word_being_typed(parsed, typing_text)
         )
         expansion = None
         if typed is not None:
-            narrowed = narrowed_by_words(parsed, typed)
-            expansion = self._typing_expansion(searcher, typed.fieldname, typed.text, narrowed)
+            expansion = TypedWord(
+                typed.fieldname,
+                typed.text,
+                lambda prefix: self.completions(searcher, prefix, PREFIX_EXPANSION_CAP),
+                self._abbreviations.long_form_queries,
+                narrowing_postings(searcher, parsed, typed),
+                self._vocabulary_for(searcher).frequency,
+            ).expansion()
+            if expansion is not None and typed.fieldname == "abstract":
+                expansion = InRegion(expansion, ABSTRACT_REGION)
         parsed = self._abbreviations.with_short_forms(parsed)
         final = parsed.accept(
             lambda node: (
@@ -356,70 +363,6 @@ class QueryPlanner:
         if fallback is None:
             return None, NOTHING_TO_SEARCH
         return fallback, COULD_NOT_READ if failed else None
-
-    @staticmethod
-    def _word_being_typed(parsed: Any, text: str) -> Any | None:
-        """The Term node of the unfinished last word (``diffus``, ``fine-tun``), if any."""
-        if not text or text[-1].isspace():
-            return None
-        match = LAST_WORD.search(text)
-        if match is None or match.group("word") in OPERATORS:
-            return None
-        word = match.group("word").lower()
-        fieldname = match.group("field") or DEFAULT_FIELD
-        target = None
-        for leaf in positive_leaves(parsed):
-            if isinstance(leaf, wq.Term) and leaf.fieldname == fieldname and leaf.text == word:
-                target = leaf
-        return target
-
-    def _typing_expansion(
-        self, searcher: Any, fieldname: str, word: str, narrowed: bool
-    ) -> Any | None:
-        """The word being typed as index terms, its last part (after a hyphen too) also
-        matching its most frequent completions: ``fine-tun`` is ``fine`` and ``tun*``,
-        or ``finetun*``. None when there is nothing to complete.
-
-        One letter completes only where other words narrow it (``narrowed``, or the
-        parts before a hyphen): ``offline r`` is ``offline`` and ``r*``, whose completions
-        are scored only among the papers with ``offline`` (``scoring``'s AND). A lone
-        letter would be its most frequent words over the whole library: it stays a word.
-        """
-        parts = [t for t in tokenise(word, keep_stop_words=True) if not t.derived]
-        if not parts:
-            return None
-        one_letter = len(parts[-1].text) < 2 and not is_cjk(parts[-1].text)
-        if one_letter and not narrowed and len(parts) == 1:
-            return None
-        field_of_terms = DEFAULT_FIELD if fieldname == "abstract" else fieldname
-        last = self._completed_terms(searcher, parts[-1].text)
-        if len(parts) == 1:
-            if len(last) <= 1:
-                return None
-            query: Any = union([wq.Term(field_of_terms, term) for term in last])
-            # A whole known abbreviation is a word already, not only a prefix: ``RL``
-            # also matches "reinforcement learning" before a space is typed.
-            long_forms = self._abbreviations.long_form_queries(field_of_terms, parts[0].text, 1.0)
-            if long_forms:
-                query = wq.Or([query, *long_forms])
-        else:
-            earlier = [
-                wq.Term(field_of_terms, index_term(t.text))
-                for t in parts[:-1]
-                if t.text not in STOP_WORDS
-            ]
-            query = wq.And([*earlier, union([wq.Term(field_of_terms, t) for t in last])])
-            joined = self._completed_terms(searcher, "".join(t.text for t in parts))
-            if len(joined) > 1:
-                query = wq.Or([query, union([wq.Term(field_of_terms, t) for t in joined])])
-        if fieldname == "abstract":
-            return InRegion(query, ABSTRACT_REGION)
-        return query
-
-    def _completed_terms(self, searcher: Any, prefix: str) -> list[str]:
-        """Index terms of ``prefix`` itself and of its most frequent completions."""
-        words = [prefix, *self.completions(searcher, prefix, PREFIX_EXPANSION_CAP)]
-        return sorted({index_term(w) for w in words})
 
     def completions(self, searcher: Any, prefix: str, cap: int) -> list[str]:
         """The ``cap`` most frequent indexed words starting with ``prefix`` (cached per commit)."""
@@ -561,26 +504,20 @@ class QueryPlanner:
         return wq.Or([term, *long_forms]) if long_forms else term
 
 
-def narrowed_by_words(parsed: Any, typed: Any) -> bool:
-    """Whether the word being typed is ANDed with a part that needs words of the text
-    (not only a NOT, ``*``, a range or "has a value", which narrow little or nothing)."""
-    for node in walk(parsed):
-        if isinstance(node, wq.And) and any(child is typed for child in node.subqueries):
-            return any(child is not typed and _needs_words(child) for child in node.subqueries)
-    return False
-
-
-def _needs_words(node: Any) -> bool:
-    if isinstance(node, wq.Not):
-        return False
-    if node.is_leaf():
-        return (
-            isinstance(node, wq.Term | wq.Phrase)
-            and getattr(node, "fieldname", None) in STEMMED_FIELDS
-        )
-    if isinstance(node, wq.And):
-        return any(_needs_words(child) for child in node.children())
-    return all(_needs_words(child) for child in node.children())
+def word_being_typed(parsed: Any, text: str) -> Any | None:
+    """The Term node of the unfinished last word (``diffus``, ``fine-tun``), if any."""
+    if not text or text[-1].isspace():
+        return None
+    match = LAST_WORD.search(text)
+    if match is None or match.group("word") in OPERATORS:
+        return None
+    word = match.group("word").lower()
+    fieldname = match.group("field") or DEFAULT_FIELD
+    target = None
+    for leaf in positive_leaves(parsed):
+        if isinstance(leaf, wq.Term) and leaf.fieldname == fieldname and leaf.text == word:
+            target = leaf
+    return target
 
 
 def every_beside_others_dropped(node: Any) -> Any:
@@ -600,19 +537,6 @@ def every_beside_others_dropped(node: Any) -> Any:
 
 def _is_every(node: Any) -> bool:
     return isinstance(node, wq.Every) and not node.fieldname
-
-
-def union(terms: list[Any], boost: float = 1.0) -> Any:
-    """An OR over the completions of a word.
-
-    Whoosh's default OR is a binary tree of union matchers that costs several Python calls
-    per document per level: for 32 completions of a short prefix that was ~1 s at 100k
-    papers. The array matcher decodes each term's postings into one score array per
-    range of documents, several times faster on wide unions.
-    """
-    union = wq.Or(terms, boost=boost)
-    union.matcher_type = wq.Or.ARRAY_MATCHER
-    return union
 
 
 def plain_query(text: str, *, stemmed: bool) -> Any | None:
