@@ -14,6 +14,7 @@ from test_index import make_paper
 
 from browser.search import PaperIndex
 from browser.search.identifiers import read_arxiv_ids
+from browser.search.typed_word import LETTER_POSTINGS, letter_completions
 from browser.search_session import TYPING_BUDGET_MS, SearchSession
 
 PAPERS = [
@@ -199,3 +200,14 @@ def test_a_lone_letter_or_one_beside_only_a_not_stays_a_word(built: PaperIndex) 
         plan = planner.plan(searcher, query)
         assert "robot" not in str(plan.query), query
     assert "robot" in str(planner.plan(searcher, "offline r").query)
+
+
+def test_a_letter_keeps_the_completions_that_fit_its_postings_among_the_candidates() -> None:
+    counts = {"reasoning": 6000, "reinforcement": 5000, "rare": 10}
+    words = list(counts)
+    # Over the whole library the first two add up to more than LETTER_POSTINGS.
+    assert LETTER_POSTINGS < 11_000
+    assert letter_completions(words, counts.__getitem__, None) == ["reasoning"]
+    # Among 100 candidates each list costs a skip per candidate at most.
+    assert letter_completions(words, counts.__getitem__, 100) == words
+    assert letter_completions(words, lambda word: LETTER_POSTINGS + 1, None) == []

@@ -22,10 +22,13 @@ from browser.search.schema import DEFAULT_FIELD, STEMMED_FIELDS, index_term
 from browser.text.tokens import STOP_WORDS, is_cjk, tokenise
 
 # Postings a single letter's completions may add to the typing pass, counted as
-# ``scoring``'s AND reads them (a list no longer than the candidates, else a skip per
-# candidate): about a third of the typing pass's whole-list limit
-# (``answering.TYPING_POSTINGS``), so "offline r" stays one final list per keystroke.
-LETTER_POSTINGS: Final = 50_000
+# ``scoring``'s AND reads them (whole, unless the candidates are fewer than an eighth of
+# the list). At 100k papers 50k let "offline r" (offline: 22k papers; its letter's first
+# completion, reasoning: 34k) run out of the typing budget and settle in 120-190 ms, 20k
+# still cut "conservative r" short; with 10k the measured passes stay within the budget
+# (after a word that common the letter then stays a letter), and at 10k papers
+# "offline r" completes in one final pass (bench/results/forgive-2026-12-07e.md).
+LETTER_POSTINGS: Final = 10_000
 # A list is skipped through rather than read whole when it has over this many postings
 # per candidate (as ``scoring``'s AND decides); a skip then costs about this much.
 _SKIP_RATIO: Final = 8
