@@ -12,6 +12,7 @@ import random
 from array import array
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 from hypothesis import given
@@ -19,7 +20,7 @@ from hypothesis import strategies as st
 from test_search_oracle import WORDS, _build
 from whoosh import query as wq
 
-from browser.search import PaperIndex, scoring, vectors
+from browser.search import PaperIndex, scoring, vectors, whoosh_internals
 from browser.search.schema import index_term
 from browser.search.stopping import NO_STOP
 
@@ -144,3 +145,45 @@ def test_numpy_is_not_imported_with_the_search_package(tmp_path: Path) -> None:
         [sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=tmp_path
     ).stdout
     assert output.strip() == "False"
+
+
+def _public_postings(matcher: Any) -> list[tuple[int, float]]:
+    found = []
+    while matcher.is_active():
+        found.append((matcher.id(), matcher.weight()))
+        matcher.next()
+    return found
+
+
+def _flat(blocks: Iterator[tuple[Any, Any]]) -> list[tuple[int, float]]:
+    return [p for ids, weights in blocks for p in zip(ids, weights, strict=True)]
+
+
+def test_blocks_read_in_one_go_are_whooshs_postings(index: PaperIndex) -> None:
+    """``posting_blocks`` reads a term's blocks after the first from its extent at once
+    (``joined_blocks``): the same ids and weights as Whoosh's matcher gives a block at
+    a time (deleted documents included) and, without the deleted ones, as its public
+    API gives one at a time; from the start and from a skip into the middle."""
+    searcher = index._current_searcher()
+    most_blocks = 0
+    for subsearcher, _ in searcher.leaf_searchers():
+        reader = subsearcher.reader()
+        for fieldname, tbytes in reader.all_terms():
+            if fieldname not in ("text", "title"):
+                continue
+            blocks = list(whoosh_internals.posting_blocks(reader.postings(fieldname, tbytes)))
+            most_blocks = max(most_blocks, len(blocks))
+            ours = _flat(iter(blocks))
+            by_block = whoosh_internals.posting_parts(reader.postings(fieldname, tbytes), "weights")
+            assert ours == _flat((ids, weights) for ids, weights, _ in by_block)
+            public = _public_postings(reader.postings(fieldname, tbytes))
+            assert [p for p in ours if not reader.is_deleted(p[0])] == public
+            if len(public) > 10:
+                middle = public[len(public) // 2][0]
+                skipped = reader.postings(fieldname, tbytes)
+                skipped.skip_to(middle)
+                rest = _flat(whoosh_internals.posting_blocks(skipped))
+                assert [p for p in rest if not reader.is_deleted(p[0])] == [
+                    p for p in public if p[0] >= middle
+                ]
+    assert most_blocks >= 3  # lists of several blocks were read in one go
