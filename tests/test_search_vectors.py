@@ -8,12 +8,15 @@ a term's scores exactly, ties in Whoosh's order; sums within 1e-9).
 
 from __future__ import annotations
 
+import pickle
 import random
 from array import array
 from collections.abc import Iterator
+from itertools import accumulate
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
@@ -68,8 +71,8 @@ def test_bm25_is_the_python_formula_bitwise(postings: list[tuple[int, float]]) -
     postings = sorted(dict(postings).items())
     norms = array("d", [0.75 * (0.25 + 0.75 * n / 17.3) for n in range(1, 51)])
     idf, k1_plus_1 = 2.718, 2.2
-    ids = array("i", [d for d, _ in postings])
-    weights = array("d", [w for _, w in postings])
+    ids = np.array([d for d, _ in postings], dtype=np.int64)
+    weights = np.array([w for _, w in postings], dtype=np.float64)
     docs = vectors.bm25(ids, weights, norms, idf, k1_plus_1, offset=1000)
     expected = {1000 + d: idf * ((w * k1_plus_1) / (w + norms[d])) for d, w in postings}
     assert _same_bits(docs.as_dict(), expected)
@@ -155,35 +158,77 @@ def _public_postings(matcher: Any) -> list[tuple[int, float]]:
     return found
 
 
-def _flat(blocks: Iterator[tuple[Any, Any]]) -> list[tuple[int, float]]:
-    return [p for ids, weights in blocks for p in zip(ids, weights, strict=True)]
+_AS_BYTES: list[int] = []
 
 
-def test_blocks_read_in_one_go_are_whooshs_postings(index: PaperIndex) -> None:
-    """``posting_blocks`` reads a term's blocks after the first from its extent at once
-    (``joined_blocks``): the same ids and weights as Whoosh's matcher gives a block at
-    a time (deleted documents included) and, without the deleted ones, as its public
-    API gives one at a time; from the start and from a skip into the middle."""
+def _gathered(matcher: Any) -> list[tuple[int, float]]:
+    gathered = whoosh_internals.PostingArrays()
+    gathered.read(matcher)
+    _AS_BYTES.append(gathered.blocks_as_bytes)
+    ids, weights = gathered.arrays()
+    assert ids.dtype == np.int64 and weights.dtype == np.float64
+    return list(zip(ids.tolist(), weights.tolist(), strict=True))
+
+
+def test_posting_arrays_are_whooshs_postings(index: PaperIndex) -> None:
+    """``PostingArrays`` reads a term's blocks after the first from its extent at once,
+    most of them as their pickle's bytes: the same ids and weights as Whoosh's matcher
+    gives a block at a time (deleted documents included) and, without the deleted ones,
+    as its public API gives one at a time; from the start and from a skip into the
+    middle of a list."""
     searcher = index._current_searcher()
-    most_blocks = 0
+    longest = 0
     for subsearcher, _ in searcher.leaf_searchers():
         reader = subsearcher.reader()
         for fieldname, tbytes in reader.all_terms():
             if fieldname not in ("text", "title"):
                 continue
-            blocks = list(whoosh_internals.posting_blocks(reader.postings(fieldname, tbytes)))
-            most_blocks = max(most_blocks, len(blocks))
-            ours = _flat(iter(blocks))
+            ours = _gathered(reader.postings(fieldname, tbytes))
+            longest = max(longest, len(ours))
             by_block = whoosh_internals.posting_parts(reader.postings(fieldname, tbytes), "weights")
-            assert ours == _flat((ids, weights) for ids, weights, _ in by_block)
+            assert ours == [p for ids, ws, _ in by_block for p in zip(ids, ws, strict=True)]
             public = _public_postings(reader.postings(fieldname, tbytes))
             assert [p for p in ours if not reader.is_deleted(p[0])] == public
             if len(public) > 10:
                 middle = public[len(public) // 2][0]
                 skipped = reader.postings(fieldname, tbytes)
                 skipped.skip_to(middle)
-                rest = _flat(whoosh_internals.posting_blocks(skipped))
+                rest = _gathered(skipped)
                 assert [p for p in rest if not reader.is_deleted(p[0])] == [
                     p for p in public if p[0] >= middle
                 ]
-    assert most_blocks >= 3  # lists of several blocks were read in one go
+    assert longest > 2 * 128  # lists of several blocks were read
+    assert sum(_AS_BYTES) >= 20  # and most blocks after a list's first as their bytes
+
+
+@pytest.mark.parametrize(
+    ("deltas", "weights"),
+    [
+        ((5, 1, 2, 3, 250), None),  # every delta a byte: read as bytes
+        ((300, 1, 2, 3, 4), 2.0),  # a first id of two bytes, one weight for all
+        ((70_000, 1, 2, 3), 0.1),  # four bytes; 0.1 as Whoosh's single float keeps it
+        ((5, 1, 300, 3), (1.0, 2.0, 3.0, 4.0)),  # a delta past a byte: unpickled
+        ((5, 1), (1.0, 2.0)),  # fewer than four: another tuple opcode, unpickled
+        ((9, 1, 1, 1, 1, 1), (1.0, 2.5, 1.0, 3.0, 1.0, 7.0)),
+    ],
+)
+def test_a_block_reads_as_whoosh_decodes_it(
+    deltas: tuple[int, ...], weights: tuple[float, ...] | float | None
+) -> None:
+    """Whatever shape a block's pickled ``(deltas, weights)`` has, the arrays are what
+    Whoosh's ``_read_ids``/``_read_weights`` make of it (ids summed; one weight for all,
+    or none, as single floats)."""
+    gathered = whoosh_internals.PostingArrays()
+    head = pickle.dumps((deltas, weights), pickle.HIGHEST_PROTOCOL)
+    gathered._block(head, len(deltas))
+    gathered._block(head.replace(b"\x80\x05", b"\x80\x04", 1), len(deltas))  # unpickled
+    ids, read = gathered.arrays()
+    count = len(deltas)
+    expected_ids = list(accumulate(deltas))
+    if weights is None or isinstance(weights, float):
+        one = array("f", [1.0 if weights is None else weights])[0]
+        expected = [one] * count
+    else:
+        expected = list(weights)
+    assert ids.tolist() == expected_ids * 2
+    assert read.tolist() == expected * 2

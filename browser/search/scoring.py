@@ -7,8 +7,7 @@ tree level, plus a column read for each document's length.
 
 from __future__ import annotations
 
-from array import array
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator
 from itertools import compress
 from typing import TYPE_CHECKING, Any, Final
 
@@ -24,11 +23,11 @@ from browser.search.planning import InRegion, query_is_constant
 from browser.search.schema import REGION
 from browser.search.stopping import NO_STOP, Interrupted, Stop
 from browser.search.whoosh_internals import (
+    PostingArrays,
     custom_field_b,
     deleted_set,
     fast_path,
     positions_decoder,
-    posting_blocks,
     posting_parts,
     posting_values,
     whole_postings,
@@ -499,32 +498,20 @@ def _whole_list_scores(
         postings = reader.postings(fieldname, tbytes)
         if resume_at > offset:
             postings.skip_to(resume_at - offset)
-        ids: array[int] = array("i")
-        weights: array[float] = array("d")
+        gathered = PostingArrays()
         try:
-            for block_ids, block_weights in posting_blocks(postings, check):
-                _extend(ids, block_ids)
-                _extend(weights, block_weights)
+            gathered.read(postings, check)
         except Interrupted:
-            if ids:
-                resume_at = offset + ids[-1] + 1
-            scored = vectors.bm25(ids, weights, norms, idf, k1 + 1, offset)
+            if gathered.last is not None:
+                resume_at = offset + gathered.last + 1
+            scored = vectors.bm25(*gathered.arrays(), norms, idf, k1 + 1, offset)
             chunks.append(_live(reader, offset, scored))
             lists.progress[key] = (vectors.concatenated(chunks), resume_at)
             raise
-        scored = vectors.bm25(ids, weights, norms, idf, k1 + 1, offset)
+        scored = vectors.bm25(*gathered.arrays(), norms, idf, k1 + 1, offset)
         chunks.append(_live(reader, offset, scored))
         resume_at = end
     return vectors.concatenated(chunks)
-
-
-def _extend(target: array[Any], values: Sequence[Any]) -> None:
-    """``target.extend(values)`` in C, also when ``values`` is an array of another kind
-    (Whoosh gives a block of equal weights as single floats: the same values as doubles)."""
-    if isinstance(values, array) and values.typecode != target.typecode:
-        target.fromlist(values.tolist())
-    else:
-        target.extend(values)
 
 
 def _live(reader: Any, offset: int, scored: ScoredDocs) -> ScoredDocs:

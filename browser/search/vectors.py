@@ -72,22 +72,20 @@ def concatenated(chunks: Sequence[ScoredDocs]) -> ScoredDocs:
 
 
 def bm25(
-    ids: array[int],
-    weights: array[float],
+    ids: NDArray[Any],
+    weights: NDArray[Any],
     norms: array[float],
     idf: float,
     k1_plus_1: float,
     offset: int,
 ) -> ScoredDocs:
     """Whoosh's ``bm25()``, ``idf * ((tf * (k1 + 1)) / (tf + norm))``, for postings of one
-    segment (``ids`` segment-local, ``norms`` the segment's length part per document):
-    the same double operations, a whole array at a time. The arrays are viewed, not
-    copied (``frombuffer``)."""
-    local = np.frombuffer(ids, dtype=np.int32) if ids.itemsize == 4 else np.array(ids)
-    tf = np.frombuffer(weights, dtype=np.float64)
-    norm = np.frombuffer(norms, dtype=np.float64)[local]
-    scores = idf * ((tf * k1_plus_1) / (tf + norm))
-    return ScoredDocs(local.astype(np.int64) + offset, scores)
+    segment (``ids`` segment-local, ``weights`` their term frequencies, ``norms`` the
+    segment's length part per document, viewed, not copied): the same double
+    operations, a whole array at a time."""
+    norm = np.frombuffer(norms, dtype=np.float64)[ids]
+    scores = idf * ((weights * k1_plus_1) / (weights + norm))
+    return ScoredDocs(ids + offset, scores)
 
 
 def without(docs: ScoredDocs, excluded: Iterable[int]) -> ScoredDocs:

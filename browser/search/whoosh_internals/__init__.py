@@ -46,13 +46,12 @@ from whoosh.writing import PostingPool, SegmentWriter
 
 from browser.search.internals_status import InternalsStatus
 from browser.search.lengths import LengthTable
+from browser.search.whoosh_internals.blockarrays import PostingArrays as PostingArrays
 from browser.search.whoosh_internals.pool import GroupedPostingPool, GroupedSegmentWriter
 from browser.search.whoosh_internals.postings import (
     BLOCK_LENGTH,
     SET_BY_GOTO,
     JoinedValuesCodec,
-    JoinedValuesMatcher,
-    joined_blocks,
     length_column,
     pool_swapped,
     term_info_bytes,
@@ -106,7 +105,7 @@ def probe() -> InternalsStatus:
     for name in SET_BY_GOTO:  # our ``_goto`` replaces Whoosh's: the same fields
         called(W3LeafMatcher, "_goto", name)
     need(W3LeafMatcher, "W3LeafMatcher", "_read_ids", "_read_weights", "_read_values")
-    # ``joined_blocks`` reads the rest of a term's blocks from its extent at once.
+    # ``PostingArrays`` reads the rest of a term's blocks from its extent at once.
     for name in ("_postfile", "_startoffset", "_length", "_fixedsize", "_byteids"):
         called(W3LeafMatcher, "__init__", name)
     need(W3PostingsWriter, "W3PostingsWriter", "_new_block", "_write_block")
@@ -397,13 +396,7 @@ def posting_blocks(
 ) -> Iterator[tuple[Sequence[int], Sequence[float]]]:
     """Document numbers and weights of one term's postings from the matcher's place on,
     a decoded block at a time (deleted ones included); ``check`` (which may raise to
-    stop) runs before each block. The matcher is spent after (on the fast path the
-    blocks after its current one are read in one go: ``joined_blocks``)."""
-    leaf = _leaf(matcher)
-    blocks = joined_blocks(leaf, check) if isinstance(leaf, JoinedValuesMatcher) else None
-    if blocks is not None:
-        yield from blocks
-        return
+    stop) runs before each block."""
     for ids, weights, _ in posting_parts(matcher, "weights", check):
         yield ids, weights
 

@@ -20,7 +20,7 @@ import pickle
 import struct
 import zlib
 from array import array
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator
 from functools import partial
 from itertools import accumulate, chain
 from operator import sub
@@ -235,69 +235,6 @@ class JoinedValuesMatcher(W3LeafMatcher):  # type: ignore[misc]
         count = self._blocklength
         ends = list(accumulate(struct.unpack_from(f"<{count}I", tail), initial=4 * count))
         self._values = tuple(map(tail.__getitem__, map(slice, ends, ends[1:])))
-
-
-def joined_blocks(
-    leaf: JoinedValuesMatcher, check: Callable[[], None] | None = None
-) -> Iterator[tuple[Sequence[int], Sequence[float]]] | None:
-    """Ids and weights of a term's postings from ``leaf``'s place on, a block at a time
-    (as ``W3LeafMatcher`` gives them: ids summed from their deltas, equal weights as
-    single floats), or None when its blocks are not in the split layout. ``check``
-    (which may raise to stop) runs before each block. Leaves ``leaf`` spent.
-
-    Reading a block through the matcher costs two reads of the postings file (each a
-    seek and a read inside a compound segment file), a header unpickled from a stream
-    and Whoosh's generator for equal weights: about 36 µs a block, most of scoring a
-    common word. The rest of the term's blocks are read here in one read (the term's
-    extent, ``_startoffset`` and ``_length``) and taken apart in memory."""
-    fixed = leaf._fixedsize
-    if leaf._byteids or (fixed is not None and fixed >= 0):
-        return None
-    return _joined_blocks(leaf, check)
-
-
-def _joined_blocks(
-    leaf: JoinedValuesMatcher, check: Callable[[], None] | None
-) -> Iterator[tuple[Sequence[int], Sequence[float]]]:
-    if not leaf.is_active():
-        return
-    # The block the matcher is in (a skip may have left it part way), its own way.
-    if check is not None:
-        check()
-    if leaf._ids is None:
-        leaf._read_ids()
-    if leaf._weights is None:
-        leaf._read_weights()
-    start = leaf._i
-    yield leaf._ids[start:], leaf._weights[start:]
-    if leaf._lastblock:
-        return
-    position = leaf._nextoffset
-    # Whoosh's ``W3TermInfo.from_bytes`` keeps the length as ``unpack_int`` returns it:
-    # a 1-tuple (a term info built in memory holds an int).
-    extent = leaf._length[0] if isinstance(leaf._length, tuple) else leaf._length
-    blocks = leaf._postfile.get(position, leaf._startoffset + extent - position)
-    stream = io.BytesIO(blocks)
-    at = 0
-    while at < len(blocks):
-        if check is not None:
-            check()
-        (length,) = BLOCK_LENGTH.unpack_from(blocks, at)
-        stream.seek(at + BLOCK_LENGTH.size)
-        count, _maxid, _maxweight, compression, _shortest, _longest = pickle.load(stream)
-        data = stream.tell()
-        end = data + _HEAD_SIZE + int.from_bytes(blocks[data : data + _HEAD_SIZE], "little")
-        head = blocks[data + _HEAD_SIZE : end]
-        ids, weights = pickle.loads(zlib.decompress(head) if compression else head)
-        if weights is None:
-            weights = (1.0,) * count
-        elif isinstance(weights, float):
-            # Whoosh's ``_read_weights`` keeps a block's one weight as a single float.
-            weights = (array("f", (weights,))[0],) * count
-        yield tuple(accumulate(ids)), weights
-        if length < 0:
-            return
-        at += BLOCK_LENGTH.size + abs(length)
 
 
 class JoinedFieldWriter(W3FieldWriter):  # type: ignore[misc]
