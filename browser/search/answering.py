@@ -118,15 +118,16 @@ class Answerer:
         user: UserData,
         stop: Stop,
         budget_ms: float | None,
+        prefix_last_word: bool = True,
     ) -> SearchResult:
-        """``PaperIndex.search`` once the lock is held: plan, run, offer a correction."""
+        """``PaperIndex.search`` once the lock is held: plan, run, offer a correction.
+        ``prefix_last_word``: the query is being typed (``QueryPlanner.plan``)."""
+        typed = partial(self._planner.plan, prefix_last_word=prefix_last_word)
         try:
-            plan = with_note_matches(
-                self._planner.plan(commit.searcher, query, stop, filters), user.states
-            )
+            plan = with_note_matches(typed(commit.searcher, query, stop, filters), user.states)
             exact = exact_words(
                 commit.searcher,
-                query_words(query, plan.words),
+                query_words(query, plan.words, being_typed=prefix_last_word),
                 self._vocabulary_for(commit.searcher),
                 lambda prefix: self._planner.completions(
                     commit.searcher, prefix, PREFIX_EXPANSION_CAP
@@ -162,6 +163,7 @@ class Answerer:
                     user=user,
                     budget_ms=budget_ms,
                     stop=stop,
+                    prefix_last_word=prefix_last_word,
                 )
             except Interrupted:
                 # Out of time before a correction or a shorter query could answer: an
@@ -235,14 +237,24 @@ class Answerer:
         return Outcome(_hits(commit, plan, ranked, user.tags), total, partial, effective_sort)
 
     def matching(
-        self, commit: Commit, query: str, *, filters: SearchFilters, user: UserData, stop: Stop
+        self,
+        commit: Commit,
+        query: str,
+        *,
+        filters: SearchFilters,
+        user: UserData,
+        stop: Stop,
+        prefix_last_word: bool = True,
     ) -> tuple[set[int], Plan]:
         """The documents ``answer`` would count for ``query`` (as typed: no spelling
         retries), as a set: no scoring, no order, no hits; and the plan that ran.
         Raises ``Interrupted`` once ``stop`` says so."""
         try:
             plan = with_note_matches(
-                self._planner.plan(commit.searcher, query, stop, filters), user.states
+                self._planner.plan(
+                    commit.searcher, query, stop, filters, prefix_last_word=prefix_last_word
+                ),
+                user.states,
             )
             return self._matching(commit, plan, user, stop), plan
         except Interrupted:
@@ -402,6 +414,7 @@ class Answerer:
         user: UserData,
         budget_ms: float | None,
         stop: Stop,
+        prefix_last_word: bool,
     ) -> None:
         """Nothing (or very little) found: try the closest known spellings of unknown words.
 
@@ -410,13 +423,22 @@ class Answerer:
         """
         vocabulary = self._vocabulary_for(commit.searcher)
         corrected = corrected_query(
-            query, plan.words, vocabulary, lambda word: self._is_being_typed(query, word, commit)
+            query,
+            plan.words,
+            vocabulary,
+            lambda word: prefix_last_word and self._is_being_typed(query, word, commit),
         )
         if corrected is not None:
             retry_stop = stop.with_deadline(
                 None if budget_ms is None else time.perf_counter() + budget_ms / 2000
             )
-            retry_plan = self._planner.plan(commit.searcher, corrected, retry_stop, plan.filters)
+            retry_plan = self._planner.plan(
+                commit.searcher,
+                corrected,
+                retry_stop,
+                plan.filters,
+                prefix_last_word=prefix_last_word,
+            )
             retry = self.run(commit, retry_plan, sort=sort, limit=limit, user=user, stop=retry_stop)
             retry.partial = retry.partial or retry_stop.stopped_early
             if retry.total > result.total:
@@ -432,7 +454,17 @@ class Answerer:
                 result.partial = True
                 return
         if result.total == 0:
-            self._relax(commit, query, plan, result, sort=sort, limit=limit, user=user, stop=stop)
+            self._relax(
+                commit,
+                query,
+                plan,
+                result,
+                sort=sort,
+                limit=limit,
+                user=user,
+                stop=stop,
+                prefix_last_word=prefix_last_word,
+            )
 
     def _is_being_typed(self, query: str, word: str, commit: Commit) -> bool:
         if not query or query[-1].isspace() or not query.rstrip().endswith(word):
@@ -453,6 +485,7 @@ class Answerer:
         limit: int,
         user: UserData,
         stop: Stop,
+        prefix_last_word: bool,
     ) -> None:
         """No paper has all the words: run the query without the fewest, most common words
         that leaves some papers, and say which were left out (``dropped_words``).
@@ -473,7 +506,9 @@ class Answerer:
             kept = {word.casefold() for word in relaxable_words(candidate)}
             if {word for word in asked if word.casefold() not in kept} != set(dropped):
                 continue
-            relaxed = self._planner.plan(commit.searcher, candidate, stop, plan.filters)
+            relaxed = self._planner.plan(
+                commit.searcher, candidate, stop, plan.filters, prefix_last_word=prefix_last_word
+            )
             if relaxed.listing or relaxed.query is wq.NullQuery:
                 continue
             if not plan.filters and not relaxed.query.matcher(commit.searcher).is_active():

@@ -133,6 +133,10 @@ def ranks_nothing(node: Any) -> bool:
 class InRegion(WrappingSpan):  # type: ignore[misc]
     """Matches where the wrapped query matches inside one region of the text field."""
 
+    # Whoosh's ``normalize`` reads a child's boost when it flattens nested groups
+    # (``abstract:(a b)`` parsed without normalising); the wrapped query holds the real one.
+    boost = 1.0
+
     def __init__(self, q: Any, region: int) -> None:
         self.q = q
         self.region = region
@@ -269,8 +273,15 @@ class QueryPlanner:
         raw_query: str,
         stop: Stop = NO_STOP,
         filters: SearchFilters | None = None,
+        *,
+        prefix_last_word: bool = True,
     ) -> Plan:
-        """``raw_query`` as a query to run, with its tag terms and ``filters`` as filters."""
+        """``raw_query`` as a query to run, with its tag terms and ``filters`` as filters.
+
+        ``prefix_last_word``: the query is being typed, so its last word, unless a space
+        follows it, also matches its completions (``diffus``); False for a query given
+        whole (the command line, Enter in the app), where ``foo`` must not find "food".
+        """
         text, note = clean_query(raw_query)
         text, query_filters = extract_tag_terms(text)
         if filters is not None:
@@ -287,7 +298,11 @@ class QueryPlanner:
             # Nothing searchable (only symbols or stop words): list papers, say why.
             return Plan(wq.Every(), query_filters, error, listing=True, words=[])
         typing_text = text[: len(text) - len(repaired.closers)]
-        typed = None if parse_error else self._word_being_typed(parsed, typing_text)
+        typed = (
+            None
+            if parse_error or not prefix_last_word
+            else self._word_being_typed(parsed, typing_text)
+        )
         expansion = None
         if typed is not None:
             expansion = self._typing_expansion(searcher, typed.fieldname, typed.text)
@@ -298,7 +313,8 @@ class QueryPlanner:
                 if expansion is not None and node is typed
                 else self.to_index_terms(searcher, node, stop)
             )
-        ).normalize()
+        )
+        final = final.accept(every_beside_others_dropped).normalize()
         listing = isinstance(final, wq.Every)
         plan = Plan(final, query_filters, error, listing=listing, words=plain_words(text))
         plan.expansions = list(dict.fromkeys(self._abbreviations.notes))
@@ -322,11 +338,14 @@ class QueryPlanner:
         """Whoosh parse of repaired text, or its plain words if Whoosh still fails."""
         parsed = None
         try:
-            parsed = self._parser.parse(text)
+            # Not normalised yet: Whoosh's normalising makes an AND with ``*`` or
+            # ``text:*`` in it every paper (``every_beside_others_dropped``); the plan is
+            # normalised once built.
+            parsed = self._parser.parse(text, normalize=False)
             failed = first_parse_error(parsed) is not None
         except Exception:  # whoosh's parser raises assorted errors on odd input
             failed = True
-        if not failed and parsed is not None and parsed is not wq.NullQuery:
+        if not failed and parsed is not None and parsed.normalize() is not wq.NullQuery:
             return parsed, None
         fallback = plain_query(text, stemmed=False)
         if fallback is None:
@@ -524,6 +543,25 @@ class QueryPlanner:
     def _with_long_forms(self, fieldname: str, token: Token, term: Any, boost: float) -> Any:
         long_forms = self._abbreviations.long_form_queries(fieldname, token.text, boost)
         return wq.Or([term, *long_forms]) if long_forms else term
+
+
+def every_beside_others_dropped(node: Any) -> Any:
+    """An AND without its "every paper" parts (``title:*``, ``*``: a value every paper
+    has), unless nothing else is left. Whoosh's ``normalize`` makes any compound with an
+    ``Every`` in it ``Every``: right for an OR, but ``title:* learning`` listed every
+    paper instead of those with ``learning``."""
+    if not isinstance(node, wq.And):
+        return node
+    kept = [child for child in node.subqueries if not _is_every(child)]
+    if len(kept) == len(node.subqueries):
+        return node
+    if not kept:
+        return wq.Every()
+    return kept[0] if len(kept) == 1 else wq.And(kept, boost=node.boost)
+
+
+def _is_every(node: Any) -> bool:
+    return isinstance(node, wq.Every) and not node.fieldname
 
 
 def union(terms: list[Any], boost: float = 1.0) -> Any:
