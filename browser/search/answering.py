@@ -11,7 +11,7 @@ import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from functools import partial
-from typing import Any, Final
+from typing import TYPE_CHECKING, Any, Final
 
 from whoosh import query as wq
 from whoosh.collectors import TopCollector
@@ -60,6 +60,9 @@ from browser.search.spelling import (
 )
 from browser.search.stopping import NO_STOP, GuardedCollector, Interrupted, Stop, checked
 from browser.search.vocabulary import Vocabulary
+
+if TYPE_CHECKING:  # numpy is imported with the first scoring, not with this module
+    from browser.search.vectors import ScoredDocs
 
 # Hits the typing pass keeps when it must fall back to Whoosh's collector (too many
 # postings to score whole in its budget): a screenful and then some. Its count is then a
@@ -328,12 +331,12 @@ class Answerer:
             else None
         )
         if scored is not None:
-            if allowed is not None or denied:
-                scored = {
-                    d: v
-                    for d, v in scored.items()
-                    if d not in denied and (allowed is None or d in allowed)
-                }
+            from browser.search import vectors
+
+            if denied:
+                scored = vectors.without(scored, denied)
+            if allowed is not None:
+                scored = vectors.among(scored, allowed)
             ranked = ranked_with_exact_bonus(commit.order, exact, scored, wanted)
             return ranked, len(scored), False
         # The settled search counts its matches with set operations over postings when
@@ -379,8 +382,10 @@ class Answerer:
         about relevance. False when the typing pass had no time to score the words (only
         the order may change).
         """
+        from browser.search import vectors
+
         positive = without_negations(query)
-        scores: dict[int, float] | None = {}
+        scores: ScoredDocs | None = None
         complete = True
         if positive is not None:
             typing = stop.deadline is not None
@@ -388,10 +393,10 @@ class Answerer:
                 complete = False
             else:
                 scores = ranked_by_bm25(commit.searcher, positive, stop)
-        scored = {d: v for d, v in (scores or {}).items() if d in docnums}
+        scored = vectors.nothing() if scores is None else vectors.among(scores, docnums)
         ranked = ranked_with_exact_bonus(commit.order, exact, scored, wanted)
         if len(ranked) < wanted:
-            rest = docnums.difference(scored) if scored else docnums
+            rest = docnums.difference(scored.ids.tolist()) if len(scored) else docnums
             ranked += commit.order.first_in_order("newest", rest, wanted - len(ranked))
         return ranked, complete
 
