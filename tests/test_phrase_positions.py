@@ -117,7 +117,7 @@ def test_posting_arrays_hold_whooshs_postings(searcher: Any) -> None:
             segment = subsearcher.reader()
             deleted = segment.deleted_docs_set if segment.has_deletions() else None
             postings = segment.postings("text", word)
-            parts.append(positions.posting_arrays(postings, offset, deleted, None, None))
+            parts.append(positions.positional_postings(postings, offset, deleted, None, None))
         arrays = positions.joined(parts)
         matcher = reader.postings("text", word)
         expected = []
@@ -125,10 +125,11 @@ def test_posting_arrays_hold_whooshs_postings(searcher: Any) -> None:
             expected.append((matcher.id(), matcher.weight(), matcher.value_as("positions")))
             matcher.next()
         live = [entry for entry in expected if not reader.is_deleted(entry[0])]
-        counts, flat = arrays.positions(np.arange(len(arrays.ids)))
+        rows = np.arange(len(arrays.ids))
+        counts, flat = arrays.positions(rows)
         places = np.split(flat, np.cumsum(counts)[:-1])
         assert len(live) == len(arrays.ids) > 50
-        ours = zip(arrays.ids.tolist(), arrays.weights.tolist(), places, strict=True)
+        ours = zip(arrays.ids.tolist(), arrays.weights_at(rows), places, strict=True)
         assert [(d, w, p.tolist()) for d, w, p in ours] == live
 
 

@@ -35,7 +35,7 @@ from browser.search.whoosh_internals import (
 )
 
 if TYPE_CHECKING:  # numpy comes with the first phrase (``_matched_by_arrays``)
-    from browser.search.whoosh_internals.positions import PostingArrays
+    from browser.search.whoosh_internals.positions import PositionalPostings
 
 # (term frequency, encoded positions) of one posting.
 _Posting = tuple[float, bytes]
@@ -96,10 +96,10 @@ def _matched_by_arrays(
 
     from browser.search.whoosh_internals.positions import adjacent_rows
 
-    found: dict[int, PostingArrays] = {}
+    found: dict[int, PositionalPostings] = {}
     joint: Any = None
     for at in order:
-        part = _posting_arrays(searcher, fieldname, terms[at], joint, stop)
+        part = _positional_postings(searcher, fieldname, terms[at], joint, stop)
         joint = part.ids if joint is None else np.intersect1d(joint, part.ids, assume_unique=True)
         if not joint.size:
             return [], []
@@ -108,15 +108,14 @@ def _matched_by_arrays(
     hit = adjacent_rows(words, stop.check)
     matches: list[int] = joint[hit].tolist()
     frequencies = [
-        dict(zip(matches, postings.weights[rows[hit]].tolist(), strict=True))
-        for postings, rows in words
+        dict(zip(matches, postings.weights_at(rows[hit]), strict=True)) for postings, rows in words
     ]
     return frequencies, matches
 
 
-def _posting_arrays(
+def _positional_postings(
     searcher: Any, fieldname: str, tbytes: bytes, among: Any, stop: Stop
-) -> PostingArrays:
+) -> PositionalPostings:
     """A term's live postings as arrays; with ``among`` (a sorted array of document
     numbers) only the blocks that may hold them, when they are few."""
     from browser.search.whoosh_internals import positions
@@ -135,7 +134,7 @@ def _posting_arrays(
             local = (inside - offset).tolist()
         deleted = deleted_set(reader) if reader.has_deletions() else None
         postings = reader.postings(fieldname, tbytes)
-        parts.append(positions.posting_arrays(postings, offset, deleted, local, check))
+        parts.append(positions.positional_postings(postings, offset, deleted, local, check))
     return positions.joined(parts) if parts else positions.no_postings()
 
 

@@ -1,4 +1,6 @@
-"""A term's postings as arrays, and the positions of many postings decoded at once.
+"""A term's positional postings for phrases: document numbers as an array, each
+block's values kept as read until needed, and the positions of many postings decoded at
+once.
 
 Part of ``whoosh_internals`` (imported only by the phrase matcher, with numpy, when it
 first runs): the block attributes read here are checked by the package's probe, and the
@@ -12,7 +14,8 @@ and the pickle (protocol 2) of the list of their deltas: ``PROTO 2``, ``EMPTY_LI
 common-word phrase's time (17k documents hold both words of "preference learning" at
 100k papers, 1,344 the phrase). Here every posting's bytes stay where the block holds
 them, and the ints of all postings are read a step at a time across all of them (as
-many numpy passes as the longest list has ints). A value in any other shape (over a
+many numpy passes as the longest list has ints), and a block is inflated only when one
+of the postings asked for is in it. A value in any other shape (over a
 thousand ints, which pickle splits, or an int beyond 32 bits) raises ``LayoutMismatch``
 and the caller decodes one at a time, Whoosh's way.
 """
@@ -21,6 +24,7 @@ from __future__ import annotations
 
 import struct
 import zlib
+from array import array
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from itertools import chain
@@ -50,113 +54,136 @@ class LayoutMismatch(ValueError):
 
 
 @dataclass(frozen=True)
-class PostingArrays:
-    """A term's live postings in document order: ``ids`` (global document numbers),
-    ``weights``, and where each posting's value lies in ``data`` (``starts``, ``ends``)."""
+class PositionalPostings:
+    """A term's live postings in document order: ``ids`` (global document numbers), and
+    for each its block (``block``, an index into ``tails``, ``weights`` and ``counts``)
+    and its place in that block. A block's values stay as read (``tails``: the bytes
+    and whether they are compressed) until ``positions`` needs one of them."""
 
     ids: Ints
-    weights: NDArray[np.float64]
-    data: NDArray[np.uint8]
-    starts: Ints
-    ends: Ints
+    block: Ints
+    place: Ints
+    tails: list[tuple[bytes, bool]]
+    weights: list[Any]
+    counts: list[int]
+
+    def weights_at(self, rows: Ints) -> list[float]:
+        """The weights (term frequencies) of the postings at ``rows``, as Whoosh's
+        ``_read_weights`` gives them."""
+        found = []
+        for block, place in zip(self.block[rows].tolist(), self.place[rows].tolist(), strict=True):
+            weights = self.weights[block]
+            # (a concrete type's check: an ABC's is a microsecond a posting)
+            found.append(weights if type(weights) is float else weights[place])
+        return found
 
     def positions(self, rows: Ints) -> tuple[Ints, Ints]:
-        """``decode_positions`` of the postings at ``rows``."""
-        return decode_positions(self.data, self.starts[rows], self.ends[rows])
+        """``decode_positions`` of the postings at ``rows`` (ascending): only their
+        blocks' values are inflated."""
+        if not len(rows):
+            return decode_positions(np.empty(0, np.uint8), rows, rows)
+        blocks = self.block[rows]
+        needed = np.unique(blocks)
+        tails = []
+        for block in needed.tolist():
+            tail, compressed = self.tails[block]
+            tails.append(zlib.decompress(tail) if compressed else tail)
+        count = np.array(self.counts, np.int64)[needed]
+        lengths = np.concatenate(
+            [np.frombuffer(tail, "<u4", n) for tail, n in zip(tails, count.tolist(), strict=True)]
+        ).astype(np.int64)
+        sizes = np.fromiter(map(len, tails), np.int64, len(tails))
+        before = np.cumsum(lengths) - lengths  # the values before each, in earlier blocks too
+        first = np.cumsum(count) - count
+        # A block's values start after its tail's start and its lengths.
+        shift = np.cumsum(sizes) - sizes + 4 * count - before[first]
+        at = first[np.searchsorted(needed, blocks)] + self.place[rows]
+        starts = before[at] + np.repeat(shift, count)[at]
+        data = np.frombuffer(b"".join(tails), np.uint8)
+        return decode_positions(data, starts, starts + lengths[at])
 
 
-def block_tail(leaf: Any) -> bytes:
-    """The current block's values in ``JoinedValuesWriter``'s layout: ``count``
-    lengths (``<I``), then the values joined. A block Whoosh wrote is put in the same
-    layout from its values."""
+def _block_values(leaf: Any) -> tuple[bytes, bool]:
+    """The current block's values in ``JoinedValuesWriter``'s layout (``count``
+    lengths, ``<I``, then the values joined) and whether they are compressed. A block
+    Whoosh wrote is put in the same layout from its values."""
     fixed = leaf._fixedsize
     if isinstance(leaf, JoinedValuesMatcher) and not leaf._byteids and (fixed is None or fixed < 0):
         if leaf._data is None:
             leaf._read_data()
-        tail = leaf._data[2]
-        return zlib.decompress(tail) if leaf._compression else bytes(tail)
+        return bytes(leaf._data[2]), bool(leaf._compression)
     if leaf._values is None:
         leaf._read_values()
     values = leaf._values
-    return struct.pack(f"<{len(values)}I", *map(len, values)) + b"".join(values)
+    return struct.pack(f"<{len(values)}I", *map(len, values)) + b"".join(values), False
 
 
-def posting_arrays(
+def _block_weights(leaf: Any) -> Any:
+    """The current block's weights as Whoosh's ``_read_weights`` gives them (a block
+    of equal weights stores one, or none for 1.0), without its per-posting generator:
+    a sequence, or the one weight of every posting."""
+    if leaf._data is None:
+        leaf._read_data()
+    weights = leaf._data[1]
+    if weights is None:
+        return 1.0
+    if isinstance(weights, float):
+        return array("f", (weights,))[0]  # kept in single precision, as Whoosh does
+    return weights
+
+
+def positional_postings(
     matcher: Any,
     offset: int,
     deleted: frozenset[int] | set[int] | None,
     among: Sequence[int] | None,
     check: Callable[[], None] | None,
-) -> PostingArrays:
+) -> PositionalPostings:
     """One segment's postings of a term (``posting_parts``: only the blocks that may
     hold ``among`` when given), their values left in their blocks' bytes."""
     leaf = _leaf(matcher)
     if leaf is None:
         raise LayoutMismatch("not a block matcher")
     ids: list[Sequence[int]] = []
-    weights: list[Sequence[float]] = []
-    tails: list[bytes] = []
+    weights: list[Any] = []
+    tails: list[tuple[bytes, bool]] = []
     counts: list[int] = []
-    for block_ids, block_weights, _ in posting_parts(matcher, "weights", check, among):
+    for block_ids, _, _ in posting_parts(matcher, None, check, among):
         ids.append(block_ids)
-        weights.append(block_weights)
-        tails.append(block_tail(leaf))
+        weights.append(_block_weights(leaf))
+        tails.append(_block_values(leaf))
         counts.append(leaf._blocklength)
-    return _arrays(ids, weights, tails, counts, offset, deleted)
-
-
-def _arrays(
-    ids: list[Sequence[int]],
-    weights: list[Sequence[float]],
-    tails: list[bytes],
-    counts: list[int],
-    offset: int,
-    deleted: frozenset[int] | set[int] | None,
-) -> PostingArrays:
-    """The blocks read by ``posting_arrays`` as one set of arrays: each posting's value
-    found from its block's lengths in a few whole-array passes (not one per block)."""
-    total = sum(map(len, ids))
-    local = np.fromiter(chain.from_iterable(ids), np.int64, total)
-    weight = np.fromiter(chain.from_iterable(weights), np.float64, total)
-    data = np.frombuffer(b"".join(tails), np.uint8)
-    count = np.array(counts, np.int64)
-    tail_sizes = np.fromiter(map(len, tails), np.int64, len(tails))
-    tail_at = np.cumsum(tail_sizes) - tail_sizes
-    block = np.repeat(np.arange(len(counts)), count)
-    first_of_block = np.cumsum(count) - count
-    index = np.arange(int(count.sum())) - first_of_block[block]
-    at = tail_at[block] + 4 * index
-    lengths = _uint32(data, at, "little")
-    ends = np.cumsum(lengths)
-    before = ends - lengths  # the bytes of the block's earlier values, plus earlier blocks'
-    starts = tail_at[block] + 4 * count[block] + before - before[first_of_block][block]
-    # posting_parts gives a block from the matcher's place in it: drop what it skipped.
-    kept = index >= (count - np.fromiter(map(len, ids), np.int64, len(ids)))[block]
-    starts = starts[kept]
-    ends = starts + lengths[kept]
+    sizes = np.fromiter(map(len, ids), np.int64, len(ids))
+    local = np.fromiter(chain.from_iterable(ids), np.int64, int(sizes.sum()))
+    block = np.repeat(np.arange(len(ids), dtype=np.int64), sizes)
+    # posting_parts gives a block from the matcher's place in it.
+    skipped = np.array(counts, np.int64) - sizes
+    place = np.arange(len(local), dtype=np.int64) - np.repeat(np.cumsum(sizes) - sizes, sizes)
+    place += np.repeat(skipped, sizes)
     if deleted:
         live = ~np.isin(local, np.fromiter(deleted, np.int64, len(deleted)))
-        local, weight, starts, ends = local[live], weight[live], starts[live], ends[live]
-    return PostingArrays(local + offset, weight, data, starts, ends)
+        local, block, place = local[live], block[live], place[live]
+    return PositionalPostings(local + offset, block, place, tails, weights, counts)
 
 
-def joined(parts: list[PostingArrays]) -> PostingArrays:
+def joined(parts: list[PositionalPostings]) -> PositionalPostings:
     """The segments' arrays as one, in document order."""
     if len(parts) == 1:
         return parts[0]
-    shift = np.cumsum([0] + [len(p.data) for p in parts[:-1]])
-    return PostingArrays(
+    shift = np.cumsum([0] + [len(p.counts) for p in parts[:-1]])
+    return PositionalPostings(
         np.concatenate([p.ids for p in parts]),
-        np.concatenate([p.weights for p in parts]),
-        np.concatenate([p.data for p in parts]),
-        np.concatenate([p.starts + s for p, s in zip(parts, shift, strict=True)]),
-        np.concatenate([p.ends + s for p, s in zip(parts, shift, strict=True)]),
+        np.concatenate([p.block + s for p, s in zip(parts, shift, strict=True)]),
+        np.concatenate([p.place for p in parts]),
+        [tail for p in parts for tail in p.tails],
+        [weights for p in parts for weights in p.weights],
+        [count for p in parts for count in p.counts],
     )
 
 
-def no_postings() -> PostingArrays:
+def no_postings() -> PositionalPostings:
     empty = np.empty(0, np.int64)
-    return PostingArrays(empty, np.empty(0, np.float64), np.empty(0, np.uint8), empty, empty)
+    return PositionalPostings(empty, empty, empty, [], [], [])
 
 
 def _uint32(data: NDArray[np.uint8], at: Ints, order: str) -> Ints:
@@ -242,7 +269,7 @@ def _ints(data: NDArray[np.uint8], at: Ints, ends: Ints, counts: Ints) -> tuple[
     return out, at
 
 
-def adjacent_rows(words: list[tuple[PostingArrays, Ints]], check: Callable[[], None]) -> Ints:
+def adjacent_rows(words: list[tuple[PositionalPostings, Ints]], check: Callable[[], None]) -> Ints:
     """The candidates (indexes into each word's ``rows``, one row per candidate, in
     the same order for every word) where the words' positions follow each other: a
     start ``p`` of the first word with the ``k``-th word at ``p + k``."""
@@ -269,11 +296,10 @@ def adjacent_rows(words: list[tuple[PostingArrays, Ints]], check: Callable[[], N
 
 __all__ = [
     "LayoutMismatch",
-    "PostingArrays",
+    "PositionalPostings",
     "adjacent_rows",
-    "block_tail",
     "decode_positions",
     "joined",
     "no_postings",
-    "posting_arrays",
+    "positional_postings",
 ]
