@@ -66,6 +66,7 @@ PAGE_SIZE = 200
 # reader who scrolls on gets the next page (``next_page``) as after Enter.
 TYPING_PAGE_SIZE = 50
 
+
 def debounce_delay(since_last_key: float | None, *, waiting: bool) -> float:
     """Seconds to wait after a key before the typing pass: none after a pause, else
     :data:`DEBOUNCE_SECONDS` (a leading- and trailing-edge debounce).
@@ -131,6 +132,9 @@ class SearchRequest:
     # How many hits to fetch; more than the list holds means "the next page" of it.
     limit: int = PAGE_SIZE
     more: bool = False
+    # The query is still being typed: its last word also matches as a prefix. The typing
+    # pass and the settled search after it say so; Enter does not.
+    prefix_last_word: bool = False
 
     @property
     def filters(self) -> SearchFilters | None:
@@ -226,8 +230,16 @@ class SearchSession:
         like_paper_id: str | None = None,
         time_budget_ms: float | None = None,
         view_filters: SearchFilters | None = None,
+        prefix_last_word: bool | None = None,
     ) -> SearchRequest:
-        """A new search (every older answer becomes stale); the caller runs it."""
+        """A new search (every older answer becomes stale); the caller runs it.
+
+        ``prefix_last_word``: the query is being typed (True) or was submitted (False);
+        None keeps what the search before it said, so a new sort, filter or view, or the
+        settled pass, matches the words the list shows as it did (the first: False).
+        """
+        if prefix_last_word is None:
+            prefix_last_word = self.request is not None and self.request.prefix_last_word
         self.generation += 1
         self.request = SearchRequest(
             generation=self.generation,
@@ -238,6 +250,7 @@ class SearchSession:
             time_budget_ms=time_budget_ms,
             view_filters=view_filters,
             limit=self.page_size if time_budget_ms is None else self.typing_page_size,
+            prefix_last_word=prefix_last_word,
         )
         self.loading_more = False
         return self.request

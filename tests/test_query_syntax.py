@@ -141,6 +141,48 @@ def test_title_wildcard_is_every_paper(built: PaperIndex) -> None:
     assert titles(built.search("title:*", limit=100)) == ALL
 
 
+def ranked(index: PaperIndex, query: str) -> list[str]:
+    return [hit.paper.title for hit in index.search(query, limit=100).hits]
+
+
+@pytest.mark.parametrize(
+    ("query", "meant"),
+    [
+        # A value every paper has (Whoosh's normalising made these every paper).
+        ("title:* diffusion ", "diffusion "),
+        ("diffusion title:* ", "diffusion "),
+        ("diffusion AND title:* ", "diffusion "),
+        ("* diffusion ", "diffusion "),
+        ("text:* diffusion ", "diffusion "),
+        ("title:* title:diffusion ", "title:diffusion "),
+        ("(title:* control) OR latent ", "control OR latent "),
+        ("title:* -robot ", "-robot "),
+        # A value some papers have, beside words, phrases and NOT.
+        ("org:* diffusion ", "diffusion org:* "),
+        ("-arxiv:* robot ", "robot -arxiv:* "),
+        ('abstract:* "diffusion models" ', '"diffusion models" abstract:* '),
+    ],
+)
+def test_has_a_value_beside_words_keeps_the_words(
+    built: PaperIndex, query: str, meant: str
+) -> None:
+    assert ranked(built, query) == ranked(built, meant)
+    assert ranked(built, query) != ranked(built, "title:*")
+
+
+def test_has_a_value_beside_words_matches_what_the_papers_hold(built: PaperIndex) -> None:
+    assert titles(built.search("org:* diffusion ")) == {"Diffusion Policies for Robot Control"}
+    without_id = built.search("-arxiv:* diffusion ")
+    assert titles(without_id) == {"An Undated Survey of Diffusion Samplers"}
+    assert titles(built.search("abstract:* diffusion ")) == {
+        "Diffusion Policies for Robot Control",
+        "Latent Diffusion at Scale",
+    }
+    # Every paper has a title: none lacks one, and OR with it is every paper.
+    assert built.search("-title:* diffusion ").total == 0
+    assert titles(built.search("title:* OR robot ", limit=100)) == ALL
+
+
 # ------------------------------------------------------------------ broken syntax
 
 # (typed, the same query written correctly, words the message must have)

@@ -108,8 +108,13 @@ class NarrowingFlow:
         # Imported here: the stats screen and browser.stats are not needed to launch.
         from browser.widgets.stats_screen import StatsScreen
 
+        # The words as the list matched them (the last one a prefix while being typed).
+        prefix = request is not None and request.prefix_last_word
+
         def compute(by: Period, rising: bool) -> LibraryStats:
-            return app.services.stats(query, by=by, filters=filters, rising=rising)
+            return app.services.stats(
+                query, by=by, filters=filters, rising=rising, prefix_last_word=prefix
+            )
 
         screen = self._stats_screen
         if screen is not None and screen in app.screen_stack:

@@ -153,6 +153,7 @@ class ReadingFlow:
                 limit=EXPORT_LIMIT,
                 filters=request.filters,
                 like=request.like_paper_id,
+                prefix_last_word=request.prefix_last_word,
             )
             changed = services.reading.set_read([hit.paper.id for hit in result.hits])
         except (UserDataError, UnknownPaperId, LookupError) as error:

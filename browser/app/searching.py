@@ -74,6 +74,7 @@ def run_request(
         like=request.like_paper_id,
         time_budget_ms=request.time_budget_ms,
         cancelled=cancelled,
+        prefix_last_word=request.prefix_last_word,
     )
 
 
@@ -108,7 +109,7 @@ class SearchFlow:
 
     def _typing_paused(self) -> None:
         self._debounce = None
-        self.request(time_budget_ms=TYPING_BUDGET_MS)
+        self.request(time_budget_ms=TYPING_BUDGET_MS, prefix_last_word=True)
 
     def _already_asked(self) -> bool:
         """The bar says what the newest search asked, and no typing is pending: the bar was
@@ -124,7 +125,8 @@ class SearchFlow:
 
     def query_submitted(self) -> None:
         self.stop_timers()
-        self.request()
+        # Submitted: the last word is a whole word now (``foo`` no longer finds "food").
+        self.request(prefix_last_word=False)
         self.app.table.focus()
 
     def stop_timers(self) -> None:
@@ -133,8 +135,11 @@ class SearchFlow:
                 timer.stop()
         self._debounce = self._settle = None
 
-    def request(self, *, time_budget_ms: float | None = None) -> None:
-        """Search for what the bar and the filters say now; older answers will be dropped."""
+    def request(
+        self, *, time_budget_ms: float | None = None, prefix_last_word: bool | None = None
+    ) -> None:
+        """Search for what the bar and the filters say now; older answers will be dropped.
+        ``prefix_last_word`` as for ``SearchSession.start`` (None: as the last search)."""
         app = self.app
         if app.syncing:
             return  # the index is being rebuilt; the sync searches when it is done
@@ -145,6 +150,7 @@ class SearchFlow:
             like_paper_id=app.like.paper.id if app.like else None,
             time_budget_ms=time_budget_ms,
             view_filters=app.view.filters if app.view is not None else None,
+            prefix_last_word=prefix_last_word,
         )
         # The unread count of the list being replaced would search on beside this one
         # (a typing pass's first page has 50 rows, so most lists are counted by a search).
@@ -268,6 +274,7 @@ class SearchFlow:
                 filters=request.filters,
                 like=request.like_paper_id,
                 cancelled=lambda: worker.is_cancelled,
+                prefix_last_word=request.prefix_last_word,
             )
         except Exception:  # the status keeps counting the loaded rows
             return

@@ -31,6 +31,7 @@ import threading
 import time
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
+from functools import partial
 from pathlib import Path
 from typing import Any, Final
 
@@ -339,8 +340,13 @@ class PaperIndex:
         states: UserStateLookup | None = None,
         time_budget_ms: float | None = None,
         cancelled: Callable[[], bool] | None = None,
+        prefix_last_word: bool = True,
     ) -> SearchResult:
         """Run ``query``; never raises for a bad query (``error`` says what was wrong).
+
+        ``prefix_last_word``: the query is being typed, so its last word, unless a space
+        follows, also matches as a prefix; False for a query given whole (``Services``
+        searches so unless told the user is typing).
 
         ``filters`` restrict the hits whatever the query says, combined with the query's
         own ``tag:``/``is:`` terms; tags resolve through ``tags`` and user-state
@@ -366,6 +372,7 @@ class PaperIndex:
                 user=UserData(tags, states),
                 stop=stop,
                 budget_ms=time_budget_ms,
+                prefix_last_word=prefix_last_word,
             )
         if stop.cancelled():
             raise SearchCancelled
@@ -380,6 +387,7 @@ class PaperIndex:
         filters: SearchFilters | None = None,
         states: UserStateLookup | None = None,
         cancelled: Callable[[], bool] | None = None,
+        prefix_last_word: bool = True,
     ) -> MatchingPapers:
         """The ids of every paper ``search`` finds for ``query`` and ``filters``, as a set:
         nothing scored, sorted or read (the stats count them).
@@ -387,13 +395,19 @@ class PaperIndex:
         A query that matches nothing as typed is matched as ``search`` would answer it:
         its spelling correction, or without the words no paper has all of (the result
         names the query run). Raises ``SearchCancelled`` once ``cancelled()`` says yes.
+        ``prefix_last_word`` as for ``search``.
         """
         stop = Stop(None, cancelled)
         with self._lock:
             commit = self._current()
             try:
                 found, docnums = self._matching(
-                    commit, query, filters or SearchFilters(), UserData(tags, states), stop
+                    commit,
+                    query,
+                    filters or SearchFilters(),
+                    UserData(tags, states),
+                    stop,
+                    prefix_last_word,
                 )
             except Interrupted:
                 raise SearchCancelled from None
@@ -404,12 +418,24 @@ class PaperIndex:
         return dataclasses.replace(found, paper_ids=paper_ids)
 
     def _matching(
-        self, commit: Commit, query: str, filters: SearchFilters, user: UserData, stop: Stop
+        self,
+        commit: Commit,
+        query: str,
+        filters: SearchFilters,
+        user: UserData,
+        stop: Stop,
+        prefix_last_word: bool,
     ) -> tuple[MatchingPapers, set[int]]:
         """``matching_ids`` under the lock, as document numbers (the ids left empty)."""
-        docnums, plan = self._answerer.matching(
-            commit, query, filters=filters, user=user, stop=stop
+        as_typed = partial(
+            self._answerer.matching,
+            commit,
+            filters=filters,
+            user=user,
+            stop=stop,
+            prefix_last_word=prefix_last_word,
         )
+        docnums, plan = as_typed(query)
         if docnums or not plan.words:
             return MatchingPapers(frozenset(), error=plan.error), docnums
         # What the search shows instead; a one-hit answer says which query that is.
@@ -422,11 +448,12 @@ class PaperIndex:
             user=user,
             stop=stop,
             budget_ms=None,
+            prefix_last_word=prefix_last_word,
         )
         instead = shown.corrected_query or shown.relaxed_query
         if instead is None:
             return MatchingPapers(frozenset(), error=plan.error), docnums
-        docnums, _ = self._answerer.matching(commit, instead, filters=filters, user=user, stop=stop)
+        docnums, _ = as_typed(instead)
         found = MatchingPapers(
             frozenset(),
             corrected_query=shown.corrected_query,

@@ -28,6 +28,7 @@ from whoosh.query.spans import WrappingSpan
 
 from browser.models import SearchFilters
 from browser.search.abbreviating import AbbreviationRewriter
+from browser.search.identifiers import read_arxiv_ids
 from browser.search.repair import FIELD_ALIASES, repair
 from browser.search.schema import (
     ABSTRACT_REGION,
@@ -50,10 +51,11 @@ from browser.search.syntax import (
     extract_tag_terms,
     plain_words,
 )
+from browser.search.typed_word import TypedWord, narrowing_postings
 from browser.search.vocabulary import Vocabulary
 from browser.search.whoosh_internals import SpanFilterMatcher, fast_path
 from browser.text.acronyms import AcronymTable
-from browser.text.tokens import STOP_WORDS, Token, is_cjk, tokenise
+from browser.text.tokens import Token, tokenise
 
 # How many completions the word being typed expands to (its most frequent words).
 PREFIX_EXPANSION_CAP: Final = 16
@@ -132,6 +134,10 @@ def ranks_nothing(node: Any) -> bool:
 
 class InRegion(WrappingSpan):  # type: ignore[misc]
     """Matches where the wrapped query matches inside one region of the text field."""
+
+    # Whoosh's ``normalize`` reads a child's boost when it flattens nested groups
+    # (``abstract:(a b)`` parsed without normalising); the wrapped query holds the real one.
+    boost = 1.0
 
     def __init__(self, q: Any, region: int) -> None:
         self.q = q
@@ -269,15 +275,25 @@ class QueryPlanner:
         raw_query: str,
         stop: Stop = NO_STOP,
         filters: SearchFilters | None = None,
+        *,
+        prefix_last_word: bool = True,
     ) -> Plan:
-        """``raw_query`` as a query to run, with its tag terms and ``filters`` as filters."""
+        """``raw_query`` as a query to run, with its tag terms and ``filters`` as filters.
+
+        ``prefix_last_word``: the query is being typed, so its last word, unless a space
+        follows it, also matches its completions (``diffus``); False for a query given
+        whole (the command line, Enter in the app), where ``foo`` must not find "food".
+        """
         text, note = clean_query(raw_query)
         text, query_filters = extract_tag_terms(text)
         if filters is not None:
             query_filters &= filters
-        repaired = repair(_POSSESSIVE.sub("", MINUS_WORD.sub("NOT ", text)))
+        # A pasted link or id (``https://arxiv.org/abs/2401.01234v2``) as ``arxiv:ID``.
+        ids = read_arxiv_ids(text)
+        id_note = ids.notice(lambda arxiv_id: searcher.doc_frequency("arxiv", arxiv_id) > 0)
+        repaired = repair(_POSSESSIVE.sub("", MINUS_WORD.sub("NOT ", ids.text)))
         text = repaired.text
-        error = " ".join(n for n in (note, repaired.message) if n) or None
+        error = " ".join(n for n in (note, id_note, repaired.message) if n) or None
         if not text.strip():
             return Plan(wq.Every(), query_filters, error, listing=True, words=[])
         self._abbreviations.start(text)
@@ -287,10 +303,21 @@ class QueryPlanner:
             # Nothing searchable (only symbols or stop words): list papers, say why.
             return Plan(wq.Every(), query_filters, error, listing=True, words=[])
         typing_text = text[: len(text) - len(repaired.closers)]
-        typed = None if parse_error else self._word_being_typed(parsed, typing_text)
+        typed = (
+            None if parse_error or not prefix_last_word else word_being_typed(parsed, typing_text)
+        )
         expansion = None
         if typed is not None:
-            expansion = self._typing_expansion(searcher, typed.fieldname, typed.text)
+            expansion = TypedWord(
+                typed.fieldname,
+                typed.text,
+                lambda prefix: self.completions(searcher, prefix, PREFIX_EXPANSION_CAP),
+                self._abbreviations.long_form_queries,
+                narrowing_postings(searcher, parsed, typed),
+                self._vocabulary_for(searcher).frequency,
+            ).expansion()
+            if expansion is not None and typed.fieldname == "abstract":
+                expansion = InRegion(expansion, ABSTRACT_REGION)
         parsed = self._abbreviations.with_short_forms(parsed)
         final = parsed.accept(
             lambda node: (
@@ -298,7 +325,8 @@ class QueryPlanner:
                 if expansion is not None and node is typed
                 else self.to_index_terms(searcher, node, stop)
             )
-        ).normalize()
+        )
+        final = final.accept(every_beside_others_dropped).normalize()
         listing = isinstance(final, wq.Every)
         plan = Plan(final, query_filters, error, listing=listing, words=plain_words(text))
         plan.expansions = list(dict.fromkeys(self._abbreviations.notes))
@@ -322,69 +350,19 @@ class QueryPlanner:
         """Whoosh parse of repaired text, or its plain words if Whoosh still fails."""
         parsed = None
         try:
-            parsed = self._parser.parse(text)
+            # Not normalised yet: Whoosh's normalising makes an AND with ``*`` or
+            # ``text:*`` in it every paper (``every_beside_others_dropped``); the plan is
+            # normalised once built.
+            parsed = self._parser.parse(text, normalize=False)
             failed = first_parse_error(parsed) is not None
         except Exception:  # whoosh's parser raises assorted errors on odd input
             failed = True
-        if not failed and parsed is not None and parsed is not wq.NullQuery:
+        if not failed and parsed is not None and parsed.normalize() is not wq.NullQuery:
             return parsed, None
         fallback = plain_query(text, stemmed=False)
         if fallback is None:
             return None, NOTHING_TO_SEARCH
         return fallback, COULD_NOT_READ if failed else None
-
-    @staticmethod
-    def _word_being_typed(parsed: Any, text: str) -> Any | None:
-        """The Term node of the unfinished last word (``diffus``, ``fine-tun``), if any."""
-        if not text or text[-1].isspace():
-            return None
-        match = LAST_WORD.search(text)
-        if match is None or match.group("word") in OPERATORS:
-            return None
-        word = match.group("word").lower()
-        fieldname = match.group("field") or DEFAULT_FIELD
-        target = None
-        for leaf in positive_leaves(parsed):
-            if isinstance(leaf, wq.Term) and leaf.fieldname == fieldname and leaf.text == word:
-                target = leaf
-        return target
-
-    def _typing_expansion(self, searcher: Any, fieldname: str, word: str) -> Any | None:
-        """The word being typed as index terms, its last part (after a hyphen too) also
-        matching its most frequent completions: ``fine-tun`` is ``fine`` and ``tun*``,
-        or ``finetun*``. None when there is nothing to complete."""
-        parts = [t for t in tokenise(word, keep_stop_words=True) if not t.derived]
-        if not parts or (len(parts[-1].text) < 2 and not is_cjk(parts[-1].text)):
-            return None
-        field_of_terms = DEFAULT_FIELD if fieldname == "abstract" else fieldname
-        last = self._completed_terms(searcher, parts[-1].text)
-        if len(parts) == 1:
-            if len(last) <= 1:
-                return None
-            query: Any = union([wq.Term(field_of_terms, term) for term in last])
-            # A whole known abbreviation is a word already, not only a prefix: ``RL``
-            # also matches "reinforcement learning" before a space is typed.
-            long_forms = self._abbreviations.long_form_queries(field_of_terms, parts[0].text, 1.0)
-            if long_forms:
-                query = wq.Or([query, *long_forms])
-        else:
-            earlier = [
-                wq.Term(field_of_terms, index_term(t.text))
-                for t in parts[:-1]
-                if t.text not in STOP_WORDS
-            ]
-            query = wq.And([*earlier, union([wq.Term(field_of_terms, t) for t in last])])
-            joined = self._completed_terms(searcher, "".join(t.text for t in parts))
-            if len(joined) > 1:
-                query = wq.Or([query, union([wq.Term(field_of_terms, t) for t in joined])])
-        if fieldname == "abstract":
-            return InRegion(query, ABSTRACT_REGION)
-        return query
-
-    def _completed_terms(self, searcher: Any, prefix: str) -> list[str]:
-        """Index terms of ``prefix`` itself and of its most frequent completions."""
-        words = [prefix, *self.completions(searcher, prefix, PREFIX_EXPANSION_CAP)]
-        return sorted({index_term(w) for w in words})
 
     def completions(self, searcher: Any, prefix: str, cap: int) -> list[str]:
         """The ``cap`` most frequent indexed words starting with ``prefix`` (cached per commit)."""
@@ -526,17 +504,39 @@ class QueryPlanner:
         return wq.Or([term, *long_forms]) if long_forms else term
 
 
-def union(terms: list[Any], boost: float = 1.0) -> Any:
-    """An OR over the completions of a word.
+def word_being_typed(parsed: Any, text: str) -> Any | None:
+    """The Term node of the unfinished last word (``diffus``, ``fine-tun``), if any."""
+    if not text or text[-1].isspace():
+        return None
+    match = LAST_WORD.search(text)
+    if match is None or match.group("word") in OPERATORS:
+        return None
+    word = match.group("word").lower()
+    fieldname = match.group("field") or DEFAULT_FIELD
+    target = None
+    for leaf in positive_leaves(parsed):
+        if isinstance(leaf, wq.Term) and leaf.fieldname == fieldname and leaf.text == word:
+            target = leaf
+    return target
 
-    Whoosh's default OR is a binary tree of union matchers that costs several Python calls
-    per document per level: for 32 completions of a short prefix that was ~1 s at 100k
-    papers. The array matcher decodes each term's postings into one score array per
-    range of documents, several times faster on wide unions.
-    """
-    union = wq.Or(terms, boost=boost)
-    union.matcher_type = wq.Or.ARRAY_MATCHER
-    return union
+
+def every_beside_others_dropped(node: Any) -> Any:
+    """An AND without its "every paper" parts (``title:*``, ``*``: a value every paper
+    has), unless nothing else is left. Whoosh's ``normalize`` makes any compound with an
+    ``Every`` in it ``Every``: right for an OR, but ``title:* learning`` listed every
+    paper instead of those with ``learning``."""
+    if not isinstance(node, wq.And):
+        return node
+    kept = [child for child in node.subqueries if not _is_every(child)]
+    if len(kept) == len(node.subqueries):
+        return node
+    if not kept:
+        return wq.Every()
+    return kept[0] if len(kept) == 1 else wq.And(kept, boost=node.boost)
+
+
+def _is_every(node: Any) -> bool:
+    return isinstance(node, wq.Every) and not node.fieldname
 
 
 def plain_query(text: str, *, stemmed: bool) -> Any | None:

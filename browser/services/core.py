@@ -77,6 +77,7 @@ class ServicesCore:
         like: str | None = None,
         time_budget_ms: float | None = None,
         cancelled: Callable[[], bool] | None = None,
+        prefix_last_word: bool = False,
     ) -> SearchResult:
         """The papers for ``query``, or with ``like`` (a paper id) the papers similar to it.
 
@@ -86,7 +87,9 @@ class ServicesCore:
         pass, which may come back ``partial``) apply to word searches only. Never raises
         for a bad query (``error`` says what was wrong); raises UnknownPaper for a
         ``like`` id not in the library and SearchCancelled once ``cancelled()`` is True.
-        Safe from worker threads.
+        Safe from worker threads. A query is taken as given whole (``paper-browser search
+        foo`` does not find "food"); ``prefix_last_word`` says the user is still typing
+        it, so its last word also matches its completions.
         """
         if like is not None:
             if self.catalog.paper(like) is None:
@@ -108,6 +111,7 @@ class ServicesCore:
             states=self.userdata.reading,
             time_budget_ms=time_budget_ms,
             cancelled=cancelled,
+            prefix_last_word=prefix_last_word,
         )
 
     def unread_count(
@@ -117,6 +121,7 @@ class ServicesCore:
         filters: SearchFilters | None = None,
         like: str | None = None,
         cancelled: Callable[[], bool] | None = None,
+        prefix_last_word: bool = False,
     ) -> int:
         """How many of the papers ``search`` finds for these arguments are unread, all of
         them (not a page): the same search with ``is:unread`` added, in date order so that
@@ -125,7 +130,13 @@ class ServicesCore:
         relax it again, no unread paper has its words, and the count is 0."""
         unread = UNREAD if filters is None else filters & UNREAD
         result = self.search(
-            query, sort="newest", limit=1, filters=unread, like=like, cancelled=cancelled
+            query,
+            sort="newest",
+            limit=1,
+            filters=unread,
+            like=like,
+            cancelled=cancelled,
+            prefix_last_word=prefix_last_word,
         )
         if like is None and (result.corrected_query or result.relaxed_query):
             return 0

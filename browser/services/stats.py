@@ -28,6 +28,7 @@ class StatsUseCases(ServicesCore):
         filters: SearchFilters | None = None,
         rising: bool = True,
         cancelled: Callable[[], bool] | None = None,
+        prefix_last_word: bool = False,
     ) -> LibraryStats:
         """Counts over the papers ``query`` and ``filters`` match (every paper when both
         are empty), the papers ``search`` would find.
@@ -39,12 +40,12 @@ class StatsUseCases(ServicesCore):
         (``corrected_query`` names the query counted). ``rising=False`` leaves the rising
         terms out (``rising_counted`` False): they cost most, working out the terms of
         every paper of two periods. ``cancelled`` is polled while matching; once it says
-        yes ``SearchCancelled`` is raised.
+        yes ``SearchCancelled`` is raised. ``prefix_last_word`` as for ``search``.
         """
         source = self._stats()
         columns = source.columns()
         query = query.strip()
-        rows, matched = self._matching_rows(columns, query, filters, cancelled)
+        rows, matched = self._matching_rows(columns, query, filters, cancelled, prefix_last_word)
         terms_of = source.terms_of if rising else None
         # The words searched for hold in every paper counted: never "rising" news.
         counted_query = matched and (matched.corrected_query or matched.relaxed_query)
@@ -76,6 +77,7 @@ class StatsUseCases(ServicesCore):
         query: str,
         filters: SearchFilters | None,
         cancelled: Callable[[], bool] | None = None,
+        prefix_last_word: bool = False,
     ) -> tuple[list[int] | None, MatchingPapers | None]:
         """The rows of ``columns`` the query and filters match, in row order (None and
         None: every row), and what the search index said of them.
@@ -91,6 +93,7 @@ class StatsUseCases(ServicesCore):
             filters=filters,
             states=self.userdata.reading,
             cancelled=cancelled,
+            prefix_last_word=prefix_last_word,
         )
         rows = columns.positions_of(matched.paper_ids)
         rows.sort()  # a set has no order; counting and term caching then never vary

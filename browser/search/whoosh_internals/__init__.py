@@ -46,6 +46,7 @@ from whoosh.writing import PostingPool, SegmentWriter
 
 from browser.search.internals_status import InternalsStatus
 from browser.search.lengths import LengthTable
+from browser.search.whoosh_internals.blockarrays import PostingArrays as PostingArrays
 from browser.search.whoosh_internals.pool import GroupedPostingPool, GroupedSegmentWriter
 from browser.search.whoosh_internals.postings import (
     BLOCK_LENGTH,
@@ -104,6 +105,9 @@ def probe() -> InternalsStatus:
     for name in SET_BY_GOTO:  # our ``_goto`` replaces Whoosh's: the same fields
         called(W3LeafMatcher, "_goto", name)
     need(W3LeafMatcher, "W3LeafMatcher", "_read_ids", "_read_weights", "_read_values")
+    # ``PostingArrays`` reads the rest of a term's blocks from its extent at once.
+    for name in ("_postfile", "_startoffset", "_length", "_fixedsize", "_byteids"):
+        called(W3LeafMatcher, "__init__", name)
     need(W3PostingsWriter, "W3PostingsWriter", "_new_block", "_write_block")
     # JoinedFieldWriter._write_term writes a one-block term as these write it.
     called(W3PostingsWriter, "__init__", "_byteids")
