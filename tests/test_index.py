@@ -35,9 +35,9 @@ from browser.search import (
     answering,
     facade,
     phrases,
-    planning,
     schema,
     stopping,
+    typed_word,
 )
 from browser.search.vocabulary import VOCABULARY_PREFIX, Vocabulary
 
@@ -736,7 +736,7 @@ def test_a_wide_or_inside_an_and_can_stop_in_the_middle_of_one_skip(tmp_path: Pa
 
 
 def test_checking_keeps_what_makes_an_or_fast() -> None:
-    union = planning.union([wq.Term("text", "a"), wq.Term("text", "b")])
+    union = typed_word.union([wq.Term("text", "a"), wq.Term("text", "b")])
     checked = stopping.checked(wq.And([union, wq.Term("text", "c")]), ThirdPollStops(0.0))
     inner = [q for q in checked.subqueries[0].children() if isinstance(q, wq.Or)]
     assert inner and inner[0].matcher_type == wq.Or.ARRAY_MATCHER

@@ -13,6 +13,8 @@ from test_cli import run_cli
 from test_index import make_paper
 
 from browser.search import PaperIndex
+from browser.search.identifiers import read_arxiv_ids
+from browser.search.typed_word import LETTER_POSTINGS, letter_completions
 from browser.search_session import TYPING_BUDGET_MS, SearchSession
 
 PAPERS = [
@@ -59,7 +61,7 @@ def test_the_cli_searches_whole_words(
     assert run_cli(capsys, "index", str(tmp_path / "dumps"))[0] == 0
     status, out, _ = run_cli(capsys, "search", "foo", "--json")
     assert status == 0
-    assert [hit["title"] for hit in json.loads(out)] == [FOO]
+    assert [hit["title"] for hit in json.loads(out)["hits"]] == [FOO]
     status, out, _ = run_cli(capsys, "stats", "foo", "--json")
     assert status == 0
     assert json.loads(out)["papers"] == 1
@@ -80,3 +82,132 @@ def test_the_app_session_keeps_the_prefix_while_typing_and_not_after_enter() -> 
     assert not session.start("foo", sort="relevance").prefix_last_word
     next_page = session.next_page()
     assert next_page is None or not next_page.prefix_last_word
+
+
+# ------------------------------------------------------------------ a pasted link or id
+
+ARXIV_PAPERS = [
+    make_paper("Pasted Links Found", "A paper with a new-style id.", arxiv_id="2401.01234"),
+    make_paper("An Old Style Paper", "A paper with an old-style id.", arxiv_id="hep-th/9901001"),
+    make_paper("A Subject Class Id", "Old style with a class.", arxiv_id="math.AG/0601001"),
+    make_paper("Another Pasted Paper", "A neighbour's id.", arxiv_id="2401.01235"),
+]
+
+
+@pytest.fixture(scope="module")
+def with_ids(tmp_path_factory: pytest.TempPathFactory) -> Iterator[PaperIndex]:
+    index = PaperIndex.create(tmp_path_factory.mktemp("index"))
+    index.rebuild([*PAPERS, *ARXIV_PAPERS])
+    yield index
+    index.close()
+
+
+@pytest.mark.parametrize(
+    ("pasted", "title"),
+    [
+        ("https://arxiv.org/abs/2401.01234v2", "Pasted Links Found"),
+        ("http://arxiv.org/abs/2401.01234", "Pasted Links Found"),
+        ("arxiv.org/pdf/2401.01234.pdf", "Pasted Links Found"),
+        ("https://arxiv.org/pdf/2401.01234v3", "Pasted Links Found"),
+        ("https://www.arxiv.org/html/2401.01234v1/", "Pasted Links Found"),
+        ("arXiv:2401.01234", "Pasted Links Found"),
+        ("arXiv: 2401.01234v2", "Pasted Links Found"),
+        ("2401.01234", "Pasted Links Found"),
+        ("2401.01234v2", "Pasted Links Found"),
+        ("https://huggingface.co/papers/2401.01234", "Pasted Links Found"),
+        ("https://hf.co/papers/2401.01234#community", "Pasted Links Found"),
+        ("<https://arxiv.org/abs/2401.01234>", "Pasted Links Found"),
+        ("2401.01234.", "Pasted Links Found"),
+        ("(arXiv:2401.01234),", "Pasted Links Found"),
+        ("'2401.01234'", "Pasted Links Found"),
+        ("hep-th/9901001", "An Old Style Paper"),
+        ("http://export.arxiv.org/abs/hep-th/9901001v2", "An Old Style Paper"),
+        ("arXiv:math.AG/0601001", "A Subject Class Id"),
+        ("arxiv:2401.01234v2", "Pasted Links Found"),
+    ],
+)
+@pytest.mark.parametrize("typing", [True, False])
+def test_a_pasted_link_or_id_finds_its_paper(
+    with_ids: PaperIndex, pasted: str, title: str, typing: bool
+) -> None:
+    result = with_ids.search(pasted, prefix_last_word=typing)
+    assert [hit.paper.title for hit in result.hits] == [title]
+    assert result.error is not None and "as the arXiv id" in result.error
+    assert "no paper" not in result.error
+
+
+def test_an_id_beside_words_and_operators(with_ids: PaperIndex) -> None:
+    assert titles(with_ids, "2401.01234 OR hep-th/9901001") == {
+        "Pasted Links Found",
+        "An Old Style Paper",
+    }
+    assert titles(with_ids, "pasted https://arxiv.org/abs/2401.01234 ") == {"Pasted Links Found"}
+    assert "Pasted Links Found" not in titles(with_ids, "paper -2401.01234 ")
+    # Inside a phrase it is text, as written; a quoted id alone is an id.
+    assert read_arxiv_ids('"see 2401.01234 here" robot').text == '"see 2401.01234 here" robot'
+    assert titles(with_ids, '"2401.01234"') == {"Pasted Links Found"}
+
+
+@pytest.mark.parametrize(
+    "pasted",
+    ["2402.09999", "https://arxiv.org/abs/2402.09999v1", "hep-ph/9901001", "arxiv:2402.09999"],
+)
+def test_an_id_not_in_the_library_finds_nothing_and_says_so(
+    with_ids: PaperIndex, pasted: str
+) -> None:
+    for typing in (True, False):
+        result = with_ids.search(pasted, prefix_last_word=typing)
+        assert result.total == 0
+        assert result.corrected_query is None and result.relaxed_query is None
+        assert result.error is not None and "no paper in the library has" in result.error.lower()
+    # Beside words no shorter query stands in for it: the id is not a word to leave out.
+    beside = with_ids.search(f"pasted {pasted} ", prefix_last_word=False)
+    assert beside.total == 0 and beside.relaxed_query is None
+
+
+@pytest.mark.parametrize(
+    "text", ["1234.5678", "version 1.5", "10.1000/xyz", "2401.01234/foo", "title:2401.01234"]
+)
+def test_what_is_no_arxiv_id_stays_as_written(text: str) -> None:
+    read = read_arxiv_ids(text)
+    assert read.text == text and not read.read
+
+
+# ------------------------------------------------------------------ one letter being typed
+
+
+def test_one_letter_after_other_words_is_a_prefix_while_typing(built: PaperIndex) -> None:
+    typed = titles(built, "offline r")
+    assert typed == {
+        "Offline Reinforcement Learning at Scale",
+        "Offline Robot Learning",
+        "Offline Evaluation of Ranking",
+    }
+    assert titles(built, "offline re") <= typed
+    assert titles(built, "offline R") == typed
+    # Given whole, or finished with a space, "r" is a word, which no paper has.
+    for whole in (built.search("offline r", prefix_last_word=False), built.search("offline r ")):
+        assert whole.relaxed_query is not None and whole.dropped_words == ["r"]
+    # After a hyphen the part before it narrows the letter: "tables", "the".
+    planner, searcher = built._planner, built._current().searcher
+    assert "tabl" in str(planner.plan(searcher, "foo-t").query)
+
+
+def test_a_lone_letter_or_one_beside_only_a_not_stays_a_word(built: PaperIndex) -> None:
+    planner = built._planner
+    searcher = built._current().searcher
+    for query in ("r", "-offline r", "title:* r"):
+        plan = planner.plan(searcher, query)
+        assert "robot" not in str(plan.query), query
+    assert "robot" in str(planner.plan(searcher, "offline r").query)
+
+
+def test_a_letter_keeps_the_completions_that_fit_its_postings_among_the_candidates() -> None:
+    counts = {"reasoning": 6000, "reinforcement": 5000, "rare": 10}
+    words = list(counts)
+    # Over the whole library the first two add up to more than LETTER_POSTINGS.
+    assert LETTER_POSTINGS < 11_000
+    assert letter_completions(words, counts.__getitem__, None) == ["reasoning"]
+    # Among 100 candidates each list costs a skip per candidate at most.
+    assert letter_completions(words, counts.__getitem__, 100) == words
+    assert letter_completions(words, lambda word: LETTER_POSTINGS + 1, None) == []

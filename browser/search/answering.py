@@ -7,12 +7,11 @@ with its words ranked first, and relevance by whole-list BM25F or Whoosh's colle
 
 from __future__ import annotations
 
-import dataclasses
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from functools import partial
-from typing import Any, Final
+from typing import TYPE_CHECKING, Any, Final
 
 from whoosh import query as wq
 from whoosh.collectors import TopCollector
@@ -33,6 +32,7 @@ from browser.search.exactness import (
     ranked_with_exact_bonus,
 )
 from browser.search.highlighting import highlight_spans, hit_terms
+from browser.search.identifiers import read_arxiv_ids
 from browser.search.matching import (
     allowed_only,
     driven_by_negation,
@@ -41,9 +41,9 @@ from browser.search.matching import (
     resolve_filters,
     without_negations,
 )
+from browser.search.noting import with_note_matches
 from browser.search.planning import (
     PREFIX_EXPANSION_CAP,
-    InRegion,
     Plan,
     QueryPlanner,
     ranks_nothing,
@@ -60,6 +60,9 @@ from browser.search.spelling import (
 )
 from browser.search.stopping import NO_STOP, GuardedCollector, Interrupted, Stop, checked
 from browser.search.vocabulary import Vocabulary
+
+if TYPE_CHECKING:  # numpy is imported with the first scoring, not with this module
+    from browser.search.vectors import ScoredDocs
 
 # Hits the typing pass keeps when it must fall back to Whoosh's collector (too many
 # postings to score whole in its budget): a screenful and then some. Its count is then a
@@ -328,12 +331,12 @@ class Answerer:
             else None
         )
         if scored is not None:
-            if allowed is not None or denied:
-                scored = {
-                    d: v
-                    for d, v in scored.items()
-                    if d not in denied and (allowed is None or d in allowed)
-                }
+            from browser.search import vectors
+
+            if denied:
+                scored = vectors.without(scored, denied)
+            if allowed is not None:
+                scored = vectors.among(scored, allowed)
             ranked = ranked_with_exact_bonus(commit.order, exact, scored, wanted)
             return ranked, len(scored), False
         # The settled search counts its matches with set operations over postings when
@@ -379,8 +382,10 @@ class Answerer:
         about relevance. False when the typing pass had no time to score the words (only
         the order may change).
         """
+        from browser.search import vectors
+
         positive = without_negations(query)
-        scores: dict[int, float] | None = {}
+        scores: ScoredDocs | None = None
         complete = True
         if positive is not None:
             typing = stop.deadline is not None
@@ -388,10 +393,10 @@ class Answerer:
                 complete = False
             else:
                 scores = ranked_by_bm25(commit.searcher, positive, stop)
-        scored = {d: v for d, v in (scores or {}).items() if d in docnums}
+        scored = vectors.nothing() if scores is None else vectors.among(scores, docnums)
         ranked = ranked_with_exact_bonus(commit.order, exact, scored, wanted)
         if len(ranked) < wanted:
-            rest = docnums.difference(scored) if scored else docnums
+            rest = docnums.difference(scored.ids.tolist()) if len(scored) else docnums
             ranked += commit.order.first_in_order("newest", rest, wanted - len(ranked))
         return ranked, complete
 
@@ -488,6 +493,8 @@ class Answerer:
         Only for words that are all required: leaving a word out of an OR, a NOT, a range
         or a phrase would change what the query means, not how strict it is.
         """
+        # A pasted link is one arXiv id, not words to leave out one by one (``https``).
+        query = read_arxiv_ids(query).text
         # One word however often and in whatever case it is written ("Learning learning").
         asked = list({word.casefold(): word for word in reversed(relaxable_words(query))}.values())
         asked.reverse()
@@ -572,49 +579,3 @@ def _hits(
 def docs_and_scores(results: Any, limit: int) -> Iterator[tuple[int, float]]:
     for docnum, score in list(results.items())[:limit]:
         yield int(docnum), float(score) if isinstance(score, int | float) else 0.0
-
-
-def with_note_matches(plan: Plan, states: UserStateLookup | None) -> Plan:
-    """The plan, its plain words also finding the papers whose note holds them all.
-
-    Notes live in the user data, not the index (issue 14): the few matching ids are
-    OR-ed in beside the clauses of plain words only, so every other clause of the query
-    (fields, ranges, ``arxiv:*``, ``NOT``) and the filters still apply to them:
-    ``date:2024 zebrafish`` is ``date:2024 AND (zebrafish OR noted ids)``.
-    """
-    if states is None or plan.listing or not plan.required_words:
-        return plan
-    split = _word_clauses(plan.query)
-    if split is None:
-        return plan
-    words, rest = split
-    try:
-        noted = states.ids_where("note", " ".join(plan.required_words))
-    except KeyError:  # a lookup that keeps no notes
-        return plan
-    if not noted:
-        return plan
-    by_note = [wq.Term("id", paper_id) for paper_id in sorted(noted)]
-    either = wq.Or([words, *by_note])
-    return dataclasses.replace(plan, query=wq.And([either, *rest]) if rest else either)
-
-
-def _word_clauses(query: Any) -> tuple[Any, list[Any]] | None:
-    """(the clauses of plain words, the other clauses) of a query ANDed at the top, or
-    None when no clause is plain words only."""
-    clauses = list(query.subqueries) if isinstance(query, wq.And) else [query]
-    words = [clause for clause in clauses if _plain_words_only(clause)]
-    if not words:
-        return None
-    rest = [clause for clause in clauses if not any(clause is word for word in words)]
-    return (words[0] if len(words) == 1 else wq.And(words)), rest
-
-
-def _plain_words_only(node: Any) -> bool:
-    """Whether a clause matches words of the default field and nothing else (no NOT, no
-    region such as ``abstract:``, no other field)."""
-    if isinstance(node, (wq.Not, InRegion)):
-        return False
-    if node.is_leaf():
-        return getattr(node, "fieldname", None) == DEFAULT_FIELD
-    return all(_plain_words_only(child) for child in node.children())

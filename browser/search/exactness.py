@@ -23,7 +23,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from itertools import islice
-from typing import Any, Final
+from typing import TYPE_CHECKING, Any, Final
 
 from whoosh.scoring import BM25F
 
@@ -32,6 +32,9 @@ from browser.search.ordering import CommitOrder
 from browser.search.schema import DEFAULT_FIELD, folded_word, index_term
 from browser.search.scoring import kth_largest, top
 from browser.search.vocabulary import Vocabulary
+
+if TYPE_CHECKING:  # numpy is imported with the first scoring, not with this module
+    from browser.search.vectors import ScoredDocs
 
 # Of the most a term can add under BM25 (idf * (k1 + 1)): see the module docstring.
 EXACT_TITLE_SHARE: Final = 1.0
@@ -156,7 +159,10 @@ def _title_gains(
 
 
 def ranked_with_exact_bonus(
-    order: CommitOrder, exact: list[ExactWord], scored: dict[int, float], wanted: int
+    order: CommitOrder,
+    exact: list[ExactWord],
+    scored: ScoredDocs | dict[int, float],
+    wanted: int,
 ) -> list[tuple[int, float]]:
     """``top(scored, wanted)`` once ``exact_title_bonus`` is added to ``scored``, without
     a second pass over every match: the bonus goes only to the ``EXACT_POOL`` best, and
@@ -164,17 +170,17 @@ def ranked_with_exact_bonus(
     pool the top comes from the pool alone (the same list, ties and all): this holds
     because a bonus is never negative (``idf * (k1 + 1)`` with Whoosh's idf above 1).
     ``scored`` is left as it was."""
+    from browser.search import vectors
+
+    docs = vectors.as_docs(scored)
     if not exact:
-        return top(scored, wanted)
-    if wanted > EXACT_POOL:
-        boosted = dict(scored)
-        for docnum, extra in exact_title_bonus(order, exact, scored).items():
-            boosted[docnum] += extra
-        return top(boosted, wanted)
-    pool = {docnum: scored[docnum] for docnum in _best(scored, EXACT_POOL)}
-    for docnum, extra in _title_gains(order, exact, pool).items():
-        pool[docnum] += extra
-    return top(pool, wanted)
+        return vectors.top(docs, wanted)
+    pool = vectors.best(docs, EXACT_POOL)
+    gains = _title_gains(order, exact, pool.ids.tolist())
+    boosted = docs.as_dict() if wanted > EXACT_POOL else pool.as_dict()
+    for docnum, extra in gains.items():
+        boosted[docnum] += extra
+    return top(boosted, wanted)
 
 
 def _best(scored: dict[int, float], count: int) -> list[int]:

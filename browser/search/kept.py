@@ -8,15 +8,17 @@ cost of scoring it. Kept per searcher (one commit's), dropped with it.
 
 from __future__ import annotations
 
-from array import array
 from collections import OrderedDict
-from typing import Any, Final
+from typing import TYPE_CHECKING, Any, Final
 from weakref import WeakKeyDictionary
+
+if TYPE_CHECKING:  # numpy is imported with the first scoring (``vectors``), not here
+    from browser.search.vectors import ScoredDocs
 
 # Document frequencies kept per searcher (``frequency``) before the table starts over.
 FREQUENCIES_KEPT: Final = 100_000
 # Scored posting lists kept per commit for the next keystrokes (``ScoredLists``), in
-# postings: about 12 bytes each.
+# postings: 16 bytes each (an int64 document number and a float64 score).
 CACHED_POSTINGS: Final = 1_500_000
 
 
@@ -54,15 +56,15 @@ def kept_share(searcher: Any, fieldname: str, text: Any, count: float) -> float:
 
 class ScoredLists:
     """Whole scored posting lists of one searcher, the most recently used kept up to
-    ``CACHED_POSTINGS`` postings (about 12 bytes each)."""
+    ``CACHED_POSTINGS`` postings (16 bytes each)."""
 
     def __init__(self) -> None:
-        self._lists: OrderedDict[tuple[str, bytes], tuple[array[int], array[float]]] = OrderedDict()
+        self._lists: OrderedDict[tuple[str, bytes], ScoredDocs] = OrderedDict()
         self._postings = 0
         # Lists stopped part way: what was scored, and the document to go on from.
-        self.progress: dict[tuple[str, bytes], tuple[array[int], array[float], int]] = {}
+        self.progress: dict[tuple[str, bytes], tuple[ScoredDocs, int]] = {}
 
-    def get(self, key: tuple[str, bytes]) -> tuple[array[int], array[float]] | None:
+    def get(self, key: tuple[str, bytes]) -> ScoredDocs | None:
         found = self._lists.get(key)
         if found is not None:
             self._lists.move_to_end(key)
@@ -71,13 +73,13 @@ class ScoredLists:
     def __contains__(self, key: tuple[str, bytes]) -> bool:
         return key in self._lists
 
-    def put(self, key: tuple[str, bytes], scored: tuple[array[int], array[float]]) -> None:
-        if len(scored[0]) > CACHED_POSTINGS // 4:
+    def put(self, key: tuple[str, bytes], scored: ScoredDocs) -> None:
+        if len(scored) > CACHED_POSTINGS // 4:
             return
         self._lists[key] = scored
-        self._postings += len(scored[0])
+        self._postings += len(scored)
         while self._postings > CACHED_POSTINGS:
-            _key, (dropped, _scores) = self._lists.popitem(last=False)
+            _key, dropped = self._lists.popitem(last=False)
             self._postings -= len(dropped)
 
     def clear(self) -> None:

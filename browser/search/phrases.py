@@ -1,11 +1,16 @@
-"""Phrases: Whoosh's ``Phrase`` scores over whole posting lists, positions compared as sets.
+"""Phrases: Whoosh's ``Phrase`` scores over whole posting lists, positions compared at once.
 
 Whoosh scores a phrase as the sum of its words' BM25F scores in the documents where
 the words stand next to each other (``tests/test_search_oracle.py`` compares the two).
 A phrase of common words ("preference learning") has tens of thousands of postings per
-word and thousands of documents holding every word, of which a few hundred hold the
-phrase: the cost is in reading positions, so each step below is done in C (zips,
-``compress``, set intersections) and a score is worked out only for a match.
+word and thousands of documents holding every word (17k at 100k papers), of which a few
+hundred hold the phrase; the count shown is exact, so every one of them is checked. On
+the fast path the words' postings are read as arrays (``whoosh_internals.positions``:
+values left in their blocks' bytes, the positions of all candidates decoded together)
+and compared as sorted keys; one ``pickle.loads`` and a few set operations per posting
+and word was most of the time. Elsewhere (Whoosh's public path, or a value in another
+layout) positions are decoded one posting at a time and compared as sets. A score is
+worked out only for a match.
 """
 
 from __future__ import annotations
@@ -13,7 +18,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from itertools import compress, repeat
 from operator import add, sub
-from typing import Any, Final
+from typing import TYPE_CHECKING, Any, Final
 
 from whoosh.scoring import BM25F
 
@@ -25,13 +30,19 @@ from browser.search.whoosh_internals import (
     custom_field_b,
     deleted_set,
     positions_decoder,
+    positions_in_arrays,
     posting_parts,
 )
+
+if TYPE_CHECKING:  # numpy comes with the first phrase (``_matched_by_arrays``)
+    from browser.search.whoosh_internals.positions import PositionalPostings
 
 # (term frequency, encoded positions) of one posting.
 _Posting = tuple[float, bytes]
 # Documents whose positions are compared between two checks of the stop.
 _CHECK_EVERY: Final = 256
+# Per word, document number -> term frequency in the matches; and the matches in order.
+_Matched = tuple[list[dict[int, float]], list[int]]
 
 
 def phrase_scores(
@@ -42,10 +53,10 @@ def phrase_scores(
     Whoosh adds them (``_tree_sum``).
 
     The rarest word is read first; each later one only where the earlier ones all occur
-    (whole blocks when that is many of its postings, a skip to each otherwise), its
-    frequencies and positions from the same decoded block. Positions are compared only
-    for the documents that hold every word. ``Unsupported`` when the weighting is not
-    Whoosh's BM25F as built; ``Interrupted`` (``stop``) between blocks and documents.
+    (whole blocks when that is many of its postings, the blocks that may hold them
+    otherwise). Positions are compared only for the documents that hold every word.
+    ``Unsupported`` when the weighting is not Whoosh's BM25F as built; ``Interrupted``
+    (``stop``) between blocks and documents.
     """
     if not words:
         return {}
@@ -53,19 +64,97 @@ def phrase_scores(
     if not isinstance(searcher.weighting, BM25F) or custom_field_b(searcher.weighting, fieldname):
         raise Unsupported
     terms = [field.to_bytes(word) for word in words]
+    rarest_first = sorted(range(len(words)), key=lambda i: frequency(searcher, fieldname, words[i]))
+    frequencies, matches = _matched(searcher, field, fieldname, terms, rarest_first, stop)
+    if not matches:
+        return {}
+    scores = [
+        _bm25(searcher, fieldname, term, frequencies[at], matches) for at, term in enumerate(terms)
+    ]
+    return {docnum: _tree_sum([part[docnum] for part in scores]) for docnum in matches}
+
+
+def _matched(
+    searcher: Any, field: Any, fieldname: str, terms: list[bytes], order: list[int], stop: Stop
+) -> _Matched:
+    if positions_in_arrays(field):
+        from browser.search.whoosh_internals.positions import LayoutMismatch
+
+        try:
+            return _matched_by_arrays(searcher, fieldname, terms, order, stop)
+        except LayoutMismatch:
+            pass  # a value pickled otherwise than Whoosh's Positions does today
+    return _matched_one_by_one(searcher, field, fieldname, terms, order, stop)
+
+
+def _matched_by_arrays(
+    searcher: Any, fieldname: str, terms: list[bytes], order: list[int], stop: Stop
+) -> _Matched:
+    """``_matched_one_by_one`` over arrays: candidates as the intersection of sorted
+    document numbers, positions decoded for all candidates of a word at once."""
+    import numpy as np
+
+    from browser.search.whoosh_internals.positions import adjacent_rows
+
+    found: dict[int, PositionalPostings] = {}
+    joint: Any = None
+    for at in order:
+        part = _positional_postings(searcher, fieldname, terms[at], joint, stop)
+        joint = part.ids if joint is None else np.intersect1d(joint, part.ids, assume_unique=True)
+        if not joint.size:
+            return [], []
+        found[at] = part
+    words = [(found[at], np.searchsorted(found[at].ids, joint)) for at in range(len(terms))]
+    hit = adjacent_rows(words, stop.check)
+    matches: list[int] = joint[hit].tolist()
+    frequencies = [
+        dict(zip(matches, postings.weights_at(rows[hit]), strict=True)) for postings, rows in words
+    ]
+    return frequencies, matches
+
+
+def _positional_postings(
+    searcher: Any, fieldname: str, tbytes: bytes, among: Any, stop: Stop
+) -> PositionalPostings:
+    """A term's live postings as arrays; with ``among`` (a sorted array of document
+    numbers) only the blocks that may hold them, when they are few."""
+    from browser.search.whoosh_internals import positions
+
+    if (fieldname, tbytes) not in searcher.reader():
+        return positions.no_postings()
+    check = stop.check if stop.active else None
+    parts = []
+    for subsearcher, offset in searcher.leaf_searchers():
+        reader = subsearcher.reader()
+        if (fieldname, tbytes) not in reader:
+            continue
+        local = None
+        if among is not None:  # blocks without one are passed over by their header
+            inside = among[(among >= offset) & (among < offset + reader.doc_count_all())]
+            local = (inside - offset).tolist()
+        deleted = deleted_set(reader) if reader.has_deletions() else None
+        postings = reader.postings(fieldname, tbytes)
+        parts.append(positions.positional_postings(postings, offset, deleted, local, check))
+    return positions.joined(parts) if parts else positions.no_postings()
+
+
+def _matched_one_by_one(
+    searcher: Any, field: Any, fieldname: str, terms: list[bytes], order: list[int], stop: Stop
+) -> _Matched:
+    """The matches, each posting's positions decoded on its own and compared as sets:
+    the rarest word read first, each later one where the earlier ones all occur (a
+    skip to each when they are few), frequencies and positions from the same block."""
     found: dict[int, dict[int, _Posting]] = {}
     joint: set[int] | None = None
-    for at in sorted(range(len(words)), key=lambda i: frequency(searcher, fieldname, words[i])):
+    for at in order:
         part = _postings(searcher, fieldname, terms[at], joint, stop)
         joint = set(part) if joint is None else joint.intersection(part)
         if not joint:
-            return {}
+            return [], []
         found[at] = part
-    matches = _adjacent(field, [found[at] for at in range(len(words))], joint or set(), stop)
-    if not matches:
-        return {}
-    scores = [_bm25(searcher, fieldname, term, found[at], matches) for at, term in enumerate(terms)]
-    return {docnum: _tree_sum([part[docnum] for part in scores]) for docnum in matches}
+    postings = [found[at] for at in range(len(terms))]
+    matches = _adjacent(field, postings, joint or set(), stop)
+    return [{docnum: part[docnum][0] for docnum in matches} for part in postings], matches
 
 
 def _tree_sum(values: list[float]) -> float:
@@ -139,10 +228,11 @@ def _postings(
 
 
 def _bm25(
-    searcher: Any, fieldname: str, tbytes: bytes, postings: dict[int, _Posting], docs: list[int]
+    searcher: Any, fieldname: str, tbytes: bytes, frequencies: dict[int, float], docs: list[int]
 ) -> dict[int, float]:
-    """The term's BM25F score in each of ``docs``: Whoosh's ``bm25()``, the same
-    operations in the same order, so the floats are Whoosh's."""
+    """The term's BM25F score in each of ``docs`` (``frequencies``: its term frequency
+    there): Whoosh's ``bm25()``, the same operations in the same order, so the floats
+    are Whoosh's."""
     idf, avgfl, b, k1 = bm25_statistics(searcher, fieldname, tbytes)
     k1_plus_1 = k1 + 1
     scores: dict[int, float] = {}
@@ -154,7 +244,7 @@ def _bm25(
         if norms is None:
             raise Unsupported
         while docnum is not None and docnum < end:
-            tf = postings[docnum][0]
+            tf = frequencies[docnum]
             scores[docnum] = idf * ((tf * k1_plus_1) / (tf + norms[docnum - offset]))
             docnum = next(wanted, None)
     return scores

@@ -28,6 +28,8 @@ from whoosh.query.spans import WrappingSpan
 
 from browser.models import SearchFilters
 from browser.search.abbreviating import AbbreviationRewriter
+from browser.search.identifiers import read_arxiv_ids
+from browser.search.kept import frequency
 from browser.search.repair import FIELD_ALIASES, repair
 from browser.search.schema import (
     ABSTRACT_REGION,
@@ -50,10 +52,11 @@ from browser.search.syntax import (
     extract_tag_terms,
     plain_words,
 )
+from browser.search.typed_word import TypedWord, narrowing_postings
 from browser.search.vocabulary import Vocabulary
 from browser.search.whoosh_internals import SpanFilterMatcher, fast_path
 from browser.text.acronyms import AcronymTable
-from browser.text.tokens import STOP_WORDS, Token, is_cjk, tokenise
+from browser.text.tokens import Token, tokenise
 
 # How many completions the word being typed expands to (its most frequent words).
 PREFIX_EXPANSION_CAP: Final = 16
@@ -286,9 +289,12 @@ class QueryPlanner:
         text, query_filters = extract_tag_terms(text)
         if filters is not None:
             query_filters &= filters
-        repaired = repair(_POSSESSIVE.sub("", MINUS_WORD.sub("NOT ", text)))
+        # A pasted link or id (``https://arxiv.org/abs/2401.01234v2``) as ``arxiv:ID``.
+        ids = read_arxiv_ids(text)
+        id_note = ids.notice(lambda arxiv_id: frequency(searcher, "arxiv", arxiv_id) > 0)
+        repaired = repair(_POSSESSIVE.sub("", MINUS_WORD.sub("NOT ", ids.text)))
         text = repaired.text
-        error = " ".join(n for n in (note, repaired.message) if n) or None
+        error = " ".join(n for n in (note, id_note, repaired.message) if n) or None
         if not text.strip():
             return Plan(wq.Every(), query_filters, error, listing=True, words=[])
         self._abbreviations.start(text)
@@ -299,13 +305,20 @@ class QueryPlanner:
             return Plan(wq.Every(), query_filters, error, listing=True, words=[])
         typing_text = text[: len(text) - len(repaired.closers)]
         typed = (
-            None
-            if parse_error or not prefix_last_word
-            else self._word_being_typed(parsed, typing_text)
+            None if parse_error or not prefix_last_word else word_being_typed(parsed, typing_text)
         )
         expansion = None
         if typed is not None:
-            expansion = self._typing_expansion(searcher, typed.fieldname, typed.text)
+            expansion = TypedWord(
+                typed.fieldname,
+                typed.text,
+                lambda prefix: self.completions(searcher, prefix, PREFIX_EXPANSION_CAP),
+                self._abbreviations.long_form_queries,
+                lambda: narrowing_postings(searcher, parsed, typed),
+                self._vocabulary_for(searcher).frequency,
+            ).expansion()
+            if expansion is not None and typed.fieldname == "abstract":
+                expansion = InRegion(expansion, ABSTRACT_REGION)
         parsed = self._abbreviations.with_short_forms(parsed)
         final = parsed.accept(
             lambda node: (
@@ -351,59 +364,6 @@ class QueryPlanner:
         if fallback is None:
             return None, NOTHING_TO_SEARCH
         return fallback, COULD_NOT_READ if failed else None
-
-    @staticmethod
-    def _word_being_typed(parsed: Any, text: str) -> Any | None:
-        """The Term node of the unfinished last word (``diffus``, ``fine-tun``), if any."""
-        if not text or text[-1].isspace():
-            return None
-        match = LAST_WORD.search(text)
-        if match is None or match.group("word") in OPERATORS:
-            return None
-        word = match.group("word").lower()
-        fieldname = match.group("field") or DEFAULT_FIELD
-        target = None
-        for leaf in positive_leaves(parsed):
-            if isinstance(leaf, wq.Term) and leaf.fieldname == fieldname and leaf.text == word:
-                target = leaf
-        return target
-
-    def _typing_expansion(self, searcher: Any, fieldname: str, word: str) -> Any | None:
-        """The word being typed as index terms, its last part (after a hyphen too) also
-        matching its most frequent completions: ``fine-tun`` is ``fine`` and ``tun*``,
-        or ``finetun*``. None when there is nothing to complete."""
-        parts = [t for t in tokenise(word, keep_stop_words=True) if not t.derived]
-        if not parts or (len(parts[-1].text) < 2 and not is_cjk(parts[-1].text)):
-            return None
-        field_of_terms = DEFAULT_FIELD if fieldname == "abstract" else fieldname
-        last = self._completed_terms(searcher, parts[-1].text)
-        if len(parts) == 1:
-            if len(last) <= 1:
-                return None
-            query: Any = union([wq.Term(field_of_terms, term) for term in last])
-            # A whole known abbreviation is a word already, not only a prefix: ``RL``
-            # also matches "reinforcement learning" before a space is typed.
-            long_forms = self._abbreviations.long_form_queries(field_of_terms, parts[0].text, 1.0)
-            if long_forms:
-                query = wq.Or([query, *long_forms])
-        else:
-            earlier = [
-                wq.Term(field_of_terms, index_term(t.text))
-                for t in parts[:-1]
-                if t.text not in STOP_WORDS
-            ]
-            query = wq.And([*earlier, union([wq.Term(field_of_terms, t) for t in last])])
-            joined = self._completed_terms(searcher, "".join(t.text for t in parts))
-            if len(joined) > 1:
-                query = wq.Or([query, union([wq.Term(field_of_terms, t) for t in joined])])
-        if fieldname == "abstract":
-            return InRegion(query, ABSTRACT_REGION)
-        return query
-
-    def _completed_terms(self, searcher: Any, prefix: str) -> list[str]:
-        """Index terms of ``prefix`` itself and of its most frequent completions."""
-        words = [prefix, *self.completions(searcher, prefix, PREFIX_EXPANSION_CAP)]
-        return sorted({index_term(w) for w in words})
 
     def completions(self, searcher: Any, prefix: str, cap: int) -> list[str]:
         """The ``cap`` most frequent indexed words starting with ``prefix`` (cached per commit)."""
@@ -545,6 +505,22 @@ class QueryPlanner:
         return wq.Or([term, *long_forms]) if long_forms else term
 
 
+def word_being_typed(parsed: Any, text: str) -> Any | None:
+    """The Term node of the unfinished last word (``diffus``, ``fine-tun``), if any."""
+    if not text or text[-1].isspace():
+        return None
+    match = LAST_WORD.search(text)
+    if match is None or match.group("word") in OPERATORS:
+        return None
+    word = match.group("word").lower()
+    fieldname = match.group("field") or DEFAULT_FIELD
+    target = None
+    for leaf in positive_leaves(parsed):
+        if isinstance(leaf, wq.Term) and leaf.fieldname == fieldname and leaf.text == word:
+            target = leaf
+    return target
+
+
 def every_beside_others_dropped(node: Any) -> Any:
     """An AND without its "every paper" parts (``title:*``, ``*``: a value every paper
     has), unless nothing else is left. Whoosh's ``normalize`` makes any compound with an
@@ -562,19 +538,6 @@ def every_beside_others_dropped(node: Any) -> Any:
 
 def _is_every(node: Any) -> bool:
     return isinstance(node, wq.Every) and not node.fieldname
-
-
-def union(terms: list[Any], boost: float = 1.0) -> Any:
-    """An OR over the completions of a word.
-
-    Whoosh's default OR is a binary tree of union matchers that costs several Python calls
-    per document per level: for 32 completions of a short prefix that was ~1 s at 100k
-    papers. The array matcher decodes each term's postings into one score array per
-    range of documents, several times faster on wide unions.
-    """
-    union = wq.Or(terms, boost=boost)
-    union.matcher_type = wq.Or.ARRAY_MATCHER
-    return union
 
 
 def plain_query(text: str, *, stemmed: bool) -> Any | None:

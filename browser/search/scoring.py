@@ -7,11 +7,9 @@ tree level, plus a column read for each document's length.
 
 from __future__ import annotations
 
-from array import array
-from collections.abc import Iterable, Iterator, Sequence
-from itertools import compress, repeat
-from operator import add, mul, not_, truediv
-from typing import Any, Final
+from collections.abc import Iterator
+from itertools import compress
+from typing import TYPE_CHECKING, Any, Final
 
 from whoosh import query as wq
 from whoosh.scoring import BM25F
@@ -25,15 +23,18 @@ from browser.search.planning import InRegion, query_is_constant
 from browser.search.schema import REGION
 from browser.search.stopping import NO_STOP, Interrupted, Stop
 from browser.search.whoosh_internals import (
+    PostingArrays,
     custom_field_b,
     deleted_set,
     fast_path,
     positions_decoder,
-    posting_blocks,
     posting_parts,
     posting_values,
     whole_postings,
 )
+
+if TYPE_CHECKING:  # numpy is imported with the first scoring, not with this module
+    from browser.search.vectors import Docnums, ScoredDocs
 
 # Scoring a posting inside a region decodes its positions: about this many plain postings.
 REGION_POSTING_COST: Final = 4
@@ -160,81 +161,87 @@ def kth_largest(values: list[float], k: int) -> float:
     return sorted(values, reverse=True)[k - 1]
 
 
-def ranked_by_bm25(searcher: Any, query: Any, stop: Stop = NO_STOP) -> dict[int, float] | None:
+def ranked_by_bm25(searcher: Any, query: Any, stop: Stop = NO_STOP) -> ScoredDocs | None:
     """Scores of every live document ``query`` matches, or None for a shape it can't do.
 
     Whoosh's BM25F, the same formula and statistics as its scorer, computed a posting
     block at a time over whole posting lists instead of through its matcher tree (a
     handful of Python calls per document per tree level, plus a column read for each
-    document's length). Covers AND, OR, NOT and plain terms in text fields: what the
-    query parser and the prefix expansion produce for words. Anything else goes to
-    Whoosh, and so does everything when Whoosh's internals are not there
-    (``whoosh_internals.fast_path``). The caller takes the top hits and the exact count
-    from the same result.
+    document's length), as array arithmetic (``vectors``). Covers AND, OR, NOT and
+    plain terms in text fields: what the query parser and the prefix expansion produce
+    for words. Anything else goes to Whoosh, and so does everything when Whoosh's
+    internals are not there (``whoosh_internals.fast_path``). The caller takes the top
+    hits and the exact count from the same result.
     """
     if not fast_path():
         return None
     try:
-        return node_scores(searcher, query, stop)
+        return node_docs(searcher, query, stop)
     except Unsupported:
         return None
 
 
 def node_scores(searcher: Any, node: Any, stop: Stop) -> dict[int, float]:
+    """``node_docs`` as a dict."""
+    return node_docs(searcher, node, stop).as_dict()
+
+
+def node_docs(searcher: Any, node: Any, stop: Stop) -> ScoredDocs:
+    from browser.search import vectors
+
     stop.check()
     if isinstance(node, wq.Term):
-        return term_scores(searcher, node.fieldname, node.text, node.boost, stop=stop)
+        return term_docs(searcher, node.fieldname, node.text, node.boost, stop=stop)
     if isinstance(node, InRegion) and getattr(node, "boost", 1.0) == 1.0:
-        return region_scores(searcher, node.q, node.region, stop=stop)
+        return vectors.scored_docs(region_scores(searcher, node.q, node.region, stop=stop))
     if isinstance(node, wq.Phrase) and node.slop == 1:
-        scores = phrase_scores(searcher, node.fieldname, node.words, stop)
-        if node.boost != 1.0:
-            # As Whoosh's Phrase wraps its matcher: each score times the boost (an
-            # abbreviation's long form weighs less than the words typed).
-            return {docnum: score * node.boost for docnum, score in scores.items()}
-        return scores
+        scores = vectors.scored_docs(phrase_scores(searcher, node.fieldname, node.words, stop))
+        # As Whoosh's Phrase wraps its matcher: each score times the boost (an
+        # abbreviation's long form weighs less than the words typed).
+        return vectors.times(scores, node.boost) if node.boost != 1.0 else scores
     if query_is_constant(node):
         # Whoosh scores a range match (and a "has a value" one) as a constant.
         matching = matching_set(searcher, node, stop)
         if matching is None:
             raise Unsupported
         score = node.score if isinstance(node, wq.ConstantScoreQuery) else node.boost
-        return dict.fromkeys(matching, float(score))
+        return vectors.constant(matching, float(score))
     if getattr(node, "boost", 1.0) != 1.0:
         raise Unsupported
     if isinstance(node, wq.Or):
-        return _or_scores(searcher, node, stop)
+        return _or_docs(searcher, node, stop)
     if isinstance(node, wq.And):
-        return _and_scores(searcher, node, stop)
+        return _and_docs(searcher, node, stop)
     if isinstance(node, wq.AndNot):
-        total = node_scores(searcher, node.a, stop)
+        total = node_docs(searcher, node.a, stop)
         excluded = matching_set(searcher, node.b, stop)
         if excluded is None:
             raise Unsupported
-        return {d: s for d, s in total.items() if d not in excluded}
+        return vectors.without(total, excluded)
     raise Unsupported
 
 
-def _or_scores(searcher: Any, node: Any, stop: Stop) -> dict[int, float]:
-    """An OR: the sum of its parts' scores where they match (NOTs inside are Whoosh's)."""
+def _or_docs(searcher: Any, node: Any, stop: Stop) -> ScoredDocs:
+    """An OR: the sum of its parts' scores where they match (NOTs inside are Whoosh's):
+    the longest part's score, plus the others' from the shortest up."""
+    from browser.search import vectors
+
     if (node.minmatch and node.minmatch > 1) or node.scale:
         raise Unsupported
     if any(isinstance(child, wq.Not) for child in node.subqueries):
         raise Unsupported
-    parts = sorted((node_scores(searcher, c, stop) for c in node.subqueries), key=len)
+    parts = sorted((node_docs(searcher, c, stop) for c in node.subqueries), key=len)
     if not parts:
-        return {}
-    total = parts.pop()
-    for part in parts:
-        get = total.get
-        for docnum, score in part.items():
-            total[docnum] = get(docnum, 0.0) + score
-    return total
+        return vectors.nothing()
+    longest = parts.pop()
+    return vectors.summed([longest, *parts])
 
 
-def _and_scores(searcher: Any, node: Any, stop: Stop) -> dict[int, float]:
+def _and_docs(searcher: Any, node: Any, stop: Stop) -> ScoredDocs:
     """An AND: the sum of its parts' scores where all match, shortest lists first; each
     NOT inside adds 1.0 where it holds, as Whoosh scores it."""
+    from browser.search import vectors
+
     positive = [c for c in node.subqueries if not isinstance(c, wq.Not)]
     if not positive:
         raise Unsupported
@@ -244,28 +251,28 @@ def _and_scores(searcher: Any, node: Any, stop: Stop) -> dict[int, float]:
     # Shortest posting lists first: an empty part ends it (a typo AND a common word),
     # and a few survivors are looked up in the longer lists instead of decoding them.
     plain.sort(key=lambda child: postings_to_read(searcher, child))
-    joint: dict[int, float] | None = None
+    joint: ScoredDocs | None = None
     for child in plain:
-        if joint is not None and not joint:
-            return {}
+        if joint is not None and not len(joint):
+            return joint
         if joint is not None and _terms_within(child):
-            part = _scores_within(searcher, child, set(joint), stop)
+            part = _docs_within(searcher, child, joint.ids, stop)
         else:
-            part = node_scores(searcher, child, stop)
-        joint = part if joint is None else {d: s + part[d] for d, s in joint.items() if d in part}
-    total = node_scores(searcher, regions.pop(), stop) if joint is None else joint
+            part = node_docs(searcher, child, stop)
+        joint = part if joint is None else vectors.joined(joint, part)
+    total = node_docs(searcher, regions.pop(), stop) if joint is None else joint
     for region in regions:
         if getattr(region, "boost", 1.0) != 1.0:
             raise Unsupported
-        part = region_scores(searcher, region.q, region.region, within=set(total), stop=stop)
-        total = {d: s + part[d] for d, s in total.items() if d in part}
+        inside = region_scores(searcher, region.q, region.region, total.docnums(), stop)
+        total = vectors.joined(total, vectors.scored_docs(inside))
     for child in node.subqueries:
-        if isinstance(child, wq.Not) and total:
+        if isinstance(child, wq.Not) and len(total):
             excluded = matching_set(searcher, child.query, stop)
             if excluded is None:
                 raise Unsupported
             # Whoosh scores a NOT inside an AND as a match worth 1.0: same here.
-            total = {d: s + 1.0 for d, s in total.items() if d not in excluded}
+            total = vectors.plus(vectors.without(total, excluded), 1.0)
     return total
 
 
@@ -284,20 +291,29 @@ def _terms_within(node: Any) -> bool:
 
 
 def _scores_within(searcher: Any, node: Any, within: set[int], stop: Stop) -> dict[int, float]:
-    """Scores of a term or an OR of terms (``_terms_within``) among ``within`` only.
+    """``_docs_within`` as a dict, ``within`` a set."""
+    from browser.search import vectors
+
+    return _docs_within(searcher, node, vectors.docnum_array(within), stop).as_dict()
+
+
+def _docs_within(searcher: Any, node: Any, within: Docnums, stop: Stop) -> ScoredDocs:
+    """Scores of a term or an OR of terms (``_terms_within``) among ``within`` only
+    (ascending document numbers), the OR's added in its order.
 
     Inside an AND the other parts have already cut the candidates down: each term of an
     OR is then read where they are (a skip to each, when few) instead of whole.
     """
+    from browser.search import vectors
+
     if isinstance(node, wq.Term):
-        return term_scores(searcher, node.fieldname, node.text, node.boost, within, stop=stop)
-    total: dict[int, float] = {}
-    for child in node.subqueries:
-        part = term_scores(searcher, child.fieldname, child.text, child.boost, within, stop=stop)
-        get = total.get
-        for docnum, score in part.items():
-            total[docnum] = get(docnum, 0.0) + score
-    return total
+        return term_docs(searcher, node.fieldname, node.text, node.boost, within, stop=stop)
+    return vectors.summed(
+        [
+            term_docs(searcher, child.fieldname, child.text, child.boost, within, stop=stop)
+            for child in node.subqueries
+        ]
+    )
 
 
 def region_scores(
@@ -379,32 +395,40 @@ def term_scores(
     *,
     stop: Stop = NO_STOP,
 ) -> dict[int, float]:
-    """BM25 scores of a term's live postings (those in ``within``); ``stop`` is checked
-    before each block of a list read whole (a common word has hundreds)."""
+    """``term_docs`` as a dict, ``within`` a set."""
+    from browser.search import vectors
+
+    among = None if within is None else vectors.docnum_array(within)
+    return term_docs(searcher, fieldname, text, boost, among, stop=stop).as_dict()
+
+
+def term_docs(
+    searcher: Any,
+    fieldname: str,
+    text: Any,
+    boost: float,
+    within: Docnums | None = None,
+    *,
+    stop: Stop = NO_STOP,
+) -> ScoredDocs:
+    """BM25 scores of a term's live postings (those in ``within``, ascending); ``stop``
+    is checked before each block of a list read whole (a common word has hundreds)."""
+    from browser.search import vectors
+
     schema = searcher.schema
     if fieldname not in schema:
-        return {}
+        return vectors.nothing()
     if not isinstance(searcher.weighting, BM25F) or custom_field_b(searcher.weighting, fieldname):
         raise Unsupported
     try:
         tbytes = schema[fieldname].to_bytes(text)
     except ValueError:
-        return {}
+        return vectors.nothing()
     if (fieldname, tbytes) not in searcher.reader():
-        return {}
+        return vectors.nothing()
     if not schema[fieldname].scorable:
-        # Whoosh's WeightScorer for fields without lengths (year:2024): the weight.
-        found: dict[int, float] = {}
-        for subsearcher, offset in searcher.leaf_searchers():
-            reader = subsearcher.reader()
-            if (fieldname, tbytes) not in reader:
-                continue
-            ids, weights = whole_postings(reader.postings(fieldname, tbytes))
-            deleted = deleted_set(reader) if reader.has_deletions() else ()
-            for docnum, tf in zip(ids, weights, strict=True):
-                if not (deleted and docnum in deleted):
-                    found[offset + docnum] = tf * boost
-        return found
+        scores = _weights_as_scores(searcher, fieldname, tbytes, boost)
+        return scores if within is None else vectors.among_ids(scores, within)
     lists = scored_lists(searcher)
     key = (fieldname, tbytes)
     whole = lists.get(key)
@@ -417,76 +441,95 @@ def term_scores(
         lists.put(key, whole)
     if whole is None:
         # A few candidates in a long list: jump to each instead of decoding it all.
-        return _scores_at(searcher, fieldname, tbytes, boost, within or set(), stop)
-    ids, values = whole
-    if within is not None:
-        scores = dict(compress(zip(ids, values, strict=True), map(within.__contains__, ids)))
-    else:
-        scores = dict(zip(ids, values, strict=True))
-    if boost != 1.0:
-        return dict(zip(scores, map(mul, scores.values(), repeat(boost)), strict=True))
-    return scores
+        assert within is not None
+        return _scores_at(searcher, fieldname, tbytes, boost, within, stop)
+    scores = whole if within is None else vectors.among_ids(whole, within)
+    return vectors.times(scores, boost) if boost != 1.0 else scores
+
+
+def _weights_as_scores(searcher: Any, fieldname: str, tbytes: bytes, boost: float) -> ScoredDocs:
+    """Whoosh's WeightScorer for fields without lengths (year:2024): the weight."""
+    from browser.search import vectors
+
+    found: dict[int, float] = {}
+    for subsearcher, offset in searcher.leaf_searchers():
+        reader = subsearcher.reader()
+        if (fieldname, tbytes) not in reader:
+            continue
+        ids, weights = whole_postings(reader.postings(fieldname, tbytes))
+        deleted = deleted_set(reader) if reader.has_deletions() else ()
+        for docnum, tf in zip(ids, weights, strict=True):
+            if not (deleted and docnum in deleted):
+                found[offset + docnum] = tf * boost
+    return vectors.scored_docs(found)
 
 
 def _whole_list_scores(
     searcher: Any, fieldname: str, tbytes: bytes, stop: Stop = NO_STOP
-) -> tuple[array[int], array[float]]:
-    """Every live posting of a term: (document numbers, BM25 scores), boost 1.
+) -> ScoredDocs:
+    """Every live posting of a term with its BM25 score, boost 1.
 
-    ``stop`` is checked before each block. A list stopped part way is kept as far as it
-    got (``ScoredLists.progress``) and the next call goes on from there: while a word
+    A segment's blocks are decoded into two flat arrays (ids, weights: C-level extends)
+    and scored in one pass of array arithmetic (``vectors.bm25``). ``stop`` is checked
+    before each block. A list stopped part way is kept as far as it got
+    (``ScoredLists.progress``) and the next call goes on from there: while a word
     is typed the same long list is asked for at every keystroke, and each keystroke's
     budget then adds to the last one's instead of starting over.
     """
+    from browser.search import vectors
+
     idf, avgfl, b, k1 = bm25_statistics(searcher, fieldname, tbytes)
-    k1_plus_1 = k1 + 1
     lists = scored_lists(searcher)
     key = (fieldname, tbytes)
-    docnums: array[int] = array("i")
-    scores: array[float] = array("d")
+    chunks: list[ScoredDocs] = []
     resume_at = 0
     if key in lists.progress:
-        docnums, scores, resume_at = lists.progress.pop(key)
+        done, resume_at = lists.progress.pop(key)
+        chunks.append(done)
     check = stop.check if stop.active else None
-    try:
-        for subsearcher, offset in searcher.leaf_searchers():
-            reader = subsearcher.reader()
-            end = offset + reader.doc_count_all()
-            if end <= resume_at or (fieldname, tbytes) not in reader:
-                continue
-            norms = length_norms(subsearcher, fieldname, k1, b, avgfl)
-            if norms is None:
-                raise Unsupported
-            postings = reader.postings(fieldname, tbytes)
-            if resume_at > offset:
-                postings.skip_to(resume_at - offset)
-            deleted = deleted_set(reader) if reader.has_deletions() else None
-            for ids, weights in posting_blocks(postings, check):
-                last = offset + ids[-1] + 1 if ids else resume_at
-                if deleted:
-                    ids, weights = _kept(ids, weights, map(not_, map(deleted.__contains__, ids)))
-                # Whoosh's bm25(), idf * ((tf * (k1 + 1)) / (tf + norm)), one C-level pass
-                # per operation instead of a Python loop per posting: the same floats.
-                ratios = map(
-                    truediv,
-                    map(mul, weights, repeat(k1_plus_1)),
-                    map(add, weights, map(norms.__getitem__, ids)),
-                )
-                scores.extend(map(mul, repeat(idf), ratios))
-                docnums.extend(map(add, ids, repeat(offset)) if offset else ids)
-                resume_at = last
-            resume_at = end
-    except Interrupted:
-        lists.progress[key] = (docnums, scores, resume_at)
-        raise
-    return docnums, scores
+    for subsearcher, offset in searcher.leaf_searchers():
+        reader = subsearcher.reader()
+        end = offset + reader.doc_count_all()
+        if end <= resume_at or (fieldname, tbytes) not in reader:
+            continue
+        norms = length_norms(subsearcher, fieldname, k1, b, avgfl)
+        if norms is None:
+            raise Unsupported
+        postings = reader.postings(fieldname, tbytes)
+        if resume_at > offset:
+            postings.skip_to(resume_at - offset)
+        gathered = PostingArrays()
+        try:
+            gathered.read(postings, check)
+        except Interrupted:
+            if gathered.last is not None:
+                resume_at = offset + gathered.last + 1
+            scored = vectors.bm25(*gathered.arrays(), norms, idf, k1 + 1, offset)
+            chunks.append(_live(reader, offset, scored))
+            lists.progress[key] = (vectors.concatenated(chunks), resume_at)
+            raise
+        scored = vectors.bm25(*gathered.arrays(), norms, idf, k1 + 1, offset)
+        chunks.append(_live(reader, offset, scored))
+        resume_at = end
+    return vectors.concatenated(chunks)
+
+
+def _live(reader: Any, offset: int, scored: ScoredDocs) -> ScoredDocs:
+    """``scored`` (one segment's, numbered from ``offset``) without its deleted documents."""
+    from browser.search import vectors
+
+    if not reader.has_deletions():
+        return scored
+    return vectors.without(scored, (offset + docnum for docnum in deleted_set(reader)))
 
 
 def _scores_at(
-    searcher: Any, fieldname: str, tbytes: bytes, boost: float, within: set[int], stop: Stop
-) -> dict[int, float]:
-    """The scores of a term's postings among ``within``, from the blocks that may hold
-    them (``posting_parts``); ``stop`` is checked before each block."""
+    searcher: Any, fieldname: str, tbytes: bytes, boost: float, within: Docnums, stop: Stop
+) -> ScoredDocs:
+    """The scores of a term's postings among ``within`` (ascending), from the blocks that
+    may hold them (``posting_parts``); ``stop`` is checked before each block."""
+    from browser.search import vectors
+
     idf, avgfl, b, k1 = bm25_statistics(searcher, fieldname, tbytes)
     k1_plus_1 = k1 + 1
     scores: dict[int, float] = {}
@@ -498,7 +541,7 @@ def _scores_at(
         if norms is None:
             raise Unsupported
         postings = reader.postings(fieldname, tbytes)
-        local = sorted(d - offset for d in within if d >= offset)
+        local = (within[within >= offset] - offset).tolist()
         wanted = set(local)
         deleted = deleted_set(reader) if reader.has_deletions() else ()
         found: list[tuple[int, float]] = []
@@ -510,12 +553,4 @@ def _scores_at(
                 continue
             score = idf * ((tf * k1_plus_1) / (tf + norms[docnum]))
             scores[offset + docnum] = score * boost if boost != 1.0 else score
-    return scores
-
-
-def _kept(
-    ids: Sequence[int], weights: Sequence[float], keep: Iterable[bool]
-) -> tuple[list[int], list[float]]:
-    """The postings whose ``keep`` is true (``keep`` runs along ``ids``)."""
-    pairs = list(compress(zip(ids, weights, strict=True), keep))
-    return [d for d, _ in pairs], [w for _, w in pairs]
+    return vectors.scored_docs(scores)

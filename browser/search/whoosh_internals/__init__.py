@@ -23,7 +23,7 @@ from bisect import bisect_right
 from collections.abc import Callable, Iterator, Sequence
 from functools import partial
 from itertools import accumulate, compress
-from typing import Any
+from typing import Any, Final
 
 import whoosh.multiproc
 from whoosh import columns, formats
@@ -46,6 +46,7 @@ from whoosh.writing import PostingPool, SegmentWriter
 
 from browser.search.internals_status import InternalsStatus
 from browser.search.lengths import LengthTable
+from browser.search.whoosh_internals.blockarrays import PostingArrays as PostingArrays
 from browser.search.whoosh_internals.pool import GroupedPostingPool, GroupedSegmentWriter
 from browser.search.whoosh_internals.postings import (
     BLOCK_LENGTH,
@@ -104,6 +105,9 @@ def probe() -> InternalsStatus:
     for name in SET_BY_GOTO:  # our ``_goto`` replaces Whoosh's: the same fields
         called(W3LeafMatcher, "_goto", name)
     need(W3LeafMatcher, "W3LeafMatcher", "_read_ids", "_read_weights", "_read_values")
+    # ``PostingArrays`` reads the rest of a term's blocks from its extent at once.
+    for name in ("_postfile", "_startoffset", "_length", "_fixedsize", "_byteids"):
+        called(W3LeafMatcher, "__init__", name)
     need(W3PostingsWriter, "W3PostingsWriter", "_new_block", "_write_block")
     # JoinedFieldWriter._write_term writes a one-block term as these write it.
     called(W3PostingsWriter, "__init__", "_byteids")
@@ -135,6 +139,8 @@ def probe() -> InternalsStatus:
     if info.to_bytes() != term_info_bytes(3.0, 2, stats, (1, 7), (100, 50)):
         missing.append("W3TermInfo.to_bytes as term_info_bytes")
     need(PostingPool, "PostingPool", "_new_run", "_open_run", "_remove_run")
+    if not positions_layout_holds():
+        missing.append("formats.Positions.encode as protocol 2 pickled deltas")
     try:
         _probe_instances(need)
     except Exception as exc:  # a release that cannot even build the probe index
@@ -173,6 +179,8 @@ def _probe_instances(need: Callable[..., None]) -> None:
         leaf = _unwrapped(reader.postings("text", "probe"))
         need(leaf, "W3LeafMatcher", "_ids", "_weights", "_values", "_i", "_blocklength")
         need(leaf, "W3LeafMatcher", "_maxid", "_next_block", "_dataoffset", "_nextoffset")
+        # positions.block_tail reads a block's values undecoded.
+        need(leaf, "W3LeafMatcher", "_fixedsize", "_byteids", "_compression", "_data")
         numbers = reader.column_reader("number", translate=False)
         need(numbers, "NumericColumn.Reader", "_typecode", "_count", "_dbfile", "_basepos")
         words = reader.column_reader("words", translate=False)
@@ -288,6 +296,28 @@ def positions_decoder(field: Any) -> Callable[[bytes], list[int]]:
         return list(accumulate(pickle.loads(value[skip:])))
 
     return decode
+
+
+# ``Positions().encode`` of positions 3, 300 and 70000 and of position 5 as the
+# array decoder (``positions.decode_positions``) reads them: a count, then the pickled
+# deltas (one-, two- and four-byte ints) at protocol 2.
+_POSITIONS_LAYOUT: Final = (
+    ([3, 300, 70000], b"\x00\x00\x00\x03\x80\x02]q\x00(K\x03M)\x01JD\x10\x01\x00e."),
+    ([5], b"\x00\x00\x00\x01\x80\x02]q\x00K\x05a."),
+)
+
+
+def positions_layout_holds() -> bool:
+    """Whether Whoosh's ``Positions`` still encodes positions as the array decoder
+    reads them (checked by the probe; numpy is not needed for it)."""
+    fmt = formats.Positions()
+    return all(fmt.encode(places) == encoded for places, encoded in _POSITIONS_LAYOUT)
+
+
+def positions_in_arrays(field: Any) -> bool:
+    """Whether a phrase over ``field`` can read its postings as arrays
+    (``whoosh_internals.positions``): the fast path, and Whoosh's ``Positions`` format."""
+    return fast_path() and type(field.format) is formats.Positions
 
 
 def _unwrapped(matcher: Any) -> Any:
