@@ -351,3 +351,16 @@ async def test_the_start_up_heap_is_set_aside_once_after_the_first_list(
         await search(pilot, "robots")
         await settle(pilot)
     assert calls == ([0] if asked else [])
+
+
+def test_a_day_step_matches_the_words_as_the_list_did(services: Services) -> None:
+    """While a query is typed its last word is a prefix ("Diffu" -> Diffusion): the day
+    step asked with the list's words finds that paper's day; given whole it finds none."""
+    found = services.listing_day_step(None, -1, query="Diffu", prefix_last_word=True)
+    assert found is not None
+    day, ids = found
+    assert day == dt.date(2025, 3, 3)
+    assert [services.paper(paper_id).title for paper_id in ids] == [  # type: ignore[union-attr]
+        "Diffusion Policies for Dexterous Hands"
+    ]
+    assert services.listing_day_step(None, -1, query="Diffu") is None

@@ -160,7 +160,6 @@ async def test_importing_a_file_that_is_not_a_tag_export_says_why(
         assert app.is_running
 
 
-
 async def test_an_export_of_more_than_the_loaded_rows_keeps_the_view(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -190,5 +189,39 @@ async def test_an_export_of_more_than_the_loaded_rows_keeps_the_view(
         with (tmp_path / "new.csv").open(encoding="utf-8", newline="") as file:
             exported = {row["id"] for row in csv.DictReader(file)}
         assert exported == new
+    finally:
+        services.close()
+
+
+async def test_an_export_while_typing_takes_the_papers_the_list_matches(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A list still being typed matched its last word as a prefix ("scal" -> Scaling);
+    its export beyond the loaded rows searches again the same way, not for "scal"."""
+    from test_app import build_library
+    from test_reader import scaling_papers
+
+    monkeypatch.setenv("HOME", str(tmp_path / "home"))
+    services = build_library(tmp_path, scaling_papers(230))
+    try:
+        assert services.search("scal").total == 0  # a whole word: no paper has it
+        app = make_app(services)
+        app.session.page_size = 50
+        async with app.run_test(size=(100, 30)) as pilot:
+            await settle(pilot)
+            app.search_bar.focus()
+            await pilot.press(*"scal")  # typed, not submitted
+            await wait_for(pilot, lambda: app.result is not None and app.result.total == 230)
+            assert app.session.request is not None and app.session.request.prefix_last_word
+            assert len(app.result.hits) < 230
+            app.table.focus()
+            await pilot.press("e")
+            assert isinstance(app.screen, ExportPrompt)
+            app.screen.query_one("#export-path", Input).value = str(tmp_path / "typed.csv")
+            app.screen.query_one("#export-ok", Button).press()
+            await settle(pilot)
+            await wait_for(pilot, lambda: (tmp_path / "typed.csv").exists())
+        with (tmp_path / "typed.csv").open(encoding="utf-8", newline="") as file:
+            assert len(list(csv.DictReader(file))) == 230
     finally:
         services.close()

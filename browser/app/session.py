@@ -234,8 +234,11 @@ class SessionFlow:
         if base is not None:
             tag_filters = base if tag_filters is None else tag_filters & base
         ask = self._ask()
+        # The words as the list on screen matched them: a prefix while being typed.
+        prefix = app.session.request is not None and app.session.request.prefix_last_word
+        query = app.search_bar.value
         app.run_worker(
-            partial(self._find_day, current, delta, app.search_bar.value, tag_filters, ask),
+            partial(self._find_day, current, delta, query, tag_filters, prefix, ask),
             thread=True,
             group="day-step",
             exclusive=True,
@@ -272,10 +275,13 @@ class SessionFlow:
         delta: int,
         query: str,
         filters: SearchFilters | None,
+        prefix_last_word: bool,
         ask: tuple[int, str],
     ) -> None:
         try:
-            step = self.app.services.listing_day_step(current, delta, query=query, filters=filters)
+            step = self.app.services.listing_day_step(
+                current, delta, query=query, filters=filters, prefix_last_word=prefix_last_word
+            )
         except Exception as error:  # any failure must reach the user, not end silently
             self._fail(ask, f"Could not find the next day: {error}")
             return

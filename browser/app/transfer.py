@@ -35,6 +35,7 @@ def export_selection(request: SearchRequest | None, shown: SearchResult | None) 
         sort=request.sort,
         like=request.like_paper_id,
         filters=request.filters,
+        prefix_last_word=request.prefix_last_word,
     )
 
 
@@ -113,6 +114,9 @@ class TransferFlow:
                 like_paper_id=app.like.paper.id if app.like else None,
                 # The list's view too (a day, the new papers): the export is what it shows.
                 view_filters=app.view.filters if app.view is not None else None,
+                # The words as the list matched them (a prefix while being typed).
+                prefix_last_word=app.session.request is not None
+                and app.session.request.prefix_last_word,
             )
         selection = export_selection(request, app.result)
         app.run_worker(

@@ -38,6 +38,9 @@ class ExportSelection:
     like: str | None = None
     paper_ids: tuple[str, ...] | None = None
     filters: SearchFilters | None = None
+    # The query as the app's list ran it while being typed (its last word a prefix);
+    # False for a query given whole (the CLI's ``--query``, a submitted search).
+    prefix_last_word: bool = False
 
 
 class ExportUseCases(ServicesCore):
@@ -73,6 +76,7 @@ class ExportUseCases(ServicesCore):
                 sort=selection.sort,
                 limit=EXPORT_LIMIT,
                 filters=selection.filters,
+                prefix_last_word=selection.prefix_last_word,
             )
             paper_ids = [hit.paper.id for hit in result.hits]
         else:
@@ -81,9 +85,7 @@ class ExportUseCases(ServicesCore):
             selection.like is not None or selection.query is not None
         )
         if selection.filters and not searched:
-            allowed, denied = resolve_filters(
-                selection.filters, self.tags, self.userdata.reading
-            )
+            allowed, denied = resolve_filters(selection.filters, self.tags, self.userdata.reading)
             paper_ids = [
                 paper_id
                 for paper_id in paper_ids

@@ -136,12 +136,14 @@ class StatsUseCases(ServicesCore):
         *,
         query: str = "",
         filters: SearchFilters | None = None,
+        prefix_last_word: bool = False,
     ) -> tuple[dt.date, frozenset[str]] | None:
         """The Daily Papers day before (``delta`` -1) or after (+1) ``current`` that has
         papers matching ``query`` and ``filters``, with those papers' ids; from no day,
         the newest day. None when there is no such day. The day is the paper's listing
-        day where known, else its date (``browser.stats``' columns)."""
-        by_day = self._papers_by_day(query, filters)
+        day where known, else its date (``browser.stats``' columns). ``prefix_last_word``
+        as for ``search``: the words as the list on screen matched them."""
+        by_day = self._papers_by_day(query, filters, prefix_last_word)
         days = sorted(by_day)
         if not days:
             return None
@@ -174,10 +176,14 @@ class StatsUseCases(ServicesCore):
             allowed_ids=self.listing_day_papers(view.day, query=query, filters=filters)
         )
 
-    def _papers_by_day(self, query: str, filters: SearchFilters | None) -> dict[int, list[str]]:
+    def _papers_by_day(
+        self, query: str, filters: SearchFilters | None, prefix_last_word: bool = False
+    ) -> dict[int, list[str]]:
         """Matching paper ids by day ordinal: the listing day where known, else the date."""
         columns = self._stats().columns()
-        matching, _ = self._matching_rows(columns, query.strip(), filters)
+        matching, _ = self._matching_rows(
+            columns, query.strip(), filters, prefix_last_word=prefix_last_word
+        )
         rows: Iterable[int] = range(len(columns)) if matching is None else matching
         by_day: dict[int, list[str]] = {}
         for row in rows:
