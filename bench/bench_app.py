@@ -42,6 +42,7 @@ import argparse
 import asyncio
 import datetime as dt
 import json
+import os
 import statistics
 import subprocess
 import sys
@@ -114,9 +115,19 @@ def build_library(size: int, work: Path) -> Path:
 
 async def _wait(app: TimedApp, condition: Any, timeout: float = 60.0) -> None:
     deadline = time.perf_counter() + timeout
+    cpu_then = time.process_time()
     while not condition():
         if time.perf_counter() > deadline:
-            raise TimeoutError("results were never painted")
+            # A starved process looks hung: under `nice` beside busy processes on 2
+            # cores this one got about a tenth of a core (2026-12-07, every keystroke run
+            # timed out; all threads dumped showed rendering and idle workers, no lock).
+            used = time.process_time() - cpu_then
+            verdict = "starved by other processes?" if used < timeout / 4 else "busy"
+            load = " ".join(f"{x:.1f}" for x in os.getloadavg())
+            raise TimeoutError(
+                f"results were not painted within {timeout:.0f} s, in which this process"
+                f" ran {used:.1f} s of CPU ({verdict} load average {load})"
+            )
         await asyncio.sleep(0.002)
 
 

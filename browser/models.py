@@ -8,7 +8,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from typing import Literal, Protocol
+from typing import Any, Literal, Protocol
 
 from pydantic import BaseModel, ConfigDict, Field, PrivateAttr
 
@@ -176,6 +176,30 @@ class SearchResult(BaseModel):
     failed: bool = False
     # True when a time budget cut the search short (as-you-type pass).
     partial: bool = False
+
+
+@dataclass(frozen=True)
+class Relaxation:
+    """No paper had all the words of a query: the query run instead, the words it left
+    out and the notice that says so. One JSON shape for ``search --json`` and
+    ``stats --json`` (``relaxed``)."""
+
+    query: str
+    dropped_words: tuple[str, ...] = ()
+    notice: str | None = None
+
+    @classmethod
+    def of(cls, result: SearchResult) -> Relaxation | None:
+        if result.relaxed_query is None:
+            return None
+        return cls(result.relaxed_query, tuple(result.dropped_words), result.relaxed_notice)
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "query": self.query,
+            "dropped_words": list(self.dropped_words),
+            "notice": self.notice,
+        }
 
 
 @dataclass(frozen=True)

@@ -372,7 +372,7 @@ def check_library_after_crash(
     assert_no_traceback(again.stdout, again.stderr)
     listed = run_command("search", "", "--json", "--limit", "100000", library=library)
     assert listed.returncode == 0, listed.stderr
-    found = [hit["title"] for hit in json.loads(listed.stdout)]
+    found = [hit["title"] for hit in json.loads(listed.stdout)["hits"]]
     assert len(found) == len(set(found))
     expected = expected_titles(dumps)
     missing, extra = sorted(expected - set(found)), sorted(set(found) - expected)

@@ -236,12 +236,12 @@ def test_the_cli_says_it_as_the_readme_does(
     readme = (Path(__file__).parent.parent / "README.md").read_text(encoding="utf-8")
     assert '"Also matching RL: reinforcement learning."' in readme
     assert main(["search", "reinforcement learning", "--json"]) == 0
-    rows = json.loads(capsys.readouterr().out)
-    assert {row["title"] for row in rows} == {
+    answer = json.loads(capsys.readouterr().out)
+    assert {row["title"] for row in answer["hits"]} == {
         "RL Agents in Minecraft",
         "Offline Reinforcement Learning With Plans",
     }
-    assert rows[0]["also_matching"] == ["reinforcement learning: RL"]
+    assert answer["also_matching"] == ["reinforcement learning: RL"]
 
 
 def test_definitions_saved_before_long_forms_kept_stop_words_are_still_taken_back(

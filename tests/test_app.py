@@ -74,6 +74,7 @@ PAPERS = [
     ),
 ]
 
+
 def build_library(root: Path, papers: list[DumpPaper] = PAPERS) -> Services:
     # No page date: the papers have no listing day, so screens show (and stats count) their
     # own dates. Listing days are tested in test_listed.py and test_stats.py.
@@ -709,9 +710,15 @@ async def test_palette_offers_every_action(services: Services) -> None:
     async with running(app) as pilot:
         await pilot.press("enter", "1")
         titles_offered = {command.title for command in app.get_system_commands(app.screen)}
+        # Leaving similar papers or a day is offered only in one of them.
+        back = next(c.title for c in PALETTE_COMMANDS if c.action == "clear_context")
         for command in PALETTE_COMMANDS:
-            assert command.title in titles_offered
+            assert command.title in titles_offered or command.title == back
+        assert back not in titles_offered
         assert "Toggle tag “to read”" in titles_offered
+        await pilot.press("m")  # similar papers
+        await settle(pilot)
+        assert back in {command.title for command in app.get_system_commands(app.screen)}
 
 
 async def test_footer_dims_tagging_without_a_paper(services: Services) -> None:

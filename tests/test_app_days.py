@@ -225,13 +225,13 @@ def test_the_cli_runs_a_saved_search_in_its_view(
     services.reading.save_query("march 2", day)
     library = ["--library", str(tmp_path / "library")]
     assert main(["search", "--saved", "march 2", "--json", *library]) == 0
-    listed = json.loads(capsys.readouterr().out)
+    listed = json.loads(capsys.readouterr().out)["hits"]
     assert [hit["title"] for hit in listed] == [
         "Scaling Laws of Reward Models",
         "Robots That Fold Laundry",
     ]
     assert main(["search", "--sort", "upvotes", "--json", "--limit", "3", *library]) == 0
-    assert [hit["title"] for hit in json.loads(capsys.readouterr().out)] == [
+    assert [hit["title"] for hit in json.loads(capsys.readouterr().out)["hits"]] == [
         "Tiny Recursive Reasoners",
         "Scaling Laws of Reward Models",
         "Diffusion Policies for Dexterous Hands",

@@ -11,17 +11,19 @@ import re
 from pathlib import Path
 
 import pytest
-from app_driver import make_app, notices, running, search, settle, wait_for
+from app_driver import make_app, notices, rendered_screen, running, search, settle, wait_for
 from rich.cells import cell_len
 from rich.console import Console
 from test_app import status_text
 from test_app_days import services  # noqa: F401  (the fixture: API JSON with listing days)
 from textual.binding import Binding, BindingType
+from textual.content import Content
 from textual.pilot import Pilot
 from textual.widgets import Footer, Static
 from textual.widgets._footer import FooterKey
 
 from browser.app import PaperBrowserApp
+from browser.query_help import query_syntax
 from browser.services import Services
 from browser.widgets.help_screen import HelpScreen, _help_renderable, help_sections
 from browser.widgets.reader import READER_BINDINGS
@@ -44,6 +46,7 @@ def app(services: Services) -> PaperBrowserApp:  # noqa: F811
 def size(request: pytest.FixtureRequest) -> Size:
     """Each test that takes it runs at 80x24 and at 160x48."""
     return request.param  # type: ignore[no-any-return]
+
 
 # ------------------------------------------------------------------ fitting the status line
 
@@ -295,3 +298,120 @@ def test_every_key_the_readme_names_exists(header: str, bindings: list[BindingTy
     known = binding_keys(bindings) | (arrows if header == "in the list" else set())
     assert named, header
     assert named <= known, named - known
+
+
+# ------------------------------------------------------------------ the list's columns
+
+
+async def test_a_wide_terminal_gives_its_spare_width_to_the_title(app: PaperBrowserApp) -> None:
+    widths: dict[Size, int] = {}
+    for size in SIZES:
+        async with running(app, size=size) as pilot:
+            await search(pilot, "")
+            await pilot.pause(0.1)
+            widths[size] = app.table.columns["title"].width
+            shown = set(app.table.columns)
+            assert {"title", "date", "tags"} <= {str(key.value) for key in shown}
+            # Nothing cut at the side: the columns fit the list.
+            total = sum(column.get_render_width(app.table) for column in app.table.columns.values())
+            assert total <= app.table.scrollable_content_region.width
+        app = make_app(app.services)
+    # At 160 columns the byline had taken the room: the title got 38 cells, fewer than at 80.
+    assert widths[(160, 48)] >= 56 > widths[(80, 24)]
+
+
+# ------------------------------------------------------------------ the footer
+
+
+def shown_footer_keys(app: PaperBrowserApp) -> tuple[list[FooterKey], FooterKey]:
+    """The keys the footer shows, and its command palette key."""
+    keys = [key for key in app.screen.query_one(Footer).query(FooterKey) if key.display]
+    palette = next(key for key in keys if key.has_class("-command-palette"))
+    return [key for key in keys if key is not palette], palette
+
+
+async def test_the_footer_shows_whole_keys_the_important_ones_first(
+    app: PaperBrowserApp, size: Size
+) -> None:
+    async with running(app, size=size) as pilot:
+        await search(pilot, "")
+        await pilot.pause(0.2)
+        shown, palette = shown_footer_keys(app)
+        # Whole keys only, none under the palette's key (80 columns cut "S Stats" off).
+        assert all(key.region.right <= palette.region.x for key in shown)
+        names = {key.key for key in shown}
+        assert {"question_mark", "slash", "enter", "t", "s", "f", "S", "q"} <= names
+        if size == (160, 48):
+            assert {"e", "m", "o", "left_square_bracket", "right_square_bracket"} <= names
+        # The day keys come as a pair or not at all.
+        assert ("left_square_bracket" in names) == ("right_square_bracket" in names)
+        # The reader, with undo on offer: its footer fits as well, ? in sight.
+        await pilot.press("1", "enter")
+        await settle(pilot)
+        await pilot.pause(0.2)
+        shown, palette = shown_footer_keys(app)
+        assert all(key.region.right <= palette.region.x for key in shown)
+        assert {"escape", "question_mark", "j", "k"} <= {key.key for key in shown}
+
+
+def test_every_key_the_footer_may_hide_is_a_command_in_the_palette() -> None:
+    from browser.app.commands import PALETTE_COMMANDS
+
+    commands = {command.action for command in PALETTE_COMMANDS}
+    # Quick tags are one command per tag, quit is Textual's own; scrolling the abstract
+    # is moving, not a command (J and K are in the help).
+    elsewhere = {"quick_tag", "quit", "scroll_abstract"}
+    for binding in [*LIST_BINDINGS, *READER_BINDINGS]:
+        assert isinstance(binding, Binding)
+        if binding.action.startswith("app."):
+            action = binding.action.removeprefix("app.")
+            assert action in commands or action.partition("(")[0] in elsewhere, action
+
+
+# ------------------------------------------------------------------ the notice above the list
+
+
+async def test_a_long_notice_is_shown_whole_at_80x24(app: PaperBrowserApp, size: Size) -> None:
+    words = " ".join(f"zzq{letter}" for letter in "abcdefghijklmno")
+    async with running(app, size=size) as pilot:
+        await search(pilot, f"title: {words} laundry date:[2024-01 (")
+        await pilot.pause(0.2)
+        notice = app.main_screen.notice
+        said = notice.visual.plain if isinstance(notice.visual, Content) else ""
+        assert "is not closed" in said and said.endswith("(”.")
+        # More than the 3 lines it was cut at, none cut: the end is on screen.
+        assert notice.size.height > 3 and notice.max_scroll_y == 0
+        assert "(”." in rendered_screen(app)[0]
+
+
+# ------------------------------------------------------------------ the search syntax in ?
+
+
+def test_the_search_syntax_in_the_help_is_the_readmes() -> None:
+    from browser.search.repair import DATE_FIELDS, NUMBER_FIELDS, WORD_FIELDS
+    from browser.search.syntax import extract_tag_terms
+
+    section = README.read_text(encoding="utf-8").split("### Search syntax", 1)[1]
+    section = section.split("\n### ", 1)[0]
+    rows = query_syntax()
+    for row in rows:
+        for example in row.examples:
+            assert f"`{example}`" in section, example
+            if example.startswith("is:"):  # a state the parser takes, not a note
+                rest, filters = extract_tag_terms(example)
+                assert rest.strip() == "" and filters, example
+    said = " ".join(part for row in rows for part in (*row.examples, row.meaning))
+    for field in (WORD_FIELDS | DATE_FIELDS | NUMBER_FIELDS) - {"text", "id"}:
+        assert f"{field}:" in said and f"{field}:" in section, field
+
+
+async def test_the_help_ends_with_the_search_syntax(app: PaperBrowserApp, size: Size) -> None:
+    async with running(app, size=size) as pilot:
+        await pilot.press("question_mark")  # in the empty search bar, as at launch
+        assert isinstance(app.screen, HelpScreen)
+        await pilot.press("end")
+        await pilot.pause(0.6)  # the scroll animates
+        text = rendered_screen(app)[0]
+        assert "arxiv:*" in text and "is:unread" in text
+        if size == (160, 48):
+            assert "Search syntax" in text and "date:[2024-01 TO 2024-06]" in text

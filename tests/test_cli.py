@@ -104,7 +104,7 @@ def test_index_search_tag_export_import_round_trip(
     assert "4 papers added" in out
 
     status, out, _ = run_cli(capsys, "search", "reinforcement", "--json")
-    hits = json.loads(out)
+    hits = json.loads(out)["hits"]
     assert hits[0]["title"] == FIXTURE_PAPERS[0].title
     assert {"id", "title", "score", "date", "comments", "upvotes", "tags"} <= set(hits[0])
     first_id = hits[0]["id"]
@@ -116,7 +116,7 @@ def test_index_search_tag_export_import_round_trip(
     assert json.loads(out) == {"to read": 2, "Important": 1}
 
     status, out, _ = run_cli(capsys, "search", "tag:important", "--json")
-    assert [hit["id"] for hit in json.loads(out)] == [first_id]
+    assert [hit["id"] for hit in json.loads(out)["hits"]] == [first_id]
 
     export_file = tmp_path / "tags.csv"
     assert run_cli(capsys, "export", "--output", str(export_file))[0] == 0
@@ -194,7 +194,7 @@ def test_malformed_query_never_raises(
     for query in ["title:(", '"', "AND", "*", "comments:>", "[@click=app.quit]"]:
         status, out, err = run_cli(capsys, "search", query, "--json")
         assert status == 0, query
-        assert isinstance(json.loads(out), list)
+        assert isinstance(json.loads(out)["hits"], list)
         assert "Traceback" not in err
 
 
@@ -248,16 +248,16 @@ def test_search_filters_by_any_tag_name_and_similar_papers_go_through_one_use_ca
 ) -> None:
     assert run_cli(capsys, "index", str(dumps_folder))[0] == 0
     status, out, _ = run_cli(capsys, "search", "--json")
-    ids = [hit["id"] for hit in json.loads(out)]
+    ids = [hit["id"] for hit in json.loads(out)["hits"]]
     quoted = 'the "best" one'
     assert run_cli(capsys, "tag", ids[0], quoted)[0] == 0
     assert run_cli(capsys, "tag", ids[1], "the best one")[0] == 0
     status, out, _ = run_cli(capsys, "search", "--tag", quoted, "--json")
-    assert status == 0 and [hit["id"] for hit in json.loads(out)] == [ids[0]]
+    assert status == 0 and [hit["id"] for hit in json.loads(out)["hits"]] == [ids[0]]
     status, out, _ = run_cli(capsys, "search", "--untagged", "--json")
-    assert {hit["id"] for hit in json.loads(out)} == set(ids[2:])
+    assert {hit["id"] for hit in json.loads(out)["hits"]} == set(ids[2:])
     status, out, _ = run_cli(capsys, "search", "--like", ids[0], "--untagged", "--json")
-    assert status == 0 and not {hit["id"] for hit in json.loads(out)} & set(ids[:2])
+    assert status == 0 and not {hit["id"] for hit in json.loads(out)["hits"]} & set(ids[:2])
     status, _, err = run_cli(capsys, "search", "--like", "hf-0000000000000000")
     assert status == 1 and "no paper with id" in err
 
@@ -393,3 +393,52 @@ def test_after_an_upgrade_of_parser_and_schema_the_first_search_reads_old_files_
         catalog.close()
     status, out, err = run_cli(capsys, "index", str(dumps_folder), "--library", str(library))
     assert status == 0 and out.startswith("0 file") and " 0 updated," in out, out + err
+
+
+# ------------------------------------------------------------------ what a search said, as JSON
+
+SEARCH_NOTE_KEYS = {"corrected_query", "suggestion", "relaxed", "also_matching", "query_note"}
+
+
+def test_search_json_says_what_it_did_with_a_query_even_without_hits(
+    capsys: pytest.CaptureFixture[str], sample_library: Path
+) -> None:
+    library = ["--library", str(sample_library)]
+    status, out, _ = run_cli(capsys, "search", "date:[2099-01 TO 2099-06", "--json", *library)
+    empty = json.loads(out)
+    assert status == 0 and empty["hits"] == [] and empty["total"] == 0
+    assert "is not closed" in empty["query_note"]
+    status, out, _ = run_cli(capsys, "search", "date:[2025-10 TO 2025-12", "--json", *library)
+    found = json.loads(out)
+    assert found["hits"] and "is not closed" in found["query_note"]
+    # One shape with hits or without: the query's notes once, beside the hits.
+    assert set(empty) == set(found) >= SEARCH_NOTE_KEYS | {"query", "sort", "total", "hits"}
+    assert not SEARCH_NOTE_KEYS & set(found["hits"][0])
+
+
+def test_stats_json_says_which_words_no_paper_has_as_search_does(
+    capsys: pytest.CaptureFixture[str], sample_library: Path
+) -> None:
+    library = ["--library", str(sample_library)]
+    status, out, _ = run_cli(capsys, "search", "vietnam hate", "--json", *library)
+    searched = json.loads(out)
+    status, out, err = run_cli(capsys, "stats", "vietnam hate", "--json", *library)
+    counted = json.loads(out)
+    assert status == 0
+    assert counted["relaxed"] == searched["relaxed"]
+    assert counted["relaxed"]["dropped_words"] == ["vietnam"]
+    assert counted["corrected_query"] is None and counted["papers"] == searched["total"]
+    assert "without “vietnam”" in err and "showing counts for: hate" in err
+    status, out, _ = run_cli(capsys, "stats", "", "--json", *library)
+    assert json.loads(out)["relaxed"] is None
+
+
+def test_stats_lists_periods_newest_first_as_the_stats_screen_does(
+    capsys: pytest.CaptureFixture[str], sample_library: Path
+) -> None:
+    status, out, _ = run_cli(capsys, "stats", "--library", str(sample_library))
+    months = [line.split()[0] for line in out.splitlines() if line[:4].isdigit()]
+    assert status == 0 and months == ["2025-12", "2025-11", "2025-10"]
+    # The JSON keeps time order (its documented shape), the tables read newest first.
+    status, out, _ = run_cli(capsys, "stats", "--json", "--library", str(sample_library))
+    assert list(json.loads(out)["per_period"]) == ["2025-10", "2025-11", "2025-12", "no date"]

@@ -52,7 +52,7 @@ def library(tmp_path: Path) -> Iterator[tuple[Path, Path, str]]:
     done = run_command("index", str(dumps), library=library)
     assert done.returncode == 0, done.stderr
     listed = run_command("search", "", "--json", "--limit", "1", library=library)
-    yield library, dumps, json.loads(listed.stdout)[0]["id"]
+    yield library, dumps, json.loads(listed.stdout)["hits"][0]["id"]
 
 
 # ---------------------------------------------------------------- 3. crashes
@@ -184,7 +184,7 @@ def test_two_app_like_writers_and_a_cli_tag_loop_lose_no_tag(
 ) -> None:
     library_dir, dumps, _ = library
     listed = run_command("search", "", "--json", "--limit", "12", library=library_dir)
-    ids = [hit["id"] for hit in json.loads(listed.stdout)]
+    ids = [hit["id"] for hit in json.loads(listed.stdout)["hits"]]
     environment = environment_for(library_dir)
     writers = [
         subprocess.Popen(

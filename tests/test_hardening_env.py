@@ -63,7 +63,7 @@ def _indexed_library(root: Path, dumps: Path) -> tuple[Path, str, bytes]:
     done = run_command("index", str(dumps), library=library)
     assert done.returncode == 0, done.stderr
     listed = run_command("search", "", "--json", "--limit", "1", library=library)
-    paper_id = json.loads(listed.stdout)[0]["id"]
+    paper_id = json.loads(listed.stdout)["hits"][0]["id"]
     assert run_command("tag", paper_id, "keep me", library=library).returncode == 0
     return library, paper_id, tagged_on_disk(library)
 
@@ -133,7 +133,7 @@ def test_full_disk_gives_clear_messages_and_never_truncates_the_tags(
     assert run_command("tag", paper_id, "one more", library=library).returncode == 0
     assert tagged_on_disk(library)[paper_id] == {"keep me", "one more"}
     listed = run_command("search", "", "--json", "--limit", "1000", library=library)
-    assert len(json.loads(listed.stdout)) == 405
+    assert len(json.loads(listed.stdout)["hits"]) == 405
 
 
 def test_disk_full_while_saving_tags_keeps_the_old_file_whole(

@@ -70,7 +70,7 @@ def test_index_of_a_bad_folder_indexes_the_good_papers_and_reports_each_bad_file
         assert len(lines) == 1, (name, done.stderr)
         assert reason in lines[0].lower() or reason in lines[0], (name, lines)
     listed = run_command("search", "", "--json", "--limit", "1000", library=library)
-    found = {hit["title"] for hit in json.loads(listed.stdout)}
+    found = {hit["title"] for hit in json.loads(listed.stdout)["hits"]}
     assert found == set(folder.good_titles)
     # The folder loop was walked once: no paper counted twice, no hang, nothing reported.
     assert "loop-to-parent" not in done.stderr
@@ -162,7 +162,7 @@ def test_one_nul_byte_in_a_title_does_not_lose_the_whole_file(tmp_path: Path) ->
     done = run_command("index", str(dump), library=tmp_path / "library")
     listed = run_command("search", "", "--json", "--limit", "100", library=tmp_path / "library")
     assert done.returncode == 0, done.stderr
-    assert len(json.loads(listed.stdout)) == len(papers)
+    assert len(json.loads(listed.stdout)["hits"]) == len(papers)
 
 
 BIG_MEGABYTES = 24
@@ -202,7 +202,7 @@ def test_a_big_dump_is_streamed_with_bounded_memory(tmp_path: Path) -> None:
     print(f"peak RSS {peak} MB indexing a {BIG_MEGABYTES} MB dump")
     assert peak < RSS_LIMIT_MB, f"peak RSS {peak} MB for a {BIG_MEGABYTES} MB dump"
     listed = run_command("search", "", "--json", "--limit", "1000", library=library)
-    assert {hit["title"] for hit in json.loads(listed.stdout)} == set(folder.good_titles)
+    assert {hit["title"] for hit in json.loads(listed.stdout)["hits"]} == set(folder.good_titles)
 
 
 # ---------------------------------------------------------------- 2. hostile text
@@ -240,14 +240,14 @@ def test_cli_tables_show_hostile_text_without_terminal_codes(
     # JSON is for scripts: the text is exact, but control characters are \\u escapes.
     as_json = run_command("search", "", "--json", "--limit", "50", library=library)
     assert ESC not in as_json.stdout and "\x07" not in as_json.stdout
-    titles = {hit["title"] for hit in json.loads(as_json.stdout)}
+    titles = {hit["title"] for hit in json.loads(as_json.stdout)["hits"]}
     assert titles == set(ALL_HOSTILE_TITLES)
 
 
 def _tag_every_paper(library: Path) -> None:
     """Tag every paper the CLI lists, so an export holds them all."""
     listed = run_command("search", "", "--json", "--limit", "50", library=library).stdout
-    ids = [hit["id"] for hit in json.loads(listed)]
+    ids = [hit["id"] for hit in json.loads(listed)["hits"]]
     # In-process (the CLI's `tag` is exercised elsewhere): 12 subprocesses cost ~8 s.
     store = open_user_data(library).tags
     assert store.add_many([(paper_id, ["hostile"], "") for paper_id in ids]) == len(ids)

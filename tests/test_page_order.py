@@ -183,7 +183,7 @@ def cli_day(library_dir: Path, day: str, capsys: pytest.CaptureFixture[str]) -> 
     """The titles ``search listed:DAY --sort listed`` prints, in its order."""
     arguments = ["search", f"listed:{day}", "--sort", "listed", "--json", "--limit", "100"]
     assert main([*arguments, "--library", str(library_dir)]) == 0
-    return [hit["title"] for hit in json.loads(capsys.readouterr().out)]
+    return [hit["title"] for hit in json.loads(capsys.readouterr().out)["hits"]]
 
 
 def test_the_cli_lists_each_day_in_its_pages_order(
@@ -194,7 +194,7 @@ def test_the_cli_lists_each_day_in_its_pages_order(
     # The whole library: newest day first, each day in its page's order.
     arguments = ["search", "", "--sort", "listed", "--json", "--limit", "100"]
     assert main([*arguments, "--library", str(tmp_path / "library")]) == 0
-    everything = [hit["title"] for hit in json.loads(capsys.readouterr().out)]
+    everything = [hit["title"] for hit in json.loads(capsys.readouterr().out)["hits"]]
     assert everything == [
         title for day in sorted(EXPECTED, reverse=True) for title in EXPECTED[day]
     ]

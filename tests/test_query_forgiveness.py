@@ -61,7 +61,7 @@ def test_the_cli_searches_whole_words(
     assert run_cli(capsys, "index", str(tmp_path / "dumps"))[0] == 0
     status, out, _ = run_cli(capsys, "search", "foo", "--json")
     assert status == 0
-    assert [hit["title"] for hit in json.loads(out)] == [FOO]
+    assert [hit["title"] for hit in json.loads(out)["hits"]] == [FOO]
     status, out, _ = run_cli(capsys, "stats", "foo", "--json")
     assert status == 0
     assert json.loads(out)["papers"] == 1

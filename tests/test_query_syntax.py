@@ -341,8 +341,8 @@ def test_the_cli_says_what_it_did_on_stderr_and_in_json(
     status = main(
         ["search", "date:[2025-10 TO 2025-12", "--json", "--library", str(sample_library)]
     )
-    hits = json.loads(capsys.readouterr().out)
-    assert hits and all("is not closed" in hit["query_note"] for hit in hits)
+    answer = json.loads(capsys.readouterr().out)
+    assert answer["hits"] and "is not closed" in answer["query_note"]
 
 
 def test_the_cli_takes_a_query_that_starts_with_a_minus(
@@ -353,7 +353,7 @@ def test_the_cli_takes_a_query_that_starts_with_a_minus(
     assert status == 0
     assert "of 516 papers" in captured.err
     status = main(["search", "diffusion", "-policy", "--json", "--library", str(sample_library)])
-    hits = json.loads(capsys.readouterr().out)
+    hits = json.loads(capsys.readouterr().out)["hits"]
     assert hits and all("policy" not in hit["title"].lower() for hit in hits)
 
 

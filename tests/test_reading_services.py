@@ -252,7 +252,7 @@ def test_cli_read_note_saved_and_backup(
     assert main(["saved", "--json"]) == 0
     assert json.loads(capsys.readouterr().out)[0]["name"] == "robots"
     assert main(["search", "--saved", "robots", "--json"]) == 0
-    assert robots in {hit["id"] for hit in json.loads(capsys.readouterr().out)}
+    assert robots in {hit["id"] for hit in json.loads(capsys.readouterr().out)["hits"]}
     # The saved sort holds unless one is given, relevance included.
     assert main(["search", "--saved", "robots"]) == 0
     assert "sorted by newest" in capsys.readouterr().err

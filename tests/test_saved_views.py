@@ -102,7 +102,7 @@ async def test_the_app_and_the_cli_open_a_saved_day_alike(
         )
     arguments = ["search", "--saved", "march 3 to read", "--json"]
     assert main([*arguments, "--library", str(tmp_path / "library")]) == 0
-    assert [hit["title"] for hit in json.loads(capsys.readouterr().out)] == in_app
+    assert [hit["title"] for hit in json.loads(capsys.readouterr().out)["hits"]] == in_app
 
 
 # -- the description ------------------------------------------------------------------------

@@ -321,12 +321,12 @@ def test_the_cli_says_what_it_left_out_and_what_it_also_matched(
     assert "ViHateT5" in captured.out
     assert "without “vietnam”" in captured.err and "ran: hate" in captured.err
     assert main(["search", "reinforcement learning agents", "--json"]) == 0
-    rows = json.loads(capsys.readouterr().out)
-    assert rows[0]["title"] == "RL Agents in Minecraft"
-    assert rows[0]["also_matching"] == ["reinforcement learning: RL"]
+    answer = json.loads(capsys.readouterr().out)
+    assert answer["hits"][0]["title"] == "RL Agents in Minecraft"
+    assert answer["also_matching"] == ["reinforcement learning: RL"]
     assert main(["search", "vietnam hate", "--json"]) == 0
-    rows = json.loads(capsys.readouterr().out)
-    assert rows[0]["relaxed"]["dropped_words"] == ["vietnam"]
+    answer = json.loads(capsys.readouterr().out)
+    assert answer["relaxed"]["dropped_words"] == ["vietnam"]
 
 
 def test_mined_abbreviations_leave_with_the_papers_that_defined_them(

@@ -51,6 +51,11 @@ PALETTE_COMMANDS: tuple[PaletteCommand, ...] = (
     ),
     PaletteCommand("Filter by tag…", "Show only papers with a tag, or untagged", "filter_tags"),
     PaletteCommand("Similar papers", "Papers like the highlighted one", "more_like"),
+    PaletteCommand(
+        "Back to the search results",
+        "Leave similar papers, a day or the new papers",
+        "clear_context",
+    ),
     PaletteCommand("Open paper in browser", "First link, or a Hugging Face search", "open_link"),
     PaletteCommand("Copy title and link", "To the clipboard", "copy"),
     PaletteCommand("Toggle triage mode", "Next paper after each quick tag", "toggle_triage"),

@@ -511,12 +511,14 @@ class PaperBrowserApp(App[None]):
         self.split_flow.resize(direction)
 
     def action_help(self) -> None:
+        from browser.query_help import query_syntax
         from browser.widgets.help_screen import HelpScreen  # rich's tables: not at launch
 
         self.push_screen(
             HelpScreen(
                 self.binding_rows(),
                 footnote="ctrl+p opens the command palette: every action is also a command.",
+                syntax=query_syntax(),
             )
         )
 

@@ -14,7 +14,7 @@ from browser.cli.common import (
     print_table,
     printable,
 )
-from browser.models import SearchResult, SortOrder
+from browser.models import Relaxation, SearchHit, SearchResult, SortOrder
 from browser.wording import counted
 
 __all__ = ["search_command"]
@@ -50,7 +50,7 @@ def search_command(options: argparse.Namespace) -> int:
         services.close()
     _report_search_notes(result)
     if options.json:
-        print(json.dumps([_hit_json(hit, result) for hit in result.hits], ensure_ascii=False))
+        print(json.dumps(_result_json(result), ensure_ascii=False))
     else:
         rows = [
             (
@@ -71,7 +71,26 @@ def search_command(options: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-def _hit_json(hit: Any, result: SearchResult) -> dict[str, Any]:
+def _result_json(result: SearchResult) -> dict[str, Any]:
+    """One object: what the search said about the query, then its hits. The notes are
+    the query's, not a hit's, so they are here once, and a search with no hits still
+    says what it corrected, relaxed or could not read (README, "search --json")."""
+    relaxation = Relaxation.of(result)
+    return {
+        "query": result.query,
+        "sort": result.sort,
+        "total": result.total,
+        "corrected_query": result.corrected_query,
+        "suggestion": result.suggestion,
+        "relaxed": relaxation.to_json() if relaxation else None,
+        "also_matching": result.expansions,
+        # What was wrong with the query's syntax and what was searched instead, in words.
+        "query_note": result.error,
+        "hits": [_hit_json(hit) for hit in result.hits],
+    }
+
+
+def _hit_json(hit: SearchHit) -> dict[str, Any]:
     paper = hit.paper
     return {
         "id": paper.id,
@@ -85,19 +104,6 @@ def _hit_json(hit: Any, result: SearchResult) -> dict[str, Any]:
         "arxiv_id": paper.arxiv_id,
         "tags": hit.tags,
         "links": paper.links,
-        "corrected_query": result.corrected_query,
-        "relaxed": (
-            {
-                "query": result.relaxed_query,
-                "dropped_words": result.dropped_words,
-                "notice": result.relaxed_notice,
-            }
-            if result.relaxed_query is not None
-            else None
-        ),
-        "also_matching": result.expansions,
-        # What was wrong with the query's syntax and what was searched instead, in words.
-        "query_note": result.error,
     }
 
 

@@ -7,7 +7,7 @@ import json
 import sys
 
 from browser.cli.common import EXIT_OK, UserError, open_library, print_table, printable
-from browser.stats import NO_DATE, LibraryStats, PeriodGap, condensed
+from browser.stats import NO_DATE, LibraryStats, PeriodGap, newest_first
 from browser.wording import counted
 
 __all__ = ["stats_command"]
@@ -21,8 +21,10 @@ def stats_command(options: argparse.Namespace) -> int:
         stats = services.stats(options.query, by=options.by, top=options.top or None)
     finally:
         services.close()
-    if stats.corrected_query:
-        print(f"showing counts for: {printable(stats.corrected_query)}", file=sys.stderr)
+    if stats.relaxed is not None and stats.relaxed.notice:
+        print(printable(stats.relaxed.notice), file=sys.stderr)
+    if stats.counted_query:
+        print(f"showing counts for: {printable(stats.counted_query)}", file=sys.stderr)
     if options.json:
         print(json.dumps(stats.to_json(), ensure_ascii=False))
     else:
@@ -41,11 +43,11 @@ def _print_stats(stats: LibraryStats) -> None:
     print()
     largest = max((period.count for period in stats.per_period), default=0)
     period_rows: list[tuple[str, str, str]] = []
-    for period in condensed(stats.per_period):
+    for period in newest_first(stats.per_period):
         if isinstance(period, PeriodGap):
             period_rows.append(
                 (
-                    f"{period.first}..{period.last}",
+                    f"{period.last}..{period.first}",
                     "0",
                     f"({counted(period.periods, stats.by)} without papers)",
                 )

@@ -29,6 +29,7 @@ from whoosh.query.spans import WrappingSpan
 from browser.models import SearchFilters
 from browser.search.abbreviating import AbbreviationRewriter
 from browser.search.identifiers import read_arxiv_ids
+from browser.search.kept import frequency
 from browser.search.repair import FIELD_ALIASES, repair
 from browser.search.schema import (
     ABSTRACT_REGION,
@@ -290,7 +291,7 @@ class QueryPlanner:
             query_filters &= filters
         # A pasted link or id (``https://arxiv.org/abs/2401.01234v2``) as ``arxiv:ID``.
         ids = read_arxiv_ids(text)
-        id_note = ids.notice(lambda arxiv_id: searcher.doc_frequency("arxiv", arxiv_id) > 0)
+        id_note = ids.notice(lambda arxiv_id: frequency(searcher, "arxiv", arxiv_id) > 0)
         repaired = repair(_POSSESSIVE.sub("", MINUS_WORD.sub("NOT ", ids.text)))
         text = repaired.text
         error = " ".join(n for n in (note, id_note, repaired.message) if n) or None
@@ -313,7 +314,7 @@ class QueryPlanner:
                 typed.text,
                 lambda prefix: self.completions(searcher, prefix, PREFIX_EXPANSION_CAP),
                 self._abbreviations.long_form_queries,
-                narrowing_postings(searcher, parsed, typed),
+                lambda: narrowing_postings(searcher, parsed, typed),
                 self._vocabulary_for(searcher).frequency,
             ).expansion()
             if expansion is not None and typed.fieldname == "abstract":

@@ -18,20 +18,24 @@ from typing import Any, Final
 
 from whoosh import query as wq
 
+from browser.search.kept import frequency
 from browser.search.schema import DEFAULT_FIELD, STEMMED_FIELDS, index_term
 from browser.text.tokens import STOP_WORDS, is_cjk, tokenise
 
 # Postings a single letter's completions may add to the typing pass, counted as
-# ``scoring``'s AND reads them (whole, unless the candidates are fewer than an eighth of
-# the list). At 100k papers 50k let "offline r" (offline: 22k papers; its letter's first
-# completion, reasoning: 34k) run out of the typing budget and settle in 120-190 ms, 20k
-# still cut "conservative r" short; with 10k the measured passes stay within the budget
-# (after a word that common the letter then stays a letter), and at 10k papers
-# "offline r" completes in one final pass (bench/results/forgive-2026-12-07e.md).
+# ``scoring``'s AND reads them. At 100k papers a budget of 50k let "offline r" (offline:
+# 22k papers; its letter's first completion, reasoning: 34k) run out of the typing budget
+# and settle in 120-190 ms, and 20k still cut "conservative r" short. With 10k a letter
+# after a word that common stays a letter at 100k (the typing pass as before), while at
+# 10k papers "offline r" completes in one final pass (bench/results/forgive-2026-12-07e.md).
 LETTER_POSTINGS: Final = 10_000
-# A list is skipped through rather than read whole when it has over this many postings
-# per candidate (as ``scoring``'s AND decides); a skip then costs about this much.
+# ``scoring``'s AND reads a list whole unless it has over ``_SKIP_RATIO`` postings per
+# candidate; skipping costs ``_HEADERS_SHARE`` of the list and ``_SKIP_COST`` postings per
+# candidate (its ``HEADERS_SHARE`` and ``SKIP_COST``: not imported, since ``scoring``
+# imports ``planning``, which imports this module).
 _SKIP_RATIO: Final = 8
+_HEADERS_SHARE: Final = 0.15
+_SKIP_COST: Final = 40
 
 
 def union(terms: list[Any], boost: float = 1.0) -> Any:
@@ -60,7 +64,7 @@ def narrowing_postings(searcher: Any, parsed: Any, typed: Any) -> int | None:
                 for leaf in child.leaves()
                 if isinstance(leaf, wq.Term)
             ]
-            counts = [searcher.doc_frequency(DEFAULT_FIELD, index_term(word)) for word in words]
+            counts = [frequency(searcher, DEFAULT_FIELD, index_term(word)) for word in words]
             return min(counts, default=None)
     return None
 
@@ -96,7 +100,8 @@ class TypedWord:
     word: str
     completions: Callable[[str], list[str]]
     long_forms: Callable[[str, str, float], list[Any]]
-    narrowing: int | None
+    # Asked only for a single letter: most keystrokes need no document frequencies.
+    narrowing: Callable[[], int | None]
     frequency: Callable[[str], int]
 
     def expansion(self) -> Any | None:
@@ -107,10 +112,11 @@ class TypedWord:
         if not parts:
             return None
         one_letter = len(parts[-1].text) < 2 and not is_cjk(parts[-1].text)
-        if one_letter and self.narrowing is None and len(parts) == 1:
+        narrowing = self.narrowing() if one_letter and len(parts) == 1 else None
+        if one_letter and narrowing is None and len(parts) == 1:
             return None
         field = DEFAULT_FIELD if self.fieldname == "abstract" else self.fieldname
-        last = self._completed_terms(parts[-1].text, one_letter)
+        last = self._completed_terms(parts[-1].text, one_letter, narrowing)
         if len(parts) == 1:
             if len(last) <= 1:
                 return None
@@ -123,19 +129,19 @@ class TypedWord:
             wq.Term(field, index_term(t.text)) for t in parts[:-1] if t.text not in STOP_WORDS
         ]
         query = wq.And([*earlier, union([wq.Term(field, t) for t in last])])
-        joined = self._completed_terms("".join(t.text for t in parts), False)
+        joined = self._completed_terms("".join(t.text for t in parts), False, None)
         if len(joined) > 1:
             query = wq.Or([query, union([wq.Term(field, t) for t in joined])])
         return query
 
-    def _completed_terms(self, prefix: str, one_letter: bool) -> list[str]:
+    def _completed_terms(self, prefix: str, one_letter: bool, narrowing: int | None) -> list[str]:
         """Index terms of ``prefix`` itself and of its most frequent completions; for one
         letter, only as many as ``LETTER_POSTINGS`` allows among the narrowing papers
         (after a hyphen: the papers of the word before it, unknown here, so the whole
         library's count)."""
         words = self.completions(prefix)
         if one_letter:
-            words = letter_completions(words, self.frequency, self.narrowing)
+            words = letter_completions(words, self.frequency, narrowing)
         return sorted({index_term(w) for w in [prefix, *words]})
 
 
@@ -148,8 +154,8 @@ def letter_completions(
     read = 0
     for word in words:
         count = frequency(word)
-        if narrowing is not None:
-            count = min(count, _SKIP_RATIO * narrowing)
+        if narrowing is not None and _SKIP_RATIO * narrowing < count:
+            count = min(count, int(_HEADERS_SHARE * count) + _SKIP_COST * narrowing)
         read += count
         if read > LETTER_POSTINGS:
             break

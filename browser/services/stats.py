@@ -6,7 +6,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Callable, Iterable
 
-from browser.models import MatchingPapers, SearchFilters
+from browser.models import MatchingPapers, Relaxation, SearchFilters
 from browser.reading import NEW_PAPERS, SavedView
 from browser.services.core import ServicesCore
 from browser.stats import TOP, FactColumns, LibraryStats, Period
@@ -37,10 +37,11 @@ class StatsUseCases(ServicesCore):
         and rising terms (see ``browser.stats``); ``top`` caps each ranked list. A query
         that matches nothing as typed is counted as the search would show it: its
         spelling correction or the query without the words no paper has all of
-        (``corrected_query`` names the query counted). ``rising=False`` leaves the rising
-        terms out (``rising_counted`` False): they cost most, working out the terms of
-        every paper of two periods. ``cancelled`` is polled while matching; once it says
-        yes ``SearchCancelled`` is raised. ``prefix_last_word`` as for ``search``.
+        (``corrected_query`` and ``relaxed`` say which, as ``search`` does).
+        ``rising=False`` leaves the rising terms out (``rising_counted`` False): they cost
+        most, working out the terms of every paper of two periods. ``cancelled`` is
+        polled while matching; once it says yes ``SearchCancelled`` is raised.
+        ``prefix_last_word`` as for ``search``.
         """
         source = self._stats()
         columns = source.columns()
@@ -68,8 +69,30 @@ class StatsUseCases(ServicesCore):
         stats = with_tags(counted, columns, rows, tags, top)
         stats.query = query
         if matched is not None:
-            stats.corrected_query = matched.corrected_query or matched.relaxed_query
+            stats.corrected_query = matched.corrected_query
+            if matched.relaxed_query is not None:
+                stats.relaxed = self._relaxation(
+                    query, filters, matched.relaxed_query, prefix_last_word
+                )
         return stats
+
+    def _relaxation(
+        self,
+        query: str,
+        filters: SearchFilters | None,
+        relaxed_query: str,
+        prefix_last_word: bool,
+    ) -> Relaxation:
+        """The words left out and the notice, as ``search`` says them: the set the
+        counts come from names only the query run. A one-hit search in date order
+        scores nothing, and only a query no paper has all the words of gets here."""
+        result = self.search(
+            query, sort="newest", limit=1, filters=filters, prefix_last_word=prefix_last_word
+        )
+        found = Relaxation.of(result)
+        if found is None or found.query != relaxed_query:
+            return Relaxation(relaxed_query)
+        return found
 
     def _matching_rows(
         self,

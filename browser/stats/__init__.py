@@ -17,6 +17,7 @@ from browser.stats.summary import (
     PeriodGap,
     compute_stats,
     condensed,
+    newest_first,
 )
 from browser.stats.terms import RisingTerm, paper_terms, rising_terms
 
@@ -34,6 +35,7 @@ __all__ = [
     "RisingTerm",
     "compute_stats",
     "condensed",
+    "newest_first",
     "paper_terms",
     "period_key",
     "period_query",

@@ -13,7 +13,7 @@ from collections import Counter
 from collections.abc import Callable, Container, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from itertools import chain
-from typing import Any, Final
+from typing import TYPE_CHECKING, Any, Final
 
 from browser.stats.periods import (
     NO_DATE,
@@ -25,6 +25,9 @@ from browser.stats.periods import (
 )
 from browser.stats.terms import RisingTerm, rising_terms
 from browser.tags import tag_key
+
+if TYPE_CHECKING:
+    from browser.models import Relaxation
 
 # Rows of each ranked table (tags, organisations, authors, rising terms) by default.
 TOP: Final = 20
@@ -93,6 +96,13 @@ def condensed(
     return shown
 
 
+def newest_first(periods: Sequence[PeriodCount]) -> list[PeriodCount | PeriodGap]:
+    """The rows of a papers-per-period table as the stats screen and ``paper-browser
+    stats`` show them: the newest period first (what a reader looks for), long runs of
+    empty periods ``condensed`` into one gap."""
+    return condensed(periods)[::-1]
+
+
 @dataclass(frozen=True)
 class NameCount:
     """A tag, organisation or author with the number of papers it has."""
@@ -107,10 +117,12 @@ class LibraryStats:
 
     papers: int
     by: Period
-    # The query counted ("" for the whole library), and the query run instead when it
-    # matched nothing as typed (its spelling correction, or without words no paper has).
+    # The query counted ("" for the whole library); when it matched nothing as typed,
+    # its spelling correction, or the query without the words no paper has (``relaxed``),
+    # as ``search`` says them (``counted_query``: the one counted).
     query: str = ""
     corrected_query: str | None = None
+    relaxed: Relaxation | None = None
     # Every period from the first paper's to the last one's, in time order, empty ones too.
     per_period: list[PeriodCount] = field(default_factory=list)
     no_date: int = 0
@@ -131,6 +143,11 @@ class LibraryStats:
     latest: PeriodCount | None = None
     previous: PeriodCount | None = None
 
+    @property
+    def counted_query(self) -> str | None:
+        """The query counted instead of ``query`` (None: ``query`` itself)."""
+        return self.relaxed.query if self.relaxed else self.corrected_query
+
     def to_json(self) -> dict[str, Any]:
         """The JSON shape of ``paper-browser stats --json``.
 
@@ -140,6 +157,8 @@ class LibraryStats:
         one are counted under ``untagged``, ``no_organization`` and ``no_author_names``.
         ``counted_on_own_date`` papers have no listing day and are counted on their date.
         ``rising_terms`` lists ``{"term", "now", "before", "score"}`` objects.
+        ``corrected_query`` and ``relaxed`` say what was counted instead of a query that
+        matched nothing as typed, as in ``search --json``.
         """
         per_period = {period.key: period.count for period in self.per_period}
         if self.no_date:
@@ -147,6 +166,7 @@ class LibraryStats:
         return {
             "query": self.query,
             "corrected_query": self.corrected_query,
+            "relaxed": self.relaxed.to_json() if self.relaxed else None,
             "papers": self.papers,
             "by": self.by,
             "per_period": per_period,
@@ -206,9 +226,7 @@ class FactColumns:
         if paper.organization:
             index = self._organization_index.get(paper.organization)
             if index is None:
-                index = self._organization_index[paper.organization] = len(
-                    self.organization_names
-                )
+                index = self._organization_index[paper.organization] = len(self.organization_names)
                 self.organization_names.append(paper.organization)
             self.organizations.append(index)
         else:
@@ -250,9 +268,7 @@ def compute_stats(
     by name, so the output is stable. Terms in ``leave_out`` never rise (a search's own
     words).
     """
-    counted = count_papers(
-        columns, rows, by=by, terms_of=terms_of, top=top, leave_out=leave_out
-    )
+    counted = count_papers(columns, rows, by=by, terms_of=terms_of, top=top, leave_out=leave_out)
     return with_tags(counted, columns, rows, tags or {}, top)
 
 

@@ -1,8 +1,9 @@
-"""Every key the app understands, with what it does.
+"""Every key the app understands, with what it does, and the search syntax.
 
 One section per area (list, reader, search bar, anywhere); keys with the same meaning
-share a row ("j, ↓"). Descriptions wrap to the dialog's width, never cut, and the
-sections scroll (arrows, PgUp/PgDn, Home/End), so all of it reads at 80x24.
+share a row ("j, ↓"); then the query language (``browser.query_help``). Descriptions
+wrap to the dialog's width, never cut, and the sections scroll (arrows, PgUp/PgDn,
+Home/End), so all of it reads at 80x24.
 """
 
 from __future__ import annotations
@@ -20,7 +21,11 @@ from textual.content import Content
 from textual.screen import ModalScreen
 from textual.widgets import Static
 
-__all__ = ["HelpScreen", "help_sections"]
+from browser.query_help import QuerySyntax
+
+__all__ = ["SYNTAX_TITLE", "HelpScreen", "help_sections"]
+
+SYNTAX_TITLE = "Search syntax"
 
 
 def help_sections(rows: Sequence[tuple[str, str, str]]) -> list[tuple[str, list[tuple[str, str]]]]:
@@ -37,7 +42,9 @@ def help_sections(rows: Sequence[tuple[str, str, str]]) -> list[tuple[str, list[
     ]
 
 
-def _help_renderable(rows: Sequence[tuple[str, str, str]]) -> RenderableType:
+def _help_renderable(
+    rows: Sequence[tuple[str, str, str]], syntax: Sequence[QuerySyntax] = ()
+) -> RenderableType:
     tables: list[RenderableType] = []
     for area, entries in help_sections(rows):
         table = Table(
@@ -54,7 +61,28 @@ def _help_renderable(rows: Sequence[tuple[str, str, str]]) -> RenderableType:
             table.add_row(keys, Text(description))
         tables.append(table)
         tables.append(Text(""))
+    if syntax:
+        tables.append(_syntax_table(syntax))
+        tables.append(Text(""))
     return Group(*tables[:-1])
+
+
+def _syntax_table(syntax: Sequence[QuerySyntax]) -> Table:
+    """The query language: each row's examples one under the other (never broken inside,
+    ``date:[2024-01 TO 2024-06]`` has spaces), what they find beside them."""
+    table = Table(
+        title=Text(SYNTAX_TITLE, style="bold"),
+        title_justify="left",
+        show_header=False,
+        box=None,
+        expand=True,
+        padding=(0, 2, 0, 0),
+    )
+    table.add_column("Typed", style="bold", no_wrap=True)
+    table.add_column("Finds", ratio=1, overflow="fold")
+    for row in syntax:
+        table.add_row(Text("\n".join(row.examples)), Text(row.meaning))
+    return table
 
 
 class HelpScreen(ModalScreen[None]):
@@ -66,17 +94,23 @@ class HelpScreen(ModalScreen[None]):
         Binding("k", "scroll(-1)", "Scroll up", show=False),
     ]
 
-    def __init__(self, rows: Sequence[tuple[str, str, str]], footnote: str = "") -> None:
+    def __init__(
+        self,
+        rows: Sequence[tuple[str, str, str]],
+        footnote: str = "",
+        syntax: Sequence[QuerySyntax] = (),
+    ) -> None:
         super().__init__(classes="dialog-screen")
         self.rows = list(rows)
+        self.syntax = list(syntax)
         self._footnote = footnote
         self.keys_view = VerticalScroll(id="help-keys")
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog", id="help-dialog") as dialog:
-            dialog.border_title = "Keys"
+            dialog.border_title = "Keys and search syntax"
             with self.keys_view:
-                yield Static(_help_renderable(self.rows), id="help-text")
+                yield Static(_help_renderable(self.rows, self.syntax), id="help-text")
             if self._footnote:
                 yield Static(Content.styled(self._footnote, "$text-muted"), classes="hint")
             yield Static(

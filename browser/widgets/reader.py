@@ -17,11 +17,12 @@ from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, VerticalScroll
 from textual.content import Content
 from textual.screen import Screen
-from textual.widgets import Footer, Static
+from textual.widgets import Static
 
 from browser.models import SearchHit
 from browser.widgets.paper_text import LABEL_STYLE, PaperText, paper_content
 from browser.widgets.quick_tags import QuickTagBar
+from browser.widgets.quiet_footer import QuietFooter
 
 
 class ReaderSource(Protocol):
@@ -44,8 +45,10 @@ class ReaderSource(Protocol):
         ...
 
 
+# Most important first: the footer shows as many whole keys as fit, in this order.
 READER_BINDINGS: list[BindingType] = [
     Binding("escape", "back", "Back", tooltip="Back to the list, on this paper"),
+    Binding("question_mark", "app.help", "Keys", key_display="?", tooltip="Show every key"),
     Binding("q", "back", "Back", show=False, tooltip="Back to the list, on this paper"),
     Binding("j", "step(1)", "Next", tooltip="Next paper of the list"),
     Binding("k", "step(-1)", "Prev", tooltip="Previous paper of the list"),
@@ -75,7 +78,6 @@ READER_BINDINGS: list[BindingType] = [
         show=False,
         tooltip="Toggle moving to the next paper after each quick tag",
     ),
-    Binding("question_mark", "app.help", "Keys", key_display="?", tooltip="Show every key"),
     *(
         Binding(str(slot), f"app.quick_tag({slot})", f"Quick tag {slot}", show=False)
         for slot in range(1, 10)
@@ -147,7 +149,7 @@ class ReaderScreen(Screen[None]):
             yield NavButton("✕ Back", "back", id="reader-back")
         yield self._scroll
         yield QuickTagBar(self._quick_tags)
-        yield Footer()
+        yield QuietFooter()
 
     def on_mount(self) -> None:
         self.show_current()

@@ -24,7 +24,8 @@ if TYPE_CHECKING:
 
 # Shown in the footer while the list has focus; quick tags 1-9 are added by the app's help.
 LIST_BINDINGS: list[BindingType] = [
-    # First: a narrow footer (80 columns) cuts from the end, and ? must stay in sight.
+    # Most important first: the footer shows as many whole keys as its width holds, in
+    # this order (QuietFooter); the rest are in ? and the command palette.
     Binding("question_mark", "app.help", "Keys", key_display="?", tooltip="Show every key"),
     Binding(
         "slash",
@@ -35,17 +36,6 @@ LIST_BINDINGS: list[BindingType] = [
     ),
     Binding("enter", "app.read", "Read", tooltip="Read the paper full-screen, with next/previous"),
     Binding("t", "app.tag_prompt", "Tag", tooltip="Add any tag, with completion (-name removes)"),
-    Binding("x", "app.remove_tag", "Untag", tooltip="Remove one of the paper's tags"),
-    Binding("u", "app.undo", "Undo", tooltip="Undo the last tag or read-mark change"),
-    Binding("n", "app.edit_note", "Note", tooltip="Write a note on the paper (Markdown)"),
-    Binding("r", "app.toggle_read", "Read/unread", show=False, tooltip="Mark read or unread"),
-    Binding(
-        "ctrl+r",
-        "app.mark_list_read",
-        "All read",
-        show=False,
-        tooltip="Mark every paper of this list read (u undoes)",
-    ),
     Binding(
         "s",
         "app.cycle_sort",
@@ -59,6 +49,22 @@ LIST_BINDINGS: list[BindingType] = [
         "Stats",
         tooltip="Papers over time, tags, organisations and rising terms of this search",
     ),
+    # Shown only in similar papers, a day or the new papers (check_action), where it matters.
+    Binding(
+        "escape",
+        "app.clear_context",
+        "Back",
+        tooltip="Leave similar papers, a day or the new papers: back to the search results",
+    ),
+    Binding("q", "app.quit", "Quit", tooltip="Quit (tags are already saved)"),
+    Binding("u", "app.undo", "Undo", tooltip="Undo the last tag or read-mark change"),
+    Binding(
+        "e",
+        "app.export",
+        "Export",
+        tooltip="Export results or tagged papers (CSV, BibTeX, RIS, Markdown, JSONL)",
+    ),
+    Binding("n", "app.edit_note", "Note", tooltip="Write a note on the paper (Markdown)"),
     Binding("m", "app.more_like", "Similar", tooltip="Papers like the highlighted one"),
     Binding(
         "o",
@@ -66,55 +72,7 @@ LIST_BINDINGS: list[BindingType] = [
         "Open",
         tooltip="Open the paper's link (or a Hugging Face search) in the browser",
     ),
-    Binding("y", "app.copy", "Copy", show=False, tooltip="Copy title and link to the clipboard"),
-    Binding(
-        "a",
-        "app.toggle_triage",
-        "Triage mode",
-        show=False,
-        tooltip="Toggle moving to the next paper after each quick tag",
-    ),
-    Binding(
-        "e",
-        "app.export",
-        "Export",
-        tooltip="Export results or tagged papers (CSV, BibTeX, RIS, Markdown, JSONL)",
-    ),
-    Binding(
-        "i",
-        "app.import_tags",
-        "Import",
-        show=False,
-        tooltip="Import tags from a CSV, BibTeX or RIS file (u undoes it)",
-    ),
-    Binding("q", "app.quit", "Quit", tooltip="Quit (tags are already saved)"),
-    Binding(
-        "plus", "app.resize_pane(1)", "Bigger", key_display="+", tooltip="Grow the abstract pane"
-    ),
-    Binding(
-        "minus",
-        "app.resize_pane(-1)",
-        "Smaller",
-        key_display="-",
-        tooltip="Shrink the abstract pane",
-    ),
-    Binding(
-        "equals_sign",
-        "app.resize_pane(1)",
-        "Bigger",
-        show=False,
-        key_display="=",
-        tooltip="Grow the abstract pane (+ without shift)",
-    ),
-    Binding(
-        "escape",
-        "app.clear_context",
-        "Back",
-        show=False,
-        tooltip="Leave similar papers, a day or the new papers: back to the search results",
-    ),
-    Binding("b", "app.save_search", "Save search", show=False, tooltip="Save this search"),
-    Binding("B", "app.saved_searches", "Saved", show=False, tooltip="List saved searches"),
+    Binding("x", "app.remove_tag", "Untag", tooltip="Remove one of the paper's tags"),
     Binding(
         "left_square_bracket",
         "app.step_day(-1)",
@@ -129,6 +87,53 @@ LIST_BINDINGS: list[BindingType] = [
         key_display="]",
         tooltip="The Daily Papers day after (of this search)",
     ),
+    Binding(
+        "plus",
+        "app.resize_pane(1)",
+        "Bigger",
+        key_display="+",
+        tooltip="Grow the abstract pane",
+    ),
+    Binding(
+        "minus",
+        "app.resize_pane(-1)",
+        "Smaller",
+        key_display="-",
+        tooltip="Shrink the abstract pane",
+    ),
+    Binding("r", "app.toggle_read", "Read/unread", show=False, tooltip="Mark read or unread"),
+    Binding(
+        "ctrl+r",
+        "app.mark_list_read",
+        "All read",
+        show=False,
+        tooltip="Mark every paper of this list read (u undoes)",
+    ),
+    Binding("y", "app.copy", "Copy", show=False, tooltip="Copy title and link to the clipboard"),
+    Binding(
+        "a",
+        "app.toggle_triage",
+        "Triage mode",
+        show=False,
+        tooltip="Toggle moving to the next paper after each quick tag",
+    ),
+    Binding(
+        "i",
+        "app.import_tags",
+        "Import",
+        show=False,
+        tooltip="Import tags from a CSV, BibTeX or RIS file (u undoes it)",
+    ),
+    Binding(
+        "equals_sign",
+        "app.resize_pane(1)",
+        "Bigger",
+        show=False,
+        key_display="=",
+        tooltip="Grow the abstract pane (+ without shift)",
+    ),
+    Binding("b", "app.save_search", "Save search", show=False, tooltip="Save this search"),
+    Binding("B", "app.saved_searches", "Saved", show=False, tooltip="List saved searches"),
     Binding("j", "cursor_down", "Next paper", show=False),
     Binding("k", "cursor_up", "Previous paper", show=False),
     Binding("g", "scroll_top", "First paper", show=False),
@@ -147,6 +152,8 @@ FIRST_PAINT_ROWS = 40
 # every rendered line of a DataTable, so adding them at once paints the visible rows a
 # second time per keystroke, and the next keystroke waits for that paint.
 REST_ROWS_DELAY = 0.25
+# The title's width (cells) before the list spends spare width on the byline or wider tags.
+TITLE_COMFORT = 60
 # The next page of hits is fetched when the cursor or the view gets this close to the end.
 NEAR_END_ROWS = 20
 
@@ -326,22 +333,31 @@ class ResultsTable(DataTable[Text]):
             self._rebuild(keep or self.highlighted_id)
 
     def _columns_for(self, width: int) -> list[_ColumnSpec]:
-        # Each column costs 2 cells of padding; the title takes what is left.
-        columns: list[_ColumnSpec] = [_ColumnSpec("mark", "", 2)]
-        if width >= 44:
-            columns.append(_ColumnSpec("date", "Date", 10))
-        if width >= 90:
-            columns.append(_ColumnSpec("by", "Authors / org", 16))
-        if width >= 64:
-            columns.append(_ColumnSpec("comments", "Cmts", 4))
-        if width >= 56:
-            columns.append(_ColumnSpec("tags", "Tags", 14 if width < 120 else 20))
-        used = sum(column.width + 2 for column in columns) + 2
-        title = _ColumnSpec("title", "Title", max(12, width - used))
+        # Each column costs 2 cells of padding; the title takes what is left. The date,
+        # comments and tags come as the row can hold them; the wider extras (the byline,
+        # wider tags) only while the title keeps TITLE_COMFORT cells: spare width goes
+        # to the title first (at 160 columns the byline had left it 38 cells, fewer than
+        # at 80).
+        mark = _ColumnSpec("mark", "", 2)
+        date = _ColumnSpec("date", "Date", 10) if width >= 44 else None
+        comments = _ColumnSpec("comments", "Cmts", 4) if width >= 64 else None
+        tags = _ColumnSpec("tags", "Tags", 14) if width >= 56 else None
+        by = None
+
+        def title_width() -> int:
+            shown = [column for column in (mark, date, by, comments, tags) if column]
+            return width - sum(column.width + 2 for column in shown) - 2
+
+        if width >= 90 and title_width() - (16 + 2) >= TITLE_COMFORT:
+            by = _ColumnSpec("by", "Authors / org", 16)
+        if tags and width >= 120 and title_width() - 6 >= TITLE_COMFORT:
+            tags = _ColumnSpec("tags", "Tags", 20)
+        title = _ColumnSpec("title", "Title", max(12, title_width()))
         sorted_key, arrow = _SORTED_COLUMN.get(self._sort, ("", ""))
         return [
             _ColumnSpec(c.key, c.label + arrow if c.key == sorted_key else c.label, c.width)
-            for c in [title, *columns]
+            for c in (title, mark, date, by, comments, tags)
+            if c is not None
         ]
 
     def _rebuild(self, keep_paper_id: str | None, rest_after: float | None = None) -> None:

@@ -34,7 +34,7 @@ from browser.stats import (
     NameCount,
     PeriodCount,
     PeriodGap,
-    condensed,
+    newest_first,
 )
 from browser.stats.periods import Period
 from browser.stats.searches import (
@@ -300,8 +300,8 @@ class StatsScreen(Screen[StatsChoice | None]):
         )
         if not self._query:
             what = Text.assemble(("Stats ", "bold"), "for the whole library")
-        if stats is not None and stats.corrected_query:
-            what.append(f" (as “{safe_line(stats.corrected_query)}”)")
+        if stats is not None and stats.counted_query:
+            what.append(f" (as “{safe_line(stats.counted_query)}”)")
         if stats is not None:
             what.append(f" · {counted(stats.papers, 'paper')}")
         what.append(f" · per {self.by}")
@@ -411,7 +411,7 @@ class StatsScreen(Screen[StatsChoice | None]):
         table = self.query_one("#stats-periods", StatsTable)
         table.border_title = f"Papers per {stats.by}"
         largest = max((period.count for period in stats.per_period), default=0)
-        shown = list(reversed(condensed(stats.per_period)))
+        shown = newest_first(stats.per_period)
         width = table.flex_width([10, 7], len(shown) + bool(stats.no_date))
         rows: list[tuple[list[Text], StatsChoice | None]] = []
         for period in shown:
