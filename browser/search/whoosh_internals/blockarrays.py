@@ -18,7 +18,6 @@ what Whoosh's matcher gives (``tests/test_search_vectors.py``).
 
 from __future__ import annotations
 
-import io
 import pickle
 import struct
 import zlib
@@ -26,11 +25,7 @@ from array import array
 from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any, Final
 
-from browser.search.whoosh_internals.postings import (
-    _HEAD_SIZE,
-    BLOCK_LENGTH,
-    JoinedValuesMatcher,
-)
+from browser.search.whoosh_internals.postings import JoinedValuesMatcher, extent_blocks
 
 if TYPE_CHECKING:
     from numpy.typing import NDArray
@@ -91,27 +86,12 @@ class PostingArrays:
             self._read_rest(leaf, check)
 
     def _read_rest(self, leaf: JoinedValuesMatcher, check: Callable[[], None] | None) -> None:
-        position = leaf._nextoffset
-        # Whoosh's ``W3TermInfo.from_bytes`` keeps the length as ``unpack_int`` returns
-        # it: a 1-tuple (a term info built in memory holds an int).
-        extent = leaf._length[0] if isinstance(leaf._length, tuple) else leaf._length
-        blocks = leaf._postfile.get(position, leaf._startoffset + extent - position)
-        stream = io.BytesIO(blocks)
-        at = 0
-        while at < len(blocks):
+        for block in extent_blocks(leaf):
             if check is not None:
                 check()
-            (length,) = BLOCK_LENGTH.unpack_from(blocks, at)
-            stream.seek(at + BLOCK_LENGTH.size)
-            count, last, _maxweight, compression, _shortest, _longest = pickle.load(stream)
-            data = stream.tell()
-            end = data + _HEAD_SIZE + int.from_bytes(blocks[data : data + _HEAD_SIZE], "little")
-            head = blocks[data + _HEAD_SIZE : end]
-            self._block(zlib.decompress(head) if compression else head, count)
-            self.last = last
-            if length < 0:
-                return
-            at += BLOCK_LENGTH.size + abs(length)
+            head = block.head
+            self._block(zlib.decompress(head) if block.compression else head, block.postings)
+            self.last = block.last
 
     def _block(self, head: bytes, count: int) -> None:
         """One block's pickled ``(id deltas, weights)``: kept as bytes when laid out as

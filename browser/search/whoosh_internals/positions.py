@@ -22,19 +22,21 @@ and the caller decodes one at a time, Whoosh's way.
 
 from __future__ import annotations
 
+import pickle
 import struct
 import zlib
 from array import array
+from bisect import bisect_right
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from itertools import chain
-from typing import Any, Final
+from itertools import accumulate, chain
+from typing import Any, Final, NamedTuple
 
 import numpy as np
 from numpy.typing import NDArray
 
 from browser.search.whoosh_internals import _leaf, posting_parts
-from browser.search.whoosh_internals.postings import JoinedValuesMatcher
+from browser.search.whoosh_internals.postings import JoinedValuesMatcher, extent_blocks
 
 Ints = NDArray[np.int64]
 
@@ -119,17 +121,22 @@ def _block_values(leaf: Any) -> tuple[bytes, bool]:
 
 
 def _block_weights(leaf: Any) -> Any:
-    """The current block's weights as Whoosh's ``_read_weights`` gives them (a block
-    of equal weights stores one, or none for 1.0), without its per-posting generator:
-    a sequence, or the one weight of every posting."""
+    """The current block's weights as Whoosh's ``_read_weights`` gives them, without
+    its per-posting generator (``_weights``)."""
     if leaf._data is None:
         leaf._read_data()
-    weights = leaf._data[1]
-    if weights is None:
+    return _weights(leaf._data[1])
+
+
+def _weights(stored: Any) -> Any:
+    """A block's weights as stored (none for all 1.0, one for all alike, or one each)
+    as Whoosh's ``_read_weights`` gives them: a sequence, or the one weight of every
+    posting."""
+    if stored is None:
         return 1.0
-    if isinstance(weights, float):
-        return array("f", (weights,))[0]  # kept in single precision, as Whoosh does
-    return weights
+    if isinstance(stored, float):
+        return array("f", (stored,))[0]  # kept in single precision, as Whoosh does
+    return stored
 
 
 def positional_postings(
@@ -144,15 +151,14 @@ def positional_postings(
     leaf = _leaf(matcher)
     if leaf is None:
         raise LayoutMismatch("not a block matcher")
-    ids: list[Sequence[int]] = []
-    weights: list[Any] = []
-    tails: list[tuple[bytes, bool]] = []
-    counts: list[int] = []
-    for block_ids, _, _ in posting_parts(matcher, None, check, among):
-        ids.append(block_ids)
-        weights.append(_block_weights(leaf))
-        tails.append(_block_values(leaf))
-        counts.append(leaf._blocklength)
+    blocks = _Blocks([], [], [], [])
+    fixed = leaf._fixedsize
+    if isinstance(leaf, JoinedValuesMatcher) and not leaf._byteids and (fixed is None or fixed < 0):
+        _read_extent(leaf, among, check, blocks)
+    else:
+        for block_ids, _, _ in posting_parts(matcher, None, check, among):
+            blocks.add(block_ids, _block_weights(leaf), _block_values(leaf), leaf._blocklength)
+    ids, tails, weights, counts = blocks
     sizes = np.fromiter(map(len, ids), np.int64, len(ids))
     local = np.fromiter(chain.from_iterable(ids), np.int64, int(sizes.sum()))
     block = np.repeat(np.arange(len(ids), dtype=np.int64), sizes)
@@ -164,6 +170,57 @@ def positional_postings(
         live = ~np.isin(local, np.fromiter(deleted, np.int64, len(deleted)))
         local, block, place = local[live], block[live], place[live]
     return PositionalPostings(local + offset, block, place, tails, weights, counts)
+
+
+class _Blocks(NamedTuple):
+    """The blocks read so far: ids (from the matcher's place in the first), weights
+    (``_weights``), values as stored with whether compressed, postings in the block."""
+
+    ids: list[Sequence[int]]
+    tails: list[tuple[bytes, bool]]
+    weights: list[Any]
+    counts: list[int]
+
+    def add(self, ids: Sequence[int], weights: Any, tail: tuple[bytes, bool], count: int) -> None:
+        self.ids.append(ids)
+        self.weights.append(weights)
+        self.tails.append(tail)
+        self.counts.append(count)
+
+
+def _read_extent(
+    leaf: Any, among: Sequence[int] | None, check: Callable[[], None] | None, blocks: _Blocks
+) -> None:
+    """``posting_parts`` for a term in the split layout: the matcher's block its own
+    way, the rest from one read of the term's extent (``extent_blocks``); a block that
+    cannot hold one of ``among`` is passed over by its last id, not inflated."""
+    if not leaf.is_active() or (among is not None and not among):
+        return
+    if check is not None:
+        check()
+    wanted = 0  # the first of ``among`` not passed yet
+    if among is None or among[0] <= leaf._maxid:
+        if leaf._ids is None:
+            leaf._read_ids()
+        ids = leaf._ids[leaf._i :]
+        blocks.add(ids, _block_weights(leaf), _block_values(leaf), leaf._blocklength)
+    if among is not None:
+        wanted = bisect_right(among, leaf._maxid)
+    if leaf._lastblock:
+        return
+    for block in extent_blocks(leaf):
+        if check is not None:
+            check()
+        if among is not None:
+            if wanted >= len(among):
+                return
+            if among[wanted] > block.last:
+                continue
+            wanted = bisect_right(among, block.last, wanted)
+        head = zlib.decompress(block.head) if block.compression else block.head
+        deltas, stored = pickle.loads(head)
+        tail = (block.values, bool(block.compression))
+        blocks.add(tuple(accumulate(deltas)), _weights(stored), tail, block.postings)
 
 
 def joined(parts: list[PositionalPostings]) -> PositionalPostings:

@@ -24,7 +24,7 @@ from collections.abc import Callable, Iterator
 from functools import partial
 from itertools import accumulate, chain
 from operator import sub
-from typing import Any, Final
+from typing import Any, Final, NamedTuple
 
 import whoosh.multiproc
 import whoosh.writing
@@ -235,6 +235,45 @@ class JoinedValuesMatcher(W3LeafMatcher):  # type: ignore[misc]
         count = self._blocklength
         ends = list(accumulate(struct.unpack_from(f"<{count}I", tail), initial=4 * count))
         self._values = tuple(map(tail.__getitem__, map(slice, ends, ends[1:])))
+
+
+class ExtentBlock(NamedTuple):
+    """One block of a term's postings as ``block_record`` wrote it: how many postings,
+    the last id, its compression level (0: none), its first part (the pickled
+    ``(id deltas, weights)``) and its values part, both as stored."""
+
+    postings: int
+    last: int
+    compression: int
+    head: bytes
+    values: bytes
+
+
+def extent_blocks(leaf: JoinedValuesMatcher) -> Iterator[ExtentBlock]:
+    """The blocks of ``leaf``'s term after its current one, from one read of the rest of
+    its extent (through the matcher each block is two reads of the postings file, each a
+    seek and a read inside a compound segment file). ``leaf`` must be in the split
+    layout and not on its last block; it is left where it was."""
+    position = leaf._nextoffset
+    # Whoosh's ``W3TermInfo.from_bytes`` keeps the length as ``unpack_int`` returns
+    # it: a 1-tuple (a term info built in memory holds an int).
+    extent = leaf._length[0] if isinstance(leaf._length, tuple) else leaf._length
+    blocks = leaf._postfile.get(position, leaf._startoffset + extent - position)
+    stream = io.BytesIO(blocks)
+    at = 0
+    while at < len(blocks):
+        (length,) = BLOCK_LENGTH.unpack_from(blocks, at)
+        stream.seek(at + BLOCK_LENGTH.size)
+        count, last, _maxweight, compression, _shortest, _longest = pickle.load(stream)
+        data = stream.tell()
+        end = data + _HEAD_SIZE + int.from_bytes(blocks[data : data + _HEAD_SIZE], "little")
+        after = at + BLOCK_LENGTH.size + abs(length)
+        yield ExtentBlock(
+            count, last, compression, blocks[data + _HEAD_SIZE : end], blocks[end:after]
+        )
+        if length < 0:
+            return
+        at = after
 
 
 class JoinedFieldWriter(W3FieldWriter):  # type: ignore[misc]
