@@ -72,3 +72,17 @@ async def test_the_footer_follows_its_bindings_but_mounts_its_keys_only_when_the
         app.refresh_bindings()
         await settled(pilot)
         assert shown(app) == [("f2", False), ("f3", False)]
+
+
+async def test_the_footer_finds_textuals_key_widgets_without_importing_them() -> None:
+    """Fitting reads Textual's private ``FooterKey`` by its type name and its ``key`` and
+    ``action``: with this Textual every key is found, the same as the private class gives
+    (a Textual that renames it leaves the keys as Textual lays them out)."""
+    from browser.widgets.quiet_footer import _footer_keys
+
+    app = FooterApp()
+    async with app.run_test() as pilot:
+        await settled(pilot)
+        footer = app.query_one(QuietFooter)
+        found = _footer_keys(footer)
+        assert found and found == list(footer.query_children(FooterKey))

@@ -3,12 +3,13 @@ width: whole keys, the most important first, never one cut in half."""
 
 from __future__ import annotations
 
+from rich.text import Text
 from textual import events
 from textual.binding import Binding
 from textual.dom import DOMNode
 from textual.screen import Screen
+from textual.widget import Widget
 from textual.widgets import Footer
-from textual.widgets._footer import FooterKey
 
 __all__ = ["COMPACT_BELOW", "QuietFooter", "footer_rank"]
 
@@ -87,22 +88,23 @@ class QuietFooter(Footer):
             self.compact = compact
             self.call_after_refresh(self.fit_keys)
             return
-        keys = list(self.query_children(FooterKey))
+        keys = _footer_keys(self)
         if not keys or not all(key.is_mounted for key in keys):
             return
         self._fitted_width = width
         room = width
         # Keys of one action with other arguments (the day before and after) show as a
         # pair or not at all: half of a pair reads as a mistake.
-        units: dict[str, tuple[int, int, list[FooterKey]]] = {}
+        units: dict[str, tuple[int, int, list[Widget]]] = {}
         active = self.screen.active_bindings
         for place, key in enumerate(keys):
             if key.has_class("-command-palette"):
                 room -= _cells(key)
                 continue
-            binding = active.get(key.key)
-            rank = footer_rank(binding.node, key.key, key.action) if binding else 1_000
-            name = key.action.partition("(")[0]
+            key_name, action = _key_and_action(key)
+            binding = active.get(key_name)
+            rank = footer_rank(binding.node, key_name, action) if binding else 1_000
+            name = action.partition("(")[0]
             best, first, members = units.get(name, (rank, place, []))
             units[name] = (min(best, rank), first, [*members, key])
         for _, _, members in sorted(units.values(), key=lambda unit: unit[:2]):
@@ -114,7 +116,25 @@ class QuietFooter(Footer):
                 room -= cells
 
 
-def _cells(key: FooterKey) -> int:
+def _footer_keys(footer: Footer) -> list[Widget]:
+    """The footer's key widgets, found by their type's name: Textual does not export
+    ``FooterKey``. Empty (the keys are left as Textual lays them out) if a Textual of
+    another layout has none, or none with the ``key`` and ``action`` read here."""
+    keys = [child for child in footer.children if type(child).__name__ == "FooterKey"]
+    readable = all(
+        isinstance(getattr(key, "key", None), str) and isinstance(getattr(key, "action", None), str)
+        for key in keys
+    )
+    return keys if readable else []
+
+
+def _key_and_action(key: Widget) -> tuple[str, str]:
+    return str(getattr(key, "key", "")), str(getattr(key, "action", ""))
+
+
+def _cells(key: Widget) -> int:
     """The cells ``key`` takes in the footer's row: its text as drawn, padding, border
     and margin."""
-    return key.render().cell_len + key.styles.gutter.width + key.styles.margin.width
+    rendered = key.render()
+    drawn = rendered.cell_len if isinstance(rendered, Text) else key.content_size.width
+    return drawn + key.styles.gutter.width + key.styles.margin.width
