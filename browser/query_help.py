@@ -20,7 +20,8 @@ _UNOFFERED = frozenset({"text", "id"})
 
 @dataclass(frozen=True)
 class QuerySyntax:
-    """One row of the help: examples as typed, and what they find."""
+    """One row of the help: examples as typed, and what every one of them finds (rows
+    whose examples each meant something else read as mispaired once they wrapped)."""
 
     examples: tuple[str, ...]
     meaning: str
@@ -42,32 +43,36 @@ def query_syntax() -> list[QuerySyntax]:
             "papers with every word, best first; the last word also as a prefix as you type",
         ),
         QuerySyntax(('"exact phrases"',), "the words side by side, in this order"),
-        QuerySyntax(("OR", "NOT"), "either word; not this word (-word too)"),
+        QuerySyntax(("OR",), "either word"),
+        QuerySyntax(("NOT",), "not the word after it (-word too)"),
         QuerySyntax(("reinforc*",), "wildcards: * any letters, ? one letter"),
         QuerySyntax(("title:",), f"a word in one field: {_fields(WORD_FIELDS)}"),
         QuerySyntax(
             ("year:2024", "date:[2024-01 TO 2024-06]"),
             f"a year, month or day, or a range; {_fields(DATE_FIELDS)} take dates",
         ),
-        QuerySyntax(
-            ("date:>2024-03", "date:<=2024-03"),
-            "after March 2024 (from April); up to March, March included",
-        ),
+        QuerySyntax(("date:>2024-03",), "after March 2024 (from April)"),
+        QuerySyntax(("date:<=2024-03",), "up to March 2024, March included"),
         QuerySyntax(
             ("comments:>2", "authors:>10"),
             f"numbers compared (>, >=, <, <=): {_fields(NUMBER_FIELDS)}",
         ),
-        QuerySyntax(
-            ('tag:"to read"', "-tag:read", "is:tagged", "is:untagged"),
-            "with a tag, without it; with any tag, with none",
-        ),
-        QuerySyntax(
-            ("is:read", "is:unread", "is:noted", "is:new"),
-            "your read marks; papers with a note; added by the last sync",
-        ),
+        QuerySyntax(('tag:"to read"',), "with this tag"),
+        QuerySyntax(("-tag:read",), "without this tag"),
+        QuerySyntax(("is:tagged",), "with any tag"),
+        QuerySyntax(("is:untagged",), "with no tag"),
+        QuerySyntax(("is:read", "is:unread"), "read or not read by you"),
+        QuerySyntax(("is:noted",), "with a note of yours"),
+        QuerySyntax(("is:new",), "added by the last sync"),
         QuerySyntax(("note:word",), "a word of your note (plain words search notes too)"),
         QuerySyntax(
-            ("arxiv:*", "-arxiv:*"),
-            "has a value (an arXiv id here), or has none: any field, as org:* or date:*",
+            ("https://arxiv.org/abs/2401.01234v2", "arXiv:2401.01234"),
+            "a pasted arXiv or Hugging Face link or id: that paper",
         ),
+        QuerySyntax(
+            ("offline RL",),
+            "an abbreviation finds its long form too, and the long form the abbreviation",
+        ),
+        QuerySyntax(("arxiv:*",), "has a value (an arXiv id here): any field, as org:* or date:*"),
+        QuerySyntax(("-arxiv:*",), "has no value"),
     ]
