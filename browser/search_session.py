@@ -219,6 +219,8 @@ class SearchSession:
         self.generation = 0
         self.request: SearchRequest | None = None
         self.result: SearchResult | None = None
+        # Whether the list on screen read its last word as a prefix (see ``answer``).
+        self._shown_prefix_last_word = False
         self.loading_more = False
 
     def start(
@@ -289,8 +291,16 @@ class SearchSession:
             # Out of time before finding anything is not "no papers match".
             return KeepWaiting(self.settle_empty_seconds)
         # Same words (new sort, filter, or the settled pass): stay on the paper being read.
-        same_query = self.result is not None and self.result.query == result.query
+        # Not when Enter turns a typed last word into a whole word: that is a new list
+        # (kept, the typing list's top paper sat at row 22 of "learning" and the view
+        # scrolled past the first 13 results).
+        same_query = (
+            self.result is not None
+            and self.result.query == result.query
+            and self._shown_prefix_last_word == request.prefix_last_word
+        )
         self.result = result
+        self._shown_prefix_last_word = request.prefix_last_word
         settle = self.settle_seconds if result.partial and request.typing else None
         return Show(result, keep_position=same_query, settle_after=settle)
 

@@ -77,6 +77,22 @@ async def test_an_abstract_that_stays_on_screen_marks_its_paper_read(services: S
         assert marks(app, second) == "  "
 
 
+async def test_typing_in_the_bar_is_not_reading_the_first_paper(services: Services) -> None:
+    """The abstract of the list's first paper shows while the user types; it is marked
+    read only once the list (or the reader) has the focus and the paper stays."""
+    app = make_app(services, config=AppConfig(read_after_seconds=0.2))
+    async with running(app) as pilot:
+        app.search_bar.focus()
+        await pilot.press(*"diffusion")
+        await settle(pilot)
+        first = highlighted_id(app)
+        await pilot.pause(0.8)  # four dwell times with the focus in the bar
+        assert app.focused is app.search_bar
+        assert read_on_disk(services) == set()
+        app.table.focus()
+        await wait_for(pilot, lambda: first in read_on_disk(services))
+
+
 async def test_zero_seconds_turns_automatic_marks_off(services: Services) -> None:
     app = make_app(services, config=AppConfig(read_after_seconds=0))
     async with running(app) as pilot:
@@ -132,9 +148,7 @@ async def test_n_writes_a_note_saved_as_you_type_and_shown_everywhere(
         assert isinstance(app.screen, NoteEditor)
         await pilot.press(*"Great *benchmark*")
         # Saved while the editor is still open (debounced), before any close.
-        await wait_for(
-            pilot, lambda: services.reading.note_of(paper_id) == "Great *benchmark*"
-        )
+        await wait_for(pilot, lambda: services.reading.note_of(paper_id) == "Great *benchmark*")
         await pilot.press("enter", *"[x](http://e)")
         await pilot.press("escape")
         await settle(pilot)

@@ -64,9 +64,7 @@ def test_a_typing_pass_that_found_nothing_in_time_keeps_the_list() -> None:
     assert session.result is shown.result  # the list on screen is unchanged
     # An error is an answer, even an empty one: shown, not waited on.
     failing = session.start("xy(", sort="relevance", time_budget_ms=TYPING_BUDGET_MS)
-    assert isinstance(
-        session.answer(failing, result("xy(", [], partial=True, error="bad")), Show
-    )
+    assert isinstance(session.answer(failing, result("xy(", [], partial=True, error="bad")), Show)
 
 
 def test_the_same_words_keep_the_reader_on_their_paper() -> None:
@@ -193,3 +191,21 @@ def test_the_first_key_after_a_pause_searches_at_once_and_a_burst_waits() -> Non
     assert debounce_delay(0.0, waiting=False) == DEBOUNCE_SECONDS
     # An earlier key's debounce still pending: this key is part of that burst.
     assert debounce_delay(2.0, waiting=True) == DEBOUNCE_SECONDS
+
+
+def test_enter_after_typing_is_a_new_list_that_starts_at_its_top() -> None:
+    """Typed, the last word was a prefix; Enter searches it as a whole word: the list
+    is a new one, so the cursor goes to its first row rather than following the paper
+    the typing list had first. The settled pass of the typing list keeps the reader."""
+    session = SearchSession()
+    typed = session.start(
+        "learning", sort="relevance", time_budget_ms=TYPING_BUDGET_MS, prefix_last_word=True
+    )
+    session.answer(typed, result("learning", ["a", "b"]))
+    settled = session.answer(
+        session.start("learning", sort="relevance"), result("learning", ["b", "a"])
+    )
+    assert isinstance(settled, Show) and settled.keep_position
+    entered = session.start("learning", sort="relevance", prefix_last_word=False)
+    shown = session.answer(entered, result("learning", ["c", "a"]))
+    assert isinstance(shown, Show) and not shown.keep_position

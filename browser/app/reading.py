@@ -102,11 +102,27 @@ class ReadingFlow:
         hit = self.app.table.highlighted_hit
         if hit is None or hit.paper.id != paper_id or self.app.services.userdata.read_only:
             return
+        if not self._reader_attending():
+            # Typing in the bar (or a dialog open) is not reading the paper that happens
+            # to head the list: look again later, while it stays highlighted.
+            self._timer = self.app.set_timer(
+                self.read_after_seconds, lambda: self._auto_read(paper_id)
+            )
+            return
         try:
             self._reading.state.set_read([paper_id])
         except UserDataError:
             return  # said once at launch; an automatic mark is not worth a popup each time
         self.refresh_rows([paper_id])
+
+    def _reader_attending(self) -> bool:
+        """The list has the focus on the main screen, or the reader is open."""
+        from browser.widgets.reader import ReaderScreen
+
+        app = self.app
+        if isinstance(app.screen, ReaderScreen):
+            return True
+        return app.screen is app.main_screen and app.focused is app.table
 
     # ------------------------------------------------------------------ r, ctrl+r, undo
 
