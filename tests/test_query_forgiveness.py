@@ -4,6 +4,7 @@ no prefix, the word being typed does; with a small library written for it."""
 from __future__ import annotations
 
 import json
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -211,3 +212,40 @@ def test_a_letter_keeps_the_completions_that_fit_its_postings_among_the_candidat
     # Among 100 candidates each list costs a skip per candidate at most.
     assert letter_completions(words, counts.__getitem__, 100) == words
     assert letter_completions(words, lambda word: LETTER_POSTINGS + 1, None) == []
+
+
+# ------------------------------------------------------------------ a pathological paste
+
+
+@pytest.mark.parametrize("run", [")", "<", "(", ".", "/", "(<", ")>."])
+def test_a_long_run_of_wrappers_is_read_in_linear_time(with_ids: PaperIndex, run: str) -> None:
+    """A regex of a greedy lead, a lazy core and a greedy trail took seconds on 20,000
+    ``)`` (quadratic) while holding the index lock, and relaxing read the raw query
+    again past the length cap. The bound is generous: quadratic is tens of seconds."""
+    pasted = "zzzqqq " + run * (50_000 // len(run)) + "b"
+    started = time.process_time()
+    read = read_arxiv_ids(pasted)
+    assert read.text == pasted and not read.read
+    result = with_ids.search(pasted, prefix_last_word=False)
+    assert result.total == 0 or result.relaxed_query is not None
+    assert result.error is not None  # cut at MAX_QUERY_CHARS, or run as its words
+    assert time.process_time() - started < 5
+
+
+def test_a_link_in_long_wrappers_is_still_read() -> None:
+    link = "https://arxiv.org/abs/2401.01234v2"
+    started = time.process_time()
+    wrapped = read_arxiv_ids("-(<" * 20_000 + link + ">).," * 20_000)
+    assert wrapped.ids == ["2401.01234"]
+    assert wrapped.text == "-(" * 20_000 + "arxiv:2401.01234" + ")" * 20_000
+    assert time.process_time() - started < 5
+
+
+def test_a_shorter_query_is_cut_where_the_search_was(built: PaperIndex) -> None:
+    # Past MAX_QUERY_CHARS "qqqzzz" was never searched: it is no word to leave out.
+    pasted = "offline robot zzzqqq" + " ," * 400 + " qqqzzz"
+    result = built.search(pasted, prefix_last_word=False)
+    assert result.dropped_words == ["zzzqqq"]
+    assert result.relaxed_query is not None and "qqqzzz" not in result.relaxed_query
+    assert result.relaxed_notice is not None and "all 3 words" in result.relaxed_notice
+    assert {hit.paper.title for hit in result.hits} == {"Offline Robot Learning"}
