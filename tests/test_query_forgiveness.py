@@ -85,6 +85,31 @@ def test_the_app_session_keeps_the_prefix_while_typing_and_not_after_enter() -> 
     assert next_page is None or not next_page.prefix_last_word
 
 
+def test_another_query_after_typing_is_whole_words() -> None:
+    session = SearchSession()
+    assert session.start("diffus", sort="relevance", prefix_last_word=True).prefix_last_word
+    # A saved search opened, a stats row's clause appended: not the words being typed.
+    assert not session.start("robot learning", sort="relevance").prefix_last_word
+    session.start("diffus", sort="relevance", prefix_last_word=True)
+    assert not session.start("diffus year:2024", sort="relevance").prefix_last_word
+    # The same words (the settled pass, a new sort or filter) keep the typing flag.
+    session.start("diffus", sort="relevance", prefix_last_word=True)
+    assert session.start("diffus", sort="newest").prefix_last_word
+
+
+def test_a_typed_trailing_space_finishes_the_word_for_all_that_reruns_it() -> None:
+    session = SearchSession()
+    typing = session.start(
+        "scal ", sort="relevance", time_budget_ms=TYPING_BUDGET_MS, prefix_last_word=True
+    )
+    # The planner's rule (``word_being_typed``): no prefix after a space. The request
+    # keeps the query stripped, so its flag, which stats, export, day steps and
+    # "mark all read" re-run the words with, must say so.
+    assert typing.query == "scal" and not typing.prefix_last_word
+    assert not session.start("scal", sort="relevance").prefix_last_word  # the settled pass
+    assert session.start("scal", sort="relevance", prefix_last_word=True).prefix_last_word
+
+
 # ------------------------------------------------------------------ a pasted link or id
 
 ARXIV_PAPERS = [
