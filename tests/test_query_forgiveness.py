@@ -13,8 +13,9 @@ from conftest import DumpPaper, write_dump
 from test_cli import run_cli
 from test_index import make_paper
 
-from browser.search import PaperIndex
+from browser.search import PaperIndex, kept
 from browser.search.identifiers import read_arxiv_ids
+from browser.search.kept import skip_cost
 from browser.search.typed_word import LETTER_POSTINGS, letter_completions
 from browser.search_session import TYPING_BUDGET_MS, SearchSession
 
@@ -237,6 +238,21 @@ def test_a_letter_keeps_the_completions_that_fit_its_postings_among_the_candidat
     # Among 100 candidates each list costs a skip per candidate at most.
     assert letter_completions(words, counts.__getitem__, 100) == words
     assert letter_completions(words, lambda word: LETTER_POSTINGS + 1, None) == []
+
+
+def test_a_letter_counts_postings_with_the_scoring_cost_model(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """One cost model (``kept.skip_cost``) for the AND's estimate and the letter's
+    budget: a copy of its constants in ``typed_word`` drifted apart silently."""
+    counts = {"reasoning": 50_000, "reinforcement": 50_000}
+    words = list(counts)
+    # Skipped to 100 candidates: 15% of 50k plus 40 per candidate, over the budget.
+    assert skip_cost(50_000, 50_000, 100) == 0.15 * 50_000 + 40 * 100 > LETTER_POSTINGS
+    assert skip_cost(500, 500, 100) == 500  # under 8 postings per candidate: whole
+    assert letter_completions(words, counts.__getitem__, 100) == []
+    monkeypatch.setattr(kept, "HEADERS_SHARE", 0.05)
+    assert letter_completions(words, counts.__getitem__, 100) == ["reasoning"]
 
 
 # ------------------------------------------------------------------ a pathological paste
