@@ -13,6 +13,7 @@ from conftest import DumpPaper, write_dump
 from test_cli import run_cli
 from test_index import make_paper
 
+from browser.models import SearchHit, SearchResult
 from browser.search import PaperIndex, kept
 from browser.search.identifiers import read_arxiv_ids
 from browser.search.kept import skip_cost
@@ -79,11 +80,24 @@ def test_the_app_session_keeps_the_prefix_while_typing_and_not_after_enter() -> 
     # The settled pass, a new sort or filter: the words as the list matched them.
     assert session.start("foo", sort="relevance").prefix_last_word
     assert session.start("foo", sort="newest").prefix_last_word
-    # Enter: given whole, and what follows it (a sort) too.
+    # Enter: given whole, and what follows it (a sort, the next page) too.
     assert not session.start("foo", sort="newest", prefix_last_word=False).prefix_last_word
-    assert not session.start("foo", sort="relevance").prefix_last_word
+    settled = session.start("foo", sort="relevance")
+    assert not settled.prefix_last_word
+    session.answer(settled, answer_with_more("foo"))
     next_page = session.next_page()
-    assert next_page is None or not next_page.prefix_last_word
+    assert next_page is not None and next_page.more and not next_page.prefix_last_word
+    # The next page of a list still being typed matches the words as it did.
+    typing = session.start("foo", sort="relevance", prefix_last_word=True)
+    session.answer(typing, answer_with_more("foo"))
+    next_page = session.next_page()
+    assert next_page is not None and next_page.more and next_page.prefix_last_word
+
+
+def answer_with_more(query: str) -> SearchResult:
+    """A complete first page of a list that has more: the session asks for the next."""
+    hits = [SearchHit(paper=make_paper(f"Paper {n}", "text."), score=1.0) for n in range(2)]
+    return SearchResult(query=query, hits=hits, total=5)
 
 
 def test_another_query_after_typing_is_whole_words() -> None:
