@@ -25,6 +25,7 @@ from dataclasses import dataclass, replace
 from typing import Literal
 
 from browser.models import SearchFilters, SearchHit, SearchResult, SortOrder
+from browser.text.query_text import last_word_finished
 
 __all__ = [
     "DEBOUNCE_SECONDS",
@@ -133,7 +134,8 @@ class SearchRequest:
     limit: int = PAGE_SIZE
     more: bool = False
     # The query is still being typed: its last word also matches as a prefix. The typing
-    # pass and the settled search after it say so; Enter does not.
+    # pass and the settled search after it say so; Enter does not, nor a typed trailing
+    # space (``SearchSession.start``): what re-runs the list's words uses this as is.
     prefix_last_word: bool = False
 
     @property
@@ -237,15 +239,23 @@ class SearchSession:
         """A new search (every older answer becomes stale); the caller runs it.
 
         ``prefix_last_word``: the query is being typed (True) or was submitted (False);
-        None keeps what the search before it said, so a new sort, filter or view, or the
-        settled pass, matches the words the list shows as it did (the first: False).
+        None keeps what the search before it said when the query is the same, so a new
+        sort, filter or view, or the settled pass, matches the words the list shows as it
+        did; another query (a saved search, a stats row's clause appended) is whole words.
+        A trailing space finishes the last word (the planner's rule, ``word_being_typed``):
+        the request keeps the query stripped, so the flag says it.
         """
+        stripped = query.strip()
+        previous = self.request
         if prefix_last_word is None:
-            prefix_last_word = self.request is not None and self.request.prefix_last_word
+            prefix_last_word = (
+                previous is not None and previous.prefix_last_word and previous.query == stripped
+            )
+        prefix_last_word = prefix_last_word and not last_word_finished(query)
         self.generation += 1
         self.request = SearchRequest(
             generation=self.generation,
-            query=query.strip(),
+            query=stripped,
             sort=sort,
             tag_filter=tag_filter,
             like_paper_id=like_paper_id,
@@ -256,6 +266,12 @@ class SearchSession:
         )
         self.loading_more = False
         return self.request
+
+    @property
+    def prefix_last_word(self) -> bool:
+        """The newest search's last word was a prefix: what re-runs the list's words
+        (stats, day steps, export, mark all read) matches them as it did."""
+        return self.request is not None and self.request.prefix_last_word
 
     def next_page(self) -> SearchRequest | None:
         """The request for the next page when the reader nears the end, or None.

@@ -364,3 +364,38 @@ def test_a_day_step_matches_the_words_as_the_list_did(services: Services) -> Non
         "Diffusion Policies for Dexterous Hands"
     ]
     assert services.listing_day_step(None, -1, query="Diffu") is None
+
+
+def test_a_typed_trailing_space_finishes_the_word_for_day_steps_and_stats(
+    services: Services,
+) -> None:
+    """``Diffu `` (the space typed) is the word "diffu", as the search reads it; the
+    query is stripped before it is matched, so the prefix is decided first."""
+    assert services.listing_day_step(None, -1, query="Diffu ", prefix_last_word=True) is None
+    typed = services.stats("Diffu", prefix_last_word=True, rising=False)
+    finished = services.stats("Diffu ", prefix_last_word=True, rising=False)
+    whole = services.stats("Diffu", rising=False)
+    assert typed.papers == 1
+    assert (finished.papers, finished.corrected_query) == (whole.papers, whole.corrected_query)
+    assert services.search("Diffu ", prefix_last_word=True).total == whole.papers
+
+
+async def test_a_space_typed_after_a_word_being_typed_searches_whole_words(
+    services: Services,
+) -> None:
+    app = make_app(services)
+    async with running(app) as pilot:
+        app.search_bar.focus()
+        await pilot.press(*"Diffu")
+        await wait_for(pilot, lambda: app.result is not None and app.result.query == "Diffu")
+        await settle(pilot)
+        request = app.session.request
+        assert request is not None and request.prefix_last_word and app.result.total == 1
+        asked = app.session.generation
+        await pilot.press("space")
+        await wait_for(pilot, lambda: app.session.generation > asked)
+        await settle(pilot)
+        request = app.session.request
+        assert request is not None and not request.prefix_last_word
+        assert app.result is not None
+        assert app.result.total == services.search("Diffu").total

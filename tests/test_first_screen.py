@@ -324,6 +324,28 @@ async def test_lists_that_are_not_the_restored_search_are_not_kept(services: Ser
     assert not (root_of(services) / FIRST_SCREEN_FILE).exists()
 
 
+async def test_a_list_of_a_word_being_typed_is_not_kept(services: Services) -> None:
+    """The restore searches whole words: "diffus" as typed lists its completions'
+    papers, which the restored search would replace with others."""
+    app = make_app(services)
+    async with running(app) as pilot:
+        await pilot.press("slash")
+        app.search_bar.value = "diffus"
+        await wait_for(
+            pilot,
+            lambda: (
+                app.result is not None
+                and app.result.query == "diffus"
+                and bool(app.result.hits)
+                and not app.result.partial
+            ),
+        )
+        await settle(pilot)
+        assert app.session.request is not None and app.session.request.prefix_last_word
+        await pilot.press("ctrl+q")
+    assert app.kept_screen is None
+
+
 def launched_by_cli(library: Path, monkeypatch: pytest.MonkeyPatch) -> str:
     """Which launch ``paper-browser app --library LIBRARY`` takes: "kept" (over a kept
     first screen) or "ordinary" (the services opened first)."""

@@ -4,6 +4,7 @@ no prefix, the word being typed does; with a small library written for it."""
 from __future__ import annotations
 
 import json
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -12,8 +13,10 @@ from conftest import DumpPaper, write_dump
 from test_cli import run_cli
 from test_index import make_paper
 
-from browser.search import PaperIndex
+from browser.models import SearchHit, SearchResult
+from browser.search import PaperIndex, kept
 from browser.search.identifiers import read_arxiv_ids
+from browser.search.kept import skip_cost
 from browser.search.typed_word import LETTER_POSTINGS, letter_completions
 from browser.search_session import TYPING_BUDGET_MS, SearchSession
 
@@ -77,11 +80,49 @@ def test_the_app_session_keeps_the_prefix_while_typing_and_not_after_enter() -> 
     # The settled pass, a new sort or filter: the words as the list matched them.
     assert session.start("foo", sort="relevance").prefix_last_word
     assert session.start("foo", sort="newest").prefix_last_word
-    # Enter: given whole, and what follows it (a sort) too.
+    # Enter: given whole, and what follows it (a sort, the next page) too.
     assert not session.start("foo", sort="newest", prefix_last_word=False).prefix_last_word
-    assert not session.start("foo", sort="relevance").prefix_last_word
+    settled = session.start("foo", sort="relevance")
+    assert not settled.prefix_last_word
+    session.answer(settled, answer_with_more("foo"))
     next_page = session.next_page()
-    assert next_page is None or not next_page.prefix_last_word
+    assert next_page is not None and next_page.more and not next_page.prefix_last_word
+    # The next page of a list still being typed matches the words as it did.
+    typing = session.start("foo", sort="relevance", prefix_last_word=True)
+    session.answer(typing, answer_with_more("foo"))
+    next_page = session.next_page()
+    assert next_page is not None and next_page.more and next_page.prefix_last_word
+
+
+def answer_with_more(query: str) -> SearchResult:
+    """A complete first page of a list that has more: the session asks for the next."""
+    hits = [SearchHit(paper=make_paper(f"Paper {n}", "text."), score=1.0) for n in range(2)]
+    return SearchResult(query=query, hits=hits, total=5)
+
+
+def test_another_query_after_typing_is_whole_words() -> None:
+    session = SearchSession()
+    assert session.start("diffus", sort="relevance", prefix_last_word=True).prefix_last_word
+    # A saved search opened, a stats row's clause appended: not the words being typed.
+    assert not session.start("robot learning", sort="relevance").prefix_last_word
+    session.start("diffus", sort="relevance", prefix_last_word=True)
+    assert not session.start("diffus year:2024", sort="relevance").prefix_last_word
+    # The same words (the settled pass, a new sort or filter) keep the typing flag.
+    session.start("diffus", sort="relevance", prefix_last_word=True)
+    assert session.start("diffus", sort="newest").prefix_last_word
+
+
+def test_a_typed_trailing_space_finishes_the_word_for_all_that_reruns_it() -> None:
+    session = SearchSession()
+    typing = session.start(
+        "scal ", sort="relevance", time_budget_ms=TYPING_BUDGET_MS, prefix_last_word=True
+    )
+    # The planner's rule (``word_being_typed``): no prefix after a space. The request
+    # keeps the query stripped, so its flag, which stats, export, day steps and
+    # "mark all read" re-run the words with, must say so.
+    assert typing.query == "scal" and not typing.prefix_last_word
+    assert not session.start("scal", sort="relevance").prefix_last_word  # the settled pass
+    assert session.start("scal", sort="relevance", prefix_last_word=True).prefix_last_word
 
 
 # ------------------------------------------------------------------ a pasted link or id
@@ -211,3 +252,55 @@ def test_a_letter_keeps_the_completions_that_fit_its_postings_among_the_candidat
     # Among 100 candidates each list costs a skip per candidate at most.
     assert letter_completions(words, counts.__getitem__, 100) == words
     assert letter_completions(words, lambda word: LETTER_POSTINGS + 1, None) == []
+
+
+def test_a_letter_counts_postings_with_the_scoring_cost_model(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """One cost model (``kept.skip_cost``) for the AND's estimate and the letter's
+    budget: a copy of its constants in ``typed_word`` drifted apart silently."""
+    counts = {"reasoning": 50_000, "reinforcement": 50_000}
+    words = list(counts)
+    # Skipped to 100 candidates: 15% of 50k plus 40 per candidate, over the budget.
+    assert skip_cost(50_000, 50_000, 100) == 0.15 * 50_000 + 40 * 100 > LETTER_POSTINGS
+    assert skip_cost(500, 500, 100) == 500  # under 8 postings per candidate: whole
+    assert letter_completions(words, counts.__getitem__, 100) == []
+    monkeypatch.setattr(kept, "HEADERS_SHARE", 0.05)
+    assert letter_completions(words, counts.__getitem__, 100) == ["reasoning"]
+
+
+# ------------------------------------------------------------------ a pathological paste
+
+
+@pytest.mark.parametrize("run", [")", "<", "(", ".", "/", "(<", ")>."])
+def test_a_long_run_of_wrappers_is_read_in_linear_time(with_ids: PaperIndex, run: str) -> None:
+    """A regex of a greedy lead, a lazy core and a greedy trail took seconds on 20,000
+    ``)`` (quadratic) while holding the index lock, and relaxing read the raw query
+    again past the length cap. The bound is generous: quadratic is tens of seconds."""
+    pasted = "zzzqqq " + run * (50_000 // len(run)) + "b"
+    started = time.process_time()
+    read = read_arxiv_ids(pasted)
+    assert read.text == pasted and not read.read
+    result = with_ids.search(pasted, prefix_last_word=False)
+    assert result.total == 0 or result.relaxed_query is not None
+    assert result.error is not None  # cut at MAX_QUERY_CHARS, or run as its words
+    assert time.process_time() - started < 5
+
+
+def test_a_link_in_long_wrappers_is_still_read() -> None:
+    link = "https://arxiv.org/abs/2401.01234v2"
+    started = time.process_time()
+    wrapped = read_arxiv_ids("-(<" * 20_000 + link + ">).," * 20_000)
+    assert wrapped.ids == ["2401.01234"]
+    assert wrapped.text == "-(" * 20_000 + "arxiv:2401.01234" + ")" * 20_000
+    assert time.process_time() - started < 5
+
+
+def test_a_shorter_query_is_cut_where_the_search_was(built: PaperIndex) -> None:
+    # Past MAX_QUERY_CHARS "qqqzzz" was never searched: it is no word to leave out.
+    pasted = "offline robot zzzqqq" + " ," * 400 + " qqqzzz"
+    result = built.search(pasted, prefix_last_word=False)
+    assert result.dropped_words == ["zzzqqq"]
+    assert result.relaxed_query is not None and "qqqzzz" not in result.relaxed_query
+    assert result.relaxed_notice is not None and "all 3 words" in result.relaxed_notice
+    assert {hit.paper.title for hit in result.hits} == {"Offline Robot Learning"}

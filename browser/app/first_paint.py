@@ -208,7 +208,8 @@ class KeptScreen:
 def take_first_screen(app: PaperBrowserApp) -> KeptScreen | None:
     """The list the app shows, as the next launch would restore it (``remember_now``
     has just saved the session), or None when it is not that list: a view, similar
-    papers, a search still running or cut short, a sync, read-only user data."""
+    papers, a search still running or cut short or of a word being typed, a sync,
+    read-only user data."""
     services = app.services
     session = app.session
     request, result = session.request, session.result
@@ -226,6 +227,9 @@ def take_first_screen(app: PaperBrowserApp) -> KeptScreen | None:
         or request.generation != session.generation
         or request.like_paper_id is not None
         or request.view_filters is not None
+        # The restore searches whole words: a list of a word being typed ("diffus") is
+        # not the list it would show.
+        or request.prefix_last_word
         or (request.query, request.sort, request.tag_filter)
         != (current.query, current.sort, app.tag_filter)
         or services.userdata.read_only

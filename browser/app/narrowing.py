@@ -109,7 +109,7 @@ class NarrowingFlow:
         from browser.widgets.stats_screen import StatsScreen
 
         # The words as the list matched them (the last one a prefix while being typed).
-        prefix = request is not None and request.prefix_last_word
+        prefix = app.session.prefix_last_word
 
         def compute(by: Period, rising: bool) -> LibraryStats:
             return app.services.stats(

@@ -115,12 +115,15 @@ class SearchFlow:
         """The bar says what the newest search asked, and no typing is pending: the bar was
         set by the app (a restored session, a saved search) right after it searched."""
         request = self.app.session.request
+        value = self.app.search_bar.value
         return (
             request is not None
             and self._debounce is None
             and request.like_paper_id is None
             and self.app.like is None
-            and request.query == self.app.search_bar.value.strip()
+            and request.query == value.strip()
+            # A space typed after a word being typed finishes it: a new search.
+            and not (request.prefix_last_word and value[-1:].isspace())
         )
 
     def query_submitted(self) -> None:

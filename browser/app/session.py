@@ -235,7 +235,7 @@ class SessionFlow:
             tag_filters = base if tag_filters is None else tag_filters & base
         ask = self._ask()
         # The words as the list on screen matched them: a prefix while being typed.
-        prefix = app.session.request is not None and app.session.request.prefix_last_word
+        prefix = app.session.prefix_last_word
         query = app.search_bar.value
         app.run_worker(
             partial(self._find_day, current, delta, query, tag_filters, prefix, ask),

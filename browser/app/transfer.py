@@ -115,8 +115,7 @@ class TransferFlow:
                 # The list's view too (a day, the new papers): the export is what it shows.
                 view_filters=app.view.filters if app.view is not None else None,
                 # The words as the list matched them (a prefix while being typed).
-                prefix_last_word=app.session.request is not None
-                and app.session.request.prefix_last_word,
+                prefix_last_word=app.session.prefix_last_word,
             )
         selection = export_selection(request, app.result)
         app.run_worker(

@@ -32,7 +32,6 @@ from browser.search.exactness import (
     ranked_with_exact_bonus,
 )
 from browser.search.highlighting import highlight_spans, hit_terms
-from browser.search.identifiers import read_arxiv_ids
 from browser.search.matching import (
     allowed_only,
     driven_by_negation,
@@ -456,7 +455,6 @@ class Answerer:
         if result.total == 0:
             self._relax(
                 commit,
-                query,
                 plan,
                 result,
                 sort=sort,
@@ -477,7 +475,6 @@ class Answerer:
     def _relax(
         self,
         commit: Commit,
-        query: str,
         plan: Plan,
         result: SearchResult,
         *,
@@ -493,8 +490,9 @@ class Answerer:
         Only for words that are all required: leaving a word out of an OR, a NOT, a range
         or a phrase would change what the query means, not how strict it is.
         """
-        # A pasted link is one arXiv id, not words to leave out one by one (``https``).
-        query = read_arxiv_ids(query).text
+        # The query as planned: capped, and a pasted link is one arXiv id, not words to
+        # leave out one by one (``https``). The raw query may be any length.
+        query = plan.text
         # One word however often and in whatever case it is written ("Learning learning").
         asked = list({word.casefold(): word for word in reversed(relaxable_words(query))}.values())
         asked.reverse()

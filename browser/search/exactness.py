@@ -30,7 +30,7 @@ from whoosh.scoring import BM25F
 from browser.identity import normalize_title
 from browser.search.ordering import CommitOrder
 from browser.search.schema import DEFAULT_FIELD, folded_word, index_term
-from browser.search.scoring import kth_largest, top
+from browser.search.scoring import top
 from browser.search.vocabulary import Vocabulary
 
 if TYPE_CHECKING:  # numpy is imported with the first scoring, not with this module
@@ -40,7 +40,11 @@ if TYPE_CHECKING:  # numpy is imported with the first scoring, not with this mod
 EXACT_TITLE_SHARE: Final = 1.0
 # Written forms of a stem looked at in the vocabulary before deciding it has one only.
 FORMS_LOOKED_AT: Final = 400
-# Papers, best by BM25 first, whose titles are checked (``exact_title_bonus``).
+# Papers, best by BM25 first, whose titles are checked (``ranked_with_exact_bonus``).
+# A title with the word as written also holds its stem, which counts twice in the text
+# field, so those papers rank near the top already. Reading which papers have the stem
+# in their title from the title field's postings instead cost 7% of a settled search
+# and 18% of a typing pass at 100k papers (17 completions of the word being typed).
 EXACT_POOL: Final = 2000
 
 
@@ -127,23 +131,6 @@ def _has_other_forms(vocabulary: Vocabulary, folded: str, written: str) -> bool:
     )
 
 
-def exact_title_bonus(
-    order: CommitOrder, exact: list[ExactWord], scored: dict[int, float]
-) -> dict[int, float]:
-    """What each of the ``scored`` documents gains from titles holding the query words
-    as written.
-
-    Only the titles of the best ``EXACT_POOL`` by BM25 are looked at: a title with the
-    word as written also holds its stem, which counts twice in the text field, so those
-    papers rank near the top already. Reading which papers have the stem in their title
-    from the title field's postings instead cost 7% of a settled search and 18% of a
-    typing pass at 100k papers (17 completions of the word being typed).
-    """
-    if not exact:
-        return {}
-    return _title_gains(order, exact, _best(scored, EXACT_POOL))
-
-
 def _title_gains(
     order: CommitOrder, exact: list[ExactWord], docnums: Iterable[int]
 ) -> dict[int, float]:
@@ -164,7 +151,8 @@ def ranked_with_exact_bonus(
     scored: ScoredDocs | dict[int, float],
     wanted: int,
 ) -> list[tuple[int, float]]:
-    """``top(scored, wanted)`` once ``exact_title_bonus`` is added to ``scored``, without
+    """``top(scored, wanted)`` once titles holding the ``exact`` words as written add
+    their bonus to ``scored`` (``_title_gains``), without
     a second pass over every match: the bonus goes only to the ``EXACT_POOL`` best, and
     everything outside the pool scores below all of it, so when ``wanted`` fits in the
     pool the top comes from the pool alone (the same list, ties and all): this holds
@@ -181,11 +169,3 @@ def ranked_with_exact_bonus(
     for docnum, extra in gains.items():
         boosted[docnum] += extra
     return top(boosted, wanted)
-
-
-def _best(scored: dict[int, float], count: int) -> list[int]:
-    """The documents of the ``count`` best scores (ties at the last one included)."""
-    if len(scored) <= count:
-        return list(scored)
-    threshold = kth_largest(list(scored.values()), count)
-    return [docnum for docnum, score in scored.items() if score >= threshold]

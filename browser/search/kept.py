@@ -15,11 +15,28 @@ from weakref import WeakKeyDictionary
 if TYPE_CHECKING:  # numpy is imported with the first scoring (``vectors``), not here
     from browser.search.vectors import ScoredDocs
 
+# The cost model of an AND reading a long list only where its candidates are
+# (``scoring``'s ``posting_parts``), shared by scoring and by how many completions a
+# letter being typed keeps (``typed_word``). A list is read whole unless it has over
+# SKIP_RATIO postings per candidate. Skipping still reads every block's header, about
+# HEADERS_SHARE of reading the list whole, and decodes the ids and weights of each block
+# a candidate lands in: about SKIP_COST postings read whole per candidate.
+SKIP_RATIO: Final = 8
+HEADERS_SHARE: Final = 0.15
+SKIP_COST: Final = 40
 # Document frequencies kept per searcher (``frequency``) before the table starts over.
 FREQUENCIES_KEPT: Final = 100_000
 # Scored posting lists kept per commit for the next keystrokes (``ScoredLists``), in
 # postings: 16 bytes each (an int64 document number and a float64 score).
 CACHED_POSTINGS: Final = 1_500_000
+
+
+def skip_cost(whole: float, count: int, candidates: int) -> float:
+    """Postings read of a list of ``count`` postings (``whole``: the cost of reading it
+    all) among ``candidates`` papers: whole, or skipping to the candidates if cheaper."""
+    if candidates * SKIP_RATIO >= count:
+        return whole
+    return min(whole, HEADERS_SHARE * whole + candidates * SKIP_COST)
 
 
 def frequency(source: Any, fieldname: str, text: Any) -> int:

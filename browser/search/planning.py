@@ -222,6 +222,9 @@ class Plan:
     expansions: list[str] = field(default_factory=list)
     # The plain words outside any NOT: a paper whose note holds them all matches them.
     required_words: list[str] = field(default_factory=list)
+    # The query as planned: cleaned, capped at MAX_QUERY_CHARS, its pasted links and
+    # ids as ``arxiv:`` terms, tag terms kept; what a relaxed query shortens.
+    text: str = ""
 
 
 class QueryPlanner:
@@ -286,23 +289,25 @@ class QueryPlanner:
         whole (the command line, Enter in the app), where ``foo`` must not find "food".
         """
         text, note = clean_query(raw_query)
-        text, query_filters = extract_tag_terms(text)
+        # A pasted link or id (``https://arxiv.org/abs/2401.01234v2``) as ``arxiv:ID``;
+        # read before the tag terms go, so that ``planned`` keeps them.
+        ids = read_arxiv_ids(text)
+        planned = ids.text
+        text, query_filters = extract_tag_terms(planned)
         if filters is not None:
             query_filters &= filters
-        # A pasted link or id (``https://arxiv.org/abs/2401.01234v2``) as ``arxiv:ID``.
-        ids = read_arxiv_ids(text)
         id_note = ids.notice(lambda arxiv_id: frequency(searcher, "arxiv", arxiv_id) > 0)
-        repaired = repair(_POSSESSIVE.sub("", MINUS_WORD.sub("NOT ", ids.text)))
+        repaired = repair(_POSSESSIVE.sub("", MINUS_WORD.sub("NOT ", text)))
         text = repaired.text
         error = " ".join(n for n in (note, id_note, repaired.message) if n) or None
         if not text.strip():
-            return Plan(wq.Every(), query_filters, error, listing=True, words=[])
+            return Plan(wq.Every(), query_filters, error, listing=True, words=[], text=planned)
         self._abbreviations.start(text)
         parsed, parse_error = self._parse(text)
         error = " ".join(n for n in (error, parse_error) if n) or None
         if parsed is None:
             # Nothing searchable (only symbols or stop words): list papers, say why.
-            return Plan(wq.Every(), query_filters, error, listing=True, words=[])
+            return Plan(wq.Every(), query_filters, error, listing=True, words=[], text=planned)
         typing_text = text[: len(text) - len(repaired.closers)]
         typed = (
             None if parse_error or not prefix_last_word else word_being_typed(parsed, typing_text)
@@ -329,7 +334,9 @@ class QueryPlanner:
         )
         final = final.accept(every_beside_others_dropped).normalize()
         listing = isinstance(final, wq.Every)
-        plan = Plan(final, query_filters, error, listing=listing, words=plain_words(text))
+        plan = Plan(
+            final, query_filters, error, listing=listing, words=plain_words(text), text=planned
+        )
         plan.expansions = list(dict.fromkeys(self._abbreviations.notes))
         plan.required_words = plain_words(text, negated=False)
         return plan

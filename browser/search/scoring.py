@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any, Final
 from whoosh import query as wq
 from whoosh.scoring import BM25F
 
-from browser.search.kept import frequency, kept_share
+from browser.search.kept import SKIP_RATIO, frequency, kept_share, skip_cost
 from browser.search.kept import scored_lists as scored_lists  # facade clears it
 from browser.search.lengths import bm25_statistics, length_norms
 from browser.search.matching import Unsupported, matching_set
@@ -38,11 +38,6 @@ if TYPE_CHECKING:  # numpy is imported with the first scoring, not with this mod
 
 # Scoring a posting inside a region decodes its positions: about this many plain postings.
 REGION_POSTING_COST: Final = 4
-# Reading a long list only where candidates are (``posting_parts``) still reads every
-# block's header, about this share of reading the list whole, and decodes the ids and
-# weights of each block a candidate lands in: about this many postings read whole.
-HEADERS_SHARE: Final = 0.15
-SKIP_COST: Final = 40
 # A kept list costs this fraction of reading it again (a dictionary built in C).
 CACHED_POSTING_COST: Final = 0.1
 # ``kth_largest``: lists up to this long are sorted whole; longer ones sampled this much.
@@ -104,9 +99,7 @@ def _and_postings(searcher: Any, query: Any) -> float:
         terms = [part] if isinstance(part, wq.Term) else list(part.subqueries)
         for term in terms:
             count = frequency(searcher, term.fieldname, term.text)
-            whole = postings_to_read(searcher, term)
-            skipping = HEADERS_SHARE * whole + candidates * SKIP_COST
-            total += whole if candidates * 8 >= count else min(whole, skipping)
+            total += skip_cost(postings_to_read(searcher, term), count, candidates)
     return total
 
 
@@ -377,7 +370,7 @@ def values_among(
         return iter(())
     postings = reader.postings(fieldname, tbytes)
     wanted = set(candidates)
-    if len(candidates) * 8 < frequency(reader, fieldname, tbytes):
+    if len(candidates) * SKIP_RATIO < frequency(reader, fieldname, tbytes):
         return (
             pair
             for ids, _, values in posting_parts(postings, "values", among=candidates)
@@ -433,7 +426,7 @@ def term_docs(
     key = (fieldname, tbytes)
     whole = lists.get(key)
     if whole is None and (
-        within is None or len(within) * 8 >= frequency(searcher, fieldname, tbytes)
+        within is None or len(within) * SKIP_RATIO >= frequency(searcher, fieldname, tbytes)
     ):
         # Decoding the blocks is most of the cost: score the whole list once and keep it
         # for the next keystrokes, which ask for the same words and completions again.

@@ -18,7 +18,7 @@ from typing import Any, Final
 
 from whoosh import query as wq
 
-from browser.search.kept import frequency
+from browser.search.kept import frequency, skip_cost
 from browser.search.schema import DEFAULT_FIELD, STEMMED_FIELDS, index_term
 from browser.text.tokens import STOP_WORDS, is_cjk, tokenise
 
@@ -29,13 +29,6 @@ from browser.text.tokens import STOP_WORDS, is_cjk, tokenise
 # after a word that common stays a letter at 100k (the typing pass as before), while at
 # 10k papers "offline r" completes in one final pass (bench/results/forgive-2026-12-07e.md).
 LETTER_POSTINGS: Final = 10_000
-# ``scoring``'s AND reads a list whole unless it has over ``_SKIP_RATIO`` postings per
-# candidate; skipping costs ``_HEADERS_SHARE`` of the list and ``_SKIP_COST`` postings per
-# candidate (its ``HEADERS_SHARE`` and ``SKIP_COST``: not imported, since ``scoring``
-# imports ``planning``, which imports this module).
-_SKIP_RATIO: Final = 8
-_HEADERS_SHARE: Final = 0.15
-_SKIP_COST: Final = 40
 
 
 def union(terms: list[Any], boost: float = 1.0) -> Any:
@@ -154,8 +147,9 @@ def letter_completions(
     read = 0
     for word in words:
         count = frequency(word)
-        if narrowing is not None and _SKIP_RATIO * narrowing < count:
-            count = min(count, int(_HEADERS_SHARE * count) + _SKIP_COST * narrowing)
+        if narrowing is not None:
+            # As ``scoring``'s AND reads it among the narrowing words' papers.
+            count = int(skip_cost(count, count, narrowing))
         read += count
         if read > LETTER_POSTINGS:
             break

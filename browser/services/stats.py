@@ -12,6 +12,7 @@ from browser.services.core import ServicesCore
 from browser.stats import TOP, FactColumns, LibraryStats, Period
 from browser.stats.summary import count_papers, with_tags
 from browser.stats.terms import paper_terms
+from browser.text.query_text import last_word_finished
 
 __all__ = ["StatsUseCases"]
 
@@ -45,6 +46,8 @@ class StatsUseCases(ServicesCore):
         """
         source = self._stats()
         columns = source.columns()
+        # Stripped below: a typed trailing space finished the last word, as in ``search``.
+        prefix_last_word = prefix_last_word and not last_word_finished(query)
         query = query.strip()
         rows, matched = self._matching_rows(columns, query, filters, cancelled, prefix_last_word)
         terms_of = source.terms_of if rising else None
@@ -181,8 +184,12 @@ class StatsUseCases(ServicesCore):
     ) -> dict[int, list[str]]:
         """Matching paper ids by day ordinal: the listing day where known, else the date."""
         columns = self._stats().columns()
+        # As in ``stats``: the prefix is decided before the trailing space goes.
         matching, _ = self._matching_rows(
-            columns, query.strip(), filters, prefix_last_word=prefix_last_word
+            columns,
+            query.strip(),
+            filters,
+            prefix_last_word=prefix_last_word and not last_word_finished(query),
         )
         rows: Iterable[int] = range(len(columns)) if matching is None else matching
         by_day: dict[int, list[str]] = {}

@@ -22,7 +22,7 @@ from typing import Final
 
 from browser.text.normalise import IGNORABLE_CHARACTERS
 
-__all__ = ["clean_query"]
+__all__ = ["clean_query", "last_word_finished"]
 
 _IGNORABLE_RE: Final = re.compile(f"[{IGNORABLE_CHARACTERS}]")
 _DOUBLE_QUOTES: Final = str.maketrans(
@@ -49,3 +49,10 @@ def clean_query(text: str) -> str:
     ends_with_space = text[-1:].isspace()
     text = _SPACE_RUN.sub(" ", text).strip()
     return text + " " if ends_with_space and text else text
+
+
+def last_word_finished(query: str) -> bool:
+    """Whether ``query`` ends in a space once cleaned: its last word is finished, never a
+    prefix being typed (the planner's rule, ``word_being_typed``). Whatever strips the
+    query before re-running it decides the prefix with this first."""
+    return clean_query(query)[-1:].isspace()
