@@ -132,6 +132,7 @@ ARXIV_PAPERS = [
     make_paper("An Old Style Paper", "A paper with an old-style id.", arxiv_id="hep-th/9901001"),
     make_paper("A Subject Class Id", "Old style with a class.", arxiv_id="math.AG/0601001"),
     make_paper("Another Pasted Paper", "A neighbour's id.", arxiv_id="2401.01235"),
+    make_paper("A Citing Paper", "It builds on Antoniou et al. arXiv:2004.11967 and more."),
 ]
 
 
@@ -160,7 +161,7 @@ def with_ids(tmp_path_factory: pytest.TempPathFactory) -> Iterator[PaperIndex]:
         ("<https://arxiv.org/abs/2401.01234>", "Pasted Links Found"),
         ("2401.01234.", "Pasted Links Found"),
         ("(arXiv:2401.01234),", "Pasted Links Found"),
-        ("'2401.01234'", "Pasted Links Found"),
+        ("<2401.01234>.", "Pasted Links Found"),
         ("hep-th/9901001", "An Old Style Paper"),
         ("http://export.arxiv.org/abs/hep-th/9901001v2", "An Old Style Paper"),
         ("arXiv:math.AG/0601001", "A Subject Class Id"),
@@ -184,9 +185,13 @@ def test_an_id_beside_words_and_operators(with_ids: PaperIndex) -> None:
     }
     assert titles(with_ids, "pasted https://arxiv.org/abs/2401.01234 ") == {"Pasted Links Found"}
     assert "Pasted Links Found" not in titles(with_ids, "paper -2401.01234 ")
-    # Inside a phrase it is text, as written; a quoted id alone is an id.
+    # Inside a phrase it is text, as written, a quoted id alone too: abstracts cite ids.
     assert read_arxiv_ids('"see 2401.01234 here" robot').text == '"see 2401.01234 here" robot'
-    assert titles(with_ids, '"2401.01234"') == {"Pasted Links Found"}
+    assert read_arxiv_ids('"2401.01234"').text == '"2401.01234"'
+    assert titles(with_ids, '"2004.11967"') == {"A Citing Paper"}
+    assert titles(with_ids, "'2004.11967'") == {"A Citing Paper"}  # single quotes: a phrase
+    assert titles(with_ids, '"Antoniou et al"') == {"A Citing Paper"}
+    assert titles(with_ids, "2004.11967") == set()  # as an id: no paper has it
 
 
 @pytest.mark.parametrize(

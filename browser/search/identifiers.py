@@ -77,7 +77,9 @@ def read_arxiv_ids(text: str) -> ReadIds:
     pieces: list[str] = []
     quoted = False
     for chunk in re.split(r"(\s+)", _SPACED_PREFIX.sub("arXiv:", text)):
-        if quoted or not chunk or chunk.isspace():
+        if quoted or not chunk or chunk.isspace() or '"' in chunk:
+            # Inside a phrase, or a phrase of one word ("2004.11967"): the words as
+            # written, since abstracts cite ids ("see arXiv:2004.11967").
             pieces.append(chunk)
         else:
             pieces.append(_as_term(chunk, read))
