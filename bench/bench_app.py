@@ -82,7 +82,11 @@ class TimedApp(PaperBrowserApp):
         if self.first_rows is None and table.row_count and table.size.width:
             self.first_rows = (time.perf_counter(), time.process_time())
         elif self.first_rows is None:
-            self.call_after_refresh(self._first_rows_painted)
+            # Looked at again shortly, not after the next refresh: a callback that
+            # re-arms itself after every refresh keeps the app from ever being idle, and
+            # without a kept first screen the first answer then took seconds to paint (at
+            # 1k papers 4.5 s, or never within 60 s: the "hangs" of 2026-12-07).
+            self.set_timer(0.002, self._first_rows_painted)
 
     def on_search_completed(self, message: SearchCompleted) -> None:
         # Runs before the app's own handler (Textual walks the MRO); the callback runs
