@@ -47,14 +47,7 @@ def _help_renderable(
 ) -> RenderableType:
     tables: list[RenderableType] = []
     for area, entries in help_sections(rows):
-        table = Table(
-            title=Text(area, style="bold"),
-            title_justify="left",
-            show_header=False,
-            box=None,
-            expand=True,
-            padding=(0, 2, 0, 0),
-        )
+        table = _titled_table(area)
         table.add_column("Key", style="bold", no_wrap=True)
         table.add_column("What it does", ratio=1, overflow="fold")
         for keys, description in entries:
@@ -67,17 +60,22 @@ def _help_renderable(
     return Group(*tables[:-1])
 
 
-def _syntax_table(syntax: Sequence[QuerySyntax]) -> Table:
-    """The query language: each row's examples one under the other (never broken inside,
-    ``date:[2024-01 TO 2024-06]`` has spaces), what they find beside them."""
-    table = Table(
-        title=Text(SYNTAX_TITLE, style="bold"),
+def _titled_table(title: str) -> Table:
+    """A borderless, headerless table of two columns under a bold ``title``."""
+    return Table(
+        title=Text(title, style="bold"),
         title_justify="left",
         show_header=False,
         box=None,
         expand=True,
         padding=(0, 2, 0, 0),
     )
+
+
+def _syntax_table(syntax: Sequence[QuerySyntax]) -> Table:
+    """The query language: each row's examples one under the other (never broken inside,
+    ``date:[2024-01 TO 2024-06]`` has spaces), what they find beside them."""
+    table = _titled_table(SYNTAX_TITLE)
     table.add_column("Typed", style="bold", no_wrap=True)
     table.add_column("Finds", ratio=1, overflow="fold")
     for row in syntax:
