@@ -117,7 +117,7 @@ class Answerer:
         user: UserData,
         stop: Stop,
         budget_ms: float | None,
-        prefix_last_word: bool = True,
+        prefix_last_word: bool,
     ) -> SearchResult:
         """``PaperIndex.search`` once the lock is held: plan, run, offer a correction.
         ``prefix_last_word``: the query is being typed (``QueryPlanner.plan``)."""
@@ -243,7 +243,7 @@ class Answerer:
         filters: SearchFilters,
         user: UserData,
         stop: Stop,
-        prefix_last_word: bool = True,
+        prefix_last_word: bool,
     ) -> tuple[set[int], Plan]:
         """The documents ``answer`` would count for ``query`` (as typed: no spelling
         retries), as a set: no scoring, no order, no hits; and the plan that ran.
@@ -425,7 +425,7 @@ class Answerer:
             query,
             plan.words,
             vocabulary,
-            lambda word: prefix_last_word and self._is_being_typed(query, word, commit),
+            being_typed=lambda word: prefix_last_word and self._is_being_typed(query, word, commit),
         )
         if corrected is not None:
             retry_stop = stop.with_deadline(

@@ -280,7 +280,7 @@ class QueryPlanner:
         stop: Stop = NO_STOP,
         filters: SearchFilters | None = None,
         *,
-        prefix_last_word: bool = True,
+        prefix_last_word: bool,
     ) -> Plan:
         """``raw_query`` as a query to run, with its tag terms and ``filters`` as filters.
 

@@ -31,6 +31,7 @@ def corrected_query(
     query: str,
     words: list[str],
     vocabulary: Vocabulary,
+    *,
     being_typed: Callable[[str], bool],
 ) -> str | None:
     """``query`` with each unknown word of ``words`` (its plain words, in order) replaced
@@ -162,9 +163,7 @@ def without_words(query: str, dropped: list[str]) -> str:
     reader would type.
     """
     for word in dropped:
-        query = re.sub(
-            rf"(?<![\w:-])(?:\w+:)?{re.escape(word)}(?::(?=\S)|(?![\w:-]))", " ", query
-        )
+        query = re.sub(rf"(?<![\w:-])(?:\w+:)?{re.escape(word)}(?::(?=\S)|(?![\w:-]))", " ", query)
     trailing = " " if query[-1:].isspace() else ""
     query = re.sub(r"(?<=\w):$", "", query.rstrip())
     return " ".join(query.split()) + trailing
