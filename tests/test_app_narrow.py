@@ -16,6 +16,7 @@ from rich.cells import cell_len
 from rich.console import Console
 from test_app import status_text
 from test_app_days import services  # noqa: F401  (the fixture: API JSON with listing days)
+from textual import events
 from textual.binding import Binding, BindingType
 from textual.content import Content
 from textual.pilot import Pilot
@@ -172,6 +173,48 @@ async def test_help_wraps_and_scrolls_to_the_end(app: PaperBrowserApp, size: Siz
         assert view.scroll_y == view.max_scroll_y
         await pilot.press("escape")
         assert not isinstance(app.screen, HelpScreen)
+
+
+async def test_help_keys_and_the_wheel_scroll_at_once(app: PaperBrowserApp) -> None:
+    """At 80x24 End, Home, PgUp, PgDn, the arrows and j/k move the help at once, as the
+    reader's keys do: Textual animates End and Home over a second, so the help sat
+    short of its end when the reader looked."""
+    async with running(app, size=(80, 24)) as pilot:
+        await pilot.press("question_mark")
+        help_screen = app.screen
+        assert isinstance(help_screen, HelpScreen)
+        await pilot.pause(0.1)
+        view = help_screen.keys_view
+        animated: list[str] = []
+        original = view.animate
+
+        def recording(attribute: str, *args: object, **kwargs: object) -> None:
+            animated.append(attribute)
+            original(attribute, *args, **kwargs)  # type: ignore[arg-type]
+
+        view.animate = recording  # type: ignore[method-assign]
+        page = view.scrollable_content_region.height
+        await pilot.press("end")
+        assert view.scroll_y == view.max_scroll_y > 0
+        await pilot.press("home")
+        assert view.scroll_y == 0
+        await pilot.press("pagedown")
+        assert view.scroll_y == page
+        await pilot.press("pagedown", "pageup")
+        assert view.scroll_y == page
+        await pilot.press("down", "j")
+        assert view.scroll_y == page + 2
+        await pilot.press("up", "k")
+        assert view.scroll_y == page
+        assert animated == []
+        # The wheel scrolls the help, not the list under it.
+        before = view.scroll_y
+        view.post_message(events.MouseScrollDown(view, 1, 1, 0, 0, 0, False, False, False))
+        await pilot.pause()
+        assert view.scroll_y > before
+        view.post_message(events.MouseScrollUp(view, 1, 1, 0, 0, 0, False, False, False))
+        await pilot.pause()
+        assert view.scroll_y == before
 
 
 def test_help_joins_keys_with_one_meaning() -> None:
