@@ -129,12 +129,33 @@ async def test_a_day_status_keeps_count_day_and_unread(app: PaperBrowserApp, siz
             assert "sort: Daily Papers order" in text and "filter: untagged" in text, text
 
 
+async def test_a_day_status_says_its_count_once(app: PaperBrowserApp, size: Size) -> None:
+    """The line leads with the count; the day adds its own count only when words typed
+    in it narrow the day ("2 papers · … · day Mon 2025-03-03 (4 that day)")."""
+    async with running(app, size=size) as pilot:
+        await search(pilot, "")
+        await open_day(pilot, app, dt.date(2025, 3, 3))
+        await pilot.pause(0.1)
+        text, _ = shown_status(app)
+        assert text.startswith("4 papers ") and "day Mon 2025-03-03" in text, text
+        assert len(re.findall(r"\b4 papers\b", text)) == 1, text
+        await search(pilot, "sparse")
+        await pilot.pause(0.1)
+        text, width = shown_status(app)
+        assert app.result is not None and 0 < app.result.total < 4
+        total = app.result.total
+        assert text.startswith(f"{total} paper"), text
+        if size == (160, 48):
+            assert "day Mon 2025-03-03 (4 that day)" in text, text
+        assert cell_len(text) <= width, (text, width)
+
+
 async def test_a_day_of_one_paper_says_paper(app: PaperBrowserApp) -> None:
     async with running(app, size=(160, 48)) as pilot:
         await search(pilot, "laundry")
         await open_day(pilot, app, dt.date(2025, 3, 2))
         text = status_text(app)
-        assert text.startswith("1 paper ") and "(1 paper)" in text, text
+        assert text.startswith("1 paper ") and "day Sun 2025-03-02" in text, text
         assert "papers" not in text
         await pilot.press("ctrl+r")  # mark the list read
         await settle(pilot)

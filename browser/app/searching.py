@@ -7,6 +7,7 @@ Textual; this module only wires them to timers, workers and widgets.
 
 from __future__ import annotations
 
+import re
 import time
 from collections.abc import Callable
 from functools import partial
@@ -43,7 +44,7 @@ __all__ = ["SORT_LABELS", "SearchFlow", "run_request"]
 # loaded-rows count, then the sort. The count, the day or view and the unread count
 # shorten but never drop.
 _DROP_TIMING = 10
-_SHORT_DAY = 9  # "day Thu 2025-12-25 (39 papers)" -> "day Thu 2025-12-25": the count says it
+_SHORT_DAY = 9  # "day Thu 2025-12-25 (39 that day)" -> "day Thu 2025-12-25"
 _SHORT_SORT = 8  # "sort: Daily Papers order" -> "Daily Papers order"
 _SHORT_UNREAD = 7  # "12 unread so far" -> "12 unread"
 _SHORT_FILTER = 6  # "filter: tag x" -> "tag x"
@@ -51,6 +52,8 @@ _SHORT_SIMILAR = 5  # "similar to: TITLE" -> "similar papers"
 _SHORT_COUNT = 4  # "200 of 516 papers" -> "516 papers"
 _DROP_SORT = 3
 _SHORTEST_VIEW = 2  # "day Thu 2025-12-25" -> "Thu 2025-12-25"; "37 new papers …" -> "new papers"
+
+_COUNTED_NEW = re.compile(r"(\d[\d,]*) (new papers? .*)")
 
 SORT_LABELS: dict[SortOrder, str] = {
     "relevance": "relevance",
@@ -368,7 +371,9 @@ class SearchFlow:
             described = app.tag_filter.describe()
             parts.append(StatusPart.of(f"filter: {described}", (_SHORT_FILTER, described)))
         if app.view is not None:
-            parts.append(_view_part(app.view))
+            parts.append(
+                _view_part(app.view, None if searching or result is None else result.total)
+            )
         if app.like is not None:
             title = app.like.paper.title
             parts.append(StatusPart.of(f"similar to: {title}", (_SHORT_SIMILAR, "similar papers")))
@@ -377,12 +382,24 @@ class SearchFlow:
         app.main_screen.status.show_status(parts, triage=app.triage)
 
 
-def _view_part(view: View) -> StatusPart:
+def _view_part(view: View, total: int | None) -> StatusPart:
     """The view's label, with shorter forms for a narrow status line: a day keeps its
-    weekday and date, the new papers their name."""
+    weekday and date, the new papers their name. The count leads the line, so the view
+    names its own count only where it differs (``total``: the papers the line counts):
+    "39 papers · day Thu 2025-12-25", but "4 papers · day Mon 2025-03-03 (39 that day)"
+    when words or a filter narrow the day."""
     if view.day is not None:
         day = f"{view.day:%a} {view.day.isoformat()}"
-        return StatusPart.of(view.label, (_SHORT_DAY, f"day {day}"), (_SHORTEST_VIEW, day))
+        of_day = view.filters.allowed_ids
+        if of_day is None or total == len(of_day):
+            return StatusPart.of(f"day {day}", (_SHORTEST_VIEW, day))
+        label = f"day {day} ({len(of_day):,} that day)"
+        return StatusPart.of(label, (_SHORT_DAY, f"day {day}"), (_SHORTEST_VIEW, day))
     if view.new:
-        return StatusPart.of(view.label, (_SHORTEST_VIEW, "new papers"))
+        # session.announce_new's label, "37 new papers since Dec 9": its count said once.
+        counted_new = _COUNTED_NEW.fullmatch(view.label)
+        label = view.label
+        if counted_new is not None and total == int(counted_new[1].replace(",", "")):
+            label = counted_new[2]
+        return StatusPart.of(label, (_SHORTEST_VIEW, "new papers"))
     return StatusPart.of(view.label)
