@@ -163,6 +163,23 @@ async def test_a_day_of_one_paper_says_paper(app: PaperBrowserApp) -> None:
         assert any("Marked 1 paper read" in message for message, _ in notices(app))
 
 
+async def test_the_pane_keeps_each_label_with_its_value(app: PaperBrowserApp, size: Size) -> None:
+    """The facts line (date, listing day, authors, comments, upvotes, arXiv id) wraps
+    between facts, never inside one: at 80 columns "Comments" ended a line and its
+    count began the next."""
+    async with running(app, size=size) as pilot:
+        await search(pilot, "")
+        await pilot.pause(0.2)
+        text, _ = rendered_screen(app)
+        assert re.search(r"Comments \d", text), text
+        assert re.search(r"arXiv 2503\.\d{5}", text), text
+        for line in text.splitlines():
+            if "Cmts" in line:
+                continue  # the list's header ends in its Tags column
+            stripped = line.rstrip(" │▁▂▃▄▅▆▇█")
+            assert not re.search(r"\b(Date|Listed|By|Comments|Upvotes|arXiv|Tags)$", stripped), line
+
+
 # ------------------------------------------------------------------ the key help
 
 
