@@ -24,6 +24,7 @@ from textual.widgets import Static
 
 from browser.links import is_web_link
 from browser.safe_text import safe_line, safe_text
+from browser.widgets.line_fitting import pack_lines
 from browser.widgets.results_table import paper_byline
 
 if TYPE_CHECKING:
@@ -135,16 +136,8 @@ def fitted(pieces: Sequence[Content], gap: str, width: int | None) -> Content:
     end of one line and its "3" alone on the next."""
     if width is None:
         return Content(gap).join(pieces)
-    lines: list[list[Content]] = [[]]
-    used = 0
-    for piece in pieces:
-        needed = piece.cell_length if not lines[-1] else used + len(gap) + piece.cell_length
-        if lines[-1] and needed > width:
-            lines.append([piece])
-            used = piece.cell_length
-        else:
-            lines[-1].append(piece)
-            used = needed
+    widths = [piece.cell_length for piece in pieces]
+    lines = [[pieces[i] for i in line] for line in pack_lines(widths, len(gap), width)]
     return Content("\n").join(Content(gap).join(line) for line in lines)
 
 

@@ -22,6 +22,7 @@ from textual.style import Style
 from textual.widgets import Static
 
 from browser.safe_text import safe_line
+from browser.widgets.line_fitting import pack_lines
 
 __all__ = ["QUICK_TAG_META", "QuickTagBar", "quick_tags_content"]
 
@@ -44,21 +45,6 @@ def _piece_width(slot: int, label: str) -> int:
     return len(str(slot)) + len(KEY_GAP) + cell_len(label)
 
 
-def _lines_of(widths: Sequence[int], width: int) -> list[list[int]]:
-    """The pieces (by index) on each line, filled greedily, a piece never split."""
-    lines: list[list[int]] = [[]]
-    used = 0
-    for index, piece in enumerate(widths):
-        needed = piece if not lines[-1] else used + len(TAG_GAP) + piece
-        if lines[-1] and needed > width:
-            lines.append([index])
-            used = piece
-        else:
-            lines[-1].append(index)
-            used = needed
-    return lines
-
-
 def _fitting_limit(labels: Sequence[str], width: int, lines: int) -> int | None:
     """The longest label length (cells) at which every tag fits ``lines`` lines of
     ``width`` cells: None when all fit whole, SHORTEST_LABEL when none does."""
@@ -68,7 +54,7 @@ def _fitting_limit(labels: Sequence[str], width: int, lines: int) -> int | None:
             _piece_width(slot, _shortened(label, limit))
             for slot, label in enumerate(labels, start=1)
         ]
-        laid = _lines_of(widths, width)
+        laid = pack_lines(widths, len(TAG_GAP), width)
         return len(laid) <= lines and all(
             sum(widths[i] for i in line) + len(TAG_GAP) * (len(line) - 1) <= width for line in laid
         )
@@ -104,7 +90,7 @@ def quick_tags_content(
         pieces.append(piece.stylize(Style.from_meta({QUICK_TAG_META: slot}), 0, len(piece)))
     if width is None:
         return Content(TAG_GAP).join(pieces)
-    laid = _lines_of([piece.cell_length for piece in pieces], width)
+    laid = pack_lines([piece.cell_length for piece in pieces], len(TAG_GAP), width)
     shown = laid[:lines]
     rows = [Content(TAG_GAP).join(pieces[i] for i in line) for line in shown]
     if len(laid) > lines:
