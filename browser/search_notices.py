@@ -94,8 +94,6 @@ class ShownList:
     total: int
     # A typing pass cut short: ``total`` is at least this many.
     partial: bool
-    # The first papers, in order (a typing page is shorter than Enter's).
-    first_ids: tuple[str, ...]
     # The words ran as typed (no correction or relaxation stood in for them).
     as_typed: bool = True
 
@@ -117,7 +115,9 @@ class WholeWordNotice:
 def whole_word_notice(before: ShownList | None, after: ShownList) -> WholeWordNotice | None:
     """The notice for ``after`` replacing ``before`` on screen: None unless the same
     words went from a typed read (the last word a prefix) to a whole one, and the list
-    changed with it (another count, or other papers first)."""
+    changed with it: another count, or the whole word found nothing as typed. Not for
+    another order alone: ``robot`` whole matches what its completions (``robots``,
+    ``robotic``) did, stems alike, only ranked a little differently."""
     if (
         before is None
         or not before.prefix_last_word
@@ -128,9 +128,7 @@ def whole_word_notice(before: ShownList | None, after: ShownList) -> WholeWordNo
     word = typed_word(after.query)
     if word is None:
         return None
-    shared = min(len(before.first_ids), len(after.first_ids))
-    same_papers = before.first_ids[:shared] == after.first_ids[:shared]
-    if after.as_typed and before.total == after.total and same_papers:
+    if after.as_typed and before.total == after.total:
         return None
     found = f": {counted(after.total, 'paper')}" if after.as_typed else ""
     typed = (

@@ -62,9 +62,6 @@ _SHORT_COUNT = 4  # "200 of 516 papers" -> "516 papers"
 _DROP_SORT = 3
 _SHORTEST_VIEW = 2  # "day Thu 2025-12-25" -> "Thu 2025-12-25"; "37 new papers …" -> "new papers"
 
-# The first papers of a list compared when Enter reads the last word whole: other
-# papers first means another list, even with the same count.
-_COMPARED_PAPERS = 20
 _COUNTED_NEW = re.compile(r"(\d[\d,]*) (new papers? .*)")
 
 SORT_LABELS: dict[SortOrder, str] = {
@@ -331,7 +328,6 @@ class SearchFlow:
             request.prefix_last_word,
             result.total,
             result.partial,
-            tuple(hit.paper.id for hit in result.hits[:_COMPARED_PAPERS]),
             as_typed=not (result.corrected_query or result.relaxed_query),
         )
         whole = None if request.typing else whole_word_notice(self._shown, shown)
