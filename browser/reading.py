@@ -159,7 +159,10 @@ def describe_query(query: SavedQuery) -> str:
     if query.view is not None:
         day = query.view.day
         parts.append(f"day {day:%a} {day.isoformat()}" if day else "the new papers")
-    parts.append(f"sort: {query.sort}")
+    # Without words nothing ranks the papers and the search lists them newest first
+    # (search.answering), so "relevance" would name an order the list does not have.
+    unranked = not query.query.strip() and query.sort == "relevance"
+    parts.append(f"sort: {'newest' if unranked else query.sort}")
     return " · ".join(parts)
 
 

@@ -455,6 +455,8 @@ async def test_more_like_this_and_escape_back(services: Services) -> None:
         assert app.like is not None and app.like.paper.id == source.id
         assert source.id not in [hit.paper.id for hit in app.table.hits]
         assert app.table.hits, "a paper about diffusion should have a similar one"
+        # Ranked by likeness to the paper, which the status says; no "sort: relevance".
+        assert "similar" in status_text(app) and "relevance" not in status_text(app)
         await pilot.press("escape")
         await settle(pilot)
         assert app.like is None

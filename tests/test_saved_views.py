@@ -124,6 +124,16 @@ def test_the_description_says_words_filters_view_and_sort() -> None:
     assert describe_query(noted) == '“robots” · note:"to try" · sort: relevance'
 
 
+def test_the_description_of_a_search_without_words_names_the_order_it_lists() -> None:
+    # Nothing ranks papers without words: the search lists them newest first, whatever
+    # the sort asked for, and the description says so (the save prompt said "relevance").
+    for filters in (SearchFilters(), SearchFilters(required_tags=("to read",))):
+        for words in ("", "   "):
+            described = describe_query(SavedQuery(words, "relevance", filters))
+            assert described.endswith("sort: newest"), described
+    assert describe_query(SavedQuery("", "upvotes")).endswith("sort: upvotes")
+
+
 def test_the_cli_lists_what_each_saved_search_is(
     services: Services, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:

@@ -448,8 +448,12 @@ class SearchFlow:
             else:
                 parts.append(StatusPart.of(timing, (_DROP_TIMING, "")))
             # The order the list is really in: no words to rank by lists newest first.
-            label = SORT_LABELS[result.sort]
-            parts.append(StatusPart.of(f"sort: {label}", (_SHORT_SORT, label), (_DROP_SORT, "")))
+            # Similar papers ranked as such say so in their own part ("similar to: ..."):
+            # "sort: relevance" beside it suggested words that rank them.
+            if app.like is None or result.sort != "relevance":
+                label = SORT_LABELS[result.sort]
+                sort_part = (f"sort: {label}", (_SHORT_SORT, label), (_DROP_SORT, ""))
+                parts.append(StatusPart.of(*sort_part))
         if app.tag_filter is not None:
             described = app.tag_filter.describe()
             parts.append(StatusPart.of(f"filter: {described}", (_SHORT_FILTER, described)))
