@@ -52,6 +52,12 @@ from browser.search.whoosh_internals.pool import (
 JOINED_VALUES: Final = "split-raw-heads"
 WHOOSH_VALUES: Final = "whoosh"
 _HEAD_SIZE: Final = 4  # the byte length of a block's first part, before it
+# Postings a block holds (Whoosh's writer: 128). Reading a block costs a fixed ~10 µs
+# of Python (its header unpickled, its parts sliced and checked) whatever its size: at
+# 100k papers a cold typing pass read ~700 blocks. With 512 a long list has a quarter
+# of the blocks: the CPU a typing pass needs fell by about a fifth, phrases and
+# wildcards too, and the index got smaller (bench/results/blocks-2026-12-07f.md).
+BLOCK_POSTINGS: Final = 512
 # Blocks whose data is shorter are stored uncompressed: deflate's header and block
 # framing (about a dozen bytes) would outweigh what it saves.
 _COMPRESS_FROM: Final = 96
@@ -534,7 +540,7 @@ def postings_layout() -> str:
 
 def index_codec() -> Any:
     """The codec for every writer of the index (``postings_layout``)."""
-    return JoinedValuesCodec() if _fast_path() else W3Codec()
+    return JoinedValuesCodec(blocklimit=BLOCK_POSTINGS) if _fast_path() else W3Codec()
 
 
 def length_column(perdoc: Any, doccount: int, fieldname: str) -> bytes | None:
