@@ -208,11 +208,16 @@ class MatchingPapers:
     order, no hits, so a count over 100k papers costs milliseconds, not seconds."""
 
     paper_ids: frozenset[str]
-    # The query matched nothing as typed: what ran instead, as ``SearchResult`` says it.
+    # The query matched nothing as typed: what ran instead, as ``SearchResult`` says it
+    # (the relaxation with its dropped words and notice, from the search that found it).
     corrected_query: str | None = None
-    relaxed_query: str | None = None
+    relaxed: Relaxation | None = None
     # The query could not be parsed and plain words were matched instead.
     error: str | None = None
+
+    @property
+    def relaxed_query(self) -> str | None:
+        return None if self.relaxed is None else self.relaxed.query
 
 
 class SearchCancelled(Exception):

@@ -57,7 +57,7 @@ def index(tmp_path_factory: pytest.TempPathFactory) -> Iterator[PaperIndex]:
 
 
 def titles(index: PaperIndex, query: str) -> list[str]:
-    return [hit.paper.title for hit in index.search(query).hits]
+    return [hit.paper.title for hit in index.search(query, prefix_last_word=True).hits]
 
 
 # (query, a paper saying it the other way, the notice)
@@ -102,7 +102,7 @@ def test_every_abbreviation_expands_both_ways_with_one_notice(
     index: PaperIndex, query: str, other_way: str, notice: str, ending: str
 ) -> None:
     """The last word as typed (no space after it: the word being typed) and finished."""
-    result = index.search(query + ending)
+    result = index.search(query + ending, prefix_last_word=True)
     assert other_way in [hit.paper.title for hit in result.hits]
     assert result.expansions == [notice]
 
@@ -135,17 +135,17 @@ def test_singular_and_plural_acronyms_are_one(index: PaperIndex) -> None:
 def test_a_one_off_phrasing_is_not_offered_beside_the_built_in_meaning(
     index: PaperIndex,
 ) -> None:
-    assert index.search("SFT ").expansions == ["SFT: supervised fine-tuning"]
+    assert index.search("SFT ", prefix_last_word=True).expansions == ["SFT: supervised fine-tuning"]
 
 
 def test_a_long_form_inside_other_words_is_no_abbreviation(index: PaperIndex) -> None:
     # "deep reinforcement learning": DRL and RL are both long forms in it; the longest
     # wins and its notice is said once.
-    result = index.search("deep reinforcement learning ")
+    result = index.search("deep reinforcement learning ", prefix_last_word=True)
     assert result.expansions == ["deep reinforcement learning: DRL"]
     assert "DRL for Trading" in [hit.paper.title for hit in result.hits]
     # Half a compound never makes a long form: "non-reinforcement" is not "reinforcement".
-    assert index.search("non-reinforcement learning ").expansions == []
+    assert index.search("non-reinforcement learning ", prefix_last_word=True).expansions == []
 
 
 # -- the table itself

@@ -390,14 +390,21 @@ def _fuzz_query() -> st.SearchStrategy[str]:
 def test_any_search_input_returns_a_result(fuzz_index: Services, query: str) -> None:
     for sort in ("relevance", "newest"):
         result = fuzz_index.index.search(
-            query, sort=sort, limit=50, tags=fuzz_index.tags, time_budget_ms=60
+            query,
+            sort=sort,
+            limit=50,
+            tags=fuzz_index.tags,
+            time_budget_ms=60,
+            prefix_last_word=True,
         )
         assert isinstance(result, SearchResult)
 
 
 def test_the_fuzz_corpus_includes_ten_thousand_characters(fuzz_index: Services) -> None:
     for query in ("a" * 10_000, "(" * 10_000, '"' * 9_999, "title:" * 1666, "x* " * 3333):
-        result = fuzz_index.index.search(query, tags=fuzz_index.tags, time_budget_ms=60)
+        result = fuzz_index.index.search(
+            query, tags=fuzz_index.tags, time_budget_ms=60, prefix_last_word=True
+        )
         assert isinstance(result, SearchResult)
 
 
@@ -417,13 +424,17 @@ def test_links_end_at_control_characters() -> None:
 def test_a_phrase_on_an_unpositioned_field_returns_a_result(
     fuzz_index: Services, query: str
 ) -> None:
-    result = fuzz_index.index.search(query, tags=fuzz_index.tags, time_budget_ms=60)
+    result = fuzz_index.index.search(
+        query, tags=fuzz_index.tags, time_budget_ms=60, prefix_last_word=True
+    )
     assert isinstance(result, SearchResult)
 
 
 @pytest.mark.parametrize("query", ["abstract:[a TO z]", "abstract:>a", "abstract:[a TO]"])
 def test_a_range_on_the_abstract_field_returns_a_result(fuzz_index: Services, query: str) -> None:
-    result = fuzz_index.index.search(query, tags=fuzz_index.tags, time_budget_ms=60)
+    result = fuzz_index.index.search(
+        query, tags=fuzz_index.tags, time_budget_ms=60, prefix_last_word=True
+    )
     assert isinstance(result, SearchResult)
 
 

@@ -172,7 +172,9 @@ def fresh(tmp_path: Path) -> Iterator[PaperIndex]:
 
 
 def titles(index: PaperIndex, query: str, **options: object) -> list[str]:
-    return [hit.paper.title for hit in index.search(query, **options).hits]  # type: ignore[arg-type]
+    return [
+        hit.paper.title for hit in index.search(query, **{"prefix_last_word": True, **options}).hits
+    ]  # type: ignore[arg-type]
 
 
 # ------------------------------------------------------------------ words
@@ -195,19 +197,25 @@ def test_all_terms_must_match_by_default(built: PaperIndex) -> None:
 
 
 def test_last_word_is_a_prefix_while_typing(built: PaperIndex) -> None:
-    typing = built.search("reinf")
+    typing = built.search("reinf", prefix_last_word=True)
     assert typing.total == 4
-    assert {hit.paper.title for hit in built.search("offline reinforcement lea").hits} == {
+    assert {
+        hit.paper.title
+        for hit in built.search("offline reinforcement lea", prefix_last_word=True).hits
+    } == {
         "Offline Reinforcement Learning with Conservative Critics",
         "Policy-Guided Diffusion",
     }
     # "learni" is not a stem of anything: the completion goes through the raw words.
-    assert built.search("learni").total == built.search("learning ").total
+    assert (
+        built.search("learni", prefix_last_word=True).total
+        == built.search("learning ", prefix_last_word=True).total
+    )
 
 
 def test_finished_word_is_not_a_prefix(built: PaperIndex) -> None:
     assert "Transformers for Protein Folding" in titles(built, "prot")
-    finished = built.search("prot ")
+    finished = built.search("prot ", prefix_last_word=True)
     assert finished.total == 0 or finished.corrected_query
 
 
@@ -241,9 +249,12 @@ def test_phrases_read_positions_the_same_for_few_and_many_candidates(tmp_path: P
     with PaperIndex.create(tmp_path / "ix") as index:
         index.rebuild(papers[:500])
         index.update(papers[500:])  # a second segment
-        found = {hit.paper.title for hit in index.search('"alpha omega"', limit=100).hits}
+        found = {
+            hit.paper.title
+            for hit in index.search('"alpha omega"', limit=100, prefix_last_word=True).hits
+        }
         assert found == expected
-        in_abstract = index.search('abstract:"alpha omega"', limit=100).hits
+        in_abstract = index.search('abstract:"alpha omega"', limit=100, prefix_last_word=True).hits
         assert {hit.paper.title for hit in in_abstract} == expected
 
 
@@ -252,14 +263,14 @@ def test_explicit_wildcard_matches_unstemmed_words(built: PaperIndex) -> None:
         "Twitch Plays Pokémon, Machines Learn",
         "Offline Reinforcement Learning with Conservative Critics",
     }
-    assert built.search("*").total == len(PAPERS)
+    assert built.search("*", prefix_last_word=True).total == len(PAPERS)
 
 
 # ------------------------------------------------------------------ typos
 
 
 def test_typo_is_corrected_when_nothing_matches(built: PaperIndex) -> None:
-    result = built.search("reinfrocement learning ")
+    result = built.search("reinfrocement learning ", prefix_last_word=True)
     assert result.corrected_query == "reinforcement learning "
     assert result.total == 4
     assert result.hits
@@ -278,20 +289,20 @@ def test_a_correction_cut_short_leaves_the_typing_pass_partial(
         return real_run(commit, plan, **options)
 
     monkeypatch.setattr(built._answerer, "run", out_of_time_for_corrections)
-    result = built.search("reinfrocement learning ", time_budget_ms=10_000)
+    result = built.search("reinfrocement learning ", time_budget_ms=10_000, prefix_last_word=True)
     assert result.total == 0 and result.corrected_query is None
     assert result.partial
 
 
 def test_typo_in_the_last_word_is_corrected_too(built: PaperIndex) -> None:
-    result = built.search("protien")
+    result = built.search("protien", prefix_last_word=True)
     assert result.corrected_query == "protein"
     assert titles(built, "protien") == ["Transformers for Protein Folding"]
 
 
 def test_without_a_word_when_even_correction_finds_nothing(built: PaperIndex) -> None:
     # Issue 13: the shorter query is run, not only suggested, and says what it left out.
-    result = built.search("qqxqzzv diffusion ")
+    result = built.search("qqxqzzv diffusion ", prefix_last_word=True)
     assert result.total > 0
     assert result.relaxed_query == "diffusion "
     assert result.dropped_words == ["qqxqzzv"]
@@ -341,7 +352,7 @@ def test_without_a_word_when_even_correction_finds_nothing(built: PaperIndex) ->
     ],
 )
 def test_fields_and_ranges(built: PaperIndex, query: str, expected: set[str]) -> None:
-    result = built.search(query)
+    result = built.search(query, prefix_last_word=True)
     assert result.error is None
     assert {hit.paper.title for hit in result.hits} == expected
     assert result.total == len(expected)
@@ -409,14 +420,18 @@ def test_date_year_and_comment_ranges_match_exactly(
             return False
         return not (high is not None and (value > high or (high_excl and value == high)))
 
-    with_words = {h.paper.id for h in built.search(words, limit=100).hits} if words else None
+    with_words = (
+        {h.paper.id for h in built.search(words, limit=100, prefix_last_word=True).hits}
+        if words
+        else None
+    )
     expected = {
         paper.id
         for paper in PAPERS
         if inside(paper) != negated and (with_words is None or paper.id in with_words)
     }
     for sort in ("relevance", "newest"):
-        result = built.search(f"{words}{query}", limit=100, sort=sort)  # type: ignore[arg-type]
+        result = built.search(f"{words}{query}", limit=100, sort=sort, prefix_last_word=True)  # type: ignore[arg-type]
         assert {hit.paper.id for hit in result.hits} == expected, (query, words, sort)
         assert result.total == len(expected)
 
@@ -435,12 +450,12 @@ def test_abstract_field_does_not_match_title_words(tmp_path: Path) -> None:
         assert titles(index, "abstract:space") == []
         assert titles(index, "title:imagery abstract:penguins") == ["Satellite Imagery"]
         # No paper has both: the search says so and shows one field's papers, as asked.
-        result = index.search("title:penguin abstract:penguins")
+        result = index.search("title:penguin abstract:penguins", prefix_last_word=True)
         assert result.relaxed_query in ("title:penguin", "abstract:penguins")
         assert [hit.paper.title for hit in result.hits] == titles(index, result.relaxed_query)
         both = {"Penguin Counting From Space", "Satellite Imagery"}
         assert set(titles(index, "penguin ")) == both
-        hit = index.search("abstract:penguin").hits[0]
+        hit = index.search("abstract:penguin", prefix_last_word=True).hits[0]
         assert hit.title_highlights == []
         assert [hit.paper.abstract[s.start : s.end] for s in hit.abstract_highlights] == [
             "penguins"
@@ -452,12 +467,17 @@ def test_abstract_field_does_not_match_title_words(tmp_path: Path) -> None:
 
 def test_sort_orders(built: PaperIndex) -> None:
     query = "learning "
-    relevance = built.search(query)
+    relevance = built.search(query, prefix_last_word=True)
     scores = [hit.score for hit in relevance.hits]
     assert scores == sorted(scores, reverse=True)
-    newest = [hit.paper.date for hit in built.search(query, sort="newest").hits]
+    newest = [
+        hit.paper.date for hit in built.search(query, sort="newest", prefix_last_word=True).hits
+    ]
     assert newest == sorted(newest, reverse=True)  # type: ignore[type-var]
-    comments = [hit.paper.comments or 0 for hit in built.search(query, sort="comments").hits]
+    comments = [
+        hit.paper.comments or 0
+        for hit in built.search(query, sort="comments", prefix_last_word=True).hits
+    ]
     assert comments == sorted(comments, reverse=True)
     by_title = titles(built, query, sort="title")
     assert by_title == sorted(by_title, key=str.casefold)
@@ -465,22 +485,26 @@ def test_sort_orders(built: PaperIndex) -> None:
 
 
 def test_empty_query_lists_everything_newest_first(built: PaperIndex) -> None:
-    result = built.search("")
+    result = built.search("", prefix_last_word=True)
     assert result.total == len(PAPERS)
     dates = [hit.paper.date for hit in result.hits]
     assert dates[0] == dt.date(2025, 5, 20)
     assert dates[-1] is None  # undated papers last
     dated = [d for d in dates if d is not None]
     assert dated == sorted(dated, reverse=True)
-    assert built.search("   ", sort="title").hits[0].paper.title.startswith("An ")
+    assert (
+        built.search("   ", sort="title", prefix_last_word=True)
+        .hits[0]
+        .paper.title.startswith("An ")
+    )
     # The result says the order it is really in.
     assert result.sort == "newest"
-    assert built.search("   ", sort="title").sort == "title"
-    assert built.search("learning ").sort == "relevance"
+    assert built.search("   ", sort="title", prefix_last_word=True).sort == "title"
+    assert built.search("learning ", prefix_last_word=True).sort == "relevance"
 
 
 def test_limit_and_total(built: PaperIndex) -> None:
-    result = built.search("", limit=3)
+    result = built.search("", limit=3, prefix_last_word=True)
     assert len(result.hits) == 3
     assert result.total == len(PAPERS)
 
@@ -494,7 +518,7 @@ def test_limit_and_total(built: PaperIndex) -> None:
      "year:abc", "comments:>x", "NOT", "OR OR", "title:", ":", "^2", "[1 TO", "\x1b[31m", "\u202e"],
 )  # fmt: skip
 def test_malformed_queries_never_raise(built: PaperIndex, query: str) -> None:
-    result = built.search(query)
+    result = built.search(query, prefix_last_word=True)
     assert result.total >= 0
     assert len({hit.paper.id for hit in result.hits}) == len(result.hits)
 
@@ -506,27 +530,27 @@ def test_malformed_queries_never_raise(built: PaperIndex, query: str) -> None:
 )  # fmt: skip
 def test_queries_that_fail_when_run_never_raise(built: PaperIndex, query: str) -> None:
     for budget in (None, 60.0):
-        result = built.search(query, time_budget_ms=budget)
+        result = built.search(query, time_budget_ms=budget, prefix_last_word=True)
         assert result.total >= 0
         assert len({hit.paper.id for hit in result.hits}) == len(result.hits)
 
 
 def test_malformed_query_falls_back_to_its_words(built: PaperIndex) -> None:
-    result = built.search("title:(diffusion")
+    result = built.search("title:(diffusion", prefix_last_word=True)
     assert result.error is not None
     assert {hit.paper.title for hit in result.hits} == {
         "Diffusion Models for Image Synthesis",
         "Policy-Guided Diffusion",
     }
-    assert built.search('"').error
-    assert built.search("x" * 10_000).error
+    assert built.search('"', prefix_last_word=True).error
+    assert built.search("x" * 10_000, prefix_last_word=True).error
 
 
 # ------------------------------------------------------------------ highlights
 
 
 def test_highlights_are_exact_spans(built: PaperIndex) -> None:
-    result = built.search("policies ")
+    result = built.search("policies ", prefix_last_word=True)
     hit = next(h for h in result.hits if h.paper.title.startswith("Policy Gradient"))
     assert [(s.start, s.end) for s in hit.title_highlights] == [(0, 6)]
     abstract = hit.paper.abstract
@@ -534,17 +558,21 @@ def test_highlights_are_exact_spans(built: PaperIndex) -> None:
 
 
 def test_highlights_follow_accents_prefixes_and_fields(built: PaperIndex) -> None:
-    hit = built.search("pokemon ").hits[0]
+    hit = built.search("pokemon ", prefix_last_word=True).hits[0]
     assert [hit.paper.title[s.start : s.end] for s in hit.title_highlights] == ["Pokémon"]
     assert [hit.paper.abstract[s.start : s.end] for s in hit.abstract_highlights] == ["Pokemon"]
-    hit = built.search("title:protein").hits[0]
+    hit = built.search("title:protein", prefix_last_word=True).hits[0]
     assert hit.abstract_highlights == []
-    hit = next(h for h in built.search("reinf").hits if h.paper.title.startswith("Offline"))
+    hit = next(
+        h
+        for h in built.search("reinf", prefix_last_word=True).hits
+        if h.paper.title.startswith("Offline")
+    )
     assert [hit.paper.title[s.start : s.end] for s in hit.title_highlights] == ["Reinforcement"]
 
 
 def test_negated_words_are_not_highlighted(built: PaperIndex) -> None:
-    hit = built.search("reinforcement NOT offline ").hits[0]
+    hit = built.search("reinforcement NOT offline ", prefix_last_word=True).hits[0]
     assert all(hit.paper.title[s.start : s.end].lower() != "offline" for s in hit.title_highlights)
 
 
@@ -562,7 +590,7 @@ NOT_LEARNING = [  # newest first; the undated paper last
 
 
 def test_a_negation_alone_lists_what_it_leaves_newest_first(built: PaperIndex) -> None:
-    result = built.search("NOT learning ")
+    result = built.search("NOT learning ", prefix_last_word=True)
     assert [hit.paper.title for hit in result.hits] == NOT_LEARNING
     assert result.sort == "newest"
     assert result.total == len(NOT_LEARNING)
@@ -570,7 +598,7 @@ def test_a_negation_alone_lists_what_it_leaves_newest_first(built: PaperIndex) -
 
 
 def test_or_not_ranks_the_positive_matches_first(built: PaperIndex) -> None:
-    result = built.search("diffusion OR NOT learning ")
+    result = built.search("diffusion OR NOT learning ", prefix_last_word=True)
     found = [hit.paper.title for hit in result.hits]
     assert set(found[:2]) == {"Diffusion Models for Image Synthesis", "Policy-Guided Diffusion"}
     assert found[2:] == [t for t in NOT_LEARNING if t != "Diffusion Models for Image Synthesis"]
@@ -605,7 +633,8 @@ def test_boolean_queries_match_exactly_the_right_papers(
     """Set evaluation of NOT/AND/OR agrees with the set algebra of single-word matches."""
     everything = {paper.id for paper in PAPERS}
     by_word = {
-        word: {h.paper.id for h in built.search(word + " ", limit=100).hits} for word in _WORDS
+        word: {h.paper.id for h in built.search(word + " ", limit=100, prefix_last_word=True).hits}
+        for word in _WORDS
     }
 
     def denote(node: Any) -> set[str]:
@@ -620,7 +649,7 @@ def test_boolean_queries_match_exactly_the_right_papers(
     query, tree = case
     expected = denote(tree)
     for sort in ("relevance", "newest"):
-        result = built.search(query + " ", limit=100, sort=sort)  # type: ignore[arg-type]
+        result = built.search(query + " ", limit=100, sort=sort, prefix_last_word=True)  # type: ignore[arg-type]
         assert {hit.paper.id for hit in result.hits} == expected, (query, sort)
         assert result.total == len(expected), (query, sort)
 
@@ -676,13 +705,13 @@ def test_a_numeric_range_can_stop_while_it_gathers_its_matches(tmp_path: Path) -
     with PaperIndex.create(tmp_path / "ix") as index:
         index.rebuild(papers)
         with index._ix.searcher() as searcher:
-            plan = index._planner.plan(searcher, "date:[2024-01 TO 2024-06]")
+            plan = index._planner.plan(searcher, "date:[2024-01 TO 2024-06]", prefix_last_word=True)
             assert isinstance(plan.query, wq.NumericRange)
             stop = ThirdPollStops(deadline=0.0)
             with pytest.raises(stopping.Interrupted):
                 list(stopping.checked(plan.query, stop).matcher(searcher).all_ids())
             assert stop.polls == 3
-        assert index.search("date:[2024-01 TO 2024-06]").total == sum(
+        assert index.search("date:[2024-01 TO 2024-06]", prefix_last_word=True).total == sum(
             1 for p in papers if p.date and p.date < dt.date(2024, 7, 1)
         )
 
@@ -703,7 +732,7 @@ def test_a_phrase_of_common_words_can_stop_while_it_compares_positions(tmp_path:
         with pytest.raises(stopping.Interrupted):
             phrases.phrase_scores(searcher, "text", words, stop)
         assert stop.polls == 3
-        assert index.search('"policy gradient"').total == 600
+        assert index.search('"policy gradient"', prefix_last_word=True).total == 600
 
 
 def test_a_wide_or_inside_an_and_can_stop_in_the_middle_of_one_skip(tmp_path: Path) -> None:
@@ -791,10 +820,12 @@ def test_a_fuzzy_scan_cut_short_keeps_what_it_found() -> None:
 
 def test_a_cancelled_search_raises_instead_of_answering(built: PaperIndex) -> None:
     with pytest.raises(SearchCancelled):
-        built.search("NOT learning", cancelled=lambda: True)
+        built.search("NOT learning", cancelled=lambda: True, prefix_last_word=True)
     with pytest.raises(SearchCancelled):
         built.more_like(PAPERS[0].id, cancelled=lambda: True)
-    assert built.search("NOT learning ", cancelled=lambda: False).total == len(NOT_LEARNING)
+    assert built.search(
+        "NOT learning ", cancelled=lambda: False, prefix_last_word=True
+    ).total == len(NOT_LEARNING)
 
 
 # ------------------------------------------------------------------ more like this
@@ -833,21 +864,23 @@ def test_tag_filters_are_resolved_at_query_time(built: PaperIndex) -> None:
     assert titles(built, "reinforcement NOT tag:rl", tags=tags) == [
         t for t in titles(built, "reinforcement ") if BY_TITLE[t].id not in {gradient, offline}
     ]
-    assert built.search("is:tagged", tags=tags).total == 2
-    assert built.search("is:untagged", tags=tags).total == len(PAPERS) - 2
-    assert built.search("tag:nothing", tags=tags).total == 0
-    assert built.search("tag:rl").total == 0  # no tag store: nothing is tagged
-    hit = built.search("conservative tag:rl", tags=tags).hits[0]
+    assert built.search("is:tagged", tags=tags, prefix_last_word=True).total == 2
+    assert built.search("is:untagged", tags=tags, prefix_last_word=True).total == len(PAPERS) - 2
+    assert built.search("tag:nothing", tags=tags, prefix_last_word=True).total == 0
+    assert (
+        built.search("tag:rl", prefix_last_word=True).total == 0
+    )  # no tag store: nothing is tagged
+    hit = built.search("conservative tag:rl", tags=tags, prefix_last_word=True).hits[0]
     assert hit.tags == ["rl"]
     # A tag change shows at once, with no index write.
     tags.tags[offline] = []
-    assert built.search("tag:rl", tags=tags).total == 1
+    assert built.search("tag:rl", tags=tags, prefix_last_word=True).total == 1
 
 
 def test_tag_terms_combine_with_operators(built: PaperIndex) -> None:
     gradient = BY_TITLE["Policy Gradient Methods for Reinforcement Learning"].id
     tags = FakeTags({gradient: ["rl"]})
-    result = built.search("policy AND tag:rl", tags=tags)
+    result = built.search("policy AND tag:rl", tags=tags, prefix_last_word=True)
     assert result.error is None
     assert [hit.paper.id for hit in result.hits] == [gradient]
 
@@ -857,16 +890,25 @@ def test_structured_tag_filter_keeps_quotes_in_the_name(built: PaperIndex) -> No
     unquoted = BY_TITLE["Offline Reinforcement Learning with Conservative Critics"].id
     tags = FakeTags({quoted: ['the "best" one'], unquoted: ["the best one"]})
     wanted = SearchFilters(required_tags=('the "best" one',))
-    assert [hit.paper.id for hit in built.search("", tags=tags, filters=wanted).hits] == [quoted]
+    assert [
+        hit.paper.id
+        for hit in built.search("", tags=tags, filters=wanted, prefix_last_word=True).hits
+    ] == [quoted]
     other = SearchFilters(required_tags=("the best one",))
-    assert [hit.paper.id for hit in built.search("", tags=tags, filters=other).hits] == [unquoted]
+    assert [
+        hit.paper.id
+        for hit in built.search("", tags=tags, filters=other, prefix_last_word=True).hits
+    ] == [unquoted]
     excluded = SearchFilters(excluded_tags=('the "best" one',))
-    found = {hit.paper.id for hit in built.search("", tags=tags, filters=excluded).hits}
+    found = {
+        hit.paper.id
+        for hit in built.search("", tags=tags, filters=excluded, prefix_last_word=True).hits
+    }
     assert quoted not in found and unquoted in found and len(found) == len(PAPERS) - 1
     # Words and the query's own tag terms combine with the structured filter.
-    assert built.search("conservative", tags=tags, filters=wanted).total == 0
-    assert built.search("policy", tags=tags, filters=wanted).total == 1
-    assert built.search("tag:rl", tags=tags, filters=wanted).total == 0
+    assert built.search("conservative", tags=tags, filters=wanted, prefix_last_word=True).total == 0
+    assert built.search("policy", tags=tags, filters=wanted, prefix_last_word=True).total == 1
+    assert built.search("tag:rl", tags=tags, filters=wanted, prefix_last_word=True).total == 0
 
 
 @pytest.mark.parametrize(
@@ -876,7 +918,9 @@ def test_any_tag_name_filters_exactly(built: PaperIndex, name: str) -> None:
     target = BY_TITLE["Transformers for Protein Folding"].id
     decoy = BY_TITLE["Policy Gradient Methods for Reinforcement Learning"].id
     tags = FakeTags({target: [name], decoy: [name.replace('"', "").strip() + "x"]})
-    result = built.search("", tags=tags, filters=SearchFilters(required_tags=(name,)))
+    result = built.search(
+        "", tags=tags, filters=SearchFilters(required_tags=(name,)), prefix_last_word=True
+    )
     assert [hit.paper.id for hit in result.hits] == [target]
     assert result.error is None
 
@@ -885,17 +929,27 @@ def test_structured_tagged_untagged_and_id_sets(built: PaperIndex) -> None:
     gradient = BY_TITLE["Policy Gradient Methods for Reinforcement Learning"].id
     offline = BY_TITLE["Offline Reinforcement Learning with Conservative Critics"].id
     tags = FakeTags({gradient: ["rl"]})
-    tagged = built.search("", tags=tags, filters=SearchFilters(tagged=True))
+    tagged = built.search("", tags=tags, filters=SearchFilters(tagged=True), prefix_last_word=True)
     assert [hit.paper.id for hit in tagged.hits] == [gradient]
-    untagged = built.search("", tags=tags, filters=SearchFilters(tagged=False))
+    untagged = built.search(
+        "", tags=tags, filters=SearchFilters(tagged=False), prefix_last_word=True
+    )
     assert untagged.total == len(PAPERS) - 1
     # is:tagged in the text and untagged as a filter: both must hold, so nothing does.
-    assert built.search("is:tagged", tags=tags, filters=SearchFilters(tagged=False)).total == 0
+    assert (
+        built.search(
+            "is:tagged", tags=tags, filters=SearchFilters(tagged=False), prefix_last_word=True
+        ).total
+        == 0
+    )
     allowed = SearchFilters(allowed_ids=frozenset({gradient, offline}))
-    assert built.search("reinforcement", filters=allowed).total == 2
+    assert built.search("reinforcement", filters=allowed, prefix_last_word=True).total == 2
     denied = SearchFilters(denied_ids=frozenset({gradient}))
-    assert gradient not in {h.paper.id for h in built.search("reinforcement", filters=denied).hits}
-    assert built.search("reinforcement", filters=allowed & denied).total == 1
+    assert gradient not in {
+        h.paper.id
+        for h in built.search("reinforcement", filters=denied, prefix_last_word=True).hits
+    }
+    assert built.search("reinforcement", filters=allowed & denied, prefix_last_word=True).total == 1
 
 
 class FakeStates:
@@ -919,13 +973,22 @@ def test_user_state_predicates_plug_in_through_a_lookup(built: PaperIndex) -> No
     states = FakeStates({gradient}, {offline: "check the critic", gradient: "nice"})
     read = SearchFilters(states=(StatePredicate("read"),))
     unread = SearchFilters(states=(StatePredicate("read", negated=True),))
-    assert [h.paper.id for h in built.search("", filters=read, states=states).hits] == [gradient]
-    assert built.search("", filters=unread, states=states).total == len(PAPERS) - 1
+    assert [
+        h.paper.id
+        for h in built.search("", filters=read, states=states, prefix_last_word=True).hits
+    ] == [gradient]
+    assert (
+        built.search("", filters=unread, states=states, prefix_last_word=True).total
+        == len(PAPERS) - 1
+    )
     noted = SearchFilters(states=(StatePredicate("note", "critic"),))
-    assert [h.paper.id for h in built.search("", filters=noted, states=states).hits] == [offline]
+    assert [
+        h.paper.id
+        for h in built.search("", filters=noted, states=states, prefix_last_word=True).hits
+    ] == [offline]
     # No store: no paper is read, so "read" keeps none and "not read" keeps all.
-    assert built.search("", filters=read).total == 0
-    assert built.search("", filters=unread).total == len(PAPERS)
+    assert built.search("", filters=read, prefix_last_word=True).total == 0
+    assert built.search("", filters=unread, prefix_last_word=True).total == len(PAPERS)
     similar = built.more_like(offline, filters=read, states=states)
     assert [h.paper.id for h in similar.hits] in ([gradient], [])
 
@@ -940,8 +1003,8 @@ def test_update_adds_replaces_and_removes(fresh: PaperIndex) -> None:
     removed = BY_TITLE["Robot Manipulation from Demonstrations"]
     fresh.update([changed, added, changed], removed_ids=[removed.id])
     assert len(fresh) == len(PAPERS)
-    assert fresh.search("quokka ").total == 2
-    assert fresh.search("recurrence ").total == 0
+    assert fresh.search("quokka ", prefix_last_word=True).total == 2
+    assert fresh.search("recurrence ", prefix_last_word=True).total == 0
     assert fresh.get(removed.id) is None
     assert fresh.get(old.id) == changed
     assert fresh.all_ids() == {p.id for p in PAPERS} - {removed.id} | {added.id}
@@ -951,10 +1014,10 @@ def test_update_adds_replaces_and_removes(fresh: PaperIndex) -> None:
 def test_completions_and_spelling_follow_updates(fresh: PaperIndex) -> None:
     fresh.update([make_paper("Quagmire Estimation", "Quagmires everywhere.")])
     assert titles(fresh, "quagm") == ["Quagmire Estimation"]
-    assert fresh.search("quagmier ").corrected_query == "quagmire "
+    assert fresh.search("quagmier ", prefix_last_word=True).corrected_query == "quagmire "
     fresh.update([], removed_ids=[paper_id("Quagmire Estimation")])
-    assert fresh.search("quagm").total == 0
-    assert fresh.search("quagmier ").corrected_query is None
+    assert fresh.search("quagm", prefix_last_word=True).total == 0
+    assert fresh.search("quagmier ", prefix_last_word=True).corrected_query is None
 
 
 @pytest.mark.parametrize("damage", ["delete", "truncate"])
@@ -967,11 +1030,11 @@ def test_missing_vocabulary_is_rebuilt_from_the_papers(fresh: PaperIndex, damage
         else:
             path.write_bytes(path.read_bytes()[:40])
     with PaperIndex.open(folder) as again:
-        assert again.search("reinf").total == 4
-        assert again.search("protien").corrected_query == "protein"
+        assert again.search("reinf", prefix_last_word=True).total == 4
+        assert again.search("protien", prefix_last_word=True).corrected_query == "protein"
         again.update([make_paper("Zebrafish Swimming", "Fins.")])
         assert titles(again, "zebraf") == ["Zebrafish Swimming"]
-        assert again.search("reinf").total == 4
+        assert again.search("reinf", prefix_last_word=True).total == 4
 
 
 def test_a_typing_pass_in_time_is_the_whole_page_and_final(tmp_path: Path) -> None:
@@ -979,8 +1042,8 @@ def test_a_typing_pass_in_time_is_the_whole_page_and_final(tmp_path: Path) -> No
     many = [make_paper(f"Learning Thing Number {n}", "learning again") for n in range(150)]
     with PaperIndex.create(tmp_path / "ix") as index:
         index.rebuild(many)
-        typing = index.search("learn", time_budget_ms=10_000)
-        settled = index.search("learn")
+        typing = index.search("learn", time_budget_ms=10_000, prefix_last_word=True)
+        settled = index.search("learn", prefix_last_word=True)
         assert not typing.partial and not settled.partial
         assert typing.total == len(typing.hits) == 150 > answering.TYPING_HITS
         assert [h.paper.id for h in typing.hits] == [h.paper.id for h in settled.hits]
@@ -989,10 +1052,12 @@ def test_a_typing_pass_in_time_is_the_whole_page_and_final(tmp_path: Path) -> No
 def test_sorted_lists_skip_removed_papers(fresh: PaperIndex) -> None:
     removed = BY_TITLE["Robot Manipulation from Demonstrations"]
     added = make_paper("Aardvark Studies", "Aardvarks.", date=dt.date(2026, 2, 2), comments=99)
-    fresh.search("", sort="title")  # orders computed before the update must not linger
+    fresh.search(
+        "", sort="title", prefix_last_word=True
+    )  # orders computed before the update must not linger
     fresh.update([added], removed_ids=[removed.id])
     for sort in ("newest", "comments", "title"):
-        result = fresh.search("", sort=sort)
+        result = fresh.search("", sort=sort, prefix_last_word=True)
         ids = [hit.paper.id for hit in result.hits]
         assert result.total == len(ids) == len(PAPERS)
         assert removed.id not in ids
@@ -1004,10 +1069,12 @@ def test_no_paper_appears_twice(fresh: PaperIndex) -> None:
     paper = BY_TITLE["Attention Is All You Need"]
     fresh.update([paper])
     fresh.update([paper])
-    assert [h.paper.id for h in fresh.search("attention ").hits] == [paper.id]
+    assert [h.paper.id for h in fresh.search("attention ", prefix_last_word=True).hits] == [
+        paper.id
+    ]
     fresh.rebuild([*PAPERS, paper])
     assert len(fresh) == len(PAPERS)
-    assert fresh.search("attention ").total == 1
+    assert fresh.search("attention ", prefix_last_word=True).total == 1
 
 
 def test_rebuild_reports_progress(tmp_path: Path) -> None:
@@ -1066,7 +1133,7 @@ def test_reopen_sees_the_same_papers(fresh: PaperIndex) -> None:
 def test_open_creates_a_missing_index(tmp_path: Path) -> None:
     with PaperIndex.open(tmp_path / "new") as index:
         assert len(index) == 0
-        assert index.search("anything").total == 0
+        assert index.search("anything", prefix_last_word=True).total == 0
 
 
 def test_schema_version_mismatch_is_unusable(fresh: PaperIndex) -> None:
@@ -1105,7 +1172,7 @@ def test_an_index_of_the_other_postings_layout_is_unusable(
         PaperIndex.open(folder)
     with PaperIndex.create(folder) as index:
         index.update([PAPERS[0]])
-        assert index.search('"' + PAPERS[0].title + '"').total == 1
+        assert index.search('"' + PAPERS[0].title + '"', prefix_last_word=True).total == 1
     assert json.loads((folder / schema.META_FILE).read_text())["postings"] == "whoosh"
 
 
@@ -1127,13 +1194,13 @@ def test_second_writer_is_busy(fresh: PaperIndex, monkeypatch: pytest.MonkeyPatc
     finally:
         holder.cancel()
     fresh.update([make_paper("Unblocked", "x")])
-    assert fresh.search("unblocked ").total == 1
+    assert fresh.search("unblocked ", prefix_last_word=True).total == 1
 
 
 def test_stale_lock_file_does_not_block(fresh: PaperIndex) -> None:
     (fresh.index_dir / "papers_WRITELOCK").write_text("12345")
     fresh.update([make_paper("After A Stale Lock", "x")])
-    assert fresh.search("stale ").total == 1
+    assert fresh.search("stale ", prefix_last_word=True).total == 1
 
 
 def test_writer_killed_mid_write_does_not_block_or_corrupt(fresh: PaperIndex) -> None:
@@ -1160,9 +1227,9 @@ def test_writer_killed_mid_write_does_not_block_or_corrupt(fresh: PaperIndex) ->
     )  # fmt: skip
     assert "holding" in done.stdout
     assert done.returncode == -signal.SIGKILL
-    assert fresh.search("ghost ").total == 0
+    assert fresh.search("ghost ", prefix_last_word=True).total == 0
     fresh.update([make_paper("Written After The Crash", "x")])
-    assert fresh.search("crash ").total == 1
+    assert fresh.search("crash ", prefix_last_word=True).total == 1
     assert len(fresh) == len(PAPERS) + 1
 
 
@@ -1187,16 +1254,18 @@ def test_match_counts_are_exact_beyond_the_limit(tmp_path: Path) -> None:
     with PaperIndex.create(tmp_path / "ix") as index:
         index.rebuild(papers)
         for query, count in expected.items():
-            result = index.search(query, limit=5)
+            result = index.search(query, limit=5, prefix_last_word=True)
             assert len(result.hits) == 5
             assert result.total == count, query
-            assert index.search(query, limit=5, sort="newest").total == count, query
+            assert (
+                index.search(query, limit=5, sort="newest", prefix_last_word=True).total == count
+            ), query
 
 
 def test_time_budget_marks_partial_results(built: PaperIndex) -> None:
-    result = built.search("learning", time_budget_ms=0.0)
+    result = built.search("learning", time_budget_ms=0.0, prefix_last_word=True)
     assert result.partial
-    full = built.search("learning", time_budget_ms=None)
+    full = built.search("learning", time_budget_ms=None, prefix_last_word=True)
     assert not full.partial
     assert full.total > 0
 
@@ -1226,9 +1295,13 @@ def test_word_ranges_on_text_fields_are_capped_not_walked(tmp_path: Path) -> Non
     ]
     index.rebuild(papers)
     try:
-        titles = {hit.paper.title for hit in index.search("title:[b TO c]").hits}
+        titles = {
+            hit.paper.title for hit in index.search("title:[b TO c]", prefix_last_word=True).hits
+        }
         assert titles == {"Paper about banana"}
-        in_abstract = {h.paper.title for h in index.search("abstract:[m TO n]").hits}
+        in_abstract = {
+            h.paper.title for h in index.search("abstract:[m TO n]", prefix_last_word=True).hits
+        }
         assert in_abstract == {"Paper about melon"}
     finally:
         index.close()
@@ -1242,10 +1315,12 @@ def test_explicit_fuzzy_terms_expand_over_the_vocabulary(tmp_path: Path) -> None
     ]
     index.rebuild(papers)
     try:
-        assert [h.paper.title for h in index.search("difusion~").hits] == ["Diffusion policies"]
-        assert [h.paper.title for h in index.search("trnasformer~2").hits] == [
-            "Transformer scaling"
+        assert [h.paper.title for h in index.search("difusion~", prefix_last_word=True).hits] == [
+            "Diffusion policies"
         ]
+        assert [
+            h.paper.title for h in index.search("trnasformer~2", prefix_last_word=True).hits
+        ] == ["Transformer scaling"]
     finally:
         index.close()
 
@@ -1418,10 +1493,10 @@ def test_the_pages_orders_match_their_definition_across_segments(tmp_path: Path,
         index.rebuild(papers[:60])
         index.update(papers[60:90])  # a second segment
         index.update(papers[90:], removed_ids=sorted(removed))  # and deletions
-        listing = index.search("", sort=sort, limit=500)
+        listing = index.search("", sort=sort, limit=500, prefix_last_word=True)
         assert listing.sort == sort and listing.total == len(kept)
         assert [_order_key(by_id[hit.paper.id], sort) for hit in listing.hits] == expected
-        worded = index.search("study", sort=sort, limit=50)
+        worded = index.search("study", sort=sort, limit=50, prefix_last_word=True)
         assert [_order_key(by_id[hit.paper.id], sort) for hit in worded.hits] == expected[:50]
 
 
@@ -1433,14 +1508,14 @@ def test_a_search_after_close_or_waiting_for_it_is_cancelled(tmp_path: Path) -> 
 
     index = PaperIndex.create(tmp_path / "ix")
     index.rebuild(PAPERS)
-    assert index.search("policy").total > 0
+    assert index.search("policy", prefix_last_word=True).total > 0
     outcome: list[object] = []
     started = threading.Event()
 
     def search_when_free() -> None:
         started.set()
         try:
-            outcome.append(index.search("policy"))
+            outcome.append(index.search("policy", prefix_last_word=True))
         except SearchCancelled as cancelled:
             outcome.append(cancelled)
 
@@ -1452,4 +1527,4 @@ def test_a_search_after_close_or_waiting_for_it_is_cancelled(tmp_path: Path) -> 
     waiting.join(timeout=10)
     assert len(outcome) == 1 and isinstance(outcome[0], SearchCancelled)
     with pytest.raises(SearchCancelled):
-        index.matching_ids("policy")
+        index.matching_ids("policy", prefix_last_word=True)

@@ -150,7 +150,10 @@ def test_changed_dump_updates_only_its_papers(dumps_folder: Path, library_dir: P
         summary = services.sync([dumps_folder])
         assert summary.papers_added == 1
         assert summary.papers_removed == 2
-        titles = {hit.paper.title for hit in services.index.search("", limit=50).hits}
+        titles = {
+            hit.paper.title
+            for hit in services.index.search("", limit=50, prefix_last_word=True).hits
+        }
         assert "Brand New Paper on Graph Search" in titles
         assert FIXTURE_PAPERS[2].title not in titles
     finally:

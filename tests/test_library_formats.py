@@ -61,9 +61,13 @@ def test_json_merges_with_text_dump_and_keeps_tags(tmp_path: Path, library_dir: 
         assert len(paper.sources) == 2
         assert services.tags.tags_of(the_id) == ["to read"]
 
-        hits = services.index.search("arxiv:2410.01234", tags=services.tags).hits
+        hits = services.index.search(
+            "arxiv:2410.01234", tags=services.tags, prefix_last_word=True
+        ).hits
         assert [(hit.paper.id, hit.tags) for hit in hits] == [(the_id, ["to read"])]
-        by_author = services.index.search('author:"Lovelace"', tags=services.tags).hits
+        by_author = services.index.search(
+            'author:"Lovelace"', tags=services.tags, prefix_last_word=True
+        ).hits
         assert [hit.paper.id for hit in by_author] == [the_id]
     finally:
         services.close()

@@ -19,7 +19,7 @@ import pytest
 from test_index import FakeTags
 from test_search_oracle import _build, _cases
 
-from browser.models import SearchCancelled, SearchFilters, SearchResult
+from browser.models import Relaxation, SearchCancelled, SearchFilters, SearchResult
 from browser.search import PaperIndex, whoosh_internals
 
 EVERYTHING = 100_000
@@ -46,13 +46,14 @@ def hit_ids(result: SearchResult) -> frozenset[str]:
 def assert_same_papers(
     index: PaperIndex, text: str, tags: FakeTags | None = None, filters: SearchFilters | None = None
 ) -> None:
-    result = index.search(text, limit=EVERYTHING, tags=tags, filters=filters)
-    matched = index.matching_ids(text, tags=tags, filters=filters)
+    result = index.search(text, limit=EVERYTHING, tags=tags, filters=filters, prefix_last_word=True)
+    matched = index.matching_ids(text, tags=tags, filters=filters, prefix_last_word=True)
     case = (text, filters)
     assert matched.paper_ids == hit_ids(result), case
     assert len(matched.paper_ids) == result.total, case
     assert matched.corrected_query == result.corrected_query, case
     assert matched.relaxed_query == result.relaxed_query, case
+    assert matched.relaxed == Relaxation.of(result), case
 
 
 def test_the_same_papers_as_a_search_for_every_hit(index: PaperIndex) -> None:
@@ -75,8 +76,10 @@ def test_with_tag_filters_as_text_and_as_structure(index: PaperIndex, tags: Fake
 def test_an_empty_query_is_every_paper_and_filters_alone_narrow_it(
     index: PaperIndex, tags: FakeTags
 ) -> None:
-    assert index.matching_ids("").paper_ids == frozenset(index.all_ids())
-    narrowed = index.matching_ids("", tags=tags, filters=SearchFilters(required_tags=("cited",)))
+    assert index.matching_ids("", prefix_last_word=True).paper_ids == frozenset(index.all_ids())
+    narrowed = index.matching_ids(
+        "", tags=tags, filters=SearchFilters(required_tags=("cited",)), prefix_last_word=True
+    )
     assert narrowed.paper_ids == frozenset(tags.ids_with_tag("cited")) & index.all_ids()
 
 
@@ -85,7 +88,7 @@ def test_a_typo_is_matched_as_its_correction_and_missing_words_are_relaxed(
 ) -> None:
     for text in ("difusion", "transformr", "diffusion zzzqqq", "retrieval xyzzyplugh agents"):
         assert_same_papers(index, text)
-    matched = index.matching_ids("diffusion zzzqqq")
+    matched = index.matching_ids("diffusion zzzqqq", prefix_last_word=True)
     assert matched.relaxed_query is not None and matched.paper_ids
 
 
@@ -105,15 +108,17 @@ def test_the_public_path_gives_the_same_papers(
 
 def test_a_cancelled_match_raises(index: PaperIndex) -> None:
     with pytest.raises(SearchCancelled):
-        index.matching_ids("learning OR model*", cancelled=lambda: True)
-    assert len(index.matching_ids("learning OR model*").paper_ids) > 0  # nothing left locked
+        index.matching_ids("learning OR model*", cancelled=lambda: True, prefix_last_word=True)
+    assert (
+        len(index.matching_ids("learning OR model*", prefix_last_word=True).paper_ids) > 0
+    )  # nothing left locked
 
 
 def test_an_empty_index_matches_nothing(tmp_path: Path) -> None:
     # Whoosh gives an index without documents a reader without columns.
     with PaperIndex.create(tmp_path / "ix") as empty:
-        assert empty.matching_ids("").paper_ids == frozenset()
-        assert empty.matching_ids("learning").paper_ids == frozenset()
+        assert empty.matching_ids("", prefix_last_word=True).paper_ids == frozenset()
+        assert empty.matching_ids("learning", prefix_last_word=True).paper_ids == frozenset()
         for text, sort in [("", "newest"), ("learning", "title"), ("date:>2020", "comments")]:
-            result = empty.search(text, sort=sort)
+            result = empty.search(text, sort=sort, prefix_last_word=True)
             assert (result.total, result.error) == (0, None), (text, sort)

@@ -38,7 +38,7 @@ def built(tmp_path_factory: pytest.TempPathFactory) -> Iterator[PaperIndex]:
 
 
 def titles(index: PaperIndex, query: str, **options: object) -> set[str]:
-    result = index.search(query, **options)  # type: ignore[arg-type]
+    result = index.search(query, **{"prefix_last_word": True, **options})  # type: ignore[arg-type]
     return {hit.paper.title for hit in result.hits}
 
 
@@ -232,20 +232,23 @@ def test_one_letter_after_other_words_is_a_prefix_while_typing(built: PaperIndex
     assert titles(built, "offline re") <= typed
     assert titles(built, "offline R") == typed
     # Given whole, or finished with a space, "r" is a word, which no paper has.
-    for whole in (built.search("offline r", prefix_last_word=False), built.search("offline r ")):
+    for whole in (
+        built.search("offline r", prefix_last_word=False),
+        built.search("offline r ", prefix_last_word=True),
+    ):
         assert whole.relaxed_query is not None and whole.dropped_words == ["r"]
     # After a hyphen the part before it narrows the letter: "tables", "the".
     planner, searcher = built._planner, built._current().searcher
-    assert "tabl" in str(planner.plan(searcher, "foo-t").query)
+    assert "tabl" in str(planner.plan(searcher, "foo-t", prefix_last_word=True).query)
 
 
 def test_a_lone_letter_or_one_beside_only_a_not_stays_a_word(built: PaperIndex) -> None:
     planner = built._planner
     searcher = built._current().searcher
     for query in ("r", "-offline r", "title:* r"):
-        plan = planner.plan(searcher, query)
+        plan = planner.plan(searcher, query, prefix_last_word=True)
         assert "robot" not in str(plan.query), query
-    assert "robot" in str(planner.plan(searcher, "offline r").query)
+    assert "robot" in str(planner.plan(searcher, "offline r", prefix_last_word=True).query)
 
 
 def test_a_letter_keeps_the_completions_that_fit_its_postings_among_the_candidates() -> None:

@@ -112,25 +112,25 @@ PRESENCE_CASES = [
 def test_a_field_wildcard_means_has_a_value(
     built: PaperIndex, query: str, condition: object
 ) -> None:
-    result = built.search(query, limit=100)
+    result = built.search(query, limit=100, prefix_last_word=True)
     assert result.error is None
     assert titles(result) == having(condition)
     # The complement, written either way; a listing, so newest first.
     for negated in (f"-{query}", f"NOT {query}"):
-        others = built.search(negated, limit=100)
+        others = built.search(negated, limit=100, prefix_last_word=True)
         assert titles(others) == ALL - having(condition), negated
         assert others.sort == "newest"
 
 
 def test_has_a_value_filters_words_without_changing_their_ranking(built: PaperIndex) -> None:
-    words = built.search("diffusion", limit=100)
-    with_id = built.search("diffusion arxiv:*", limit=100)
+    words = built.search("diffusion", limit=100, prefix_last_word=True)
+    with_id = built.search("diffusion arxiv:*", limit=100, prefix_last_word=True)
     expected = [hit.paper.title for hit in words.hits if hit.paper.arxiv_id]
     assert [hit.paper.title for hit in with_id.hits] == expected
     assert with_id.sort == "relevance"
-    without_id = built.search("diffusion -arxiv:*", limit=100)
+    without_id = built.search("diffusion -arxiv:*", limit=100, prefix_last_word=True)
     assert titles(without_id) == {h.paper.title for h in words.hits if not h.paper.arxiv_id}
-    either = built.search("org:* OR arxiv:*", limit=100)
+    either = built.search("org:* OR arxiv:*", limit=100, prefix_last_word=True)
     assert titles(either) == having(lambda p: p.organization or p.arxiv_id)
     assert [hit.paper.date for hit in either.hits] == sorted(
         (hit.paper.date for hit in either.hits), reverse=True
@@ -138,11 +138,11 @@ def test_has_a_value_filters_words_without_changing_their_ranking(built: PaperIn
 
 
 def test_title_wildcard_is_every_paper(built: PaperIndex) -> None:
-    assert titles(built.search("title:*", limit=100)) == ALL
+    assert titles(built.search("title:*", limit=100, prefix_last_word=True)) == ALL
 
 
 def ranked(index: PaperIndex, query: str) -> list[str]:
-    return [hit.paper.title for hit in index.search(query, limit=100).hits]
+    return [hit.paper.title for hit in index.search(query, limit=100, prefix_last_word=True).hits]
 
 
 @pytest.mark.parametrize(
@@ -171,16 +171,18 @@ def test_has_a_value_beside_words_keeps_the_words(
 
 
 def test_has_a_value_beside_words_matches_what_the_papers_hold(built: PaperIndex) -> None:
-    assert titles(built.search("org:* diffusion ")) == {"Diffusion Policies for Robot Control"}
-    without_id = built.search("-arxiv:* diffusion ")
+    assert titles(built.search("org:* diffusion ", prefix_last_word=True)) == {
+        "Diffusion Policies for Robot Control"
+    }
+    without_id = built.search("-arxiv:* diffusion ", prefix_last_word=True)
     assert titles(without_id) == {"An Undated Survey of Diffusion Samplers"}
-    assert titles(built.search("abstract:* diffusion ")) == {
+    assert titles(built.search("abstract:* diffusion ", prefix_last_word=True)) == {
         "Diffusion Policies for Robot Control",
         "Latent Diffusion at Scale",
     }
     # Every paper has a title: none lacks one, and OR with it is every paper.
-    assert built.search("-title:* diffusion ").total == 0
-    assert titles(built.search("title:* OR robot ", limit=100)) == ALL
+    assert built.search("-title:* diffusion ", prefix_last_word=True).total == 0
+    assert titles(built.search("title:* OR robot ", limit=100, prefix_last_word=True)) == ALL
 
 
 # ------------------------------------------------------------------ broken syntax
@@ -232,12 +234,12 @@ BROKEN = [
 def test_broken_syntax_searches_what_it_can_and_says_so(
     built: PaperIndex, typed: str, meant: str, words: list[str]
 ) -> None:
-    result = built.search(typed, limit=100)
+    result = built.search(typed, limit=100, prefix_last_word=True)
     assert result.error is not None
     assert not PYTHON_TEXT.search(result.error)
     for word in words:
         assert word in result.error
-    assert titles(result) == titles(built.search(meant, limit=100))
+    assert titles(result) == titles(built.search(meant, limit=100, prefix_last_word=True))
 
 
 @pytest.mark.parametrize(
@@ -256,21 +258,21 @@ def test_broken_syntax_searches_what_it_can_and_says_so(
     ],
 )
 def test_punctuation_in_pasted_text_is_not_syntax(built: PaperIndex, query: str) -> None:
-    assert built.search(query).error is None
+    assert built.search(query, prefix_last_word=True).error is None
 
 
 def test_dates_are_read_as_written(built: PaperIndex) -> None:
-    march = titles(built.search("date:2024-03", limit=100))
+    march = titles(built.search("date:2024-03", limit=100, prefix_last_word=True))
     assert march == {"Diffusion Policies for Robot Control"}
-    assert titles(built.search("date:2024-3", limit=100)) == march
-    assert titles(built.search('date:"2024-03"', limit=100)) == march
-    assert titles(built.search("date:2024/3/5", limit=100)) == march
+    assert titles(built.search("date:2024-3", limit=100, prefix_last_word=True)) == march
+    assert titles(built.search('date:"2024-03"', limit=100, prefix_last_word=True)) == march
+    assert titles(built.search("date:2024/3/5", limit=100, prefix_last_word=True)) == march
 
 
 def test_the_word_being_typed_stays_a_prefix_inside_an_open_parenthesis(
     built: PaperIndex,
 ) -> None:
-    result = built.search("(conservative crit")
+    result = built.search("(conservative crit", prefix_last_word=True)
     assert titles(result) == {"Conservative Critics for Offline Control"}
     assert result.error is not None and "closed it at the end" in result.error
 
@@ -287,7 +289,7 @@ def test_a_correct_query_has_no_message(built: PaperIndex) -> None:
         "date:(2024 OR 2023)",
         "arxiv:2403.01234",
     ]:
-        assert built.search(query).error is None, query
+        assert built.search(query, prefix_last_word=True).error is None, query
 
 
 # ------------------------------------------------------------------ never raises, never Python
@@ -321,7 +323,7 @@ def test_repaired_syntax_always_parses(query: str) -> None:
 def test_any_query_gives_an_answer_and_no_python_text(
     built: PaperIndex, query: str, budget: float | None
 ) -> None:
-    result = built.search(query, time_budget_ms=budget)
+    result = built.search(query, time_budget_ms=budget, prefix_last_word=True)
     assert result.total >= len(result.hits) >= 0
     assert result.error is None or not PYTHON_TEXT.search(result.error)
 

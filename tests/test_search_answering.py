@@ -82,8 +82,10 @@ QUERIES: list[tuple[str, SortOrder]] = [
 def test_a_typing_pass_that_finishes_is_the_whole_first_page_and_final(
     index: PaperIndex, query: str, sort: SortOrder, limit: int
 ) -> None:
-    typing = index.search(query, sort=sort, limit=limit, time_budget_ms=GENEROUS_MS)
-    settled = index.search(query, sort=sort, limit=limit)
+    typing = index.search(
+        query, sort=sort, limit=limit, time_budget_ms=GENEROUS_MS, prefix_last_word=True
+    )
+    settled = index.search(query, sort=sort, limit=limit, prefix_last_word=True)
     assert settled.total > 0, query
     assert not typing.partial, query
     assert typing.total == settled.total, query
@@ -96,7 +98,7 @@ def test_more_hits_than_the_collector_keeps_is_still_final_when_scored_whole(
     index: PaperIndex,
 ) -> None:
     """The bug of issue 17: more hits than ``TYPING_HITS`` made every typing pass partial."""
-    result = index.search("learning", limit=200, time_budget_ms=GENEROUS_MS)
+    result = index.search("learning", limit=200, time_budget_ms=GENEROUS_MS, prefix_last_word=True)
     assert result.total == 260 > answering.TYPING_HITS
     assert len(result.hits) == 200 and not result.partial
 
@@ -107,8 +109,10 @@ def test_the_collector_fallback_keeps_a_screen_and_says_partial(
     """Too many postings to score whole in the budget: Whoosh's collector keeps a
     screenful with block skipping, exact top hits but a lower-bound count."""
     monkeypatch.setattr(answering, "TYPING_POSTINGS", 0)
-    typing = index.search("learning robots", limit=200, time_budget_ms=GENEROUS_MS)
-    settled = index.search("learning robots", limit=200)
+    typing = index.search(
+        "learning robots", limit=200, time_budget_ms=GENEROUS_MS, prefix_last_word=True
+    )
+    settled = index.search("learning robots", limit=200, prefix_last_word=True)
     assert typing.partial
     assert len(typing.hits) == answering.TYPING_HITS < settled.total
     assert ids(typing)[:10] == ids(settled)[:10]
@@ -118,8 +122,8 @@ def test_the_collector_fallback_with_fewer_matches_than_a_screen_is_final(
     index: PaperIndex, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setattr(answering, "TYPING_POSTINGS", 0)
-    typing = index.search("number 17", limit=200, time_budget_ms=GENEROUS_MS)
-    settled = index.search("number 17", limit=200)
+    typing = index.search("number 17", limit=200, time_budget_ms=GENEROUS_MS, prefix_last_word=True)
+    settled = index.search("number 17", limit=200, prefix_last_word=True)
     assert 0 < settled.total < answering.TYPING_HITS
     assert not typing.partial
     assert ids(typing) == ids(settled) and typing.total == settled.total
@@ -127,12 +131,12 @@ def test_the_collector_fallback_with_fewer_matches_than_a_screen_is_final(
 
 @pytest.mark.parametrize("query", ["learning", "learning NOT speech", "learn"])
 def test_a_pass_out_of_time_says_partial(index: PaperIndex, query: str) -> None:
-    assert index.search(query, limit=200, time_budget_ms=0.0).partial
+    assert index.search(query, limit=200, time_budget_ms=0.0, prefix_last_word=True).partial
 
 
 def test_a_final_typing_pass_can_be_paged_like_a_settled_one(index: PaperIndex) -> None:
-    first = index.search("learning", limit=100, time_budget_ms=GENEROUS_MS)
-    more = index.search("learning", limit=200)
+    first = index.search("learning", limit=100, time_budget_ms=GENEROUS_MS, prefix_last_word=True)
+    more = index.search("learning", limit=200, prefix_last_word=True)
     assert not first.partial and first.total > len(first.hits)
     assert ids(more)[:100] == ids(first)
 
@@ -146,7 +150,11 @@ def test_each_keystroke_gives_one_final_list(index: PaperIndex, typed: str) -> N
     session = SearchSession()
     request = session.start(typed, sort="relevance", time_budget_ms=GENEROUS_MS)
     found = index.search(
-        request.query, sort=request.sort, limit=request.limit, time_budget_ms=GENEROUS_MS
+        request.query,
+        sort=request.sort,
+        limit=request.limit,
+        time_budget_ms=GENEROUS_MS,
+        prefix_last_word=True,
     )
     outcome = session.answer(request, found)
     assert isinstance(outcome, Show) and outcome.settle_after is None, typed
@@ -267,7 +275,7 @@ MIXED_ANDS = [
 def test_a_word_anded_with_a_phrase_or_range_runs_as_written_when_typing(
     index: PaperIndex, query: str
 ) -> None:
-    typing = index.search(query, time_budget_ms=GENEROUS_MS)
-    settled = index.search(query)
+    typing = index.search(query, time_budget_ms=GENEROUS_MS, prefix_last_word=True)
+    settled = index.search(query, prefix_last_word=True)
     assert typing.error is None and settled.error is None, query
     assert (typing.total, ids(typing)) == (settled.total, ids(settled)), query

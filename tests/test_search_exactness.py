@@ -72,7 +72,9 @@ def index(tmp_path_factory: pytest.TempPathFactory) -> Iterator[PaperIndex]:
 
 
 def titles(index: PaperIndex, query: str, **options: object) -> list[str]:
-    return [hit.paper.title for hit in index.search(query, **options).hits]  # type: ignore[arg-type]
+    return [
+        hit.paper.title for hit in index.search(query, **{"prefix_last_word": True, **options}).hits
+    ]  # type: ignore[arg-type]
 
 
 @pytest.mark.parametrize(("word", "exact", "stem_only"), FAMILIES)
@@ -100,10 +102,10 @@ def test_without_the_rule_bm25_alone_ranks_them_the_other_way(
 
 
 def test_the_rule_changes_the_order_not_the_matches(index: PaperIndex) -> None:
-    with_rule = index.search("generative ")
+    with_rule = index.search("generative ", prefix_last_word=True)
     assert with_rule.total == 4
     assert not with_rule.partial
-    typing = index.search("generative ", time_budget_ms=10_000)
+    typing = index.search("generative ", time_budget_ms=10_000, prefix_last_word=True)
     assert [h.paper.id for h in typing.hits] == [h.paper.id for h in with_rule.hits]
 
 
@@ -139,4 +141,6 @@ def test_a_word_with_one_written_form_in_the_library_scores_as_bm25(index: Paper
 def test_the_word_being_typed_is_told_apart(
     query: str, words: list[str], finished: list[str], typed: str | None
 ) -> None:
-    assert exactness.query_words(query, words) == exactness.QueryWords(finished, typed)
+    assert exactness.query_words(query, words, being_typed=True) == exactness.QueryWords(
+        finished, typed
+    )

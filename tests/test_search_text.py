@@ -72,7 +72,7 @@ def index(tmp_path_factory: pytest.TempPathFactory) -> Iterator[PaperIndex]:
 
 
 def titles(index: PaperIndex, query: str) -> list[str]:
-    return [hit.paper.title for hit in index.search(query).hits]
+    return [hit.paper.title for hit in index.search(query, prefix_last_word=True).hits]
 
 
 @pytest.mark.parametrize(
@@ -154,15 +154,15 @@ def test_an_exact_stem_ranks_above_a_near_one(index: PaperIndex) -> None:
 
 
 def test_abbreviations_say_what_they_also_matched(index: PaperIndex) -> None:
-    result = index.search("offline RL latent plans ")
+    result = index.search("offline RL latent plans ", prefix_last_word=True)
     assert "RL: reinforcement learning" in result.expansions
-    reverse = index.search("reinforcement learning agents ")
+    reverse = index.search("reinforcement learning agents ", prefix_last_word=True)
     assert "RL Agents in Minecraft" in [hit.paper.title for hit in reverse.hits]
     assert any("RL" in expansion for expansion in reverse.expansions)
 
 
 def test_no_paper_with_all_words_runs_a_shorter_query_and_says_so(index: PaperIndex) -> None:
-    result = index.search("vietnam hate ")
+    result = index.search("vietnam hate ", prefix_last_word=True)
     assert result.total > 0
     assert "ViHateT5: Enhancing Hate Speech Detection in Vietnamese" in [
         hit.paper.title for hit in result.hits
@@ -171,7 +171,7 @@ def test_no_paper_with_all_words_runs_a_shorter_query_and_says_so(index: PaperIn
     assert result.relaxed_query == "hate "
     assert result.relaxed_notice is not None and "2 words" in result.relaxed_notice
     # The most common word goes first: "model" is in many papers, "zebra" in none.
-    many = index.search("model zebra ")
+    many = index.search("model zebra ", prefix_last_word=True)
     assert many.total == 0 or many.dropped_words
 
 
@@ -188,7 +188,7 @@ def test_no_paper_with_all_words_runs_a_shorter_query_and_says_so(index: PaperIn
 def test_the_relaxation_notice_names_every_word_left_out(
     index: PaperIndex, query: str, dropped: list[str], ran: str
 ) -> None:
-    result = index.search(query)
+    result = index.search(query, prefix_last_word=True)
     assert result.total > 0
     assert sorted(result.dropped_words) == sorted(dropped)
     assert result.relaxed_query == ran
@@ -231,7 +231,7 @@ def test_the_relaxation_notice_names_every_word_left_out(
 def test_a_shortened_query_leaves_out_words_as_written(
     index: PaperIndex, query: str, dropped: list[str], ran: str
 ) -> None:
-    result = index.search(query)
+    result = index.search(query, prefix_last_word=True)
     assert result.total > 0
     assert result.dropped_words == dropped
     assert result.relaxed_query == ran
@@ -246,7 +246,7 @@ def test_a_shortened_query_leaves_out_words_as_written(
 )
 def test_a_phrase_in_any_quotes_is_never_shortened(index: PaperIndex, query: str) -> None:
     # "gradient policy" is in no paper as a phrase, though both words are.
-    result = index.search(query)
+    result = index.search(query, prefix_last_word=True)
     assert result.total == 0
     assert result.relaxed_query is None and result.dropped_words == []
 
@@ -255,7 +255,7 @@ def test_a_phrase_in_any_quotes_is_never_shortened(index: PaperIndex, query: str
 def test_a_relaxation_never_leaves_only_a_range(index: PaperIndex, query: str) -> None:
     """Leaving out the words of ``foo:x year:2024`` must not list every paper of 2024 as
     if it were an answer: a shortened query keeps at least one of the words."""
-    result = index.search(query)
+    result = index.search(query, prefix_last_word=True)
     assert result.relaxed_query is None or any(
         word in result.relaxed_query.split() for word in ("foo", "x", "zork", "qqxqzzv")
     )
@@ -266,20 +266,20 @@ def test_a_relaxation_never_leaves_only_a_range(index: PaperIndex, query: str) -
 def test_the_most_common_word_is_dropped_first(index: PaperIndex) -> None:
     # "agents" is in several papers, "minecraft" and "arithmetic" in one each: leaving
     # out "agents" still matches nothing, so one of the rare ones goes.
-    result = index.search("agents minecraft arithmetic ")
+    result = index.search("agents minecraft arithmetic ", prefix_last_word=True)
     assert result.total > 0
     assert len(result.dropped_words) == 1
 
 
 def test_highlights_land_on_the_text_as_written(index: PaperIndex) -> None:
-    hit = index.search("efficient ").hits[0]
+    hit = index.search("efficient ", prefix_last_word=True).hits[0]
     title = hit.paper.title
     assert [title[h.start : h.end] for h in hit.title_highlights] == ["Eﬃcient"]
-    hit = index.search("mixformer ").hits[0]
+    hit = index.search("mixformer ", prefix_last_word=True).hits[0]
     assert [hit.paper.title[h.start : h.end] for h in hit.title_highlights] == ["Mix\u200bFormer"]
-    hit = index.search("GPT-4 ").hits[0]
+    hit = index.search("GPT-4 ", prefix_last_word=True).hits[0]
     assert [hit.paper.title[h.start : h.end] for h in hit.title_highlights] == ["GPT-4"]
-    hit = index.search("推論 ").hits[0]
+    hit = index.search("推論 ", prefix_last_word=True).hits[0]
     assert [hit.paper.title[h.start : h.end] for h in hit.title_highlights] == ["推論"]
 
 

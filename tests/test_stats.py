@@ -281,7 +281,8 @@ def library(tmp_path: Path) -> Path:
     root = tmp_path / "library"
     services = open_services(root)
     services.sync([folder])
-    paper_id = next(hit.paper.id for hit in services.index.search("walking").hits)
+    found = services.index.search("walking", prefix_last_word=True)
+    paper_id = next(hit.paper.id for hit in found.hits)
     services.tags.add(paper_id, "to read")
     services.close()
     return root
@@ -330,7 +331,7 @@ def test_the_whole_library_counts_are_kept_and_follow_the_tags(library: Path) ->
         assert [(t.name, t.count) for t in first.tags] == [("to read", 1)]
         untagged = next(
             hit.paper.id
-            for hit in services.index.search("robot").hits
+            for hit in services.index.search("robot", prefix_last_word=True).hits
             if not services.tags.tags_of(hit.paper.id)
         )
         services.tags.add(untagged, "robots")
@@ -467,14 +468,15 @@ def test_the_hand_counted_library(hand_counted: Services) -> None:
 def _found(services: Services, query: str, clause: str) -> set[str]:
     # As the app adds a row's clause to the current search.
     query = f"({query})" if " OR " in f" {query} " else query
-    return set(services.index.matching_ids(f"{query} {clause}".strip()).paper_ids)
+    combined = f"{query} {clause}".strip()
+    return set(services.index.matching_ids(combined, prefix_last_word=True).paper_ids)
 
 
 @pytest.mark.parametrize("query", ["", "robot", "agent OR robot", "swarms"])
 def test_every_row_searches_exactly_the_papers_it_counts(
     hand_counted: Services, query: str
 ) -> None:
-    counted = set(hand_counted.index.matching_ids(query).paper_ids)
+    counted = set(hand_counted.index.matching_ids(query, prefix_last_word=True).paper_ids)
     for by in PERIODS:
         stats = hand_counted.stats(query, by=by, top=None)
         own_dates = stats.on_own_date > 0
@@ -517,3 +519,25 @@ def test_cli_stats_show_hostile_names_as_text(
     assert main(["stats", "--library", library, "--json"]) == 0
     data = json.loads(capsys.readouterr().out)
     assert data["organizations"][HOSTILE_ORG] == 2 and data["authors"][HOSTILE_AUTHOR] == 1
+
+
+@pytest.mark.parametrize("prefix_last_word", [False, True])
+def test_stats_name_the_relaxation_the_index_ran_without_searching_again(
+    hand_counted: Services, monkeypatch: pytest.MonkeyPatch, prefix_last_word: bool
+) -> None:
+    """The words left out and the notice come with the set the counts come from:
+    ``_relaxation`` searched the same query again to learn them."""
+    query = "swarms quokkaesque"
+    expected = hand_counted.search(query, limit=1, prefix_last_word=prefix_last_word)
+    assert expected.relaxed_query is not None
+
+    def searched(*_args: object, **_kwargs: object) -> None:
+        raise AssertionError("stats searched again for what the index already answered")
+
+    monkeypatch.setattr(hand_counted.index, "search", searched)
+    monkeypatch.setattr(hand_counted, "search", searched)
+    stats = hand_counted.stats(query, prefix_last_word=prefix_last_word)
+    assert stats.relaxed is not None
+    assert stats.relaxed.dropped_words == ("quokkaesque",)
+    assert stats.relaxed.notice == expected.relaxed_notice
+    assert stats.relaxed.query == expected.relaxed_query

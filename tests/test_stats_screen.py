@@ -144,7 +144,7 @@ async def test_enter_on_a_period_runs_its_search_within_the_current_one(
 async def test_enter_on_an_organisation_and_on_a_tag(services: Services) -> None:
     app = make_app(services)
     async with running(app) as pilot:
-        paper = next(h.paper for h in services.index.search("swarms").hits)
+        paper = next(h.paper for h in services.index.search("swarms", prefix_last_word=True).hits)
         services.tags.add(paper.id, "to read")
         screen = await open_stats(pilot)
         orgs = screen.query_one("#stats-organizations", StatsTable)
@@ -257,7 +257,7 @@ def test_warm_stats_reads_the_facts_once(services: Services) -> None:
 def counted(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Services]:
     monkeypatch.setenv("HOME", str(tmp_path / "home"))
     built = build_stats_library(tmp_path)
-    paper = next(iter(built.index.matching_ids("walking").paper_ids))
+    paper = next(iter(built.index.matching_ids("walking", prefix_last_word=True).paper_ids))
     built.tags.add(paper, "to read")
     yield built
     built.close()
@@ -386,7 +386,7 @@ async def test_enter_on_a_tag_and_on_untagged_sets_the_tag_filter(counted: Servi
 
 async def test_the_tag_filter_counts_as_a_filter_not_as_query_text(counted: Services) -> None:
     # A quote cannot be written inside tag:"..."; as a structured filter it needs no quoting.
-    paper = next(iter(counted.index.matching_ids("tactile").paper_ids))
+    paper = next(iter(counted.index.matching_ids("tactile", prefix_last_word=True).paper_ids))
     counted.tags.add(paper, 'say "hi"')
     app = make_app(counted)
     async with running(app) as pilot:

@@ -47,15 +47,12 @@ from browser.search.planning import (
     QueryPlanner,
     ranks_nothing,
 )
+from browser.search.relaxing import Relaxer
 from browser.search.schema import DEFAULT_FIELD, folded_word
 from browser.search.scoring import postings_to_read, ranked_by_bm25
 from browser.search.spelling import (
     FEW_HITS,
     corrected_query,
-    relaxable,
-    relaxable_words,
-    without_words,
-    words_to_drop,
 )
 from browser.search.stopping import NO_STOP, GuardedCollector, Interrupted, Stop, checked
 from browser.search.vocabulary import Vocabulary
@@ -117,7 +114,7 @@ class Answerer:
         user: UserData,
         stop: Stop,
         budget_ms: float | None,
-        prefix_last_word: bool = True,
+        prefix_last_word: bool,
     ) -> SearchResult:
         """``PaperIndex.search`` once the lock is held: plan, run, offer a correction.
         ``prefix_last_word``: the query is being typed (``QueryPlanner.plan``)."""
@@ -243,7 +240,7 @@ class Answerer:
         filters: SearchFilters,
         user: UserData,
         stop: Stop,
-        prefix_last_word: bool = True,
+        prefix_last_word: bool,
     ) -> tuple[set[int], Plan]:
         """The documents ``answer`` would count for ``query`` (as typed: no spelling
         retries), as a set: no scoring, no order, no hits; and the plan that ran.
@@ -425,7 +422,7 @@ class Answerer:
             query,
             plan.words,
             vocabulary,
-            lambda word: prefix_last_word and self._is_being_typed(query, word, commit),
+            being_typed=lambda word: prefix_last_word and self._is_being_typed(query, word, commit),
         )
         if corrected is not None:
             retry_stop = stop.with_deadline(
@@ -484,54 +481,14 @@ class Answerer:
         stop: Stop,
         prefix_last_word: bool,
     ) -> None:
-        """No paper has all the words: run the query without the fewest, most common words
-        that leaves some papers, and say which were left out (``dropped_words``).
-
-        Only for words that are all required: leaving a word out of an OR, a NOT, a range
-        or a phrase would change what the query means, not how strict it is.
-        """
-        # The query as planned: capped, and a pasted link is one arXiv id, not words to
-        # leave out one by one (``https``). The raw query may be any length.
-        query = plan.text
-        # One word however often and in whatever case it is written ("Learning learning").
-        asked = list({word.casefold(): word for word in reversed(relaxable_words(query))}.values())
-        asked.reverse()
-        if len(asked) < 2 or not relaxable(query):
-            return
-        for dropped in words_to_drop(asked, self._vocabulary_for(commit.searcher)):
-            candidate = without_words(query, dropped)
-            # Taking a word out must not take another with it (``foo:diffusion``, ``foo``
-            # not a field, goes whole when ``diffusion`` does): that shorter query is
-            # tried when its turn comes, and the notice names exactly what was left out.
-            kept = {word.casefold() for word in relaxable_words(candidate)}
-            if {word for word in asked if word.casefold() not in kept} != set(dropped):
-                continue
-            relaxed = self._planner.plan(
-                commit.searcher, candidate, stop, plan.filters, prefix_last_word=prefix_last_word
-            )
-            if relaxed.listing or relaxed.query is wq.NullQuery:
-                continue
-            if not plan.filters and not relaxed.query.matcher(commit.searcher).is_active():
-                # Only "does anything match": the first match answers it, no count needed.
-                continue
-            outcome = self.run(commit, relaxed, sort=sort, limit=limit, user=user, stop=stop)
-            if not outcome.total and (outcome.partial or stop.stopped_early):
-                # Cut short, not empty: the settled search relaxes in full.
-                result.partial = True
-                return
-            if outcome.total:
-                result.hits, result.total = outcome.hits, outcome.total
-                result.partial = outcome.partial
-                result.relaxed_query = candidate
-                result.dropped_words = dropped
-                total = len(asked)
-                left_out = ", ".join(f"“{word}”" for word in dropped)
-                result.relaxed_notice = (
-                    f"No paper has all {total} words; showing papers with"
-                    f" {total - len(dropped)} of them (without {left_out})"
-                )
-                result.expansions = relaxed.expansions
-                return
+        """No paper has all the words: ``relaxing.Relaxer`` runs a shorter query."""
+        relaxer = Relaxer(
+            self._planner,
+            partial(self.run, sort=sort, limit=limit, user=user, stop=stop),
+            self._vocabulary_for(commit.searcher),
+            prefix_last_word=prefix_last_word,
+        )
+        relaxer.relax(commit, plan, result, stop)
 
 
 def _restricted(

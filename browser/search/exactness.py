@@ -67,7 +67,7 @@ class QueryWords:
     typed: str | None = None
 
 
-def query_words(query: str, words: list[str], *, being_typed: bool = True) -> QueryWords:
+def query_words(query: str, words: list[str], *, being_typed: bool) -> QueryWords:
     """``words`` split into finished ones and the last, when the text ends in it and is
     ``being_typed`` (a query given whole has finished words only)."""
     if being_typed and words and query and query[-1].isalnum() and query.endswith(words[-1]):

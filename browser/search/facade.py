@@ -42,6 +42,7 @@ from browser.heap import collector_paused
 from browser.models import (
     MatchingPapers,
     Paper,
+    Relaxation,
     SearchCancelled,
     SearchFilters,
     SearchResult,
@@ -340,7 +341,7 @@ class PaperIndex:
         states: UserStateLookup | None = None,
         time_budget_ms: float | None = None,
         cancelled: Callable[[], bool] | None = None,
-        prefix_last_word: bool = True,
+        prefix_last_word: bool,
     ) -> SearchResult:
         """Run ``query``; never raises for a bad query (``error`` says what was wrong).
 
@@ -387,7 +388,7 @@ class PaperIndex:
         filters: SearchFilters | None = None,
         states: UserStateLookup | None = None,
         cancelled: Callable[[], bool] | None = None,
-        prefix_last_word: bool = True,
+        prefix_last_word: bool,
     ) -> MatchingPapers:
         """The ids of every paper ``search`` finds for ``query`` and ``filters``, as a set:
         nothing scored, sorted or read (the stats count them).
@@ -407,7 +408,7 @@ class PaperIndex:
                     filters or SearchFilters(),
                     UserData(tags, states),
                     stop,
-                    prefix_last_word,
+                    prefix_last_word=prefix_last_word,
                 )
             except Interrupted:
                 raise SearchCancelled from None
@@ -424,6 +425,7 @@ class PaperIndex:
         filters: SearchFilters,
         user: UserData,
         stop: Stop,
+        *,
         prefix_last_word: bool,
     ) -> tuple[MatchingPapers, set[int]]:
         """``matching_ids`` under the lock, as document numbers (the ids left empty)."""
@@ -455,9 +457,7 @@ class PaperIndex:
             return MatchingPapers(frozenset(), error=plan.error), docnums
         docnums, _ = as_typed(instead)
         found = MatchingPapers(
-            frozenset(),
-            corrected_query=shown.corrected_query,
-            relaxed_query=shown.relaxed_query,
+            frozenset(), corrected_query=shown.corrected_query, relaxed=Relaxation.of(shown)
         )
         return found, docnums
 

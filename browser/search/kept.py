@@ -31,10 +31,18 @@ FREQUENCIES_KEPT: Final = 100_000
 CACHED_POSTINGS: Final = 1_500_000
 
 
+def skips_to_candidates(candidates: int, count: int) -> bool:
+    """Whether a list of ``count`` postings is read only in the blocks that may hold
+    ``candidates`` papers (over ``SKIP_RATIO`` postings per candidate) rather than whole:
+    the one rule of every AND that reads a long list where the rest matched (scoring,
+    phrases' positions) and of ``skip_cost``'s estimate of it."""
+    return candidates * SKIP_RATIO < count
+
+
 def skip_cost(whole: float, count: int, candidates: int) -> float:
     """Postings read of a list of ``count`` postings (``whole``: the cost of reading it
     all) among ``candidates`` papers: whole, or skipping to the candidates if cheaper."""
-    if candidates * SKIP_RATIO >= count:
+    if not skips_to_candidates(candidates, count):
         return whole
     return min(whole, HEADERS_SHARE * whole + candidates * SKIP_COST)
 

@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING, Any, Final
 
 from whoosh.scoring import BM25F
 
-from browser.search.kept import frequency
+from browser.search.kept import frequency, skips_to_candidates
 from browser.search.lengths import bm25_statistics, length_norms
 from browser.search.matching import Unsupported
 from browser.search.stopping import NO_STOP, Stop
@@ -207,7 +207,9 @@ def _postings(
         if (fieldname, tbytes) not in reader:
             continue
         postings = reader.postings(fieldname, tbytes)
-        if among is not None and len(among) * 8 < frequency(reader, fieldname, tbytes):
+        if among is not None and skips_to_candidates(
+            len(among), frequency(reader, fieldname, tbytes)
+        ):
             local = sorted(d - offset for d in among if d >= offset)
             blocks: Iterable[Any] = posting_parts(postings, "both", check, among=local)
         else:

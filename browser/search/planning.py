@@ -52,12 +52,14 @@ from browser.search.syntax import (
     extract_tag_terms,
     plain_words,
 )
-from browser.search.typed_word import TypedWord, narrowing_postings
+from browser.search.typed_word import TypedWord, letter_weights, narrowing_postings
 from browser.search.vocabulary import Vocabulary
 from browser.search.whoosh_internals import SpanFilterMatcher, fast_path
 from browser.text.acronyms import AcronymTable
-from browser.text.tokens import Token, tokenise
+from browser.text.tokens import WORD_RUN_PATTERN, Token, tokenise
 
+# A phrase's words as the query parser finds them (``schema.QUERY_WORDS``), case kept.
+WORD_RUN_WORDS: Final = re.compile(WORD_RUN_PATTERN)
 # How many completions the word being typed expands to (its most frequent words).
 PREFIX_EXPANSION_CAP: Final = 16
 # An explicit wildcard (``learn*``) may match many words: keep the most frequent ones.
@@ -280,7 +282,7 @@ class QueryPlanner:
         stop: Stop = NO_STOP,
         filters: SearchFilters | None = None,
         *,
-        prefix_last_word: bool = True,
+        prefix_last_word: bool,
     ) -> Plan:
         """``raw_query`` as a query to run, with its tag terms and ``filters`` as filters.
 
@@ -305,6 +307,8 @@ class QueryPlanner:
         self._abbreviations.start(text)
         parsed, parse_error = self._parse(text)
         error = " ".join(n for n in (error, parse_error) if n) or None
+        if parsed is not None:
+            keep_written_case(parsed, text)
         if parsed is None:
             # Nothing searchable (only symbols or stop words): list papers, say why.
             return Plan(wq.Every(), query_filters, error, listing=True, words=[], text=planned)
@@ -321,6 +325,7 @@ class QueryPlanner:
                 self._abbreviations.long_form_queries,
                 lambda: narrowing_postings(searcher, parsed, typed),
                 self._vocabulary_for(searcher).frequency,
+                lambda terms: letter_weights(searcher, parsed, typed, terms, stop),
             ).expansion()
             if expansion is not None and typed.fieldname == "abstract":
                 expansion = InRegion(expansion, ABSTRACT_REGION)
@@ -439,7 +444,8 @@ class QueryPlanner:
                 return wq.Term(fieldname, index_term(node.text), boost=node.boost)
             return self._word_query(fieldname, node.text, node.boost)
         if isinstance(node, wq.Phrase):
-            words = [t.text for w in node.words for t in tokenise(w) if not t.derived]
+            written = getattr(node, "written_words", None) or node.words
+            words = [t.text for w in written for t in tokenise(w) if not t.derived]
             stems = [index_term(word) for word in words]
             if not stems:
                 return wq.NullQuery
@@ -510,6 +516,28 @@ class QueryPlanner:
     def _with_long_forms(self, fieldname: str, token: Token, term: Any, boost: float) -> Any:
         long_forms = self._abbreviations.long_form_queries(fieldname, token.text, boost)
         return wq.Or([term, *long_forms]) if long_forms else term
+
+
+def keep_written_case(parsed: Any, text: str) -> None:
+    """Give each phrase of ``parsed`` its words as written in ``text`` (``written_words``),
+    where they are the parser's words but for case.
+
+    Whoosh's parser lowercases a phrase's words, and case splits a word into the parts
+    the index holds at their own positions (``arXiv`` -> ``ar``, ``xiv``, with ``arxiv``
+    beside ``ar``): ``"arXiv 2004.11967"`` read as ``arxiv 2004.11967`` looked for the
+    id right after ``arxiv``'s position, where ``xiv`` is, and found nothing though an
+    abstract cites ``arXiv:2004.11967``. So do ``"Google DeepMind"``, ``"MixFormer
+    model"`` and every name a reader sees written in mixed case."""
+    for leaf in parsed.leaves():
+        if not isinstance(leaf, wq.Phrase) or leaf.startchar is None or leaf.endchar is None:
+            continue
+        written = text[leaf.startchar : leaf.endchar]
+        opening, closing = written.find('"'), written.rfind('"')
+        if not 0 <= opening < closing:
+            continue
+        words = WORD_RUN_WORDS.findall(written[opening + 1 : closing])
+        if [word.lower() for word in words] == list(leaf.words):
+            leaf.written_words = words
 
 
 def word_being_typed(parsed: Any, text: str) -> Any | None:

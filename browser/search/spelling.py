@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import itertools
 import re
+from collections import Counter
 from collections.abc import Callable, Iterator
 from typing import Final
 
@@ -25,12 +26,16 @@ FEW_HITS: Final = 3
 MAX_CORRECTED_WORD: Final = 30
 # Sets of words to leave out tried at most, when no paper has all the words.
 MAX_RELAXATIONS: Final = 24
+# Postings ``best_kept_words`` reads (each word's papers as a set, rarest first) to find
+# the paper with the most of a long query's words: about 20-40 ms of set building.
+RELAX_POSTINGS: Final = 200_000
 
 
 def corrected_query(
     query: str,
     words: list[str],
     vocabulary: Vocabulary,
+    *,
     being_typed: Callable[[str], bool],
 ) -> str | None:
     """``query`` with each unknown word of ``words`` (its plain words, in order) replaced
@@ -119,15 +124,7 @@ def words_to_drop(words: list[str], vocabulary: Vocabulary) -> Iterator[list[str
     digits only as a word no paper has (``98765``): the most specific, left out last.
     """
     unique = list(dict.fromkeys(words))
-
-    def common(word: str) -> int:
-        parts = _LETTERS.findall(word)
-        return min(
-            (vocabulary.frequency(folded_word(part) or part.lower()) for part in parts),
-            default=0,
-        )
-
-    frequency = {w: common(w) for w in unique}
+    frequency = {w: _commonness(w, vocabulary) for w in unique}
     tried = 0
     for count in range(1, len(unique)):
         for dropped in sorted(
@@ -137,6 +134,51 @@ def words_to_drop(words: list[str], vocabulary: Vocabulary) -> Iterator[list[str
             tried += 1
             if tried >= MAX_RELAXATIONS:
                 return
+
+
+def _commonness(word: str, vocabulary: Vocabulary) -> int:
+    """How many papers have ``word``'s rarest letters (0 for digits only)."""
+    parts = _LETTERS.findall(word)
+    return min(
+        (vocabulary.frequency(folded_word(part) or part.lower()) for part in parts), default=0
+    )
+
+
+def best_kept_words(
+    words: list[str], papers_of: Callable[[str], set[int] | None], vocabulary: Vocabulary
+) -> set[str] | None:
+    """The words to keep when no paper has them all and ``words_to_drop``'s sets ran out
+    (a long pasted sentence): those of the paper that has the most of them, and among
+    papers with as many, the one whose words are rarest (they say most about what is
+    looked for). None when no paper has any.
+
+    ``papers_of(word)``: the documents the word alone matches (None: it narrows nothing,
+    a stop word, and is kept). Bounded: the words' posting sets are read rarest first
+    until they hold ``RELAX_POSTINGS`` postings; the more common words after that are
+    left out unread, as ``words_to_drop`` leaves out the most common first.
+    """
+    sets: dict[str, set[int]] = {}
+    kept: set[str] = set()
+    read = 0
+    for word in sorted(dict.fromkeys(words), key=lambda w: _commonness(w, vocabulary)):
+        if read > RELAX_POSTINGS:
+            break
+        papers = papers_of(word)
+        if papers is None:
+            kept.add(word)
+            continue
+        sets[word] = papers
+        read += len(papers)
+    held = Counter(docnum for papers in sets.values() for docnum in papers)
+    if not held:
+        return None
+    most = max(held.values())
+
+    def rarity(docnum: int) -> float:
+        return sum(1 / len(papers) for papers in sets.values() if docnum in papers)
+
+    best = max((docnum for docnum, count in held.items() if count == most), key=rarity)
+    return kept | {word for word, papers in sets.items() if best in papers}
 
 
 # Syntax after which leaving a word out changes the meaning: operators, negation, ranges,
@@ -162,9 +204,7 @@ def without_words(query: str, dropped: list[str]) -> str:
     reader would type.
     """
     for word in dropped:
-        query = re.sub(
-            rf"(?<![\w:-])(?:\w+:)?{re.escape(word)}(?::(?=\S)|(?![\w:-]))", " ", query
-        )
+        query = re.sub(rf"(?<![\w:-])(?:\w+:)?{re.escape(word)}(?::(?=\S)|(?![\w:-]))", " ", query)
     trailing = " " if query[-1:].isspace() else ""
     query = re.sub(r"(?<=\w):$", "", query.rstrip())
     return " ".join(query.split()) + trailing

@@ -6,7 +6,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Callable, Iterable
 
-from browser.models import MatchingPapers, Relaxation, SearchFilters
+from browser.models import MatchingPapers, SearchFilters
 from browser.reading import NEW_PAPERS, SavedView
 from browser.services.core import ServicesCore
 from browser.stats import TOP, FactColumns, LibraryStats, Period
@@ -49,7 +49,9 @@ class StatsUseCases(ServicesCore):
         # Stripped below: a typed trailing space finished the last word, as in ``search``.
         prefix_last_word = prefix_last_word and not last_word_finished(query)
         query = query.strip()
-        rows, matched = self._matching_rows(columns, query, filters, cancelled, prefix_last_word)
+        rows, matched = self._matching_rows(
+            columns, query, filters, cancelled, prefix_last_word=prefix_last_word
+        )
         terms_of = source.terms_of if rising else None
         # The words searched for hold in every paper counted: never "rising" news.
         counted_query = matched and (matched.corrected_query or matched.relaxed_query)
@@ -73,29 +75,9 @@ class StatsUseCases(ServicesCore):
         stats.query = query
         if matched is not None:
             stats.corrected_query = matched.corrected_query
-            if matched.relaxed_query is not None:
-                stats.relaxed = self._relaxation(
-                    query, filters, matched.relaxed_query, prefix_last_word
-                )
+            # What the index ran instead, with its notice: not searched for again.
+            stats.relaxed = matched.relaxed
         return stats
-
-    def _relaxation(
-        self,
-        query: str,
-        filters: SearchFilters | None,
-        relaxed_query: str,
-        prefix_last_word: bool,
-    ) -> Relaxation:
-        """The words left out and the notice, as ``search`` says them: the set the
-        counts come from names only the query run. A one-hit search in date order
-        scores nothing, and only a query no paper has all the words of gets here."""
-        result = self.search(
-            query, sort="newest", limit=1, filters=filters, prefix_last_word=prefix_last_word
-        )
-        found = Relaxation.of(result)
-        if found is None or found.query != relaxed_query:
-            return Relaxation(relaxed_query)
-        return found
 
     def _matching_rows(
         self,
@@ -103,7 +85,8 @@ class StatsUseCases(ServicesCore):
         query: str,
         filters: SearchFilters | None,
         cancelled: Callable[[], bool] | None = None,
-        prefix_last_word: bool = False,
+        *,
+        prefix_last_word: bool,
     ) -> tuple[list[int] | None, MatchingPapers | None]:
         """The rows of ``columns`` the query and filters match, in row order (None and
         None: every row), and what the search index said of them.
@@ -146,7 +129,7 @@ class StatsUseCases(ServicesCore):
         the newest day. None when there is no such day. The day is the paper's listing
         day where known, else its date (``browser.stats``' columns). ``prefix_last_word``
         as for ``search``: the words as the list on screen matched them."""
-        by_day = self._papers_by_day(query, filters, prefix_last_word)
+        by_day = self._papers_by_day(query, filters, prefix_last_word=prefix_last_word)
         days = sorted(by_day)
         if not days:
             return None
@@ -166,7 +149,9 @@ class StatsUseCases(ServicesCore):
     ) -> frozenset[str]:
         """The ids of the papers of Daily Papers day ``day`` that match ``query`` and
         ``filters`` (the day as ``listing_day_step`` counts it); empty when none."""
-        return frozenset(self._papers_by_day(query, filters).get(day.toordinal(), ()))
+        # A day's papers are asked for by whole words (a saved search's view), never a prefix.
+        by_day = self._papers_by_day(query, filters, prefix_last_word=False)
+        return frozenset(by_day.get(day.toordinal(), ()))
 
     def view_filters(
         self, view: SavedView, *, query: str = "", filters: SearchFilters | None = None
@@ -180,7 +165,7 @@ class StatsUseCases(ServicesCore):
         )
 
     def _papers_by_day(
-        self, query: str, filters: SearchFilters | None, prefix_last_word: bool = False
+        self, query: str, filters: SearchFilters | None, *, prefix_last_word: bool
     ) -> dict[int, list[str]]:
         """Matching paper ids by day ordinal: the listing day where known, else the date."""
         columns = self._stats().columns()

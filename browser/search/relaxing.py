@@ -1,0 +1,140 @@
+"""No paper has all the words of a query: a shorter query of the same words, and the
+notice that says which were left out.
+
+First the fewest, most common words (``spelling.words_to_drop``: one word, then two, at
+most ``MAX_RELAXATIONS`` sets, each a query planned and run). Those sets never reach a
+long pasted sentence, where half the words may be no paper's: then the words of the
+paper that has the most of them are kept (``spelling.best_kept_words``): each word's
+papers read once as a set (set operations over its postings, rarest first, at most
+``RELAX_POSTINGS`` postings) and one query more. Only for words that are all required:
+leaving a word out of an OR, a NOT, a range or a phrase would change what the query
+means, not how strict it is.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from functools import partial
+from typing import TYPE_CHECKING
+
+from whoosh import query as wq
+
+from browser.models import SearchFilters, SearchResult
+from browser.search.commit import Commit
+from browser.search.matching import matching_set
+from browser.search.planning import Plan, QueryPlanner
+from browser.search.spelling import (
+    best_kept_words,
+    relaxable,
+    relaxable_words,
+    without_words,
+    words_to_drop,
+)
+from browser.search.stopping import Stop
+from browser.search.vocabulary import Vocabulary
+
+if TYPE_CHECKING:
+    from browser.search.answering import Outcome
+
+
+class Relaxer:
+    """Relaxes one query: ``run(commit, plan)`` runs a plan as the search does (its sort,
+    limit, user data and stop already given)."""
+
+    def __init__(
+        self,
+        planner: QueryPlanner,
+        run: Callable[[Commit, Plan], Outcome],
+        vocabulary: Vocabulary,
+        *,
+        prefix_last_word: bool,
+    ) -> None:
+        self._planner = planner
+        self._run = run
+        self._vocabulary = vocabulary
+        self._prefix_last_word = prefix_last_word
+
+    def relax(self, commit: Commit, plan: Plan, result: SearchResult, stop: Stop) -> None:
+        """Answer ``result`` with the query without the fewest, most common words that
+        leaves some papers, and say which were left out (``dropped_words``)."""
+        # The query as planned: capped, and a pasted link is one arXiv id, not words to
+        # leave out one by one (``https``). The raw query may be any length.
+        query = plan.text
+        # One word however often and in whatever case it is written ("Learning learning").
+        asked = list({word.casefold(): word for word in reversed(relaxable_words(query))}.values())
+        asked.reverse()
+        if len(asked) < 2 or not relaxable(query):
+            return
+        for dropped in words_to_drop(asked, self._vocabulary):
+            if self._answered(commit, plan, result, asked, dropped, stop):
+                return
+        if len(asked) > 2:
+            papers_of = partial(self._word_papers, commit, plan.filters, stop, asked[-1])
+            kept = best_kept_words(asked, papers_of, self._vocabulary)
+            if kept is not None and len(kept) < len(asked):
+                dropped = [word for word in asked if word not in kept]
+                self._answered(commit, plan, result, asked, dropped, stop)
+
+    def _answered(
+        self,
+        commit: Commit,
+        plan: Plan,
+        result: SearchResult,
+        asked: list[str],
+        dropped: list[str],
+        stop: Stop,
+    ) -> bool:
+        """Run ``plan`` without ``dropped``; True when that answered ``result`` (or left
+        it partial: the settled search relaxes in full), False when it finds nothing or
+        is not a shorter query of the same words."""
+        candidate = without_words(plan.text, dropped)
+        # Taking a word out must not take another with it (``foo:diffusion``, ``foo``
+        # not a field, goes whole when ``diffusion`` does): that shorter query is tried
+        # when its turn comes, and the notice names exactly what was left out.
+        kept = {word.casefold() for word in relaxable_words(candidate)}
+        if {word for word in asked if word.casefold() not in kept} != set(dropped):
+            return False
+        relaxed = self._planner.plan(
+            commit.searcher,
+            candidate,
+            stop,
+            plan.filters,
+            prefix_last_word=self._prefix_last_word,
+        )
+        if relaxed.listing or relaxed.query is wq.NullQuery:
+            return False
+        if not plan.filters and not relaxed.query.matcher(commit.searcher).is_active():
+            # Only "does anything match": the first match answers it, no count needed.
+            return False
+        outcome = self._run(commit, relaxed)
+        if not outcome.total and (outcome.partial or stop.stopped_early):
+            # Cut short, not empty: the settled search relaxes in full.
+            result.partial = True
+            return True
+        if not outcome.total:
+            return False
+        result.hits, result.total = outcome.hits, outcome.total
+        result.partial = outcome.partial
+        result.relaxed_query = candidate
+        result.dropped_words = dropped
+        total = len(asked)
+        left_out = ", ".join(f"“{word}”" for word in dropped)
+        result.relaxed_notice = (
+            f"No paper has all {total} words; showing papers with"
+            f" {total - len(dropped)} of them (without {left_out})"
+        )
+        result.expansions = relaxed.expansions
+        return True
+
+    def _word_papers(
+        self, commit: Commit, filters: SearchFilters, stop: Stop, last: str, word: str
+    ) -> set[int] | None:
+        """The documents one word alone matches (set operations over its postings), None
+        when it narrows nothing (a stop word) or set evaluation cannot answer; the query's
+        ``last`` word as the query reads it (a prefix while typed). Raises
+        ``Interrupted`` once ``stop`` says so."""
+        typed = self._prefix_last_word and word == last
+        single = self._planner.plan(commit.searcher, word, stop, filters, prefix_last_word=typed)
+        if single.listing or single.query is wq.NullQuery:
+            return None  # a stop word: the text's analysis leaves it out anyway
+        return matching_set(commit.searcher, single.query, stop)

@@ -1,0 +1,169 @@
+"""What a demanding reader types: a long pasted sentence no paper has all the words of,
+a phrase copied from around an id, a single letter after other words."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from functools import partial
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from test_index import make_paper
+from whoosh import query as wq
+
+from browser.search import PaperIndex
+from browser.search.spelling import MAX_RELAXATIONS
+from browser.text.tokens import STOP_WORDS, WORD_RUN_PATTERN
+
+CITING = (
+    "One exception is the Continual few-shot Learning framework of Antoniou et al."
+    " arXiv:2004.11967. We build on MixFormer from Google DeepMind and the XLNet code on"
+    " GitHub (see arXiv 2310.06825v2), trained with PyTorch on YouTube clips."
+)
+SENTENCE = (
+    "Offline reinforcement learning trains conservative critics from logged robot"
+    " demonstrations without online interaction"
+)
+MODEL_PAPERS = [
+    make_paper(f"Language Model Study {n}", f"A language model of kind {n} for text.")
+    for n in range(8)
+]
+PAPERS = [
+    make_paper("Continual Few-Shot Instances", CITING),
+    make_paper("Conservative Offline Critics", SENTENCE),
+    make_paper("Robot Demonstrations at Scale", "Logged robot demonstrations for imitation."),
+    # One paper with many different m-words beside "language": the sum of equal
+    # completions ranked it first for "language m".
+    make_paper(
+        "MODP: Multi Objective Directional Prompting",
+        "Language prompting: multiple metrics, most methods, many machines.",
+    ),
+    *MODEL_PAPERS,
+]
+
+
+@pytest.fixture(scope="module")
+def built(tmp_path_factory: pytest.TempPathFactory) -> Iterator[PaperIndex]:
+    index = PaperIndex.create(tmp_path_factory.mktemp("index"))
+    index.rebuild(PAPERS)
+    yield index
+    index.close()
+
+
+def _titles(index: PaperIndex, query: str) -> list[str]:
+    result = index.search(query, limit=50, prefix_last_word=False)
+    return [hit.paper.title for hit in result.hits]
+
+
+# ------------------------------------------------------------------ long queries
+
+_NONSENSE = st.from_regex(r"zq[a-z]{3,8}x", fullmatch=True)
+
+
+@settings(
+    max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(
+    st.lists(_NONSENSE, min_size=1, max_size=6, unique=True),
+    st.randoms(use_true_random=False),
+)
+def test_a_long_query_keeps_the_words_a_paper_has(
+    built: PaperIndex, nonsense: list[str], rng: object
+) -> None:
+    """Relaxation gave up past a handful of words (its ``MAX_RELAXATIONS`` sets of one
+    or two words to leave out never reached a sentence with several unknown words)."""
+    words = SENTENCE.split()
+    for word in nonsense:
+        words.insert(rng.randrange(len(words) + 1), word)  # type: ignore[attr-defined]
+    assert len(words) >= 6
+    result = built.search(" ".join(words), prefix_last_word=False)
+    assert result.relaxed_query is not None, words
+    assert "Conservative Offline Critics" in {hit.paper.title for hit in result.hits}
+    assert set(result.dropped_words) == set(nonsense)
+    assert result.relaxed_notice is not None
+    assert f"all {len(words)} words" in result.relaxed_notice
+    for word in nonsense:
+        assert f"“{word}”" in result.relaxed_notice
+        assert word not in result.relaxed_query
+
+
+def test_a_long_query_past_the_sets_tried_keeps_its_best_paper(built: PaperIndex) -> None:
+    # Four of seven words to leave out: the ``MAX_RELAXATIONS`` sets (7 of one word,
+    # then two) never reach four.
+    unknown = [f"zq{chr(97 + n)}qx" for n in range(4)]
+    assert MAX_RELAXATIONS < 7 + 21 + 35
+    query = " ".join(["robot", *unknown, "demonstrations", "logged"])
+    result = built.search(query, prefix_last_word=True)
+    assert set(result.dropped_words) == set(unknown)
+    assert set(_titles(built, result.relaxed_query or "")) == {
+        hit.paper.title for hit in result.hits
+    }
+
+
+# ------------------------------------------------------------------ phrases around ids
+
+_READER_WORDS = re.findall(WORD_RUN_PATTERN, CITING)
+
+
+@settings(
+    max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(st.integers(0, len(_READER_WORDS) - 2), st.integers(2, 4), st.booleans())
+def test_a_phrase_of_the_words_a_reader_sees_finds_the_paper(
+    built: PaperIndex, start: int, size: int, with_punctuation: bool
+) -> None:
+    """``"arXiv 2004.11967"`` found nothing: the parser lowercased ``arXiv``, which the
+    index holds as ``ar`` and ``xiv`` (case splits it), so the id was looked for one
+    position too early. Any run of words as written, ids and mixed case included."""
+    words = _READER_WORDS[start : start + size]
+    if all(word.lower() in STOP_WORDS for word in words) or len(words) < 2:
+        return
+    if with_punctuation:
+        # As copied: the text from the first word to the last, punctuation and all.
+        spans = [m.span() for m in re.finditer(WORD_RUN_PATTERN, CITING)][start : start + size]
+        phrase = CITING[spans[0][0] : spans[-1][1]]
+    else:
+        phrase = " ".join(words)
+    assert "Continual Few-Shot Instances" in _titles(built, f'"{phrase}"'), phrase
+
+
+def test_a_phrase_spanning_an_id_finds_the_abstracts_citing_it(built: PaperIndex) -> None:
+    for phrase in ('"arXiv 2004.11967"', '"et al. arXiv:2004.11967"', '"Google DeepMind"'):
+        assert _titles(built, phrase) == ["Continual Few-Shot Instances"], phrase
+    # Field phrases too, and the case as written is what counts, not a second reading.
+    assert _titles(built, 'abstract:"MixFormer from Google"') == ["Continual Few-Shot Instances"]
+    assert _titles(built, '"arXiv 2310.06825v2"') == ["Continual Few-Shot Instances"]
+
+
+# ------------------------------------------------------------------ one letter
+
+
+def test_one_letter_favours_the_completion_commonest_beside_the_other_words(
+    built: PaperIndex,
+) -> None:
+    result = built.search("language m", limit=10, prefix_last_word=True)
+    assert result.hits[0].paper.title.startswith("Language Model Study")
+    assert {hit.paper.title for hit in result.hits[:8]} == {p.title for p in MODEL_PAPERS}
+
+
+def test_a_letters_completions_weigh_their_share_of_the_narrowing_papers(
+    built: PaperIndex,
+) -> None:
+    planner, searcher = built._planner, built._current().searcher
+    plan = planner.plan(searcher, "language m", prefix_last_word=True)
+    boosts = {
+        leaf.text: leaf.boost
+        for leaf in plan.query.leaves()
+        if isinstance(leaf, wq.Term) and leaf.text != "languag"
+    }
+    # "model" is in 8 of the 9 papers with "language", each other m-word in 1: its
+    # share, with its idf evened out to the commonest's.
+    assert boosts["model"] == 1.0
+    idf = partial(searcher.idf, "text")
+    for text, boost in boosts.items():
+        if text != "model":
+            assert boost == pytest.approx(1 / 8 * idf("model") / idf(text)), text
+    # A completion none of those papers holds is not searched.
+    assert "m" not in boosts
