@@ -16,6 +16,7 @@ from rich.cells import cell_len
 from rich.console import Console
 from test_app import status_text
 from test_app_days import services  # noqa: F401  (the fixture: API JSON with listing days)
+from textual import events
 from textual.binding import Binding, BindingType
 from textual.content import Content
 from textual.pilot import Pilot
@@ -128,17 +129,55 @@ async def test_a_day_status_keeps_count_day_and_unread(app: PaperBrowserApp, siz
             assert "sort: Daily Papers order" in text and "filter: untagged" in text, text
 
 
+async def test_a_day_status_says_its_count_once(app: PaperBrowserApp, size: Size) -> None:
+    """The line leads with the count; the day adds its own count only when words typed
+    in it narrow the day ("2 papers · … · day Mon 2025-03-03 (4 that day)")."""
+    async with running(app, size=size) as pilot:
+        await search(pilot, "")
+        await open_day(pilot, app, dt.date(2025, 3, 3))
+        await pilot.pause(0.1)
+        text, _ = shown_status(app)
+        assert text.startswith("4 papers ") and "day Mon 2025-03-03" in text, text
+        assert len(re.findall(r"\b4 papers\b", text)) == 1, text
+        await search(pilot, "sparse")
+        await pilot.pause(0.1)
+        text, width = shown_status(app)
+        assert app.result is not None and 0 < app.result.total < 4
+        total = app.result.total
+        assert text.startswith(f"{total} paper"), text
+        if size == (160, 48):
+            assert "day Mon 2025-03-03 (4 that day)" in text, text
+        assert cell_len(text) <= width, (text, width)
+
+
 async def test_a_day_of_one_paper_says_paper(app: PaperBrowserApp) -> None:
     async with running(app, size=(160, 48)) as pilot:
         await search(pilot, "laundry")
         await open_day(pilot, app, dt.date(2025, 3, 2))
         text = status_text(app)
-        assert text.startswith("1 paper ") and "(1 paper)" in text, text
+        assert text.startswith("1 paper ") and "day Sun 2025-03-02" in text, text
         assert "papers" not in text
         await pilot.press("ctrl+r")  # mark the list read
         await settle(pilot)
         await wait_for(pilot, lambda: "unread" not in status_text(app))
         assert any("Marked 1 paper read" in message for message, _ in notices(app))
+
+
+async def test_the_pane_keeps_each_label_with_its_value(app: PaperBrowserApp, size: Size) -> None:
+    """The facts line (date, listing day, authors, comments, upvotes, arXiv id) wraps
+    between facts, never inside one: at 80 columns "Comments" ended a line and its
+    count began the next."""
+    async with running(app, size=size) as pilot:
+        await search(pilot, "")
+        await pilot.pause(0.2)
+        text, _ = rendered_screen(app)
+        assert re.search(r"Comments \d", text), text
+        assert re.search(r"arXiv 2503\.\d{5}", text), text
+        for line in text.splitlines():
+            if "Cmts" in line:
+                continue  # the list's header ends in its Tags column
+            stripped = line.rstrip(" │▁▂▃▄▅▆▇█")
+            assert not re.search(r"\b(Date|Listed|By|Comments|Upvotes|arXiv|Tags)$", stripped), line
 
 
 # ------------------------------------------------------------------ the key help
@@ -172,6 +211,48 @@ async def test_help_wraps_and_scrolls_to_the_end(app: PaperBrowserApp, size: Siz
         assert view.scroll_y == view.max_scroll_y
         await pilot.press("escape")
         assert not isinstance(app.screen, HelpScreen)
+
+
+async def test_help_keys_and_the_wheel_scroll_at_once(app: PaperBrowserApp) -> None:
+    """At 80x24 End, Home, PgUp, PgDn, the arrows and j/k move the help at once, as the
+    reader's keys do: Textual animates End and Home over a second, so the help sat
+    short of its end when the reader looked."""
+    async with running(app, size=(80, 24)) as pilot:
+        await pilot.press("question_mark")
+        help_screen = app.screen
+        assert isinstance(help_screen, HelpScreen)
+        await pilot.pause(0.1)
+        view = help_screen.keys_view
+        animated: list[str] = []
+        original = view.animate
+
+        def recording(attribute: str, *args: object, **kwargs: object) -> None:
+            animated.append(attribute)
+            original(attribute, *args, **kwargs)  # type: ignore[arg-type]
+
+        view.animate = recording  # type: ignore[method-assign]
+        page = view.scrollable_content_region.height
+        await pilot.press("end")
+        assert view.scroll_y == view.max_scroll_y > 0
+        await pilot.press("home")
+        assert view.scroll_y == 0
+        await pilot.press("pagedown")
+        assert view.scroll_y == page
+        await pilot.press("pagedown", "pageup")
+        assert view.scroll_y == page
+        await pilot.press("down", "j")
+        assert view.scroll_y == page + 2
+        await pilot.press("up", "k")
+        assert view.scroll_y == page
+        assert animated == []
+        # The wheel scrolls the help, not the list under it.
+        before = view.scroll_y
+        view.post_message(events.MouseScrollDown(view, 1, 1, 0, 0, 0, False, False, False))
+        await pilot.pause()
+        assert view.scroll_y > before
+        view.post_message(events.MouseScrollUp(view, 1, 1, 0, 0, 0, False, False, False))
+        await pilot.pause()
+        assert view.scroll_y == before
 
 
 def test_help_joins_keys_with_one_meaning() -> None:

@@ -9,7 +9,7 @@ from rich.style import Style as RichStyle
 
 from browser.links import is_web_link
 from browser.models import Highlight, Paper
-from browser.widgets.paper_text import display_text, facts_line, link_text
+from browser.widgets.paper_text import display_text, facts_line, link_text, tags_line
 
 
 def links_in(stored: str) -> list[tuple[str, str]]:
@@ -95,3 +95,29 @@ def test_the_byline_names_the_listing_day_when_it_differs() -> None:
     same = paper.model_copy(update={"listed": dt.date(2024, 5, 1)})
     shown = facts_line(same)
     assert shown is not None and "Listed" not in shown.plain
+
+
+def test_a_fact_or_a_tag_is_never_split_across_lines() -> None:
+    """At 80 columns the pane's facts wrapped as text: "Comments" ended one line and
+    its "3" began the next. Fitted to the width, a label keeps its value."""
+    paper = Paper(
+        id="hf-1",
+        title="T",
+        date=dt.date(2025, 12, 2),
+        year_inferred=True,
+        listed=dt.date(2025, 12, 25),
+        authors=5,
+        comments=3,
+    )
+    whole = facts_line(paper)
+    assert whole is not None
+    facts = whole.plain.split("   ")
+    fitted_line = facts_line(paper, 76)
+    assert fitted_line is not None
+    rows = fitted_line.plain.split("\n")
+    assert len(rows) == 2 and all(len(row) <= 76 for row in rows), rows
+    assert [fact for row in rows for fact in row.split("   ")] == facts
+    assert rows[1] == "Comments 3"
+    tags = tags_line(["to read", "reinforcement learning", "cite"], "unread (r marks read)", 30)
+    rows = tags.plain.split("\n")
+    assert rows == ["Tags  to read ", " reinforcement learning ", " cite    unread (r marks read)"]

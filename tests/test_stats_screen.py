@@ -14,6 +14,7 @@ from pathlib import Path
 import pytest
 from app_driver import settle
 from conftest import DumpPaper
+from rich.cells import cell_len
 from stats_library import build_stats_library
 from test_app import PAPERS, build_library, make_app, running, titles, wait_for
 from textual.pilot import Pilot
@@ -88,6 +89,17 @@ async def test_the_key_opens_the_stats_of_the_whole_library(services: Services) 
         assert any("[bold red]Lab[/]" in row[0] for row in orgs)
         assert orgs[-1][0] == "(no organisation)"
         assert not screen.query_one("#stats-body").loading
+
+
+async def test_the_title_fits_80_columns_and_tells_what_enter_does(services: Services) -> None:
+    app = make_app(services)
+    async with running(app, size=(80, 24)) as pilot:
+        screen = await open_stats(pilot)
+        await pilot.pause(0.1)
+        title = screen.query_one("#stats-title", Static)
+        plain = getattr(title.render(), "plain", "")
+        assert plain.endswith("Enter searches a row"), plain
+        assert cell_len(plain) <= title.content_size.width, (plain, title.content_size)
 
 
 async def test_switching_periods_and_escape(services: Services) -> None:

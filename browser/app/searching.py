@@ -7,8 +7,10 @@ Textual; this module only wires them to timers, workers and widgets.
 
 from __future__ import annotations
 
+import re
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from functools import partial
 from typing import TYPE_CHECKING
 
@@ -19,6 +21,14 @@ from textual.worker import get_current_worker
 from browser.app.messages import SearchCompleted, SearchRequest
 from browser.models import SearchCancelled, SearchResult, SortOrder
 from browser.safe_text import safe_line
+from browser.search_notices import (
+    NOTICE_PAUSE_SECONDS,
+    NoteKind,
+    ShownList,
+    about_typed_word,
+    typed_word,
+    whole_word_notice,
+)
 from browser.search_session import (
     TYPING_BUDGET_MS,
     AppendPage,
@@ -43,7 +53,7 @@ __all__ = ["SORT_LABELS", "SearchFlow", "run_request"]
 # loaded-rows count, then the sort. The count, the day or view and the unread count
 # shorten but never drop.
 _DROP_TIMING = 10
-_SHORT_DAY = 9  # "day Thu 2025-12-25 (39 papers)" -> "day Thu 2025-12-25": the count says it
+_SHORT_DAY = 9  # "day Thu 2025-12-25 (39 that day)" -> "day Thu 2025-12-25"
 _SHORT_SORT = 8  # "sort: Daily Papers order" -> "Daily Papers order"
 _SHORT_UNREAD = 7  # "12 unread so far" -> "12 unread"
 _SHORT_FILTER = 6  # "filter: tag x" -> "tag x"
@@ -51,6 +61,8 @@ _SHORT_SIMILAR = 5  # "similar to: TITLE" -> "similar papers"
 _SHORT_COUNT = 4  # "200 of 516 papers" -> "516 papers"
 _DROP_SORT = 3
 _SHORTEST_VIEW = 2  # "day Thu 2025-12-25" -> "Thu 2025-12-25"; "37 new papers …" -> "new papers"
+
+_COUNTED_NEW = re.compile(r"(\d[\d,]*) (new papers? .*)")
 
 SORT_LABELS: dict[SortOrder, str] = {
     "relevance": "relevance",
@@ -88,6 +100,11 @@ class SearchFlow:
         self._settle: Timer | None = None
         # (generation, unread papers among all its matches) once counted.
         self._unread: tuple[int, int] | None = None
+        # What the list on screen answers, for the notice when Enter changes its meaning.
+        self._shown: ShownList | None = None
+        # Notes about the word being typed wait for a pause (``search_notices``).
+        self._notice_pause: Timer | None = None
+        self._typed_kinds_shown: frozenset[NoteKind] = frozenset()
 
     # ------------------------------------------------------------------ requests
 
@@ -133,10 +150,10 @@ class SearchFlow:
         self.app.table.focus()
 
     def stop_timers(self) -> None:
-        for timer in (self._debounce, self._settle):
+        for timer in (self._debounce, self._settle, self._notice_pause):
             if timer is not None:
                 timer.stop()
-        self._debounce = self._settle = None
+        self._debounce = self._settle = self._notice_pause = None
 
     def request(
         self, *, time_budget_ms: float | None = None, prefix_last_word: bool | None = None
@@ -233,7 +250,7 @@ class SearchFlow:
             self.count_unread()
             self.update_status()
             return
-        self._show_notice(result)
+        self._show_notice(message.request, result)
         # The list is painted first, the highlighted paper's pane just after it.
         app.call_after_refresh(self._show_paper, message.request.generation)
         if not result.partial:
@@ -303,42 +320,111 @@ class SearchFlow:
 
     # ------------------------------------------------------------------ what it says
 
-    def _show_notice(self, result: SearchResult) -> None:
+    def _show_notice(self, request: SearchRequest, result: SearchResult) -> None:
+        """The notice for a new list: its notes about the word being typed wait for a
+        pause in typing (``search_notices``); the rest come with the list."""
+        shown = ShownList(
+            request.query,
+            request.prefix_last_word,
+            result.total,
+            result.partial,
+            as_typed=not (result.corrected_query or result.relaxed_query),
+        )
+        whole = None if request.typing else whole_word_notice(self._shown, shown)
+        self._shown = shown
+        parts = self._notice_parts(result, request.query if request.prefix_last_word else None)
+        if whole is not None:
+            parts.insert(
+                1 if result.error else 0,
+                _NoticePart(Content.assemble(whole.lead, (whole.keep_query, "bold"), whole.tail)),
+            )
+        if self._notice_pause is not None:
+            self._notice_pause.stop()
+            self._notice_pause = None
+        if self._paint_notice(parts, show_all=False):
+            generation = self.app.session.generation
+            self._notice_pause = self.app.set_timer(
+                NOTICE_PAUSE_SECONDS, partial(self._typing_paused_notice, generation, parts)
+            )
+
+    def _typing_paused_notice(self, generation: int, parts: list[_NoticePart]) -> None:
+        self._notice_pause = None
+        if generation == self.app.session.generation:  # else a newer list has its own
+            self._paint_notice(parts, show_all=True)
+
+    def _paint_notice(self, parts: Sequence[_NoticePart], *, show_all: bool) -> bool:
+        """Show ``parts``; unless ``show_all``, those about the word being typed only
+        where one of their kind is already on screen (updated, not taken away). True
+        when some were held back."""
+        shown = [
+            part
+            for part in parts
+            if show_all or part.typed_kind is None or part.typed_kind in self._typed_kinds_shown
+        ]
+        self._typed_kinds_shown = frozenset(
+            part.typed_kind for part in shown if part.typed_kind is not None
+        )
+        pieces = [part.text for part in shown if not part.expansion]
+        if also := [part.text for part in shown if part.expansion]:
+            pieces.append(Content.assemble("Also matching ", Content("; ").join(also), "."))
         notice = self.app.main_screen.notice
+        notice.display = bool(pieces)
+        notice.update(Content(" ").join(pieces))
+        return len(shown) < len(parts)
+
+    def _notice_parts(self, result: SearchResult, typing: str | None) -> list[_NoticePart]:
+        """What to say about ``result``, each note with its kind when it is about the
+        word being typed (``typing``: the query while its last word is a prefix)."""
+        word = None if typing is None else typed_word(typing)
+
+        def typed(kind: NoteKind, note: str) -> NoteKind | None:
+            if word is None or not about_typed_word(kind, note, word, query=typing or ""):
+                return None
+            return kind
+
+        parts: list[_NoticePart] = []
         query = safe_line(result.query)
-        text: Content | None = None
+        if result.error:
+            # Half-typed or broken syntax: what was read instead, in words (search/repair.py).
+            syntax = Content.assemble(("Query: ", "bold $text-warning"), safe_line(result.error))
+            parts.append(_NoticePart(syntax, typed("syntax", result.error)))
         if result.corrected_query:
             text = Content.assemble(
                 f"No results for “{query}”; showing results for ",
                 (f"“{safe_line(result.corrected_query)}”", "bold"),
             )
+            parts.append(_NoticePart(text, typed("correction", result.corrected_query)))
         elif result.relaxed_notice:
             text = Content.assemble((safe_line(result.relaxed_notice), "bold"), ".")
-        elif not result.hits and result.suggestion:
-            text = Content.assemble(
+            dropped = result.dropped_words
+            about = bool(dropped) and all(typed("relaxation", left) for left in dropped)
+            parts.append(_NoticePart(text, "relaxation" if about else None))
+        elif not result.hits:
+            parts.append(_NoticePart(self._no_hits(result, query)))
+        if result.hits:
+            parts.extend(
+                _NoticePart(Content(safe_line(note)), typed("expansion", note), expansion=True)
+                for note in result.expansions
+            )
+        return parts
+
+    def _no_hits(self, result: SearchResult, query: str) -> Content:
+        """Why the list is empty, and the way out: it comes with the list, typing or not."""
+        if result.suggestion:
+            return Content.assemble(
                 f"No papers match “{query}”. Did you mean ",
                 (f"“{safe_line(result.suggestion)}”", "bold"),
                 "?",
             )
-        elif not result.hits:
-            hint = " Try fewer words, or clear the filter (f)." if self.app.tag_filter else ""
-            view = self.app.view
-            if view is not None and query:
-                # Searched within the new papers or one day only: say so, and the way out.
-                within = safe_line(view.label)
-                if view.new or view.day is not None:
-                    within = "the new papers" if view.new else f"{view.day:%a %Y-%m-%d}"
-                hint = f" Searched {within} only (esc leaves them).{hint}"
-            text = Content(f"No papers match “{query}”.{hint}" if query else "No papers yet.")
-        if result.expansions and result.hits:
-            also = Content(f"Also matching {safe_line('; '.join(result.expansions))}.")
-            text = also if text is None else Content.assemble(text, " ", also)
-        if result.error:
-            # Half-typed or broken syntax: what was read instead, in words (search/repair.py).
-            syntax = Content.assemble(("Query: ", "bold $text-warning"), safe_line(result.error))
-            text = syntax if text is None else Content.assemble(syntax, " ", text)
-        notice.display = text is not None
-        notice.update(text or Content(""))
+        hint = " Try fewer words, or clear the filter (f)." if self.app.tag_filter else ""
+        view = self.app.view
+        if view is not None and query:
+            # Searched within the new papers or one day only: say so, and the way out.
+            within = safe_line(view.label)
+            if view.new or view.day is not None:
+                within = "the new papers" if view.new else f"{view.day:%a %Y-%m-%d}"
+            hint = f" Searched {within} only (esc leaves them).{hint}"
+        return Content(f"No papers match “{query}”.{hint}" if query else "No papers yet.")
 
     def update_status(self, *, searching: bool = False) -> None:
         app = self.app
@@ -368,7 +454,9 @@ class SearchFlow:
             described = app.tag_filter.describe()
             parts.append(StatusPart.of(f"filter: {described}", (_SHORT_FILTER, described)))
         if app.view is not None:
-            parts.append(_view_part(app.view))
+            parts.append(
+                _view_part(app.view, None if searching or result is None else result.total)
+            )
         if app.like is not None:
             title = app.like.paper.title
             parts.append(StatusPart.of(f"similar to: {title}", (_SHORT_SIMILAR, "similar papers")))
@@ -377,12 +465,34 @@ class SearchFlow:
         app.main_screen.status.show_status(parts, triage=app.triage)
 
 
-def _view_part(view: View) -> StatusPart:
+@dataclass(frozen=True)
+class _NoticePart:
+    """One note of the notice; ``typed_kind`` set when it is about the word being typed
+    (it then waits for a pause); expansions are joined into one "Also matching" note."""
+
+    text: Content
+    typed_kind: NoteKind | None = None
+    expansion: bool = False
+
+
+def _view_part(view: View, total: int | None) -> StatusPart:
     """The view's label, with shorter forms for a narrow status line: a day keeps its
-    weekday and date, the new papers their name."""
+    weekday and date, the new papers their name. The count leads the line, so the view
+    names its own count only where it differs (``total``: the papers the line counts):
+    "39 papers · day Thu 2025-12-25", but "4 papers · day Mon 2025-03-03 (39 that day)"
+    when words or a filter narrow the day."""
     if view.day is not None:
         day = f"{view.day:%a} {view.day.isoformat()}"
-        return StatusPart.of(view.label, (_SHORT_DAY, f"day {day}"), (_SHORTEST_VIEW, day))
+        of_day = view.filters.allowed_ids
+        if of_day is None or total == len(of_day):
+            return StatusPart.of(f"day {day}", (_SHORTEST_VIEW, day))
+        label = f"day {day} ({len(of_day):,} that day)"
+        return StatusPart.of(label, (_SHORT_DAY, f"day {day}"), (_SHORTEST_VIEW, day))
     if view.new:
-        return StatusPart.of(view.label, (_SHORTEST_VIEW, "new papers"))
+        # session.announce_new's label, "37 new papers since Dec 9": its count said once.
+        counted_new = _COUNTED_NEW.fullmatch(view.label)
+        label = view.label
+        if counted_new is not None and total == int(counted_new[1].replace(",", "")):
+            label = counted_new[2]
+        return StatusPart.of(label, (_SHORTEST_VIEW, "new papers"))
     return StatusPart.of(view.label)

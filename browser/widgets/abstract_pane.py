@@ -9,7 +9,7 @@ from textual.app import ComposeResult
 from textual.containers import VerticalScroll
 from textual.content import Content
 
-from browser.widgets.paper_text import LABEL_STYLE, PaperText, paper_content
+from browser.widgets.paper_text import LABEL_STYLE, PaperText
 
 if TYPE_CHECKING:
     from browser.models import SearchHit
@@ -37,13 +37,13 @@ class AbstractPane(VerticalScroll, can_focus=False):
     ) -> None:
         paper = self._paper
         if hit is None:
-            paper.update(Content.styled(empty_message, LABEL_STYLE))
+            paper.show_message(Content.styled(empty_message, LABEL_STYLE))
         else:
-            paper.update(paper_content(hit, tags, note=note, read=read))
+            paper.show_paper(hit, tags, note=note, read=read)
         self.scroll_home(animate=False)
 
     def refresh_tags(
         self, hit: SearchHit, tags: Sequence[str], *, note: str = "", read: bool | None = None
     ) -> None:
         """Re-render after a tag, note or read change without losing the reading position."""
-        self._paper.update(paper_content(hit, tags, note=note, read=read))
+        self._paper.show_paper(hit, tags, note=note, read=read)

@@ -3,7 +3,9 @@
 One section per area (list, reader, search bar, anywhere); keys with the same meaning
 share a row ("j, ↓"); then the query language (``browser.query_help``). Descriptions
 wrap to the dialog's width, never cut, and the sections scroll (arrows, PgUp/PgDn,
-Home/End), so all of it reads at 80x24.
+Home/End, j/k, the mouse wheel), so all of it reads at 80x24. Keys scroll at once, as
+in the reader: Textual animates Home and End over a whole second, so a reader who
+pressed End saw the help still short of its end.
 """
 
 from __future__ import annotations
@@ -23,7 +25,7 @@ from textual.widgets import Static
 
 from browser.query_help import QuerySyntax
 
-__all__ = ["SYNTAX_TITLE", "HelpScreen", "help_sections"]
+__all__ = ["SYNTAX_TITLE", "HelpScreen", "HelpScroll", "help_sections"]
 
 SYNTAX_TITLE = "Search syntax"
 
@@ -83,6 +85,28 @@ def _syntax_table(syntax: Sequence[QuerySyntax]) -> Table:
     return table
 
 
+class HelpScroll(VerticalScroll):
+    """The help's scroll area: its keys jump (Textual's container animates them)."""
+
+    def action_scroll_home(self) -> None:
+        self.scroll_home(animate=False)
+
+    def action_scroll_end(self) -> None:
+        self.scroll_end(animate=False)
+
+    def action_page_up(self) -> None:
+        self.scroll_page_up(animate=False)
+
+    def action_page_down(self) -> None:
+        self.scroll_page_down(animate=False)
+
+    def action_scroll_up(self) -> None:
+        self.scroll_up(animate=False)
+
+    def action_scroll_down(self) -> None:
+        self.scroll_down(animate=False)
+
+
 class HelpScreen(ModalScreen[None]):
     """Rows of (area, key, description), shown by area; any of escape, ?, q closes it."""
 
@@ -102,7 +126,7 @@ class HelpScreen(ModalScreen[None]):
         self.rows = list(rows)
         self.syntax = list(syntax)
         self._footnote = footnote
-        self.keys_view = VerticalScroll(id="help-keys")
+        self.keys_view = HelpScroll(id="help-keys")
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog", id="help-dialog") as dialog:
@@ -112,7 +136,7 @@ class HelpScreen(ModalScreen[None]):
             if self._footnote:
                 yield Static(Content.styled(self._footnote, "$text-muted"), classes="hint")
             yield Static(
-                Content.styled("↑ ↓ PgUp PgDn scroll · Esc, ? or q closes", "$text-muted"),
+                Content.styled("↑ ↓ PgUp PgDn Home End scroll · Esc, ? or q closes", "$text-muted"),
                 classes="hint",
             )
 
@@ -121,9 +145,9 @@ class HelpScreen(ModalScreen[None]):
 
     def action_scroll(self, direction: int) -> None:
         if direction > 0:
-            self.keys_view.scroll_down()
+            self.keys_view.action_scroll_down()
         else:
-            self.keys_view.scroll_up()
+            self.keys_view.action_scroll_up()
 
     def action_close(self) -> None:
         self.dismiss(None)

@@ -12,8 +12,9 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 from pathlib import Path, PurePath
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
+from rich.cells import cell_len
 from rich.style import Style
 from rich.text import Text
 from textual import events
@@ -23,6 +24,7 @@ from textual.widgets import Static
 
 from browser.links import is_web_link
 from browser.safe_text import safe_line, safe_text
+from browser.widgets.line_fitting import pack_lines
 from browser.widgets.results_table import paper_byline
 
 if TYPE_CHECKING:
@@ -35,6 +37,8 @@ TITLE_STYLE = "bold $text-primary"
 # bracket; trailing sentence punctuation is not part of it.
 _URL = re.compile(r"https?://[^\s<>\"'`\]\[{}|\\^]+", re.IGNORECASE)
 _TRAILING = ".,;:!?)"
+FACT_GAP = "   "  # between two facts of the facts line, and before the read mark
+TAG_GAP = "  "  # between two tags
 
 
 def link_text(url: str, style: str = "underline") -> Text:
@@ -100,8 +104,9 @@ def _field(label: str, value: str | Content) -> Content:
     return Content.assemble((f"{label} ", LABEL_STYLE), shown)
 
 
-def facts_line(paper: Paper) -> Content | None:
-    """Date, listing day, authors or organisation, comments, upvotes, arXiv id."""
+def facts_line(paper: Paper, width: int | None = None) -> Content | None:
+    """Date, listing day, authors or organisation, comments, upvotes, arXiv id, fitted
+    to ``width`` (``fitted``)."""
     facts: list[Content] = []
     if paper.date is not None:
         approximate = " (year guessed)" if paper.year_inferred else ""
@@ -121,16 +126,36 @@ def facts_line(paper: Paper) -> Content | None:
         facts.append(_field("Upvotes", str(paper.upvotes)))
     if paper.arxiv_id:
         facts.append(_field("arXiv", paper.arxiv_id))
-    return Content("   ").join(facts) if facts else None
+    return fitted(facts, FACT_GAP, width) if facts else None
 
 
-def tags_line(tags: Sequence[str]) -> Content:
-    shown = (
-        Content("  ").join(Content.styled(f" {safe_line(tag)} ", "reverse $accent") for tag in tags)
-        if tags
-        else Content.styled("no tags yet", LABEL_STYLE)
-    )
-    return Content.assemble(("Tags ", LABEL_STYLE), shown)
+def fitted(pieces: Sequence[Content], gap: str, width: int | None) -> Content:
+    """``pieces`` joined by ``gap``, a line break instead where the next piece would not
+    fit whole in ``width`` cells (None: one line). A label stays with its value and a
+    tag stays whole: wrapped as text, the pane at 80 columns showed "Comments" at the
+    end of one line and its "3" alone on the next."""
+    if width is None:
+        return Content(gap).join(pieces)
+    widths = [piece.cell_length for piece in pieces]
+    lines = [[pieces[i] for i in line] for line in pack_lines(widths, len(gap), width)]
+    return Content("\n").join(Content(gap).join(line) for line in lines)
+
+
+def tags_line(tags: Sequence[str], state: str = "", width: int | None = None) -> Content:
+    """The paper's tags, then ``state`` (its read mark), each tag whole on a line."""
+    label = Content.styled("Tags", LABEL_STYLE)
+    shown = [Content.styled(f" {safe_line(tag)} ", "reverse $accent") for tag in tags]
+    if not shown:
+        shown = [Content.styled("no tags yet", LABEL_STYLE)]
+    # The label goes with the first tag; the tags two cells apart, the state three.
+    pieces = [Content.assemble(label, " ", shown[0]), *shown[1:]]
+    line = fitted(pieces, TAG_GAP, width)
+    if not state:
+        return line
+    last_line = line.plain.rsplit("\n", 1)[-1]
+    marked = Content.styled(state, LABEL_STYLE)
+    fits = width is None or cell_len(last_line) + len(FACT_GAP) + marked.cell_length <= width
+    return Content.assemble(line, FACT_GAP if fits else "\n", marked)
 
 
 def note_lines(note: str) -> list[Content]:
@@ -152,24 +177,23 @@ def paper_content(
     full_paths: bool = False,
     note: str = "",
     read: bool | None = None,
+    width: int | None = None,
 ) -> Content:
     """Everything about one paper; ``full_paths`` names each dump file by its whole path.
 
     ``note`` (the user's Markdown, rendered) follows the tags; ``read`` adds a
-    read/unread mark to the tags line when known."""
+    read/unread mark to the tags line when known. ``width``: the cells the text is
+    shown in, for the facts and tags lines (``fitted``)."""
     paper = hit.paper
     parts: list[Content] = [
         display_text(paper.title, hit.title_highlights, base_style=TITLE_STYLE, one_line=True),
         Content(""),
     ]
-    facts = facts_line(paper)
+    facts = facts_line(paper, width)
     if facts is not None:
         parts.append(facts)
-    tags_shown = tags_line(tags)
-    if read is not None:
-        state = "marked read" if read else "unread (r marks read)"
-        tags_shown = Content.assemble(tags_shown, ("   " + state, LABEL_STYLE))
-    parts.append(tags_shown)
+    state = "" if read is None else "marked read" if read else "unread (r marks read)"
+    parts.append(tags_line(tags, state, width))
     parts.extend(note_lines(note))
     parts.append(Content(""))
     if paper.abstract:
@@ -204,6 +228,41 @@ class PaperText(Static):
     Terminals open OSC 8 links themselves only when the app does not capture the
     mouse; this makes a plain click work everywhere.
     """
+
+    def __init__(self, *, id: str | None = None) -> None:
+        super().__init__(id=id)
+        # The paper shown, as paper_content's arguments but the width: laid out again
+        # when the width changes.
+        self._paper: tuple[SearchHit, tuple[str, ...], dict[str, Any]] | None = None
+        self._laid_out_width = 0
+
+    def show_paper(
+        self,
+        hit: SearchHit,
+        tags: Sequence[str],
+        *,
+        full_paths: bool = False,
+        note: str = "",
+        read: bool | None = None,
+    ) -> None:
+        self._paper = (hit, tuple(tags), {"full_paths": full_paths, "note": note, "read": read})
+        self._lay_out()
+
+    def show_message(self, message: Content) -> None:
+        self._paper = None
+        self.update(message)
+
+    def _lay_out(self) -> None:
+        if self._paper is None:
+            return
+        hit, tags, options = self._paper
+        self._laid_out_width = self.content_size.width
+        width = self._laid_out_width or None  # unknown before the first layout
+        self.update(paper_content(hit, tags, width=width, **options))
+
+    def on_resize(self, event: events.Resize) -> None:
+        if self.content_size.width != self._laid_out_width:
+            self._lay_out()
 
     def on_click(self, event: events.Click) -> None:
         url = event.style.link

@@ -20,7 +20,7 @@ from textual.screen import Screen
 from textual.widgets import Static
 
 from browser.models import SearchHit
-from browser.widgets.paper_text import LABEL_STYLE, PaperText, paper_content
+from browser.widgets.paper_text import LABEL_STYLE, PaperText
 from browser.widgets.quick_tags import QuickTagBar
 from browser.widgets.quiet_footer import QuietFooter
 
@@ -160,13 +160,15 @@ class ReaderScreen(Screen[None]):
         current = self._source.reader_paper()
         if current is None:
             self._paper_id = None
-            self._paper.update(Content.styled("No paper to read: the list is empty.", LABEL_STYLE))
+            self._paper.show_message(
+                Content.styled("No paper to read: the list is empty.", LABEL_STYLE)
+            )
             self._position.update("")
             self.query_one(QuickTagBar).show_active([])
             return
         hit, tags = current
         note, read = self._source.reader_note(hit.paper.id)
-        self._paper.update(paper_content(hit, tags, full_paths=True, note=note, read=read))
+        self._paper.show_paper(hit, tags, full_paths=True, note=note, read=read)
         self.query_one(QuickTagBar).show_active(tags)
         row, loaded, total = self._source.reader_position()
         more = f" (of {total:,})" if total > loaded else ""

@@ -307,7 +307,9 @@ class StatsScreen(Screen[StatsChoice | None]):
         what.append(f" · per {self.by}")
         if counting:
             what.append(" · counting…", style="italic")
-        what.append("   d/w/m switch · Enter searches · Esc back", style="dim")
+        # The footer names d, w, m and Esc; Enter is the one key only this line tells of,
+        # and at 80 columns the longer hint ran off the line ("Enter s…").
+        what.append("   Enter searches a row", style="dim")
         self.query_one("#stats-title", Static).update(what)
 
     def _show(self, stats: LibraryStats, generation: int) -> None:
