@@ -39,20 +39,31 @@ from hardening import (
     wait_until,
 )
 
+from browser.services import open_services
+
 pytestmark = pytest.mark.slow
 
 
 @pytest.fixture
 def library(tmp_path: Path) -> Iterator[tuple[Path, Path, str]]:
-    """(library, dumps folder, one paper id) with a few hundred papers already indexed."""
+    """(library, dumps folder, one paper id) with a few hundred papers already indexed.
+
+    Indexed here through ``Services``, the path the ``index`` command takes, rather than
+    by starting the command: what each test kills or runs twice is the real command, and
+    two command starts per setup were a tenth of this module's CPU time.
+    """
     dumps = tmp_path / "dumps"
     dumps.mkdir()
     (dumps / "base.txt").write_text(dump_text(papers_for_round(9999, 400)), encoding="utf-8")
     library = tmp_path / "library"
-    done = run_command("index", str(dumps), library=library)
-    assert done.returncode == 0, done.stderr
-    listed = run_command("search", "", "--json", "--limit", "1", library=library)
-    yield library, dumps, json.loads(listed.stdout)["hits"][0]["id"]
+    services = open_services(library)
+    try:
+        summary = services.sync([dumps], procs=1)
+        assert summary.papers_added == 400, summary
+        first_id = services.search("", limit=1).hits[0].paper.id
+    finally:
+        services.close()
+    yield library, dumps, first_id
 
 
 # ---------------------------------------------------------------- 3. crashes

@@ -23,7 +23,7 @@ from hypothesis import strategies as st
 from test_search_oracle import WORDS, _build
 from whoosh import query as wq
 
-from browser.search import PaperIndex, scoring, vectors, whoosh_internals
+from browser.search import PaperIndex, plainvectors, scoring, vectors, whoosh_internals
 from browser.search.schema import index_term
 from browser.search.stopping import NO_STOP
 
@@ -111,8 +111,14 @@ def _queries(rng: random.Random) -> Iterator[tuple[str, wq.Query]]:
         yield "and", wq.And([term(words[0]), completions])
 
 
-def test_the_numpy_path_scores_as_whoosh(index: PaperIndex) -> None:
+@pytest.mark.parametrize("numpy_from", [0, plainvectors.NUMPY_FROM_DOCUMENTS])
+def test_the_numpy_path_scores_as_whoosh(
+    index: PaperIndex, numpy_from: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Both sides of ``NUMPY_FROM_DOCUMENTS``: numpy's arrays and the lists without it."""
+    monkeypatch.setattr(plainvectors, "NUMPY_FROM_DOCUMENTS", numpy_from)
     searcher = index._current_searcher()
+    assert plainvectors.uses_numpy(searcher) == (numpy_from == 0)
     deleted = searcher.reader().is_deleted
     assert len(searcher.leaf_searchers()) >= 4 and searcher.reader().has_deletions()
     for kind, query in _queries(random.Random(17)):
@@ -124,7 +130,7 @@ def test_the_numpy_path_scores_as_whoosh(index: PaperIndex) -> None:
             for hit in searcher.search(query, limit=None)
             if not deleted(hit.docnum)
         ]
-        ours = vectors.top(docs, len(docs))
+        ours = plainvectors.vectors_of(docs).top(docs, len(docs))
         assert len(ours) == len(theirs), query
         if kind == "term":
             # One list: the same floats, so the same order, ties included.

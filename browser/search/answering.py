@@ -41,6 +41,7 @@ from browser.search.matching import (
     without_negations,
 )
 from browser.search.noting import with_note_matches
+from browser.search.plainvectors import vectors_for, vectors_of
 from browser.search.planning import (
     PREFIX_EXPANSION_CAP,
     Plan,
@@ -327,8 +328,7 @@ class Answerer:
             else None
         )
         if scored is not None:
-            from browser.search import vectors
-
+            vectors = vectors_of(scored)
             if denied:
                 scored = vectors.without(scored, denied)
             if allowed is not None:
@@ -378,8 +378,7 @@ class Answerer:
         about relevance. False when the typing pass had no time to score the words (only
         the order may change).
         """
-        from browser.search import vectors
-
+        vectors = vectors_for(commit.searcher)
         positive = without_negations(query)
         scores: ScoredDocs | None = None
         complete = True
@@ -392,7 +391,7 @@ class Answerer:
         scored = vectors.nothing() if scores is None else vectors.among(scores, docnums)
         ranked = ranked_with_exact_bonus(commit.order, exact, scored, wanted)
         if len(ranked) < wanted:
-            rest = docnums.difference(scored.ids.tolist()) if len(scored) else docnums
+            rest = docnums.difference(scored.docnums()) if len(scored) else docnums
             ranked += commit.order.first_in_order("newest", rest, wanted - len(ranked))
         return ranked, complete
 

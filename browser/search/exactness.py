@@ -29,6 +29,7 @@ from whoosh.scoring import BM25F
 
 from browser.identity import normalize_title
 from browser.search.ordering import CommitOrder
+from browser.search.plainvectors import vectors_of
 from browser.search.schema import DEFAULT_FIELD, folded_word, index_term
 from browser.search.scoring import top
 from browser.search.vocabulary import Vocabulary
@@ -158,13 +159,12 @@ def ranked_with_exact_bonus(
     pool the top comes from the pool alone (the same list, ties and all): this holds
     because a bonus is never negative (``idf * (k1 + 1)`` with Whoosh's idf above 1).
     ``scored`` is left as it was."""
-    from browser.search import vectors
-
+    vectors = vectors_of(scored)
     docs = vectors.as_docs(scored)
     if not exact:
         return vectors.top(docs, wanted)
     pool = vectors.best(docs, EXACT_POOL)
-    gains = _title_gains(order, exact, pool.ids.tolist())
+    gains = _title_gains(order, exact, sorted(pool.docnums()))
     boosted = docs.as_dict() if wanted > EXACT_POOL else pool.as_dict()
     for docnum, extra in gains.items():
         boosted[docnum] += extra

@@ -25,6 +25,7 @@ from whoosh.scoring import BM25F
 from browser.search.kept import frequency, skips_to_candidates
 from browser.search.lengths import bm25_statistics, length_norms
 from browser.search.matching import Unsupported
+from browser.search.plainvectors import uses_numpy
 from browser.search.stopping import NO_STOP, Stop
 from browser.search.whoosh_internals import (
     custom_field_b,
@@ -77,7 +78,8 @@ def phrase_scores(
 def _matched(
     searcher: Any, field: Any, fieldname: str, terms: list[bytes], order: list[int], stop: Stop
 ) -> _Matched:
-    if positions_in_arrays(field):
+    # A small library's phrases stay without numpy, as its scores do (``plainvectors``).
+    if positions_in_arrays(field) and uses_numpy(searcher):
         from browser.search.whoosh_internals.positions import LayoutMismatch
 
         try:

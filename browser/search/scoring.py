@@ -7,7 +7,7 @@ tree level, plus a column read for each document's length.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from itertools import compress
 from typing import TYPE_CHECKING, Any, Final
 
@@ -19,6 +19,7 @@ from browser.search.kept import scored_lists as scored_lists  # facade clears it
 from browser.search.lengths import bm25_statistics, length_norms
 from browser.search.matching import Unsupported, matching_set
 from browser.search.phrases import phrase_scores
+from browser.search.plainvectors import uses_numpy, vectors_for, vectors_of
 from browser.search.planning import InRegion, query_is_constant
 from browser.search.schema import REGION
 from browser.search.stopping import NO_STOP, Interrupted, Stop
@@ -180,7 +181,7 @@ def node_scores(searcher: Any, node: Any, stop: Stop) -> dict[int, float]:
 
 
 def node_docs(searcher: Any, node: Any, stop: Stop) -> ScoredDocs:
-    from browser.search import vectors
+    vectors = vectors_for(searcher)
 
     stop.check()
     if isinstance(node, wq.Term):
@@ -217,7 +218,7 @@ def node_docs(searcher: Any, node: Any, stop: Stop) -> ScoredDocs:
 def _or_docs(searcher: Any, node: Any, stop: Stop) -> ScoredDocs:
     """An OR: the sum of its parts' scores where they match (NOTs inside are Whoosh's):
     the longest part's score, plus the others' from the shortest up."""
-    from browser.search import vectors
+    vectors = vectors_for(searcher)
 
     if (node.minmatch and node.minmatch > 1) or node.scale:
         raise Unsupported
@@ -233,7 +234,7 @@ def _or_docs(searcher: Any, node: Any, stop: Stop) -> ScoredDocs:
 def _and_docs(searcher: Any, node: Any, stop: Stop) -> ScoredDocs:
     """An AND: the sum of its parts' scores where all match, shortest lists first; each
     NOT inside adds 1.0 where it holds, as Whoosh scores it."""
-    from browser.search import vectors
+    vectors = vectors_for(searcher)
 
     positive = [c for c in node.subqueries if not isinstance(c, wq.Not)]
     if not positive:
@@ -285,7 +286,7 @@ def _terms_within(node: Any) -> bool:
 
 def _scores_within(searcher: Any, node: Any, within: set[int], stop: Stop) -> dict[int, float]:
     """``_docs_within`` as a dict, ``within`` a set."""
-    from browser.search import vectors
+    vectors = vectors_for(searcher)
 
     return _docs_within(searcher, node, vectors.docnum_array(within), stop).as_dict()
 
@@ -297,7 +298,7 @@ def _docs_within(searcher: Any, node: Any, within: Docnums, stop: Stop) -> Score
     Inside an AND the other parts have already cut the candidates down: each term of an
     OR is then read where they are (a skip to each, when few) instead of whole.
     """
-    from browser.search import vectors
+    vectors = vectors_for(searcher)
 
     if isinstance(node, wq.Term):
         return term_docs(searcher, node.fieldname, node.text, node.boost, within, stop=stop)
@@ -389,7 +390,7 @@ def term_scores(
     stop: Stop = NO_STOP,
 ) -> dict[int, float]:
     """``term_docs`` as a dict, ``within`` a set."""
-    from browser.search import vectors
+    vectors = vectors_for(searcher)
 
     among = None if within is None else vectors.docnum_array(within)
     return term_docs(searcher, fieldname, text, boost, among, stop=stop).as_dict()
@@ -406,7 +407,7 @@ def term_docs(
 ) -> ScoredDocs:
     """BM25 scores of a term's live postings (those in ``within``, ascending); ``stop``
     is checked before each block of a list read whole (a common word has hundreds)."""
-    from browser.search import vectors
+    vectors = vectors_for(searcher)
 
     schema = searcher.schema
     if fieldname not in schema:
@@ -443,7 +444,7 @@ def term_docs(
 
 def _weights_as_scores(searcher: Any, fieldname: str, tbytes: bytes, boost: float) -> ScoredDocs:
     """Whoosh's WeightScorer for fields without lengths (year:2024): the weight."""
-    from browser.search import vectors
+    vectors = vectors_for(searcher)
 
     found: dict[int, float] = {}
     for subsearcher, offset in searcher.leaf_searchers():
@@ -470,7 +471,7 @@ def _whole_list_scores(
     is typed the same long list is asked for at every keystroke, and each keystroke's
     budget then adds to the last one's instead of starting over.
     """
-    from browser.search import vectors
+    vectors = vectors_for(searcher)
 
     idf, avgfl, b, k1 = bm25_statistics(searcher, fieldname, tbytes)
     lists = scored_lists(searcher)
@@ -492,25 +493,51 @@ def _whole_list_scores(
         postings = reader.postings(fieldname, tbytes)
         if resume_at > offset:
             postings.skip_to(resume_at - offset)
-        gathered = PostingArrays()
+        gathered: PostingArrays | ListPostings = (
+            PostingArrays() if uses_numpy(searcher) else ListPostings()
+        )
         try:
             gathered.read(postings, check)
         except Interrupted:
             if gathered.last is not None:
                 resume_at = offset + gathered.last + 1
-            scored = vectors.bm25(*gathered.arrays(), norms, idf, k1 + 1, offset)
+            scored = vectors.bm25(*_arrays(gathered), norms, idf, k1 + 1, offset)
             chunks.append(_live(reader, offset, scored))
             lists.progress[key] = (vectors.concatenated(chunks), resume_at)
             raise
-        scored = vectors.bm25(*gathered.arrays(), norms, idf, k1 + 1, offset)
+        scored = vectors.bm25(*_arrays(gathered), norms, idf, k1 + 1, offset)
         chunks.append(_live(reader, offset, scored))
         resume_at = end
     return vectors.concatenated(chunks)
 
 
+def _arrays(gathered: PostingArrays | ListPostings) -> tuple[Any, Any]:
+    return gathered.arrays()
+
+
+class ListPostings:
+    """``PostingArrays`` for ``plainvectors``: a term's ids and weights as lists, a
+    block at a time (``posting_parts``), no numpy."""
+
+    def __init__(self) -> None:
+        self.ids: list[int] = []
+        self.weights: list[float] = []
+        self.last: int | None = None
+
+    def read(self, postings: Any, check: Callable[[], None] | None = None) -> None:
+        for ids, weights, _ in posting_parts(postings, "weights", check):
+            self.ids.extend(ids)
+            self.weights.extend(weights)
+            if ids:
+                self.last = ids[-1]
+
+    def arrays(self) -> tuple[list[int], list[float]]:
+        return self.ids, self.weights
+
+
 def _live(reader: Any, offset: int, scored: ScoredDocs) -> ScoredDocs:
     """``scored`` (one segment's, numbered from ``offset``) without its deleted documents."""
-    from browser.search import vectors
+    vectors = vectors_of(scored)
 
     if not reader.has_deletions():
         return scored
@@ -522,7 +549,7 @@ def _scores_at(
 ) -> ScoredDocs:
     """The scores of a term's postings among ``within`` (ascending), from the blocks that
     may hold them (``posting_parts``); ``stop`` is checked before each block."""
-    from browser.search import vectors
+    vectors = vectors_for(searcher)
 
     idf, avgfl, b, k1 = bm25_statistics(searcher, fieldname, tbytes)
     k1_plus_1 = k1 + 1
@@ -535,7 +562,11 @@ def _scores_at(
         if norms is None:
             raise Unsupported
         postings = reader.postings(fieldname, tbytes)
-        local = (within[within >= offset] - offset).tolist()
+        local = (
+            [docnum - offset for docnum in within if docnum >= offset]
+            if isinstance(within, list)  # ``plainvectors``' candidates
+            else (within[within >= offset] - offset).tolist()
+        )
         wanted = set(local)
         deleted = deleted_set(reader) if reader.has_deletions() else ()
         found: list[tuple[int, float]] = []
