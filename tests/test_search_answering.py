@@ -177,9 +177,15 @@ class StopsEvery:
 
 
 @pytest.mark.parametrize("every", [2, 3, 7])
-def test_a_list_stopped_part_way_goes_on_at_the_next_keystroke(tmp_path: Path, every: int) -> None:
+def test_a_list_stopped_part_way_goes_on_at_the_next_keystroke(
+    tmp_path: Path, every: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
     """Scoring a long list a few blocks per call, as keystrokes with small budgets do,
-    ends with exactly the scores of one whole pass, over segments with deletions."""
+    ends with exactly the scores of one whole pass, over segments with deletions (in
+    blocks of 32 postings: 800 papers make lists of many blocks)."""
+    from browser.search.whoosh_internals import postings
+
+    monkeypatch.setattr(postings, "BLOCK_POSTINGS", 32)
     papers = [
         make_paper(f"Paper {n} about learning", "learning " * (1 + n % 4), n) for n in range(900)
     ]

@@ -38,6 +38,7 @@ from browser.identity import paper_id
 from browser.models import Organization, Paper, SearchResult, SortOrder
 from browser.search import PaperIndex, whoosh_internals
 from browser.search.matching import driven_by_negation
+from browser.search.whoosh_internals import postings
 
 SEED = 20261206
 QUERIES = 300
@@ -109,16 +110,20 @@ def _paper(rng: random.Random, number: int, version: int = 0) -> Paper:
 
 
 def _build(folder: Path) -> PaperIndex:
-    """An index of several segments, with replaced and removed papers in the older ones."""
+    """An index of several segments, with replaced and removed papers in the older ones,
+    in blocks of 32 postings: its lists (300 papers at most) span several blocks, as a
+    common word's do in a large library's blocks of ``BLOCK_POSTINGS``."""
     rng = random.Random(SEED)
-    index = PaperIndex.create(folder)
-    index.rebuild(_paper(rng, n) for n in range(300))
-    numbers = list(range(300))
-    for batch in range(4):
-        fresh = [_paper(rng, 1000 + 100 * batch + n) for n in range(60)]
-        replaced = [_paper(rng, n, version=1) for n in rng.sample(numbers, 15)]
-        removed = [paper_id(f"oracle paper {n}") for n in rng.sample(numbers, 10)]
-        index.update(fresh + replaced, removed)
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(postings, "BLOCK_POSTINGS", 32)
+        index = PaperIndex.create(folder)
+        index.rebuild(_paper(rng, n) for n in range(300))
+        numbers = list(range(300))
+        for batch in range(4):
+            fresh = [_paper(rng, 1000 + 100 * batch + n) for n in range(60)]
+            replaced = [_paper(rng, n, version=1) for n in rng.sample(numbers, 15)]
+            removed = [paper_id(f"oracle paper {n}") for n in rng.sample(numbers, 10)]
+            index.update(fresh + replaced, removed)
     return index
 
 

@@ -216,6 +216,9 @@ def test_posting_arrays_are_whooshs_postings(index: PaperIndex) -> None:
         ((5, 1, 300, 3), (1.0, 2.0, 3.0, 4.0)),  # a delta past a byte: unpickled
         ((5, 1), (1.0, 2.0)),  # fewer than four: another tuple opcode, unpickled
         ((9, 1, 1, 1, 1, 1), (1.0, 2.5, 1.0, 3.0, 1.0, 7.0)),
+        ((9, 1, 1, 1, 1, 1), (1, 2, 1, 3, 255, 7)),  # whole weights as ints: as bytes
+        ((9, 1, 1, 1, 1, 1), (1, 2, 1, 3, 256, 7)),  # one past a byte: unpickled
+        ((70_000, 1, 2, 3), 3.0),  # one whole weight for all
     ],
 )
 def test_a_block_reads_as_whoosh_decodes_it(
@@ -235,6 +238,16 @@ def test_a_block_reads_as_whoosh_decodes_it(
         one = array("f", [1.0 if weights is None else weights])[0]
         expected = [one] * count
     else:
-        expected = list(weights)
+        expected = list(map(float, weights))
     assert ids.tolist() == expected_ids * 2
     assert read.tolist() == expected * 2
+    # As bytes when each delta after the first and each weight fits its record.
+    assert gathered.blocks_as_bytes == (
+        max(deltas[1:]) < 256
+        and count >= 4
+        and (
+            not isinstance(weights, tuple)
+            or max(weights) < 256
+            or {float} == set(map(type, weights))
+        )
+    )

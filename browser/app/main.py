@@ -18,7 +18,7 @@ from textual.app import App, SystemCommand
 from textual.binding import Binding, BindingType
 from textual.notifications import SeverityLevel
 from textual.screen import Screen
-from textual.widgets import DataTable, Input
+from textual.widgets import Input
 
 from browser.app.first_paint import (
     FirstPaint,
@@ -335,7 +335,7 @@ class PaperBrowserApp(App[None]):
             self._set_aside_heap = False
             self.call_after_refresh(set_aside_startup_heap)  # after the first list's paint
 
-    @on(DataTable.RowHighlighted, "#results")
+    @on(ResultsTable.RowHighlighted, "#results")
     def _row_highlighted(self) -> None:
         if self.ready:  # a kept first screen has no papers to show in the pane
             self.paper_flow.show_highlighted()

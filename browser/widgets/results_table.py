@@ -1,22 +1,35 @@
-"""The result list: one row per paper, columns sized to the space available."""
+"""The result list: one row per paper, columns sized to the space available.
+
+A Line API widget (``ScrollView``): each visible line is built from the row's data when
+painted (``browser.widgets.result_lines``), kept per row until that row or the width
+changes, so a new list costs only the lines on screen and rows past them cost nothing
+until scrolled to. It keeps the parts of a DataTable the app uses: a row cursor moved by
+keys, clicks and ``move_cursor``, a header, zebra stripes, and a message when the
+highlighted row changes.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
-from functools import partial
 from typing import TYPE_CHECKING, ClassVar
 
 from rich.text import Text
 from textual import events
 from textual.binding import Binding, BindingType
-from textual.coordinate import Coordinate
+from textual.geometry import Size
 from textual.message import Message
-from textual.timer import Timer
-from textual.widgets import DataTable
+from textual.scroll_view import ScrollView
+from textual.strip import Strip
 
 from browser.first_screen import ListRow
 from browser.safe_text import safe_line
+from browser.widgets.result_lines import (
+    Column,
+    cell_text,
+    columns_for,
+    header_segments,
+    row_segments,
+)
 
 if TYPE_CHECKING:
     # Types only: the launch paints a kept first screen before pydantic is imported.
@@ -146,29 +159,31 @@ LIST_BINDINGS: list[BindingType] = [
     ),
 ]
 
+
+# The list's own movement keys (a DataTable's, with Home/End going to the first and
+# last paper: the list never scrolls sideways), on a base class so that the help's
+# table of list keys (``ResultsTable.BINDINGS``) is LIST_BINDINGS alone. Enter comes
+# first as in a DataTable, whose place in the footer LIST_BINDINGS' Enter (Read) takes.
+CURSOR_BINDINGS: list[BindingType] = [
+    Binding("enter", "app.read", "Read", show=False),
+    Binding("up", "cursor_up", "Cursor up", show=False),
+    Binding("down", "cursor_down", "Cursor down", show=False),
+    Binding("pageup", "page_up", "Page up", show=False),
+    Binding("pagedown", "page_down", "Page down", show=False),
+    Binding("home,ctrl+home", "scroll_top", "First paper", show=False),
+    Binding("end,ctrl+end", "scroll_bottom", "Last paper", show=False),
+]
+
+# Rows a kept first screen holds (``browser.app.first_paint``).
 FIRST_PAINT_ROWS = 40
-# A list from a typing pass gets its rows past the first screenful this long (seconds)
-# after it is shown, unless a newer list replaces it first. Adding a row invalidates
-# every rendered line of a DataTable, so adding them at once paints the visible rows a
-# second time per keystroke, and the next keystroke waits for that paint.
+# Kept for ``browser.app.searching``, which passes it as ``show_hits(rest_after=...)``:
+# a DataTable added the rows past the first screenful this long after a typing pass's
+# list; on the Line API rows cost nothing until painted, so it is no longer used.
 REST_ROWS_DELAY = 0.25
-# The title's width (cells) before the list spends spare width on the byline or wider tags.
-TITLE_COMFORT = 60
 # The next page of hits is fetched when the cursor or the view gets this close to the end.
 NEAR_END_ROWS = 20
-
-_SORTED_COLUMN: dict[str, tuple[str, str]] = {
-    "newest": ("date", " ▼"),
-    "comments": ("comments", " ▼"),
-    "title": ("title", " ▲"),
-}
-
-
-@dataclass(frozen=True)
-class _ColumnSpec:
-    key: str
-    label: str
-    width: int
+# Lines above the rows: the header.
+HEADER_LINES = 1
 
 
 def paper_byline(paper: Paper) -> str:
@@ -182,69 +197,132 @@ def paper_byline(paper: Paper) -> str:
     return ""
 
 
-def _plain_cell(text: str, style: str = "") -> Text:
-    # A Text built from a plain string is never parsed as markup.
-    return Text(safe_line(text), style=style, no_wrap=True, overflow="ellipsis", end="")
+class _CursorKeys(ScrollView):
+    """The movement keys, merged by Textual under the subclass' own bindings."""
+
+    BINDINGS: ClassVar[list[BindingType]] = CURSOR_BINDINGS
 
 
-# The column after the title: unread papers get a dot, papers with a note a pencil.
-UNREAD_MARK, NOTE_MARK = "•", "✎"
-
-
-def marks_text(read: bool, noted: bool) -> str:
-    """Two cells: ``•`` when unread, ``✎`` when the paper has a note, else spaces."""
-    return (" " if read else UNREAD_MARK) + (NOTE_MARK if noted else " ")
-
-
-def tags_cell(tags: Sequence[str]) -> Text:
-    return _plain_cell(", ".join(tags), "italic")
-
-
-class ResultsTable(DataTable[Text]):
+class ResultsTable(_CursorKeys, can_focus=True):
     """Papers found by the current search; the highlighted row drives the abstract pane."""
 
     BINDINGS: ClassVar[list[BindingType]] = LIST_BINDINGS
 
+    COMPONENT_CLASSES: ClassVar[set[str]] = {
+        "results--header",
+        "results--cursor",
+        "results--even-row",
+    }
+
+    # A DataTable's look (Textual 8's defaults), so the list reads as before.
+    DEFAULT_CSS = """
+    ResultsTable {
+        background: $surface;
+        color: $foreground;
+        width: 1fr;
+        height: 1fr;
+        overflow-x: hidden;
+        &:focus {
+            background-tint: $foreground 5%;
+            & > .results--cursor {
+                background: $block-cursor-background;
+                color: $block-cursor-foreground;
+                text-style: $block-cursor-text-style;
+            }
+            & > .results--header {
+                background-tint: $foreground 5%;
+            }
+        }
+        &:dark > .results--even-row {
+            background: $surface-darken-1 40%;
+        }
+        & > .results--header {
+            text-style: bold;
+            background: $panel;
+            color: $foreground;
+        }
+        &:ansi > .results--header {
+            background: ansi_bright_blue;
+            color: ansi_default;
+        }
+        & > .results--even-row {
+            background: $surface-lighten-1 50%;
+        }
+        & > .results--cursor {
+            background: $block-cursor-blurred-background;
+            color: $block-cursor-blurred-foreground;
+            text-style: $block-cursor-blurred-text-style;
+        }
+    }
+    """
+
+    class RowHighlighted(Message):
+        """The highlighted row changed (or a new list put another paper under it)."""
+
+        def __init__(self, table: ResultsTable, row: int) -> None:
+            super().__init__()
+            self.table = table
+            self.row = row
+
+        @property
+        def control(self) -> ResultsTable:
+            return self.table
+
+    class NearEnd(Message):
+        """The cursor or the scroll came close to the last row: time to fetch more."""
+
     def __init__(self) -> None:
-        super().__init__(id="results", cursor_type="row", zebra_stripes=True)
+        super().__init__(id="results")
         self._hits: list[SearchHit] = []
         # A kept first screen (``browser.first_screen``) shown until the first answer.
         self._first_rows: list[ListRow] = []
-        self._keep_on_layout: str | None = None
         self._tags: dict[str, list[str]] = {}
         # paper id -> (read, has a note); a paper not in it shows no marks.
         self._marks: dict[str, tuple[bool, bool]] = {}
         self._sort: str = "relevance"
-        self._laid_out_width = -1
-        self._build_number = 0
-        self._rows_added = 0
-        self._rest_timer: Timer | None = None
-        # True while rows are being added: the cursor watch must not add more then.
-        self._adding = False
+        self._cursor = 0
+        # What a row shows, and its line's segments at the columns' width: built when the
+        # row is first painted, dropped when its row changes (or all, with the columns).
+        self._rows: dict[int, ListRow] = {}
+        self._lines: dict[int, Strip] = {}
+        self._columns: list[Column] = []
+        self._columns_width = -1
+        self._header: Strip | None = None
 
-    class NearEnd(Message):
-        """The cursor or the scroll came close to the last row: time to fetch more."""
+    # ------------------------------------------------------------------ what it shows
 
     @property
     def hits(self) -> list[SearchHit]:
         return self._hits
 
     @property
+    def row_count(self) -> int:
+        return len(self._first_rows) or len(self._hits)
+
+    @property
+    def cursor_row(self) -> int:
+        return self._cursor
+
+    @property
     def highlighted_hit(self) -> SearchHit | None:
-        if not self._hits or not 0 <= self.cursor_row < len(self._hits):
+        if not self._hits or not 0 <= self._cursor < len(self._hits):
             return None
-        return self._hits[self.cursor_row]
+        return self._hits[self._cursor]
 
     @property
     def highlighted_id(self) -> str | None:
         """The highlighted paper's id, of a hit or of a kept first screen's row."""
-        ids = self._ids()
-        return ids[self.cursor_row] if 0 <= self.cursor_row < len(ids) else None
+        return self._id_at(self._cursor)
 
     @property
     def showing_first_screen(self) -> bool:
         """True while the rows are a kept first screen's, not an answer's."""
         return bool(self._first_rows)
+
+    @property
+    def columns(self) -> dict[str, Column]:
+        """The columns shown at the list's present width, by key."""
+        return {column.key: column for column in self._laid_out_columns()}
 
     def show_first_screen(self, rows: Sequence[ListRow], sort: str, cursor: int) -> None:
         """Show a kept first screen's rows (no papers yet: no hit is highlighted) with
@@ -254,16 +332,11 @@ class ResultsTable(DataTable[Text]):
         self._marks = {}
         self._first_rows = list(rows)
         self._sort = sort
-        keep = rows[cursor].paper_id if 0 <= cursor < len(rows) else None
-        if self.size.width:
-            self._rebuild(keep)
-        else:
-            # Not laid out yet (the launch): the first resize builds the rows, once.
-            self._keep_on_layout = keep
+        self._replace(cursor if 0 <= cursor < len(rows) else 0)
 
     def list_rows(self, count: int) -> list[ListRow]:
-        """The first ``count`` rows of the answer shown, as the table shows them."""
-        return [self._list_row(hit) for hit in self._hits[:count]]
+        """The first ``count`` rows of the answer shown, as the list shows them."""
+        return [self._row(index) for index in range(min(count, len(self._hits)))]
 
     def show_hits(
         self,
@@ -276,16 +349,15 @@ class ResultsTable(DataTable[Text]):
         rest_after: float | None = None,
     ) -> None:
         """Replace the rows; keep ``keep_paper_id`` highlighted if it is still there.
-        ``marks``: paper id -> (read, has a note), shown before the title. The rows past
-        the first screenful are added just after the first paint, or ``rest_after``
-        seconds later (a typing pass, likely replaced soon), or as soon as the reader
-        moves or scrolls towards them."""
+        ``marks``: paper id -> (read, has a note), shown before the title.
+        (``rest_after`` is no longer used: see ``REST_ROWS_DELAY``.)"""
         self._hits = list(hits)
         self._first_rows = []
         self._tags = tags
         self._marks = dict(marks or {})
         self._sort = sort
-        self._rebuild(keep_paper_id, rest_after)
+        ids = [hit.paper.id for hit in self._hits]
+        self._replace(ids.index(keep_paper_id) if keep_paper_id in ids else 0)
 
     def append_hits(
         self,
@@ -294,168 +366,205 @@ class ResultsTable(DataTable[Text]):
         marks: dict[str, tuple[bool, bool]] | None = None,
     ) -> None:
         """Add rows at the end, leaving the cursor and the scroll where they are."""
-        start = len(self._hits)
         self._hits.extend(hits)
         self._tags.update(tags)
         self._marks.update(marks or {})
-        if self._rows_added == start:
-            self._add_rows(start, len(self._hits))
-        # Otherwise the rows of the last rebuild are still being added, and the pending
-        # call adds these too: it runs to the end of the list as it is then.
+        self._set_virtual_size()
+        self.refresh()
 
     def update_tags(self, paper_id: str, tags: list[str]) -> None:
         """Refresh one paper's tag cell after a tag change."""
         if paper_id not in self._tags:
             return
         self._tags[paper_id] = tags
-        if "tags" in self.columns and paper_id in self.rows:
-            self.update_cell(paper_id, "tags", tags_cell(tags))
+        self._row_changed(paper_id)
 
     def update_mark(self, paper_id: str, read: bool, noted: bool) -> None:
         """Refresh one paper's read and note marks."""
         if self._marks.get(paper_id) == (read, noted):
             return
         self._marks[paper_id] = (read, noted)
-        hit = next((hit for hit in self._hits if hit.paper.id == paper_id), None)
-        if hit is not None and paper_id in self.rows:
-            row = self._list_row(hit)
-            for key in ("title", "mark"):
-                if key in self.columns:
-                    self.update_cell(paper_id, key, _cell(row, key))
+        self._row_changed(paper_id)
 
     def unread_count(self) -> int:
         """Unread papers among the rows loaded."""
         return sum(1 for hit in self._hits if not self._marks.get(hit.paper.id, (True,))[0])
 
-    def on_resize(self, event: events.Resize) -> None:
-        if event.size.width != self._laid_out_width:
-            keep, self._keep_on_layout = self._keep_on_layout, None
-            self._rebuild(keep or self.highlighted_id)
+    def get_row_at(self, index: int) -> list[Text]:
+        """Row ``index``'s cells (whole, before they are fitted), in column order."""
+        row = self._row(index)
+        return [cell_text(row, column.key) for column in self._laid_out_columns()]
 
-    def _columns_for(self, width: int) -> list[_ColumnSpec]:
-        # Each column costs 2 cells of padding; the title takes what is left. The date,
-        # comments and tags come as the row can hold them; the wider extras (the byline,
-        # wider tags) only while the title keeps TITLE_COMFORT cells: spare width goes
-        # to the title first (at 160 columns the byline had left it 38 cells, fewer than
-        # at 80).
-        mark = _ColumnSpec("mark", "", 2)
-        date = _ColumnSpec("date", "Date", 10) if width >= 44 else None
-        comments = _ColumnSpec("comments", "Cmts", 4) if width >= 64 else None
-        tags = _ColumnSpec("tags", "Tags", 14) if width >= 56 else None
-        by = None
+    def get_row(self, paper_id: str) -> list[Text]:
+        """The cells of the row of ``paper_id``."""
+        index = self._index_of(paper_id)
+        if index < 0:
+            raise KeyError(paper_id)
+        return self.get_row_at(index)
 
-        def title_width() -> int:
-            shown = [column for column in (mark, date, by, comments, tags) if column]
-            return width - sum(column.width + 2 for column in shown) - 2
+    def get_cell(self, paper_id: str, key: str) -> Text:
+        """The cell of column ``key`` in the row of ``paper_id``."""
+        index = self._index_of(paper_id)
+        if index < 0:
+            raise KeyError(paper_id)
+        return cell_text(self._row(index), key)
 
-        if width >= 90 and title_width() - (16 + 2) >= TITLE_COMFORT:
-            by = _ColumnSpec("by", "Authors / org", 16)
-        if tags and width >= 120 and title_width() - 6 >= TITLE_COMFORT:
-            tags = _ColumnSpec("tags", "Tags", 20)
-        title = _ColumnSpec("title", "Title", max(12, title_width()))
-        sorted_key, arrow = _SORTED_COLUMN.get(self._sort, ("", ""))
-        return [
-            _ColumnSpec(c.key, c.label + arrow if c.key == sorted_key else c.label, c.width)
-            for c in (title, mark, date, by, comments, tags)
-            if c is not None
-        ]
+    # ------------------------------------------------------------------ the cursor
 
-    def _rebuild(self, keep_paper_id: str | None, rest_after: float | None = None) -> None:
-        self._laid_out_width = self.size.width
-        self._build_number += 1
-        self._rows_added = 0
-        if self._rest_timer is not None:
-            self._rest_timer.stop()
-            self._rest_timer = None
-        self._adding = True
-        try:
-            self._layout_rows(keep_paper_id)
-        finally:
-            self._adding = False
-        if self._row_count() > self._rows_added:
-            add_rest = partial(self._add_remaining_rows, self._build_number)
-            if rest_after is None:
-                self.call_after_refresh(add_rest)
-            else:
-                self._rest_timer = self.set_timer(rest_after, add_rest)
+    def move_cursor(self, *, row: int, animate: bool = False, scroll: bool = True) -> None:
+        """Highlight row ``row`` (clamped to the rows), scrolled into view if ``scroll``."""
+        del animate  # the list jumps: a moving view would lag behind the keys
+        self._set_cursor(row, scroll=scroll)
 
-    def _layout_rows(self, keep_paper_id: str | None) -> None:
-        # Rebuilding (cheap at a few hundred rows) is how a DataTable re-sizes columns.
-        width = self.scrollable_content_region.width or self.size.width
-        self.clear(columns=True)
-        for spec in self._columns_for(width):
-            self.add_column(spec.label, width=spec.width, key=spec.key)
-        ids = self._ids()
-        cursor = ids.index(keep_paper_id) if keep_paper_id in ids else 0
-        # Adding a row costs ~0.2 ms: paint the first screenful now, the rest later.
-        first = max(FIRST_PAINT_ROWS, self.size.height + 1, cursor + 1)
-        self._add_rows(0, first)
-        if ids:
-            self.move_cursor(row=cursor, animate=False, scroll=True)
+    def action_cursor_up(self) -> None:
+        self._set_cursor(self._cursor - 1)
 
-    def _add_remaining_rows(self, build: int | None = None) -> None:
-        """The rows not added yet (``build``: only if no newer list replaced that one)."""
-        if build is not None and build != self._build_number:
-            return
-        if self._rest_timer is not None:
-            self._rest_timer.stop()
-            self._rest_timer = None
-        if self._rows_added < self._row_count():
-            self._add_rows(self._rows_added, self._row_count())
+    def action_cursor_down(self) -> None:
+        self._set_cursor(self._cursor + 1)
 
-    def _near_unadded_rows(self, row: float) -> bool:
-        return (
-            not self._adding
-            and self._rows_added < self._row_count()
-            and row >= self._rows_added - NEAR_END_ROWS
-        )
+    def action_page_up(self) -> None:
+        page = self._page_rows()
+        self.scroll_to(y=self.scroll_y - page, animate=False)
+        self._set_cursor(self._cursor - page)
+
+    def action_page_down(self) -> None:
+        page = self._page_rows()
+        self.scroll_to(y=self.scroll_y + page, animate=False)
+        self._set_cursor(self._cursor + page)
+
+    def action_scroll_top(self) -> None:
+        self._set_cursor(0)
 
     def action_scroll_bottom(self) -> None:
-        self._add_remaining_rows()
-        super().action_scroll_bottom()
+        self._set_cursor(self.row_count - 1)
 
-    def action_scroll_end(self) -> None:
-        self._add_remaining_rows()
-        super().action_scroll_end()
+    def on_click(self, event: events.Click) -> None:
+        offset = event.get_content_offset(self)
+        if offset is None or offset.y < HEADER_LINES:
+            return
+        row = int(self.scroll_y) + offset.y - HEADER_LINES
+        if row < self.row_count:
+            self._set_cursor(row)
+            event.stop()
 
-    def _ids(self) -> list[str]:
-        if self._first_rows:
-            return [row.paper_id for row in self._first_rows]
-        return [hit.paper.id for hit in self._hits]
-
-    def _row_count(self) -> int:
-        return len(self._first_rows) or len(self._hits)
-
-    def _add_rows(self, start: int, stop: int) -> None:
-        keys = [str(key.value) for key in self.columns]
-        adding, self._adding = self._adding, True
-        rows = self._first_rows[start:stop] or [
-            self._list_row(hit) for hit in self._hits[start:stop]
-        ]
-        try:
-            for row in rows:
-                self.add_row(*(_cell(row, key) for key in keys), key=row.paper_id)
-        finally:
-            self._adding = adding
-        self._rows_added = max(self._rows_added, min(stop, self._row_count()))
-
-    def watch_cursor_coordinate(self, old: Coordinate, new: Coordinate) -> None:
-        super().watch_cursor_coordinate(old, new)
-        if self._near_unadded_rows(new.row):
-            self._add_remaining_rows()
-        if self._hits and new.row >= len(self._hits) - NEAR_END_ROWS:
+    def _set_cursor(self, row: int, *, scroll: bool = True, announce: bool = False) -> None:
+        row = max(0, min(row, self.row_count - 1))
+        old, self._cursor = self._cursor, row
+        if row != old:
+            self._refresh_row(old)
+            self._refresh_row(row)
+        if scroll:
+            self._scroll_to_cursor()
+        if row != old or announce:
+            self.post_message(self.RowHighlighted(self, row))
+        if self._hits and row >= len(self._hits) - NEAR_END_ROWS:
             self.post_message(self.NearEnd())
+
+    def _page_rows(self) -> int:
+        return max(1, self.scrollable_content_region.height - HEADER_LINES)
+
+    def _scroll_to_cursor(self) -> None:
+        visible = self.scrollable_content_region.height - HEADER_LINES
+        if visible <= 0:
+            return  # not laid out yet: the first resize scrolls
+        top = int(self.scroll_y)
+        if self._cursor < top:
+            self.scroll_to(y=self._cursor, animate=False)
+        elif self._cursor >= top + visible:
+            self.scroll_to(y=self._cursor - visible + 1, animate=False)
 
     def watch_scroll_y(self, old_value: float, new_value: float) -> None:
         super().watch_scroll_y(old_value, new_value)
-        if new_value > old_value and self._near_unadded_rows(new_value + self.size.height):
-            self._add_remaining_rows()
         # Scrolling with the mouse or the wheel moves the view, not the cursor.
         if new_value > old_value and new_value >= self.max_scroll_y - NEAR_END_ROWS:
             self.post_message(self.NearEnd())
 
+    def on_resize(self, event: events.Resize) -> None:
+        self._set_virtual_size()
+        self._scroll_to_cursor()
+
+    # ------------------------------------------------------------------ painting
+
+    def render_line(self, y: int) -> Strip:
+        columns = self._laid_out_columns()
+        width = self.scrollable_content_region.width
+        base = self.rich_style
+        if y < HEADER_LINES:
+            if self._header is None:
+                self._header = Strip(header_segments(columns)).adjust_cell_length(width)
+            return self._header.apply_style(base + self.get_component_rich_style("results--header"))
+        index = int(self.scroll_y) + y - HEADER_LINES
+        if index >= self.row_count:
+            return Strip.blank(width, base)
+        line = self._lines.get(index)
+        if line is None:
+            line = Strip(row_segments(self._row(index), columns)).adjust_cell_length(width)
+            self._lines[index] = line
+        if index == self._cursor:
+            style = base + self.get_component_rich_style("results--cursor")
+        elif index % 2 == 0:
+            style = base + self.get_component_rich_style("results--even-row")
+        else:
+            style = base
+        return line.apply_style(style)
+
+    def _laid_out_columns(self) -> list[Column]:
+        width = self.scrollable_content_region.width or self.size.width
+        if width != self._columns_width:
+            self._columns_width = width
+            self._columns = columns_for(width, self._sort)
+            self._lines.clear()
+            self._header = None
+        return self._columns
+
+    def _replace(self, cursor: int) -> None:
+        """New rows: forget the old ones' lines, highlight ``cursor``, say so."""
+        self._rows.clear()
+        self._lines.clear()
+        self._header = None
+        self._columns_width = -1  # the sort's arrow may have moved
+        self._cursor = 0
+        self.scroll_to(y=0, animate=False)
+        self._set_virtual_size()
+        self.refresh()
+        self._set_cursor(cursor, announce=True)
+
+    def _set_virtual_size(self) -> None:
+        # No width of its own: the columns fit whatever width the list has.
+        self.virtual_size = Size(0, self.row_count + HEADER_LINES)
+
+    def _row_changed(self, paper_id: str) -> None:
+        index = self._index_of(paper_id)
+        if index >= 0:
+            self._rows.pop(index, None)
+            self._lines.pop(index, None)
+            self._refresh_row(index)
+
+    def _refresh_row(self, index: int) -> None:
+        self.refresh_line(index + HEADER_LINES)
+
+    def _id_at(self, index: int) -> str | None:
+        if self._first_rows:
+            return self._first_rows[index].paper_id if 0 <= index < len(self._first_rows) else None
+        return self._hits[index].paper.id if 0 <= index < len(self._hits) else None
+
+    def _index_of(self, paper_id: str) -> int:
+        if self._first_rows:
+            ids = [row.paper_id for row in self._first_rows]
+        else:
+            ids = [hit.paper.id for hit in self._hits]
+        return ids.index(paper_id) if paper_id in ids else -1
+
+    def _row(self, index: int) -> ListRow:
+        """What row ``index`` shows (also what a kept first screen keeps of it)."""
+        if self._first_rows:
+            return self._first_rows[index]
+        row = self._rows.get(index)
+        if row is None:
+            row = self._rows[index] = self._list_row(self._hits[index])
+        return row
+
     def _list_row(self, hit: SearchHit) -> ListRow:
-        """What the row of ``hit`` shows (also what a kept first screen keeps of it)."""
         paper = hit.paper
         # Inline LaTeX shown as Unicode; the index's spans are mapped onto it.
         # Here: pylatexenc is not needed for a kept first screen (launch time).
@@ -474,23 +583,3 @@ class ResultsTable(DataTable[Text]):
             comments="" if paper.comments is None else str(paper.comments),
             tags=tuple(self._tags.get(paper.id, hit.tags)),
         )
-
-
-def _cell(row: ListRow, key: str) -> Text:
-    """The cell of column ``key`` for ``row``."""
-    if key == "title":
-        cell = _plain_cell(row.title)
-        if row.marks is not None and not row.marks[0]:
-            cell.stylize("bold")  # unread
-        for start, end in row.title_spans:
-            cell.stylize("bold underline", start, end)
-        return cell
-    if key == "mark":
-        return Text(marks_text(*row.marks) if row.marks else "  ", style="bold", end="")
-    if key == "date":
-        return _plain_cell(row.date, "dim")
-    if key == "by":
-        return _plain_cell(row.byline, "dim")
-    if key == "comments":
-        return Text(row.comments, justify="right", end="")
-    return tags_cell(row.tags)

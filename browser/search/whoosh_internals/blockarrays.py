@@ -12,20 +12,24 @@ of scoring a common word. Here the rest of a term's blocks after the matcher's c
 one are read in one read (the term's extent) and taken apart in memory; a block's first
 part, the pickled ``(id deltas, weights)``, is read as the bytes its pickle is
 (``frombuffer``) when each delta fits a byte (``K`` opcodes, as in a common word's
-list) and each weight is a pickled double (``G``), else unpickled. The arrays equal
-what Whoosh's matcher gives (``tests/test_search_vectors.py``).
+list) and each weight is a pickled double (``G``) or a whole number pickled as an int
+of one byte (``K``, as the writer stores whole weights), else unpickled. The first part
+is stored as pickled (never compressed), so nothing is inflated. The arrays equal what
+Whoosh's matcher gives (``tests/test_search_vectors.py``, ``tests/test_postings_layout.py``).
 """
 
 from __future__ import annotations
 
-import pickle
 import struct
-import zlib
 from array import array
 from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any, Final
 
-from browser.search.whoosh_internals.postings import JoinedValuesMatcher, extent_blocks
+from browser.search.whoosh_internals.postings import (
+    JoinedValuesMatcher,
+    extent_blocks,
+    head_parts,
+)
 
 if TYPE_CHECKING:
     from numpy.typing import NDArray
@@ -89,19 +93,18 @@ class PostingArrays:
         for block in extent_blocks(leaf):
             if check is not None:
                 check()
-            head = block.head
-            self._block(zlib.decompress(head) if block.compression else head, block.postings)
+            self._block(block.head, block.postings)
             self.last = block.last
 
     def _block(self, head: bytes, count: int) -> None:
         """One block's pickled ``(id deltas, weights)``: kept as bytes when laid out as
         ``_Bytes`` reads them, else unpickled. The first delta is the block's first id
-        (any size: ``K``, ``M`` or ``J``); the others must fit a byte each."""
+        (any size: ``K``, ``M`` or ``J``); the others must fit a byte each, and so must
+        the weights when pickled as ints (``postings.head_parts``)."""
         width = _ID_WIDTHS.get(head[_IDS_AT : _IDS_AT + 1], 0)
         start = _IDS_AT + 1 + width
         ids_end = start + 2 * (count - 1)
         deltas = head[start:ids_end]
-        weights = head[ids_end + len(_TUPLE_END) :]
         if (
             width
             and count >= 4
@@ -109,26 +112,17 @@ class PostingArrays:
             and head[ids_end : ids_end + len(_TUPLE_END)] == _TUPLE_END
             and deltas[::2].count(b"K") == count - 1
         ):
-            if weights == _NO_WEIGHTS:
-                doubles = (b"G" + _DOUBLE.pack(1.0)) * count
-            elif weights[:1] == b"G" and len(weights) == 9 + len(_PAIR_END):
-                # Whoosh's ``_read_weights`` keeps a block's one weight as a single float.
-                one = array("f", _DOUBLE.unpack_from(weights, 1))[0]
-                doubles = (b"G" + _DOUBLE.pack(one)) * count
-            elif weights[:1] == b"(" and len(weights) == 1 + 9 * count + 2 + len(_PAIR_END):
-                doubles = weights[1 : 1 + 9 * count]
-            else:
-                doubles = b""
-            if doubles[::9].count(b"G") == count:
+            weights = _weights_as_bytes(head[ids_end + len(_TUPLE_END) :], count)
+            if weights is not None:
                 run = self._runs[-1] if self._runs else None
-                if not isinstance(run, _Bytes):
-                    run = _Bytes()
+                if not isinstance(run, _Bytes) or run.width != len(weights) // count:
+                    run = _Bytes(len(weights) // count)
                     self._runs.append(run)
                 first = int.from_bytes(head[_IDS_AT + 1 : start], "little")
-                run.add(first, deltas, doubles, count)
+                run.add(first, deltas, weights, count)
                 self.blocks_as_bytes += 1
                 return
-        unpickled, weighed = pickle.loads(head)
+        unpickled, weighed = head_parts(head)
         ids = array("q")
         total = 0
         for delta in unpickled:
@@ -162,30 +156,57 @@ class PostingArrays:
         return np.concatenate(ids), np.concatenate(weights)
 
 
+def _weights_as_bytes(weights: bytes, count: int) -> bytes | None:
+    """A block's pickled weights (after its ids' tuple) as ``count`` records of
+    ``_Bytes``: ``G`` and a big-endian double each, or ``K`` and a byte each when every
+    weight is a whole number under 256 (as ``head_parts`` reads ints). None when laid
+    out otherwise (the block is unpickled)."""
+    if weights == _NO_WEIGHTS:
+        return b"K\x01" * count
+    if weights[:1] == b"G" and len(weights) == 9 + len(_PAIR_END):
+        # Whoosh's ``_read_weights`` keeps a block's one weight as a single float.
+        one = array("f", _DOUBLE.unpack_from(weights, 1))[0]
+        if one.is_integer() and 0 <= one < 256:
+            return (b"K" + bytes((int(one),))) * count
+        return (b"G" + _DOUBLE.pack(one)) * count
+    ends = len(_TUPLE_END) + len(_PAIR_END)
+    if weights[:1] != b"(" or weights[-ends:] != _TUPLE_END + _PAIR_END:
+        return None
+    records = weights[1:-ends]
+    for opcode, size in ((b"K", 2), (b"G", 9)):
+        if len(records) == size * count and records[::size].count(opcode) == count:
+            return records
+    return None
+
+
 class _Bytes:
     """Blocks in a row kept as their pickle's bytes: each block's first id, then ``K``
-    and a byte per delta for the others, ``G`` and a big-endian double per weight."""
+    and a byte per delta for the others; per weight ``G`` and a big-endian double
+    (``width`` 9) or ``K`` and a byte (``width`` 2)."""
 
-    def __init__(self) -> None:
+    def __init__(self, width: int) -> None:
+        self.width = width
         self.firsts: list[int] = []
         self.deltas: list[bytes] = []
-        self.doubles: list[bytes] = []
+        self.weights: list[bytes] = []
         self.counts: list[int] = []
 
-    def add(self, first: int, deltas: bytes, doubles: bytes, count: int) -> None:
+    def add(self, first: int, deltas: bytes, weights: bytes, count: int) -> None:
         self.firsts.append(first)
         self.deltas.append(deltas)
-        self.doubles.append(doubles)
+        self.weights.append(weights)
         self.counts.append(count)
 
     def arrays(self) -> tuple[NDArray[Any], NDArray[Any]]:
         import numpy as np
 
         pairs = np.frombuffer(b"".join(self.deltas), dtype=np.uint8).reshape(-1, 2)
+        value = ">f8" if self.width == 9 else "u1"
         tagged = np.frombuffer(
-            b"".join(self.doubles), dtype=np.dtype([("op", "u1"), ("value", ">f8")])
+            b"".join(self.weights), dtype=np.dtype([("op", "u1"), ("value", value)])
         )
-        if not (np.all(pairs[:, 0] == ord("K")) and np.all(tagged["op"] == ord("G"))):
+        opcode = ord("G") if self.width == 9 else ord("K")
+        if not (np.all(pairs[:, 0] == ord("K")) and np.all(tagged["op"] == opcode)):
             raise ValueError("a posting block's pickle is not laid out as read")
         counts = np.array(self.counts, dtype=np.int64)
         starts = np.cumsum(counts) - counts

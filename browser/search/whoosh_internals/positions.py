@@ -22,7 +22,6 @@ and the caller decodes one at a time, Whoosh's way.
 
 from __future__ import annotations
 
-import pickle
 import struct
 import zlib
 from array import array
@@ -36,7 +35,11 @@ import numpy as np
 from numpy.typing import NDArray
 
 from browser.search.whoosh_internals import _leaf, posting_parts
-from browser.search.whoosh_internals.postings import JoinedValuesMatcher, extent_blocks
+from browser.search.whoosh_internals.postings import (
+    JoinedValuesMatcher,
+    extent_blocks,
+    head_parts,
+)
 
 Ints = NDArray[np.int64]
 
@@ -217,8 +220,7 @@ def _read_extent(
             if among[wanted] > block.last:
                 continue
             wanted = bisect_right(among, block.last, wanted)
-        head = zlib.decompress(block.head) if block.compression else block.head
-        deltas, stored = pickle.loads(head)
+        deltas, stored = head_parts(block.head)
         tail = (block.values, bool(block.compression))
         blocks.add(tuple(accumulate(deltas)), _weights(stored), tail, block.postings)
 

@@ -49,9 +49,15 @@ from browser.search.whoosh_internals.pool import (
 
 # Recorded beside the index (``schema.write_version``): an index written with another
 # layout is rebuilt, never read with the wrong matcher.
-JOINED_VALUES: Final = "split-values"
+JOINED_VALUES: Final = "split-raw-heads"
 WHOOSH_VALUES: Final = "whoosh"
 _HEAD_SIZE: Final = 4  # the byte length of a block's first part, before it
+# Postings a block holds (Whoosh's writer: 128). Reading a block costs a fixed ~10 µs
+# of Python (its header unpickled, its parts sliced and checked) whatever its size: at
+# 100k papers a cold typing pass read ~700 blocks. With 512 a long list has a quarter
+# of the blocks: the CPU a typing pass needs fell by about a fifth, phrases and
+# wildcards too, and the index got smaller (bench/results/blocks-2026-12-07f.md).
+BLOCK_POSTINGS: Final = 512
 # Blocks whose data is shorter are stored uncompressed: deflate's header and block
 # framing (about a dozen bytes) would outweigh what it saves.
 _COMPRESS_FROM: Final = 96
@@ -87,13 +93,14 @@ def compressed(data: bytes, level: int) -> bytes:
 
 
 class JoinedValuesWriter(W3PostingsWriter):  # type: ignore[misc]
-    """Whoosh's postings writer, a block's data in two parts compressed apart: ids and
-    weights (pickled at the newest protocol), then the values (encoded positions) as
-    their lengths and one joined byte string. Whoosh pickles all three as one tuple at
-    protocol 2 (each value a ``_codecs.encode`` call), so scoring a word inflated and
-    unpickled all its positions; apart, BM25 reads only the first part. Fields whose
-    values have a fixed size keep Whoosh's block. Whoosh's public way has no hook for
-    this (``_write_block`` is private)."""
+    """Whoosh's postings writer, a block's data in two parts: ids and weights (pickled
+    at the newest protocol, stored as pickled), then the values (encoded positions) as
+    their lengths and one joined byte string, compressed when the block's info says so.
+    Whoosh pickles all three as one tuple at protocol 2 (each value a ``_codecs.encode``
+    call), so scoring a word inflated and unpickled all its positions; apart, BM25
+    reads only the first part, and without inflating it. Fields whose values have a
+    fixed size keep Whoosh's block. Whoosh's public way has no hook for this
+    (``_write_block`` is private)."""
 
     def _write_block(self, last: bool = False) -> None:
         if self._byteids:
@@ -143,26 +150,52 @@ def block_record(
         mini_weights: Any = None if first == 1.0 else first
     else:
         mini_weights = tuple(weights)
-    if fixed is not None and fixed >= 0:
-        block = (mini_ids, mini_weights, None if fixed == 0 else b"".join(values))
-        parts = [pickle.dumps(block, 2)]
-    else:
-        head = pickle.dumps((mini_ids, mini_weights), pickle.HIGHEST_PROTOCOL)
-        tail = struct.pack(f"<{len(values)}I", *map(len, values)) + b"".join(values)
-        parts = [head, tail]
     # A block's info says whether its data is compressed, and readers (Whoosh's too)
     # decompress only then: most terms are rare, and deflating their few bytes only
     # adds framing (Whoosh's writer means to skip it under 20 bytes, then sets it again).
-    comp = compression if sum(map(len, parts)) >= _COMPRESS_FROM else 0
-    if comp:
-        parts = [compressed(part, comp) for part in parts]
-    if len(parts) == 2:
-        parts.insert(0, len(parts[0]).to_bytes(_HEAD_SIZE, "little"))
+    if fixed is not None and fixed >= 0:
+        block = (mini_ids, mini_weights, None if fixed == 0 else b"".join(values))
+        parts = [pickle.dumps(block, 2)]
+        comp = compression if len(parts[0]) >= _COMPRESS_FROM else 0
+        if comp:
+            parts = [compressed(parts[0], comp)]
+    else:
+        # The first part is stored as pickled, whatever the level: every word scored
+        # reads it, and inflating it was a third of a cold typing pass at 100k papers
+        # (integral weights pickled as ints keep it at ~4 bytes a posting, not 11).
+        stored = (mini_ids, _integral(mini_weights))
+        head = pickle.dumps(stored, pickle.HIGHEST_PROTOCOL)
+        tail = struct.pack(f"<{len(values)}I", *map(len, values)) + b"".join(values)
+        comp = compression if len(tail) >= _COMPRESS_FROM else 0
+        if comp:
+            tail = compressed(tail, comp)
+        parts = [len(head).to_bytes(_HEAD_SIZE, "little"), head, tail]
     # As Whoosh writes a block's info, read before its data is.
     maxweight, shortest, longest = stats
     infobytes = pickle.dumps((len(ids), ids[-1], maxweight, comp, shortest, longest), 2)
     size = len(infobytes) + sum(map(len, parts))
     return b"".join((prefix, BLOCK_LENGTH.pack(-size if last else size), infobytes, *parts))
+
+
+def _integral(weights: Any) -> Any:
+    """A block's weights (a tuple: one each) as ints when every one is a whole number
+    (term frequencies are): pickle writes a small int in 2 bytes, a float in 9.
+    ``head_parts`` gives them back as the floats they were."""
+    if type(weights) is tuple:
+        ints = tuple(map(int, weights))
+        if ints == weights:
+            return ints
+    return weights
+
+
+def head_parts(head: bytes) -> tuple[tuple[int, ...], Any]:
+    """A split block's first part (as stored: never compressed) as Whoosh's block tuple
+    holds it: the id deltas, and the weights (None: all 1.0, one float for all, or a
+    tuple of floats, as ``JoinedValuesWriter`` was given them)."""
+    deltas, weights = pickle.loads(head)
+    if type(weights) is tuple and weights and type(weights[0]) is int:
+        weights = tuple(map(float, weights))
+    return deltas, weights
 
 
 class JoinedValuesMatcher(W3LeafMatcher):  # type: ignore[misc]
@@ -211,8 +244,7 @@ class JoinedValuesMatcher(W3LeafMatcher):  # type: ignore[misc]
             return
         data = self._postfile.get(self._dataoffset, self._nextoffset - self._dataoffset)
         end = _HEAD_SIZE + int.from_bytes(data[:_HEAD_SIZE], "little")
-        head = data[_HEAD_SIZE:end]
-        ids, weights = pickle.loads(zlib.decompress(head) if self._compression else head)
+        ids, weights = head_parts(data[_HEAD_SIZE:end])
         self._data = (ids, weights, data[end:])
 
     def _read_ids(self) -> None:
@@ -239,8 +271,9 @@ class JoinedValuesMatcher(W3LeafMatcher):  # type: ignore[misc]
 
 class ExtentBlock(NamedTuple):
     """One block of a term's postings as ``block_record`` wrote it: how many postings,
-    the last id, its compression level (0: none), its first part (the pickled
-    ``(id deltas, weights)``) and its values part, both as stored."""
+    the last id, its compression level (of its values part; 0: none), its first part
+    (the pickled ``(id deltas, weights)``, never compressed: ``head_parts``) and its
+    values part, both as stored."""
 
     postings: int
     last: int
@@ -507,7 +540,7 @@ def postings_layout() -> str:
 
 def index_codec() -> Any:
     """The codec for every writer of the index (``postings_layout``)."""
-    return JoinedValuesCodec() if _fast_path() else W3Codec()
+    return JoinedValuesCodec(blocklimit=BLOCK_POSTINGS) if _fast_path() else W3Codec()
 
 
 def length_column(perdoc: Any, doccount: int, fieldname: str) -> bytes | None:
