@@ -38,7 +38,6 @@ from browser.search_session import (
     debounce_delay,
 )
 from browser.services import Services
-from browser.widgets.results_table import REST_ROWS_DELAY
 from browser.widgets.status_line import StatusPart
 from browser.wording import counted
 
@@ -242,9 +241,6 @@ class SearchFlow:
             result.sort,
             keep_paper_id=keep,
             marks=app.reading_flow.marks(result.hits),
-            # A typing pass is likely replaced by the next key: its rows past the first
-            # screenful wait, so a burst of keys paints each list once.
-            rest_after=REST_ROWS_DELAY if message.request.typing else None,
         )
         if isinstance(outcome, ReplaceList):
             self.count_unread()

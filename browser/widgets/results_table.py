@@ -176,10 +176,6 @@ CURSOR_BINDINGS: list[BindingType] = [
 
 # Rows a kept first screen holds (``browser.app.first_paint``).
 FIRST_PAINT_ROWS = 40
-# Kept for ``browser.app.searching``, which passes it as ``show_hits(rest_after=...)``:
-# a DataTable added the rows past the first screenful this long after a typing pass's
-# list; on the Line API rows cost nothing until painted, so it is no longer used.
-REST_ROWS_DELAY = 0.25
 # The next page of hits is fetched when the cursor or the view gets this close to the end.
 NEAR_END_ROWS = 20
 # Lines above the rows: the header.
@@ -346,11 +342,9 @@ class ResultsTable(_CursorKeys, can_focus=True):
         *,
         keep_paper_id: str | None = None,
         marks: dict[str, tuple[bool, bool]] | None = None,
-        rest_after: float | None = None,
     ) -> None:
         """Replace the rows; keep ``keep_paper_id`` highlighted if it is still there.
-        ``marks``: paper id -> (read, has a note), shown before the title.
-        (``rest_after`` is no longer used: see ``REST_ROWS_DELAY``.)"""
+        ``marks``: paper id -> (read, has a note), shown before the title."""
         self._hits = list(hits)
         self._first_rows = []
         self._tags = tags
