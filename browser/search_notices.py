@@ -117,10 +117,14 @@ def whole_word_notice(before: ShownList | None, after: ShownList) -> WholeWordNo
     words went from a typed read (the last word a prefix) to a whole one, and the list
     changed with it: another count, or the whole word found nothing as typed. Not for
     another order alone: ``robot`` whole matches what its completions (``robots``,
-    ``robotic``) did, stems alike, only ranked a little differently."""
+    ``robotic``) did, stems alike, only ranked a little differently. Nothing when the
+    typed list was not read as typed (``difu`` shown as "diffusion": ``difu*`` would
+    keep nothing), and after a typing pass cut short only a smaller whole-word count
+    says anything, since its total was only a lower bound."""
     if (
         before is None
         or not before.prefix_last_word
+        or not before.as_typed
         or after.prefix_last_word
         or before.query != after.query
     ):
@@ -129,6 +133,8 @@ def whole_word_notice(before: ShownList | None, after: ShownList) -> WholeWordNo
     if word is None:
         return None
     if after.as_typed and before.total == after.total:
+        return None
+    if before.partial and after.total >= before.total:
         return None
     found = f": {counted(after.total, 'paper')}" if after.as_typed else ""
     typed = (

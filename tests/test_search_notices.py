@@ -12,6 +12,7 @@ import pytest
 from app_driver import make_app, running, settle, wait_for
 from conftest import DumpPaper
 from test_app import build_library
+from textual import events
 from textual.content import Content
 from textual.pilot import Pilot
 
@@ -83,6 +84,23 @@ def test_enter_that_changes_nothing_or_nothing_typed_says_nothing() -> None:
     assert whole_word_notice(shown(False, 44), shown(False, 1)) is None
     other = ShownList("offline", True, 44, False)
     assert whole_word_notice(other, shown(False, 1)) is None
+
+
+def test_enter_after_a_corrected_typed_list_says_nothing() -> None:
+    # "difu" was shown as "diffusion": "difu*" would keep nothing.
+    corrected = shown(True, 500, as_typed=False)
+    assert whole_word_notice(corrected, shown(False, 3)) is None
+    assert whole_word_notice(corrected, shown(False, 0, as_typed=False)) is None
+
+
+def test_enter_after_a_cut_short_typed_list_speaks_only_of_a_smaller_count() -> None:
+    # 150 was a lower bound: a larger (or equal) whole-word count shows no change.
+    cut_short = shown(True, 150, partial=True)
+    assert whole_word_notice(cut_short, shown(False, 400)) is None
+    assert whole_word_notice(cut_short, shown(False, 150)) is None
+    assert whole_word_notice(cut_short, shown(False, 400, as_typed=False)) is None
+    smaller = whole_word_notice(cut_short, shown(False, 12))
+    assert smaller is not None and "at least 150 papers" in smaller.text
 
 
 # ------------------------------------------------------------------ in the app
@@ -174,3 +192,22 @@ async def test_typing_paused_on_the_word_says_the_note(
         # The next key takes it away with the meaning it no longer has.
         await type_and_wait(pilot, app, "f", "dif")
         assert "dunn index" not in notice_text(app)
+
+
+async def test_the_enter_notice_shows_pasted_invisible_characters_safely(
+    services: Services,
+) -> None:
+    # A paste can carry bidi and zero-width characters; the notice repeats the query
+    # (twice) and must not hand them to the terminal.
+    app = make_app(services)
+    async with running(app, size=(80, 24)) as pilot:
+        app.search_bar.focus()
+        app.search_bar.post_message(events.Paste("\u202eoffline\u200b r"))
+        await wait_for(pilot, lambda: app.result is not None and "r" in app.result.query)
+        await settle(pilot)
+        await pilot.press("enter")
+        await settle(pilot)
+        await wait_for(pilot, lambda: "whole word" in notice_text(app))
+        text = notice_text(app)
+        assert "\u202e" not in text and "\u200b" not in text, repr(text)
+        assert "Searched “r” as a whole word" in text, text

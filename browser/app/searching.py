@@ -332,7 +332,11 @@ class SearchFlow:
         if whole is not None:
             parts.insert(
                 1 if result.error else 0,
-                _NoticePart(Content.assemble(whole.lead, (whole.keep_query, "bold"), whole.tail)),
+                _NoticePart(
+                    Content.assemble(
+                        safe_line(whole.lead), (safe_line(whole.keep_query), "bold"), whole.tail
+                    )
+                ),
             )
         if self._notice_pause is not None:
             self._notice_pause.stop()
