@@ -3,6 +3,7 @@ markup, the cursor keys, clicks and the highlighted-row message."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from pathlib import Path
 
 from app_driver import make_app, running, search, settle
@@ -11,10 +12,13 @@ from rich.segment import Segment
 from rich.style import Style
 from test_app import abstract_text, build_library
 from test_reader import scaling_papers
+from textual.app import App, ComposeResult
 
 from browser.app import PaperBrowserApp
 from browser.first_screen import ListRow
+from browser.models import Paper, SearchHit
 from browser.widgets.result_lines import Column, cell_segments, columns_for, fit, row_segments
+from browser.widgets.results_table import ResultsTable
 
 
 def text_of(segments: list[Segment]) -> str:
@@ -131,3 +135,93 @@ async def test_cursor_keys_and_clicks_move_the_highlighted_row(tmp_path: Path) -
             assert shown_title(app) == table.hits[4].paper.title
     finally:
         services.close()
+
+
+# ------------------------------------------------------------------ rows by paper id
+
+
+class TableApp(App[None]):
+    def compose(self) -> ComposeResult:
+        yield ResultsTable()
+
+
+def hits_of(*ids: str) -> list[SearchHit]:
+    return [SearchHit(paper=Paper(id=paper_id, title=f"Title {paper_id}")) for paper_id in ids]
+
+
+def title_of(table: ResultsTable, paper_id: str) -> str:
+    return table.get_cell(paper_id, "title").plain.strip()
+
+
+async def test_a_paper_id_finds_its_row_across_show_append_and_replace() -> None:
+    app = TableApp()
+    async with app.run_test(size=(80, 24)):
+        table = app.query_one(ResultsTable)
+        table.show_first_screen(
+            [row("First", paper_id="k1"), row("Second", paper_id="k2")], "relevance", 1
+        )
+        assert title_of(table, "k2") == "Second" and table.highlighted_id == "k2"
+        table.show_hits(hits_of("a", "b", "c"), {}, "relevance", keep_paper_id="b")
+        assert table.highlighted_id == "b"
+        assert [title_of(table, paper_id) for paper_id in "abc"] == [
+            "Title a",
+            "Title b",
+            "Title c",
+        ]
+        assert table.get_row_at(0) == table.get_row("a")
+        for gone in ("k1", "k2", "d"):
+            try:
+                table.get_row(gone)
+            except KeyError:
+                continue
+            raise AssertionError(f"{gone} still has a row")
+        table.append_hits(hits_of("d", "e"), {})
+        assert table.get_row("e") == table.get_row_at(4)
+        assert table.get_row("a") == table.get_row_at(0)
+        # Replaced: rows move, the old ones are gone, the kept paper stays highlighted.
+        table.show_hits(hits_of("e", "x", "a"), {}, "relevance", keep_paper_id="a")
+        assert table.highlighted_id == "a" and table.cursor_row == 2
+        assert table.get_row("x") == table.get_row_at(1)
+        assert table.get_row("e") == table.get_row_at(0)
+        try:
+            table.get_row("b")
+        except KeyError:
+            pass
+        else:
+            raise AssertionError("b still has a row")
+        table.show_hits(hits_of("p", "q"), {}, "relevance", keep_paper_id="zz")
+        assert table.cursor_row == 0
+
+
+class CountingList(list[SearchHit]):
+    """Counts the hits read from it, however they are read."""
+
+    visits = 0
+
+    def __iter__(self) -> Iterator[SearchHit]:
+        for hit in super().__iter__():
+            CountingList.visits += 1
+            yield hit
+
+    def __getitem__(self, index):  # type: ignore[no-untyped-def]
+        CountingList.visits += 1
+        return super().__getitem__(index)
+
+
+async def test_refreshing_every_row_reads_each_row_a_bounded_number_of_times() -> None:
+    # Tags or read marks refreshed for all rows look each row up by paper id: a scan per
+    # lookup made that quadratic (3,000 rows froze the list about a second).
+    rows = 400
+    ids = [f"p{number}" for number in range(rows)]
+    app = TableApp()
+    async with app.run_test(size=(80, 24)):
+        table = app.query_one(ResultsTable)
+        table.show_hits(hits_of(*ids[:300]), {paper_id: [] for paper_id in ids}, "relevance")
+        table.append_hits(hits_of(*ids[300:]), {})
+        table._hits = CountingList(table._hits)
+        CountingList.visits = 0
+        for paper_id in ids:
+            table.update_tags(paper_id, ["t"])
+            table.update_mark(paper_id, False, True)
+        assert CountingList.visits <= 4 * rows, CountingList.visits
+        assert table.get_cell(ids[-1], "tags").plain.strip() == "t"
