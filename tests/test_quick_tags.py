@@ -10,6 +10,7 @@ import pytest
 from app_driver import make_app, running, search
 from rich.cells import cell_len
 from test_app_days import services  # noqa: F401  (the fixture: API JSON with listing days)
+from textual import events
 from textual.content import Content
 
 from browser.config import AppConfig
@@ -93,3 +94,33 @@ async def test_the_bar_on_screen_at_80_and_160_columns(
         # All nine keys, each apart from its label, at either size.
         assert keys_of(visual.plain) == list(range(1, 10)), rows
         assert "1to" not in visual.plain and not re.search(r"\S[1-9] ", visual.plain)
+
+
+def plain(bar: QuickTagBar) -> str:
+    visual = bar.visual
+    assert isinstance(visual, Content)
+    return visual.plain
+
+
+async def test_a_resize_lays_the_bar_out_again_only_when_its_width_or_lines_change(
+    services: Services,  # noqa: F811
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    app = make_app(services, config=AppConfig(quick_tags=MANY, read_after_seconds=0))
+    async with running(app, size=(80, 40)) as pilot:
+        await search(pilot, "")
+        bar = app.main_screen.quick_tag_bar
+        await pilot.pause(0.1)
+        assert len(plain(bar).splitlines()) == 2  # MANY takes two lines at 80
+        laid_out: list[object] = []
+        with monkeypatch.context() as patch:
+            patch.setattr(bar, "update", laid_out.append)
+            # The bar's own height following its lines, a taller screen: nothing to redo.
+            bar.on_resize(events.Resize(bar.size, bar.size))
+        assert laid_out == []
+        # Shorter than the breakpoint at the same width: one line now, laid out again.
+        await pilot.resize_terminal(80, 24)
+        await pilot.pause(0.1)
+        rows = plain(bar).splitlines()
+        assert len(rows) == 1 and bar.content_size.height == 1, rows
+        assert keys_of(rows[0]) == list(range(1, 10)), rows

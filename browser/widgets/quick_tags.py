@@ -114,6 +114,10 @@ class QuickTagBar(Static):
         super().__init__(id="quick-tags")
         self._quick_tags = tuple(quick_tags)
         self._active: tuple[str, ...] = ()
+        # The (width, lines) last laid out for: a resize that changes neither (the bar's
+        # own height following its lines, say) leaves the layout as it is. The lines count
+        # too: a screen crossing the short breakpoint changes them at the same width.
+        self._laid_out_for = (-1, -1)
 
     def on_mount(self) -> None:
         self.show_active([])
@@ -123,8 +127,9 @@ class QuickTagBar(Static):
         self._lay_out()
 
     def _lay_out(self) -> None:
-        width = self.content_size.width or None  # unknown before the first layout
-        self.update(quick_tags_content(self._quick_tags, self._active, width, self._lines()))
+        width, lines = self._laid_out_for = (self.content_size.width, self._lines())
+        # A width of 0: unknown before the first layout.
+        self.update(quick_tags_content(self._quick_tags, self._active, width or None, lines))
 
     def _lines(self) -> int:
         """The lines the style allows (``max-height`` in cells: 1 on a short screen)."""
@@ -134,7 +139,8 @@ class QuickTagBar(Static):
         return 2
 
     def on_resize(self, event: events.Resize) -> None:
-        self._lay_out()
+        if (self.content_size.width, self._lines()) != self._laid_out_for:
+            self._lay_out()
 
     async def on_click(self, event: events.Click) -> None:
         slot = event.style.meta.get(QUICK_TAG_META)
