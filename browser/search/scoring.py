@@ -501,18 +501,16 @@ def _whole_list_scores(
         except Interrupted:
             if gathered.last is not None:
                 resume_at = offset + gathered.last + 1
-            scored = vectors.bm25(*_arrays(gathered), norms, idf, k1 + 1, offset)
+            ids, weights = gathered.arrays()
+            scored = vectors.bm25(ids, weights, norms, idf, k1 + 1, offset)
             chunks.append(_live(reader, offset, scored))
             lists.progress[key] = (vectors.concatenated(chunks), resume_at)
             raise
-        scored = vectors.bm25(*_arrays(gathered), norms, idf, k1 + 1, offset)
+        ids, weights = gathered.arrays()
+        scored = vectors.bm25(ids, weights, norms, idf, k1 + 1, offset)
         chunks.append(_live(reader, offset, scored))
         resume_at = end
     return vectors.concatenated(chunks)
-
-
-def _arrays(gathered: PostingArrays | ListPostings) -> tuple[Any, Any]:
-    return gathered.arrays()
 
 
 class ListPostings:
