@@ -14,8 +14,8 @@ from test_index import FakeTags, make_paper
 from whoosh import query as wq
 
 from browser.models import SearchFilters
-from browser.search import PaperIndex, whoosh_internals
-from browser.search.spelling import MAX_RELAXATIONS
+from browser.search import PaperIndex, spelling, whoosh_internals
+from browser.search.spelling import MAX_RELAXATIONS, best_kept_words
 from browser.text.tokens import STOP_WORDS, WORD_RUN_PATTERN
 
 CITING = (
@@ -169,6 +169,29 @@ def test_a_long_query_is_relaxed_without_the_fast_path_too(
     result = two.search(query, prefix_last_word=False)
     assert [hit.paper.title for hit in result.hits] == ["Alpha one"]
     assert set(result.dropped_words) == set(UNKNOWN)
+
+
+class _Frequencies:
+    def frequency(self, word: str) -> int:
+        return {"rare": 1, "middle": 2, "common": 3}[word]
+
+
+def test_the_postings_bound_counts_what_is_read_not_what_the_filters_leave(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Counting the filtered sets let a narrow filter (a day's papers) read every word's
+    postings, however common."""
+    monkeypatch.setattr(spelling, "RELAX_POSTINGS", 15)
+    read: list[str] = []
+
+    def papers_of(word: str) -> set[int]:
+        read.append(word)
+        return set(range(10))
+
+    among = {0}.intersection
+    kept = best_kept_words(["common", "rare", "middle"], papers_of, _Frequencies(), among)  # type: ignore[arg-type]
+    assert read == ["rare", "middle"]
+    assert kept == {"rare", "middle"}
 
 
 # ------------------------------------------------------------------ phrases around ids

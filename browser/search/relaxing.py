@@ -84,10 +84,9 @@ class Relaxer:
         if restricted is not None:
             _, allowed, denied = restricted
             typed = self._typed_word(query, asked)
-            papers_of = partial(
-                self._word_papers, commit, plan.filters, stop, typed, allowed, denied
-            )
-            kept = best_kept_words(asked, papers_of, self._vocabulary)
+            papers_of = partial(self._word_papers, commit, plan.filters, stop, typed)
+            among = partial(allowed_only, allowed=allowed, denied=denied)
+            kept = best_kept_words(asked, papers_of, self._vocabulary, among)
             if kept is not None and len(kept) < len(asked):
                 dropped = [word for word in asked if word not in kept]
                 self._answered(commit, plan, result, asked, dropped, stop)
@@ -161,13 +160,11 @@ class Relaxer:
         filters: SearchFilters,
         stop: Stop,
         typed: str | None,
-        allowed: set[int] | None,
-        denied: set[int],
         word: str,
     ) -> set[int] | None:
-        """The documents one word alone matches among those ``allowed`` and not
-        ``denied``, None when it narrows nothing (a stop word); the ``typed`` word read
-        as a prefix, as the query reads it. Raises ``Interrupted`` once ``stop`` says so."""
+        """The documents one word alone matches, None when it narrows nothing (a stop
+        word); the ``typed`` word read as a prefix, as the query reads it. Raises
+        ``Interrupted`` once ``stop`` says so."""
         single = self._planner.plan(
             commit.searcher, word, stop, filters, prefix_last_word=word == typed
         )
@@ -176,4 +173,4 @@ class Relaxer:
         found = matching_set(commit.searcher, single.query, stop)
         if found is None:  # no fast path, or a shape set evaluation does not know
             found = matching_docnums(commit.searcher, single.query, stop)[0]
-        return allowed_only(found, allowed, denied)
+        return found
