@@ -130,3 +130,34 @@ def test_a_small_library_never_imports_numpy(tmp_path: Path) -> None:
         env={"PYTHONPATH": f"{tests}{':' + ':'.join(sys.path[1:])}"},
     ).stdout
     assert output.strip() == "False"
+
+
+_LOAD = """
+import sys
+from pathlib import Path
+from browser.search import PaperIndex, plainvectors
+from test_index import PAPERS
+plainvectors.NUMPY_FROM_DOCUMENTS = int(sys.argv[2])
+index = PaperIndex.create(Path(sys.argv[1]))
+index.rebuild(PAPERS)
+index.load_scoring()
+print("numpy" in sys.modules)
+"""
+
+
+@pytest.mark.parametrize(("numpy_from", "imported"), [(10**9, "False"), (0, "True")])
+def test_loading_the_scoring_code_imports_numpy_only_for_a_large_library(
+    tmp_path: Path, numpy_from: int, imported: str
+) -> None:
+    # The app's opening thread calls this (Services.load_search_code) before the first
+    # search; a small library must not pay numpy's import there either.
+    tests = Path(__file__).parent
+    output = subprocess.run(
+        [sys.executable, "-c", _LOAD, str(tmp_path / "ix"), str(numpy_from)],
+        capture_output=True,
+        text=True,
+        check=True,
+        cwd=tests,
+        env={"PYTHONPATH": f"{tests}{':' + ':'.join(sys.path[1:])}"},
+    ).stdout
+    assert output.strip() == imported

@@ -10,11 +10,12 @@ from functools import partial
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from test_index import make_paper
+from test_index import FakeTags, make_paper
 from whoosh import query as wq
 
-from browser.search import PaperIndex
-from browser.search.spelling import MAX_RELAXATIONS
+from browser.models import SearchFilters
+from browser.search import PaperIndex, spelling, whoosh_internals
+from browser.search.spelling import MAX_RELAXATIONS, best_kept_words
 from browser.text.tokens import STOP_WORDS, WORD_RUN_PATTERN
 
 CITING = (
@@ -100,6 +101,97 @@ def test_a_long_query_past_the_sets_tried_keeps_its_best_paper(built: PaperIndex
     assert set(_titles(built, result.relaxed_query or "")) == {
         hit.paper.title for hit in result.hits
     }
+
+
+# Beside a paper with three of the words, one with only "robot": the best paper of the
+# whole library is not the best one a filter allows.
+ALPHA = make_paper("Alpha one", "Logged robot demonstrations for imitation.")
+BETA = make_paper("Beta two", "A robot grasping study.")
+UNKNOWN = [f"zq{chr(97 + n)}qx" for n in range(4)]
+
+
+@pytest.fixture(scope="module")
+def two(tmp_path_factory: pytest.TempPathFactory) -> Iterator[PaperIndex]:
+    index = PaperIndex.create(tmp_path_factory.mktemp("two"))
+    index.rebuild([ALPHA, BETA])
+    yield index
+    index.close()
+
+
+@pytest.mark.parametrize(
+    ("query_end", "filters", "tags"),
+    [
+        ("", SearchFilters(required_tags=("keep",)), {BETA.id: ["keep"]}),
+        (" tag:keep", SearchFilters(), {BETA.id: ["keep"]}),
+        ("", SearchFilters(excluded_tags=("skip",)), {ALPHA.id: ["skip"]}),
+        # The day and new-papers views: the ids they allow, or those they leave out.
+        ("", SearchFilters(allowed_ids=frozenset({BETA.id})), {}),
+        ("", SearchFilters(denied_ids=frozenset({ALPHA.id})), {}),
+    ],
+)
+def test_a_long_query_keeps_the_words_of_the_best_paper_the_filters_allow(
+    two: PaperIndex, query_end: str, filters: SearchFilters, tags: dict[str, list[str]]
+) -> None:
+    """The best paper was read over the whole library ("Alpha one", three words), so the
+    one relaxed query found nothing inside the filter and no notice came."""
+    query = " ".join(["robot", *UNKNOWN, "demonstrations", "logged"]) + query_end
+    result = two.search(query, filters=filters, tags=FakeTags(tags), prefix_last_word=False)
+    assert [hit.paper.title for hit in result.hits] == ["Beta two"]
+    assert set(result.dropped_words) == {*UNKNOWN, "demonstrations", "logged"}
+    assert result.relaxed_notice is not None
+
+
+@pytest.mark.parametrize("query_end", [" ", " tag:keep"])
+def test_a_finished_last_word_is_not_read_as_a_prefix_to_pick_the_best_paper(
+    two: PaperIndex, query_end: str
+) -> None:
+    """``logg`` was read as ``logg*`` (found in "Alpha one") whenever the search was
+    typed, although a space or a tag term after it finishes it: the relaxed query then
+    kept it as a whole word no paper has, and found nothing."""
+    typing = " ".join(["robot", *UNKNOWN, "demonstrations", "logg"])
+    tags = FakeTags({ALPHA.id: ["keep"]})
+    result = two.search(typing + query_end, tags=tags, prefix_last_word=True)
+    assert [hit.paper.title for hit in result.hits] == ["Alpha one"]
+    assert set(result.dropped_words) == {*UNKNOWN, "logg"}
+    # Still typed: the word being written is a prefix, and stays.
+    typed = two.search(typing, tags=tags, prefix_last_word=True)
+    assert [hit.paper.title for hit in typed.hits] == ["Alpha one"]
+    assert set(typed.dropped_words) == set(UNKNOWN)
+
+
+def test_a_long_query_is_relaxed_without_the_fast_path_too(
+    two: PaperIndex, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Without Whoosh's internals every word's set was None: nothing was relaxed."""
+    slow = whoosh_internals.InternalsStatus(("BM25F._field_B",))
+    monkeypatch.setattr(whoosh_internals, "STATUS", slow)
+    query = " ".join(["robot", *UNKNOWN, "demonstrations", "logged"])
+    result = two.search(query, prefix_last_word=False)
+    assert [hit.paper.title for hit in result.hits] == ["Alpha one"]
+    assert set(result.dropped_words) == set(UNKNOWN)
+
+
+class _Frequencies:
+    def frequency(self, word: str) -> int:
+        return {"rare": 1, "middle": 2, "common": 3}[word]
+
+
+def test_the_postings_bound_counts_what_is_read_not_what_the_filters_leave(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Counting the filtered sets let a narrow filter (a day's papers) read every word's
+    postings, however common."""
+    monkeypatch.setattr(spelling, "RELAX_POSTINGS", 15)
+    read: list[str] = []
+
+    def papers_of(word: str) -> set[int]:
+        read.append(word)
+        return set(range(10))
+
+    among = {0}.intersection
+    kept = best_kept_words(["common", "rare", "middle"], papers_of, _Frequencies(), among)  # type: ignore[arg-type]
+    assert read == ["rare", "middle"]
+    assert kept == {"rare", "middle"}
 
 
 # ------------------------------------------------------------------ phrases around ids

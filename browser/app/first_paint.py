@@ -70,8 +70,6 @@ _ATTACH_MODULES = (
     "browser.app.tagging",
     "browser.app.transfer",
     "browser.readable_math",
-    # numpy, which scoring loads with the first search (60 ms quiet, up to 190 loaded).
-    "browser.search.vectors",
 )
 
 
@@ -159,6 +157,8 @@ class FirstPaint:
             self.services = services = self._open()
             for module in _ATTACH_MODULES:
                 importlib.import_module(module)
+            # numpy, which large libraries' scoring loads with the first search.
+            services.load_search_code()
         except BaseException as error:  # every failure reaches the user (see the launcher)
             self.error = error
             self.app.post_message(LibraryOpenFailed(error))

@@ -485,6 +485,7 @@ class Answerer:
             self._planner,
             partial(self.run, sort=sort, limit=limit, user=user, stop=stop),
             self._vocabulary_for(commit.searcher),
+            restricted=lambda plan: _restricted(commit, plan, user, None),
             prefix_last_word=prefix_last_word,
         )
         relaxer.relax(commit, plan, result, stop)

@@ -6,22 +6,25 @@ most ``MAX_RELAXATIONS`` sets, each a query planned and run). Those sets never r
 long pasted sentence, where half the words may be no paper's: then the words of the
 paper that has the most of them are kept (``spelling.best_kept_words``): each word's
 papers read once as a set (set operations over its postings, rarest first, at most
-``RELAX_POSTINGS`` postings) and one query more. Only for words that are all required:
-leaving a word out of an OR, a NOT, a range or a phrase would change what the query
-means, not how strict it is.
+``RELAX_POSTINGS`` postings) and one query more. Each word's papers are those the
+search's filters allow (tags, the day and new-papers views: ``restricted``), or the
+best paper could be one the relaxed query is then not allowed to find. Without Whoosh's
+internals (no fast path) a word's papers are read through its public matcher instead:
+slower, same answer. Only for words that are all required: leaving a word out of an OR,
+a NOT, a range or a phrase would change what the query means, not how strict it is.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from functools import partial
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from whoosh import query as wq
 
 from browser.models import SearchFilters, SearchResult
 from browser.search.commit import Commit
-from browser.search.matching import matching_set
+from browser.search.matching import allowed_only, matching_docnums, matching_set
 from browser.search.planning import Plan, QueryPlanner
 from browser.search.spelling import (
     best_kept_words,
@@ -31,15 +34,22 @@ from browser.search.spelling import (
     words_to_drop,
 )
 from browser.search.stopping import Stop
+from browser.search.syntax import LAST_WORD, OPERATORS
 from browser.search.vocabulary import Vocabulary
+from browser.text.query_text import clean_query, last_word_finished
 
 if TYPE_CHECKING:
     from browser.search.answering import Outcome
 
+# A plan's query without the ranges read from the sort columns, the documents allowed
+# (None: all) and denied; None when nothing can match (``answering._restricted``).
+Restriction = Callable[[Plan], tuple[Any, set[int] | None, set[int]] | None]
+
 
 class Relaxer:
     """Relaxes one query: ``run(commit, plan)`` runs a plan as the search does (its sort,
-    limit, user data and stop already given)."""
+    limit, user data and stop already given); ``restricted(plan)`` the documents its
+    filters allow and deny, as the search applies them."""
 
     def __init__(
         self,
@@ -47,10 +57,12 @@ class Relaxer:
         run: Callable[[Commit, Plan], Outcome],
         vocabulary: Vocabulary,
         *,
+        restricted: Restriction,
         prefix_last_word: bool,
     ) -> None:
         self._planner = planner
         self._run = run
+        self._restricted = restricted
         self._vocabulary = vocabulary
         self._prefix_last_word = prefix_last_word
 
@@ -68,9 +80,13 @@ class Relaxer:
         for dropped in words_to_drop(asked, self._vocabulary):
             if self._answered(commit, plan, result, asked, dropped, stop):
                 return
-        if len(asked) > 2:
-            papers_of = partial(self._word_papers, commit, plan.filters, stop, asked[-1])
-            kept = best_kept_words(asked, papers_of, self._vocabulary)
+        restricted = self._restricted(plan) if len(asked) > 2 else None
+        if restricted is not None:
+            _, allowed, denied = restricted
+            typed = self._typed_word(query, asked)
+            papers_of = partial(self._word_papers, commit, plan.filters, stop, typed)
+            among = partial(allowed_only, allowed=allowed, denied=denied)
+            kept = best_kept_words(asked, papers_of, self._vocabulary, among)
             if kept is not None and len(kept) < len(asked):
                 dropped = [word for word in asked if word not in kept]
                 self._answered(commit, plan, result, asked, dropped, stop)
@@ -126,15 +142,35 @@ class Relaxer:
         result.expansions = relaxed.expansions
         return True
 
+    def _typed_word(self, query: str, asked: list[str]) -> str | None:
+        """The word of ``asked`` the planner reads as a prefix being typed, if any: the
+        query's last token (``word_being_typed``'s rule), when no space follows it and
+        it is a plain word, not a tag term, a phrase's end or a non-prose field's value."""
+        if not self._prefix_last_word or last_word_finished(query):
+            return None
+        match = LAST_WORD.search(clean_query(query))
+        if match is None or match.group("word") in OPERATORS:
+            return None
+        last = match.group("word").casefold()
+        return next((word for word in asked if word.casefold() == last), None)
+
     def _word_papers(
-        self, commit: Commit, filters: SearchFilters, stop: Stop, last: str, word: str
+        self,
+        commit: Commit,
+        filters: SearchFilters,
+        stop: Stop,
+        typed: str | None,
+        word: str,
     ) -> set[int] | None:
-        """The documents one word alone matches (set operations over its postings), None
-        when it narrows nothing (a stop word) or set evaluation cannot answer; the query's
-        ``last`` word as the query reads it (a prefix while typed). Raises
+        """The documents one word alone matches, None when it narrows nothing (a stop
+        word); the ``typed`` word read as a prefix, as the query reads it. Raises
         ``Interrupted`` once ``stop`` says so."""
-        typed = self._prefix_last_word and word == last
-        single = self._planner.plan(commit.searcher, word, stop, filters, prefix_last_word=typed)
+        single = self._planner.plan(
+            commit.searcher, word, stop, filters, prefix_last_word=word == typed
+        )
         if single.listing or single.query is wq.NullQuery:
             return None  # a stop word: the text's analysis leaves it out anyway
-        return matching_set(commit.searcher, single.query, stop)
+        found = matching_set(commit.searcher, single.query, stop)
+        if found is None:  # no fast path, or a shape set evaluation does not know
+            found = matching_docnums(commit.searcher, single.query, stop)[0]
+        return found

@@ -145,7 +145,10 @@ def _commonness(word: str, vocabulary: Vocabulary) -> int:
 
 
 def best_kept_words(
-    words: list[str], papers_of: Callable[[str], set[int] | None], vocabulary: Vocabulary
+    words: list[str],
+    papers_of: Callable[[str], set[int] | None],
+    vocabulary: Vocabulary,
+    among: Callable[[set[int]], set[int]] = lambda papers: papers,
 ) -> set[str] | None:
     """The words to keep when no paper has them all and ``words_to_drop``'s sets ran out
     (a long pasted sentence): those of the paper that has the most of them, and among
@@ -155,7 +158,9 @@ def best_kept_words(
     ``papers_of(word)``: the documents the word alone matches (None: it narrows nothing,
     a stop word, and is kept). Bounded: the words' posting sets are read rarest first
     until they hold ``RELAX_POSTINGS`` postings; the more common words after that are
-    left out unread, as ``words_to_drop`` leaves out the most common first.
+    left out unread, as ``words_to_drop`` leaves out the most common first. ``among``:
+    the papers the search may show of those (its filters); the bound counts what is
+    read, not what the filters leave, or a narrow filter would read every word.
     """
     sets: dict[str, set[int]] = {}
     kept: set[str] = set()
@@ -167,8 +172,8 @@ def best_kept_words(
         if papers is None:
             kept.add(word)
             continue
-        sets[word] = papers
         read += len(papers)
+        sets[word] = among(papers)
     held = Counter(docnum for papers in sets.values() for docnum in papers)
     if not held:
         return None

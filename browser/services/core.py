@@ -146,6 +146,11 @@ class ServicesCore:
         """A copy of the user data and its plain-text twin in ``folder`` (see UserData)."""
         return self.userdata.backup(folder)
 
+    def load_search_code(self) -> None:
+        """Import what the first search will need, for a caller with a thread to spare
+        (the app's opening thread): numpy only for libraries large enough to use it."""
+        self.index.load_scoring()
+
     def close(self) -> None:
         self.index.close()
         self.catalog.close()
