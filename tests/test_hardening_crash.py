@@ -183,7 +183,9 @@ APP_LIKE_WRITER = textwrap.dedent(
         store.reload()  # what the app does on its timer before showing tags
         state = store.toggle(paper_id, tag, title="")
         final[(paper_id, tag)] = state
-        services.index.search("robust", limit=5, tags=store, time_budget_ms=60)
+        services.index.search(
+            "robust", limit=5, tags=store, time_budget_ms=60, prefix_last_word=False
+        )
     print(json.dumps([[p, t, s] for (p, t), s in final.items()]))
     services.close()
     """
