@@ -91,10 +91,10 @@ def test_spelled_phrases_answer_as_whoosh_does(index: PaperIndex, text: str) -> 
 def test_the_spellings_of_a_phrase() -> None:
     vocabulary = {"git": 5, "hub": 3, "github": 2, "code": 9, "gi": 1, "thub": 1}
     frequency = vocabulary.get
-    assert splits_of("github", lambda w: frequency(w, 0)) == [("git", "hub"), ("gi", "thub")]
+    assert splits_of("github", lambda w: frequency(w, 0)) == [("git", "hub")]  # not gi thub
     assert splits_of("gitlab", lambda w: frequency(w, 0)) == []  # no such word: no split
     spellings = phrase_spellings(["github", "code"], lambda w: frequency(w, 0))
-    assert spellings == [["github", "code"], ["git", "hub", "code"], ["gi", "thub", "code"]]
+    assert spellings == [["github", "code"], ["git", "hub", "code"]]
     assert phrase_spellings(["Multi-Task", "code"], lambda w: 0) == [
         ["multi", "task", "code"],
         ["multitask", "code"],

@@ -33,8 +33,9 @@ __all__ = ["MAX_PARTS", "MAX_SPELLINGS", "keep_written_case", "phrase_spellings"
 
 # A joined word is split into at most this many parts (``gpt4o`` -> ``gpt``, ``4``, ``o``).
 MAX_PARTS: Final = 3
-# Splits of one word kept (the ones whose rarest part is most frequent).
-MAX_SPLITS: Final = 2
+# Splits of one word kept (the ones whose rarest part is most frequent): every split
+# is another phrase to match, and the second best was noise (``gi thub``, ``datas et``).
+MAX_SPLITS: Final = 1
 # Spellings of one phrase searched, the one as written first: each is a phrase to match.
 MAX_SPELLINGS: Final = 4
 
