@@ -32,8 +32,11 @@ PAPERS = [
     make_paper("Multi-Task Learning Again", "Multi-task learning with GPT-4 models."),
     make_paper("Plain Words", "The git hub code is a phrase of three plain words."),
     make_paper("Unrelated", "A hub of tools, with git far from it: never next to each other."),
+    make_paper("Inside Hyphens", "RoBERTa-large and NeRF-style methods, OpenAI-style chat."),
+    make_paper("Deep Mind Written Joined", "The deepmind lab and few shot examples."),
+    make_paper("Fewshot Joined", "Fewshot prompting of pretraining data."),
 ]
-CODE, LAB, JOINED, HYPHENED, PLAIN = (paper.title for paper in PAPERS[:5])
+CODE, LAB, JOINED, HYPHENED, PLAIN, _, INSIDE, DEEPMIND, FEWSHOT = (p.title for p in PAPERS)
 
 
 @pytest.fixture(scope="module")
@@ -71,6 +74,15 @@ def found(index: PaperIndex, query: str, typing: bool = False) -> set[str]:
         # The parts as words: a compound's parts stand at consecutive positions.
         ('"git hub code"', {CODE, PLAIN}),
         ('"hub git"', set()),
+        # A compound inside a hyphenated one (``RoBERTa-large``), as a word and in phrases.
+        ('"roberta large"', {INSIDE}),
+        ('"nerf style methods"', {INSIDE}),
+        ('"openai style"', {INSIDE}),
+        # Neighbouring words that a paper wrote as one.
+        ('"multi task learning"', {JOINED, HYPHENED}),
+        ('"deep mind lab"', {DEEPMIND}),
+        ('"few shot prompting"', {FEWSHOT}),
+        ('"pre training data"', {FEWSHOT}),
     ],
 )
 def test_a_phrase_finds_a_compound_however_written(
@@ -81,8 +93,34 @@ def test_a_phrase_finds_a_compound_however_written(
 
 
 @pytest.mark.parametrize(
+    ("word", "titles"),
+    [
+        ("roberta", {INSIDE}),
+        ("RoBERTa", {INSIDE}),
+        ("nerf", {INSIDE}),
+        ("openai", {LAB, INSIDE}),
+        ("deepmind", {LAB, DEEPMIND}),
+    ],
+)
+def test_a_compound_inside_a_hyphenated_one_is_a_word(
+    index: PaperIndex, word: str, titles: set[str]
+) -> None:
+    for typing in (False, True):
+        assert titles <= found(index, word, typing), (word, typing)
+    result = index.search(word, prefix_last_word=False)
+    assert result.corrected_query is None  # "nerf" was corrected to "ner"
+
+
+@pytest.mark.parametrize(
     "text",
-    ['"github code"', '"multi-task learning"', '"gpt4 models"', '"lora adapters" code'],
+    [
+        '"multi task learning"',
+        '"nerf style"',
+        '"github code"',
+        '"multi-task learning"',
+        '"gpt4 models"',
+        '"lora adapters" code',
+    ],
 )
 def test_spelled_phrases_answer_as_whoosh_does(index: PaperIndex, text: str) -> None:
     _assert_same_answer(index, text + " ", "relevance")
@@ -96,6 +134,11 @@ def test_the_spellings_of_a_phrase() -> None:
     spellings = phrase_spellings(["github", "code"], lambda w: frequency(w, 0))
     assert spellings == [["github", "code"], ["git", "hub", "code"]]
     assert phrase_spellings(["Multi-Task", "code"], lambda w: 0) == [
+        ["multi", "task", "code"],
+        ["multitask", "code"],
+    ]
+    # Two plain neighbours the vocabulary holds joined.
+    assert phrase_spellings(["multi", "task", "code"], lambda w: int(w == "multitask")) == [
         ["multi", "task", "code"],
         ["multitask", "code"],
     ]

@@ -29,7 +29,7 @@ def every(text: str) -> set[str]:
     ("text", "parts", "joined"),
     [
         ("GPT-4", ["gpt", "4"], ["gpt4"]),
-        ("Llama 3-8B", ["llama", "3", "8", "b"], ["38b"]),
+        ("Llama 3-8B", ["llama", "3", "8", "b"], ["38b", "8b"]),
         ("GPT-3", ["gpt", "3"], ["gpt3"]),
         ("Command-R", ["command", "r"], ["commandr"]),
         ("Command-V", ["command", "v"], ["commandv"]),
@@ -41,7 +41,17 @@ def every(text: str) -> set[str]:
         ("GPT4o", ["gpt", "4", "o"], ["gpt4o"]),
         ("Qwen2.5", ["qwen", "2.5"], ["qwen2.5"]),
         ("Qwen2", ["qwen", "2"], ["qwen2"]),
-        ("Llama-3.1-8B", ["llama", "3.1", "8", "b"], ["llama3.18b"]),
+        ("Llama-3.1-8B", ["llama", "3.1", "8", "b"], ["llama3.18b", "8b"]),
+        # A compound inside a hyphenated one is joined too: a reader looks for it.
+        ("RoBERTa-large", ["ro", "ber", "ta", "large"], ["robertalarge", "roberta"]),
+        ("DeepMind-style", ["deep", "mind", "style"], ["deepmindstyle", "deepmind"]),
+        ("NeRF-based", ["ne", "rf", "based"], ["nerfbased", "nerf"]),
+        ("Qwen2.5-VL", ["qwen", "2.5", "vl"], ["qwen2.5vl", "qwen2.5"]),
+        (
+            "pre-trained GPT4-based",
+            ["pre", "trained", "gpt", "4", "based"],
+            ["pretrained", "gpt4based", "gpt4"],
+        ),
         ("state-of-the-art", ["state", "art"], ["stateoftheart"]),
         ("e.g.", ["e", "g"], ["eg"]),
         # Wholes that must stay whole.

@@ -9,6 +9,8 @@ and missed the papers that wrote ``multitask learning``. A reader sees the same 
 both, so a phrase is searched in each spelling of its compounds (an OR of phrases):
 
 * a word written in parts also as its joined form (``multi-task`` -> ``multitask``);
+* two neighbouring words also joined, when the vocabulary holds the joined word
+  (``"multi task learning"`` finds ``multitask learning``);
 * a word written joined also as the parts the library's vocabulary splits it into
   (``github`` -> ``git hub``), when the vocabulary holds the word itself (some paper
   has it, joined or as a compound) and each part: the fewest parts, at most
@@ -22,7 +24,7 @@ from __future__ import annotations
 
 import itertools
 import re
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from typing import Any, Final
 
 from whoosh import query as wq
@@ -53,13 +55,27 @@ def phrase_spellings(written: Sequence[str], frequency: Callable[[str], int]) ->
     """
     options = [_word_spellings(word, frequency) for word in written]
     spellings: list[list[str]] = []
-    for choice in itertools.product(*options):
+    as_written = [[spellings[0] for spellings in options]]
+    others = itertools.chain(_pairs_joined(options, frequency), itertools.product(*options))
+    for choice in itertools.chain(as_written, others):
         words = [part for parts in choice for part in parts]
         if words not in spellings:
             spellings.append(words)
         if len(spellings) == MAX_SPELLINGS:
             break
     return spellings
+
+
+def _pairs_joined(
+    options: list[list[tuple[str, ...]]], frequency: Callable[[str], int]
+) -> Iterator[list[tuple[str, ...]]]:
+    """The phrase as written with two neighbouring plain words joined, where the
+    vocabulary holds the joined word (``multi task learning`` -> ``multitask learning``)."""
+    written = [spellings[0] for spellings in options]
+    for at in range(len(written) - 1):
+        first, second = written[at], written[at + 1]
+        if len(first) == 1 and len(second) == 1 and frequency(joined := first[0] + second[0]):
+            yield [*written[:at], (joined,), *written[at + 2 :]]
 
 
 def _word_spellings(word: str, frequency: Callable[[str], int]) -> list[tuple[str, ...]]:

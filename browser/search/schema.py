@@ -48,8 +48,9 @@ META_FILE: Final = "paper-index.json"
 # Snowball stems, US spellings. 5: postings with joined values
 # (``whoosh_internals.JoinedValuesCodec``), the stored paper without its default values.
 # 6: ``has``, which optional fields a paper has a value in. 7: ``sort_page``, where a
-# paper stands on its listing day's page (``page_key``).
-SCHEMA_VERSION: Final = 7
+# paper stands on its listing day's page (``page_key``). 8: the joined form of a compound
+# inside a hyphenated one (``roberta`` of ``RoBERTa-large``).
+SCHEMA_VERSION: Final = 8
 # Names and organisations: words as Whoosh's default tokenizer finds them.
 TOKEN_PATTERN: Final = r"\w+(\.?\w+)*"
 TOKEN_RE: Final = re.compile(TOKEN_PATTERN, re.UNICODE)

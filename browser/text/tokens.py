@@ -10,8 +10,9 @@ characters and combining marks belong to the word they sit in), normalises it wi
   letters next to digits (``GPT4`` -> ``gpt``, ``4``). Each part is a token, one-letter
   parts and digits included (``Command-R``, ``GPT-4``); a compound of several parts also
   gives its joined form (``Multi-Task`` -> ``multi``, ``task``, ``multitask``), derived,
-  at the position of its first part. ``Qwen2.5`` gives ``qwen``, ``2.5``, ``qwen2.5``:
-  distinct from ``Qwen2``.
+  at the position of its first part, and so does each piece between joiners that is a
+  compound itself (``RoBERTa-large`` -> ``roberta`` beside ``robertalarge``).
+  ``Qwen2.5`` gives ``qwen``, ``2.5``, ``qwen2.5``: distinct from ``Qwen2``.
 * **CJK**: a run of Han, kana or Hangul characters gives every character (a
   one-character query still matches) and every overlapping pair, derived, at the
   position of its first character (``推論`` is found in ``…モデルの推論能力…``).
@@ -29,6 +30,7 @@ import itertools
 import re
 import sys
 import unicodedata
+from collections.abc import Callable
 from functools import lru_cache
 from typing import Final, NamedTuple
 
@@ -156,30 +158,49 @@ def analyse_run(chunk: str, keep_stop_words: bool = False) -> _Analysed:
                     tokens.append((pair, *span(base + index, base + index + 2), position, True))
                 position += 1
             continue
-        parts = _parts(chunk, folded, offsets, run.start(), run.end())
+        pieces = _pieces(chunk, folded, offsets, run.start(), run.end())
         first = len(tokens), position
-        for start, end in parts:
-            word = folded[start:end]
-            if keep_stop_words or word not in STOP_WORDS:
-                tokens.append((sys.intern(word), *span(start, end), position, False))
-                position += 1
+        for piece in pieces:
+            piece_first = len(tokens), position
+            for start, end in piece:
+                word = folded[start:end]
+                if keep_stop_words or word not in STOP_WORDS:
+                    tokens.append((sys.intern(word), *span(start, end), position, False))
+                    position += 1
+            if len(piece) > 1 and len(pieces) > 1:
+                # A compound inside a hyphenated one (``RoBERTa`` of ``RoBERTa-large``)
+                # is a word a reader looks for too.
+                _insert_joined(tokens, folded, piece, span, piece_first)
+        parts = [part for piece in pieces for part in piece]
         if len(parts) > 1:
-            # Right after the first part, at its position: tokens stay in position order.
-            joined = "".join(folded[start:end] for start, end in parts)
-            whole = span(parts[0][0], parts[-1][1])
-            at = first[0] + 1 if len(tokens) > first[0] else first[0]
-            tokens.insert(at, (sys.intern(joined), *whole, first[1], True))
+            _insert_joined(tokens, folded, parts, span, first)
     return tuple(tokens), position
 
 
-def _parts(
+def _insert_joined(
+    tokens: list[tuple[str, int, int, int, bool]],
+    folded: str,
+    parts: list[tuple[int, int]],
+    span: Callable[[int, int], tuple[int, int]],
+    first: tuple[int, int],
+) -> None:
+    """Add the joined form of ``parts``, derived, at the position of the first of them:
+    right after its token (``first``: where it is in ``tokens``, its position), so that
+    tokens stay in position order."""
+    joined = "".join(folded[start:end] for start, end in parts)
+    at = first[0] + 1 if len(tokens) > first[0] else first[0]
+    tokens.insert(at, (sys.intern(joined), *span(parts[0][0], parts[-1][1]), first[1], True))
+
+
+def _pieces(
     chunk: str, folded: str, offsets: tuple[int, ...], start: int, end: int
-) -> list[tuple[int, int]]:
-    """(start, end) in ``folded`` of each part of the compound ``folded[start:end]``."""
-    parts: list[tuple[int, int]] = []
-    for piece in _PART_RE.finditer(folded, start, end):
-        parts.extend(_split_piece(chunk, folded, offsets, piece.start(), piece.end()))
-    return parts
+) -> list[list[tuple[int, int]]]:
+    """(start, end) in ``folded`` of each part of the compound ``folded[start:end]``, by
+    piece between joiners (``RoBERTa-large``: ``ro``, ``berta`` | ``large``)."""
+    return [
+        _split_piece(chunk, folded, offsets, piece.start(), piece.end())
+        for piece in _PART_RE.finditer(folded, start, end)
+    ]
 
 
 def _split_piece(
