@@ -96,6 +96,27 @@ async def test_typing_in_the_bar_is_not_reading_the_first_paper(services: Servic
         await wait_for(pilot, lambda: first in read_on_disk(services))
 
 
+async def test_the_time_away_from_the_list_does_not_count_towards_the_mark(
+    services: Services, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The dwell time starts when attention comes back to the list: the seconds spent
+    typing in the bar are not part of it (the mark once came a moment after leaving it)."""
+    app = make_app(services, config=AppConfig(read_after_seconds=1.0))
+    async with running(app) as pilot:
+        await search(pilot, "")
+        flow, hit = app.reading_flow, app.table.highlighted_hit
+        assert hit is not None
+        attending = False
+        monkeypatch.setattr(flow, "_reader_attending", lambda: attending)
+        flow.paper_shown(None)
+        flow.paper_shown(hit)  # shown now, while the user is elsewhere
+        await pilot.pause(1.5)  # one dwell time and a half away
+        attending = True
+        await pilot.pause(0.7)  # a dwell time re-armed at 1.0 s would have ended at 2.0 s
+        assert hit.paper.id not in read_on_disk(services)
+        await wait_for(pilot, lambda: hit.paper.id in read_on_disk(services))
+
+
 async def test_zero_seconds_turns_automatic_marks_off(services: Services) -> None:
     app = make_app(services, config=AppConfig(read_after_seconds=0))
     async with running(app) as pilot:

@@ -24,7 +24,11 @@ from browser.wording import counted
 if TYPE_CHECKING:
     from browser.app.main import PaperBrowserApp
 
-__all__ = ["ReadStep", "ReadingFlow"]
+__all__ = ["ATTENTION_CHECK_SECONDS", "ReadStep", "ReadingFlow"]
+
+# While the reader is not in the list or the reader screen, how often the app looks
+# whether they came back (the automatic read mark counts time from then).
+ATTENTION_CHECK_SECONDS = 0.25
 
 
 @dataclass(frozen=True)
@@ -95,7 +99,28 @@ class ReadingFlow:
             return
         if self._reading.is_read(paper_id):
             return
-        self._timer = self.app.set_timer(self.read_after_seconds, lambda: self._auto_read(paper_id))
+        self._time_attention(paper_id)
+
+    def _time_attention(self, paper_id: str) -> None:
+        """Mark ``paper_id`` read after ``read_after_seconds`` of attention from now; while
+        the reader is elsewhere (typing in the bar, a dialog), look again every
+        ``ATTENTION_CHECK_SECONDS`` and start the full time when attention comes back.
+        Re-arming the full time instead marked a paper read a moment after the user left
+        the bar for the list, having counted the seconds spent typing."""
+        if self._reader_attending():
+            self._timer = self.app.set_timer(
+                self.read_after_seconds, lambda: self._auto_read(paper_id)
+            )
+        else:
+            self._timer = self.app.set_timer(
+                ATTENTION_CHECK_SECONDS, lambda: self._still_shown(paper_id)
+            )
+
+    def _still_shown(self, paper_id: str) -> None:
+        self._timer = None
+        hit = self.app.table.highlighted_hit
+        if hit is not None and hit.paper.id == paper_id:
+            self._time_attention(paper_id)
 
     def _auto_read(self, paper_id: str) -> None:
         self._timer = None
@@ -104,10 +129,8 @@ class ReadingFlow:
             return
         if not self._reader_attending():
             # Typing in the bar (or a dialog open) is not reading the paper that happens
-            # to head the list: look again later, while it stays highlighted.
-            self._timer = self.app.set_timer(
-                self.read_after_seconds, lambda: self._auto_read(paper_id)
-            )
+            # to head the list: time it again once attention comes back.
+            self._time_attention(paper_id)
             return
         try:
             self._reading.state.set_read([paper_id])
