@@ -42,7 +42,10 @@ def query_syntax() -> list[QuerySyntax]:
             ("diffusion policy",),
             "papers with every word, best first; the last word also as a prefix as you type",
         ),
-        QuerySyntax(('"exact phrases"',), "the words side by side, in this order"),
+        QuerySyntax(
+            ('"exact phrases"',),
+            "the words side by side, in this order; GitHub, git-hub, github alike",
+        ),
         QuerySyntax(("OR",), "either word"),
         QuerySyntax(("NOT",), "not the word after it (-word too)"),
         QuerySyntax(("reinforc*",), "wildcards: * any letters, ? one letter"),

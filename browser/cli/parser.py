@@ -141,7 +141,11 @@ def _add_pipeline_commands(commands: Any, parents: _Parents) -> None:
     tagged = search.add_mutually_exclusive_group()
     tagged.add_argument("--tagged", action="store_const", const=True, dest="tagged")
     tagged.add_argument("--untagged", action="store_const", const=False, dest="tagged")
-    search.add_argument("--json", action="store_true", help="print a JSON array of hits")
+    search.add_argument(
+        "--json",
+        action="store_true",
+        help="print one JSON object: the query as run, the count, notes and the hits",
+    )
     search.set_defaults(handler=search_command)
 
     stats = commands.add_parser(
