@@ -201,6 +201,18 @@ def test_an_id_beside_words_and_operators(with_ids: PaperIndex) -> None:
 
 
 @pytest.mark.parametrize(
+    "pasted", ["2401.01234 2024", "arXiv preprint arXiv:2401.01234, 2024.", "zebra 2401.01234v2"]
+)
+def test_words_beside_a_known_id_may_all_be_left_out(with_ids: PaperIndex, pasted: str) -> None:
+    """A reference pasted whole: the id names the paper, the words around it need not."""
+    for typing in (False, True):
+        result = with_ids.search(pasted, prefix_last_word=typing)
+        assert [hit.paper.title for hit in result.hits] == ["Pasted Links Found"]
+        assert result.relaxed_query is not None
+        assert result.relaxed_query.split() == ["arxiv:2401.01234"], result.relaxed_query
+
+
+@pytest.mark.parametrize(
     "pasted",
     ["2402.09999", "https://arxiv.org/abs/2402.09999v1", "hep-ph/9901001", "arxiv:2402.09999"],
 )

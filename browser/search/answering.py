@@ -151,7 +151,8 @@ class Answerer:
             partial=outcome.partial or stop.stopped_early,
             expansions=plan.expansions,
         )
-        if outcome.total < FEW_HITS and not result.partial and plan.words:
+        # Words of digits alone are not spelled (``plan.words``) but may be left out.
+        if outcome.total < FEW_HITS and not result.partial and (plan.words or not outcome.total):
             try:
                 self._offer_correction(
                     commit,

@@ -16,6 +16,7 @@ a NOT, a range or a phrase would change what the query means, not how strict it 
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from functools import partial
 from typing import TYPE_CHECKING, Any
@@ -41,6 +42,8 @@ from browser.text.query_text import clean_query, last_word_finished
 if TYPE_CHECKING:
     from browser.search.answering import Outcome
 
+# An arXiv id as the planned query holds it (``identifiers.read_arxiv_ids``).
+_ARXIV_TERM = re.compile(r"(?<![\w:])arxiv:\S", re.IGNORECASE)
 # A plan's query without the ranges read from the sort columns, the documents allowed
 # (None: all) and denied; None when nothing can match (``answering._restricted``).
 Restriction = Callable[[Plan], tuple[Any, set[int] | None, set[int]] | None]
@@ -75,9 +78,12 @@ class Relaxer:
         # One word however often and in whatever case it is written ("Learning learning").
         asked = list({word.casefold(): word for word in reversed(relaxable_words(query))}.values())
         asked.reverse()
-        if len(asked) < 2 or not relaxable(query):
+        # An arXiv id names one paper: every word beside it may go (a pasted reference,
+        # "arXiv:2401.01234, 2024."); otherwise a shorter query keeps one of the words.
+        with_id = _ARXIV_TERM.search(query) is not None
+        if len(asked) < (1 if with_id else 2) or not relaxable(query):
             return
-        for dropped in words_to_drop(asked, self._vocabulary):
+        for dropped in words_to_drop(asked, self._vocabulary, keep_one=not with_id):
             if self._answered(commit, plan, result, asked, dropped, stop):
                 return
         restricted = self._restricted(plan) if len(asked) > 2 else None

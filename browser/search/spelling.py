@@ -114,11 +114,14 @@ def relaxable_words(query: str) -> list[str]:
     return words
 
 
-def words_to_drop(words: list[str], vocabulary: Vocabulary) -> Iterator[list[str]]:
+def words_to_drop(
+    words: list[str], vocabulary: Vocabulary, *, keep_one: bool = True
+) -> Iterator[list[str]]:
     """Sets of ``words`` to leave out when no paper has them all: one word, then two, ...
     and among as many the most common first, since they say least about what is looked
     for (``vietnam hate`` tries without "hate" before without "vietnam"). At most
-    ``MAX_RELAXATIONS`` sets; never all the words.
+    ``MAX_RELAXATIONS`` sets; never all the words, unless not ``keep_one`` (the query
+    holds something more telling than its words, an arXiv id).
 
     A word with digits counts as common as its letters (``GPT-4`` as ``gpt``); one of
     digits only as a word no paper has (``98765``): the most specific, left out last.
@@ -126,7 +129,7 @@ def words_to_drop(words: list[str], vocabulary: Vocabulary) -> Iterator[list[str
     unique = list(dict.fromkeys(words))
     frequency = {w: _commonness(w, vocabulary) for w in unique}
     tried = 0
-    for count in range(1, len(unique)):
+    for count in range(1, len(unique) + (0 if keep_one else 1)):
         for dropped in sorted(
             itertools.combinations(unique, count), key=lambda c: -sum(frequency[w] for w in c)
         ):
@@ -212,4 +215,6 @@ def without_words(query: str, dropped: list[str]) -> str:
         query = re.sub(rf"(?<![\w:-])(?:\w+:)?{re.escape(word)}(?::(?=\S)|(?![\w:-]))", " ", query)
     trailing = " " if query[-1:].isspace() else ""
     query = re.sub(r"(?<=\w):$", "", query.rstrip())
-    return " ".join(query.split()) + trailing
+    # Punctuation its word left behind ("2024." without 2024) is no part of a query.
+    kept = [chunk for chunk in query.split() if chunk.strip(".,;:!?")]
+    return " ".join(kept) + trailing
