@@ -14,7 +14,13 @@ from typing import TYPE_CHECKING, Any, Final
 from whoosh import query as wq
 from whoosh.scoring import BM25F
 
-from browser.search.kept import frequency, kept_share, skip_cost, skips_to_candidates
+from browser.search.kept import (
+    frequency,
+    kept_share,
+    skip_cost,
+    skips_as_arrays,
+    skips_to_candidates,
+)
 from browser.search.kept import scored_lists as scored_lists  # facade clears it
 from browser.search.lengths import bm25_statistics, length_norms
 from browser.search.matching import Unsupported, matching_set
@@ -385,9 +391,9 @@ def term_docs(
     lists = scored_lists(searcher)
     key = (fieldname, tbytes)
     whole = lists.get(key)
+    skips = skips_as_arrays if uses_numpy(searcher) else skips_to_candidates
     if whole is None and (
-        within is None
-        or not skips_to_candidates(len(within), frequency(searcher, fieldname, tbytes))
+        within is None or not skips(len(within), frequency(searcher, fieldname, tbytes))
     ):
         # Decoding the blocks is most of the cost: score the whole list once and keep it
         # for the next keystrokes, which ask for the same words and completions again.
