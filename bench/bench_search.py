@@ -4,7 +4,7 @@
     .venv/bin/python -m bench.bench_search --quick          # 1k only, a few seconds
 
 Every measurement that involves memory or a cold start runs in a fresh subprocess
-(``--worker``), which reports JSON on stdout; peak memory is ``ru_maxrss`` of that
+(``--worker``), which reports JSON on stdout; peak memory is ``VmHWM`` of that
 process (and of its children for the two-process build). Latencies are per-query
 medians over ``--runs`` passes through a fixed mix of 200 queries, then p50/p95/p99
 over the queries. The same documents are measured with a plain Whoosh index (minimal
@@ -34,6 +34,7 @@ from pathlib import Path
 from typing import Any
 
 from bench.corpus import generate_papers, load_seeds, write_corpus
+from bench.peak_memory import peak_rss_mib
 from browser.models import Paper, SortOrder
 from browser.search_session import PAGE_SIZE, TYPING_BUDGET_MS, TYPING_PAGE_SIZE
 
@@ -148,10 +149,11 @@ def make_queries(papers_file: Path, seed: int = 11) -> list[Query]:
 
 
 def peak_mib(include_children: bool = False) -> float:
-    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    peak = peak_rss_mib()
     if include_children:
-        peak = max(peak, resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)
-    return peak / 1024  # kilobytes on Linux
+        # The build's workers are forked, not exec'd: their own high-water marks.
+        peak = max(peak, resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024)
+    return peak
 
 
 def worker_parse(args: argparse.Namespace) -> dict[str, Any]:
