@@ -279,7 +279,7 @@ def test_the_numpy_path_reads_a_list_whole_for_all_but_very_few_candidates(
         whole = scoring.term_scores(searcher, "text", "learn", 1.0)
         scoring.scored_lists(searcher).clear()
         within = {3, 100, 401, 402, 799}
-        assert kept.skips_to_candidates(len(within), 800)
+        assert kept.skips_cheaper(len(within), 800)
         assert not kept.skips_as_arrays(len(within), 800)
         found = scoring.term_scores(searcher, "text", "learn", 1.0, within)
         assert found == {d: s for d, s in whole.items() if d in within}

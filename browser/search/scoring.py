@@ -19,7 +19,7 @@ from browser.search.kept import (
     kept_share,
     skip_cost,
     skips_as_arrays,
-    skips_to_candidates,
+    skips_cheaper,
 )
 from browser.search.kept import scored_lists as scored_lists  # facade clears it
 from browser.search.lengths import bm25_statistics, length_norms
@@ -391,7 +391,8 @@ def term_docs(
     lists = scored_lists(searcher)
     key = (fieldname, tbytes)
     whole = lists.get(key)
-    skips = skips_as_arrays if uses_numpy(searcher) else skips_to_candidates
+    # (the numpy path's whole read is cheaper still than ``skip_cost`` assumes)
+    skips = skips_as_arrays if uses_numpy(searcher) else skips_cheaper
     if whole is None and (
         within is None or not skips(len(within), frequency(searcher, fieldname, tbytes))
     ):
