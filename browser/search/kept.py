@@ -61,8 +61,9 @@ ARRAY_SKIP_RATIO: Final = 1024
 
 
 def skips_as_arrays(candidates: int, count: int) -> bool:
-    """``skips_cheaper`` for a term scored on the numpy path (``ARRAY_SKIP_RATIO``): the
-    estimates (``skip_cost``) keep the general rule, as they only rank an AND's parts."""
+    """Whether a term scored on the numpy path skips to its ``candidates`` (besides
+    ``skips_cheaper``): under one per ``ARRAY_SKIP_RATIO`` postings. The estimates
+    (``skip_cost``) keep the general model: they only rank an AND's parts."""
     return candidates * ARRAY_SKIP_RATIO < count
 
 

@@ -391,10 +391,8 @@ def term_docs(
     lists = scored_lists(searcher)
     key = (fieldname, tbytes)
     whole = lists.get(key)
-    # (the numpy path's whole read is cheaper still than ``skip_cost`` assumes)
-    skips = skips_as_arrays if uses_numpy(searcher) else skips_cheaper
     if whole is None and (
-        within is None or not skips(len(within), frequency(searcher, fieldname, tbytes))
+        within is None or not _skips(searcher, len(within), frequency(searcher, fieldname, tbytes))
     ):
         # Decoding the blocks is most of the cost: score the whole list once and keep it
         # for the next keystrokes, which ask for the same words and completions again.
@@ -406,6 +404,15 @@ def term_docs(
         return _scores_at(searcher, fieldname, tbytes, boost, within, stop)
     scores = whole if within is None else vectors.among_ids(whole, within)
     return vectors.times(scores, boost) if boost != 1.0 else scores
+
+
+def _skips(searcher: Any, candidates: int, count: int) -> bool:
+    """Whether an AND scores a term only at its candidates: when the cost model says so
+    (``skips_cheaper``) and, on the numpy path, whose whole read is cheaper still than
+    the model assumes, only for very few (``skips_as_arrays``)."""
+    if not skips_cheaper(candidates, count):
+        return False
+    return not uses_numpy(searcher) or skips_as_arrays(candidates, count)
 
 
 def _weights_as_scores(searcher: Any, fieldname: str, tbytes: bytes, boost: float) -> ScoredDocs:
