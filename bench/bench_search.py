@@ -268,6 +268,8 @@ def typed_key_by_key(index: Any, queries: list[Query], typing_limit: int) -> dic
     final = agree = 0
     for query in queries:
         text = query["text"]
+        if not text:
+            continue  # no key to type
         index._forget_session_caches()
         for end in range(1, len(text) + 1):
             result = index.search(

@@ -117,6 +117,27 @@ async def test_the_time_away_from_the_list_does_not_count_towards_the_mark(
         await wait_for(pilot, lambda: hit.paper.id in read_on_disk(services))
 
 
+async def test_leaving_the_list_starts_the_count_again(
+    services: Services, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    app = make_app(services, config=AppConfig(read_after_seconds=1.0))
+    async with running(app) as pilot:
+        await search(pilot, "")
+        flow, hit = app.reading_flow, app.table.highlighted_hit
+        assert hit is not None
+        attending = True
+        monkeypatch.setattr(flow, "_reader_attending", lambda: attending)
+        flow.paper_shown(None)
+        flow.paper_shown(hit)
+        await pilot.pause(0.6)
+        attending = False  # to the bar for a moment, before the dwell time is up
+        await pilot.pause(0.6)
+        attending = True
+        await pilot.pause(0.6)  # 1.2 s in the list in all, never 1.0 s at a stretch
+        assert hit.paper.id not in read_on_disk(services)
+        await wait_for(pilot, lambda: hit.paper.id in read_on_disk(services))
+
+
 async def test_zero_seconds_turns_automatic_marks_off(services: Services) -> None:
     app = make_app(services, config=AppConfig(read_after_seconds=0))
     async with running(app) as pilot:

@@ -1285,6 +1285,7 @@ def test_the_benchmark_runs_end_to_end(tmp_path: Path) -> None:
     assert done.returncode == 0, done.stderr
     report = out.read_text()
     assert "| typing |" in report and "| as-you-type final in one pass |" in report
+    assert "| as-you-type final in one pass, typed key by key |" in report
     assert "error" not in report
 
 

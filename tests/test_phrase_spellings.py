@@ -147,6 +147,31 @@ def test_the_spellings_of_a_phrase() -> None:
     assert phrase_spellings(["the"], lambda w: 1) == [[]]
 
 
+def test_a_word_splits_into_words_not_fragments() -> None:
+    """A real vocabulary holds fragments and letters (``learni``, ``ng``, ``s``): a part
+    must be held by a good share of the papers that hold the word, and a one-letter
+    tail is no part."""
+    vocabulary = {
+        "learning": 1000, "learni": 2, "ng": 50, "learn": 700, "ing": 3,
+        "models": 800, "model": 900, "s": 300,
+        "github": 10, "git": 8, "hub": 9, "gi": 1, "thub": 1,
+        "iphone": 5, "i": 500, "phone": 40,
+        "dataset": 400, "data": 900, "set": 500,
+    }  # fmt: skip
+    frequency = lambda word: vocabulary.get(word, 0)  # noqa: E731
+    assert splits_of("learning", frequency) == []
+    assert splits_of("models", frequency) == []
+    assert splits_of("github", frequency) == [("git", "hub")]
+    assert splits_of("iphone", frequency) == [("i", "phone")]
+    assert splits_of("dataset", frequency) == [("data", "set")]
+    assert splits_of("x" * 200, lambda word: 1) == []  # too long to try every cut
+
+
+def test_a_phrase_with_several_compounds_tries_them_joined_together_first() -> None:
+    spellings = phrase_spellings(["multi-task", "generative", "pre-trained"], lambda w: 1)
+    assert spellings[1] == ["multitask", "generative", "pretrained"]
+
+
 def test_a_phrase_has_at_most_a_few_spellings() -> None:
     words = [f"w{n}x{n}" for n in range(6)]
     spellings = phrase_spellings(["k-l", "m-n", "p-q", "r-s"], lambda w: 1)

@@ -194,6 +194,8 @@ def test_an_id_beside_words_and_operators(with_ids: PaperIndex) -> None:
     # Inside a phrase it is text, as written, a quoted id alone too: abstracts cite ids.
     assert read_arxiv_ids('"see 2401.01234 here" robot').text == '"see 2401.01234 here" robot'
     assert read_arxiv_ids('"2401.01234"').text == '"2401.01234"'
+    quoted = '"the arXiv preprint 2401.01234" robot'
+    assert read_arxiv_ids(quoted).text == quoted
     assert titles(with_ids, '"2004.11967"') == {"A Citing Paper"}
     assert titles(with_ids, "'2004.11967'") == {"A Citing Paper"}  # single quotes: a phrase
     assert titles(with_ids, '"Antoniou et al"') == {"A Citing Paper"}
@@ -210,6 +212,12 @@ def test_words_beside_a_known_id_may_all_be_left_out(with_ids: PaperIndex, paste
         assert [hit.paper.title for hit in result.hits] == ["Pasted Links Found"]
         assert result.relaxed_query is not None
         assert result.relaxed_query.split() == ["arxiv:2401.01234"], result.relaxed_query
+        assert result.relaxed_notice is not None and "arXiv id" in result.relaxed_notice
+
+
+def test_a_wildcard_on_ids_is_no_id_to_leave_words_for(with_ids: PaperIndex) -> None:
+    result = with_ids.search("arxiv:2401* zebra", prefix_last_word=False)
+    assert result.total == 0 and result.relaxed_query is None
 
 
 @pytest.mark.parametrize(

@@ -7,6 +7,7 @@ transaction, ~1 ms), marking a whole list read runs its search in a worker.
 
 from __future__ import annotations
 
+import time
 from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import partial
@@ -26,8 +27,8 @@ if TYPE_CHECKING:
 
 __all__ = ["ATTENTION_CHECK_SECONDS", "ReadStep", "ReadingFlow"]
 
-# While the reader is not in the list or the reader screen, how often the app looks
-# whether they came back (the automatic read mark counts time from then).
+# How often the app looks whether the reader is in the list or the reader screen, for
+# the automatic read mark (which counts only that time).
 ATTENTION_CHECK_SECONDS = 0.25
 
 
@@ -48,6 +49,8 @@ class ReadingFlow:
         self.read_after_seconds = read_after_seconds
         self._timer: Timer | None = None
         self._timed_paper: str | None = None
+        # Since when the reader has been in the list or the reader screen (monotonic s).
+        self._attending_since: float | None = None
         self.undo_steps: list[ReadStep] = []
         # PRAGMA data_version: moves when another copy commits (read marks, notes).
         self._seen_version = app.services.userdata.database.data_version()
@@ -87,50 +90,46 @@ class ReadingFlow:
     # ------------------------------------------------------------------ auto read
 
     def paper_shown(self, hit: SearchHit | None) -> None:
-        """The abstract of ``hit`` is on screen now: mark it read if it stays there."""
+        """The abstract of ``hit`` is on screen now: mark it read once it has stayed there
+        ``read_after_seconds`` while the reader was in the list or the reader screen.
+
+        Looked at every ``ATTENTION_CHECK_SECONDS``: time spent typing in the bar or in a
+        dialog does not count, and leaving starts the count again. (One timer of the
+        whole time, re-armed when it ended away from the list, marked a paper read a
+        moment after the user came back from typing.)"""
         paper_id = hit.paper.id if hit is not None else None
         if paper_id == self._timed_paper:
             return
-        if self._timer is not None:
-            self._timer.stop()
-            self._timer = None
+        self._stop_timing()
         self._timed_paper = paper_id
         if paper_id is None or self.read_after_seconds <= 0:
             return
         if self._reading.is_read(paper_id):
             return
-        self._time_attention(paper_id)
+        self._attending_since = time.monotonic() if self._reader_attending() else None
+        self._timer = self.app.set_interval(
+            ATTENTION_CHECK_SECONDS, lambda: self._look_at(paper_id)
+        )
 
-    def _time_attention(self, paper_id: str) -> None:
-        """Mark ``paper_id`` read after ``read_after_seconds`` of attention from now; while
-        the reader is elsewhere (typing in the bar, a dialog), look again every
-        ``ATTENTION_CHECK_SECONDS`` and start the full time when attention comes back.
-        Re-arming the full time instead marked a paper read a moment after the user left
-        the bar for the list, having counted the seconds spent typing."""
-        if self._reader_attending():
-            self._timer = self.app.set_timer(
-                self.read_after_seconds, lambda: self._auto_read(paper_id)
-            )
-        else:
-            self._timer = self.app.set_timer(
-                ATTENTION_CHECK_SECONDS, lambda: self._still_shown(paper_id)
-            )
+    def _stop_timing(self) -> None:
+        if self._timer is not None:
+            self._timer.stop()
+            self._timer = None
 
-    def _still_shown(self, paper_id: str) -> None:
-        self._timer = None
+    def _look_at(self, paper_id: str) -> None:
         hit = self.app.table.highlighted_hit
-        if hit is not None and hit.paper.id == paper_id:
-            self._time_attention(paper_id)
-
-    def _auto_read(self, paper_id: str) -> None:
-        self._timer = None
-        hit = self.app.table.highlighted_hit
-        if hit is None or hit.paper.id != paper_id or self.app.services.userdata.read_only:
+        if hit is None or hit.paper.id != paper_id or not self._reader_attending():
+            # Away (or another list briefly highlights another paper): start again when
+            # attention, and this paper, are back. The timer runs until the next paper.
+            self._attending_since = None
             return
-        if not self._reader_attending():
-            # Typing in the bar (or a dialog open) is not reading the paper that happens
-            # to head the list: time it again once attention comes back.
-            self._time_attention(paper_id)
+        now = time.monotonic()
+        if self._attending_since is None:
+            self._attending_since = now
+        if now - self._attending_since < self.read_after_seconds:
+            return
+        self._stop_timing()
+        if self.app.services.userdata.read_only:
             return
         try:
             self._reading.state.set_read([paper_id])
@@ -153,9 +152,7 @@ class ReadingFlow:
         hit = self.app.table.highlighted_hit
         if hit is None:
             return
-        if self._timer is not None:  # the user decided: no automatic mark after this
-            self._timer.stop()
-            self._timer = None
+        self._stop_timing()  # the user decided: no automatic mark after this
         try:
             now_read = self._reading.toggle_read(hit.paper.id)
         except UserDataError as error:

@@ -80,7 +80,13 @@ def read_arxiv_ids(text: str) -> ReadIds:
     read: list[tuple[str, str]] = []
     pieces: list[str] = []
     quoted = False
-    for chunk in re.split(r"(\s+)", _SPACED_PREFIX.sub("arXiv:", text)):
+    # Between quotes the words stay as written (a phrase "arXiv preprint ..." is text).
+    segments = text.split('"')
+    text = '"'.join(
+        _SPACED_PREFIX.sub("arXiv:", segment) if number % 2 == 0 else segment
+        for number, segment in enumerate(segments)
+    )
+    for chunk in re.split(r"(\s+)", text):
         if quoted or not chunk or chunk.isspace() or '"' in chunk:
             # Inside a phrase, or a phrase of one word ("2004.11967"): the words as
             # written, since abstracts cite ids ("see arXiv:2004.11967").

@@ -35,8 +35,8 @@ CACHED_POSTINGS: Final = 1_500_000
 def skips_to_candidates(candidates: int, count: int) -> bool:
     """Whether a list of ``count`` postings is read only in the blocks that may hold
     ``candidates`` papers (over ``SKIP_RATIO`` postings per candidate) rather than whole:
-    the one rule of every AND that reads a long list where the rest matched (scoring,
-    phrases' positions) and of ``skip_cost``'s estimate of it."""
+    the rule of phrases' positions, regions and the typed word's completions, and of
+    ``skip_cost``'s estimate of it (an AND's scoring asks ``skips_cheaper``)."""
     return candidates * SKIP_RATIO < count
 
 

@@ -16,7 +16,6 @@ a NOT, a range or a phrase would change what the query means, not how strict it 
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable
 from functools import partial
 from typing import TYPE_CHECKING, Any
@@ -25,6 +24,7 @@ from whoosh import query as wq
 
 from browser.models import SearchFilters, SearchResult
 from browser.search.commit import Commit
+from browser.search.identifiers import read_arxiv_ids
 from browser.search.matching import allowed_only, matching_docnums, matching_set
 from browser.search.planning import Plan, QueryPlanner
 from browser.search.spelling import (
@@ -38,12 +38,11 @@ from browser.search.stopping import Stop
 from browser.search.syntax import LAST_WORD, OPERATORS
 from browser.search.vocabulary import Vocabulary
 from browser.text.query_text import clean_query, last_word_finished
+from browser.wording import counted
 
 if TYPE_CHECKING:
     from browser.search.answering import Outcome
 
-# An arXiv id as the planned query holds it (``identifiers.read_arxiv_ids``).
-_ARXIV_TERM = re.compile(r"(?<![\w:])arxiv:\S", re.IGNORECASE)
 # A plan's query without the ranges read from the sort columns, the documents allowed
 # (None: all) and denied; None when nothing can match (``answering._restricted``).
 Restriction = Callable[[Plan], tuple[Any, set[int] | None, set[int]] | None]
@@ -80,7 +79,7 @@ class Relaxer:
         asked.reverse()
         # An arXiv id names one paper: every word beside it may go (a pasted reference,
         # "arXiv:2401.01234, 2024."); otherwise a shorter query keeps one of the words.
-        with_id = _ARXIV_TERM.search(query) is not None
+        with_id = bool(read_arxiv_ids(query).read)
         if len(asked) < (1 if with_id else 2) or not relaxable(query):
             return
         for dropped in words_to_drop(asked, self._vocabulary, keep_one=not with_id):
@@ -141,10 +140,13 @@ class Relaxer:
         result.dropped_words = dropped
         total = len(asked)
         left_out = ", ".join(f"“{word}”" for word in dropped)
-        result.relaxed_notice = (
-            f"No paper has all {total} words; showing papers with"
-            f" {total - len(dropped)} of them (without {left_out})"
-        )
+        if len(dropped) == total:  # beside an arXiv id
+            result.relaxed_notice = f"No paper has the arXiv id with {left_out}; showing it without"
+        else:
+            result.relaxed_notice = (
+                f"No paper has all {counted(total, 'word')}; showing papers with"
+                f" {total - len(dropped)} of them (without {left_out})"
+            )
         result.expansions = relaxed.expansions
         return True
 
