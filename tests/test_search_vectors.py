@@ -239,8 +239,8 @@ def test_a_block_reads_as_whoosh_decodes_it(
     or none, as single floats)."""
     gathered = whoosh_internals.PostingArrays()
     head = pickle.dumps((deltas, weights), pickle.HIGHEST_PROTOCOL)
-    gathered._block(head, len(deltas))
-    gathered._block(head.replace(b"\x80\x05", b"\x80\x04", 1), len(deltas))  # unpickled
+    gathered.add_block(head, len(deltas))
+    gathered.add_block(head.replace(b"\x80\x05", b"\x80\x04", 1), len(deltas))  # unpickled
     ids, read = gathered.arrays()
     count = len(deltas)
     expected_ids = list(accumulate(deltas))

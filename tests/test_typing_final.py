@@ -167,6 +167,7 @@ def test_an_and_with_many_candidates_keeps_the_whole_list(
     assert ("text", tbytes) in scoring.scored_lists(searcher)
     index._forget_session_caches()
     monkeypatch.setattr(kept, "SKIP_COST", 0)  # skipping always pays: nothing kept
+    monkeypatch.setattr(kept, "ARRAY_SKIP_RATIO", 0)  # (the numpy path's own threshold)
     skipped = scoring.term_docs(searcher, "text", "learn", 1.0, within)
     assert ("text", tbytes) not in scoring.scored_lists(searcher)
     whole = scoring.term_docs(searcher, "text", "learn", 1.0)

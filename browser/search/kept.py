@@ -51,6 +51,22 @@ def skips_cheaper(candidates: int, count: int) -> bool:
     return skip_cost(count, count, candidates) < count
 
 
+# A scoring on the numpy path reads a list whole from its blocks' bytes
+# (``PostingArrays``, about 30 µs a block of 512), while a skip still decodes each
+# block a candidate lands in through pickle (about 200 µs): there skipping pays only
+# below one candidate per ARRAY_SKIP_RATIO postings ("model", 94k postings at 100k
+# papers: skipping 5 ms for 10 candidates, 17 for 100, 36 for 1,000; whole 13-15 ms;
+# ``bench/results/fields-2026-12-07g.md``).
+ARRAY_SKIP_RATIO: Final = 1024
+
+
+def skips_as_arrays(candidates: int, count: int) -> bool:
+    """Whether a term scored on the numpy path skips to its ``candidates`` (besides
+    ``skips_cheaper``): under one per ``ARRAY_SKIP_RATIO`` postings. The estimates
+    (``skip_cost``) keep the general model: they only rank an AND's parts."""
+    return candidates * ARRAY_SKIP_RATIO < count
+
+
 def skip_cost(whole: float, count: int, candidates: int) -> float:
     """Postings read of a list of ``count`` postings (``whole``: the cost of reading it
     all) among ``candidates`` papers: whole, or skipping to the candidates if cheaper."""
