@@ -1398,6 +1398,9 @@ def test_grouped_postings_write_the_same_files(
             title=f"{PAPERS[n % len(PAPERS)].title} part {n}",
             abstract=" ".join(p.abstract for p in PAPERS[n % 3 :: 3]) + f" word{n % 17}",
             authors=n % 9 or None,
+            # Values that repeat (indexed once by the grouped writer) and some that not.
+            date=dt.date(2024, 1 + n % 12, 1 + n % 5) if n % 7 else None,
+            comments=n % 4 if n % 3 else n,
         )
         for n in range(300)
     ]
@@ -1424,6 +1427,53 @@ def test_grouped_postings_write_the_same_files(
         written.append({p.name.split(".", 1)[1]: p.read_bytes() for p in segment})
     assert {"trm", "pst", "_stored.col", "_text_len.col", "sort_page.col"} <= set(written[0])
     assert written[0] == written[1]
+
+
+def test_grouped_writer_indexes_a_repeated_value_once(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """``GroupedSegmentWriter`` indexes each distinct value of a number, date or keyword
+    field once and reuses its postings (the byte-for-byte test above checks they are the
+    same); a field whose values outnumber ``_REMEMBERED_MAX`` goes back to indexing
+    each value."""
+    from collections import Counter
+
+    from whoosh.fields import KEYWORD, NUMERIC, Schema
+    from whoosh.filedb.filestore import FileStorage
+
+    from browser.search.whoosh_internals import pool as layout
+    from browser.search.whoosh_internals import postings
+
+    monkeypatch.setattr(layout, "_REMEMBERED_MAX", 5)
+    calls: Counter[int] = Counter()
+    whooshs = NUMERIC.index
+
+    def counted(field: Any, num: int, **kwargs: Any) -> Any:
+        calls[num] += 1
+        return whooshs(field, num, **kwargs)
+
+    monkeypatch.setattr(NUMERIC, "index", counted)
+    ix = FileStorage(str(tmp_path)).create_index(
+        Schema(
+            small=NUMERIC(int, shift_step=0),
+            wide=NUMERIC(int, shift_step=0),
+            tags=KEYWORD(stored=True),
+        ),
+        indexname="t",
+    )
+    with postings.pool_swapped():
+        writer = layout.GroupedSegmentWriter(ix, codec=postings.JoinedValuesCodec())
+        with writer:
+            for n in range(40):
+                writer.add_document(small=1000 + n % 3, wide=n, tags="a b" if n % 2 else "c")
+    assert calls == {**dict.fromkeys(range(40), 1), 1000: 1, 1001: 1, 1002: 1}
+    with ix.searcher() as searcher:
+        assert searcher.doc_count() == 40
+        assert len(list(searcher.documents(tags="c"))) == 20
+        numbers = searcher.schema["small"]
+        for n in range(3):
+            found = searcher.doc_frequency("small", numbers.to_bytes(1000 + n))
+            assert found == len(range(n, 40, 3))
 
 
 # ---------------------------------------------------------------- the pages' orders
