@@ -1388,7 +1388,6 @@ def test_grouped_postings_write_the_same_files(
     merges them). A term whose postings fit one block is written by
     ``JoinedFieldWriter._write_term``, a longer one block by block: with blocks of 3
     postings most terms take the second way, lists of exactly one block included."""
-    from whoosh.filedb.filestore import FileStorage
 
     from browser.search.whoosh_internals import postings as layout
 
@@ -1405,27 +1404,69 @@ def test_grouped_postings_write_the_same_files(
         for n in range(300)
     ]
     documents = [schema.document_for(paper)[0] for paper in papers]
-    written = []
-    for grouped in (True, False):
-        folder = tmp_path / str(grouped)
-        folder.mkdir()
-        ix = FileStorage(str(folder)).create_index(schema.build_schema(), indexname="papers")
-        codec = layout.JoinedValuesCodec(blocklimit=blocklimit)
-        options: dict[str, Any] = {"codec": codec, "limitmb": limitmb}
-        # The pool is made with the writer: swapped in before it.
-        with layout.pool_swapped() if grouped else contextlib.nullcontext():
-            if grouped:
-                writer = layout.GroupedSegmentWriter(ix, compound=False, **options)
-            else:
-                writer = ix.writer(compound=False, **options)
-            with writer:
-                for document in documents:
-                    writer.add_document(**document)
-        # Every file of the segment: terms, postings, and the columns (lengths, stored
-        # fields, sort keys); not the table of contents, which names the segment.
-        segment = [p for p in folder.iterdir() if p.suffix not in (".toc", "")]
-        written.append({p.name.split(".", 1)[1]: p.read_bytes() for p in segment})
+    codec = layout.JoinedValuesCodec(blocklimit=blocklimit)
+    written = [
+        _segment_files(
+            tmp_path / str(grouped),
+            schema.build_schema(),
+            documents,
+            grouped,
+            codec=codec,
+            limitmb=limitmb,
+        )
+        for grouped in (True, False)
+    ]
     assert {"trm", "pst", "_stored.col", "_text_len.col", "sort_page.col"} <= set(written[0])
+    assert written[0] == written[1]
+
+
+def _segment_files(
+    folder: Path, fields: Any, documents: list[dict[str, Any]], grouped: bool, **options: Any
+) -> dict[str, bytes]:
+    """The files of one segment of ``documents``, written through the grouped pool and
+    writer or through Whoosh's: terms, postings, and the columns (lengths, stored
+    fields, sort keys); not the table of contents, which names the segment."""
+    from whoosh.filedb.filestore import FileStorage
+
+    from browser.search.whoosh_internals import postings as layout
+
+    folder.mkdir()
+    ix = FileStorage(str(folder)).create_index(fields, indexname="papers")
+    # The pool is made with the writer: swapped in before it.
+    with layout.pool_swapped() if grouped else contextlib.nullcontext():
+        writer = (
+            layout.GroupedSegmentWriter(ix, compound=False, **options)
+            if grouped
+            else ix.writer(compound=False, **options)
+        )
+        with writer:
+            for document in documents:
+                writer.add_document(**document)
+    segment = [p for p in folder.iterdir() if p.suffix not in (".toc", "")]
+    return {p.name.split(".", 1)[1]: p.read_bytes() for p in segment}
+
+
+def test_grouped_writer_keeps_whooshs_boosts_and_custom_stored_values(tmp_path: Path) -> None:
+    """Documents with ``_boost``, ``_NAME_boost`` or ``_stored_NAME`` (the index passes
+    none, and the grouped writer skips looking for them when a document has no such key)
+    are written as Whoosh writes them, byte for byte."""
+    from whoosh.fields import KEYWORD, NUMERIC, TEXT, Schema
+
+    from browser.search.whoosh_internals import postings as layout
+
+    documents: list[dict[str, Any]] = [
+        {"body": "alpha beta", "tags": "x y", "n": 3},
+        {"body": "beta gamma", "tags": "y", "n": 4, "_boost": 2.0},
+        {"body": "alpha", "tags": "x", "n": 3, "_body_boost": 3.0, "_stored_body": "shown"},
+        {"body": "gamma gamma", "tags": "z", "n": 5, "_n_boost": 0.5},
+    ]
+    fields = Schema(body=TEXT(stored=True), tags=KEYWORD(stored=True), n=NUMERIC(int))
+    codec = layout.JoinedValuesCodec()
+    written = [
+        _segment_files(tmp_path / str(grouped), fields, documents, grouped, codec=codec)
+        for grouped in (True, False)
+    ]
+    assert {"trm", "pst", "_stored.col"} <= set(written[0])
     assert written[0] == written[1]
 
 

@@ -203,7 +203,8 @@ class GroupedSegmentWriter(SegmentWriter):  # type: ignore[misc]
         pool = self.pool
         schema = self.schema
         if self._whooshs is None:
-            # The schema stays for the writer's life: checked once, not per document.
+            # Checked once, not per document: Whoosh's writer refuses schema changes
+            # once a document is added.
             self._whooshs = not isinstance(pool, GroupedPostingPool) or any(
                 field.vector or field.separate_spelling() for field in schema
             )
@@ -217,6 +218,8 @@ class GroupedSegmentWriter(SegmentWriter):  # type: ignore[misc]
         docboost = self._doc_boost(fields)
         fieldnames = sorted(name for name in fields if not name.startswith("_"))
         self._check_fields(schema, fieldnames)
+        # No ``_boost``, ``_NAME_boost`` or ``_stored_NAME`` (the index passes none).
+        plain = len(fieldnames) == len(fields)
         perdocwriter.start_doc(docnum)
         try:
             for fieldname in fieldnames:
@@ -226,12 +229,14 @@ class GroupedSegmentWriter(SegmentWriter):  # type: ignore[misc]
                 field = schema[fieldname]
                 length = 0
                 if field.indexed:
-                    fieldboost = self._field_boost(fields, fieldname, docboost)
+                    fieldboost = (
+                        docboost if plain else self._field_boost(fields, fieldname, docboost)
+                    )
                     items = self._postings(fieldname, field, value)
                     length = pool.add_field(fieldname, docnum, items, fieldboost)
                     if not field.scorable:
                         length = 0
-                customval = fields.get(f"_stored_{fieldname}", value)
+                customval = value if plain else fields.get(f"_stored_{fieldname}", value)
                 perdocwriter.add_field(
                     fieldname, field, customval if field.stored else None, length
                 )
