@@ -4,7 +4,7 @@
     .venv/bin/python -m bench.bench_search --quick          # 1k only, a few seconds
 
 Every measurement that involves memory or a cold start runs in a fresh subprocess
-(``--worker``), which reports JSON on stdout; peak memory is ``ru_maxrss`` of that
+(``--worker``), which reports JSON on stdout; peak memory is ``VmHWM`` of that
 process (and of its children for the two-process build). Latencies are per-query
 medians over ``--runs`` passes through a fixed mix of 200 queries, then p50/p95/p99
 over the queries. The same documents are measured with a plain Whoosh index (minimal
@@ -34,6 +34,7 @@ from pathlib import Path
 from typing import Any
 
 from bench.corpus import generate_papers, load_seeds, write_corpus
+from bench.peak_memory import peak_rss_mib
 from browser.models import Paper, SortOrder
 from browser.search_session import PAGE_SIZE, TYPING_BUDGET_MS, TYPING_PAGE_SIZE
 
@@ -148,10 +149,11 @@ def make_queries(papers_file: Path, seed: int = 11) -> list[Query]:
 
 
 def peak_mib(include_children: bool = False) -> float:
-    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    peak = peak_rss_mib()
     if include_children:
-        peak = max(peak, resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)
-    return peak / 1024  # kilobytes on Linux
+        # The build's workers are forked, not exec'd: their own high-water marks.
+        peak = max(peak, resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024)
+    return peak
 
 
 def worker_parse(args: argparse.Namespace) -> dict[str, Any]:
@@ -251,7 +253,37 @@ def worker_queries(args: argparse.Namespace) -> dict[str, Any]:
         "cpu_ms": [statistics.median(t) for t in cpu],
         "typing_top10_same": agree / max(1, typing_total),
         "typing_partial": partial / max(1, typing_total),
+        **typed_key_by_key(index, [q for q in queries if q["typing"]], args.typing_limit),
         "peak_mib": peak_mib(),
+    }
+
+
+def typed_key_by_key(index: Any, queries: list[Query], typing_limit: int) -> dict[str, float]:
+    """The keystroke states as the app meets them: each typed key by key into an empty
+    bar (a new typing session: ``_forget_session_caches``), every key's typing pass run
+    with the app's budget and page, as when keys come slower than the debounce (0.1 s),
+    each pass keeping what it scored for the next (``search/kept.py``). No settled search
+    runs between keys (the next key cancels it in the app), and nothing is shared between
+    queries. Only the last key's pass is judged, as the single-state figures are."""
+    final = agree = 0
+    for query in queries:
+        text = query["text"]
+        index._forget_session_caches()
+        for end in range(1, len(text) + 1):
+            result = index.search(
+                text[:end],
+                sort=query["sort"],
+                limit=typing_limit,
+                time_budget_ms=TYPING_BUDGET_MS,
+                prefix_last_word=True,
+            )
+        settled = index.search(text, sort=query["sort"], limit=LIMIT, prefix_last_word=True)
+        final += not result.partial
+        top = [hit.paper.id for hit in result.hits[:10]]
+        agree += top == [hit.paper.id for hit in settled.hits[:10]]
+    return {
+        "keyed_final": final / max(1, len(queries)),
+        "keyed_top10_same": agree / max(1, len(queries)),
     }
 
 
@@ -602,6 +634,15 @@ def bench_size(
         # The app runs no second search after a typing pass that is not partial.
         "| as-you-type final in one pass | "
         + (f"{1 - search['typing_partial']:.0%}" if "typing_partial" in search else "n/a")
+        + " | | |",
+        # The same states typed key by key, as the app searches them (``typed_key_by_key``).
+        "| as-you-type final in one pass, typed key by key | "
+        + (
+            f"{search['keyed_final']:.0%} (top-10 same as settled: "
+            f"{search['keyed_top10_same']:.0%})"
+            if "keyed_final" in search
+            else "n/a"
+        )
         + " | | |",
     ]
     lines = [

@@ -6,7 +6,7 @@
 
 Parts (each prints one summary line and adds to the JSON report):
   big          a folder of bad dumps plus one --big-mb MB dump, indexed by the real
-               command; peak RSS of the indexing process (ru_maxrss)
+               command; peak RSS of the indexing process (VmHWM)
   crash        --iterations rounds: `index` (with new work, every other one --rebuild)
                and `tag` started together, both SIGKILLed after a random delay; then
                tags complete, no orphan, no stale lock, index whole after the next run
@@ -28,7 +28,6 @@ import argparse
 import json
 import os
 import random
-import resource
 import shutil
 import signal
 import statistics
@@ -64,6 +63,8 @@ from hardening import (  # noqa: E402
     write_hostile_dumps,
 )
 
+from bench.peak_memory import PEAK_RSS_MIB_PROBE, peak_rss_mib  # noqa: E402
+
 RANGE_PIECES = ["abstract:[a TO z]", "title:>m", "nosuchfield:>2", "text:[a TO]", "comments:>2"]
 PARTS = ("big", "crash", "app", "concurrency", "fuzz")
 # The app's typing budget (browser.app.TYPING_BUDGET_MS).
@@ -86,11 +87,11 @@ def soak_big(work: Path, megabytes: int, unique: int) -> dict[str, Any]:
     size_mb = (folder.root / "big.txt").stat().st_size / 2**20
     log(f"big: wrote a {size_mb:.0f} MB dump in {time.monotonic() - started:.1f} s")
     library = work / "big-library"
-    probe = (
-        "import resource, sys\n"
+    probe = PEAK_RSS_MIB_PROBE + (
+        "import resource\n"
         "from browser.cli import main\n"
         "status = main(sys.argv[1:])\n"
-        "peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss // 1024\n"
+        "peak = round(peak_rss_mib())\n"
         "children = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss // 1024\n"
         "print('peak-rss-mb', peak, children, file=sys.stderr)\n"
         "sys.exit(status)\n"
@@ -544,7 +545,7 @@ def main(argv: list[str] | None = None) -> int:
     if "fuzz" in parts:
         report["fuzz"] = soak_fuzz(work, options.fuzz_queries, options.fuzz_papers, options.seed)
     report["seconds"] = round(time.monotonic() - started, 1)
-    report["max_rss_mb_soak_process"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss // 1024
+    report["max_rss_mb_soak_process"] = round(peak_rss_mib())
     text = json.dumps(report, indent=2, ensure_ascii=False)
     if options.json:
         options.json.write_text(text + "\n", encoding="utf-8")

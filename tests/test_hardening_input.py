@@ -35,6 +35,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import browser.library
+from bench.peak_memory import PEAK_RSS_MIB_PROBE
 from browser.cli import main
 from browser.export.csv_format import visible_cell
 from browser.models import SearchResult
@@ -168,10 +169,11 @@ def test_one_nul_byte_in_a_title_does_not_lose_the_whole_file(tmp_path: Path) ->
 BIG_MEGABYTES = 24
 # Measured: 83 MB peak (the interpreter, pydantic, Whoosh and SQLite are ~50 MB of it);
 # 126 MB on 2026-12-07 (the index writer pools a segment's postings in memory, Whoosh's
-# limitmb), and once 173 MB in a full suite on a loaded 2-core machine (cause not found:
-# the same run alone gave 126). Holding the dump as bytes, text, copied records and row
-# JSON at once, as sync did before it streamed, costs several times the file's size on
-# top of that, so 200 MB (the soak's bound) still tells streaming from not.
+# limitmb). Full suites reported 173-315 MB: ru_maxrss, which this test read then, keeps
+# the high-water mark of the pytest worker the command was started from (see
+# bench/peak_memory.py). Holding the dump as bytes, text, copied records and row JSON at
+# once, as sync did before it streamed, costs several times the file's size on top of
+# that, so 200 MB (the soak's bound) still tells streaming from not.
 RSS_LIMIT_MB = 200
 
 
@@ -181,12 +183,10 @@ def test_a_big_dump_is_streamed_with_bounded_memory(tmp_path: Path) -> None:
     (folder.root / folder.unreadable).unlink()
     (folder.root / folder.vanishing).unlink()
     library = tmp_path / "library"
-    probe = (
-        "import resource, sys\n"
+    probe = PEAK_RSS_MIB_PROBE + (
         "from browser.cli import main\n"
         "status = main(sys.argv[1:])\n"
-        "peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss // 1024\n"
-        "print('peak-rss-mb', peak, file=sys.stderr)\n"
+        "print('peak-rss-mb', round(peak_rss_mib()), file=sys.stderr)\n"
         "sys.exit(status)\n"
     )
     done = subprocess.run(

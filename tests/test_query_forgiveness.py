@@ -166,6 +166,12 @@ def with_ids(tmp_path_factory: pytest.TempPathFactory) -> Iterator[PaperIndex]:
         ("http://export.arxiv.org/abs/hep-th/9901001v2", "An Old Style Paper"),
         ("arXiv:math.AG/0601001", "A Subject Class Id"),
         ("arxiv:2401.01234v2", "Pasted Links Found"),
+        # As citations write it: the words before the id are no paper's words.
+        ("arXiv 2401.01234", "Pasted Links Found"),
+        ("arxiv 2401.01234v2", "Pasted Links Found"),
+        ("arXiv preprint arXiv:2401.01234", "Pasted Links Found"),
+        ("arXiv preprint arXiv: 2401.01234.", "Pasted Links Found"),
+        ("ARXIV PREPRINT 2401.01234", "Pasted Links Found"),
     ],
 )
 @pytest.mark.parametrize("typing", [True, False])
@@ -212,7 +218,17 @@ def test_an_id_not_in_the_library_finds_nothing_and_says_so(
 
 
 @pytest.mark.parametrize(
-    "text", ["1234.5678", "version 1.5", "10.1000/xyz", "2401.01234/foo", "title:2401.01234"]
+    "text",
+    [
+        "1234.5678",
+        "version 1.5",
+        "10.1000/xyz",
+        "2401.01234/foo",
+        "title:2401.01234",
+        "arxiv models",
+        "arxiv 1234.5678",
+        "arxiv preprint",
+    ],
 )
 def test_what_is_no_arxiv_id_stays_as_written(text: str) -> None:
     read = read_arxiv_ids(text)

@@ -15,7 +15,7 @@ import pytest
 
 from browser.identity import paper_id
 from browser.models import Paper, SearchResult, SortOrder
-from browser.search import PaperIndex, answering, scoring, stopping
+from browser.search import PaperIndex, answering, plainvectors, scoring, stopping
 from browser.search_session import SearchSession, Show
 
 GENEROUS_MS = 10_000.0  # a budget no query here reaches: the pass finishes
@@ -259,6 +259,32 @@ def test_a_term_read_only_where_the_candidates_are_scores_as_the_whole_list(
                 expected = {d: s for d, s in whole["or"].items() if d in within}
                 assert ored.keys() == expected.keys()
                 assert all(abs(ored[d] - expected[d]) < 1e-9 for d in expected)
+
+
+@pytest.mark.parametrize("numpy_from", [0, plainvectors.NUMPY_FROM_DOCUMENTS])
+def test_the_numpy_path_reads_a_list_whole_for_all_but_very_few_candidates(
+    tmp_path: Path, numpy_from: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Five candidates in a list of 800 postings: the lists path reads only their
+    blocks; the numpy path reads the list whole from its blocks' bytes, cheaper there
+    below one candidate per ``ARRAY_SKIP_RATIO`` postings, and keeps it for the next
+    keystrokes. The same scores either way."""
+    from browser.search import kept
+
+    monkeypatch.setattr(plainvectors, "NUMPY_FROM_DOCUMENTS", numpy_from)
+    papers = [make_paper(f"Paper {n}", "learning " * (1 + n % 4), n) for n in range(800)]
+    with PaperIndex.create(tmp_path / "ix") as built:
+        built.rebuild(papers)
+        searcher = built._current_searcher()
+        whole = scoring.term_scores(searcher, "text", "learn", 1.0)
+        scoring.scored_lists(searcher).clear()
+        within = {3, 100, 401, 402, 799}
+        assert kept.skips_cheaper(len(within), 800)
+        assert not kept.skips_as_arrays(len(within), 800)
+        found = scoring.term_scores(searcher, "text", "learn", 1.0, within)
+        assert found == {d: s for d, s in whole.items() if d in within}
+        was_kept = scoring.scored_lists(searcher).get(("text", b"learn")) is not None
+        assert was_kept == (numpy_from == 0)
 
 
 # An AND of a word with a part that is neither a term nor an OR of terms: the typing

@@ -361,13 +361,27 @@ def test_abbreviations_agree_with_whoosh(index: PaperIndex, text: str) -> None:
     _assert_same_answer(index, text, "relevance")
 
 
-def test_phrase_scores_are_whooshs_to_the_last_bit(index: PaperIndex) -> None:
+@pytest.mark.parametrize("path", ["lists", "numpy", "numpy, another layout"])
+def test_phrase_scores_are_whooshs_to_the_last_bit(
+    index: PaperIndex, path: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
     """Whoosh adds a phrase's word scores in a balanced tree (``s0 + (s1 + s2)``), not
     left to right: ``phrases.phrase_scores`` must give the same floats, or hits of
-    equal score come out in another order than Whoosh's."""
+    equal score come out in another order than Whoosh's. On the numpy path too (the
+    words' scores as arrays), and when a value's layout sends it back to one posting
+    at a time."""
     from whoosh import query as wq
 
-    from browser.search import phrases, schema
+    from browser.search import phrases, plainvectors, schema
+    from browser.search.whoosh_internals import positions
+
+    def refuse(*_: Any) -> Any:
+        raise positions.LayoutMismatch("test")
+
+    if path != "lists":
+        monkeypatch.setattr(plainvectors, "NUMPY_FROM_DOCUMENTS", 0)
+    if path == "numpy, another layout":
+        monkeypatch.setattr(positions, "decode_positions", refuse)
 
     searcher = index._current().searcher
     rng = random.Random(SEED + 3)

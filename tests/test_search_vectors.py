@@ -78,6 +78,16 @@ def test_bm25_is_the_python_formula_bitwise(postings: list[tuple[int, float]]) -
     assert _same_bits(docs.as_dict(), expected)
 
 
+@given(_PART, st.sets(st.integers(0, 60), max_size=40))
+def test_among_ids_keeps_the_same_postings_whichever_side_is_shorter(
+    scored: dict[int, float], within: set[int]
+) -> None:
+    """Few candidates are looked up in the list, many the other way: the same answer."""
+    docs = vectors.among_ids(vectors.scored_docs(scored), vectors.docnum_array(within))
+    assert list(docs.ids) == sorted(set(scored) & within)
+    assert _same_bits(docs.as_dict(), {d: s for d, s in scored.items() if d in within})
+
+
 def test_filters_keep_the_order_and_scores() -> None:
     docs = vectors.scored_docs({5: 1.0, 2: 2.0, 9: 3.0, 7: 4.0})
     assert list(docs.ids) == [2, 5, 7, 9]
@@ -229,8 +239,8 @@ def test_a_block_reads_as_whoosh_decodes_it(
     or none, as single floats)."""
     gathered = whoosh_internals.PostingArrays()
     head = pickle.dumps((deltas, weights), pickle.HIGHEST_PROTOCOL)
-    gathered._block(head, len(deltas))
-    gathered._block(head.replace(b"\x80\x05", b"\x80\x04", 1), len(deltas))  # unpickled
+    gathered.add_block(head, len(deltas))
+    gathered.add_block(head.replace(b"\x80\x05", b"\x80\x04", 1), len(deltas))  # unpickled
     ids, read = gathered.arrays()
     count = len(deltas)
     expected_ids = list(accumulate(deltas))

@@ -73,7 +73,10 @@ TYPING_HITS: Final = 50
 # Beyond it Whoosh's collector gives a partial screenful. At 100k papers the collector
 # never finished such queries in time (its block bounds skip little: 57-88% of a common
 # word's blocks may hold a top-10 score), so its rows were not the settled ones either.
-TYPING_POSTINGS: Final = 150_000
+# Whole lists score 4-10k postings a millisecond there: 250k fit the 45 ms a typing pass
+# gets for matching (``facade.TYPING_MATCH_SHARE``) when the prefix's lists are long
+# (``pr``: 227k in 22-30 ms), while its collector ran for seconds.
+TYPING_POSTINGS: Final = 250_000
 # Words of a paper that make up its "more like this" query.
 MORE_LIKE_TERMS: Final = 25
 

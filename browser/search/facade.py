@@ -88,9 +88,14 @@ class IndexBusy(Exception):
         super().__init__(message)
 
 
-# Share of the typing pass's time budget spent matching documents; planning, papers and
-# highlights need the rest (0.6 of 50 ms gave a 31 ms median at 100k, 0.5 gave 28 ms).
-TYPING_MATCH_SHARE: Final = 0.5
+# Share of the typing pass's time budget for planning and matching; reading the papers
+# and their highlights need the rest. 0.5 (from 0.6 of 50 ms, for a lower median while
+# the collector ran every long query to its deadline) left 30 of 60 ms for 50 papers
+# and highlights that take 4 ms at the median and 8-13 ms at most at 100k papers (CPU,
+# load 6), while the deadline cut 13-23% of keystrokes short, about half of them within
+# 15 ms of finishing (bench/results/agree-2026-12-07g.md). A pass that finishes is
+# final and spares the settled search after it.
+TYPING_MATCH_SHARE: Final = 0.75
 _WRITER_TIMEOUT_S: Final = 2.0
 
 

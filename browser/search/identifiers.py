@@ -30,9 +30,13 @@ _WRITTEN_ID: Final = re.compile(
         (?(link)(?:\.pdf)?(?:[/?#]\S*)?)""",
     re.IGNORECASE | re.VERBOSE,
 )
-# ``arXiv: 2401.01234`` (a space after the colon, as citations write it) is one id.
+# As citations write an id, one id: ``arXiv: 2401.01234``, ``arXiv 2401.01234`` and
+# ``arXiv preprint (arXiv:)2401.01234`` (the words before it are no paper's words).
 _SPACED_PREFIX: Final = re.compile(
-    r"(?<!\S)arxiv:\s+(?=[<(\[\"']*" + _ID.replace("?P<id>", "") + r"(?!\w))", re.IGNORECASE
+    r"(?<!\S)(?:arxiv\s+preprint\s+(?:arxiv:?\s*)?|arxiv:?\s+)(?=[<(\[\"']*"
+    + _ID.replace("?P<id>", "")
+    + r"(?!\w))",
+    re.IGNORECASE,
 )
 # What may wrap a pasted link or id (kept when it is query syntax: a leading ``-`` or
 # ``(``, a closing ``)``). Stripped with lstrip/rstrip, in linear time: a regex of a

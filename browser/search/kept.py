@@ -18,9 +18,10 @@ if TYPE_CHECKING:  # numpy is imported with the first scoring (``vectors``), not
 # The cost model of an AND reading a long list only where its candidates are
 # (``scoring``'s ``posting_parts``), shared by scoring and by how many completions a
 # letter being typed keeps (``typed_word``). A list is read whole unless it has over
-# SKIP_RATIO postings per candidate. Skipping still reads every block's header, about
-# HEADERS_SHARE of reading the list whole, and decodes the ids and weights of each block
-# a candidate lands in: about SKIP_COST postings read whole per candidate.
+# SKIP_RATIO postings per candidate and, for scoring, skipping is the cheaper
+# (``skips_cheaper``). Skipping still reads every block's header, about HEADERS_SHARE
+# of reading the list whole, and decodes the ids and weights of each block a candidate
+# lands in: about SKIP_COST postings read whole per candidate.
 SKIP_RATIO: Final = 8
 HEADERS_SHARE: Final = 0.15
 SKIP_COST: Final = 40
@@ -37,6 +38,33 @@ def skips_to_candidates(candidates: int, count: int) -> bool:
     the one rule of every AND that reads a long list where the rest matched (scoring,
     phrases' positions) and of ``skip_cost``'s estimate of it."""
     return candidates * SKIP_RATIO < count
+
+
+def skips_cheaper(candidates: int, count: int) -> bool:
+    """Whether an AND scores a list of ``count`` postings only at its ``candidates``
+    (``scoring``'s skip to each) rather than reading it whole: only when ``skip_cost``
+    says the skip reads less. A skip decodes each block a candidate lands in a posting
+    at a time, while a whole read takes the blocks' bytes as arrays and keeps the list
+    scored for the next keystrokes; with 1,000 candidates in a 30k list nearly every
+    block holds one, and skipping cost twice the whole read (``proofs im``,
+    ``lipschitzness data``: 47-52 -> 22-24 ms at 100k papers)."""
+    return skip_cost(count, count, candidates) < count
+
+
+# A scoring on the numpy path reads a list whole from its blocks' bytes
+# (``PostingArrays``, about 30 µs a block of 512), while a skip still decodes each
+# block a candidate lands in through pickle (about 200 µs): there skipping pays only
+# below one candidate per ARRAY_SKIP_RATIO postings ("model", 94k postings at 100k
+# papers: skipping 5 ms for 10 candidates, 17 for 100, 36 for 1,000; whole 13-15 ms;
+# ``bench/results/fields-2026-12-07g.md``).
+ARRAY_SKIP_RATIO: Final = 1024
+
+
+def skips_as_arrays(candidates: int, count: int) -> bool:
+    """Whether a term scored on the numpy path skips to its ``candidates`` (besides
+    ``skips_cheaper``): under one per ``ARRAY_SKIP_RATIO`` postings. The estimates
+    (``skip_cost``) keep the general model: they only rank an AND's parts."""
+    return candidates * ARRAY_SKIP_RATIO < count
 
 
 def skip_cost(whole: float, count: int, candidates: int) -> float:

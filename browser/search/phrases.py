@@ -66,7 +66,17 @@ def phrase_scores(
         raise Unsupported
     terms = [field.to_bytes(word) for word in words]
     rarest_first = sorted(range(len(words)), key=lambda i: frequency(searcher, fieldname, words[i]))
-    frequencies, matches = _matched(searcher, field, fieldname, terms, rarest_first, stop)
+    # A small library's phrases stay without numpy, as its scores do (``plainvectors``).
+    if positions_in_arrays(field) and uses_numpy(searcher):
+        from browser.search.whoosh_internals.positions import LayoutMismatch
+
+        try:
+            return _scored_by_arrays(searcher, fieldname, terms, rarest_first, stop)
+        except LayoutMismatch:
+            pass  # a value pickled otherwise than Whoosh's Positions does today
+    frequencies, matches = _matched_one_by_one(
+        searcher, field, fieldname, terms, rarest_first, stop
+    )
     if not matches:
         return {}
     scores = [
@@ -75,25 +85,28 @@ def phrase_scores(
     return {docnum: _tree_sum([part[docnum] for part in scores]) for docnum in matches}
 
 
-def _matched(
-    searcher: Any, field: Any, fieldname: str, terms: list[bytes], order: list[int], stop: Stop
-) -> _Matched:
-    # A small library's phrases stay without numpy, as its scores do (``plainvectors``).
-    if positions_in_arrays(field) and uses_numpy(searcher):
-        from browser.search.whoosh_internals.positions import LayoutMismatch
-
-        try:
-            return _matched_by_arrays(searcher, fieldname, terms, order, stop)
-        except LayoutMismatch:
-            pass  # a value pickled otherwise than Whoosh's Positions does today
-    return _matched_one_by_one(searcher, field, fieldname, terms, order, stop)
+def _scored_by_arrays(
+    searcher: Any, fieldname: str, terms: list[bytes], order: list[int], stop: Stop
+) -> dict[int, float]:
+    """``phrase_scores`` on the numpy path: the matches and their words' frequencies as
+    arrays, each word's BM25F for all matches at once (``vectors.bm25``: the same
+    double operations), added as ``_tree_sum`` adds them, element by element."""
+    frequencies, matches = _matched_by_arrays(searcher, fieldname, terms, order, stop)
+    if not matches.size:
+        return {}
+    scores = [
+        _bm25_arrays(searcher, fieldname, term, frequencies[at], matches)
+        for at, term in enumerate(terms)
+    ]
+    return dict(zip(matches.tolist(), _tree_sum(scores).tolist(), strict=True))
 
 
 def _matched_by_arrays(
     searcher: Any, fieldname: str, terms: list[bytes], order: list[int], stop: Stop
-) -> _Matched:
+) -> tuple[list[Any], Any]:
     """``_matched_one_by_one`` over arrays: candidates as the intersection of sorted
-    document numbers, positions decoded for all candidates of a word at once."""
+    document numbers, positions decoded for all candidates of a word at once. Each
+    word's frequencies in the matches, and the matches (ascending), as arrays."""
     import numpy as np
 
     from browser.search.whoosh_internals.positions import adjacent_rows
@@ -104,15 +117,32 @@ def _matched_by_arrays(
         part = _positional_postings(searcher, fieldname, terms[at], joint, stop)
         joint = part.ids if joint is None else np.intersect1d(joint, part.ids, assume_unique=True)
         if not joint.size:
-            return [], []
+            return [], joint
         found[at] = part
     words = [(found[at], np.searchsorted(found[at].ids, joint)) for at in range(len(terms))]
     hit = adjacent_rows(words, stop.check)
-    matches: list[int] = joint[hit].tolist()
-    frequencies = [
-        dict(zip(matches, postings.weights_at(rows[hit]), strict=True)) for postings, rows in words
-    ]
-    return frequencies, matches
+    return [postings.weights[rows[hit]] for postings, rows in words], joint[hit]
+
+
+def _bm25_arrays(searcher: Any, fieldname: str, tbytes: bytes, frequencies: Any, docs: Any) -> Any:
+    """``_bm25`` for ``docs`` (an ascending array) and their ``frequencies`` (an array),
+    as an array of scores in the same order."""
+    import numpy as np
+
+    from browser.search import vectors
+
+    idf, avgfl, b, k1 = bm25_statistics(searcher, fieldname, tbytes)
+    scores = np.empty(docs.size, dtype=np.float64)
+    for subsearcher, offset in searcher.leaf_searchers():
+        low, high = np.searchsorted(docs, [offset, offset + subsearcher.reader().doc_count_all()])
+        if high == low:
+            continue
+        norms = length_norms(subsearcher, fieldname, k1, b, avgfl)
+        if norms is None:
+            raise Unsupported
+        local = docs[low:high] - offset
+        scores[low:high] = vectors.bm25(local, frequencies[low:high], norms, idf, k1 + 1, 0).scores
+    return scores
 
 
 def _positional_postings(
@@ -159,10 +189,11 @@ def _matched_one_by_one(
     return [{docnum: part[docnum][0] for docnum in matches} for part in postings], matches
 
 
-def _tree_sum(values: list[float]) -> float:
+def _tree_sum(values: list[Any]) -> Any:
     """The words' scores added as Whoosh's phrase matcher adds them: an intersection of
     the halves, recursively (``whoosh.util.make_binary_tree``), so ``s0 + (s1 + s2)``
-    for three words. Left to right differs in the last bit and can reorder ties."""
+    for three words. Left to right differs in the last bit and can reorder ties. Floats,
+    or arrays of them added element by element."""
     if len(values) == 1:
         return values[0]
     half = len(values) // 2

@@ -30,6 +30,7 @@ from browser.models import SearchFilters
 from browser.search.abbreviating import AbbreviationRewriter
 from browser.search.identifiers import read_arxiv_ids
 from browser.search.kept import frequency
+from browser.search.phrase_spellings import keep_written_case, phrase_spellings
 from browser.search.repair import FIELD_ALIASES, repair
 from browser.search.schema import (
     ABSTRACT_REGION,
@@ -56,10 +57,8 @@ from browser.search.typed_word import TypedWord, letter_weights, narrowing_posti
 from browser.search.vocabulary import Vocabulary
 from browser.search.whoosh_internals import SpanFilterMatcher, fast_path
 from browser.text.acronyms import AcronymTable
-from browser.text.tokens import WORD_RUN_PATTERN, Token, tokenise
+from browser.text.tokens import Token, tokenise
 
-# A phrase's words as the query parser finds them (``schema.QUERY_WORDS``), case kept.
-WORD_RUN_WORDS: Final = re.compile(WORD_RUN_PATTERN)
 # How many completions the word being typed expands to (its most frequent words).
 PREFIX_EXPANSION_CAP: Final = 16
 # An explicit wildcard (``learn*``) may match many words: keep the most frequent ones.
@@ -445,15 +444,15 @@ class QueryPlanner:
             return self._word_query(fieldname, node.text, node.boost)
         if isinstance(node, wq.Phrase):
             written = getattr(node, "written_words", None) or node.words
-            words = [t.text for w in written for t in tokenise(w) if not t.derived]
-            stems = [index_term(word) for word in words]
-            if not stems:
+            frequency = self._vocabulary_for(searcher).frequency
+            spellings = [words for words in phrase_spellings(written, frequency) if words]
+            if not spellings:
                 return wq.NullQuery
-            if len(stems) == 1:
-                return wq.Term(fieldname, stems[0], boost=node.boost)
-            phrase = wq.Phrase(fieldname, stems, slop=node.slop, boost=node.boost)
-            short_form = self._abbreviations.short_form_query(fieldname, words)
-            return phrase if short_form is None else wq.Or([phrase, short_form])
+            queries = [_phrase_or_term(fieldname, words, node) for words in spellings]
+            if len(spellings[0]) > 1:
+                short_form = self._abbreviations.short_form_query(fieldname, spellings[0])
+                queries += [] if short_form is None else [short_form]
+            return queries[0] if len(queries) == 1 else wq.Or(queries)
         if isinstance(node, wq.TermRange):
             # A word range (`title:[a TO m]`, or `x:>2` on a field that is not numeric)
             # would otherwise walk the whole vocabulary while the matcher is built, before
@@ -518,26 +517,12 @@ class QueryPlanner:
         return wq.Or([term, *long_forms]) if long_forms else term
 
 
-def keep_written_case(parsed: Any, text: str) -> None:
-    """Give each phrase of ``parsed`` its words as written in ``text`` (``written_words``),
-    where they are the parser's words but for case.
-
-    Whoosh's parser lowercases a phrase's words, and case splits a word into the parts
-    the index holds at their own positions (``arXiv`` -> ``ar``, ``xiv``, with ``arxiv``
-    beside ``ar``): ``"arXiv 2004.11967"`` read as ``arxiv 2004.11967`` looked for the
-    id right after ``arxiv``'s position, where ``xiv`` is, and found nothing though an
-    abstract cites ``arXiv:2004.11967``. So do ``"Google DeepMind"``, ``"MixFormer
-    model"`` and every name a reader sees written in mixed case."""
-    for leaf in parsed.leaves():
-        if not isinstance(leaf, wq.Phrase) or leaf.startchar is None or leaf.endchar is None:
-            continue
-        written = text[leaf.startchar : leaf.endchar]
-        opening, closing = written.find('"'), written.rfind('"')
-        if not 0 <= opening < closing:
-            continue
-        words = WORD_RUN_WORDS.findall(written[opening + 1 : closing])
-        if [word.lower() for word in words] == list(leaf.words):
-            leaf.written_words = words
+def _phrase_or_term(fieldname: str, words: list[str], node: Any) -> Any:
+    """One spelling of the phrase ``node``: a Phrase of its words' terms, a Term for one."""
+    stems = [index_term(word) for word in words]
+    if len(stems) == 1:
+        return wq.Term(fieldname, stems[0], boost=node.boost)
+    return wq.Phrase(fieldname, stems, slop=node.slop, boost=node.boost)
 
 
 def word_being_typed(parsed: Any, text: str) -> Any | None:

@@ -66,6 +66,9 @@ STEMMED_FIELDS: Final = PROSE_FIELDS | {"keyword"}
 # One term per optional field a paper has a value in (``abstract``, ``arxiv``, ``org``...),
 # so ``arxiv:*`` ("has an arXiv id") reads one posting list instead of every arXiv id's.
 PRESENCE_FIELD: Final = "has"
+# The ``has`` terms of the fields ``paper_regions`` puts in the text field's third
+# region: a paper without any of them has nothing there (``regions`` relies on it).
+NAMES_REGION_PRESENCE: Final = ("org", "author", "keyword")
 
 
 def _query_word_analyzer() -> Any:
@@ -117,6 +120,11 @@ class AnalysedText(TEXT):  # type: ignore[misc]
         super().__init__(analyzer=QUERY_WORDS)
         self._first_weight = first_weight
         assert type(self.format) is Positions  # what ``_ENCODINGS`` writes
+
+    @property
+    def first_weight(self) -> float:
+        """How much a position in the first region (the title) weighs."""
+        return float(self._first_weight)
 
     def index(self, value: Any, **kwargs: Any) -> Iterator[tuple[bytes, int, float, bytes]]:
         """(term, frequency, weight, encoded positions) of each term, in the order the

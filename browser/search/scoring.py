@@ -7,30 +7,34 @@ tree level, plus a column read for each document's length.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from itertools import compress
 from typing import TYPE_CHECKING, Any, Final
 
 from whoosh import query as wq
 from whoosh.scoring import BM25F
 
-from browser.search.kept import frequency, kept_share, skip_cost, skips_to_candidates
+from browser.search.kept import (
+    frequency,
+    kept_share,
+    skip_cost,
+    skips_as_arrays,
+    skips_cheaper,
+)
 from browser.search.kept import scored_lists as scored_lists  # facade clears it
 from browser.search.lengths import bm25_statistics, length_norms
 from browser.search.matching import Unsupported, matching_set
 from browser.search.phrases import phrase_scores
 from browser.search.plainvectors import uses_numpy, vectors_for, vectors_of
 from browser.search.planning import InRegion, query_is_constant
-from browser.search.schema import REGION
+from browser.search.regions import in_region
 from browser.search.stopping import NO_STOP, Interrupted, Stop
 from browser.search.whoosh_internals import (
     PostingArrays,
     custom_field_b,
     deleted_set,
     fast_path,
-    positions_decoder,
     posting_parts,
-    posting_values,
     whole_postings,
 )
 
@@ -187,7 +191,7 @@ def node_docs(searcher: Any, node: Any, stop: Stop) -> ScoredDocs:
     if isinstance(node, wq.Term):
         return term_docs(searcher, node.fieldname, node.text, node.boost, stop=stop)
     if isinstance(node, InRegion) and getattr(node, "boost", 1.0) == 1.0:
-        return vectors.scored_docs(region_scores(searcher, node.q, node.region, stop=stop))
+        return region_docs(searcher, node.q, node.region, stop=stop)
     if isinstance(node, wq.Phrase) and node.slop == 1:
         scores = vectors.scored_docs(phrase_scores(searcher, node.fieldname, node.words, stop))
         # As Whoosh's Phrase wraps its matcher: each score times the boost (an
@@ -258,8 +262,8 @@ def _and_docs(searcher: Any, node: Any, stop: Stop) -> ScoredDocs:
     for region in regions:
         if getattr(region, "boost", 1.0) != 1.0:
             raise Unsupported
-        inside = region_scores(searcher, region.q, region.region, total.docnums(), stop)
-        total = vectors.joined(total, vectors.scored_docs(inside))
+        inside = region_docs(searcher, region.q, region.region, total.ids, stop)
+        total = vectors.joined(total, inside)
     for child in node.subqueries:
         if isinstance(child, wq.Not) and len(total):
             excluded = matching_set(searcher, child.query, stop)
@@ -310,74 +314,35 @@ def _docs_within(searcher: Any, node: Any, within: Docnums, stop: Stop) -> Score
     )
 
 
-def region_scores(
+def region_docs(
     searcher: Any,
     node: Any,
     region: int,
-    within: set[int] | None = None,
+    within: Docnums | None = None,
     stop: Stop = NO_STOP,
-) -> dict[int, float]:
-    """Scores of ``node`` (a term or an OR of terms) where it occurs inside ``region``.
+) -> ScoredDocs:
+    """Scores of ``node`` (a term or an OR of terms) where it occurs inside ``region``
+    (among ``within``, ascending, when given).
 
     As Whoosh scores ``InRegion``: the term's own score, for documents with a position
-    in the region. Decoding positions costs a few µs a posting, so ``stop`` is checked
-    as it goes (``abstract:a*`` reads 150k of them at 20k papers).
+    in the region (``regions.in_region``; an OR's terms added in its order).
     """
+    vectors = vectors_for(searcher)
+
     stop.check()
     if isinstance(node, wq.MultiTerm):
         node = wq.Or([wq.Term(f, t) for f, t in node.expanded_terms(searcher.reader())])
     if isinstance(node, wq.Or) and getattr(node, "boost", 1.0) == 1.0:
-        total: dict[int, float] = {}
-        for child in node.subqueries:
-            for docnum, score in region_scores(searcher, child, region, within, stop).items():
-                total[docnum] = total.get(docnum, 0.0) + score
-        return total
+        return vectors.summed(
+            [region_docs(searcher, child, region, within, stop) for child in node.subqueries]
+        )
     if not isinstance(node, wq.Term):
         raise Unsupported
-    scores = term_scores(searcher, node.fieldname, node.text, node.boost, within, stop=stop)
-    if within is not None:
-        scores = {d: s for d, s in scores.items() if d in within}
-    if not scores:
+    scores = term_docs(searcher, node.fieldname, node.text, node.boost, within, stop=stop)
+    if not len(scores):
         return scores
-    low, high = region * REGION, (region + 1) * REGION
-    decode = positions_decoder(searcher.schema[node.fieldname])
-    tbytes = searcher.schema[node.fieldname].to_bytes(node.text)
-    inside: set[int] = set()
-    for subsearcher, offset in searcher.leaf_searchers():
-        reader = subsearcher.reader()
-        candidates = sorted(
-            d - offset for d in scores if offset <= d < offset + reader.doc_count_all()
-        )
-        values = values_among(reader, node.fieldname, tbytes, candidates)
-        for count, (docnum, value) in enumerate(values):
-            if not count & 255:
-                stop.check()
-            if offset + docnum in scores and any(low <= p < high for p in decode(value)):
-                inside.add(offset + docnum)
-    return {d: s for d, s in scores.items() if d in inside}
-
-
-def values_among(
-    reader: Any, fieldname: str, tbytes: bytes, candidates: list[int]
-) -> Iterator[tuple[int, bytes]]:
-    """(document number, encoded positions) of a term's postings among ``candidates``
-    (sorted, segment-local).
-
-    Few candidates: only the blocks that may hold them. Many: read every block and keep
-    theirs (a skip per posting cost 0.7 s for the 72k candidates of ``"learning model"``
-    at 100k papers).
-    """
-    if (fieldname, tbytes) not in reader:
-        return iter(())
-    postings = reader.postings(fieldname, tbytes)
-    wanted = set(candidates)
-    if skips_to_candidates(len(candidates), frequency(reader, fieldname, tbytes)):
-        return (
-            pair
-            for ids, _, values in posting_parts(postings, "values", among=candidates)
-            for pair in compress(zip(ids, values, strict=True), map(wanted.__contains__, ids))
-        )
-    return posting_values(postings, wanted)
+    inside = in_region(searcher, node.fieldname, node.text, region, scores.ids, stop)
+    return vectors.among_ids(scores, inside)
 
 
 def term_scores(
@@ -427,8 +392,7 @@ def term_docs(
     key = (fieldname, tbytes)
     whole = lists.get(key)
     if whole is None and (
-        within is None
-        or not skips_to_candidates(len(within), frequency(searcher, fieldname, tbytes))
+        within is None or not _skips(searcher, len(within), frequency(searcher, fieldname, tbytes))
     ):
         # Decoding the blocks is most of the cost: score the whole list once and keep it
         # for the next keystrokes, which ask for the same words and completions again.
@@ -440,6 +404,15 @@ def term_docs(
         return _scores_at(searcher, fieldname, tbytes, boost, within, stop)
     scores = whole if within is None else vectors.among_ids(whole, within)
     return vectors.times(scores, boost) if boost != 1.0 else scores
+
+
+def _skips(searcher: Any, candidates: int, count: int) -> bool:
+    """Whether an AND scores a term only at its candidates: when the cost model says so
+    (``skips_cheaper``) and, on the numpy path, whose whole read is cheaper still than
+    the model assumes, only for very few (``skips_as_arrays``)."""
+    if not skips_cheaper(candidates, count):
+        return False
+    return not uses_numpy(searcher) or skips_as_arrays(candidates, count)
 
 
 def _weights_as_scores(searcher: Any, fieldname: str, tbytes: bytes, boost: float) -> ScoredDocs:

@@ -105,6 +105,13 @@ def among(docs: ScoredDocs, allowed: Iterable[int]) -> ScoredDocs:
 
 def among_ids(docs: ScoredDocs, within: Docnums) -> ScoredDocs:
     """``docs`` only where in ``within`` (ascending)."""
+    if len(within) < len(docs):
+        # An AND's few candidates in a long list: look each candidate up in the list
+        # (both ascending, a document once), not each of the list's postings among them.
+        at = np.searchsorted(docs.ids, within)
+        np.minimum(at, len(docs) - 1, out=at)
+        at = at[docs.ids[at] == within]
+        return ScoredDocs(docs.ids[at], docs.scores[at])
     keep = _members(docs.ids, within)
     return ScoredDocs(docs.ids[keep], docs.scores[keep])
 

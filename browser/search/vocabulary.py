@@ -41,6 +41,11 @@ class Vocabulary:
 
     # Up to this many candidates are ranked directly; more walk the frequency order.
     RANKED_SPAN: Final = 4096
+    # A prefix's words are ranked directly up to this many while the frequency order is
+    # not sorted yet: the most words one letter starts at 100k papers is 22.5k (t),
+    # ranked in about 3 ms, while sorting all 200k words cost 45 ms of the first typing
+    # pass of a two-letter prefix, which its budget then cut short.
+    UNSORTED_PREFIX_SPAN: Final = 32_768
 
     def __init__(self, words: list[str], counts: list[int]) -> None:
         self.words = words
@@ -59,7 +64,7 @@ class Vocabulary:
             raise ValueError(f"{path.name}: not a vocabulary file")
         words_part, _, counts_part = text[len(cls.HEADER) :].partition("\0")
         words = words_part.split("\n") if words_part else []
-        counts = [int(c) for c in counts_part.split()]
+        counts = list(map(int, counts_part.split()))
         if len(words) != len(counts):
             raise ValueError(f"{path.name}: truncated")
         return cls(words, counts)
@@ -132,7 +137,13 @@ class Vocabulary:
         return [words[i] for i in best]
 
     def most_frequent_with_prefix(self, prefix: str, cap: int) -> list[str]:
-        return self._most_frequent(self._prefix_range(prefix), cap)
+        span = self._prefix_range(prefix)
+        if self._by_frequency is None and len(span) <= self.UNSORTED_PREFIX_SPAN:
+            # The same words, ties in the same order, as the walk ``_most_frequent``
+            # takes (``nlargest`` keeps the earlier word first among equal counts).
+            words, counts = self.words, self.counts
+            return [words[i] for i in heapq.nlargest(cap, span, key=counts.__getitem__)]
+        return self._most_frequent(span, cap)
 
     def most_frequent_between(
         self,

@@ -74,7 +74,7 @@ class PostingArrays:
             or (fixed is not None and fixed >= 0)
         ):
             for ids, weights, _ in posting_parts(matcher, "weights", check):
-                self._decoded(ids, weights)
+                self.add_decoded(ids, weights)
             return
         if not leaf.is_active():
             return
@@ -85,7 +85,7 @@ class PostingArrays:
             leaf._read_ids()
         if leaf._weights is None:
             leaf._read_weights()
-        self._decoded(leaf._ids[leaf._i :], leaf._weights[leaf._i :])
+        self.add_decoded(leaf._ids[leaf._i :], leaf._weights[leaf._i :])
         if not leaf._lastblock:
             self._read_rest(leaf, check)
 
@@ -93,10 +93,10 @@ class PostingArrays:
         for block in extent_blocks(leaf):
             if check is not None:
                 check()
-            self._block(block.head, block.postings)
+            self.add_block(block.head, block.postings)
             self.last = block.last
 
-    def _block(self, head: bytes, count: int) -> None:
+    def add_block(self, head: bytes, count: int) -> None:
         """One block's pickled ``(id deltas, weights)``: kept as bytes when laid out as
         ``_Bytes`` reads them, else unpickled. The first delta is the block's first id
         (any size: ``K``, ``M`` or ``J``); the others must fit a byte each, and so must
@@ -132,9 +132,10 @@ class PostingArrays:
             weighed = (1.0,) * count
         elif isinstance(weighed, float):
             weighed = (array("f", (weighed,))[0],) * count
-        self._decoded(ids, weighed)
+        self.add_decoded(ids, weighed)
 
-    def _decoded(self, ids: Sequence[int], weights: Sequence[float]) -> None:
+    def add_decoded(self, ids: Sequence[int], weights: Sequence[float]) -> None:
+        """A block (or the rest of one) already decoded: its ids and weights."""
         if ids:
             self._runs.append((ids, weights))
             self.last = ids[-1]

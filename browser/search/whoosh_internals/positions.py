@@ -28,18 +28,14 @@ from array import array
 from bisect import bisect_right
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from itertools import accumulate, chain
 from typing import Any, Final, NamedTuple
 
 import numpy as np
 from numpy.typing import NDArray
 
 from browser.search.whoosh_internals import _leaf, posting_parts
-from browser.search.whoosh_internals.postings import (
-    JoinedValuesMatcher,
-    extent_blocks,
-    head_parts,
-)
+from browser.search.whoosh_internals.blockarrays import PostingArrays
+from browser.search.whoosh_internals.postings import JoinedValuesMatcher, extent_blocks
 
 Ints = NDArray[np.int64]
 
@@ -60,26 +56,22 @@ class LayoutMismatch(ValueError):
 
 @dataclass(frozen=True)
 class PositionalPostings:
-    """A term's live postings in document order: ``ids`` (global document numbers), and
-    for each its block (``block``, an index into ``tails``, ``weights`` and ``counts``)
-    and its place in that block. A block's values stay as read (``tails``: the bytes
-    and whether they are compressed) until ``positions`` needs one of them."""
+    """A term's live postings in document order: ``ids`` (global document numbers),
+    their weights (term frequencies, as Whoosh's ``_read_weights`` gives them), and for
+    each its block (``block``, an index into ``tails`` and ``counts``) and its place in
+    that block. A block's values stay as read (``tails``: the bytes and whether they
+    are compressed) until ``positions`` needs one of them."""
 
     ids: Ints
     block: Ints
     place: Ints
     tails: list[tuple[bytes, bool]]
-    weights: list[Any]
+    weights: NDArray[np.float64]
     counts: list[int]
 
     def weights_at(self, rows: Ints) -> list[float]:
-        """The weights (term frequencies) of the postings at ``rows``, as Whoosh's
-        ``_read_weights`` gives them."""
-        found = []
-        for block, place in zip(self.block[rows].tolist(), self.place[rows].tolist(), strict=True):
-            weights = self.weights[block]
-            # (a concrete type's check: an ABC's is a microsecond a posting)
-            found.append(weights if type(weights) is float else weights[place])
+        """The weights (term frequencies) of the postings at ``rows``."""
+        found: list[float] = self.weights[rows].tolist()
         return found
 
     def positions(self, rows: Ints) -> tuple[Ints, Ints]:
@@ -154,41 +146,58 @@ def positional_postings(
     leaf = _leaf(matcher)
     if leaf is None:
         raise LayoutMismatch("not a block matcher")
-    blocks = _Blocks([], [], [], [])
+    blocks = _Blocks(PostingArrays(), [], [], [])
     fixed = leaf._fixedsize
     if isinstance(leaf, JoinedValuesMatcher) and not leaf._byteids and (fixed is None or fixed < 0):
         _read_extent(leaf, among, check, blocks)
     else:
         for block_ids, _, _ in posting_parts(matcher, None, check, among):
-            blocks.add(block_ids, _block_weights(leaf), _block_values(leaf), leaf._blocklength)
-    ids, tails, weights, counts = blocks
-    sizes = np.fromiter(map(len, ids), np.int64, len(ids))
-    local = np.fromiter(chain.from_iterable(ids), np.int64, int(sizes.sum()))
-    block = np.repeat(np.arange(len(ids), dtype=np.int64), sizes)
+            blocks.add_decoded(
+                block_ids, _block_weights(leaf), _block_values(leaf), leaf._blocklength
+            )
+    postings, tails, counts, sizes = blocks
+    local, weights = postings.arrays()
+    read = np.array(sizes, np.int64)
+    block = np.repeat(np.arange(len(sizes), dtype=np.int64), read)
     # posting_parts gives a block from the matcher's place in it.
-    skipped = np.array(counts, np.int64) - sizes
-    place = np.arange(len(local), dtype=np.int64) - np.repeat(np.cumsum(sizes) - sizes, sizes)
-    place += np.repeat(skipped, sizes)
+    skipped = np.array(counts, np.int64) - read
+    place = np.arange(len(local), dtype=np.int64) - np.repeat(np.cumsum(read) - read, read)
+    place += np.repeat(skipped, read)
     if deleted:
         live = ~np.isin(local, np.fromiter(deleted, np.int64, len(deleted)))
-        local, block, place = local[live], block[live], place[live]
+        local, block, place, weights = local[live], block[live], place[live], weights[live]
     return PositionalPostings(local + offset, block, place, tails, weights, counts)
 
 
 class _Blocks(NamedTuple):
-    """The blocks read so far: ids (from the matcher's place in the first), weights
-    (``_weights``), values as stored with whether compressed, postings in the block."""
+    """The blocks read so far: their ids and weights (from the matcher's place in the
+    first), values as stored with whether compressed, postings in each block, and how
+    many of them were read."""
 
-    ids: list[Sequence[int]]
+    postings: PostingArrays
     tails: list[tuple[bytes, bool]]
-    weights: list[Any]
     counts: list[int]
+    sizes: list[int]
 
-    def add(self, ids: Sequence[int], weights: Any, tail: tuple[bytes, bool], count: int) -> None:
-        self.ids.append(ids)
-        self.weights.append(weights)
+    def add_decoded(
+        self, ids: Sequence[int], weights: Any, tail: tuple[bytes, bool], count: int
+    ) -> None:
+        """A block read through the matcher: ``weights`` as ``_weights`` gives them (one
+        for every posting, or one each for the whole block)."""
+        skipped = count - len(ids)
+        each = [weights] * len(ids) if type(weights) is float else weights[skipped:]
+        self.postings.add_decoded(ids, each)
         self.tails.append(tail)
         self.counts.append(count)
+        self.sizes.append(len(ids))
+
+    def add_block(self, head: bytes, tail: tuple[bytes, bool], count: int) -> None:
+        """A whole block from the term's extent: its ids and weights read from the
+        bytes of its pickle where laid out as expected (``PostingArrays.add_block``)."""
+        self.postings.add_block(head, count)
+        self.tails.append(tail)
+        self.counts.append(count)
+        self.sizes.append(count)
 
 
 def _read_extent(
@@ -206,7 +215,7 @@ def _read_extent(
         if leaf._ids is None:
             leaf._read_ids()
         ids = leaf._ids[leaf._i :]
-        blocks.add(ids, _block_weights(leaf), _block_values(leaf), leaf._blocklength)
+        blocks.add_decoded(ids, _block_weights(leaf), _block_values(leaf), leaf._blocklength)
     if among is not None:
         wanted = bisect_right(among, leaf._maxid)
     if leaf._lastblock:
@@ -220,9 +229,7 @@ def _read_extent(
             if among[wanted] > block.last:
                 continue
             wanted = bisect_right(among, block.last, wanted)
-        deltas, stored = head_parts(block.head)
-        tail = (block.values, bool(block.compression))
-        blocks.add(tuple(accumulate(deltas)), _weights(stored), tail, block.postings)
+        blocks.add_block(block.head, (block.values, bool(block.compression)), block.postings)
 
 
 def joined(parts: list[PositionalPostings]) -> PositionalPostings:
@@ -235,14 +242,14 @@ def joined(parts: list[PositionalPostings]) -> PositionalPostings:
         np.concatenate([p.block + s for p, s in zip(parts, shift, strict=True)]),
         np.concatenate([p.place for p in parts]),
         [tail for p in parts for tail in p.tails],
-        [weights for p in parts for weights in p.weights],
+        np.concatenate([p.weights for p in parts]),
         [count for p in parts for count in p.counts],
     )
 
 
 def no_postings() -> PositionalPostings:
     empty = np.empty(0, np.int64)
-    return PositionalPostings(empty, empty, empty, [], [], [])
+    return PositionalPostings(empty, empty, empty, [], np.empty(0, np.float64), [])
 
 
 def _uint32(data: NDArray[np.uint8], at: Ints, order: str) -> Ints:
