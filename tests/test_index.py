@@ -1390,7 +1390,6 @@ def test_grouped_postings_write_the_same_files(
     merges them). A term whose postings fit one block is written by
     ``JoinedFieldWriter._write_term``, a longer one block by block: with blocks of 3
     postings most terms take the second way, lists of exactly one block included."""
-    from whoosh.filedb.filestore import FileStorage
 
     from browser.search.whoosh_internals import postings as layout
 
@@ -1400,32 +1399,124 @@ def test_grouped_postings_write_the_same_files(
             title=f"{PAPERS[n % len(PAPERS)].title} part {n}",
             abstract=" ".join(p.abstract for p in PAPERS[n % 3 :: 3]) + f" word{n % 17}",
             authors=n % 9 or None,
+            # Values that repeat (indexed once by the grouped writer) and some that not.
+            date=dt.date(2024, 1 + n % 12, 1 + n % 5) if n % 7 else None,
+            comments=n % 4 if n % 3 else n,
         )
         for n in range(300)
     ]
     documents = [schema.document_for(paper)[0] for paper in papers]
-    written = []
-    for grouped in (True, False):
-        folder = tmp_path / str(grouped)
-        folder.mkdir()
-        ix = FileStorage(str(folder)).create_index(schema.build_schema(), indexname="papers")
-        codec = layout.JoinedValuesCodec(blocklimit=blocklimit)
-        options: dict[str, Any] = {"codec": codec, "limitmb": limitmb}
-        # The pool is made with the writer: swapped in before it.
-        with layout.pool_swapped() if grouped else contextlib.nullcontext():
-            if grouped:
-                writer = layout.GroupedSegmentWriter(ix, compound=False, **options)
-            else:
-                writer = ix.writer(compound=False, **options)
-            with writer:
-                for document in documents:
-                    writer.add_document(**document)
-        # Every file of the segment: terms, postings, and the columns (lengths, stored
-        # fields, sort keys); not the table of contents, which names the segment.
-        segment = [p for p in folder.iterdir() if p.suffix not in (".toc", "")]
-        written.append({p.name.split(".", 1)[1]: p.read_bytes() for p in segment})
+    codec = layout.JoinedValuesCodec(blocklimit=blocklimit)
+    written = [
+        _segment_files(
+            tmp_path / str(grouped),
+            schema.build_schema(),
+            documents,
+            grouped,
+            codec=codec,
+            limitmb=limitmb,
+        )
+        for grouped in (True, False)
+    ]
     assert {"trm", "pst", "_stored.col", "_text_len.col", "sort_page.col"} <= set(written[0])
     assert written[0] == written[1]
+
+
+def _segment_files(
+    folder: Path, fields: Any, documents: list[dict[str, Any]], grouped: bool, **options: Any
+) -> dict[str, bytes]:
+    """The files of one segment of ``documents``, written through the grouped pool and
+    writer or through Whoosh's: terms, postings, and the columns (lengths, stored
+    fields, sort keys); not the table of contents, which names the segment."""
+    from whoosh.filedb.filestore import FileStorage
+
+    from browser.search.whoosh_internals import postings as layout
+
+    folder.mkdir()
+    ix = FileStorage(str(folder)).create_index(fields, indexname="papers")
+    # The pool is made with the writer: swapped in before it.
+    with layout.pool_swapped() if grouped else contextlib.nullcontext():
+        writer = (
+            layout.GroupedSegmentWriter(ix, compound=False, **options)
+            if grouped
+            else ix.writer(compound=False, **options)
+        )
+        with writer:
+            for document in documents:
+                writer.add_document(**document)
+    segment = [p for p in folder.iterdir() if p.suffix not in (".toc", "")]
+    return {p.name.split(".", 1)[1]: p.read_bytes() for p in segment}
+
+
+def test_grouped_writer_keeps_whooshs_boosts_and_custom_stored_values(tmp_path: Path) -> None:
+    """Documents with ``_boost``, ``_NAME_boost`` or ``_stored_NAME`` (the index passes
+    none, and the grouped writer skips looking for them when a document has no such key)
+    are written as Whoosh writes them, byte for byte."""
+    from whoosh.fields import KEYWORD, NUMERIC, TEXT, Schema
+
+    from browser.search.whoosh_internals import postings as layout
+
+    documents: list[dict[str, Any]] = [
+        {"body": "alpha beta", "tags": "x y", "n": 3},
+        {"body": "beta gamma", "tags": "y", "n": 4, "_boost": 2.0},
+        {"body": "alpha", "tags": "x", "n": 3, "_body_boost": 3.0, "_stored_body": "shown"},
+        {"body": "gamma gamma", "tags": "z", "n": 5, "_n_boost": 0.5},
+    ]
+    fields = Schema(body=TEXT(stored=True), tags=KEYWORD(stored=True), n=NUMERIC(int))
+    codec = layout.JoinedValuesCodec()
+    written = [
+        _segment_files(tmp_path / str(grouped), fields, documents, grouped, codec=codec)
+        for grouped in (True, False)
+    ]
+    assert {"trm", "pst", "_stored.col"} <= set(written[0])
+    assert written[0] == written[1]
+
+
+def test_grouped_writer_indexes_a_repeated_value_once(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """``GroupedSegmentWriter`` indexes each distinct value of a number, date or keyword
+    field once and reuses its postings (the byte-for-byte test above checks they are the
+    same); a field whose values outnumber ``_REMEMBERED_MAX`` goes back to indexing
+    each value."""
+    from collections import Counter
+
+    from whoosh.fields import KEYWORD, NUMERIC, Schema
+    from whoosh.filedb.filestore import FileStorage
+
+    from browser.search.whoosh_internals import pool as layout
+    from browser.search.whoosh_internals import postings
+
+    monkeypatch.setattr(layout, "_REMEMBERED_MAX", 5)
+    calls: Counter[int] = Counter()
+    whooshs = NUMERIC.index
+
+    def counted(field: Any, num: int, **kwargs: Any) -> Any:
+        calls[num] += 1
+        return whooshs(field, num, **kwargs)
+
+    monkeypatch.setattr(NUMERIC, "index", counted)
+    ix = FileStorage(str(tmp_path)).create_index(
+        Schema(
+            small=NUMERIC(int, shift_step=0),
+            wide=NUMERIC(int, shift_step=0),
+            tags=KEYWORD(stored=True),
+        ),
+        indexname="t",
+    )
+    with postings.pool_swapped():
+        writer = layout.GroupedSegmentWriter(ix, codec=postings.JoinedValuesCodec())
+        with writer:
+            for n in range(40):
+                writer.add_document(small=1000 + n % 3, wide=n, tags="a b" if n % 2 else "c")
+    assert calls == {**dict.fromkeys(range(40), 1), 1000: 1, 1001: 1, 1002: 1}
+    with ix.searcher() as searcher:
+        assert searcher.doc_count() == 40
+        assert len(list(searcher.documents(tags="c"))) == 20
+        numbers = searcher.schema["small"]
+        for n in range(3):
+            found = searcher.doc_frequency("small", numbers.to_bytes(1000 + n))
+            assert found == len(range(n, 40, 3))
 
 
 # ---------------------------------------------------------------- the pages' orders

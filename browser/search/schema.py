@@ -19,7 +19,6 @@ import json
 import re
 from collections.abc import Iterable, Iterator
 from functools import lru_cache
-from itertools import repeat
 from operator import add
 from pathlib import Path
 from typing import Any, Final
@@ -137,11 +136,15 @@ class AnalysedText(TEXT):  # type: ignore[misc]
         lists = list(places.values())
         freqs = list(map(len, lists))
         extra = self._first_weight - 1.0
-        if not extra:
-            weights: Iterable[float] = map(float, freqs)
-        else:
-            in_first = map(len, map(first.get, places, repeat(())))
-            weights = map(add, map(float, freqs), map(extra.__mul__, in_first))
+        weights: Iterable[float] = map(float, freqs)
+        if extra:
+            # ``first`` holds the first region's terms in the order ``places`` starts
+            # with them (placed first): only those (a title's few) get the extra weight.
+            weights = list(weights)
+            count = len(first)
+            weights[:count] = map(
+                add, weights[:count], map(extra.__mul__, map(len, first.values()))
+            )
         return zip(
             map(str.encode, places),
             freqs,

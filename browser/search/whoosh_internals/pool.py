@@ -20,6 +20,7 @@ from itertools import islice, repeat
 from operator import itemgetter, lt
 from typing import Any, Final
 
+from whoosh.fields import KEYWORD, NUMERIC
 from whoosh.writing import PostingPool, SegmentWriter
 
 # What one pooled posting holds, about: a document number, a weight, a reference to its
@@ -27,6 +28,14 @@ from whoosh.writing import PostingPool, SegmentWriter
 _POSTING_BYTES: Final = 48
 # Groups per pickled list in a spilled run.
 _RUN_CHUNK: Final = 2048
+# Fields whose postings are a function of the value alone (Whoosh's numbers, dates and
+# keywords), and whose values repeat from paper to paper (a year, a day, which optional
+# fields a paper has): ``GroupedSegmentWriter`` indexes each distinct value once.
+_REPEATING: Final = (NUMERIC, KEYWORD)
+# Distinct values remembered per field; a field with more (unique values, such as arXiv
+# ids) is indexed value by value again from then on.
+_REMEMBERED_MAX: Final = 4096
+_FIRST: Final[dict[Any, tuple[Any, ...]]] = {}  # a field not seen yet (never filled)
 # A term's postings: document numbers (ascending), weights, encoded values.
 _Group = tuple["array[int]", "array[float]", list[Any]]
 _Row = tuple[tuple[str, bytes], "array[int]", "array[float]", list[Any]]
@@ -108,7 +117,8 @@ class GroupedPostingPool(PostingPool):  # type: ignore[misc]
             if group is None:
                 group = terms[tbytes] = (array("I"), array("d"), [])
             group[0].append(docnum)
-            group[1].append(weight * boost)
+            # A boost is 1.0 but for a field or document that asks for one.
+            group[1].append(weight if boost == 1.0 else weight * boost)
             group[2].append(value)
             length += freq
             count += 1
@@ -184,12 +194,22 @@ class GroupedSegmentWriter(SegmentWriter):  # type: ignore[misc]
     each (a third of adding a document). ``add_document`` is Whoosh's own otherwise,
     line for line; with another pool, term vectors or spelling fields, it is Whoosh's."""
 
+    # Set by the first ``add_document``: whether Whoosh's own must add documents.
+    _whooshs: bool | None = None
+    # Field name -> value -> its postings (``_REPEATING`` fields).
+    _indexed: dict[str, dict[Any, tuple[Any, ...]] | None] | None = None
+
     def add_document(self, **fields: Any) -> None:
         pool = self.pool
         schema = self.schema
-        if not isinstance(pool, GroupedPostingPool) or any(
-            field.vector or field.separate_spelling() for field in schema
-        ):
+        if self._whooshs is None:
+            # Checked once, not per document: Whoosh's writer refuses schema changes
+            # once a document is added.
+            self._whooshs = not isinstance(pool, GroupedPostingPool) or any(
+                field.vector or field.separate_spelling() for field in schema
+            )
+            self._indexed = {}
+        if self._whooshs:
             super().add_document(**fields)
             return
         self._check_state()
@@ -198,6 +218,8 @@ class GroupedSegmentWriter(SegmentWriter):  # type: ignore[misc]
         docboost = self._doc_boost(fields)
         fieldnames = sorted(name for name in fields if not name.startswith("_"))
         self._check_fields(schema, fieldnames)
+        # No ``_boost``, ``_NAME_boost`` or ``_stored_NAME`` (the index passes none).
+        plain = len(fieldnames) == len(fields)
         perdocwriter.start_doc(docnum)
         try:
             for fieldname in fieldnames:
@@ -207,12 +229,14 @@ class GroupedSegmentWriter(SegmentWriter):  # type: ignore[misc]
                 field = schema[fieldname]
                 length = 0
                 if field.indexed:
-                    fieldboost = self._field_boost(fields, fieldname, docboost)
-                    items = field.index(value)
+                    fieldboost = (
+                        docboost if plain else self._field_boost(fields, fieldname, docboost)
+                    )
+                    items = self._postings(fieldname, field, value)
                     length = pool.add_field(fieldname, docnum, items, fieldboost)
                     if not field.scorable:
                         length = 0
-                customval = fields.get(f"_stored_{fieldname}", value)
+                customval = value if plain else fields.get(f"_stored_{fieldname}", value)
                 perdocwriter.add_field(
                     fieldname, field, customval if field.stored else None, length
                 )
@@ -227,6 +251,32 @@ class GroupedSegmentWriter(SegmentWriter):  # type: ignore[misc]
         perdocwriter.finish_doc()
         self._added = True
         self.docnum += 1
+
+    def _postings(self, fieldname: str, field: Any, value: Any) -> Iterable[Any]:
+        """``field.index(value)``; for a ``_REPEATING`` field the postings of a value
+        indexed before (Whoosh's analysis of a date or a keyword list costs as much as
+        placing a whole abstract's terms). Values are told apart by type too (``1`` and
+        ``True`` are equal keys)."""
+        indexed = self._indexed
+        if indexed is None or not isinstance(field, _REPEATING):
+            return field.index(value)  # type: ignore[no-any-return]
+        known = indexed.get(fieldname, _FIRST)
+        if known is None:  # the field's values do not repeat enough
+            return field.index(value)  # type: ignore[no-any-return]
+        if known is _FIRST:
+            known = indexed[fieldname] = {}
+        key = (value.__class__, value)
+        try:
+            items = known.get(key)
+        except TypeError:  # unhashable: several values in a list
+            return field.index(value)  # type: ignore[no-any-return]
+        if items is None:
+            items = tuple(field.index(value))
+            if len(known) < _REMEMBERED_MAX:
+                known[key] = items
+            else:
+                indexed[fieldname] = None
+        return items
 
 
 def _joined(sources: list[Iterator[_Row]]) -> Iterator[_Row]:
