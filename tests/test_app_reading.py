@@ -96,44 +96,35 @@ async def test_typing_in_the_bar_is_not_reading_the_first_paper(services: Servic
         await wait_for(pilot, lambda: first in read_on_disk(services))
 
 
-async def test_the_time_away_from_the_list_does_not_count_towards_the_mark(
-    services: Services, monkeypatch: pytest.MonkeyPatch
+@pytest.mark.parametrize(
+    "schedule",
+    [
+        # Shown while the user types elsewhere: 1.5 s away, then 0.7 s in the list (a
+        # dwell time re-armed at 1.0 s, as the mark once was, would have ended at 2.0 s).
+        [(False, 1.5), (True, 0.7)],
+        # 0.6 s in the list, to the bar for a moment, back: 1.2 s in the list in all,
+        # never 1.0 s at a stretch.
+        [(True, 0.6), (False, 0.6), (True, 0.6)],
+    ],
+    ids=["shown-while-away", "left-and-back"],
+)
+async def test_only_unbroken_time_in_the_list_counts_towards_the_mark(
+    services: Services, monkeypatch: pytest.MonkeyPatch, schedule: list[tuple[bool, float]]
 ) -> None:
-    """The dwell time starts when attention comes back to the list: the seconds spent
-    typing in the bar are not part of it (the mark once came a moment after leaving it)."""
+    """The dwell time counts continuous attention: the seconds spent typing in the bar
+    are not part of it, and leaving the list starts it again."""
     app = make_app(services, config=AppConfig(read_after_seconds=1.0))
     async with running(app) as pilot:
         await search(pilot, "")
         flow, hit = app.reading_flow, app.table.highlighted_hit
         assert hit is not None
-        attending = False
-        monkeypatch.setattr(flow, "_reader_attending", lambda: attending)
+        attending = [schedule[0][0]]
+        monkeypatch.setattr(flow, "_reader_attending", lambda: attending[0])
         flow.paper_shown(None)
-        flow.paper_shown(hit)  # shown now, while the user is elsewhere
-        await pilot.pause(1.5)  # one dwell time and a half away
-        attending = True
-        await pilot.pause(0.7)  # a dwell time re-armed at 1.0 s would have ended at 2.0 s
-        assert hit.paper.id not in read_on_disk(services)
-        await wait_for(pilot, lambda: hit.paper.id in read_on_disk(services))
-
-
-async def test_leaving_the_list_starts_the_count_again(
-    services: Services, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    app = make_app(services, config=AppConfig(read_after_seconds=1.0))
-    async with running(app) as pilot:
-        await search(pilot, "")
-        flow, hit = app.reading_flow, app.table.highlighted_hit
-        assert hit is not None
-        attending = True
-        monkeypatch.setattr(flow, "_reader_attending", lambda: attending)
-        flow.paper_shown(None)
-        flow.paper_shown(hit)
-        await pilot.pause(0.6)
-        attending = False  # to the bar for a moment, before the dwell time is up
-        await pilot.pause(0.6)
-        attending = True
-        await pilot.pause(0.6)  # 1.2 s in the list in all, never 1.0 s at a stretch
+        flow.paper_shown(hit)  # shown now
+        for in_the_list, seconds in schedule:
+            attending[0] = in_the_list
+            await pilot.pause(seconds)
         assert hit.paper.id not in read_on_disk(services)
         await wait_for(pilot, lambda: hit.paper.id in read_on_disk(services))
 

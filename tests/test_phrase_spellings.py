@@ -4,7 +4,6 @@ answers are Whoosh's for the same planned query (``search.phrase_spellings``).""
 
 from __future__ import annotations
 
-import datetime as dt
 import tempfile
 from collections.abc import Iterator
 from pathlib import Path
@@ -12,18 +11,12 @@ from pathlib import Path
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from test_acronym_expansions import make_paper
 from test_search_oracle import _assert_same_answer
 
-from browser.identity import paper_id
-from browser.models import Paper
 from browser.search import PaperIndex
 from browser.search.phrase_spellings import MAX_SPELLINGS, phrase_spellings, splits_of
 from browser.text.tokens import STOP_WORDS
-
-
-def make_paper(title: str, abstract: str) -> Paper:
-    return Paper(id=paper_id(title), title=title, abstract=abstract, date=dt.date(2024, 5, 1))
-
 
 PAPERS = [
     make_paper("Code Search", "We mine GitHub code and iPhone apps from arXiv papers."),
