@@ -202,6 +202,25 @@ def test_an_id_being_typed_is_a_prefix_only_while_typed(index: PaperIndex) -> No
     assert set(titles(index, "2402.05678 2401.0123", typing=True)) == {IDS["2402.05678"], *both}
 
 
+def test_an_id_start_with_a_star_is_that_prefix_however_given(index: PaperIndex) -> None:
+    """What the app offers after Enter on an id being typed (``whole_word_notice``:
+    "search 2401.0123* to keep them") keeps the papers: the star read the text field."""
+    both = {IDS["2401.01234"], IDS["2401.01235"]}
+    for typing in (False, True):
+        assert set(titles(index, "2401.0123*", typing=typing)) == both
+        assert set(titles(index, "https://arxiv.org/abs/2401.0123*", typing=typing)) == both
+    assert index.search("2401.0123*", prefix_last_word=False).error == (
+        "Read “2401.0123*” as the start of an arXiv id."
+    )
+    # Written as the query's own term it says nothing, unless no id starts so.
+    assert index.search("arxiv:2401.0123*", prefix_last_word=False).error is None
+    assert index.search("arxiv:2409.0*", prefix_last_word=False).error == (
+        "No paper in the library has an arXiv id starting with 2409.0."
+    )
+    # An id's start may name many papers: words beside it stay (one id's words may go).
+    assert index.search("2401.0123* zebra", prefix_last_word=False).total == 0
+
+
 # ------------------------------------------------------------------ reference markers
 
 

@@ -14,7 +14,8 @@ pasted list, separated by spaces, commas, semicolons or lines) are a list of pap
 wanted, searched as one OR (``(arxiv:2401.01234 OR arxiv:2401.05678)``) unless the
 query has operators or groups of its own. While a query is typed, its last word, when
 it is the start of a new-style id (``2401.0123`` of ``2401.01234``), is read as that
-prefix of an id (``arxiv:2401.0123*``), as a word being typed is read as a prefix.
+prefix of an id (``arxiv:2401.0123*``), as a word being typed is read as a prefix;
+``2401.0123*`` is that prefix however given.
 A citation's reference marker (``[1]``, ``[2, 5]``, ``(3)``) is no word and no range.
 """
 
@@ -92,6 +93,9 @@ class ReadId:
     def sentence(self, known: bool) -> str | None:
         """How it was read, and that no paper has it when not ``known``; None for an
         ``arxiv:`` term written as the index holds it, which a paper has."""
+        if self.prefix and self.written == self.term:
+            missing = f"No paper in the library has an arXiv id starting with {self.arxiv_id}."
+            return None if known else missing
         if self.prefix:
             missing = "" if known else ": no paper in the library has an id starting so"
             return f"Read “{self.written}” as the start of an arXiv id{missing}."
@@ -274,6 +278,11 @@ def _read_word(word: str, spaced_prefix: str, typing: bool) -> _Chunk | None:
 def _read_id(core: str, spaced_prefix: str, typing: bool) -> ReadId | None:
     written = f"{spaced_prefix}{core}"
     matched = f"arxiv:{core}" if spaced_prefix else core
+    if matched.endswith("*"):
+        # Written as a prefix (``2401.0123*``, what the app offers after Enter on an id
+        # being typed): the ids starting so, not words of the text.
+        started = _STARTED_ID.fullmatch(matched[:-1])
+        return None if started is None else ReadId(written, started["id"].lower(), prefix=True)
     if typing:
         started = _STARTED_ID.fullmatch(matched)
         if started is not None and not _complete(started["month"], started["id"]):
