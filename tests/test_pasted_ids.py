@@ -238,3 +238,54 @@ def test_what_is_no_reference_marker_stays() -> None:
     for text in ('"[1] in quotes"', "[2024]", "year:(2024)", "f(3)", "[a]", "[1 TO 3]"):
         assert without_reference_markers(text) == text
     assert without_reference_markers("[1] robot ") == "robot "
+
+
+# ------------------------------------------------------------------ notes quote what was typed
+
+
+@settings(max_examples=80, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(
+    st.lists(
+        st.sampled_from(
+            [
+                "robot",
+                "learning",
+                "-title:",
+                "-date:2024-13",
+                "-year:abc",
+                "-tag:",
+                "-",
+                "-(",
+                ")",
+                "OR",
+                "-abstract:",
+                '-"',
+                "NOT",
+                "AND",
+            ]
+        ),
+        min_size=1,
+        max_size=5,
+    )
+)
+def test_a_note_never_quotes_a_not_the_user_did_not_type(
+    index: PaperIndex, words: list[str]
+) -> None:
+    """A ``-`` is read as NOT; when what it took out is left out, the notes said "“NOT” at
+    the end has nothing after it", a word the user never wrote (``-title:``)."""
+    query = " ".join(words)
+    result = index.search(query, prefix_last_word=False)
+    if "NOT" not in words:
+        assert "“NOT”" not in (result.error or ""), (query, result.error)
+
+
+@pytest.mark.parametrize(
+    ("query", "note"),
+    [
+        ("-title:", "“title:” needs something after it, as in title:diffusion: left it out."),
+        ("robot -", "A “-” at the end leaves out nothing: ignored it."),
+        ("robot NOT", "“NOT” at the end has nothing after it: left it out."),
+    ],
+)
+def test_a_minus_left_with_nothing_to_take_out(index: PaperIndex, query: str, note: str) -> None:
+    assert index.search(query, prefix_last_word=False).error == note

@@ -47,10 +47,10 @@ from browser.search.stopping import NO_STOP, Stop
 from browser.search.syntax import (
     FIELD_PREFIX,
     LAST_WORD,
-    MINUS_WORD,
     OPERATORS,
     clean_query,
     extract_tag_terms,
+    minus_as_not,
     plain_words,
 )
 from browser.search.typed_word import TypedWord, letter_weights, narrowing_postings
@@ -318,7 +318,7 @@ class QueryPlanner:
         if filters is not None:
             query_filters &= filters
         id_note = ids.notice(lambda read: _has_arxiv_id(searcher, read))
-        repaired = repair(_POSSESSIVE.sub("", MINUS_WORD.sub("NOT ", text)))
+        repaired = repair(*minus_as_not(_POSSESSIVE.sub("", text)))
         text = repaired.text
         error = " ".join(n for n in (note, id_note, repaired.message) if n) or None
         if not text.strip():
