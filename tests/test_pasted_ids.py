@@ -13,6 +13,7 @@ from test_index import make_paper
 
 from browser.search import PaperIndex
 from browser.search.identifiers import ID_LIST, read_arxiv_ids, without_reference_markers
+from browser.search.planning import WILDCARD_EXPANSION_CAP
 
 IDS = {"2401.01234": "Pasted Links Found", "2401.01235": "Another Pasted Paper"}
 IDS |= {"2402.05678": "A February Paper", "1412.6980": "An Old Four Digit Paper"}
@@ -174,11 +175,14 @@ def test_the_notice_quotes_the_id_as_written(index: PaperIndex, written: str) ->
 def test_every_start_of_an_id_typed_keeps_its_paper(
     index: PaperIndex, arxiv_id: str, form: str
 ) -> None:
-    """From the first digit after the dot to the whole id, the paper stays in the list
-    (the list emptied one digit before the id was complete: ``2401.0123``)."""
+    """From the dot to the whole id and its version, the paper stays in the list (the
+    list emptied one digit before the id was complete, ``2401.0123``, at the dot and
+    at the ``v``)."""
     month = arxiv_id.split(".")[0]
-    for end in range(len(month) + 2, len(arxiv_id) + 1):
-        typed = form.format(arxiv_id[:end]).removeprefix("x ")
+    starts = [arxiv_id[:end] for end in range(len(month) + 1, len(arxiv_id) + 1)]
+    # From the dot on, and on through a version being typed.
+    for start in [*starts, f"{arxiv_id}v", f"{arxiv_id}v2"]:
+        typed = form.format(start).removeprefix("x ")
         result = index.search(typed, prefix_last_word=True)
         assert IDS[arxiv_id] in [hit.paper.title for hit in result.hits], typed
         assert result.error is not None and "no paper" not in result.error, typed
@@ -219,6 +223,24 @@ def test_an_id_start_with_a_star_is_that_prefix_however_given(index: PaperIndex)
     )
     # An id's start may name many papers: words beside it stay (one id's words may go).
     assert index.search("2401.0123* zebra", prefix_last_word=False).total == 0
+
+
+def test_the_start_of_an_id_is_capped_like_a_wildcard(
+    tmp_path_factory: pytest.TempPathFactory,
+) -> None:
+    """Each id is a term of one posting: ``2405.`` read every id of the month (a second
+    of CPU at 8,000 ids) while it was typed. Capped as a wildcard on words is."""
+    many = [make_paper(f"Paper {n}", "Text.", arxiv_id=f"2405.{n:05d}") for n in range(300)]
+    built = PaperIndex.create(tmp_path_factory.mktemp("many"))
+    built.rebuild(many)
+    try:
+        for typed in ("2405.", "2405.0", "2405.00"):
+            result = built.search(typed, prefix_last_word=True, limit=50)
+            assert result.total == WILDCARD_EXPANSION_CAP, typed
+        assert built.search("2405.002", prefix_last_word=True).total == 100
+        assert built.search("2405.0029", prefix_last_word=True).total == 10
+    finally:
+        built.close()
 
 
 # ------------------------------------------------------------------ reference markers

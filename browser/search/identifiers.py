@@ -38,10 +38,11 @@ _WRITTEN_ID: Final = re.compile(
         (?(link)(?:\.pdf)?(?:[/?#]\S*)?)""",
     re.IGNORECASE | re.VERBOSE,
 )
-# The start of a new-style id being typed (at least one digit after the dot), written
-# in any of the same ways; whether it is complete depends on its month (``_complete``).
+# The start of a new-style id being typed (from its dot; its version too), written in
+# any of the same ways; whether it is complete depends on its month (``_complete``).
 _STARTED_ID: Final = re.compile(
-    rf"(?:{_LINK} | arxiv:)?(?P<id>(?P<month>\d{{2}}(?:0[1-9]|1[0-2]))\.\d{{1,5}})",
+    rf"""(?:{_LINK} | arxiv:)?
+        (?P<id>(?P<month>\d{{2}}(?:0[1-9]|1[0-2]))\.\d{{0,5}})(?:v\d*)?""",
     re.IGNORECASE | re.VERBOSE,
 )
 # As citations write an id, one id: ``arXiv: 2401.01234``, ``arXiv 2401.01234`` and
@@ -254,8 +255,13 @@ def _read_word(word: str, spaced_prefix: str, typing: bool) -> _Chunk | None:
     core = unwrapped.rstrip(_TRAIL)
     lead = "".join(c for c in word[: len(word) - len(unwrapped)] if c in _SYNTAX_LEAD)
     trail = "".join(c for c in unwrapped[len(core) :] if c in _SYNTAX_TRAIL)
-    # Being typed: nothing after the id yet (a comma or full stop finishes it).
-    one = _read_id(core, spaced_prefix, typing and core == unwrapped)
+    # Being typed: nothing after the id yet (a comma finishes it), or the dot of its
+    # month and number (``2401.``, not a full stop).
+    dotted = typing and unwrapped.endswith(".") and unwrapped[:-1] == core
+    typed = typing and (dotted or core == unwrapped)
+    one = _read_id(unwrapped if dotted else core, spaced_prefix, typed)
+    if one is None and dotted:
+        one = _read_id(core, spaced_prefix, False)
     if one is not None:
         return _Chunk([one], lead, trail)
     parts = [part for part in _LIST_SEPARATORS.split(core) if part]
@@ -285,8 +291,11 @@ def _read_id(core: str, spaced_prefix: str, typing: bool) -> ReadId | None:
         return None if started is None else ReadId(written, started["id"].lower(), prefix=True)
     if typing:
         started = _STARTED_ID.fullmatch(matched)
-        if started is not None and not _complete(started["month"], started["id"]):
-            return ReadId(written, started["id"].lower(), prefix=True)
+        if started is not None:
+            # ``2401.`` and ``2401.0123`` are starts; ``2401.01234v`` an id whose
+            # version is being typed (the list emptied at the dot and at the ``v``).
+            whole = _complete(started["month"], started["id"])
+            return ReadId(written, started["id"].lower(), prefix=not whole)
     found = _WRITTEN_ID.fullmatch(matched)
     if found is None:
         return None
