@@ -158,7 +158,7 @@ def rising_terms(
     counts_now: Counter[str] = Counter()
     for terms in now_sets:
         counts_now.update(terms)
-    floor = max(min_papers, math.ceil(min_share * n1))
+    floor = papers_needed(n1, min_papers=min_papers, min_share=min_share)
     candidates = {
         term: count
         for term, count in counts_now.items()
@@ -179,6 +179,14 @@ def rising_terms(
             rising.append(RisingTerm(term, a, c, score))
     rising.sort(key=lambda item: (-item.score, -item.now, item.term))
     return rising[:limit]
+
+
+def papers_needed(
+    papers_now: int, *, min_papers: int = MIN_PAPERS_NOW, min_share: float = MIN_SHARE_NOW
+) -> int:
+    """In how many of the ``papers_now`` papers of the latest period a term must be
+    before it can rise: ``min_papers``, or ``min_share`` of them when that is more."""
+    return max(min_papers, math.ceil(min_share * papers_now))
 
 
 def log_odds_z(now: int, papers_now: int, before: int, papers_before: int) -> float:
