@@ -14,6 +14,8 @@ under --work). Then, headless at 120x40:
   list painted; "without kept screen": the launch with no kept screen (services opened
   first, as every launch did before 2026-12-07, whose "launch" figure it continues).
   CPU: ``time.process_time()`` of the process then (all threads, Python start included).
+  Beside it, the floor: a bare Textual app's first paint (``bench.bare_app``) and
+  Python's start with ``import textual.app`` alone, which no Textual app can go under.
 * keystroke: in one running app, the last letter of a query is pressed and the clock
   stops when results for the full query are painted. "typed" includes the debounce
   (since 2026-12-07 none for a key after a pause, as this one is; 100 ms in a burst)
@@ -271,6 +273,18 @@ def measure_launch(
 LAUNCH_FIGURES = ("first_rows", "answer", "first_rows_cpu", "answer_cpu")
 
 
+def measure_textual_import(runs: int) -> list[float]:
+    """Seconds from spawn to exit of ``python -c "import textual.app"``, per run: the part
+    of any Textual app's launch that no app can shorten (Python's start and Textual's
+    imports), the floor under the bare app's first paint."""
+    found = []
+    for _ in range(runs):
+        spawned = time.time()
+        subprocess.run([sys.executable, "-c", "import textual.app"], check=True)
+        found.append(time.time() - spawned)
+    return found
+
+
 def ms(values: list[float]) -> str:
     return f"{statistics.median(values) * 1000:.0f} ms" if values else "n/a"
 
@@ -300,6 +314,7 @@ def main() -> None:
         kept = (
             None if options.no_kept else measure_launch(library, options.runs, kept=True, bare=True)
         )
+        textual_import = measure_textual_import(options.runs)
         keys = asyncio.run(keystroke_runs(library, options.runs))
         report[size] = {
             "launch_to_first_results": ms((kept or cold)["first_rows"]),
@@ -312,6 +327,7 @@ def main() -> None:
                 kept["bare"] if kept else []
             ),
             "bare_textual_app_cpu": ms(kept["bare_cpu"] if kept else []),
+            "python_start_and_import_textual_app_alone": ms(textual_import),
             "keystroke_to_results (debounced, budgeted)": ms(keys["typed"]),
             "keystroke_to_full_results (when cut short)": ms(keys["settled"]),
             "cut_short": f"{len(keys['settled'])}/{len(keys['typed'])}",
