@@ -405,7 +405,8 @@ def test_cli_stats_json_shape(library: Path, capsys: pytest.CaptureFixture[str])
     assert data["authors"] == {} and data["no_author_names"] == 6
     assert isinstance(data["rising_terms"], list)
     for term in data["rising_terms"]:
-        assert set(term) == {"term", "now", "before", "score"}
+        assert set(term) == {"term", "now", "before", "score", "forms"}
+        assert term["forms"][0] == term["term"]
     assert data["latest_period"] == "2025-12" and data["previous_period"] == "2025-11"
 
 

@@ -156,7 +156,9 @@ class LibraryStats:
         organisations and authors map names to counts, most first; the papers without
         one are counted under ``untagged``, ``no_organization`` and ``no_author_names``.
         ``counted_on_own_date`` papers have no listing day and are counted on their date.
-        ``rising_terms`` lists ``{"term", "now", "before", "score"}`` objects.
+        ``rising_terms`` lists ``{"term", "now", "before", "score", "forms"}`` objects
+        (``forms``: every form counted as the term, as the search groups words, the one
+        shown first).
         ``corrected_query`` and ``relaxed`` say what was counted instead of a query that
         matched nothing as typed, as in ``search --json``.
         """
@@ -183,6 +185,7 @@ class LibraryStats:
                     "now": item.now,
                     "before": item.before,
                     "score": round(item.score, 3),
+                    "forms": list(item.forms or (item.term,)),
                 }
                 for item in self.rising_terms
             ],
