@@ -1,11 +1,15 @@
-"""Rising terms: why the table is empty, in words (``stats.rising_note``)."""
+"""Rising terms: the forms of one word counted as one term, as the search groups them,
+and why the table is empty, in words (``stats.rising_note``)."""
 
 from __future__ import annotations
 
 import datetime as dt
+from pathlib import Path
 
 import pytest
+from conftest import DumpPaper, write_dump
 
+from browser.services import open_services
 from browser.stats import (
     FactColumns,
     LibraryStats,
@@ -16,7 +20,9 @@ from browser.stats import (
     paper_terms,
 )
 from browser.stats.rising_note import rising_note
-from browser.stats.terms import papers_needed
+from browser.stats.searches import term_search
+from browser.stats.term_groups import term_key
+from browser.stats.terms import papers_needed, rising_terms
 
 D = dt.date
 
@@ -101,3 +107,91 @@ def test_the_note_follows_what_compute_stats_found() -> None:
     assert stats.rising_terms == []
     note = rising_note(stats)
     assert note is not None and note.text.startswith("2025-W52 has only 1 paper.")
+
+
+@pytest.mark.parametrize(
+    "forms",
+    [
+        ("dataset", "datasets", "Data-set", "data-sets"),
+        ("behaviour", "behavior", "behavioural", "behaviors"),
+        ("modelling", "modeling", "models", "model's"),
+        ("multi-task", "multitask", "Multi-Task"),
+        ("fine-tuning", "finetuning"),
+        ("naïve", "naive"),
+        ("diffusion model", "diffusion models", "diffusion modelling"),
+        ("optimisation", "optimization", "optimizations"),
+    ],
+)
+def test_the_forms_of_one_word_have_one_key(forms: tuple[str, ...]) -> None:
+    assert len({term_key(form) for form in forms}) == 1, [term_key(form) for form in forms]
+
+
+@pytest.mark.parametrize(
+    ("one", "other"),
+    [("data", "dataset"), ("model", "modal"), ("general", "generative"), ("gpt-4", "gpt-4o")],
+)
+def test_words_the_search_tells_apart_stay_apart(one: str, other: str) -> None:
+    assert term_key(one) != term_key(other)
+
+
+def _papers(*term_sets: set[str], times: int = 1) -> list[frozenset[str]]:
+    return [frozenset(terms) for terms in term_sets] * times
+
+
+def test_forms_count_together_each_paper_once_shown_as_the_most_used() -> None:
+    now = _papers({"datasets"}, {"datasets"}, {"dataset", "datasets"}, {"data-set"}, {"video"})
+    before = _papers({"video"}, times=5)
+    (rising,) = rising_terms(now, before)
+    assert (rising.term, rising.now, rising.before) == ("datasets", 4, 0)
+    assert rising.forms == ("datasets", "dataset", "data-set")
+
+
+def test_forms_too_rare_alone_rise_together() -> None:
+    now = _papers({"behaviour"}, {"behavior"}, {"behavioral"}, {"x"}, {"y"})
+    before = _papers({"z"}, times=5)
+    assert [(r.now, len(r.forms)) for r in rising_terms(now, before)] == [(3, 3)]
+
+
+def test_the_papers_before_count_every_form_too() -> None:
+    now = _papers({"datasets"}, times=6) + _papers(set(), times=4)
+    before = _papers({"data-set"}, {"dataset"}, {"y"}, {"y"}, {"y"})
+    (rising,) = rising_terms(now, before)
+    assert (rising.term, rising.now, rising.before) == ("datasets", 6, 2)
+    assert set(rising.forms) == {"datasets", "data-set", "dataset"}
+
+
+def test_a_searched_word_is_left_out_in_every_form() -> None:
+    now = _papers({"datasets", "agents"}, times=4)
+    before = _papers({"y"}, times=4)
+    assert [r.term for r in rising_terms(now, before, leave_out=frozenset({"dataset"}))] == [
+        "agents"
+    ]
+
+
+def test_a_rising_row_finds_every_paper_it_counts(tmp_path: Path) -> None:
+    """End to end: one row for the forms the papers use, and its search finds them all."""
+    december = [
+        DumpPaper(f"Paper {n}", abstract, date="Dec 10, 2025")
+        for n, abstract in enumerate(
+            [
+                "A new dataset of robot videos.",
+                "Two datasets of robot videos.",
+                "A data-set of robot videos.",
+                "Datasets and a dataset of robot videos.",
+            ]
+        )
+    ]
+    november = [DumpPaper(f"Old {n}", "Robot videos only.", date="Nov 5, 2025") for n in range(4)]
+    dump = write_dump(tmp_path / "dumps", "page.txt", december + november)
+    services = open_services(tmp_path / "library")
+    try:
+        services.sync([dump])
+        stats = services.stats(top=None)
+        rows = [term for term in stats.rising_terms if term_key(term.term) == "dataset"]
+        assert [(term.term, term.now, term.before) for term in rows] == [
+            ("dataset", 4, 0)
+        ]  # a tie: the shorter
+        found = services.index.matching_ids(term_search(rows[0]), prefix_last_word=False).paper_ids
+        assert len(found) == 4
+    finally:
+        services.close()
