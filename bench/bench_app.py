@@ -44,6 +44,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import compileall
 import datetime as dt
 import json
 import os
@@ -247,14 +248,19 @@ def measure_launch(
         if bare and (run > 0 or not kept):
             spawned = time.time()
             command = [sys.executable, "-m", "bench.bare_app"]
-            done = subprocess.run(command, capture_output=True, text=True, check=True)
+            done = subprocess.run(
+                command, capture_output=True, text=True, check=True, env=installed_env()
+            )
             report = json.loads(done.stdout.strip().splitlines()[-1])
             found["bare"].append(report["first_rows"] - spawned)
             found["bare_cpu"].append(report["first_rows_cpu"])
         spawned = time.time()
         command = [sys.executable, "-m", "bench.bench_app", "--launch-worker", str(library)]
         done = subprocess.run(
-            [*command, *(["--kept"] if kept else [])], capture_output=True, text=True
+            [*command, *(["--kept"] if kept else [])],
+            capture_output=True,
+            text=True,
+            env=installed_env(),
         )
         if done.returncode != 0:
             raise SystemExit(f"launch worker failed ({done.returncode}):\n{done.stderr}")
@@ -273,6 +279,28 @@ def measure_launch(
 LAUNCH_FIGURES = ("first_rows", "answer", "first_rows_cpu", "answer_cpu")
 
 
+def installed_env(tree: Path | None = None) -> dict[str, str]:
+    """The environment for a measured launch: bytecode caches read and written, as an
+    installed copy runs (pip compiles at install; a first run writes the caches), and
+    ``tree`` (a source tree to run) first on ``PYTHONPATH`` when given.
+
+    Until 2026-12-08 the launches inherited ``PYTHONDONTWRITEBYTECODE=1`` from this
+    machine's environment, and a tree exported with ``git archive`` has no caches: every
+    launch compiled the app's modules from source, 0.2 s of CPU the bare Textual app
+    (whose installed modules are compiled) never paid."""
+    env = {key: value for key, value in os.environ.items() if key != "PYTHONDONTWRITEBYTECODE"}
+    if tree is not None:
+        env["PYTHONPATH"] = str(tree)
+    return env
+
+
+def compile_sources(tree: Path) -> None:
+    """Writes the bytecode caches of ``tree``'s ``browser`` and ``bench`` packages, so
+    that no measured launch compiles them."""
+    for package in ("browser", "bench"):
+        compileall.compile_dir(tree / package, quiet=1)
+
+
 def measure_textual_import(runs: int) -> list[float]:
     """Seconds from spawn to exit of ``python -c "import textual.app"``, per run: the part
     of any Textual app's launch that no app can shorten (Python's start and Textual's
@@ -280,7 +308,8 @@ def measure_textual_import(runs: int) -> list[float]:
     found = []
     for _ in range(runs):
         spawned = time.time()
-        subprocess.run([sys.executable, "-c", "import textual.app"], check=True)
+        command = [sys.executable, "-c", "import textual.app"]
+        subprocess.run(command, check=True, env=installed_env())
         found.append(time.time() - spawned)
     return found
 
@@ -306,6 +335,7 @@ def main() -> None:
         print(json.dumps(asyncio.run(launch_worker(options.launch_worker, options.kept))))
         return
     options.work.mkdir(parents=True, exist_ok=True)
+    compile_sources(Path.cwd())
     report = {}
     for size in options.sizes:
         print(f"{size} papers", file=sys.stderr)

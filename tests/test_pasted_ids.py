@@ -100,8 +100,8 @@ def test_the_list_notice_names_the_ids_no_paper_has_as_written(index: PaperIndex
     )
     assert [hit.paper.title for hit in result.hits] == [IDS["2401.01234"]]
     assert result.error == (
-        "Read a list of 3 arXiv ids: showing the papers with any of them; none has "
-        f"“arXiv: {MISSING}” or “https://arxiv.org/abs/2403.88888v2”."
+        "Read a list of 3 arXiv ids: showing the papers with any of them; no paper in the"
+        f" library has “arXiv: {MISSING}” or “https://arxiv.org/abs/2403.88888v2”."
     )
     found = index.search("2401.01234 2401.01235", prefix_last_word=False)
     assert found.error == "Read a list of 2 arXiv ids: showing the papers with any of them."

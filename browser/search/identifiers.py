@@ -141,7 +141,7 @@ def _list_sentence(listed: list[ReadId], known: Callable[[ReadId], bool]) -> str
     if not shown:
         return f"{lead}: showing the papers with any of them."
     names = shown[0] if len(shown) == 1 else f"{', '.join(shown[:-1])} or {shown[-1]}"
-    return f"{lead}: showing the papers with any of them; none has {names}."
+    return f"{lead}: showing the papers with any of them; no paper in the library has {names}."
 
 
 def without_reference_markers(text: str) -> str:
