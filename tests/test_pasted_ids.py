@@ -311,3 +311,58 @@ def test_a_note_never_quotes_a_not_the_user_did_not_type(
 )
 def test_a_minus_left_with_nothing_to_take_out(index: PaperIndex, query: str, note: str) -> None:
     assert index.search(query, prefix_last_word=False).error == note
+
+
+# ------------------------------------------------------------------ words beside a list
+
+BOTH = [IDS["2401.01234"], IDS["2402.05678"]]
+
+
+@pytest.mark.parametrize(
+    ("query", "found"),
+    [
+        # Parentheses around other words (a year, a venue, ``1)``) group nothing: the
+        # list stayed dissolved, its ids ANDed, 0 papers without a word why.
+        (
+            "[1] Smith, J. (2024). Pasted links found. arXiv:2401.01234.\n"
+            "[2] Jones, B. (2024). A february paper. arXiv:2402.05678.",
+            BOTH,
+        ),
+        ("Smith (ICLR). arXiv:2401.01234, arXiv:2402.05678", BOTH),
+        ("(2401.01234, 2402.05678)", BOTH),
+        ("1) 2401.01234\n2) 2402.05678", BOTH),
+        ("2401.01234 2402.05678 (2024)", BOTH),
+        # ``NOT word`` negates the word, as ``-word`` does; a negated id is excluded.
+        ("2401.01234 2402.05678 NOT zzz", BOTH),
+        ("2401.01234 2402.05678 -zzz", BOTH),
+        ("2401.01234 2402.05678 2401.01235 -2401.01235", BOTH),
+        ("2401.01234 2402.05678 NOT 2401.01235", BOTH),
+        ("2401.01234 2402.05678 2401.01235 NOT 2402.05678", [IDS["2401.01234"], IDS["2401.01235"]]),
+    ],
+)
+def test_syntax_beside_a_list_keeps_it_a_list(
+    index: PaperIndex, query: str, found: list[str]
+) -> None:
+    assert titles(index, query) == found
+    assert len(read_arxiv_ids(query).listed) >= 2
+
+
+@settings(max_examples=80, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(
+    ids=st.lists(st.sampled_from(list(IDS)), min_size=2, max_size=4, unique=True),
+    beside=st.lists(
+        st.sampled_from(["(2024).", "(ICLR)", "1)", "[3]", "NOT zzz", "-zzz", "(Smith", "al.)"]),
+        min_size=1,
+        max_size=4,
+    ),
+    at=st.lists(st.integers(0, 4), min_size=4, max_size=4),
+)
+def test_words_with_parentheses_beside_a_list_keep_it(
+    ids: list[str], beside: list[str], at: list[int]
+) -> None:
+    words = list(ids)
+    for word, where in zip(beside, at, strict=False):
+        words.insert(min(where, len(words)), word)
+    read = read_arxiv_ids(" ".join(words))
+    assert [one.arxiv_id for one in read.listed] == ids
+    assert "(" + " OR ".join(f"arxiv:{i}" for i in ids) + ")" in read.text

@@ -12,7 +12,8 @@ as it was written. Pure text.
 A paper has one arXiv id, so two ids ANDed find nothing, ever: ids side by side (a
 pasted list, separated by spaces, commas, semicolons or lines) are a list of papers
 wanted, searched as one OR (``(arxiv:2401.01234 OR arxiv:2401.05678)``) unless the
-query has operators or groups of its own. While a query is typed, its last word, when
+query has ``OR`` or ``AND`` of its own (``NOT word`` and parentheses around other
+words, a year or a venue, keep the list; an id after ``-`` or ``NOT`` is left out of it). While a query is typed, its last word, when
 it is the start of a new-style id (``2401.0123`` of ``2401.01234``), is read as that
 prefix of an id (``arxiv:2401.0123*``), as a word being typed is read as a prefix;
 ``2401.0123*`` is that prefix however given.
@@ -170,6 +171,8 @@ class _Chunk:
     ids: list[ReadId]
     lead: str
     trail: str
+    # Written after ``NOT`` (a ``-`` is in ``lead``): an id excluded, no id of a list.
+    negated: bool = False
 
     @property
     def term(self) -> str:
@@ -204,12 +207,24 @@ def read_arxiv_ids(text: str, *, typing: bool = False) -> ReadIds:
     listed = _listed(chunks, own_syntax=own_syntax)
     if not listed:
         return ReadIds("".join(_written(piece) for piece in pieces), read)
-    # The list's OR where its first id was; its other ids (and a space each) go.
+    # The list's OR where its first id was; its other ids go, the parentheses written
+    # around them staying where they were (``(2401.01234, 2402.05678)``, ``(A zzz) B``).
     group = "(" + " OR ".join(dict.fromkeys(one.term for c in listed for one in c.ids)) + ")"
-    kept = [group if piece is listed[0] else piece for piece in pieces if piece not in listed[1:]]
+    kept = [
+        _parentheses(chunk, group if chunk is listed[0] else "")
+        if isinstance(chunk, _Chunk) and chunk in listed
+        else chunk
+        for chunk in pieces
+    ]
     ending = " " if text[-1:].isspace() else ""
     joined = " ".join("".join(_written(piece) for piece in kept).split()) + ending
     return ReadIds(joined, read, [one for chunk in listed for one in chunk.ids])
+
+
+def _parentheses(chunk: _Chunk, inside: str) -> str:
+    """``inside`` within the parentheses of ``chunk`` that wrap more than its own ids."""
+    pairs = min(chunk.lead.count("("), chunk.trail.count(")"))
+    return chunk.lead.replace("(", "", pairs) + inside + chunk.trail.replace(")", "", pairs)
 
 
 def _written(piece: str | _Chunk) -> str:
@@ -241,8 +256,15 @@ def _read_segment(
         if not touches_quote:
             lead = "" if prefix is None else segment[at : prefix.end()]
             chunk = _read_word(segment[start:end], lead, typing and end == len(segment))
+        if chunk is not None and _negated(pieces):
+            chunk.negated = True
         if chunk is None:
-            own_syntax |= written in _OPERATORS or "(" in written or ")" in written
+            # ``NOT word`` only negates the word, and parentheses around other words
+            # (a year, a venue, a ``1)`` marker) group nothing in a query that only ANDs:
+            # neither says how the ids combine. ``NOT (`` negates a group.
+            own_syntax |= written in _OPERATORS - {"NOT"} or (
+                written.startswith("(") and _negated(pieces)
+            )
         pieces.append(written if chunk is None else chunk)
         at = end
     return own_syntax
@@ -308,14 +330,20 @@ def _complete(month: str, arxiv_id: str) -> bool:
     return digits >= (5 if month >= "1501" else 4)
 
 
+def _negated(pieces: list[str | _Chunk]) -> bool:
+    """Whether the next word follows a ``NOT`` (spaces between)."""
+    words = [piece for piece in pieces if not (isinstance(piece, str) and piece.isspace())]
+    return bool(words) and words[-1] == "NOT"
+
+
 def _listed(chunks: list[_Chunk], *, own_syntax: bool) -> list[_Chunk]:
-    """The chunks of a list of ids to search as one OR, or none: two ids or more, none
-    negated, in a query without operators or groups of its own (``own_syntax``: ``NOT``,
-    ``OR``, a ``(`` that is not an id's wrapper), which says itself how its ids combine."""
-    if own_syntax or any("-" in c.lead or c.lead.count("(") != c.trail.count(")") for c in chunks):
+    """The chunks of a list of ids to search as one OR, or none: two ids or more, not
+    negated (``-ID`` and ``NOT ID`` stay, excluded), in a query without operators of its
+    own (``own_syntax``: ``OR``, ``AND``, ``NOT (``), which says itself how its ids
+    combine."""
+    if own_syntax:
         return []
-    if len({one.term for c in chunks for one in c.ids}) < 2:
+    listed = [c for c in chunks if "-" not in c.lead and not c.negated]
+    if len({one.term for c in listed for one in c.ids}) < 2:
         return []
-    for chunk in chunks:
-        chunk.lead = chunk.trail = ""
-    return chunks
+    return listed
