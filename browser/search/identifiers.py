@@ -13,7 +13,8 @@ A paper has one arXiv id, so two ids ANDed find nothing, ever: ids side by side 
 pasted list, separated by spaces, commas, semicolons or lines) are a list of papers
 wanted, searched as one OR (``(arxiv:2401.01234 OR arxiv:2401.05678)``) unless the
 query has ``OR`` or ``AND`` of its own (``NOT word`` and parentheses around other
-words, a year or a venue, keep the list; an id after ``-`` or ``NOT`` is left out of it). While a query is typed, its last word, when
+words, a year or a venue, keep the list; an id after ``-`` or ``NOT`` is left out of it).
+While a query is typed, its last word, when
 it is the start of a new-style id (``2401.0123`` of ``2401.01234``), is read as that
 prefix of an id (``arxiv:2401.0123*``), as a word being typed is read as a prefix;
 ``2401.0123*`` is that prefix however given.
