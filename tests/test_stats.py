@@ -6,6 +6,7 @@ import datetime as dt
 import json
 import math
 import random
+from collections import Counter
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -132,11 +133,26 @@ def test_top_caps_each_ranked_table() -> None:
     assert len(stats.organizations) == len(stats.authors) == len(stats.tags) == 1
 
 
+@pytest.mark.parametrize("order", [1, -1])
+def test_a_merged_name_is_shown_as_most_papers_spell_it(order: int) -> None:
+    # The catalog reads papers in no set order: the spelling shown must not depend on it.
+    facts = [
+        PaperFacts("p0", D(2025, 1, 1), "nvidia", ("ada li",)),
+        *(PaperFacts(f"p{n}", D(2025, 1, 1), "NVIDIA", ("Ada Li",)) for n in range(1, 4)),
+        PaperFacts("p4", D(2025, 1, 1), "Meta", ("Bo",)),
+        PaperFacts("p5", D(2025, 1, 1), "META", ("bo",)),
+    ][::order]
+    stats = compute_stats(FactColumns(facts))
+    assert [(o.name, o.count) for o in stats.organizations] == [("NVIDIA", 4), ("META", 2)]
+    assert [(a.name, a.count) for a in stats.authors] == [("Ada Li", 4), ("Bo", 2)]
+
+
 @pytest.mark.parametrize("top", [0, 1, 3, 7, 50, None])
 def test_ranked_tables_keep_the_top_with_ties_broken_by_name(top: int | None) -> None:
     # Many names, many ties at every count, names that differ only in case (one name,
-    # shown as first met, as the search finds both): the top is the head of the whole
-    # list sorted by count, then name (case-folded, then as is).
+    # as the search finds both, spelt as most papers do, ties: the spelling sorting
+    # first): the top is the head of the whole list sorted by count, then name
+    # (case-folded, then as is).
     rng = random.Random(7)
     names = [f"{rng.choice('abcAB')}{rng.choice('xyzXY')}{n % 5}" for n in range(400)]
     facts = [
@@ -148,13 +164,16 @@ def test_ranked_tables_keep_the_top_with_ties_broken_by_name(top: int | None) ->
     authors = [list(paper.authors) for paper in facts]
     for shown, per_paper in ((stats.organizations, organizations), (stats.authors, authors)):
         counts: dict[str, int] = {}
-        first: dict[str, str] = {}
+        spellings: dict[str, Counter[str]] = {}
         for paper_names in per_paper:
-            for key in dict.fromkeys(name_key(name) for name in paper_names):
+            first_of_key = {name_key(name): name for name in reversed(paper_names)}
+            for key, name in first_of_key.items():
                 counts[key] = counts.get(key, 0) + 1
-            for name in paper_names:
-                first.setdefault(name_key(name), name)
-        shown_counts = [(first[key], count) for key, count in counts.items()]
+                spellings.setdefault(key, Counter())[name] += 1
+        shown_counts = [
+            (min(spellings[key], key=lambda name: (-spellings[key][name], name)), count)
+            for key, count in counts.items()
+        ]
         whole = sorted(shown_counts, key=lambda item: (-item[1], item[0].casefold(), item[0]))
         assert [(item.name, item.count) for item in shown] == whole[:top]
 
@@ -190,7 +209,8 @@ def test_condensed_folds_long_runs_of_empty_periods() -> None:
 
 def test_paper_terms_are_words_and_adjacent_pairs_without_stop_words_or_furniture() -> None:
     terms = paper_terms(
-        "Large Language Models for Video", "We propose a novel method. Video generation, https://x.org"
+        "Large Language Models for Video",
+        "We propose a novel method. Video generation, https://x.org",
     )
     assert {"large", "language", "models", "video", "generation"} <= terms
     assert {"large language", "language models", "video generation"} <= terms
@@ -261,13 +281,22 @@ def test_rising_terms_compare_the_latest_two_periods_with_papers() -> None:
 
 
 PAPERS = [
-    DumpPaper("Agent Swarms One", "Agent swarms coordinate.", organization="nvidia NVIDIA",
-              date="Dec 2, 2025"),
-    DumpPaper("Agent Swarms Two", "Agent swarms plan.", organization="nvidia NVIDIA",
-              date="Dec 3, 2025"),
+    DumpPaper(
+        "Agent Swarms One",
+        "Agent swarms coordinate.",
+        organization="nvidia NVIDIA",
+        date="Dec 2, 2025",
+    ),
+    DumpPaper(
+        "Agent Swarms Two", "Agent swarms plan.", organization="nvidia NVIDIA", date="Dec 3, 2025"
+    ),
     DumpPaper("Agent Swarms Three", "Agent swarms again.", date="Dec 4, 2025"),
-    DumpPaper("Robot Grasping", "Robot grasping study.", organization="meta [red]Meta[/red]",
-              date="Nov 4, 2025"),
+    DumpPaper(
+        "Robot Grasping",
+        "Robot grasping study.",
+        organization="meta [red]Meta[/red]",
+        date="Nov 4, 2025",
+    ),
     DumpPaper("Robot Walking", "Robot walking.", date="Nov 5, 2025"),
     DumpPaper("Undated Robot Paper", "Robot without a date.", date=None),
 ]
@@ -360,8 +389,10 @@ def test_stats_follow_a_change_of_the_library(library: Path, tmp_path: Path) -> 
     try:
         assert services.stats().papers == 6
         extra = write_dump(
-            tmp_path / "dumps", "2025-12-06_daily-papers.txt",
-            [DumpPaper("Another Robot", "Robot again.", date="Dec 6, 2025")], page_date="Dec 6",
+            tmp_path / "dumps",
+            "2025-12-06_daily-papers.txt",
+            [DumpPaper("Another Robot", "Robot again.", date="Dec 6, 2025")],
+            page_date="Dec 6",
         )
         services.sync([tmp_path / "dumps", extra])
         assert services.stats().papers == 7

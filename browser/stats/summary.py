@@ -203,7 +203,8 @@ class FactColumns:
     organisation as an index into ``organization_names`` (``-1``: none) and its authors
     as indices into ``author_names`` (each name once). Names the search cannot tell
     apart (``name_key``: case, accents, spacing; ``org:"nvidia"`` finds "NVIDIA") are one
-    name, shown as first met, so a row counts the papers its search finds.
+    name, so a row counts the papers its search finds, shown as most papers spell it
+    (ties: the spelling that sorts first), whatever order the catalog reads papers in.
     """
 
     def __init__(self, facts: Iterable[PaperFacts] = ()) -> None:
@@ -219,6 +220,9 @@ class FactColumns:
         self._author_index: dict[str, int] = {}
         self._organization_keys: dict[str, int] = {}
         self._author_keys: dict[str, int] = {}
+        # Papers per spelling, to show the one most papers use.
+        self._organization_uses: Counter[str] = Counter()
+        self._author_uses: Counter[str] = Counter()
         self.position: dict[str, int] = {}
         for paper in facts:
             self.append(paper)
@@ -241,6 +245,9 @@ class FactColumns:
                     self._organization_keys,
                     self.organization_names,
                 )
+            _count_spelling(
+                paper.organization, index, self._organization_uses, self.organization_names
+            )
             self.organizations.append(index)
         else:
             self.organizations.append(-1)
@@ -249,6 +256,8 @@ class FactColumns:
             index = self._author_index.get(name)
             if index is None:
                 index = _name_index(name, self._author_index, self._author_keys, self.author_names)
+            if index not in names:
+                _count_spelling(name, index, self._author_uses, self.author_names)
             names[index] = None
         self.authors.append(tuple(names))
 
@@ -278,6 +287,15 @@ def _name_index(name: str, written: dict[str, int], keys: dict[str, int], shown:
         shown.append(name)
     written[name] = index
     return index
+
+
+def _count_spelling(name: str, index: int, uses: Counter[str], shown: list[str]) -> None:
+    """Count one more paper spelling the name at ``index`` as ``name``, and show the
+    spelling most papers use (ties: the one that sorts first)."""
+    uses[name] += 1
+    current = shown[index]
+    if name != current and (-uses[name], name) < (-uses[current], current):
+        shown[index] = name
 
 
 def compute_stats(
