@@ -55,7 +55,7 @@ class StatsUseCases(ServicesCore):
         terms_of = source.terms_of if rising else None
         # The words searched for hold in every paper counted: never "rising" news.
         counted_query = matched and (matched.corrected_query or matched.relaxed_query)
-        searched = paper_terms(counted_query or query) if rows is not None else frozenset()
+        searched = paper_terms(counted_query or query).forms if rows is not None else frozenset()
 
         def count() -> LibraryStats:
             return count_papers(

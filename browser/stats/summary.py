@@ -23,6 +23,7 @@ from browser.stats.periods import (
     period_start,
     period_starts,
 )
+from browser.stats.term_groups import PaperTerms
 from browser.stats.terms import RisingTerm, rising_terms
 from browser.tags import tag_key
 from browser.text.normalise import normalise
@@ -304,7 +305,7 @@ def compute_stats(
     *,
     by: Period = "month",
     tags: Mapping[str, Sequence[str]] | None = None,
-    terms_of: Callable[[Sequence[str]], Sequence[frozenset[str]]] | None = None,
+    terms_of: Callable[[Sequence[str]], Sequence[PaperTerms]] | None = None,
     top: int | None = TOP,
     leave_out: frozenset[str] = frozenset(),
 ) -> LibraryStats:
@@ -314,7 +315,7 @@ def compute_stats(
     ``by`` names the period: listing day, ISO week or month. ``tags`` maps paper ids to
     their tags (a missing id is untagged; tags that differ only in case or spacing are
     one tag, shown as first met). ``terms_of`` gives the term sets of a list of paper
-    ids, in order (see ``terms.paper_terms``); it is called once, for the papers of the
+    ids, in order (``terms.paper_terms``); it is called once, for the papers of the
     latest two periods only. ``top`` caps each ranked list (None: all). Ties are broken
     by name, so the output is stable. Terms in ``leave_out`` never rise (a search's own
     words).
@@ -328,7 +329,7 @@ def count_papers(
     rows: Sequence[int] | None = None,
     *,
     by: Period = "month",
-    terms_of: Callable[[Sequence[str]], Sequence[frozenset[str]]] | None = None,
+    terms_of: Callable[[Sequence[str]], Sequence[PaperTerms]] | None = None,
     top: int | None = TOP,
     leave_out: frozenset[str] = frozenset(),
 ) -> LibraryStats:
