@@ -30,6 +30,7 @@ from browser.text.normalise import normalise
 
 if TYPE_CHECKING:
     from browser.models import Relaxation
+    from browser.stats.rising_note import RisingNote
 
 # Rows of each ranked table (tags, organisations, authors, rising terms) by default.
 TOP: Final = 20
@@ -144,6 +145,8 @@ class LibraryStats:
     # that has papers (days without listings, such as weekends, are skipped).
     latest: PeriodCount | None = None
     previous: PeriodCount | None = None
+    # Why no term rose, when none did (``rising_note``; set by ``Services.stats``).
+    rising_note: RisingNote | None = None
 
     @property
     def counted_query(self) -> str | None:
@@ -161,6 +164,7 @@ class LibraryStats:
         ``rising_terms`` lists ``{"term", "now", "before", "score", "forms"}`` objects
         (``forms``: every form counted as the term, as the search groups words, the one
         shown first).
+        ``rising_note`` says in words why none rose when the list is empty (else None).
         ``corrected_query`` and ``relaxed`` say what was counted instead of a query that
         matched nothing as typed, as in ``search --json``.
         """
@@ -193,6 +197,7 @@ class LibraryStats:
             ],
             "latest_period": self.latest.key if self.latest else None,
             "previous_period": self.previous.key if self.previous else None,
+            "rising_note": self.rising_note.text if self.rising_note else None,
         }
 
 
