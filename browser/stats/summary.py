@@ -210,7 +210,7 @@ class FactColumns:
     as indices into ``author_names`` (each name once). Names the search cannot tell
     apart (``name_key``: case, accents, spacing; ``org:"nvidia"`` finds "NVIDIA") are one
     name, so a row counts the papers its search finds, shown as most papers spell it
-    (ties: the spelling that sorts first), whatever order the catalog reads papers in.
+    (ties: see ``_count_spelling``), whatever order the catalog reads papers in.
     """
 
     def __init__(self, facts: Iterable[PaperFacts] = ()) -> None:
@@ -297,11 +297,17 @@ def _name_index(name: str, written: dict[str, int], keys: dict[str, int], shown:
 
 def _count_spelling(name: str, index: int, uses: Counter[str], shown: list[str]) -> None:
     """Count one more paper spelling the name at ``index`` as ``name``, and show the
-    spelling most papers use (ties: the one that sorts first)."""
+    spelling most papers use (ties: the one with more capitals and accents, "José" over
+    "jose", then the one that sorts first)."""
     uses[name] += 1
     current = shown[index]
-    if name != current and (-uses[name], name) < (-uses[current], current):
+    if name != current and _spelling_order(name, uses) < _spelling_order(current, uses):
         shown[index] = name
+
+
+def _spelling_order(name: str, uses: Counter[str]) -> tuple[int, int, str]:
+    marked = sum(1 for char in name if char.isupper() or not char.isascii())
+    return -uses[name], -marked, name
 
 
 def compute_stats(
