@@ -14,6 +14,8 @@ under --work). Then, headless at 120x40:
   list painted; "without kept screen": the launch with no kept screen (services opened
   first, as every launch did before 2026-12-07, whose "launch" figure it continues).
   CPU: ``time.process_time()`` of the process then (all threads, Python start included).
+  Beside it, the floor: a bare Textual app's first paint (``bench.bare_app``) and
+  Python's start with ``import textual.app`` alone, which no Textual app can go under.
 * keystroke: in one running app, the last letter of a query is pressed and the clock
   stops when results for the full query are painted. "typed" includes the debounce
   (since 2026-12-07 none for a key after a pause, as this one is; 100 ms in a burst)
@@ -42,6 +44,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import compileall
 import datetime as dt
 import json
 import os
@@ -245,14 +248,19 @@ def measure_launch(
         if bare and (run > 0 or not kept):
             spawned = time.time()
             command = [sys.executable, "-m", "bench.bare_app"]
-            done = subprocess.run(command, capture_output=True, text=True, check=True)
+            done = subprocess.run(
+                command, capture_output=True, text=True, check=True, env=installed_env()
+            )
             report = json.loads(done.stdout.strip().splitlines()[-1])
             found["bare"].append(report["first_rows"] - spawned)
             found["bare_cpu"].append(report["first_rows_cpu"])
         spawned = time.time()
         command = [sys.executable, "-m", "bench.bench_app", "--launch-worker", str(library)]
         done = subprocess.run(
-            [*command, *(["--kept"] if kept else [])], capture_output=True, text=True
+            [*command, *(["--kept"] if kept else [])],
+            capture_output=True,
+            text=True,
+            env=installed_env(),
         )
         if done.returncode != 0:
             raise SystemExit(f"launch worker failed ({done.returncode}):\n{done.stderr}")
@@ -269,6 +277,41 @@ def measure_launch(
 
 
 LAUNCH_FIGURES = ("first_rows", "answer", "first_rows_cpu", "answer_cpu")
+
+
+def installed_env(tree: Path | None = None) -> dict[str, str]:
+    """The environment for a measured launch: bytecode caches read and written, as an
+    installed copy runs (pip compiles at install; a first run writes the caches), and
+    ``tree`` (a source tree to run) first on ``PYTHONPATH`` when given.
+
+    Until 2026-12-08 the launches inherited ``PYTHONDONTWRITEBYTECODE=1`` from this
+    machine's environment, and a tree exported with ``git archive`` has no caches: every
+    launch compiled the app's modules from source, 0.2 s of CPU the bare Textual app
+    (whose installed modules are compiled) never paid."""
+    env = {key: value for key, value in os.environ.items() if key != "PYTHONDONTWRITEBYTECODE"}
+    if tree is not None:
+        env["PYTHONPATH"] = str(tree)
+    return env
+
+
+def compile_sources(tree: Path) -> None:
+    """Writes the bytecode caches of ``tree``'s ``browser`` and ``bench`` packages, so
+    that no measured launch compiles them."""
+    for package in ("browser", "bench"):
+        compileall.compile_dir(tree / package, quiet=1)
+
+
+def measure_textual_import(runs: int) -> list[float]:
+    """Seconds from spawn to exit of ``python -c "import textual.app"``, per run: the part
+    of any Textual app's launch that no app can shorten (Python's start and Textual's
+    imports), the floor under the bare app's first paint."""
+    found = []
+    for _ in range(runs):
+        spawned = time.time()
+        command = [sys.executable, "-c", "import textual.app"]
+        subprocess.run(command, check=True, env=installed_env())
+        found.append(time.time() - spawned)
+    return found
 
 
 def ms(values: list[float]) -> str:
@@ -292,6 +335,7 @@ def main() -> None:
         print(json.dumps(asyncio.run(launch_worker(options.launch_worker, options.kept))))
         return
     options.work.mkdir(parents=True, exist_ok=True)
+    compile_sources(Path.cwd())
     report = {}
     for size in options.sizes:
         print(f"{size} papers", file=sys.stderr)
@@ -300,6 +344,7 @@ def main() -> None:
         kept = (
             None if options.no_kept else measure_launch(library, options.runs, kept=True, bare=True)
         )
+        textual_import = measure_textual_import(options.runs)
         keys = asyncio.run(keystroke_runs(library, options.runs))
         report[size] = {
             "launch_to_first_results": ms((kept or cold)["first_rows"]),
@@ -312,6 +357,7 @@ def main() -> None:
                 kept["bare"] if kept else []
             ),
             "bare_textual_app_cpu": ms(kept["bare_cpu"] if kept else []),
+            "python_start_and_import_textual_app_alone": ms(textual_import),
             "keystroke_to_results (debounced, budgeted)": ms(keys["typed"]),
             "keystroke_to_full_results (when cut short)": ms(keys["settled"]),
             "cut_short": f"{len(keys['settled'])}/{len(keys['typed'])}",

@@ -21,10 +21,12 @@ import sys
 import time
 from pathlib import Path
 
+from bench.bench_app import compile_sources, installed_env
+
 
 def _launch(tree: Path | None, library: Path) -> tuple[float, float] | None:
     """(wall seconds from spawn, CPU seconds) at the first rows; None if nothing was kept."""
-    env = dict(os.environ, PYTHONPATH=str(tree or Path.cwd()))
+    env = installed_env(tree or Path.cwd())
     if tree is None:
         command = [sys.executable, "-m", "bench.bare_app"]
     else:
@@ -46,6 +48,8 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=7)
     options = parser.parse_args()
     trees: dict[str, Path | None] = {"old": options.old, "new": options.new, "bare": None}
+    compile_sources(options.old)
+    compile_sources(options.new)
     for name in ("old", "new"):
         _launch(trees[name], options.library)  # keeps a first screen
     found: dict[str, list[tuple[float, float]]] = {name: [] for name in trees}

@@ -70,7 +70,11 @@ def query_syntax() -> list[QuerySyntax]:
         QuerySyntax(("note:word",), "a word of your note (plain words search notes too)"),
         QuerySyntax(
             ("https://arxiv.org/abs/2401.01234v2", "arXiv:2401.01234"),
-            "a pasted arXiv or Hugging Face link or id: that paper",
+            "a pasted arXiv or Hugging Face link or id: that paper (as you type, the start of one)",
+        ),
+        QuerySyntax(
+            ("2401.01234, 2402.05678",),
+            "a pasted list of ids (any separators): each of those papers, in the list's order",
         ),
         QuerySyntax(
             ("offline RL",),

@@ -1,6 +1,9 @@
 """What the notice above the list says about a search, and when (pure: no Textual).
 
-Two rules, both about the last word of a query while it is typed:
+What a search says about its query (:func:`search_notices`: what was read of its syntax,
+the correction or shorter query that stood in, why nothing was found, what the words
+also matched) is worked out here once, for the app's notice and the CLI's stderr and
+``--json`` alike. Two rules, both about the last word of a query while it is typed:
 
 - **A note about the word being typed waits.** A typing pass reads the unfinished last
   word as a prefix, and what the search makes of it changes with every key: ``di``, on
@@ -22,18 +25,26 @@ Two rules, both about the last word of a query while it is typed:
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
 from browser.text.normalise import normalise
 from browser.wording import counted
 
+if TYPE_CHECKING:  # pydantic stays out of what imports this for the first screen
+    from browser.models import SearchResult
+
 __all__ = [
+    "ALSO_MATCHING",
     "NOTICE_PAUSE_SECONDS",
     "NoteKind",
+    "Notice",
     "ShownList",
     "WholeWordNotice",
     "about_typed_word",
+    "joined_expansions",
+    "search_notices",
     "typed_word",
     "whole_word_notice",
 ]
@@ -146,3 +157,90 @@ def whole_word_notice(before: ShownList | None, after: ShownList) -> WholeWordNo
         f"{after.query}*",
         " to keep them.",
     )
+
+
+NoticeKind = Literal["syntax", "correction", "relaxation", "no_hits", "expansion"]
+# What the meanings a query's words also matched are said after, joined by "; ".
+ALSO_MATCHING = "Also matching "
+
+
+@dataclass(frozen=True)
+class Notice:
+    """One thing a search says about its query, for the app's notice and the CLI alike:
+    text in ``pieces``, each ``(text, bold)``, the user's words as written (each front
+    end makes them safe to show). ``typed_kind``: it is about the word being typed, so
+    the app holds it until typing pauses."""
+
+    kind: NoticeKind
+    pieces: tuple[tuple[str, bool], ...]
+    typed_kind: NoteKind | None = None
+
+    @property
+    def text(self) -> str:
+        return "".join(text for text, _bold in self.pieces)
+
+
+def search_notices(
+    result: SearchResult, *, typing: str | None = None, empty_hint: str = ""
+) -> list[Notice]:
+    """What a search says about its query, in the order shown: what was read of its
+    syntax, the correction or shorter query that stood in, why nothing was found (and
+    ``empty_hint``, the front end's way out, after it), and what the words also
+    matched (one notice per meaning: ``joined_expansions`` makes them one sentence).
+    ``typing``: the query while its last word is a prefix being typed."""
+    word = None if typing is None else typed_word(typing)
+
+    def about(kind: NoteKind, note: str) -> NoteKind | None:
+        if word is None or not about_typed_word(kind, note, word, query=typing or ""):
+            return None
+        return kind
+
+    notices: list[Notice] = []
+    if result.error:
+        notices.append(Notice("syntax", ((result.error, False),), about("syntax", result.error)))
+    if result.corrected_query:
+        pieces = (
+            (f"No results for “{result.query}”; showing results for ", False),
+            (f"“{result.corrected_query}”", True),
+        )
+        notices.append(Notice("correction", pieces, about("correction", result.corrected_query)))
+    elif result.relaxed_notice:
+        dropped = result.dropped_words
+        held = bool(dropped) and all(about("relaxation", left) for left in dropped)
+        pieces = ((result.relaxed_notice, True), (".", False))
+        notices.append(Notice("relaxation", pieces, "relaxation" if held else None))
+    elif not result.hits:
+        notices.append(Notice("no_hits", _no_hits(result, empty_hint)))
+    if result.hits:
+        notices.extend(
+            Notice("expansion", ((note, False),), about("expansion", note))
+            for note in result.expansions
+        )
+    return notices
+
+
+def _no_hits(result: SearchResult, hint: str) -> tuple[tuple[str, bool], ...]:
+    """Why the list is empty, and the way out."""
+    if not result.query:
+        return (("No papers yet.", False),)
+    if result.suggestion:
+        return (
+            (f"No papers match “{result.query}”. Did you mean ", False),
+            (f"“{result.suggestion}”", True),
+            ("?", False),
+        )
+    return ((f"No papers match “{result.query}”.{hint}", False),)
+
+
+def joined_expansions(notices: Sequence[Notice]) -> list[Notice]:
+    """``notices`` with their meanings (``expansion``) as one sentence at the end:
+    "Also matching RL: reinforcement learning; VLMs: vision-language model."."""
+    also = [notice for notice in notices if notice.kind == "expansion"]
+    joined = [notice for notice in notices if notice.kind != "expansion"]
+    if also:
+        pieces: list[tuple[str, bool]] = [(ALSO_MATCHING, False)]
+        for number, notice in enumerate(also):
+            pieces.extend([("; ", False)] * (number > 0) + list(notice.pieces))
+        pieces.append((".", False))
+        joined.append(Notice("expansion", tuple(pieces)))
+    return joined

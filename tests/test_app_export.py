@@ -13,7 +13,7 @@ from conftest import FIXTURE_PAPERS, write_dump
 from textual.widgets import Button, Checkbox, Input, Select
 
 from browser.services import Services, open_services
-from browser.widgets.export_prompt import ExportPrompt, ImportPrompt
+from browser.widgets.export_prompt import ExportChoice, ExportPrompt, ImportPrompt
 
 
 @pytest.fixture
@@ -54,6 +54,56 @@ async def test_the_dialog_exports_bibtex_of_the_results(
         assert any("Wrote 2 entries" in message for message, _ in said)
     library = bibtexparser.parse_file(str(tmp_path / "refs.bib"))
     assert len(library.entries) == expected == 2
+
+
+async def test_one_of_and_any_of_choices_show_without_colour(services: Services) -> None:
+    """Monochrome or colour-blind: which options are exclusive, and which are chosen,
+    is in the text itself: ``(●)``/``( )`` under "one of", ``[X]``/``[ ]`` under "any of".
+    Keys and clicks choose as before, and the marks follow."""
+    app = make_app(services)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        await search(pilot, "diffusion")
+        await pilot.press("e")
+        assert isinstance(app.screen, ExportPrompt)
+        prompt = app.screen
+        text, _ = rendered_screen(app)
+        lines = text.splitlines()
+        assert "Export" in text and "Cancel" in text  # still the whole dialog at 80x24
+        assert any("Papers (one of)" in line for line in lines)
+        assert any("(●) Current results (1 paper)" in line for line in lines)
+        assert any("( ) All tagged papers (0)" in line for line in lines)
+        assert any(
+            "CSV (any of)  [ ] One row per tag  [ ] For Excel (BOM)" in line for line in lines
+        )
+        await pilot.press("tab", "tab", "down", "enter")  # path, format, then the set
+        await pilot.pause()
+        await pilot.click("#export-excel")
+        await pilot.pause()
+        text, _ = rendered_screen(app)
+        assert "( ) Current results" in text and "(●) All tagged papers" in text
+        assert "[ ] One row per tag  [X] For Excel (BOM)" in text
+        chosen: list[object] = []
+        prompt.dismiss = chosen.append  # type: ignore[method-assign,assignment]
+        prompt.query_one("#export-ok", Button).press()
+        await pilot.pause()
+    (choice,) = chosen
+    assert isinstance(choice, ExportChoice)
+    assert (choice.scope, choice.excel, choice.long) == ("tagged", True, False)
+
+
+async def test_the_import_option_shows_its_state_without_colour(
+    services: Services, tmp_path: Path
+) -> None:
+    app = make_app(services)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        await pilot.press("escape", "i")
+        assert isinstance(app.screen, ImportPrompt)
+        assert "[ ] Replace each matched paper's tags" in rendered_screen(app)[0]
+        await pilot.click("#import-replace")
+        await pilot.pause()
+        assert "[X] Replace each matched paper's tags" in rendered_screen(app)[0]
 
 
 async def test_the_dialog_offers_excel_csv(services: Services, tmp_path: Path) -> None:

@@ -5,6 +5,8 @@ its way to "diffusion"), and Enter says when reading that word whole changed the
 
 from __future__ import annotations
 
+import json
+import re
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -12,13 +14,23 @@ import pytest
 from app_driver import make_app, running, settle, wait_for
 from conftest import DumpPaper
 from test_app import build_library
+from test_index import make_paper
 from textual import events
 from textual.content import Content
 from textual.pilot import Pilot
 
 import browser.app.searching
 from browser.app import PaperBrowserApp
-from browser.search_notices import ShownList, about_typed_word, typed_word, whole_word_notice
+from browser.cli import main
+from browser.models import SearchHit, SearchResult
+from browser.search_notices import (
+    ShownList,
+    about_typed_word,
+    joined_expansions,
+    search_notices,
+    typed_word,
+    whole_word_notice,
+)
 from browser.services import Services
 
 # ------------------------------------------------------------------ pure rules
@@ -211,3 +223,83 @@ async def test_the_enter_notice_shows_pasted_invisible_characters_safely(
         text = notice_text(app)
         assert "\u202e" not in text and "\u200b" not in text, repr(text)
         assert "Searched “r” as a whole word" in text, text
+
+
+# ------------------------------------------------------------------ one notice, app and CLI
+
+
+def answer(query: str, *, hits: int = 0, **notes: object) -> SearchResult:
+    found = [SearchHit(paper=make_paper(f"Paper {n}", "text."), score=1.0) for n in range(hits)]
+    return SearchResult(query=query, hits=found, total=hits, **notes)  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize(
+    ("result", "said"),
+    [
+        (answer("zzqqxx"), ["No papers match “zzqqxx”. Try fewer words."]),
+        (
+            answer("difusion", suggestion="diffusion"),
+            ["No papers match “difusion”. Did you mean “diffusion”?"],
+        ),
+        (
+            answer("difusion", hits=1, corrected_query="diffusion"),
+            ["No results for “difusion”; showing results for “diffusion”"],
+        ),
+        (
+            answer("a zq", hits=1, relaxed_query="a", relaxed_notice="No paper has all"),
+            ["No paper has all."],
+        ),
+        (
+            answer("2403.99999", error="Read “2403.99999” as the arXiv id 2403.99999: none."),
+            [
+                "Read “2403.99999” as the arXiv id 2403.99999: none.",
+                "No papers match “2403.99999”. Try fewer words.",
+            ],
+        ),
+        (
+            answer("rl vlm", hits=2, expansions=["RL: reinforcement learning", "VLM: vlms"]),
+            ["Also matching RL: reinforcement learning; VLM: vlms."],
+        ),
+        (answer(""), ["No papers yet."]),
+    ],
+)
+def test_what_a_search_says_about_its_query(result: SearchResult, said: list[str]) -> None:
+    notices = joined_expansions(search_notices(result, empty_hint=" Try fewer words."))
+    assert [notice.text for notice in notices] == said
+
+
+ENTER_NOTE = re.compile(r"Searched “.*” as a whole word.* to keep them\. ")
+
+
+async def test_the_cli_says_what_the_app_notice_says(
+    services: Services, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """One notice, worked out once: the app shows it above the list, the CLI on stderr
+    (the syntax note as ``note:``) and in ``--json``'s ``notices`` (it said nothing
+    when a search found nothing)."""
+    library = str(services.paths.root)
+    queries = ["zzqqxx", "difusion", "offline zzqqxx", "DI", "diffusion 2403.99999", "title:"]
+    shown: dict[str, str] = {}
+    app = make_app(services)
+    async with running(app, size=(160, 48)) as pilot:
+        for query in queries:
+            app.search_bar.value = ""
+            await settle(pilot)
+            app.search_bar.focus()
+            app.search_bar.post_message(events.Paste(query))
+            await wait_for(pilot, lambda q=query: app.result is not None and app.result.query == q)
+            await pilot.press("enter")
+            await settle(pilot)
+            # Less what only the app says: that Enter changed the list on screen.
+            shown[query] = ENTER_NOTE.sub("", notice_text(app))
+    # Textual holds stdout and stderr while the app runs: the CLI after it.
+    for query in queries:
+        assert main(["search", query, "--library", library]) == 0
+        # Then the count and time (and the shorter query run, which the app does not
+        # say: it lists that query's papers).
+        lines = [s for s in capsys.readouterr().err.splitlines()[:-1] if s[:5] != "ran: "]
+        assert lines, query
+        assert " ".join(lines).replace("note: ", "Query: ", 1) == shown[query], query
+        assert main(["search", query, "--json", "--library", library]) == 0
+        notices = json.loads(capsys.readouterr().out)["notices"]
+        assert [line.removeprefix("note: ") for line in lines] == notices, query

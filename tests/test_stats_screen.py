@@ -12,7 +12,7 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
-from app_driver import settle
+from app_driver import rendered_screen, settle
 from conftest import DumpPaper
 from rich.cells import cell_len
 from stats_library import build_stats_library
@@ -515,3 +515,55 @@ async def test_a_reopened_screen_hides_its_tables_until_the_new_counts_are_in(
         rows = screen.query("#stats-body > Horizontal")
         assert all(row.visible for row in rows)
         assert screen.stats is not None and screen.stats.papers == 1
+
+
+async def _counted_per(pilot: Pilot[None], screen: StatsScreen, by: str) -> None:
+    """Wait until ``screen`` shows the counts per ``by``, rising terms included."""
+    await wait_for(
+        pilot,
+        lambda: screen.stats is not None and screen.stats.by == by and screen.stats.rising_counted,
+    )
+    await settle(pilot)
+
+
+def _rising_panel_text(app: PaperBrowserApp) -> str:
+    """The words inside the rising terms' panel (right of the periods), wrapping undone."""
+    text, _ = rendered_screen(app)
+    top = text.split("╰")[0]  # the top row of panels: periods, rising terms
+    inside = [
+        line.split("││", 1)[1].rstrip().rstrip("│").strip()
+        for line in top.splitlines()
+        if "││" in line
+    ]
+    return " ".join(" ".join(inside).split())
+
+
+@pytest.mark.parametrize("size", [(80, 24), (160, 48)])
+async def test_an_empty_rising_table_says_why_and_what_would_fill_it(
+    counted: Services, size: tuple[int, int]
+) -> None:
+    """Per week the hand-counted library's latest week has one paper: the panel says so,
+    with the rule's numbers and the key of a longer period, whole at both sizes; it has
+    no header or cursor, and Enter on it searches nothing."""
+    app = make_app(counted)
+    async with running(app, size=size) as pilot:
+        screen = await open_stats(pilot)
+        await pilot.press("w")
+        await _counted_per(pilot, screen, "week")
+        rising = screen.query_one("#stats-rising", StatsTable)
+        assert rising.border_title == "Rising: 2025-W50 against 2025-W49"
+        assert not rising.show_header and not rising.show_cursor
+        assert _rising_panel_text(app) == (
+            "2025-W50 has only 1 paper. A term rises once it is in at least 3 papers of "
+            "the latest week and in a larger share of them than in 2025-W49 (4 papers). "
+            "Longer periods or a wider search give each period more papers. Press m to "
+            "compare months."
+        )
+        rising.focus()
+        await pilot.press("enter")
+        await settle(pilot)
+        assert app.screen is screen
+        await pilot.press("m")  # the terms come back, with their header and cursor
+        await _counted_per(pilot, screen, "month")
+        assert rising.show_header and rising.show_cursor
+        assert "agent swarms" in [row[0] for row in cells(screen, "#stats-rising")]

@@ -22,11 +22,11 @@ from browser.app.messages import SearchCompleted, SearchRequest
 from browser.models import SearchCancelled, SearchResult, SortOrder
 from browser.safe_text import safe_line
 from browser.search_notices import (
+    ALSO_MATCHING,
     NOTICE_PAUSE_SECONDS,
     NoteKind,
     ShownList,
-    about_typed_word,
-    typed_word,
+    search_notices,
     whole_word_notice,
 )
 from browser.search_session import (
@@ -366,65 +366,36 @@ class SearchFlow:
         )
         pieces = [part.text for part in shown if not part.expansion]
         if also := [part.text for part in shown if part.expansion]:
-            pieces.append(Content.assemble("Also matching ", Content("; ").join(also), "."))
+            pieces.append(Content.assemble(ALSO_MATCHING, Content("; ").join(also), "."))
         notice = self.app.main_screen.notice
         notice.display = bool(pieces)
         notice.update(Content(" ").join(pieces))
         return len(shown) < len(parts)
 
     def _notice_parts(self, result: SearchResult, typing: str | None) -> list[_NoticePart]:
-        """What to say about ``result``, each note with its kind when it is about the
-        word being typed (``typing``: the query while its last word is a prefix)."""
-        word = None if typing is None else typed_word(typing)
-
-        def typed(kind: NoteKind, note: str) -> NoteKind | None:
-            if word is None or not about_typed_word(kind, note, word, query=typing or ""):
-                return None
-            return kind
-
+        """What to say about ``result`` (``search_notices``, as the CLI says it), each
+        note with its kind when it is about the word being typed (``typing``: the query
+        while its last word is a prefix)."""
         parts: list[_NoticePart] = []
-        query = safe_line(result.query)
-        if result.error:
-            # Half-typed or broken syntax: what was read instead, in words (search/repair.py).
-            syntax = Content.assemble(("Query: ", "bold $text-warning"), safe_line(result.error))
-            parts.append(_NoticePart(syntax, typed("syntax", result.error)))
-        if result.corrected_query:
-            text = Content.assemble(
-                f"No results for “{query}”; showing results for ",
-                (f"“{safe_line(result.corrected_query)}”", "bold"),
-            )
-            parts.append(_NoticePart(text, typed("correction", result.corrected_query)))
-        elif result.relaxed_notice:
-            text = Content.assemble((safe_line(result.relaxed_notice), "bold"), ".")
-            dropped = result.dropped_words
-            about = bool(dropped) and all(typed("relaxation", left) for left in dropped)
-            parts.append(_NoticePart(text, "relaxation" if about else None))
-        elif not result.hits:
-            parts.append(_NoticePart(self._no_hits(result, query)))
-        if result.hits:
-            parts.extend(
-                _NoticePart(Content(safe_line(note)), typed("expansion", note), expansion=True)
-                for note in result.expansions
-            )
+        for notice in search_notices(result, typing=typing, empty_hint=self._empty_hint()):
+            text = _content(notice.pieces)
+            if notice.kind == "syntax":
+                # Half-typed or broken syntax: what was read instead (search/repair.py).
+                text = Content.assemble(("Query: ", "bold $text-warning"), text)
+            parts.append(_NoticePart(text, notice.typed_kind, notice.kind == "expansion"))
         return parts
 
-    def _no_hits(self, result: SearchResult, query: str) -> Content:
-        """Why the list is empty, and the way out: it comes with the list, typing or not."""
-        if result.suggestion:
-            return Content.assemble(
-                f"No papers match “{query}”. Did you mean ",
-                (f"“{safe_line(result.suggestion)}”", "bold"),
-                "?",
-            )
+    def _empty_hint(self) -> str:
+        """The way out of an empty list, with the keys that take it."""
         hint = " Try fewer words, or clear the filter (f)." if self.app.tag_filter else ""
         view = self.app.view
-        if view is not None and query:
+        if view is not None:
             # Searched within the new papers or one day only: say so, and the way out.
-            within = safe_line(view.label)
+            within = view.label
             if view.new or view.day is not None:
                 within = "the new papers" if view.new else f"{view.day:%a %Y-%m-%d}"
             hint = f" Searched {within} only (esc leaves them).{hint}"
-        return Content(f"No papers match “{query}”.{hint}" if query else "No papers yet.")
+        return hint
 
     def update_status(self, *, searching: bool = False) -> None:
         app = self.app
@@ -467,6 +438,13 @@ class SearchFlow:
         if warning := app.services.search_warning:
             parts.append(StatusPart.of(warning))
         app.main_screen.status.show_status(parts, triage=app.triage)
+
+
+def _content(pieces: Sequence[tuple[str, bool]]) -> Content:
+    """A notice's pieces as one line, the user's words made safe, bold where marked."""
+    return Content.assemble(
+        *((safe_line(text), "bold") if bold else safe_line(text) for text, bold in pieces)
+    )
 
 
 @dataclass(frozen=True)

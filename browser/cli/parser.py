@@ -125,7 +125,14 @@ def _add_pipeline_commands(commands: Any, parents: _Parents) -> None:
     index.add_argument("--rebuild", action="store_true", help="rebuild the search index")
     index.set_defaults(handler=index_command)
 
-    search = commands.add_parser("search", parents=[shared], help="search the library")
+    search = commands.add_parser(
+        "search",
+        parents=[shared],
+        help="search the library",
+        description="Search the library. What the search says about the query (why it"
+        " found nothing, what it corrected or left out, the arXiv ids it read) is printed"
+        " on stderr, as the app's notice says it.",
+    )
     search.add_argument("query", nargs="?", default="", help="query (empty: every paper)")
     search.add_argument("--limit", type=int, default=20, metavar="N")
     search.add_argument(
@@ -144,7 +151,8 @@ def _add_pipeline_commands(commands: Any, parents: _Parents) -> None:
     search.add_argument(
         "--json",
         action="store_true",
-        help="print one JSON object: the query as run, the count, notes and the hits",
+        help="print one JSON object: the query as run, the count, notes (the notices"
+        " as 'notices') and the hits",
     )
     search.set_defaults(handler=search_command)
 

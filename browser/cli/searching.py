@@ -14,7 +14,8 @@ from browser.cli.common import (
     print_table,
     printable,
 )
-from browser.models import Relaxation, SearchHit, SearchResult, SortOrder
+from browser.models import Relaxation, SearchFilters, SearchHit, SearchResult, SortOrder
+from browser.search_notices import joined_expansions, search_notices
 from browser.wording import counted
 
 __all__ = ["search_command"]
@@ -23,7 +24,6 @@ __all__ = ["search_command"]
 def search_command(options: argparse.Namespace) -> int:
     if options.limit < 1:
         raise UserError("--limit must be at least 1")
-    from browser.models import SearchFilters
     from browser.services import UnknownPaper, UnknownSavedSearch
 
     filters = SearchFilters(required_tags=tuple(options.with_tags), tagged=options.tagged)
@@ -48,9 +48,9 @@ def search_command(options: argparse.Namespace) -> int:
         raise UserError(str(error)) from error
     finally:
         services.close()
-    _report_search_notes(result)
+    notices = _report_search_notes(result, filters)
     if options.json:
-        print(json.dumps(_result_json(result), ensure_ascii=False))
+        print(json.dumps(_result_json(result, notices), ensure_ascii=False))
     else:
         rows = [
             (
@@ -71,10 +71,11 @@ def search_command(options: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-def _result_json(result: SearchResult) -> dict[str, Any]:
+def _result_json(result: SearchResult, notices: list[str]) -> dict[str, Any]:
     """One object: what the search said about the query, then its hits. The notes are
     the query's, not a hit's, so they are here once, and a search with no hits still
-    says what it corrected, relaxed or could not read (README, "search --json")."""
+    says what it corrected, relaxed or could not read, and why it found nothing
+    (``notices``: the app's notice, in its words; README, "search --json")."""
     relaxation = Relaxation.of(result)
     return {
         "query": result.query,
@@ -86,6 +87,7 @@ def _result_json(result: SearchResult) -> dict[str, Any]:
         "also_matching": result.expansions,
         # What was wrong with the query's syntax and what was searched instead, in words.
         "query_note": result.error,
+        "notices": notices,
         "hits": [_hit_json(hit) for hit in result.hits],
     }
 
@@ -107,16 +109,16 @@ def _hit_json(hit: SearchHit) -> dict[str, Any]:
     }
 
 
-def _report_search_notes(result: SearchResult) -> None:
-    if result.error:
-        print(f"note: {printable(result.error)}", file=sys.stderr)
-    if result.corrected_query:
-        print(f"showing results for: {printable(result.corrected_query)}", file=sys.stderr)
-    if result.suggestion and not result.hits:
-        print(f"did you mean: {printable(result.suggestion)}", file=sys.stderr)
+def _report_search_notes(result: SearchResult, filters: SearchFilters) -> list[str]:
+    """What the search says about its query, as the app's notice says it (one service
+    call, one ``search_notices``): each line on stderr, the syntax note as ``note:``,
+    and the lines returned for ``--json``."""
+    hint = " Try fewer words, or fewer --tag options." if filters.required_tags else ""
+    notices = joined_expansions(search_notices(result, empty_hint=hint))
+    for notice in notices:
+        lead = "note: " if notice.kind == "syntax" else ""
+        print(f"{lead}{printable(notice.text)}", file=sys.stderr)
     if result.relaxed_query is not None:
-        notice = result.relaxed_notice or "no paper has all the words"
-        print(f"{printable(notice)}; ran: {printable(result.relaxed_query)}", file=sys.stderr)
-    if result.expansions:
-        # The app's words too (README, "What a query can also match").
-        print(f"Also matching {printable('; '.join(result.expansions))}.", file=sys.stderr)
+        # What ran instead, for the table (the JSON has it as relaxed.query).
+        print(f"ran: {printable(result.relaxed_query)}", file=sys.stderr)
+    return [notice.text for notice in notices]

@@ -6,7 +6,16 @@ rarely that: ``https://arxiv.org/abs/2401.01234v2``, ``arxiv.org/pdf/2401.01234.
 ``arXiv:2401.01234``, ``https://huggingface.co/papers/2401.01234``, an old-style
 ``hep-th/9901001``, often inside angle brackets or followed by a full stop. Searched as
 words, such a link found nothing (its parts are no paper's words). Each is rewritten to
-the ``arxiv:`` term before the query is parsed, and the notice says so. Pure text.
+the ``arxiv:`` term before the query is parsed, and the notice says so, quoting the id
+as it was written. Pure text.
+
+A paper has one arXiv id, so two ids ANDed find nothing, ever: ids side by side (a
+pasted list, separated by spaces, commas, semicolons or lines) are a list of papers
+wanted, searched as one OR (``(arxiv:2401.01234 OR arxiv:2401.05678)``) unless the
+query has operators or groups of its own. While a query is typed, its last word, when
+it is the start of a new-style id (``2401.0123`` of ``2401.01234``), is read as that
+prefix of an id (``arxiv:2401.0123*``), as a word being typed is read as a prefix.
+A citation's reference marker (``[1]``, ``[2, 5]``, ``(3)``) is no word and no range.
 """
 
 from __future__ import annotations
@@ -20,14 +29,18 @@ from typing import Final
 # (archive[.subject-class]/YYMMNNN), per arXiv's "Understanding the arXiv identifier";
 # the version suffix is matched and dropped.
 _ID: Final = r"(?P<id>\d{2}(?:0[1-9]|1[0-2])\.\d{4,5}|[a-z][a-z-]*(?:\.[a-z]{2})?/\d{7})(?:v\d+)?"
+_LINK: Final = r"""(?P<link>(?:https?://)?(?:[\w-]+\.)?
+             (?:arxiv\.org/(?:abs|pdf|html|format)/|(?:huggingface|hf)\.co/papers/))"""
 _WRITTEN_ID: Final = re.compile(
-    rf"""(?:
-           (?P<link>(?:https?://)?(?:[\w-]+\.)?
-             (?:arxiv\.org/(?:abs|pdf|html|format)/|(?:huggingface|hf)\.co/papers/))
-         | arxiv:
-        )?
+    rf"""(?:{_LINK} | arxiv:)?
         {_ID}
         (?(link)(?:\.pdf)?(?:[/?#]\S*)?)""",
+    re.IGNORECASE | re.VERBOSE,
+)
+# The start of a new-style id being typed (at least one digit after the dot), written
+# in any of the same ways; whether it is complete depends on its month (``_complete``).
+_STARTED_ID: Final = re.compile(
+    rf"(?:{_LINK} | arxiv:)?(?P<id>(?P<month>\d{{2}}(?:0[1-9]|1[0-2]))\.\d{{1,5}})",
     re.IGNORECASE | re.VERBOSE,
 )
 # As citations write an id, one id: ``arXiv: 2401.01234``, ``arXiv 2401.01234`` and
@@ -46,6 +59,46 @@ _LEAD: Final = "-(<[{\"'`"
 _TRAIL: Final = ">]}\"'`,.;:!?)"
 _SYNTAX_LEAD: Final = "-("
 _SYNTAX_TRAIL: Final = ")"
+# Ids of a list written without spaces: ``2401.01234,2401.05678``.
+_LIST_SEPARATORS: Final = re.compile(r"[,;]+")
+_SPACE: Final = re.compile(r"\s+")
+_WORD: Final = re.compile(r"\S*")
+_OPERATORS: Final = frozenset({"AND", "OR", "NOT", "ANDNOT", "ANDMAYBE"})
+# A citation's reference marker as a word of its own: ``[1]``, ``[2, 5]``, ``[3-4]``,
+# ``(3)``; three digits at most, so ``[2024]`` stays what it was (a range to repair).
+_REFERENCE_MARKER: Final = re.compile(
+    r"(?<!\S)(?:\[\d{1,3}(?:\s*[,–-]\s*\d{1,3})*\]|\(\d{1,3}\))(?=[\s.,;:]|$)[.,;:]?"
+)
+# The OR of a list's ids as ``read_arxiv_ids`` writes it: the papers named, a query
+# whose words beside it may all be left out (``spelling.relaxable``, ``relaxing``).
+ID_LIST: Final = re.compile(r"\(arxiv:[^\s()]+(?: OR arxiv:[^\s()]+)+\)")
+# A list's ids quoted in its notice, at most; the rest are counted.
+_QUOTED_IDS: Final = 5
+
+
+@dataclass(frozen=True)
+class ReadId:
+    """One id read: ``written`` as the user wrote it (``arXiv 2401.01234``), ``arxiv_id``
+    as the index holds it; ``prefix``: the start of an id being typed."""
+
+    written: str
+    arxiv_id: str
+    prefix: bool = False
+
+    @property
+    def term(self) -> str:
+        return f"arxiv:{self.arxiv_id}{'*' if self.prefix else ''}"
+
+    def sentence(self, known: bool) -> str | None:
+        """How it was read, and that no paper has it when not ``known``; None for an
+        ``arxiv:`` term written as the index holds it, which a paper has."""
+        if self.prefix:
+            missing = "" if known else ": no paper in the library has an id starting so"
+            return f"Read “{self.written}” as the start of an arXiv id{missing}."
+        if self.written == f"arxiv:{self.arxiv_id}":
+            return None if known else f"No paper in the library has the arXiv id {self.arxiv_id}."
+        missing = "" if known else ": no paper in the library has it"
+        return f"Read “{self.written}” as the arXiv id {self.arxiv_id}{missing}."
 
 
 @dataclass
@@ -53,58 +106,198 @@ class ReadIds:
     """The query with its links and ids as ``arxiv:`` terms, and what was read."""
 
     text: str
-    # (as written, the id) for each one rewritten; ids written as ``arxiv:ID`` too.
-    read: list[tuple[str, str]] = field(default_factory=list)
+    # Every id read, in the order written; ids written as ``arxiv:ID`` too.
+    read: list[ReadId] = field(default_factory=list)
+    # The ids of a list, searched as one OR (``ID_LIST``); empty when there was none.
+    listed: list[ReadId] = field(default_factory=list)
 
     @property
     def ids(self) -> list[str]:
-        return [arxiv_id for _written, arxiv_id in self.read]
+        return [one.arxiv_id for one in self.read]
 
-    def notice(self, known: Callable[[str], bool]) -> str | None:
-        """One sentence per id: how it was read, and whether a paper has it
-        (``known(id)``); None when nothing was read and every id is known."""
-        sentences = []
-        for written, arxiv_id in self.read:
-            missing = "" if known(arxiv_id) else ": no paper in the library has it"
-            if written == f"arxiv:{arxiv_id}":
-                if missing:
-                    sentences.append(f"No paper in the library has the arXiv id {arxiv_id}.")
-                continue
-            sentences.append(f"Read “{written}” as the arXiv id {arxiv_id}{missing}.")
+    def notice(self, known: Callable[[ReadId], bool]) -> str | None:
+        """How the ids were read and which no paper has (``known(read_id)``), quoting
+        each as written; None when there is nothing to say."""
+        sentences = [
+            sentence
+            for one in self.read
+            if not any(one is listed for listed in self.listed)
+            and (sentence := one.sentence(known(one))) is not None
+        ]
+        if self.listed:
+            sentences.insert(0, _list_sentence(self.listed, known))
         return " ".join(sentences) or None
 
 
-def read_arxiv_ids(text: str) -> ReadIds:
-    """``text`` with every pasted arXiv or Hugging Face paper link, ``arXiv:ID`` and bare
-    arXiv id (outside quotes) written ``arxiv:ID`` (lower case, no version)."""
-    read: list[tuple[str, str]] = []
-    pieces: list[str] = []
-    quoted = False
-    # Between quotes the words stay as written (a phrase "arXiv preprint ..." is text).
+def _list_sentence(listed: list[ReadId], known: Callable[[ReadId], bool]) -> str:
+    count = len({one.term for one in listed})
+    lead = f"Read a list of {count} arXiv ids"
+    missing = list({one.written: one for one in listed if not known(one)}.values())
+    if len(missing) == len(listed):
+        return f"{lead}: no paper in the library has any of them."
+    shown = [f"“{one.written}”" for one in missing[:_QUOTED_IDS]]
+    if len(missing) > _QUOTED_IDS:
+        shown.append(f"{len(missing) - _QUOTED_IDS} more")
+    if not shown:
+        return f"{lead}: showing the papers with any of them."
+    names = shown[0] if len(shown) == 1 else f"{', '.join(shown[:-1])} or {shown[-1]}"
+    return f"{lead}: showing the papers with any of them; no paper in the library has {names}."
+
+
+def without_reference_markers(text: str) -> str:
+    """``text`` without the reference markers of a pasted citation (``[1] arXiv
+    preprint ...``, ``(3)``) outside quotes: a marker is neither a range nor a word."""
     segments = text.split('"')
-    text = '"'.join(
-        _SPACED_PREFIX.sub("arXiv:", segment) if number % 2 == 0 else segment
-        for number, segment in enumerate(segments)
-    )
-    for chunk in re.split(r"(\s+)", text):
-        if quoted or not chunk or chunk.isspace() or '"' in chunk:
-            # Inside a phrase, or a phrase of one word ("2004.11967"): the words as
-            # written, since abstracts cite ids ("see arXiv:2004.11967").
-            pieces.append(chunk)
+    for number in range(0, len(segments), 2):
+        segments[number] = _REFERENCE_MARKER.sub("", segments[number])
+    cleaned = '"'.join(segments)
+    if cleaned == text:
+        return text
+    ending = " " if text[-1:].isspace() else ""
+    return " ".join(cleaned.split()) + ending
+
+
+@dataclass(eq=False)  # compared by identity: two chunks may hold the same id
+class _Chunk:
+    """A word of the query outside quotes that holds ids: its ids and the query syntax
+    around them that stays (a leading ``-`` or ``(``, a closing ``)``)."""
+
+    ids: list[ReadId]
+    lead: str
+    trail: str
+
+    @property
+    def term(self) -> str:
+        terms = " ".join(one.term for one in self.ids)
+        return f"{self.lead}{terms}{self.trail}"
+
+
+def read_arxiv_ids(text: str, *, typing: bool = False) -> ReadIds:
+    """``text`` with every pasted arXiv or Hugging Face paper link, ``arXiv:ID`` and bare
+    arXiv id (outside quotes) written ``arxiv:ID`` (lower case, no version); two or more
+    ids side by side as one OR. ``typing``: the query is being typed, so its last word,
+    unless a space follows it, may be the start of an id."""
+    pieces: list[str | _Chunk] = []
+    own_syntax = False
+    segments = text.split('"')
+    for number, segment in enumerate(segments):
+        if number:
+            pieces.append('"')
+        if number % 2:
+            # Inside a phrase the words stay as written, since abstracts cite ids ("see
+            # arXiv:2004.11967"); a phrase of one word ("2004.11967") too.
+            pieces.append(segment)
         else:
-            pieces.append(_as_term(chunk, read))
-        quoted ^= chunk.count('"') % 2 == 1
-    return ReadIds("".join(pieces), read)
+            own_syntax |= _read_segment(
+                segment,
+                pieces,
+                quoted=(number > 0, number < len(segments) - 1),
+                typing=typing and number == len(segments) - 1,
+            )
+    chunks = [piece for piece in pieces if isinstance(piece, _Chunk)]
+    read = [one for chunk in chunks for one in chunk.ids]
+    listed = _listed(chunks, own_syntax=own_syntax)
+    if not listed:
+        return ReadIds("".join(_written(piece) for piece in pieces), read)
+    # The list's OR where its first id was; its other ids (and a space each) go.
+    group = "(" + " OR ".join(dict.fromkeys(one.term for c in listed for one in c.ids)) + ")"
+    kept = [group if piece is listed[0] else piece for piece in pieces if piece not in listed[1:]]
+    ending = " " if text[-1:].isspace() else ""
+    joined = " ".join("".join(_written(piece) for piece in kept).split()) + ending
+    return ReadIds(joined, read, [one for chunk in listed for one in chunk.ids])
 
 
-def _as_term(token: str, read: list[tuple[str, str]]) -> str:
-    unwrapped = token.lstrip(_LEAD)
+def _written(piece: str | _Chunk) -> str:
+    return piece if isinstance(piece, str) else piece.term
+
+
+def _read_segment(
+    segment: str, pieces: list[str | _Chunk], *, quoted: tuple[bool, bool], typing: bool
+) -> bool:
+    """The words of ``segment`` (outside quotes) onto ``pieces``: as written, or as a
+    ``_Chunk`` when they hold ids. A word touching a quote is part of a phrase's edge
+    and stays as written; ``typing``: the segment's last word may be an id's start.
+    True when a word other than an id is query syntax (an operator, a group)."""
+    own_syntax = False
+    at = 0
+    while at < len(segment):
+        space = _SPACE.match(segment, at)
+        if space is not None:
+            pieces.append(space.group())
+            at = space.end()
+            continue
+        prefix = _SPACED_PREFIX.match(segment, at)
+        start = at if prefix is None else prefix.end()
+        word = _WORD.match(segment, start)  # \S* always matches
+        end = start if word is None else word.end()
+        written = segment[at:end]
+        touches_quote = (quoted[0] and at == 0) or (quoted[1] and end == len(segment))
+        chunk = None
+        if not touches_quote:
+            lead = "" if prefix is None else segment[at : prefix.end()]
+            chunk = _read_word(segment[start:end], lead, typing and end == len(segment))
+        if chunk is None:
+            own_syntax |= written in _OPERATORS or "(" in written or ")" in written
+        pieces.append(written if chunk is None else chunk)
+        at = end
+    return own_syntax
+
+
+def _read_word(word: str, spaced_prefix: str, typing: bool) -> _Chunk | None:
+    """The ids of one word (``spaced_prefix``: the ``arXiv preprint`` written before
+    it), or None when it is none: an id or link, or ids joined by commas."""
+    unwrapped = word.lstrip(_LEAD)
     core = unwrapped.rstrip(_TRAIL)
-    found = _WRITTEN_ID.fullmatch(core)
-    if found is None:
-        return token
-    arxiv_id = found["id"].lower()
-    read.append((core, arxiv_id))
-    lead = "".join(c for c in token[: len(token) - len(unwrapped)] if c in _SYNTAX_LEAD)
+    lead = "".join(c for c in word[: len(word) - len(unwrapped)] if c in _SYNTAX_LEAD)
     trail = "".join(c for c in unwrapped[len(core) :] if c in _SYNTAX_TRAIL)
-    return f"{lead}arxiv:{arxiv_id}{trail}"
+    # Being typed: nothing after the id yet (a comma or full stop finishes it).
+    one = _read_id(core, spaced_prefix, typing and core == unwrapped)
+    if one is not None:
+        return _Chunk([one], lead, trail)
+    parts = [part for part in _LIST_SEPARATORS.split(core) if part]
+    if spaced_prefix or len(parts) < 2:
+        return None
+    ids = []
+    for number, part in enumerate(parts):
+        inner = part.lstrip(_LEAD).rstrip(_TRAIL)
+        last = typing and number == len(parts) - 1 and core == unwrapped and inner == part
+        found = _read_id(inner, "", last)
+        if found is None:
+            return None
+        ids.append(found)
+    if lead.count("(") + core.count("(") == trail.count(")") + core.count(")"):
+        # Each id's own parentheses (``(2401.01234),(2401.05678)``): wrappers, no group.
+        lead, trail = lead.replace("(", ""), ""
+    return _Chunk(ids, lead, trail)
+
+
+def _read_id(core: str, spaced_prefix: str, typing: bool) -> ReadId | None:
+    written = f"{spaced_prefix}{core}"
+    matched = f"arxiv:{core}" if spaced_prefix else core
+    if typing:
+        started = _STARTED_ID.fullmatch(matched)
+        if started is not None and not _complete(started["month"], started["id"]):
+            return ReadId(written, started["id"].lower(), prefix=True)
+    found = _WRITTEN_ID.fullmatch(matched)
+    if found is None:
+        return None
+    return ReadId(written, found["id"].lower())
+
+
+def _complete(month: str, arxiv_id: str) -> bool:
+    """Whether a new-style id has all its digits: 4 after the dot until 2014, 5 since."""
+    digits = len(arxiv_id) - len(month) - 1
+    return digits >= (5 if month >= "1501" else 4)
+
+
+def _listed(chunks: list[_Chunk], *, own_syntax: bool) -> list[_Chunk]:
+    """The chunks of a list of ids to search as one OR, or none: two ids or more, none
+    negated, in a query without operators or groups of its own (``own_syntax``: ``NOT``,
+    ``OR``, a ``(`` that is not an id's wrapper), which says itself how its ids combine."""
+    if own_syntax or any("-" in c.lead or c.lead.count("(") != c.trail.count(")") for c in chunks):
+        return []
+    if len({one.term for c in chunks for one in c.ids}) < 2:
+        return []
+    for chunk in chunks:
+        chunk.lead = chunk.trail = ""
+    return chunks

@@ -28,7 +28,7 @@ from whoosh.query.spans import WrappingSpan
 
 from browser.models import SearchFilters
 from browser.search.abbreviating import AbbreviationRewriter
-from browser.search.identifiers import read_arxiv_ids
+from browser.search.identifiers import ReadId, read_arxiv_ids, without_reference_markers
 from browser.search.kept import frequency
 from browser.search.phrase_spellings import keep_written_case, phrase_spellings
 from browser.search.repair import FIELD_ALIASES, repair
@@ -71,6 +71,25 @@ COULD_NOT_RUN_NOTHING: Final = "Could not run the query as written, and it has n
 NOTHING_TO_SEARCH: Final = "No words to search for in the query: listing every paper."
 # A possessive "'s" is not a word of its own (the index leaves it out too).
 _POSSESSIVE: Final = re.compile(r"(?<=\w)['\u2019][sS](?!\w)")
+
+
+def _has_arxiv_id(searcher: Any, read: ReadId) -> bool:
+    """Whether a paper has the id read (for an id being typed: one starting with it)."""
+    if not read.prefix:
+        return frequency(searcher, "arxiv", read.arxiv_id) > 0
+    return next(iter(searcher.reader().expand_prefix("arxiv", read.arxiv_id)), None) is not None
+
+
+def _listed_in_order(node: Any) -> Any:
+    """A pasted list of ids (``identifiers.ID_LIST``) ranked in the order written: each
+    id scores alike (one term in a one-word field), so a boost falling by a little at
+    each id orders them, and ties no longer follow the index's order."""
+    children = node.subqueries if isinstance(node, wq.Or) else []
+    if len(children) < 2 or any(getattr(c, "fieldname", None) != "arxiv" for c in children):
+        return node
+    for place, child in enumerate(children):
+        child.boost = 1.0 + (len(children) - place) / (10 * len(children))
+    return node
 
 
 def range_bound(text: str | None) -> str | None:
@@ -292,12 +311,13 @@ class QueryPlanner:
         text, note = clean_query(raw_query)
         # A pasted link or id (``https://arxiv.org/abs/2401.01234v2``) as ``arxiv:ID``;
         # read before the tag terms go, so that ``planned`` keeps them.
-        ids = read_arxiv_ids(text)
+        # A pasted citation's reference marker (``[1]``) goes first: it is no range.
+        ids = read_arxiv_ids(without_reference_markers(text), typing=prefix_last_word)
         planned = ids.text
         text, query_filters = extract_tag_terms(planned)
         if filters is not None:
             query_filters &= filters
-        id_note = ids.notice(lambda arxiv_id: frequency(searcher, "arxiv", arxiv_id) > 0)
+        id_note = ids.notice(lambda read: _has_arxiv_id(searcher, read))
         repaired = repair(_POSSESSIVE.sub("", MINUS_WORD.sub("NOT ", text)))
         text = repaired.text
         error = " ".join(n for n in (note, id_note, repaired.message) if n) or None
@@ -328,7 +348,7 @@ class QueryPlanner:
             ).expansion()
             if expansion is not None and typed.fieldname == "abstract":
                 expansion = InRegion(expansion, ABSTRACT_REGION)
-        parsed = self._abbreviations.with_short_forms(parsed)
+        parsed = self._abbreviations.with_short_forms(parsed).accept(_listed_in_order)
         final = parsed.accept(
             lambda node: (
                 expansion

@@ -24,7 +24,7 @@ from whoosh import query as wq
 
 from browser.models import SearchFilters, SearchResult
 from browser.search.commit import Commit
-from browser.search.identifiers import read_arxiv_ids
+from browser.search.identifiers import ID_LIST, read_arxiv_ids
 from browser.search.matching import allowed_only, matching_docnums, matching_set
 from browser.search.planning import Plan, QueryPlanner
 from browser.search.spelling import (
@@ -81,6 +81,11 @@ class Relaxer:
         # "arXiv:2401.01234, 2024."); otherwise a shorter query keeps one of the words.
         with_id = bool(read_arxiv_ids(query).read)
         if len(asked) < (1 if with_id else 2) or not relaxable(query):
+            return
+        # A list of ids names the papers wanted: leaving out some words would keep only
+        # the papers that have them, so the words go all at once (a reference list).
+        if ID_LIST.search(query) is not None:
+            self._answered(commit, plan, result, asked, asked, stop)
             return
         for dropped in words_to_drop(asked, self._vocabulary, keep_one=not with_id):
             if self._answered(commit, plan, result, asked, dropped, stop):
@@ -140,7 +145,11 @@ class Relaxer:
         result.dropped_words = dropped
         total = len(asked)
         left_out = ", ".join(f"“{word}”" for word in dropped)
-        if len(dropped) == total:  # beside an arXiv id
+        if len(dropped) == total and ID_LIST.search(plan.text) is not None:
+            result.relaxed_notice = (
+                f"No paper has the arXiv ids with {left_out}; showing the papers without"
+            )
+        elif len(dropped) == total:  # beside an arXiv id
             result.relaxed_notice = f"No paper has the arXiv id with {left_out}; showing it without"
         else:
             result.relaxed_notice = (

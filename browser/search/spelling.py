@@ -14,6 +14,7 @@ from typing import Final
 
 from whoosh.support.levenshtein import damerau_levenshtein
 
+from browser.search.identifiers import ID_LIST
 from browser.search.repair import FIELD_ALIASES, KNOWN_FIELDS
 from browser.search.schema import PROSE_FIELDS, folded_word
 from browser.search.syntax import OPERATORS
@@ -199,7 +200,9 @@ _NOT_ONLY_REQUIRED_WORDS: Final = re.compile(
 def relaxable(query: str) -> bool:
     """Whether every word of ``query`` is required (no operators, ``-word``, ranges or
     phrases, in quotes of any kind: ``‘gradient policy’`` is a phrase too)."""
-    return _NOT_ONLY_REQUIRED_WORDS.search(clean_query(query)) is None
+    # A list of arXiv ids read as their OR names the papers wanted, no operator of the
+    # user's: the words beside it are still required (a pasted reference list).
+    return _NOT_ONLY_REQUIRED_WORDS.search(ID_LIST.sub(" ", clean_query(query))) is None
 
 
 def without_words(query: str, dropped: list[str]) -> str:

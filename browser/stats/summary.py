@@ -25,6 +25,7 @@ from browser.stats.periods import (
 )
 from browser.stats.terms import RisingTerm, rising_terms
 from browser.tags import tag_key
+from browser.text.normalise import normalise
 
 if TYPE_CHECKING:
     from browser.models import Relaxation
@@ -156,7 +157,9 @@ class LibraryStats:
         organisations and authors map names to counts, most first; the papers without
         one are counted under ``untagged``, ``no_organization`` and ``no_author_names``.
         ``counted_on_own_date`` papers have no listing day and are counted on their date.
-        ``rising_terms`` lists ``{"term", "now", "before", "score"}`` objects.
+        ``rising_terms`` lists ``{"term", "now", "before", "score", "forms"}`` objects
+        (``forms``: every form counted as the term, as the search groups words, the one
+        shown first).
         ``corrected_query`` and ``relaxed`` say what was counted instead of a query that
         matched nothing as typed, as in ``search --json``.
         """
@@ -183,6 +186,7 @@ class LibraryStats:
                     "now": item.now,
                     "before": item.before,
                     "score": round(item.score, 3),
+                    "forms": list(item.forms or (item.term,)),
                 }
                 for item in self.rising_terms
             ],
@@ -197,7 +201,9 @@ class FactColumns:
     Row ``i`` is one paper: ``ids[i]``, its day as an ordinal (``0``: no date), whether
     that day is its own date for want of a listing day (``on_own_date[i]``, 0 or 1), its
     organisation as an index into ``organization_names`` (``-1``: none) and its authors
-    as indices into ``author_names`` (each name once).
+    as indices into ``author_names`` (each name once). Names the search cannot tell
+    apart (``name_key``: case, accents, spacing; ``org:"nvidia"`` finds "NVIDIA") are one
+    name, shown as first met, so a row counts the papers its search finds.
     """
 
     def __init__(self, facts: Iterable[PaperFacts] = ()) -> None:
@@ -208,8 +214,11 @@ class FactColumns:
         self.authors: list[tuple[int, ...]] = []
         self.organization_names: list[str] = []
         self.author_names: list[str] = []
+        # Each name as written, and each name_key, to its index.
         self._organization_index: dict[str, int] = {}
         self._author_index: dict[str, int] = {}
+        self._organization_keys: dict[str, int] = {}
+        self._author_keys: dict[str, int] = {}
         self.position: dict[str, int] = {}
         for paper in facts:
             self.append(paper)
@@ -226,8 +235,12 @@ class FactColumns:
         if paper.organization:
             index = self._organization_index.get(paper.organization)
             if index is None:
-                index = self._organization_index[paper.organization] = len(self.organization_names)
-                self.organization_names.append(paper.organization)
+                index = _name_index(
+                    paper.organization,
+                    self._organization_index,
+                    self._organization_keys,
+                    self.organization_names,
+                )
             self.organizations.append(index)
         else:
             self.organizations.append(-1)
@@ -235,8 +248,7 @@ class FactColumns:
         for name in paper.authors:
             index = self._author_index.get(name)
             if index is None:
-                index = self._author_index[name] = len(self.author_names)
-                self.author_names.append(name)
+                index = _name_index(name, self._author_index, self._author_keys, self.author_names)
             names[index] = None
         self.authors.append(tuple(names))
 
@@ -245,6 +257,27 @@ class FactColumns:
         # One look-up per id, not ``in`` then ``[]`` (still ~10 ms for the 12k papers a
         # query matches at 100k; the two look-ups took ~12 ms).
         return [row for row in map(self.position.get, paper_ids) if row is not None]
+
+
+def name_key(name: str) -> str:
+    """An organisation's or author's name as the search compares it (the one text
+    pipeline's fold: case, accents, invisible characters) with spacing closed up."""
+    folded = normalise(name)
+    if "  " in folded or folded != folded.strip() or not folded.isprintable():  # rare
+        return " ".join(folded.split())
+    return folded
+
+
+def _name_index(name: str, written: dict[str, int], keys: dict[str, int], shown: list[str]) -> int:
+    """The index of ``name``, first seen as written: that of a name with its key, or a
+    new one (shown as written)."""
+    key = name_key(name)
+    index = keys.get(key)
+    if index is None:
+        index = keys[key] = len(shown)
+        shown.append(name)
+    written[name] = index
+    return index
 
 
 def compute_stats(

@@ -1,9 +1,12 @@
 """The words and two-word phrases of a paper, and which of them are rising.
 
-Terms are what a reader sees, folded: NFKC, case-folded, not stemmed (``models`` and
-``model`` stay apart, and a term shown is a term one can search for). Stop words and the
-furniture of abstracts (``we propose``, ``results show``, ``state-of-the-art``) are not
-terms; a two-word phrase is two terms that stand side by side in one clause.
+A paper's terms are what a reader sees, folded (NFKC, case-folded, not stemmed): stop
+words and the furniture of abstracts (``we propose``, ``results show``,
+``state-of-the-art``) are not terms; a two-word phrase is two terms that stand side by
+side in one clause. Rising terms then count the forms of one word as one term, as the
+search does (``term_key``: ``dataset``, ``datasets`` and ``data-set``, ``behaviour`` and
+``behavior``, ``diffusion model`` and ``diffusion models``), shown in their most
+frequent form: the row's search finds every form it counted.
 """
 
 from __future__ import annotations
@@ -11,10 +14,11 @@ from __future__ import annotations
 import math
 import re
 import unicodedata
-from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Final
+
+from browser.stats.term_groups import count_groups, forms_by_use, term_key
 
 # A pasted essay must not make one paper cost seconds.
 MAX_TEXT_CHARS: Final = 20_000
@@ -115,6 +119,8 @@ class RisingTerm:
     before: int
     # The z-score of the log odds ratio (see ``rising_terms``): larger rises more surely.
     score: float
+    # Every form counted as this term, the one shown (``term``) first, then by papers.
+    forms: tuple[str, ...] = ()
 
     @property
     def is_phrase(self) -> bool:
@@ -132,11 +138,13 @@ def rising_terms(
 ) -> list[RisingTerm]:
     """Terms whose share of papers grew most from the ``before`` papers to the ``now`` ones.
 
-    Each paper counts a term once (``now`` and ``before`` are the term sets of the papers
-    of the two periods). For a term in ``a`` of the ``n1`` papers now and ``c`` of the
-    ``n0`` papers before, with ``b = n1 - a`` and ``d = n0 - c``, the score is the log odds
-    ratio with the Haldane-Anscombe correction (0.5 added to every cell) divided by its
-    standard error (Woolf 1955)::
+    ``now`` and ``before`` are the term sets of the papers of the two periods
+    (``paper_terms``). The forms of one term (``term_key``) count together, each paper
+    once: a paper that writes ``dataset`` and ``datasets`` is one paper for the term,
+    shown as the form most papers of both periods use. For a term in ``a`` of the ``n1``
+    papers now and ``c`` of the ``n0`` papers before, with ``b = n1 - a`` and
+    ``d = n0 - c``, the score is the log odds ratio with the Haldane-Anscombe correction
+    (0.5 added to every cell) divided by its standard error (Woolf 1955)::
 
         z = ln((a+.5)(d+.5) / ((b+.5)(c+.5))) / sqrt(1/(a+.5) + 1/(b+.5) + 1/(c+.5) + 1/(d+.5))
 
@@ -145,40 +153,51 @@ def rising_terms(
     here with a flat prior and counted in papers. A plain ratio of shares would rank a
     term seen once before and twice now above one that went from 40 papers to 120; the z
     weighs growth by the evidence for it. A term qualifies only when its share grew and
-    it is in at least ``min_papers`` papers now and in ``min_share`` of them, so that
-    noise does not rise. Terms in ``leave_out`` (the words of the search counted, which
-    every paper counted holds in some form) are not news and are left out. Ordered by
-    score, then by papers now, then by term; empty when either period has no papers.
+    it is in at least ``min_papers`` papers now and in ``min_share`` of them
+    (``papers_needed``), so that noise does not rise. Terms in ``leave_out`` (the words
+    of the search counted, which every paper counted holds in some form), in any of their
+    forms, are not news and are left out. Ordered by score, then by papers now, then by
+    term; empty when either period has no papers.
     """
     now_sets = list(now)
     before_sets = list(before)
     n1, n0 = len(now_sets), len(before_sets)
     if n1 == 0 or n0 == 0:
         return []
-    counts_now: Counter[str] = Counter()
-    for terms in now_sets:
-        counts_now.update(terms)
-    floor = max(min_papers, math.ceil(min_share * n1))
+    floor = papers_needed(n1, min_papers=min_papers, min_share=min_share)
+    left_out = {term_key(term) for term in leave_out}
+    counts_now = count_groups(now_sets, floor)
     candidates = {
-        term: count
-        for term, count in counts_now.items()
-        if count >= floor and term not in leave_out
+        key: count
+        for key, count in counts_now.papers.items()
+        if count >= floor and key not in left_out
     }
     if not candidates:
         return []
-    counts_before: Counter[str] = Counter()
-    for terms in before_sets:
-        counts_before.update(terms)  # in C; cheaper than keeping only the candidates first
-    rising: list[RisingTerm] = []
-    for term, a in candidates.items():
-        c = counts_before.get(term, 0)
+    counts_before = count_groups(before_sets, 0, only=candidates)
+    rising: list[tuple[str, int, int, float]] = []
+    for key, a in candidates.items():
+        c = counts_before.papers.get(key, 0)
         if a * n0 <= c * n1:  # its share did not grow
             continue
         score = log_odds_z(a, n1, c, n0)
         if score > 0:
-            rising.append(RisingTerm(term, a, c, score))
-    rising.sort(key=lambda item: (-item.score, -item.now, item.term))
-    return rising[:limit]
+            rising.append((key, a, c, score))
+    # The forms shown are looked up for the top only (a library has thousands rising).
+    rising.sort(key=lambda item: (-item[3], -item[1], item[0]))
+    top = rising[:limit]
+    forms = forms_by_use([key for key, *_ in top], counts_now, counts_before)
+    found = [RisingTerm(forms[key][0], a, c, score, forms[key]) for key, a, c, score in top]
+    found.sort(key=lambda item: (-item.score, -item.now, item.term))
+    return found
+
+
+def papers_needed(
+    papers_now: int, *, min_papers: int = MIN_PAPERS_NOW, min_share: float = MIN_SHARE_NOW
+) -> int:
+    """In how many of the ``papers_now`` papers of the latest period a term must be
+    before it can rise: ``min_papers``, or ``min_share`` of them when that is more."""
+    return max(min_papers, math.ceil(min_share * papers_now))
 
 
 def log_odds_z(now: int, papers_now: int, before: int, papers_before: int) -> float:

@@ -13,7 +13,7 @@ from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
 from textual.content import Content
 from textual.screen import ModalScreen
-from textual.widgets import Button, Checkbox, Input, RadioButton, RadioSet, Select, Static
+from textual.widgets import Button, Checkbox, Input, RadioSet, Select, Static
 
 from browser.export.formats import (
     EXPORT_FORMATS,
@@ -22,6 +22,7 @@ from browser.export.formats import (
     ExportFormat,
     format_of_path,
 )
+from browser.widgets.choices import CheckOption, RadioOption
 from browser.wording import counted
 
 ExportScope = Literal["results", "tagged"]
@@ -70,21 +71,23 @@ class ExportPrompt(ModalScreen[ExportChoice | None]):
                 allow_blank=False,
                 id="export-format",
             )
+            yield Static("Papers (one of)", classes="field-label")
             with RadioSet(id="export-scope"):
-                yield RadioButton(
+                yield RadioOption(
                     f"Current results ({counted(self._result_count, 'paper')})",
                     value=self._scope == "results",
                     id="scope-results",
                     disabled=self._result_count == 0,
                 )
-                yield RadioButton(
+                yield RadioOption(
                     f"All tagged papers ({self._tagged_count})",
                     value=self._scope == "tagged",
                     id="scope-tagged",
                 )
             with Horizontal(id="export-csv-options"):
-                yield Checkbox("One row per tag", id="export-long")
-                yield Checkbox("For Excel (BOM)", id="export-excel")
+                yield Static("CSV (any of)", classes="field-label")
+                yield CheckOption("One row per tag", id="export-long")
+                yield CheckOption("For Excel (BOM)", id="export-excel")
             with Horizontal(classes="buttons"):
                 yield Button("Export", variant="primary", id="export-ok")
                 yield Button("Cancel", id="export-cancel")
@@ -164,7 +167,7 @@ class ImportPrompt(ModalScreen[ImportChoice | None]):
             dialog.border_title = "Import tags"
             yield Static("CSV, BibTeX or RIS file", classes="field-label")
             yield Input(str(self._default_path), id="import-path")
-            yield Checkbox("Replace each matched paper's tags", id="import-replace")
+            yield CheckOption("Replace each matched paper's tags", id="import-replace")
             with Horizontal(classes="buttons"):
                 yield Button("Import", variant="primary", id="import-ok")
                 yield Button("Cancel", id="import-cancel")

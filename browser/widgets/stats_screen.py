@@ -37,6 +37,7 @@ from browser.stats import (
     newest_first,
 )
 from browser.stats.periods import Period
+from browser.stats.rising_note import rising_note
 from browser.stats.searches import (
     NO_AUTHOR_NAMES,
     NO_DAY,
@@ -50,6 +51,8 @@ from browser.wording import counted
 
 _EIGHTHS = " ▏▎▍▌▋▊▉"
 BAR_WIDTH = 24
+# The key that shows each period (the screen's bindings).
+_PERIOD_KEYS: dict[Period, str] = {"day": "d", "week": "w", "month": "m"}
 LOADING_DELAY = 0.1
 
 
@@ -139,16 +142,19 @@ class StatsTable(DataTable[Text]):
         self,
         columns: list[tuple[str, int]],
         rows: list[tuple[list[Text], StatsChoice | None]],
+        *,
+        height: int | None = 1,
     ) -> None:
-        """Replace the content: ``columns`` are (label, width) pairs. The cursor stays
-        on the row it was on."""
+        """Replace the content: ``columns`` are (label, width) pairs; rows are ``height``
+        lines tall (None: as many as their text wraps to). The cursor stays on the row
+        it was on."""
         row = self.cursor_row
         self.clear(columns=True)
         for label, width in columns:
             self.add_column(label, width=width)
         self.choices = []
         for cells, choice in rows:
-            self.add_row(*cells, key=str(len(self.choices)))
+            self.add_row(*cells, key=str(len(self.choices)), height=height)
             self.choices.append(choice)
         if 0 < row < len(rows):
             self.move_cursor(row=row, animate=False)
@@ -454,7 +460,19 @@ class StatsScreen(Screen[StatsChoice | None]):
         elif stats.latest is not None and stats.previous is not None:
             table.border_title = f"Rising: {stats.latest.key} against {stats.previous.key}"
         else:
-            table.border_title = "Rising terms: need papers in two periods"
+            table.border_title = "Rising terms"  # the note below says what is missing
+        note = rising_note(stats)
+        # A table without rows looks broken: when nothing rose it says why, as one row
+        # of wrapped text without a header or a cursor (it is no search).
+        table.show_header = table.show_cursor = note is None
+        if note is not None:
+            text = note.text
+            if note.try_period is not None and note.try_period != stats.by:
+                period = note.try_period
+                text += f" Press {_PERIOD_KEYS[period]} to compare {period}s."
+            width = table.flex_width([], 1)
+            table.fill([("", width)], [([Text(text, style="italic", end="")], None)], height=None)
+            return
         rows: list[tuple[list[Text], StatsChoice | None]] = []
         for term in stats.rising_terms:
             rows.append(
@@ -494,7 +512,7 @@ class StatsScreen(Screen[StatsChoice | None]):
     @on(DataTable.RowSelected)
     def _row_selected(self, event: DataTable.RowSelected) -> None:
         table = event.data_table
-        if isinstance(table, StatsTable):
+        if isinstance(table, StatsTable) and table.show_cursor:  # a note is no search
             self._choose(table.choice_at(event.row_key.value))
 
     def _choose(self, choice: StatsChoice | None) -> None:

@@ -1,0 +1,221 @@
+"""Pasted lists of arXiv ids, ids being typed and citations' reference markers, over a
+small library with ids (what a newcomer pasted and typed found nothing, or said so in
+the query's own words instead of theirs)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from test_index import make_paper
+
+from browser.search import PaperIndex
+from browser.search.identifiers import ID_LIST, read_arxiv_ids, without_reference_markers
+
+IDS = {"2401.01234": "Pasted Links Found", "2401.01235": "Another Pasted Paper"}
+IDS |= {"2402.05678": "A February Paper", "1412.6980": "An Old Four Digit Paper"}
+PAPERS = [make_paper(title, f"About {title.lower()}.", arxiv_id=i) for i, title in IDS.items()]
+PAPERS.append(make_paper("Robot Learning Without Ids", "Robots learn."))
+MISSING = "2403.99999"
+
+
+@pytest.fixture(scope="module")
+def index(tmp_path_factory: pytest.TempPathFactory) -> Iterator[PaperIndex]:
+    built = PaperIndex.create(tmp_path_factory.mktemp("index"))
+    built.rebuild(PAPERS)
+    yield built
+    built.close()
+
+
+def titles(index: PaperIndex, query: str, *, typing: bool = False, **options: object) -> list[str]:
+    result = index.search(query, prefix_last_word=typing, **options)  # type: ignore[arg-type]
+    return [hit.paper.title for hit in result.hits]
+
+
+# ------------------------------------------------------------------ a list of ids
+
+WRITTEN = [
+    "{}",
+    "arXiv:{}",
+    "arxiv:{}v2",
+    "https://arxiv.org/abs/{}v3",
+    "arxiv.org/pdf/{}.pdf",
+    "https://huggingface.co/papers/{}",
+    "<{}>",
+    "({})",
+]
+SEPARATORS = [" ", ", ", ",", "; ", ";", "\n", " \n", ",\n"]
+
+
+@settings(max_examples=150, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(
+    ids=st.lists(st.sampled_from([*IDS, MISSING]), min_size=2, max_size=5, unique=True),
+    forms=st.lists(st.sampled_from(WRITTEN), min_size=5, max_size=5),
+    separators=st.lists(st.sampled_from(SEPARATORS), min_size=5, max_size=5),
+    end=st.sampled_from(["", ".", ",", " "]),
+)
+def test_a_pasted_list_of_ids_is_their_or(
+    ids: list[str], forms: list[str], separators: list[str], end: str
+) -> None:
+    """Whatever the forms and separators, a list is one OR of its ids, in order, read
+    again unchanged (the relaxed and corrected queries are planned again)."""
+    written = [form.format(arxiv_id) for form, arxiv_id in zip(forms, ids, strict=False)]
+    pasted = "".join(w + s for w, s in zip(written, separators, strict=False)).rstrip() + end
+    read = read_arxiv_ids(" ".join(pasted.split()) + (" " if end == " " else ""))
+    expected = "(" + " OR ".join(f"arxiv:{arxiv_id}" for arxiv_id in ids) + ")"
+    assert read.text.strip() == expected
+    assert [one.arxiv_id for one in read.listed] == ids
+    assert ID_LIST.fullmatch(read.text.strip())
+    assert read_arxiv_ids(read.text).text == read.text
+
+
+@pytest.mark.parametrize(
+    "pasted",
+    [
+        "2402.05678 2401.01234 1412.6980",
+        "2402.05678, 2401.01234, 1412.6980",
+        "2402.05678,2401.01234;1412.6980",
+        "2402.05678\n2401.01234\n1412.6980",
+        "arXiv:2402.05678 arXiv:2401.01234v2 https://arxiv.org/abs/1412.6980v9",
+        f"2402.05678 {MISSING} 2401.01234 1412.6980",
+        "2402.05678 2401.01234 2402.05678 1412.6980",
+    ],
+)
+@pytest.mark.parametrize("typing", [False, True])
+def test_a_list_finds_each_paper_in_the_order_given(
+    index: PaperIndex, pasted: str, typing: bool
+) -> None:
+    wanted = [IDS["2402.05678"], IDS["2401.01234"], IDS["1412.6980"]]
+    assert titles(index, pasted, typing=typing) == wanted
+    # Any other order asked for is the list's sort.
+    newest = titles(index, pasted, sort="title")
+    assert newest == sorted(wanted)
+
+
+def test_the_list_notice_names_the_ids_no_paper_has_as_written(index: PaperIndex) -> None:
+    result = index.search(
+        f"2401.01234, arXiv: {MISSING}, https://arxiv.org/abs/2403.88888v2", prefix_last_word=False
+    )
+    assert [hit.paper.title for hit in result.hits] == [IDS["2401.01234"]]
+    assert result.error == (
+        "Read a list of 3 arXiv ids: showing the papers with any of them; no paper in the"
+        f" library has “arXiv: {MISSING}” or “https://arxiv.org/abs/2403.88888v2”."
+    )
+    found = index.search("2401.01234 2401.01235", prefix_last_word=False)
+    assert found.error == "Read a list of 2 arXiv ids: showing the papers with any of them."
+    none = index.search(f"{MISSING} 2403.88888", prefix_last_word=False)
+    assert none.total == 0
+    assert none.error == "Read a list of 2 arXiv ids: no paper in the library has any of them."
+
+
+def test_words_beside_a_list_narrow_it_or_all_go(index: PaperIndex) -> None:
+    assert titles(index, "2401.01234 2401.01235 another") == [IDS["2401.01235"]]
+    # A reference list pasted whole: no paper has the words, so they all go at once
+    # (some of them would keep only the papers that have them).
+    pasted = (
+        "[1] A. Smith. Pasted links found. arXiv preprint arXiv:2401.01234, 2024.\n"
+        "[2] B. Jones. A february paper. arXiv:2402.05678."
+    )
+    result = index.search(pasted, prefix_last_word=False)
+    assert [hit.paper.title for hit in result.hits] == [IDS["2401.01234"], IDS["2402.05678"]]
+    assert result.relaxed_query == "(arxiv:2401.01234 OR arxiv:2402.05678)"
+    assert result.relaxed_notice is not None and "arXiv ids with" in result.relaxed_notice
+    assert result.error is not None and "range" not in result.error
+
+
+@pytest.mark.parametrize(
+    ("query", "found"),
+    [
+        # The query's own syntax says how its ids combine.
+        ("2401.01234 OR 2402.05678", {IDS["2401.01234"], IDS["2402.05678"]}),
+        ("(2401.01234 OR 2402.05678) -2401.01234", {IDS["2402.05678"]}),
+        ("-2401.01234 2402.05678", {IDS["2402.05678"]}),
+        ("2401.01234 AND 2402.05678", set()),
+        # Quoted, an id is text.
+        ('"2401.01234" 2402.05678', set()),
+        # The same id twice is one id.
+        ("2401.01234 arXiv:2401.01234v2", {IDS["2401.01234"]}),
+    ],
+)
+def test_ids_under_the_querys_own_syntax_are_no_list(
+    index: PaperIndex, query: str, found: set[str]
+) -> None:
+    assert set(titles(index, query)) == found
+    assert not read_arxiv_ids(query).listed
+
+
+# ------------------------------------------------------------------ as written
+
+
+@pytest.mark.parametrize(
+    "written",
+    [
+        "arXiv 2403.99999",
+        "arxiv: 2403.99999v2",
+        "arXiv preprint arXiv:2403.99999",
+        "ARXIV PREPRINT 2403.99999",
+        "https://arxiv.org/abs/2403.99999v2",
+    ],
+)
+def test_the_notice_quotes_the_id_as_written(index: PaperIndex, written: str) -> None:
+    result = index.search(written, prefix_last_word=False)
+    assert result.error == (
+        f"Read “{written}” as the arXiv id 2403.99999: no paper in the library has it."
+    )
+
+
+# ------------------------------------------------------------------ an id being typed
+
+
+@settings(max_examples=60, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(arxiv_id=st.sampled_from(list(IDS)), form=st.sampled_from(["{}", "arXiv:{}", "x {}"]))
+def test_every_start_of_an_id_typed_keeps_its_paper(
+    index: PaperIndex, arxiv_id: str, form: str
+) -> None:
+    """From the first digit after the dot to the whole id, the paper stays in the list
+    (the list emptied one digit before the id was complete: ``2401.0123``)."""
+    month = arxiv_id.split(".")[0]
+    for end in range(len(month) + 2, len(arxiv_id) + 1):
+        typed = form.format(arxiv_id[:end]).removeprefix("x ")
+        result = index.search(typed, prefix_last_word=True)
+        assert IDS[arxiv_id] in [hit.paper.title for hit in result.hits], typed
+        assert result.error is not None and "no paper" not in result.error, typed
+
+
+def test_an_id_being_typed_is_a_prefix_only_while_typed(index: PaperIndex) -> None:
+    both = [IDS["2401.01234"], IDS["2401.01235"]]
+    assert sorted(titles(index, "2401.0123", typing=True)) == sorted(both)
+    started = index.search("2401.0123", prefix_last_word=True)
+    assert started.error == "Read “2401.0123” as the start of an arXiv id."
+    # Given whole (Enter, the command line) or finished with a space: the id as written.
+    assert titles(index, "2401.0123") == []
+    assert titles(index, "2401.0123 ", typing=True) == []
+    # A 2014 id has four digits after the dot: complete, not a start.
+    assert titles(index, "1412.6980", typing=True) == [IDS["1412.6980"]]
+    # A start no paper's id has says so.
+    nothing = index.search("2401.9", prefix_last_word=True)
+    assert nothing.total == 0 and nothing.error is not None
+    assert "no paper in the library has an id starting so" in nothing.error
+    # The last id of a list being typed.
+    assert set(titles(index, "2402.05678 2401.0123", typing=True)) == {IDS["2402.05678"], *both}
+
+
+# ------------------------------------------------------------------ reference markers
+
+
+@pytest.mark.parametrize("marker", ["[1]", "[12]", "(3)", "[2, 5]", "[3-4]", "[7]."])
+def test_a_reference_marker_is_no_range_and_no_word(index: PaperIndex, marker: str) -> None:
+    result = index.search(f"{marker} arXiv preprint arXiv:2401.01234", prefix_last_word=False)
+    assert [hit.paper.title for hit in result.hits] == [IDS["2401.01234"]]
+    assert result.error == ("Read “arXiv preprint arXiv:2401.01234” as the arXiv id 2401.01234.")
+    beside_words = index.search(f"{marker} robot learning", prefix_last_word=False)
+    assert [hit.paper.title for hit in beside_words.hits] == ["Robot Learning Without Ids"]
+    assert beside_words.error is None
+
+
+def test_what_is_no_reference_marker_stays() -> None:
+    for text in ('"[1] in quotes"', "[2024]", "year:(2024)", "f(3)", "[a]", "[1 TO 3]"):
+        assert without_reference_markers(text) == text
+    assert without_reference_markers("[1] robot ") == "robot "
