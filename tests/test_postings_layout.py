@@ -1,4 +1,4 @@
-"""Oracle: the postings ``JoinedValuesCodec`` writes (layout ``split-raw-heads-inlined``) read
+"""Oracle: the postings ``JoinedValuesCodec`` writes (layout ``split-raw-heads``) read
 back, through Whoosh's own matcher API and ``PostingArrays``, as the postings Whoosh's
 own codec writes and reads for the same documents: ids, weights (as floats, whole or
 not, under a byte or not) and values, block after block."""

@@ -39,7 +39,6 @@ from whoosh.codec.whoosh3 import (
 from whoosh.fields import COLUMN, TEXT, Schema
 from whoosh.filedb import filetables
 from whoosh.filedb.filestore import FileStorage, RamStorage
-from whoosh.matching import ListMatcher
 from whoosh.matching.wrappers import FilterMatcher, WrappingMatcher
 from whoosh.query.spans import SpanWrappingMatcher
 from whoosh.scoring import BM25F
@@ -57,6 +56,7 @@ from browser.search.whoosh_internals.postings import (
     JoinedValuesCodec,
     length_column,
     pool_swapped,
+    term_info_bytes,
 )
 from browser.search.whoosh_internals.postings import (
     JOINED_VALUES as JOINED_VALUES,
@@ -75,12 +75,6 @@ from browser.search.whoosh_internals.postings import (
 )
 from browser.search.whoosh_internals.postings import (
     postings_layout as postings_layout,
-)
-from browser.search.whoosh_internals.terminfos import (
-    FIELDS_BEFORE_INLINED,
-    JoinedTermInfo,
-    inlined_term_info_bytes,
-    term_info_bytes,
 )
 
 
@@ -155,9 +149,6 @@ def probe() -> InternalsStatus:
     stats = (2.0, length_to_byte(5), length_to_byte(300))
     if info.to_bytes() != term_info_bytes(3.0, 2, stats, (1, 7), (100, 50)):
         missing.append("W3TermInfo.to_bytes as term_info_bytes")
-    if not inlining_holds():
-        missing.append("W3TermInfo's inlined postings as inlined_term_info_bytes packs them")
-    called(W3Codec, "postings_reader", "inlined_postings")
     need(PostingPool, "PostingPool", "_new_run", "_open_run", "_remove_run")
     if not positions_layout_holds():
         missing.append("formats.Positions.encode as protocol 2 pickled deltas")
@@ -166,29 +157,6 @@ def probe() -> InternalsStatus:
     except Exception as exc:  # a release that cannot even build the probe index
         missing.append(f"a probe index ({type(exc).__name__}: {exc})")
     return InternalsStatus(tuple(missing))
-
-
-def inlining_holds() -> bool:
-    """Whether Whoosh's term info packs inlined postings as ``inlined_term_info_bytes``
-    does (but for the pickle's protocol) and reads back what it packs."""
-    inlined = ((4,), (2.0,), (b"v",))
-    stats = (2.0, length_to_byte(5), length_to_byte(300))
-    packed = inlined_term_info_bytes(2.0, 1, stats, (4, 4), inlined)
-    try:
-        whooshs = W3TermInfo(2.0, 1, 5, 300, 2.0, 4, 4)
-        whooshs.set_inlined(*inlined)
-        ours = JoinedTermInfo(2.0, 1, 5, 300, 2.0, 4, 4)
-        ours.set_inlined(*inlined)
-        read = W3TermInfo.from_bytes(packed)
-        return bool(
-            ours.to_bytes() == packed
-            and whooshs.to_bytes()[:FIELDS_BEFORE_INLINED] == packed[:FIELDS_BEFORE_INLINED]
-            and read.is_inlined()
-            and read.inlined_postings() == inlined
-            and (read.doc_frequency(), read.min_id(), read.max_weight()) == (1, 4, 2.0)
-        )
-    except Exception:  # a release without inlined term infos
-        return False
 
 
 def _probe_instances(need: Callable[..., None]) -> None:
@@ -375,30 +343,6 @@ def _leaf(matcher: Any) -> Any | None:
     return leaf if fast_path() and isinstance(leaf, W3LeafMatcher) else None
 
 
-def inlined_leaf(matcher: Any) -> Any | None:
-    """The ``ListMatcher`` Whoosh reads a term's inlined postings as (a term with fewer
-    postings than the codec's ``inlinelimit``: ``postings.INLINE_BELOW``), or None.
-    Its ``_ids``, ``_weights`` and ``_values`` are the term info's tuples, ``_i`` its
-    place in them."""
-    leaf = _unwrapped(matcher)
-    if not fast_path() or type(leaf) is not ListMatcher:
-        return None
-    terminfo = getattr(leaf, "_terminfo", None)  # a copy has none: read publicly
-    return leaf if terminfo is not None and terminfo.is_inlined() else None
-
-
-def inlined_parts(leaf: Any) -> tuple[Sequence[int], Sequence[float], Sequence[Any]]:
-    """An inlined term's remaining postings (``inlined_leaf``) as one block: ids,
-    weights and values as the matcher gives them (1.0 and "" when it keeps none)."""
-    ids, weights, values = leaf._ids, leaf._weights, leaf._values
-    start, count = leaf._i, len(ids)
-    return (
-        ids[start:],
-        weights[start:] if weights else (1.0,) * (count - start),
-        values[start:] if values else ("",) * (count - start),
-    )
-
-
 def posting_parts(
     matcher: Any,
     part: str | None,
@@ -412,20 +356,9 @@ def posting_parts(
     segment-local document numbers), only the blocks that may hold one of them, to pick
     from in C: the others are passed over by their header (their last id), undecoded.
     Whoosh's ``skip_to`` walks inside a block a posting at a time in Python, slower than
-    decoding the block. A term whose postings are inlined in its term info is one block
-    (``inlined_leaf``). On the public path, a posting at a time (a skip to each)."""
+    decoding the block. On the public path, a posting at a time (a skip to each)."""
     weights, values = part in ("weights", "both"), part in ("values", "both")
     leaf = _leaf(matcher)
-    inlined = None if leaf is not None else inlined_leaf(matcher)
-    if inlined is not None:
-        # One block, in the term info: nothing to pass over.
-        if inlined.is_active() and (among is None or among):
-            if check is not None:
-                check()
-            ids, block_weights, block_values = inlined_parts(inlined)
-            inlined._i = len(inlined._ids)
-            yield ids, block_weights if weights else (), block_values if values else ()
-        return
     if leaf is None:
         yield from _public_blocks(_unwrapped(matcher), weights, values, check, among)
         return

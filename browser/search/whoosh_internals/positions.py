@@ -33,7 +33,7 @@ from typing import Any, Final, NamedTuple
 import numpy as np
 from numpy.typing import NDArray
 
-from browser.search.whoosh_internals import _leaf, inlined_leaf, posting_parts
+from browser.search.whoosh_internals import _leaf, posting_parts
 from browser.search.whoosh_internals.blockarrays import PostingArrays
 from browser.search.whoosh_internals.postings import JoinedValuesMatcher, extent_blocks
 
@@ -144,26 +144,11 @@ def positional_postings(
     """One segment's postings of a term (``posting_parts``: only the blocks that may
     hold ``among`` when given), their values left in their blocks' bytes."""
     leaf = _leaf(matcher)
-    blocks = _Blocks(PostingArrays(), [], [], [])
-    inlined = None if leaf is not None else inlined_leaf(matcher)
-    if inlined is not None:
-        # Postings inlined in the term info: one block, its values in the split layout.
-        if inlined.is_active() and (among is None or among):
-            if check is not None:
-                check()
-            ids, weights, values = inlined._ids, inlined._weights, inlined._values
-            if len(values) != len(ids):
-                raise LayoutMismatch("inlined postings without a value each")
-            tail = struct.pack(f"<{len(values)}I", *map(len, values)) + b"".join(values)
-            full = weights or (1.0,) * len(ids)
-            blocks.add_decoded(ids[inlined._i :], full, (tail, False), len(ids))
-    elif leaf is None:
+    if leaf is None:
         raise LayoutMismatch("not a block matcher")
-    elif (
-        isinstance(leaf, JoinedValuesMatcher)
-        and not leaf._byteids
-        and (leaf._fixedsize is None or leaf._fixedsize < 0)
-    ):
+    blocks = _Blocks(PostingArrays(), [], [], [])
+    fixed = leaf._fixedsize
+    if isinstance(leaf, JoinedValuesMatcher) and not leaf._byteids and (fixed is None or fixed < 0):
         _read_extent(leaf, among, check, blocks)
     else:
         for block_ids, _, _ in posting_parts(matcher, None, check, among):

@@ -46,15 +46,10 @@ from browser.search.whoosh_internals.pool import (
     GroupedPostings,
     GroupedSegmentWriter,
 )
-from browser.search.whoosh_internals.terminfos import (
-    JoinedTermInfo,
-    inlined_term_info_bytes,
-    term_info_bytes,
-)
 
 # Recorded beside the index (``schema.write_version``): an index written with another
 # layout is rebuilt, never read with the wrong matcher.
-JOINED_VALUES: Final = "split-raw-heads-inlined"
+JOINED_VALUES: Final = "split-raw-heads"
 WHOOSH_VALUES: Final = "whoosh"
 _HEAD_SIZE: Final = 4  # the byte length of a block's first part, before it
 # Postings a block holds (Whoosh's writer: 128). Reading a block costs a fixed ~10 µs
@@ -63,11 +58,6 @@ _HEAD_SIZE: Final = 4  # the byte length of a block's first part, before it
 # of the blocks: the CPU a typing pass needs fell by about a fifth, phrases and
 # wildcards too, and the index got smaller (bench/results/blocks-2026-12-07f.md).
 BLOCK_POSTINGS: Final = 512
-# A term with fewer postings than this has them in its term info (Whoosh's ``inlinelimit``:
-# its term info holds them pickled, and its reader gives a ``ListMatcher``), not in a
-# block of the postings file: two thirds of a segment's terms have one posting, and its
-# block (header, two pickles, the term's extent) cost more to write than the posting.
-INLINE_BELOW: Final = 2
 # Blocks whose data is shorter are stored uncompressed: deflate's header and block
 # framing (about a dozen bytes) would outweigh what it saves.
 _COMPRESS_FROM: Final = 96
@@ -115,8 +105,6 @@ class JoinedValuesWriter(W3PostingsWriter):  # type: ignore[misc]
     fixed size keep Whoosh's block. Whoosh's public way has no hook for this
     (``_write_block`` is private)."""
 
-    _terminfo: Any  # Whoosh's (untyped there): the term being written, else None
-
     def _write_block(self, last: bool = False) -> None:
         if self._byteids:
             super()._write_block(last)
@@ -138,17 +126,6 @@ class JoinedValuesWriter(W3PostingsWriter):  # type: ignore[misc]
         )
         self._blockcount += 1
         self._new_block()
-
-    def finish_postings(self) -> Any:
-        """Whoosh's, but a short list is inlined with ``set_inlined`` (Whoosh's own
-        calls ``set_inline``, which its term info does not have)."""
-        terminfo = self._terminfo
-        if self._byteids or self._blockcount or len(self._ids) >= self._inlinelimit:
-            return super().finish_postings()
-        terminfo.add_block(self)
-        terminfo.set_inlined(self._ids, self._weights, self._values)
-        self._terminfo = None
-        return terminfo
 
 
 def block_record(
@@ -341,10 +318,8 @@ class JoinedFieldWriter(W3FieldWriter):  # type: ignore[misc]
     same blocks ``add_posting`` fills. ``add_postings`` is public, the writer's state
     it sets is not."""
 
-    # The current field's ``fixed_value_size`` and its postings writer's
-    # ``inlinelimit`` (set with ``_one_block_limit``).
+    # The current field's ``fixed_value_size`` (set with ``_one_block_limit``).
     _fixed_size: int | None = None
-    _inline_below = 1
     # Where the postings file and the terms table end (``_file_ends``), or None.
     _ends: list[int] | None = None
 
@@ -374,23 +349,14 @@ class JoinedFieldWriter(W3FieldWriter):  # type: ignore[misc]
         if field is not None:
             self.finish_field()
 
-    def start_term(self, btext: bytes) -> None:
-        """Whoosh's, with a term info that pickles inlined postings at the newest
-        protocol (``JoinedTermInfo``)."""
-        if self._postwriter is None:
-            raise Exception("Called start_term before start_field")
-        self._btext = btext
-        self._postwriter.start_postings(self._fieldobj.format, JoinedTermInfo())
-
     def _one_block_limit(self) -> int:
         """The most postings ``_write_term`` writes for a term of the current field: one
         block's worth, or 0 when its postings writer is not a ``JoinedValuesWriter``
-        that writes document numbers (the case for every field)."""
+        that writes document numbers and never inlines (the case for every field)."""
         writer = self._postwriter
-        if type(writer) is not JoinedValuesWriter or writer._byteids:
+        if type(writer) is not JoinedValuesWriter or writer._byteids or writer._inlinelimit > 1:
             return 0
         self._fixed_size = self._format.fixed_value_size()
-        self._inline_below = int(writer._inlinelimit)
         return int(writer._blocklimit)
 
     def _write_term(
@@ -405,9 +371,7 @@ class JoinedFieldWriter(W3FieldWriter):  # type: ignore[misc]
         ``add_posting`` per posting and ``finish_term`` write it (the same bytes, in
         the postings file and the terms table: ``term_info_bytes``), without the
         per-term state of the postings writer and its term info: most terms of a
-        segment have one or two postings, and that state cost more than writing them.
-        A list shorter than the writer's ``inlinelimit`` goes into the terms table
-        alone (``inlined_term_info_bytes``)."""
+        segment have one or two postings, and that state cost more than writing them."""
         known = list(filter(None, lengths_of(ids)))
         shortest = length_to_byte(min(known) if known else None)
         longest = length_to_byte(max(known, default=0))
@@ -416,11 +380,6 @@ class JoinedFieldWriter(W3FieldWriter):  # type: ignore[misc]
         stats = (maxweight, shortest, longest)
         span = (ids[0], ids[-1])
         key = pack_ushort(self._fieldid) + btext
-        if len(ids) < self._inline_below:
-            inlined = (tuple(ids), tuple(single), tuple(filter(None, values)))
-            info = inlined_term_info_bytes(sum(single), len(ids), stats, span, inlined)
-            self._add_term(key, info)
-            return
         record = block_record(
             ids,
             single,
@@ -462,6 +421,27 @@ class JoinedFieldWriter(W3FieldWriter):  # type: ignore[misc]
         hashed = table.hashfn(key)
         table.buckets[hashed & 255].append((hashed, at))
         table.lastkey = key
+
+
+# A term info as ``W3TermInfo.to_bytes`` packs one whose postings are in the postings file:
+# not inlined, total weight, document frequency, shortest and longest field length (as
+# ``length_to_byte`` encodes them), highest weight, first and last document, then where
+# its postings start and how many bytes they take (``pack_long``, ``pack_int``).
+_TERM_INFO: Final = struct.Struct("!BfIBBfIIqi")
+
+
+def term_info_bytes(
+    weight: float,
+    df: int,
+    stats: tuple[float, int, int],
+    span: tuple[int, int],
+    extent: tuple[int, int],
+) -> bytes:
+    """The terms table's value for a term (``W3TermInfo.to_bytes``, checked against it
+    by the probe): ``stats`` as for ``block_record``, ``span`` its first and last
+    document, ``extent`` the offset and length of its postings."""
+    maxweight, shortest, longest = stats
+    return _TERM_INFO.pack(False, weight, df, shortest, longest, maxweight, *span, *extent)
 
 
 def _no_lengths(ids: array[int]) -> list[int | None]:
@@ -518,11 +498,6 @@ class JoinedValuesCodec(W3Codec):  # type: ignore[misc]
     postings (term vectors, which the index does not keep, stay as Whoosh writes them)
     and ``JoinedFieldWriter``. Each segment keeps its codec, so Whoosh reads a segment
     as it was written."""
-
-    def __init__(
-        self, blocklimit: int = 128, compression: int = 3, inlinelimit: int = INLINE_BELOW
-    ) -> None:
-        super().__init__(blocklimit, compression, inlinelimit)
 
     def field_writer(self, storage: Any, segment: Any) -> Any:
         return JoinedFieldWriter(self, storage, segment)
