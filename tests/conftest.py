@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import fcntl
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -112,10 +113,27 @@ def library_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Pat
 
 
 @pytest.fixture(scope="session")
-def sample_library(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """A library of the bundled sample dumps, indexed once through the CLI (read it only)."""
+def sample_library(tmp_path_factory: pytest.TempPathFactory, worker_id: str) -> Path:
+    """A library of the bundled sample dumps, indexed once through the CLI (read it only).
+
+    Once per run, not once per xdist worker: the workers share their base temp folder's
+    parent, and the first to ask builds it there under a lock while the other waits (the
+    build is ~3 s of CPU, and the tests that read it run on every worker).
+    """
     from browser.cli import main
 
-    library = tmp_path_factory.mktemp("sample-library")
-    assert main(["index", str(SAMPLE_DUMPS), "--library", str(library)]) == 0
+    def build(library: Path) -> None:
+        assert main(["index", str(SAMPLE_DUMPS), "--library", str(library)]) == 0
+
+    if worker_id == "master":  # not under xdist: this run's own temp folder
+        library = tmp_path_factory.mktemp("sample-library")
+        build(library)
+        return library
+    shared = tmp_path_factory.getbasetemp().parent
+    library, built = shared / "sample-library", shared / "sample-library.built"
+    with (shared / "sample-library.lock").open("w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if not built.exists():
+            build(library)
+            built.touch()
     return library

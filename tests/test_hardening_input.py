@@ -12,6 +12,7 @@ import io
 import json
 import os
 import re
+import shutil
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -208,15 +209,28 @@ def test_a_big_dump_is_streamed_with_bounded_memory(tmp_path: Path) -> None:
 # ---------------------------------------------------------------- 2. hostile text
 
 
-@pytest.fixture
-def hostile_library(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[tuple[Path, Path]]:
-    monkeypatch.setenv("HOME", str(tmp_path / "home"))
-    monkeypatch.setenv("PAPER_BROWSER_CONFIG", str(tmp_path / "no-config.toml"))
-    dumps = write_hostile_dumps(tmp_path / "dumps")
-    library = tmp_path / "library"
+@pytest.fixture(scope="module")
+def hostile_library_built(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
+    """The hostile dumps indexed by the CLI, once per module (a subprocess of ~2 s CPU)."""
+    root = tmp_path_factory.mktemp("hostile")
+    dumps = write_hostile_dumps(root / "dumps")
+    library = root / "library"
     done = run_command("index", *map(str, dumps), library=library)
     assert done.returncode == 0, done.stderr
-    yield library, dumps[0]
+    return library, dumps[0]
+
+
+@pytest.fixture
+def hostile_library(
+    hostile_library_built: tuple[Path, Path], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> Iterator[tuple[Path, Path]]:
+    """A copy of that library per test: the tests tag its papers."""
+    monkeypatch.setenv("HOME", str(tmp_path / "home"))
+    monkeypatch.setenv("PAPER_BROWSER_CONFIG", str(tmp_path / "no-config.toml"))
+    built, dump = hostile_library_built
+    library = tmp_path / "library"
+    shutil.copytree(built, library)
+    yield library, dump
 
 
 def _assert_terminal_safe(text: str) -> None:

@@ -13,6 +13,7 @@ from test_index import make_paper
 
 from browser.search import PaperIndex
 from browser.search.identifiers import ID_LIST, read_arxiv_ids, without_reference_markers
+from browser.search.planning import WILDCARD_EXPANSION_CAP
 
 IDS = {"2401.01234": "Pasted Links Found", "2401.01235": "Another Pasted Paper"}
 IDS |= {"2402.05678": "A February Paper", "1412.6980": "An Old Four Digit Paper"}
@@ -174,11 +175,14 @@ def test_the_notice_quotes_the_id_as_written(index: PaperIndex, written: str) ->
 def test_every_start_of_an_id_typed_keeps_its_paper(
     index: PaperIndex, arxiv_id: str, form: str
 ) -> None:
-    """From the first digit after the dot to the whole id, the paper stays in the list
-    (the list emptied one digit before the id was complete: ``2401.0123``)."""
+    """From the dot to the whole id and its version, the paper stays in the list (the
+    list emptied one digit before the id was complete, ``2401.0123``, at the dot and
+    at the ``v``)."""
     month = arxiv_id.split(".")[0]
-    for end in range(len(month) + 2, len(arxiv_id) + 1):
-        typed = form.format(arxiv_id[:end]).removeprefix("x ")
+    starts = [arxiv_id[:end] for end in range(len(month) + 1, len(arxiv_id) + 1)]
+    # From the dot on, and on through a version being typed.
+    for start in [*starts, f"{arxiv_id}v", f"{arxiv_id}v2"]:
+        typed = form.format(start).removeprefix("x ")
         result = index.search(typed, prefix_last_word=True)
         assert IDS[arxiv_id] in [hit.paper.title for hit in result.hits], typed
         assert result.error is not None and "no paper" not in result.error, typed
@@ -202,6 +206,43 @@ def test_an_id_being_typed_is_a_prefix_only_while_typed(index: PaperIndex) -> No
     assert set(titles(index, "2402.05678 2401.0123", typing=True)) == {IDS["2402.05678"], *both}
 
 
+def test_an_id_start_with_a_star_is_that_prefix_however_given(index: PaperIndex) -> None:
+    """What the app offers after Enter on an id being typed (``whole_word_notice``:
+    "search 2401.0123* to keep them") keeps the papers: the star read the text field."""
+    both = {IDS["2401.01234"], IDS["2401.01235"]}
+    for typing in (False, True):
+        assert set(titles(index, "2401.0123*", typing=typing)) == both
+        assert set(titles(index, "https://arxiv.org/abs/2401.0123*", typing=typing)) == both
+    assert index.search("2401.0123*", prefix_last_word=False).error == (
+        "Read “2401.0123*” as the start of an arXiv id."
+    )
+    # Written as the query's own term it says nothing, unless no id starts so.
+    assert index.search("arxiv:2401.0123*", prefix_last_word=False).error is None
+    assert index.search("arxiv:2409.0*", prefix_last_word=False).error == (
+        "No paper in the library has an arXiv id starting with 2409.0."
+    )
+    # An id's start may name many papers: words beside it stay (one id's words may go).
+    assert index.search("2401.0123* zebra", prefix_last_word=False).total == 0
+
+
+def test_the_start_of_an_id_is_capped_like_a_wildcard(
+    tmp_path_factory: pytest.TempPathFactory,
+) -> None:
+    """Each id is a term of one posting: ``2405.`` read every id of the month (a second
+    of CPU at 8,000 ids) while it was typed. Capped as a wildcard on words is."""
+    many = [make_paper(f"Paper {n}", "Text.", arxiv_id=f"2405.{n:05d}") for n in range(300)]
+    built = PaperIndex.create(tmp_path_factory.mktemp("many"))
+    built.rebuild(many)
+    try:
+        for typed in ("2405.", "2405.0", "2405.00"):
+            result = built.search(typed, prefix_last_word=True, limit=50)
+            assert result.total == WILDCARD_EXPANSION_CAP, typed
+        assert built.search("2405.002", prefix_last_word=True).total == 100
+        assert built.search("2405.0029", prefix_last_word=True).total == 10
+    finally:
+        built.close()
+
+
 # ------------------------------------------------------------------ reference markers
 
 
@@ -219,3 +260,54 @@ def test_what_is_no_reference_marker_stays() -> None:
     for text in ('"[1] in quotes"', "[2024]", "year:(2024)", "f(3)", "[a]", "[1 TO 3]"):
         assert without_reference_markers(text) == text
     assert without_reference_markers("[1] robot ") == "robot "
+
+
+# ------------------------------------------------------------------ notes quote what was typed
+
+
+@settings(max_examples=80, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(
+    st.lists(
+        st.sampled_from(
+            [
+                "robot",
+                "learning",
+                "-title:",
+                "-date:2024-13",
+                "-year:abc",
+                "-tag:",
+                "-",
+                "-(",
+                ")",
+                "OR",
+                "-abstract:",
+                '-"',
+                "NOT",
+                "AND",
+            ]
+        ),
+        min_size=1,
+        max_size=5,
+    )
+)
+def test_a_note_never_quotes_a_not_the_user_did_not_type(
+    index: PaperIndex, words: list[str]
+) -> None:
+    """A ``-`` is read as NOT; when what it took out is left out, the notes said "“NOT” at
+    the end has nothing after it", a word the user never wrote (``-title:``)."""
+    query = " ".join(words)
+    result = index.search(query, prefix_last_word=False)
+    if "NOT" not in words:
+        assert "“NOT”" not in (result.error or ""), (query, result.error)
+
+
+@pytest.mark.parametrize(
+    ("query", "note"),
+    [
+        ("-title:", "“title:” needs something after it, as in title:diffusion: left it out."),
+        ("robot -", "A “-” at the end leaves out nothing: ignored it."),
+        ("robot NOT", "“NOT” at the end has nothing after it: left it out."),
+    ],
+)
+def test_a_minus_left_with_nothing_to_take_out(index: PaperIndex, query: str, note: str) -> None:
+    assert index.search(query, prefix_last_word=False).error == note

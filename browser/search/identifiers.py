@@ -14,7 +14,8 @@ pasted list, separated by spaces, commas, semicolons or lines) are a list of pap
 wanted, searched as one OR (``(arxiv:2401.01234 OR arxiv:2401.05678)``) unless the
 query has operators or groups of its own. While a query is typed, its last word, when
 it is the start of a new-style id (``2401.0123`` of ``2401.01234``), is read as that
-prefix of an id (``arxiv:2401.0123*``), as a word being typed is read as a prefix.
+prefix of an id (``arxiv:2401.0123*``), as a word being typed is read as a prefix;
+``2401.0123*`` is that prefix however given.
 A citation's reference marker (``[1]``, ``[2, 5]``, ``(3)``) is no word and no range.
 """
 
@@ -37,10 +38,11 @@ _WRITTEN_ID: Final = re.compile(
         (?(link)(?:\.pdf)?(?:[/?#]\S*)?)""",
     re.IGNORECASE | re.VERBOSE,
 )
-# The start of a new-style id being typed (at least one digit after the dot), written
-# in any of the same ways; whether it is complete depends on its month (``_complete``).
+# The start of a new-style id being typed (from its dot; its version too), written in
+# any of the same ways; whether it is complete depends on its month (``_complete``).
 _STARTED_ID: Final = re.compile(
-    rf"(?:{_LINK} | arxiv:)?(?P<id>(?P<month>\d{{2}}(?:0[1-9]|1[0-2]))\.\d{{1,5}})",
+    rf"""(?:{_LINK} | arxiv:)?
+        (?P<id>(?P<month>\d{{2}}(?:0[1-9]|1[0-2]))\.\d{{0,5}})(?:v\d*)?""",
     re.IGNORECASE | re.VERBOSE,
 )
 # As citations write an id, one id: ``arXiv: 2401.01234``, ``arXiv 2401.01234`` and
@@ -92,6 +94,9 @@ class ReadId:
     def sentence(self, known: bool) -> str | None:
         """How it was read, and that no paper has it when not ``known``; None for an
         ``arxiv:`` term written as the index holds it, which a paper has."""
+        if self.prefix and self.written == self.term:
+            missing = f"No paper in the library has an arXiv id starting with {self.arxiv_id}."
+            return None if known else missing
         if self.prefix:
             missing = "" if known else ": no paper in the library has an id starting so"
             return f"Read “{self.written}” as the start of an arXiv id{missing}."
@@ -250,8 +255,13 @@ def _read_word(word: str, spaced_prefix: str, typing: bool) -> _Chunk | None:
     core = unwrapped.rstrip(_TRAIL)
     lead = "".join(c for c in word[: len(word) - len(unwrapped)] if c in _SYNTAX_LEAD)
     trail = "".join(c for c in unwrapped[len(core) :] if c in _SYNTAX_TRAIL)
-    # Being typed: nothing after the id yet (a comma or full stop finishes it).
-    one = _read_id(core, spaced_prefix, typing and core == unwrapped)
+    # Being typed: nothing after the id yet (a comma finishes it), or the dot of its
+    # month and number (``2401.``, not a full stop).
+    dotted = typing and unwrapped.endswith(".") and unwrapped[:-1] == core
+    typed = typing and (dotted or core == unwrapped)
+    one = _read_id(unwrapped if dotted else core, spaced_prefix, typed)
+    if one is None and dotted:
+        one = _read_id(core, spaced_prefix, False)
     if one is not None:
         return _Chunk([one], lead, trail)
     parts = [part for part in _LIST_SEPARATORS.split(core) if part]
@@ -274,10 +284,18 @@ def _read_word(word: str, spaced_prefix: str, typing: bool) -> _Chunk | None:
 def _read_id(core: str, spaced_prefix: str, typing: bool) -> ReadId | None:
     written = f"{spaced_prefix}{core}"
     matched = f"arxiv:{core}" if spaced_prefix else core
+    if matched.endswith("*"):
+        # Written as a prefix (``2401.0123*``, what the app offers after Enter on an id
+        # being typed): the ids starting so, not words of the text.
+        started = _STARTED_ID.fullmatch(matched[:-1])
+        return None if started is None else ReadId(written, started["id"].lower(), prefix=True)
     if typing:
         started = _STARTED_ID.fullmatch(matched)
-        if started is not None and not _complete(started["month"], started["id"]):
-            return ReadId(written, started["id"].lower(), prefix=True)
+        if started is not None:
+            # ``2401.`` and ``2401.0123`` are starts; ``2401.01234v`` an id whose
+            # version is being typed (the list emptied at the dot and at the ``v``).
+            whole = _complete(started["month"], started["id"])
+            return ReadId(written, started["id"].lower(), prefix=not whole)
     found = _WRITTEN_ID.fullmatch(matched)
     if found is None:
         return None

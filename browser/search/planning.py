@@ -28,8 +28,8 @@ from whoosh.query.spans import WrappingSpan
 
 from browser.models import SearchFilters
 from browser.search.abbreviating import AbbreviationRewriter
-from browser.search.identifiers import ReadId, read_arxiv_ids, without_reference_markers
-from browser.search.kept import frequency
+from browser.search.id_terms import ARXIV_FIELD, has_arxiv_id, id_prefix_terms, listed_in_order
+from browser.search.identifiers import read_arxiv_ids, without_reference_markers
 from browser.search.phrase_spellings import keep_written_case, phrase_spellings
 from browser.search.repair import FIELD_ALIASES, repair
 from browser.search.schema import (
@@ -47,10 +47,10 @@ from browser.search.stopping import NO_STOP, Stop
 from browser.search.syntax import (
     FIELD_PREFIX,
     LAST_WORD,
-    MINUS_WORD,
     OPERATORS,
     clean_query,
     extract_tag_terms,
+    minus_as_not,
     plain_words,
 )
 from browser.search.typed_word import TypedWord, letter_weights, narrowing_postings
@@ -71,25 +71,6 @@ COULD_NOT_RUN_NOTHING: Final = "Could not run the query as written, and it has n
 NOTHING_TO_SEARCH: Final = "No words to search for in the query: listing every paper."
 # A possessive "'s" is not a word of its own (the index leaves it out too).
 _POSSESSIVE: Final = re.compile(r"(?<=\w)['\u2019][sS](?!\w)")
-
-
-def _has_arxiv_id(searcher: Any, read: ReadId) -> bool:
-    """Whether a paper has the id read (for an id being typed: one starting with it)."""
-    if not read.prefix:
-        return frequency(searcher, "arxiv", read.arxiv_id) > 0
-    return next(iter(searcher.reader().expand_prefix("arxiv", read.arxiv_id)), None) is not None
-
-
-def _listed_in_order(node: Any) -> Any:
-    """A pasted list of ids (``identifiers.ID_LIST``) ranked in the order written: each
-    id scores alike (one term in a one-word field), so a boost falling by a little at
-    each id orders them, and ties no longer follow the index's order."""
-    children = node.subqueries if isinstance(node, wq.Or) else []
-    if len(children) < 2 or any(getattr(c, "fieldname", None) != "arxiv" for c in children):
-        return node
-    for place, child in enumerate(children):
-        child.boost = 1.0 + (len(children) - place) / (10 * len(children))
-    return node
 
 
 def range_bound(text: str | None) -> str | None:
@@ -317,8 +298,8 @@ class QueryPlanner:
         text, query_filters = extract_tag_terms(planned)
         if filters is not None:
             query_filters &= filters
-        id_note = ids.notice(lambda read: _has_arxiv_id(searcher, read))
-        repaired = repair(_POSSESSIVE.sub("", MINUS_WORD.sub("NOT ", text)))
+        id_note = ids.notice(lambda read: has_arxiv_id(searcher, read))
+        repaired = repair(*minus_as_not(_POSSESSIVE.sub("", text)))
         text = repaired.text
         error = " ".join(n for n in (note, id_note, repaired.message) if n) or None
         if not text.strip():
@@ -348,7 +329,7 @@ class QueryPlanner:
             ).expansion()
             if expansion is not None and typed.fieldname == "abstract":
                 expansion = InRegion(expansion, ABSTRACT_REGION)
-        parsed = self._abbreviations.with_short_forms(parsed).accept(_listed_in_order)
+        parsed = self._abbreviations.with_short_forms(parsed).accept(listed_in_order)
         final = parsed.accept(
             lambda node: (
                 expansion
@@ -426,6 +407,8 @@ class QueryPlanner:
         if isinstance(node, wq.Term) and node.fieldname == PRESENCE_FIELD:
             # "Has a value" filters; like a range it scores the same for every match.
             return wq.ConstantScoreQuery(node)
+        if isinstance(node, wq.Prefix) and node.fieldname == ARXIV_FIELD:
+            return id_prefix_terms(searcher, node, WILDCARD_EXPANSION_CAP)
         if not node.is_leaf() or getattr(node, "fieldname", None) not in STEMMED_FIELDS:
             return node
         if node.fieldname == "abstract" and isinstance(node, wq.TermRange):

@@ -79,7 +79,8 @@ class Relaxer:
         asked.reverse()
         # An arXiv id names one paper: every word beside it may go (a pasted reference,
         # "arXiv:2401.01234, 2024."); otherwise a shorter query keeps one of the words.
-        with_id = bool(read_arxiv_ids(query).read)
+        # (An id's start, ``2401.0123*``, may name many papers: its words stay.)
+        with_id = any(not one.prefix for one in read_arxiv_ids(query).read)
         if len(asked) < (1 if with_id else 2) or not relaxable(query):
             return
         # A list of ids names the papers wanted: leaving out some words would keep only

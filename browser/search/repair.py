@@ -117,11 +117,16 @@ class _Token:
     end: int
 
 
+_MINUS_AT_END: Final = "A “-” at the end leaves out nothing: ignored it."
+
+
 class _Scanner:
     """One left-to-right pass over a query: tokens, edits and notes (see ``repair``)."""
 
-    def __init__(self, text: str) -> None:
+    def __init__(self, text: str, from_minus: frozenset[int] = frozenset()) -> None:
         self.text = text
+        # Where a ``NOT`` stands that the user wrote as ``-`` (``syntax.MINUS_WORD``).
+        self.from_minus = from_minus
         self.tokens: list[_Token] = []
         # (start, end, replacement) over ``text``, not overlapping, in order.
         self.edits: list[tuple[int, int, str]] = []
@@ -458,7 +463,7 @@ def _operator_problems(scanner: _Scanner) -> None:
         if token.kind == "minus":
             # A dash between words is punctuation; at the end it is a NOT being typed.
             if token is scanner.tokens[-1]:
-                scanner.notes.append("A “-” at the end leaves out nothing: ignored it.")
+                scanner.notes.append(_MINUS_AT_END)
             scanner.edits.append((token.start, token.end, " "))
     changed = True
     while changed:
@@ -474,8 +479,13 @@ def _operator_problems(scanner: _Scanner) -> None:
             if note is None:
                 kept.append(token)
                 continue
+            if token.start in scanner.from_minus:
+                # A "-" the user typed, read as NOT: said as typed, or not at all once
+                # the term it took out was left out with a note of its own.
+                note = "" if scanner.notes else _MINUS_AT_END
             changed = True
-            scanner.notes.append(note)
+            if note:
+                scanner.notes.append(note)
             scanner.edits.append((token.start, token.end, " "))
         tokens = kept
     scanner.tokens = tokens
@@ -500,7 +510,7 @@ def _stranded(text: str, token: _Token, before: _Token | None, after: _Token | N
     return f"“{word}” is followed by another operator: left it out."
 
 
-def repair(text: str) -> Repair:
+def repair(text: str, from_minus: frozenset[int] = frozenset()) -> Repair:
     """``text`` (cleaned, tag terms cut out, ``-word`` as ``NOT word``) as syntax Whoosh
     reads, keeping all that can be understood, with a note for each change:
 
@@ -513,9 +523,10 @@ def repair(text: str) -> Repair:
       field, a broken ``tag:``/``note:``/``is:`` term are left out; an unknown field's name
       is searched as a word; field names are written as the parser spells them;
     * ``field:*`` and ``field:[* TO *]`` become ``has:field`` ("has a value");
-    * operators with nothing to join, a trailing ``-`` and empty parentheses go.
+    * operators with nothing to join, a trailing ``-`` and empty parentheses go; a
+      ``NOT`` at one of ``from_minus`` was written ``-`` and its note says so.
     """
-    scanner = _Scanner(text)
+    scanner = _Scanner(text, from_minus)
     scanner.scan()
     _operator_problems(scanner)
     body = _applied(text, scanner.edits)

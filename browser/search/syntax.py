@@ -38,6 +38,20 @@ _STATES: Final = {
 }
 FIELD_PREFIX: Final = re.compile(r"\b\w+:")
 MINUS_WORD: Final = re.compile(r"(?<![^\s(])-(?=[\w\"(])")
+
+
+def minus_as_not(text: str) -> tuple[str, frozenset[int]]:
+    """``text`` with each ``-word`` as ``NOT word``, and where those ``NOT``s stand (so
+    that a note about one quotes the ``-`` the user typed, ``repair``)."""
+    at: list[int] = []
+
+    def replace(match: re.Match[str]) -> str:
+        at.append(match.start() + 3 * len(at))
+        return "NOT "
+
+    return MINUS_WORD.sub(replace, text), frozenset(at)
+
+
 # The word being typed; after a hyphen or a dot too (``fine-tun``, ``qwen2.``).
 LAST_WORD: Final = re.compile(
     r"(?:^|[\s(])(?:(?P<field>title|abstract|text):)?(?P<word>\w+(?:[-.]\w+)*)$"
