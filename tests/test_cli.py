@@ -442,3 +442,17 @@ def test_stats_lists_periods_newest_first_as_the_stats_screen_does(
     # The JSON keeps time order (its documented shape), the tables read newest first.
     status, out, _ = run_cli(capsys, "stats", "--json", "--library", str(sample_library))
     assert list(json.loads(out)["per_period"]) == ["2025-10", "2025-11", "2025-12", "no date"]
+
+
+def test_stats_says_why_no_term_rose_as_the_stats_screen_does(
+    capsys: pytest.CaptureFixture[str], sample_library: Path
+) -> None:
+    library = ["--library", str(sample_library)]
+    status, out, _ = run_cli(capsys, "stats", "diffusion", "--by", "week", "--json", *library)
+    counted = json.loads(out)
+    assert status == 0 and counted["rising_terms"] == []
+    note = counted["rising_note"]
+    assert note and note.startswith(counted["latest_period"])
+    status, out, _ = run_cli(capsys, "stats", "diffusion", "--by", "week", *library)
+    assert f"rising terms: {note} Try --by month." in out
+    assert "no term rose" not in out

@@ -6,6 +6,7 @@ import datetime as dt
 import json
 import math
 import random
+from collections import Counter
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -39,7 +40,8 @@ from browser.stats.searches import (
     period_search,
     term_search,
 )
-from browser.stats.summary import name_key
+from browser.stats.summary import _spelling_order, name_key
+from browser.stats.term_groups import PaperTerms, terms_of_forms
 from browser.stats.terms import log_odds_z
 
 D = dt.date
@@ -132,11 +134,26 @@ def test_top_caps_each_ranked_table() -> None:
     assert len(stats.organizations) == len(stats.authors) == len(stats.tags) == 1
 
 
+@pytest.mark.parametrize("order", [1, -1])
+def test_a_merged_name_is_shown_as_most_papers_spell_it(order: int) -> None:
+    # The catalog reads papers in no set order: the spelling shown must not depend on it.
+    facts = [
+        PaperFacts("p0", D(2025, 1, 1), "nvidia", ("ada li",)),
+        *(PaperFacts(f"p{n}", D(2025, 1, 1), "NVIDIA", ("Ada Li",)) for n in range(1, 4)),
+        PaperFacts("p4", D(2025, 1, 1), "Meta", ("Bo",)),
+        PaperFacts("p5", D(2025, 1, 1), "META", ("bo",)),
+    ][::order]
+    stats = compute_stats(FactColumns(facts))
+    assert [(o.name, o.count) for o in stats.organizations] == [("NVIDIA", 4), ("META", 2)]
+    assert [(a.name, a.count) for a in stats.authors] == [("Ada Li", 4), ("Bo", 2)]
+
+
 @pytest.mark.parametrize("top", [0, 1, 3, 7, 50, None])
 def test_ranked_tables_keep_the_top_with_ties_broken_by_name(top: int | None) -> None:
     # Many names, many ties at every count, names that differ only in case (one name,
-    # shown as first met, as the search finds both): the top is the head of the whole
-    # list sorted by count, then name (case-folded, then as is).
+    # as the search finds both, spelt as most papers do, ties: more capitals and
+    # accents, then the spelling sorting first): the top is the head of the whole list
+    # sorted by count, then name (case-folded, then as is).
     rng = random.Random(7)
     names = [f"{rng.choice('abcAB')}{rng.choice('xyzXY')}{n % 5}" for n in range(400)]
     facts = [
@@ -148,13 +165,16 @@ def test_ranked_tables_keep_the_top_with_ties_broken_by_name(top: int | None) ->
     authors = [list(paper.authors) for paper in facts]
     for shown, per_paper in ((stats.organizations, organizations), (stats.authors, authors)):
         counts: dict[str, int] = {}
-        first: dict[str, str] = {}
+        spellings: dict[str, Counter[str]] = {}
         for paper_names in per_paper:
-            for key in dict.fromkeys(name_key(name) for name in paper_names):
+            first_of_key = {name_key(name): name for name in reversed(paper_names)}
+            for key, name in first_of_key.items():
                 counts[key] = counts.get(key, 0) + 1
-            for name in paper_names:
-                first.setdefault(name_key(name), name)
-        shown_counts = [(first[key], count) for key, count in counts.items()]
+                spellings.setdefault(key, Counter())[name] += 1
+        shown_counts = [
+            (min(spellings[key], key=lambda name: _spelling_order(name, spellings[key])), count)
+            for key, count in counts.items()
+        ]
         whole = sorted(shown_counts, key=lambda item: (-item[1], item[0].casefold(), item[0]))
         assert [(item.name, item.count) for item in shown] == whole[:top]
 
@@ -190,22 +210,23 @@ def test_condensed_folds_long_runs_of_empty_periods() -> None:
 
 def test_paper_terms_are_words_and_adjacent_pairs_without_stop_words_or_furniture() -> None:
     terms = paper_terms(
-        "Large Language Models for Video", "We propose a novel method. Video generation, https://x.org"
-    )
+        "Large Language Models for Video",
+        "We propose a novel method. Video generation, https://x.org",
+    ).forms
     assert {"large", "language", "models", "video", "generation"} <= terms
     assert {"large language", "language models", "video generation"} <= terms
     assert "models video" not in terms  # "for" stood between them
     assert not {"we", "propose", "novel", "method", "a", "https", "x.org"} & terms
     assert "generation https" not in terms
     # A clause break ends a phrase; LaTeX commands and markup brackets are no terms.
-    assert "method video" not in paper_terms("method. video")
-    assert "mathcal" not in paper_terms(r"$\mathcal{O}(n)$ bounds")
-    assert "[bold]" not in paper_terms("[bold]Lab[/bold]")
+    assert "method video" not in paper_terms("method. video").forms
+    assert "mathcal" not in paper_terms(r"$\mathcal{O}(n)$ bounds").forms
+    assert "[bold]" not in paper_terms("[bold]Lab[/bold]").forms
 
 
 def test_rising_terms_follow_the_documented_score() -> None:
-    now = [frozenset({"agents", "video"})] * 6 + [frozenset({"video"})] * 4
-    before = [frozenset({"video"})] * 9 + [frozenset({"agents"})] * 1
+    now = [terms_of_forms({"agents", "video"})] * 6 + [terms_of_forms({"video"})] * 4
+    before = [terms_of_forms({"video"})] * 9 + [terms_of_forms({"agents"})] * 1
     rising = rising_terms(now, before)
     # "video" grew from 9 of 10 papers to 10 of 10: a rise, with little evidence.
     assert [(r.term, r.now, r.before) for r in rising] == [("agents", 6, 1), ("video", 10, 9)]
@@ -217,14 +238,18 @@ def test_rising_terms_follow_the_documented_score() -> None:
 
 def test_rising_terms_need_minimum_counts_and_growth() -> None:
     # Two papers out of two now, none before: too few to rise.
-    assert rising_terms([frozenset({"rare"})] * 2, [frozenset({"x"})] * 5) == []
+    assert rising_terms([terms_of_forms({"rare"})] * 2, [terms_of_forms({"x"})] * 5) == []
     # A share that fell or stayed does not rise.
-    same = [frozenset({"steady"})] * 5
+    same = [terms_of_forms({"steady"})] * 5
     assert rising_terms(same, same) == []
     assert rising_terms([], same) == [] and rising_terms(same, []) == []
     # More evidence ranks higher: 40 -> 120 of 200 beats 0 -> 3 of 200.
-    now = [frozenset({"big"})] * 120 + [frozenset({"small"})] * 3 + [frozenset()] * 77
-    before = [frozenset({"big"})] * 40 + [frozenset()] * 160
+    now = (
+        [terms_of_forms({"big"})] * 120
+        + [terms_of_forms({"small"})] * 3
+        + [terms_of_forms(())] * 77
+    )
+    before = [terms_of_forms({"big"})] * 40 + [terms_of_forms(())] * 160
     assert [r.term for r in rising_terms(now, before)] == ["big", "small"]
 
 
@@ -235,7 +260,7 @@ def test_rising_terms_compare_the_latest_two_periods_with_papers() -> None:
     texts = {f"n{i}": "agent swarms" for i in range(5)} | {f"b{i}": "old topic" for i in range(5)}
     asked: list[list[str]] = []
 
-    def terms_of(ids: list[str]) -> list[frozenset[str]]:
+    def terms_of(ids: list[str]) -> list[PaperTerms]:
         asked.append(list(ids))
         return [paper_terms(texts.get(paper_id, "")) for paper_id in ids]
 
@@ -252,7 +277,7 @@ def test_rising_terms_compare_the_latest_two_periods_with_papers() -> None:
     searched = compute_stats(
         FactColumns(facts),  # type: ignore[arg-type]
         terms_of=terms_of,
-        leave_out=paper_terms("swarms"),
+        leave_out=paper_terms("swarms").forms,
     )
     assert [r.term for r in searched.rising_terms] == ["agent", "agent swarms"]
 
@@ -261,13 +286,22 @@ def test_rising_terms_compare_the_latest_two_periods_with_papers() -> None:
 
 
 PAPERS = [
-    DumpPaper("Agent Swarms One", "Agent swarms coordinate.", organization="nvidia NVIDIA",
-              date="Dec 2, 2025"),
-    DumpPaper("Agent Swarms Two", "Agent swarms plan.", organization="nvidia NVIDIA",
-              date="Dec 3, 2025"),
+    DumpPaper(
+        "Agent Swarms One",
+        "Agent swarms coordinate.",
+        organization="nvidia NVIDIA",
+        date="Dec 2, 2025",
+    ),
+    DumpPaper(
+        "Agent Swarms Two", "Agent swarms plan.", organization="nvidia NVIDIA", date="Dec 3, 2025"
+    ),
     DumpPaper("Agent Swarms Three", "Agent swarms again.", date="Dec 4, 2025"),
-    DumpPaper("Robot Grasping", "Robot grasping study.", organization="meta [red]Meta[/red]",
-              date="Nov 4, 2025"),
+    DumpPaper(
+        "Robot Grasping",
+        "Robot grasping study.",
+        organization="meta [red]Meta[/red]",
+        date="Nov 4, 2025",
+    ),
     DumpPaper("Robot Walking", "Robot walking.", date="Nov 5, 2025"),
     DumpPaper("Undated Robot Paper", "Robot without a date.", date=None),
 ]
@@ -360,8 +394,10 @@ def test_stats_follow_a_change_of_the_library(library: Path, tmp_path: Path) -> 
     try:
         assert services.stats().papers == 6
         extra = write_dump(
-            tmp_path / "dumps", "2025-12-06_daily-papers.txt",
-            [DumpPaper("Another Robot", "Robot again.", date="Dec 6, 2025")], page_date="Dec 6",
+            tmp_path / "dumps",
+            "2025-12-06_daily-papers.txt",
+            [DumpPaper("Another Robot", "Robot again.", date="Dec 6, 2025")],
+            page_date="Dec 6",
         )
         services.sync([tmp_path / "dumps", extra])
         assert services.stats().papers == 7

@@ -10,7 +10,8 @@ from browser.stats.summary import name_key
 D = dt.date(2025, 12, 1)
 
 
-def test_names_differing_in_case_accents_or_spacing_are_one_shown_as_first_met() -> None:
+def test_names_differing_in_case_accents_or_spacing_are_one_shown_as_most_spelt() -> None:
+    # Ties (one paper each): the spelling with more capitals and accents.
     facts = [
         PaperFacts("p1", D, "NVIDIA", ("José Li", "Bo Chen")),
         PaperFacts("p2", D, "nvidia", ("Jose Li",)),

@@ -21,7 +21,7 @@ from browser.stats import (
 )
 from browser.stats.rising_note import rising_note
 from browser.stats.searches import term_search
-from browser.stats.term_groups import term_key
+from browser.stats.term_groups import PaperTerms, term_key, terms_of_forms
 from browser.stats.terms import papers_needed, rising_terms
 
 D = dt.date
@@ -134,8 +134,8 @@ def test_words_the_search_tells_apart_stay_apart(one: str, other: str) -> None:
     assert term_key(one) != term_key(other)
 
 
-def _papers(*term_sets: set[str], times: int = 1) -> list[frozenset[str]]:
-    return [frozenset(terms) for terms in term_sets] * times
+def _papers(*term_sets: set[str], times: int = 1) -> list[PaperTerms]:
+    return [terms_of_forms(terms) for terms in term_sets] * times
 
 
 def test_forms_count_together_each_paper_once_shown_as_the_most_used() -> None:
@@ -178,6 +178,17 @@ def test_a_rising_row_finds_every_paper_it_counts(tmp_path: Path) -> None:
                 "Two datasets of robot videos.",
                 "A data-set of robot videos.",
                 "Datasets and a dataset of robot videos.",
+                # The parts of a compound are words the search finds ("state" finds
+                # "state-of-the-art"), and boilerplate is dropped in every form the
+                # search stems together ("effective" with "effectiveness").
+                "State estimation scores and their effectiveness.",
+                "State estimation scores and their effectiveness.",
+                "State estimation scores and their effectiveness.",
+                "State-of-the-art score-based planning is effective.",
+                "Out-of-distribution detection.",
+                "Distribution shift and distribution drift.",
+                "Distribution shift again.",
+                "Distribution shift, once more.",
             ]
         )
     ]
@@ -193,5 +204,19 @@ def test_a_rising_row_finds_every_paper_it_counts(tmp_path: Path) -> None:
         ]  # a tie: the shorter
         found = services.index.matching_ids(term_search(rows[0]), prefix_last_word=False).paper_ids
         assert len(found) == 4
+        assert {"state", "scores", "distribution"} <= {term.term for term in stats.rising_terms}
+        for term in stats.rising_terms:
+            found = services.index.matching_ids(term_search(term), prefix_last_word=False)
+            assert len(found.paper_ids) == term.now + term.before, term
     finally:
         services.close()
+
+
+def test_the_top_is_cut_and_shown_in_one_order() -> None:
+    # "colour" (key "color") and "colorado" tie on score and papers: ordered by key, so
+    # the top one is the first of the top two whatever the forms shown sort as.
+    now = _papers({"colour"}, {"colorado"}, times=3)
+    before = _papers({"x"}, times=5)
+    whole = [r.term for r in rising_terms(now, before, limit=2)]
+    assert whole == ["colour", "colorado"]
+    assert [r.term for r in rising_terms(now, before, limit=1)] == whole[:1]

@@ -69,15 +69,20 @@ def _print_stats(stats: LibraryStats) -> None:
             rows.append((str(none_count), f"({none_label})"))
         print_table(("papers", title), rows)
     print()
-    if stats.latest is None or stats.previous is None:
-        print("rising terms: need papers in two periods to compare")
-        return
-    print(
-        f"rising terms: {stats.latest.key} ({counted(stats.latest.count, 'paper')}) "
-        f"against {stats.previous.key} ({counted(stats.previous.count, 'paper')})"
-    )
+    if stats.latest is not None and stats.previous is not None:
+        print(
+            f"rising terms: {stats.latest.key} ({counted(stats.latest.count, 'paper')}) "
+            f"against {stats.previous.key} ({counted(stats.previous.count, 'paper')})"
+        )
     rising = [(str(term.now), str(term.before), term.term) for term in stats.rising_terms]
     if rising:
         print_table(("now", "before", "term"), rising)
+    elif stats.rising_note is not None:
+        # The stats screen's words for it, with the option that would compare more.
+        text = stats.rising_note.text
+        other = stats.rising_note.try_period
+        if other is not None and other != stats.by:
+            text += f" Try --by {other}."
+        print(f"rising terms: {text}")
     else:
         print("no term rose enough to show")

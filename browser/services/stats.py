@@ -10,6 +10,7 @@ from browser.models import MatchingPapers, SearchFilters
 from browser.reading import NEW_PAPERS, SavedView
 from browser.services.core import ServicesCore
 from browser.stats import TOP, FactColumns, LibraryStats, Period
+from browser.stats.rising_note import rising_note
 from browser.stats.summary import count_papers, with_tags
 from browser.stats.terms import paper_terms
 from browser.text.query_text import last_word_finished
@@ -55,7 +56,7 @@ class StatsUseCases(ServicesCore):
         terms_of = source.terms_of if rising else None
         # The words searched for hold in every paper counted: never "rising" news.
         counted_query = matched and (matched.corrected_query or matched.relaxed_query)
-        searched = paper_terms(counted_query or query) if rows is not None else frozenset()
+        searched = paper_terms(counted_query or query).forms if rows is not None else frozenset()
 
         def count() -> LibraryStats:
             return count_papers(
@@ -77,6 +78,7 @@ class StatsUseCases(ServicesCore):
             stats.corrected_query = matched.corrected_query
             # What the index ran instead, with its notice: not searched for again.
             stats.relaxed = matched.relaxed
+        stats.rising_note = rising_note(stats)
         return stats
 
     def _matching_rows(

@@ -17,6 +17,7 @@ from collections.abc import Callable, Hashable, Iterable, Sequence
 from typing import Any, Final, Protocol
 
 from browser.stats.summary import FactColumns, LibraryStats, PaperFacts
+from browser.stats.term_groups import NO_TERMS, PaperTerms
 from browser.stats.terms import paper_terms
 
 MAX_CACHED_TERMS: Final = 60_000
@@ -43,7 +44,7 @@ class StatsSource:
         self._lock = threading.Lock()
         self._version: Hashable | None = None
         self._columns = FactColumns()
-        self._terms: OrderedDict[str, frozenset[str]] = OrderedDict()
+        self._terms: OrderedDict[str, PaperTerms] = OrderedDict()
         self._kept: dict[Hashable, LibraryStats] = {}
 
     def forget(self) -> None:
@@ -91,8 +92,9 @@ class StatsSource:
         with self._lock:
             return self._kept.get(key) if columns is self._columns else None
 
-    def terms_of(self, paper_ids: Sequence[str]) -> list[frozenset[str]]:
-        """The terms (``paper_terms`` of title and abstract) of each paper, in order.
+    def terms_of(self, paper_ids: Sequence[str]) -> list[PaperTerms]:
+        """The terms (``paper_terms`` of title and abstract: the search's term of each,
+        counted, beside the forms shown) of each paper, in order.
 
         A paper missing from the catalog has none.
         """
@@ -101,8 +103,7 @@ class StatsSource:
             missing = [paper_id for paper_id in dict.fromkeys(paper_ids) if paper_id not in cache]
             for paper_id, title, abstract in self._catalog.paper_texts(missing):
                 cache[paper_id] = paper_terms(title, abstract)
-            empty: frozenset[str] = frozenset()
-            found = [cache.get(paper_id, empty) for paper_id in paper_ids]
+            found = [cache.get(paper_id, NO_TERMS) for paper_id in paper_ids]
             while len(cache) > MAX_CACHED_TERMS:
                 cache.popitem(last=False)
             return found

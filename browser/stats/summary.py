@@ -23,12 +23,14 @@ from browser.stats.periods import (
     period_start,
     period_starts,
 )
+from browser.stats.term_groups import PaperTerms
 from browser.stats.terms import RisingTerm, rising_terms
 from browser.tags import tag_key
 from browser.text.normalise import normalise
 
 if TYPE_CHECKING:
     from browser.models import Relaxation
+    from browser.stats.rising_note import RisingNote
 
 # Rows of each ranked table (tags, organisations, authors, rising terms) by default.
 TOP: Final = 20
@@ -143,6 +145,8 @@ class LibraryStats:
     # that has papers (days without listings, such as weekends, are skipped).
     latest: PeriodCount | None = None
     previous: PeriodCount | None = None
+    # Why no term rose, when none did (``rising_note``; set by ``Services.stats``).
+    rising_note: RisingNote | None = None
 
     @property
     def counted_query(self) -> str | None:
@@ -160,6 +164,7 @@ class LibraryStats:
         ``rising_terms`` lists ``{"term", "now", "before", "score", "forms"}`` objects
         (``forms``: every form counted as the term, as the search groups words, the one
         shown first).
+        ``rising_note`` says in words why none rose when the list is empty (else None).
         ``corrected_query`` and ``relaxed`` say what was counted instead of a query that
         matched nothing as typed, as in ``search --json``.
         """
@@ -192,6 +197,7 @@ class LibraryStats:
             ],
             "latest_period": self.latest.key if self.latest else None,
             "previous_period": self.previous.key if self.previous else None,
+            "rising_note": self.rising_note.text if self.rising_note else None,
         }
 
 
@@ -203,7 +209,8 @@ class FactColumns:
     organisation as an index into ``organization_names`` (``-1``: none) and its authors
     as indices into ``author_names`` (each name once). Names the search cannot tell
     apart (``name_key``: case, accents, spacing; ``org:"nvidia"`` finds "NVIDIA") are one
-    name, shown as first met, so a row counts the papers its search finds.
+    name, so a row counts the papers its search finds, shown as most papers spell it
+    (ties: see ``_count_spelling``), whatever order the catalog reads papers in.
     """
 
     def __init__(self, facts: Iterable[PaperFacts] = ()) -> None:
@@ -219,6 +226,9 @@ class FactColumns:
         self._author_index: dict[str, int] = {}
         self._organization_keys: dict[str, int] = {}
         self._author_keys: dict[str, int] = {}
+        # Papers per spelling, to show the one most papers use.
+        self._organization_uses: Counter[str] = Counter()
+        self._author_uses: Counter[str] = Counter()
         self.position: dict[str, int] = {}
         for paper in facts:
             self.append(paper)
@@ -241,6 +251,9 @@ class FactColumns:
                     self._organization_keys,
                     self.organization_names,
                 )
+            _count_spelling(
+                paper.organization, index, self._organization_uses, self.organization_names
+            )
             self.organizations.append(index)
         else:
             self.organizations.append(-1)
@@ -249,6 +262,8 @@ class FactColumns:
             index = self._author_index.get(name)
             if index is None:
                 index = _name_index(name, self._author_index, self._author_keys, self.author_names)
+            if index not in names:
+                _count_spelling(name, index, self._author_uses, self.author_names)
             names[index] = None
         self.authors.append(tuple(names))
 
@@ -280,13 +295,28 @@ def _name_index(name: str, written: dict[str, int], keys: dict[str, int], shown:
     return index
 
 
+def _count_spelling(name: str, index: int, uses: Counter[str], shown: list[str]) -> None:
+    """Count one more paper spelling the name at ``index`` as ``name``, and show the
+    spelling most papers use (ties: the one with more capitals and accents, "José" over
+    "jose", then the one that sorts first)."""
+    uses[name] += 1
+    current = shown[index]
+    if name != current and _spelling_order(name, uses) < _spelling_order(current, uses):
+        shown[index] = name
+
+
+def _spelling_order(name: str, uses: Counter[str]) -> tuple[int, int, str]:
+    marked = sum(1 for char in name if char.isupper() or not char.isascii())
+    return -uses[name], -marked, name
+
+
 def compute_stats(
     columns: FactColumns,
     rows: Sequence[int] | None = None,
     *,
     by: Period = "month",
     tags: Mapping[str, Sequence[str]] | None = None,
-    terms_of: Callable[[Sequence[str]], Sequence[frozenset[str]]] | None = None,
+    terms_of: Callable[[Sequence[str]], Sequence[PaperTerms]] | None = None,
     top: int | None = TOP,
     leave_out: frozenset[str] = frozenset(),
 ) -> LibraryStats:
@@ -296,7 +326,7 @@ def compute_stats(
     ``by`` names the period: listing day, ISO week or month. ``tags`` maps paper ids to
     their tags (a missing id is untagged; tags that differ only in case or spacing are
     one tag, shown as first met). ``terms_of`` gives the term sets of a list of paper
-    ids, in order (see ``terms.paper_terms``); it is called once, for the papers of the
+    ids, in order (``terms.paper_terms``); it is called once, for the papers of the
     latest two periods only. ``top`` caps each ranked list (None: all). Ties are broken
     by name, so the output is stable. Terms in ``leave_out`` never rise (a search's own
     words).
@@ -310,7 +340,7 @@ def count_papers(
     rows: Sequence[int] | None = None,
     *,
     by: Period = "month",
-    terms_of: Callable[[Sequence[str]], Sequence[frozenset[str]]] | None = None,
+    terms_of: Callable[[Sequence[str]], Sequence[PaperTerms]] | None = None,
     top: int | None = TOP,
     leave_out: frozenset[str] = frozenset(),
 ) -> LibraryStats:

@@ -7,104 +7,95 @@ models``: each word is tokenised, spelt the American way and stemmed as the inde
 the evidence for a rise between them; grouped, a paper that writes two forms counts once
 and the row's search finds every form it counted.
 
-Counting stays near C speed: forms are counted per paper by ``Counter`` as before, keys
-are worked out per distinct form (kept between calls), and only groups of several forms
-whose counts could reach the threshold are counted paper by paper.
+So a paper's terms (``PaperTerms``) are two sets: the search's term of each of its words
+and phrases (``keys``, what is counted: one ``Counter.update`` per paper, in C) and the
+words and phrases as written (``forms``, folded: what a row shows). The forms of each
+word's key met so far are kept (``remember``), so that the forms of the few rows shown
+are found with one set intersection per paper holding them, without walking every form
+again.
 """
 
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Container, Iterable
-from dataclasses import dataclass
-from typing import Final
+from collections.abc import Iterable, Sequence
+from typing import Final, NamedTuple
 
 from browser.text.word_term import word_term
 
-__all__ = ["TermCounts", "count_groups", "forms_by_use", "term_key"]
+__all__ = ["NO_TERMS", "PaperTerms", "forms_by_use", "remember", "term_key", "terms_of_forms"]
 
-_KEYS: dict[str, str] = {}
-# Distinct terms of two periods at 100k papers: about 100k; pasted text must not grow it.
-_KEYS_MAX: Final = 500_000
+# The forms of each word's key met so far (a phrase's are those of its two words). Distinct
+# words at 100k papers: about 100k; cleared whole past this (pasted text must not grow
+# it), which costs only the slow path of ``forms_by_use``.
+_FORMS: dict[str, set[str]] = {}
+_FORMS_MAX: Final = 500_000
+_forms_kept = 0
 
 
-@dataclass(frozen=True)
-class TermCounts:
-    """Papers per key (``papers``) and per form (``forms``) of a set of papers, and the
-    key of each form (``keys``, in the order of ``forms``)."""
+def remember(form: str, key: str) -> bool:
+    """Keep ``form`` (one word) as a form of ``key``; False when what was kept had to be
+    forgotten first, so that callers caching what they remembered forget it too."""
+    global _forms_kept
+    kept = True
+    if _forms_kept >= _FORMS_MAX:
+        _FORMS.clear()
+        _forms_kept = 0
+        kept = False
+    _FORMS.setdefault(key, set()).add(form)
+    _forms_kept += 1
+    return kept
 
-    papers: dict[str, int]
-    forms: Counter[str]
-    keys: list[str]
 
-    def forms_of(self, wanted: Container[str]) -> dict[str, list[str]]:
-        """The forms of each key in ``wanted`` these papers hold."""
-        found: dict[str, list[str]] = {}
-        for form, key in [
-            pair for pair in zip(self.forms, self.keys, strict=True) if pair[1] in wanted
-        ]:
-            found.setdefault(key, []).append(form)
-        return found
+class PaperTerms(NamedTuple):
+    """The terms of one paper: the search's term of each (``keys``) and as written
+    (``forms``)."""
+
+    keys: frozenset[str]
+    forms: frozenset[str]
+
+
+NO_TERMS: Final = PaperTerms(frozenset(), frozenset())
 
 
 def term_key(term: str) -> str:
     """What the search makes of a term: each word's ``word_term`` (folded, a compound
     joined, American spelling, Snowball stem), a phrase's in order."""
-    key = _KEYS.get(term)
-    if key is None:
-        key = " ".join(map(word_term, term.split(" ")))
-        if len(_KEYS) >= _KEYS_MAX:
-            _KEYS.clear()
-        _KEYS[term] = key
-    return key
+    return " ".join(map(word_term, term.split(" ")))
 
 
-def count_groups(
-    papers: Iterable[frozenset[str]], floor: int, only: Container[str] | None = None
-) -> TermCounts:
-    """How many of ``papers`` (term sets) hold some form of each key.
-
-    A key of one form has that form's count. A paper may hold several forms of one key,
-    so such keys are counted paper by paper, and only when their forms' counts add up to
-    ``floor``: below it the key is in fewer papers than ``floor`` whatever its count,
-    and its count is left as one form's. With ``only``, only those keys are counted
-    exactly (the papers before: the keys rising now).
-    """
-    papers = list(papers)
-    forms: Counter[str] = Counter()
-    for terms in papers:
-        forms.update(terms)  # in C
-    cached = _KEYS.get
-    keys = [cached(form) or term_key(form) for form in forms]
-    counts = dict(zip(keys, forms.values(), strict=True))  # in C; exact for one form
-    shared = {
-        key for key, number in Counter(keys).items() if number > 1 and (only is None or key in only)
-    }
-    several = {form: key for form, key in zip(forms, keys, strict=True) if key in shared}
-    totals: Counter[str] = Counter()
-    for form, key in several.items():
-        totals[key] += forms[form]
-    several = {form: key for form, key in several.items() if totals[key] >= floor}
-    if several:
-        wanted = frozenset(several)
-        grouped: Counter[str] = Counter()
-        for terms in papers:
-            held = terms & wanted  # in C, like the rest of this loop
-            if held:
-                grouped.update(set(map(several.__getitem__, held)))
-        counts.update(grouped)
-    return TermCounts(counts, forms, keys)
+def terms_of_forms(forms: Iterable[str]) -> PaperTerms:
+    """The terms of a paper holding these words and two-word phrases (as written)."""
+    forms = frozenset(forms)
+    for form in forms:
+        for word in form.split(" "):
+            remember(word, word_term(word))
+    return PaperTerms(frozenset(map(term_key, forms)), forms)
 
 
-def forms_by_use(wanted: Iterable[str], *counted: TermCounts) -> dict[str, tuple[str, ...]]:
-    """The forms of each key in ``wanted`` the ``counted`` papers hold, the one most
-    papers hold first (ties: the shorter, then in alphabetical order)."""
-    chosen = set(wanted)
+def _known_forms(key: str) -> frozenset[str]:
+    """Every form of ``key`` met so far: a phrase's, its words' forms side by side."""
+    first, space, second = key.partition(" ")
+    if not space:
+        return frozenset(_FORMS.get(key, ()))
+    return frozenset(
+        f"{one} {other}" for one in _FORMS.get(first, ()) for other in _FORMS.get(second, ())
+    )
+
+
+def forms_by_use(wanted: Iterable[str], papers: Sequence[PaperTerms]) -> dict[str, tuple[str, ...]]:
+    """The forms of each key in ``wanted`` the ``papers`` hold, the one most papers hold
+    first (ties: the shorter, then in alphabetical order)."""
+    chosen = frozenset(wanted)
     used: dict[str, Counter[str]] = {key: Counter() for key in chosen}
-    for counts in counted:
-        for key, forms in counts.forms_of(chosen).items():
-            for form in forms:
-                used[key][form] += counts.forms[form]
+    known = {key: _known_forms(key) for key in chosen}
+    for paper in papers:
+        held = paper.keys & chosen  # in C: most papers hold none of the rows shown
+        for key in held:
+            forms = paper.forms & known[key]
+            if not forms:  # forgotten since (``_FORMS_MAX``): find them the slow way
+                forms = frozenset(form for form in paper.forms if term_key(form) == key)
+            used[key].update(forms)
     return {
         key: tuple(sorted(uses, key=lambda form: (-uses[form], len(form), form)))
         for key, uses in used.items()

@@ -1,24 +1,37 @@
 """The words and two-word phrases of a paper, and which of them are rising.
 
-A paper's terms are what a reader sees, folded (NFKC, case-folded, not stemmed): stop
-words and the furniture of abstracts (``we propose``, ``results show``,
-``state-of-the-art``) are not terms; a two-word phrase is two terms that stand side by
-side in one clause. Rising terms then count the forms of one word as one term, as the
-search does (``term_key``: ``dataset``, ``datasets`` and ``data-set``, ``behaviour`` and
-``behavior``, ``diffusion model`` and ``diffusion models``), shown in their most
-frequent form: the row's search finds every form it counted.
+A paper's terms are its words as the index tokenises them (``browser.text.tokens``): a
+compound is a term whole (``state-of-the-art``) and so is each of its parts (``state``,
+``art``), as the search finds a paper by any of them. Each term is counted under the
+search's term for it (``term_groups.term_key``: ``dataset``, ``datasets`` and
+``data-set``, ``behaviour`` and ``behavior``, ``diffusion model`` and ``diffusion
+models`` are one) and shown in its most frequent form, so the row's search finds every
+paper it counted. Stop words and the furniture of abstracts (``we propose``, ``results
+show``) are dropped by that term too: a paper that says only ``effective`` does not hold
+``effectiveness`` for the stats when the search would find it. A two-word phrase is two
+terms side by side in one clause.
+
+One difference is left: the search also expands abbreviations (``rl`` finds
+"reinforcement learning"), so a row of an abbreviation can find more papers than it
+counts.
 """
 
 from __future__ import annotations
 
 import math
 import re
-import unicodedata
+from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Final
 
-from browser.stats.term_groups import count_groups, forms_by_use, term_key
+from browser.stats.term_groups import PaperTerms, forms_by_use, remember, term_key
+from browser.text.normalise import normalise
+from browser.text.spelling import american
+from browser.text.stemming import stem
+from browser.text.tokens import WORD_RUN_PATTERN, analyse_run
+from browser.text.word_term import word_term
 
 # A pasted essay must not make one paper cost seconds.
 MAX_TEXT_CHARS: Final = 20_000
@@ -47,6 +60,10 @@ _STOP_WORDS_TEXT: Final = """
     whether yet may might must shall will us one two three etc e.g i.e vs et al
 """
 STOP_WORDS: Final = frozenset(_STOP_WORDS_TEXT.split())
+# What is left of a contraction: the tokens end at an apostrophe.
+_CONTRACTED: Final = (
+    "aren couldn didn doesn don hadn hasn haven isn mustn shan shouldn wasn weren won wouldn"
+)
 
 # Words every abstract uses whatever its topic: they would "rise" with the number of papers.
 _FURNITURE_TEXT: Final = """
@@ -68,46 +85,94 @@ _FURNITURE_TEXT: Final = """
 """
 FURNITURE: Final = frozenset(_FURNITURE_TEXT.split())
 
+# Dropped by the search's term, so every form of them is dropped.
+_NOT_TERMS: Final = frozenset(map(word_term, (*STOP_WORDS, *FURNITURE, *_CONTRACTED.split())))
+
 _URL: Final = re.compile(r"(?:https?://|www\.)\S+", re.IGNORECASE)
 _LATEX_COMMAND: Final = re.compile(r"\\[A-Za-z]+")
-# Punctuation ends a clause: no phrase spans ``models. Video`` or ``(video)``.
-_CLAUSE_BREAK: Final = re.compile(r"[^\w\s'’-]+|\s[-–—]+\s|--+")
-_TOKEN: Final = re.compile(r"\w+(?:[-'’]\w+)*")
+# What may stand between the two words of a phrase: spacing, an apostrophe (``models'``).
+_SAME_CLAUSE: Final = re.compile(r"[\s'’]+")
+# The word runs the index tokenises (a possessive "'s" left out) and what is between them.
+_WORDS_AND_GAPS: Final = re.compile(rf"({WORD_RUN_PATTERN})(?:['\u2019][sS](?!\w))?")
+
+_Term = tuple[str, str]  # (form, key)
 
 
-def _is_term(token: str) -> bool:
+def _is_term(form: str, key: str) -> bool:
     return (
-        len(token) >= 2
-        and token not in STOP_WORDS
-        and token not in FURNITURE
-        and any(char.isalpha() for char in token)
-        and "_" not in token
+        len(form) >= 2
+        and key not in _NOT_TERMS
+        and any(char.isalpha() for char in form)
+        and "_" not in form
     )
 
 
-def paper_terms(*texts: str) -> frozenset[str]:
-    """The terms of a paper's ``texts`` (title, abstract): words and two-word phrases.
+@lru_cache(maxsize=4096)
+def _same_clause(gap: str) -> bool:
+    return _SAME_CLAUSE.fullmatch(gap) is not None
 
-    A phrase is two terms that follow each other in one clause with nothing dropped
+
+@lru_cache(maxsize=300_000)
+def _run_terms(run: str) -> tuple[_Term | None, tuple[_Term, ...]]:
+    """The term of one run of word characters as a whole (None: not a term) and those of
+    its parts, as the index tokenises it (``Multi-Task``: ``multi-task``, ``multi``,
+    ``task``). Each is remembered as a form of its key (once: cached)."""
+    if run.isalpha() and run.isascii():
+        if run.islower():  # a plain word: one token
+            key = word_term(run)
+            whole = (run, key) if _is_term(run, key) else None
+            _remember((whole,) if whole else ())
+            return whole, ()
+        if run.istitle():  # ``Large`` is ``large`` (``MixFormer``, ``LLMs`` are not title)
+            return _run_terms(run.lower())
+    form, key = normalise(run), word_term(run)
+    whole = (form, key) if _is_term(form, key) else None
+    parts: list[_Term] = []
+    for text, start, end, _position, _derived in analyse_run(run, True)[0]:
+        if start == 0 and end == len(run):
+            continue  # the run as a whole (its joined form): counted above
+        part_key = stem(american(text))
+        if _is_term(text, part_key):
+            parts.append((text, part_key))
+    _remember((whole, *parts) if whole else parts)
+    return whole, tuple(parts)
+
+
+def _remember(terms: Iterable[_Term]) -> None:
+    for form, key in terms:
+        if not remember(form, key):
+            # Forms were forgotten: so must the runs whose forms they were.
+            _run_terms.cache_clear()
+
+
+def paper_terms(*texts: str) -> PaperTerms:
+    """The terms of a paper's ``texts`` (title, abstract): words, the parts of compound
+    words, and two-word phrases.
+
+    A phrase is two whole words that follow each other in one clause with nothing dropped
     between them: ``large language models`` gives ``large language`` and ``language
     models``; ``models of language`` gives no phrase. URLs and LaTeX commands are skipped.
     """
-    found: set[str] = set()
+    found: list[_Term] = [("", "")]  # never empty, for ``zip`` below
+    add, extend = found.append, found.extend
     for text in texts:
-        text = unicodedata.normalize("NFKC", text[:MAX_TEXT_CHARS]).casefold()
-        text = _LATEX_COMMAND.sub(" ", _URL.sub(" ", text)).replace("’", "'")
-        for clause in _CLAUSE_BREAK.split(text):
-            previous: str | None = None
-            for token in _TOKEN.findall(clause):
-                token = token.strip("'-")
-                if not _is_term(token):
-                    previous = None
-                    continue
-                found.add(token)
-                if previous is not None:
-                    found.add(f"{previous} {token}")
-                previous = token
-    return frozenset(found)
+        text = _LATEX_COMMAND.sub(" ", _URL.sub(" ", text[:MAX_TEXT_CHARS]))
+        # [gap, word, gap, word, ..., gap], split in C.
+        pieces = _WORDS_AND_GAPS.split(text)
+        previous: _Term | None = None
+        for gap, word in zip(pieces[::2], pieces[1::2], strict=False):  # one gap more
+            whole, parts = _run_terms(word)
+            if parts:
+                extend(parts)
+            if whole is None:
+                previous = None
+                continue
+            add(whole)
+            if previous is not None and (gap == " " or _same_clause(gap)):
+                add((f"{previous[0]} {whole[0]}", f"{previous[1]} {whole[1]}"))
+            previous = whole
+    forms, keys = zip(*found, strict=True)  # in C
+    return PaperTerms(frozenset(keys[1:]), frozenset(forms[1:]))
 
 
 @dataclass(frozen=True)
@@ -128,8 +193,8 @@ class RisingTerm:
 
 
 def rising_terms(
-    now: Iterable[frozenset[str]],
-    before: Iterable[frozenset[str]],
+    now: Iterable[PaperTerms],
+    before: Iterable[PaperTerms],
     *,
     limit: int = 20,
     min_papers: int = MIN_PAPERS_NOW,
@@ -138,7 +203,7 @@ def rising_terms(
 ) -> list[RisingTerm]:
     """Terms whose share of papers grew most from the ``before`` papers to the ``now`` ones.
 
-    ``now`` and ``before`` are the term sets of the papers of the two periods
+    ``now`` and ``before`` are the terms of the papers of the two periods
     (``paper_terms``). The forms of one term (``term_key``) count together, each paper
     once: a paper that writes ``dataset`` and ``datasets`` is one paper for the term,
     shown as the form most papers of both periods use. For a term in ``a`` of the ``n1``
@@ -157,27 +222,31 @@ def rising_terms(
     (``papers_needed``), so that noise does not rise. Terms in ``leave_out`` (the words
     of the search counted, which every paper counted holds in some form), in any of their
     forms, are not news and are left out. Ordered by score, then by papers now, then by
-    term; empty when either period has no papers.
+    the search's term (``term_key``; the top ``limit`` of that order); empty when either
+    period has no papers.
     """
-    now_sets = list(now)
-    before_sets = list(before)
-    n1, n0 = len(now_sets), len(before_sets)
+    now_terms = list(now)
+    before_terms = list(before)
+    n1, n0 = len(now_terms), len(before_terms)
     if n1 == 0 or n0 == 0:
         return []
     floor = papers_needed(n1, min_papers=min_papers, min_share=min_share)
     left_out = {term_key(term) for term in leave_out}
-    counts_now = count_groups(now_sets, floor)
+    counts_now: Counter[str] = Counter()
+    for paper in now_terms:
+        counts_now.update(paper.keys)  # in C
     candidates = {
-        key: count
-        for key, count in counts_now.papers.items()
-        if count >= floor and key not in left_out
+        key: count for key, count in counts_now.items() if count >= floor and key not in left_out
     }
     if not candidates:
         return []
-    counts_before = count_groups(before_sets, 0, only=candidates)
+    wanted = frozenset(candidates)
+    counts_before: Counter[str] = Counter()
+    for paper in before_terms:
+        counts_before.update(paper.keys & wanted)  # in C; a few hundred keys
     rising: list[tuple[str, int, int, float]] = []
     for key, a in candidates.items():
-        c = counts_before.papers.get(key, 0)
+        c = counts_before[key]
         if a * n0 <= c * n1:  # its share did not grow
             continue
         score = log_odds_z(a, n1, c, n0)
@@ -186,10 +255,8 @@ def rising_terms(
     # The forms shown are looked up for the top only (a library has thousands rising).
     rising.sort(key=lambda item: (-item[3], -item[1], item[0]))
     top = rising[:limit]
-    forms = forms_by_use([key for key, *_ in top], counts_now, counts_before)
-    found = [RisingTerm(forms[key][0], a, c, score, forms[key]) for key, a, c, score in top]
-    found.sort(key=lambda item: (-item.score, -item.now, item.term))
-    return found
+    forms = forms_by_use([key for key, *_ in top], now_terms + before_terms)
+    return [RisingTerm(forms[key][0], a, c, score, forms[key]) for key, a, c, score in top]
 
 
 def papers_needed(

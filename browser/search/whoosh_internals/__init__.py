@@ -37,6 +37,7 @@ from whoosh.codec.whoosh3 import (
     W3TermInfo,
 )
 from whoosh.fields import COLUMN, TEXT, Schema
+from whoosh.filedb import filetables
 from whoosh.filedb.filestore import FileStorage, RamStorage
 from whoosh.matching.wrappers import FilterMatcher, WrappingMatcher
 from whoosh.query.spans import SpanWrappingMatcher
@@ -51,6 +52,7 @@ from browser.search.whoosh_internals.pool import GroupedPostingPool, GroupedSegm
 from browser.search.whoosh_internals.postings import (
     BLOCK_LENGTH,
     SET_BY_GOTO,
+    TERM_RECORD_LENGTHS,
     JoinedValuesCodec,
     length_column,
     pool_swapped,
@@ -120,6 +122,15 @@ def probe() -> InternalsStatus:
     called(W3FieldWriter, "start_field", "_format")
     called(W3FieldWriter, "finish_term", "_tindex")
     called(W3FieldWriter, "finish_term", "_fieldid")
+    # ``JoinedFieldWriter._add_term`` adds a term as Whoosh's ordered hash writer does.
+    called(filetables.OrderedHashWriter, "add", "lastkey")
+    called(filetables.OrderedHashWriter, "add", "index")
+    called(filetables.HashWriter, "add", "hashfn")
+    called(filetables.HashWriter, "add", "buckets")
+    called(filetables.HashWriter, "add", "dbfile")
+    lengths = getattr(filetables, "_lengths", None)
+    if getattr(lengths, "format", None) != TERM_RECORD_LENGTHS.format:
+        missing.append("whoosh.filedb.filetables._lengths as '!ii'")
     called(W3LeafMatcher, "_read_values", "_read_data")
     called(W3LeafMatcher, "_read_ids", "_read_data")
     called(W3LeafMatcher, "reset", "_goto")

@@ -61,6 +61,9 @@ BLOCK_POSTINGS: Final = 512
 # Blocks whose data is shorter are stored uncompressed: deflate's header and block
 # framing (about a dozen bytes) would outweigh what it saves.
 _COMPRESS_FROM: Final = 96
+# A terms table record starts with the lengths of its key and value (Whoosh's
+# ``filetables._lengths``, checked by the probe).
+TERM_RECORD_LENGTHS: Final = struct.Struct("!ii")
 # A block starts with its length as Whoosh's ``write_int`` writes it, then its pickled
 # info tuple (about 40 bytes at protocol 2; read this much, Whoosh's way when longer).
 BLOCK_LENGTH: Final = struct.Struct("!i")
@@ -317,6 +320,8 @@ class JoinedFieldWriter(W3FieldWriter):  # type: ignore[misc]
 
     # The current field's ``fixed_value_size`` (set with ``_one_block_limit``).
     _fixed_size: int | None = None
+    # Where the postings file and the terms table end (``_file_ends``), or None.
+    _ends: list[int] | None = None
 
     def add_postings(self, schema: Any, lengths: Any, items: Any) -> None:
         if not isinstance(items, GroupedPostings):
@@ -336,6 +341,8 @@ class JoinedFieldWriter(W3FieldWriter):  # type: ignore[misc]
             if len(ids) <= one_block:
                 self._write_term(btext, ids, weights, values, lengths_of)
                 continue
+            # Whoosh's writers write to both files: where ours left them is not known.
+            self._ends = None
             self.start_term(btext)
             _fill_blocks(self._postwriter, ids, weights, values, lengths_of)
             self.finish_term()
@@ -371,6 +378,8 @@ class JoinedFieldWriter(W3FieldWriter):  # type: ignore[misc]
         maxweight = max(0, max(weights))
         single = array("f", weights)
         stats = (maxweight, shortest, longest)
+        span = (ids[0], ids[-1])
+        key = pack_ushort(self._fieldid) + btext
         record = block_record(
             ids,
             single,
@@ -381,12 +390,37 @@ class JoinedFieldWriter(W3FieldWriter):  # type: ignore[misc]
             True,
             WHOOSH3_HEADER_MAGIC,
         )
-        postfile = self._postfile
-        start = postfile.tell()
-        postfile.write(record)
+        ends = self._file_ends()
+        start = ends[0]
+        self._postfile.write(record)
+        ends[0] = start + len(record)
         extent = (start, len(record))
-        info = term_info_bytes(sum(single), len(ids), stats, (ids[0], ids[-1]), extent)
-        self._tindex.add(pack_ushort(self._fieldid) + btext, info)
+        self._add_term(key, term_info_bytes(sum(single), len(ids), stats, span, extent))
+
+    def _file_ends(self) -> list[int]:
+        """Where the postings file and the terms table end: asked once (``tell`` is a
+        system call on each file), then counted as ``_write_term`` writes."""
+        if self._ends is None:
+            self._ends = [self._postfile.tell(), self._tindex.dbfile.tell()]
+        return self._ends
+
+    def _add_term(self, key: bytes, info: bytes) -> None:
+        """``self._tindex.add(key, info)`` (Whoosh's ``OrderedHashWriter``) in one write
+        and without a ``tell``: the same bytes, position index and hash buckets.
+        Whoosh's writes the record in three writes and asks where the file ends twice
+        (a third of writing a one-block term)."""
+        table = self._tindex
+        if key <= table.lastkey:
+            raise ValueError(f"Keys must increase: {table.lastkey!r}..{key!r}")
+        ends = self._file_ends()
+        at = ends[1]
+        record = TERM_RECORD_LENGTHS.pack(len(key), len(info)) + key + info
+        table.dbfile.write(record)
+        ends[1] = at + len(record)
+        table.index.append(at)
+        hashed = table.hashfn(key)
+        table.buckets[hashed & 255].append((hashed, at))
+        table.lastkey = key
 
 
 # A term info as ``W3TermInfo.to_bytes`` packs one whose postings are in the postings file:
