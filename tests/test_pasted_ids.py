@@ -101,11 +101,11 @@ def test_the_list_notice_names_the_ids_no_paper_has_as_written(index: PaperIndex
     )
     assert [hit.paper.title for hit in result.hits] == [IDS["2401.01234"]]
     assert result.error == (
-        "Read a list of 3 arXiv ids: showing the papers with any of them; no paper in the"
+        "Read a list of 3 arXiv ids: searching for the papers with any of them; no paper in the"
         f" library has “arXiv: {MISSING}” or “https://arxiv.org/abs/2403.88888v2”."
     )
     found = index.search("2401.01234 2401.01235", prefix_last_word=False)
-    assert found.error == "Read a list of 2 arXiv ids: showing the papers with any of them."
+    assert found.error == "Read a list of 2 arXiv ids: searching for the papers with any of them."
     none = index.search(f"{MISSING} 2403.88888", prefix_last_word=False)
     assert none.total == 0
     assert none.error == "Read a list of 2 arXiv ids: no paper in the library has any of them."
@@ -366,3 +366,47 @@ def test_words_with_parentheses_beside_a_list_keep_it(
     read = read_arxiv_ids(" ".join(words))
     assert [one.arxiv_id for one in read.listed] == ids
     assert "(" + " OR ".join(f"arxiv:{i}" for i in ids) + ")" in read.text
+
+
+# ------------------------------------------------------------------ the list's notice
+
+
+@pytest.mark.parametrize(
+    ("query", "typing", "notice"),
+    [
+        # Searched, not promised: a phrase, a filter or a word beside it narrows it.
+        (
+            '2401.01234 2402.05678 "zzz qq"',
+            False,
+            "Read a list of 2 arXiv ids: searching for the papers with any of them.",
+        ),
+        # Ids counted and named once each, by term (a version is the same id).
+        (
+            f"{MISSING} 2403.88888 {MISSING}",
+            False,
+            "Read a list of 2 arXiv ids: no paper in the library has any of them.",
+        ),
+        (
+            f"{MISSING} {MISSING}v2 2401.01234",
+            False,
+            "Read a list of 2 arXiv ids: searching for the papers with any of them; no paper"
+            f" in the library has “{MISSING}”.",
+        ),
+        # An id's start is no id: no paper's id starts so.
+        (
+            "2401.01234 2412.0",
+            True,
+            "Read a list of 2 arXiv ids: searching for the papers with any of them; no paper"
+            " in the library has an id starting with “2412.0”.",
+        ),
+        # The same sentence is said once.
+        ("2401.01234 2401.01234", False, "Read “2401.01234” as the arXiv id 2401.01234."),
+    ],
+)
+def test_the_list_notice_says_only_what_is_so(
+    index: PaperIndex, query: str, typing: bool, notice: str
+) -> None:
+    result = index.search(query, prefix_last_word=typing)
+    assert result.error is not None
+    assert result.error.startswith(notice), result.error
+    assert result.error.count("Read") == 1

@@ -124,7 +124,7 @@ class ReadIds:
 
     def notice(self, known: Callable[[ReadId], bool]) -> str | None:
         """How the ids were read and which no paper has (``known(read_id)``), quoting
-        each as written; None when there is nothing to say."""
+        each as written, each once; None when there is nothing to say."""
         sentences = [
             sentence
             for one in self.read
@@ -133,22 +133,37 @@ class ReadIds:
         ]
         if self.listed:
             sentences.insert(0, _list_sentence(self.listed, known))
-        return " ".join(sentences) or None
+        return " ".join(dict.fromkeys(sentences)) or None
 
 
 def _list_sentence(listed: list[ReadId], known: Callable[[ReadId], bool]) -> str:
-    count = len({one.term for one in listed})
-    lead = f"Read a list of {count} arXiv ids"
-    missing = list({one.written: one for one in listed if not known(one)}.values())
-    if len(missing) == len(listed):
+    """What the list was read as: it is searched, not promised (words, filters and
+    phrases beside it narrow it), and which of its ids (by term, quoted as first
+    written) no paper has, or no paper's id starts with."""
+    terms: dict[str, ReadId] = {}
+    for one in listed:
+        terms.setdefault(one.term, one)
+    ids = list(terms.values())
+    lead = f"Read a list of {len(ids)} arXiv ids"
+    missing = [one for one in ids if not known(one)]
+    if len(missing) == len(ids):
         return f"{lead}: no paper in the library has any of them."
-    shown = [f"“{one.written}”" for one in missing[:_QUOTED_IDS]]
-    if len(missing) > _QUOTED_IDS:
-        shown.append(f"{len(missing) - _QUOTED_IDS} more")
-    if not shown:
-        return f"{lead}: showing the papers with any of them."
-    names = shown[0] if len(shown) == 1 else f"{', '.join(shown[:-1])} or {shown[-1]}"
-    return f"{lead}: showing the papers with any of them; no paper in the library has {names}."
+    if not missing:
+        return f"{lead}: searching for the papers with any of them."
+    wanting = f"{lead}: searching for the papers with any of them; no paper in the library"
+    whole = [one for one in missing if not one.prefix]
+    starts = [one for one in missing if one.prefix]
+    said = [f"has {_names(whole)}"] if whole else []
+    if starts:
+        said.append(f"has an id starting with {_names(starts)}")
+    return f"{wanting} {' or '.join(said)}."
+
+
+def _names(ids: list[ReadId]) -> str:
+    shown = [f"“{one.written}”" for one in ids[:_QUOTED_IDS]]
+    if len(ids) > _QUOTED_IDS:
+        shown.append(f"{len(ids) - _QUOTED_IDS} more")
+    return shown[0] if len(shown) == 1 else f"{', '.join(shown[:-1])} or {shown[-1]}"
 
 
 def without_reference_markers(text: str) -> str:
