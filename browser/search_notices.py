@@ -56,6 +56,10 @@ NOTICE_PAUSE_SECONDS = 0.5
 NoteKind = Literal["syntax", "correction", "relaxation", "expansion"]
 
 
+# The start of a new-style arXiv id, as typed (``2402.0``, ``arXiv:2402.0``).
+_ID_START = re.compile(r"(?:arxiv:)?\d{4}\.\d{0,5}", re.IGNORECASE)
+
+
 def typed_word(query: str) -> str | None:
     """The last word of ``query`` as typed, or None when the query is empty or ends in a
     space (its last word is finished)."""
@@ -151,6 +155,14 @@ def whole_word_notice(before: ShownList | None, after: ShownList) -> WholeWordNo
     typed = (
         f"at least {before.total:,} papers" if before.partial else counted(before.total, "paper")
     )
+    if _ID_START.fullmatch(word):
+        # An id's start is no word: given whole it is the id written so.
+        return WholeWordNotice(
+            f"Searched “{word}” as a whole arXiv id{found}. As you typed it, ids starting "
+            f"with “{word}” matched {typed}: search ",
+            f"{after.query}*",
+            " to keep them.",
+        )
     return WholeWordNotice(
         f"Searched “{word}” as a whole word{found}. As you typed it, words starting with "
         f"“{word}” matched {typed}: search ",

@@ -303,3 +303,13 @@ async def test_the_cli_says_what_the_app_notice_says(
         assert main(["search", query, "--json", "--library", library]) == 0
         notices = json.loads(capsys.readouterr().out)["notices"]
         assert [line.removeprefix("note: ") for line in lines] == notices, query
+
+
+def test_enter_on_an_id_start_calls_it_an_id_not_a_word() -> None:
+    before = ShownList("2402.0", True, 3, False, as_typed=True)
+    notice = whole_word_notice(before, ShownList("2402.0", False, 0, False, as_typed=True))
+    assert notice is not None
+    assert notice.text == (
+        "Searched “2402.0” as a whole arXiv id: 0 papers. As you typed it, ids starting with "
+        "“2402.0” matched 3 papers: search 2402.0* to keep them."
+    )
