@@ -159,7 +159,29 @@ def test_export_tag_narrows_like_search_tag_and_an_empty_result_is_explained(
     ids, err = exported_ids("--tag", "nosuchtag")
     assert ids == [] and "no paper has the tag 'nosuchtag'" in err
     ids, err = exported_ids("--tag", "rl", "--query", "pokemon")
-    assert ids == [] and "warning" in err
+    assert ids == [] and "none of the 1 paper the query finds has the tag" in err
+    ids, err = exported_ids("--tag", 'say "hi"', "--tag", "rl", "--query", "planning")
+    assert ids == [] and "the query finds has all of the --tag tags" in err
+
+
+def test_an_empty_export_says_why_whatever_selected_nothing(
+    capsys: pytest.CaptureFixture[str], dumps_folder: Path, library_dir: Path
+) -> None:
+    assert run_cli(capsys, "index", str(dumps_folder))[0] == 0
+
+    def why(*arguments: str) -> str:
+        status, out, err = run_cli(capsys, "export", "-f", "jsonl", *arguments)
+        assert status == 0 and out == ""
+        return err
+
+    assert "no paper is tagged yet; nothing exported" in why()
+    # The search's own reason, as `search` prints it: the correction, or no match.
+    assert "nothing exported" in why("--query", "zzqqxx")
+    assert "No papers match “zzqqxx”." in why("--query", "zzqqxx")
+    assert "nothing exported" in why("--query", '"robot pokemon"')
+    robot = paper_id(FIXTURE_PAPERS[0].title)
+    assert run_cli(capsys, "tag", robot, "rl")[0] == 0
+    assert "none of the " in why("--query", "planning -robot", "--tag", "rl")
 
 
 def test_export_header_only_when_nothing_is_tagged(

@@ -20,7 +20,7 @@ from browser.cli.common import (
 from browser.safe_text import safe_text
 
 if TYPE_CHECKING:
-    from browser.services import Services
+    from browser.services import ExportSelection, Services
 
 __all__ = ["export_command", "import_tags_command"]
 
@@ -70,8 +70,8 @@ def export_command(options: argparse.Namespace) -> int:
             except OSError as error:
                 raise UserError(f"cannot write {target}: {error.strerror or error}") from error
             print(f"wrote {export_options.unit(written)} to {target}", file=sys.stderr)
-        if written == 0 and options.with_tags:
-            _warn_tags_matched_nothing(services, options.with_tags)
+        if written == 0:
+            _say_why_nothing_was_exported(services, selection, options.with_tags)
     except ColumnError as error:
         raise UserError(str(error)) from error
     except ValueError as error:  # an unknown --like id
@@ -81,16 +81,37 @@ def export_command(options: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-def _warn_tags_matched_nothing(services: Services, names: Sequence[str]) -> None:
-    """Say why an export narrowed by ``--tag`` is empty: a tag nobody has, or no paper
-    with all of them."""
-    unknown = [name for name in names if not services.tags.ids_with_tag(name)]
+def _say_why_nothing_was_exported(
+    services: Services, selection: ExportSelection, tags: Sequence[str]
+) -> None:
+    """An empty export says why on stderr: a ``--tag`` nobody has; a query that finds
+    nothing (what ``search`` says about it, from the same use case) or whose papers lack
+    the tags; no paper like ``--like``'s; no paper tagged yet."""
+    unknown = [name for name in tags if not services.tags.ids_with_tag(name)]
     if unknown:
         listed = ", ".join(repr(printable(name)) for name in unknown)
         known = ", ".join(sorted(services.tags.counts(), key=str.casefold)[:10]) or "none yet"
         print_error(f"warning: no paper has the tag {listed}; nothing exported (tags: {known})")
+        return
+    untagged = "has all of the --tag tags" if len(tags) > 1 else "has the tag"
+    if selection.query is not None:
+        from browser.cli.searching import report_search_notes
+        from browser.models import SearchFilters
+        from browser.wording import counted
+
+        result = services.search(selection.query, sort=selection.sort, limit=1)
+        if result.total and tags:
+            found = f"none of the {counted(result.total, 'paper')} the query finds"
+            print_error(f"warning: {found} {untagged}; nothing exported")
+            return
+        report_search_notes(result, SearchFilters())
+        print_error("warning: nothing exported")
+    elif selection.like is not None:
+        print_error(f"warning: no paper like it{' ' + untagged if tags else ''}; nothing exported")
+    elif tags:
+        print_error(f"warning: no paper {untagged}; nothing exported")
     else:
-        print_error("warning: no exported paper has all of the --tag tags; nothing exported")
+        print_error("warning: no paper is tagged yet; nothing exported (tag some, or --query)")
 
 
 def import_tags_command(options: argparse.Namespace) -> int:

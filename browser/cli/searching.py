@@ -48,7 +48,7 @@ def search_command(options: argparse.Namespace) -> int:
         raise UserError(str(error)) from error
     finally:
         services.close()
-    notices = _report_search_notes(result, filters)
+    notices = report_search_notes(result, filters)
     if options.json:
         print(json.dumps(_result_json(result, notices), ensure_ascii=False))
     else:
@@ -109,7 +109,7 @@ def _hit_json(hit: SearchHit) -> dict[str, Any]:
     }
 
 
-def _report_search_notes(result: SearchResult, filters: SearchFilters) -> list[str]:
+def report_search_notes(result: SearchResult, filters: SearchFilters) -> list[str]:
     """What the search says about its query, as the app's notice says it (one service
     call, one ``search_notices``): each line on stderr, the syntax note as ``note:``,
     and the lines returned for ``--json``."""
